@@ -1,0 +1,34 @@
+/**
+ * Feature schema: what one instance (one row) sent to a tabular model looks like.
+ *
+ * The schema is data (stored in the manifest) so that every target builds the same validator from it;
+ * see `core/features.ts` for the zod validator built from a list of `FeatureSpec`s.
+ *
+ * @example
+ * ```ts
+ * const spec = FeatureSpec.parse({ name: "island", type: "category", values: ["Biscoe", "Dream"] });
+ * ```
+ */
+import { z } from "zod";
+
+export const FEATURE_TYPES = ["number", "integer", "boolean", "category", "string"] as const;
+
+export const FeatureSpec = z.strictObject({
+  name: z.string().min(1),
+  type: z.enum(FEATURE_TYPES),
+  /** `null` (or a missing key) is accepted and left to preprocessing (impute / missing indicator). */
+  nullable: z.boolean().default(false),
+  /** Inclusive bounds for number/integer features; values outside are rejected with a 400. */
+  range: z.strictObject({ min: z.number().optional(), max: z.number().optional() }).optional(),
+  /** Allowed categories. A value outside the list is rejected unless `allowUnknown` is set. */
+  values: z.array(z.string()).optional(),
+  /** Accept categories outside `values` (they fall in preprocessing's unknown bucket and are counted). */
+  allowUnknown: z.boolean().default(false),
+  description: z.string().optional(),
+});
+export type FeatureSpec = z.output<typeof FeatureSpec>;
+export type FeatureSpecInput = z.input<typeof FeatureSpec>;
+
+/** One raw instance value as it arrives in JSON. */
+export type FeatureValue = number | string | boolean | null;
+export type Instance = Record<string, FeatureValue>;
