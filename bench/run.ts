@@ -1,0 +1,36 @@
+/**
+ * `npm run bench`: runs every benchmark and writes bench/results/latest.json and bench/results/latest.md.
+ * Targets are reported, never asserted: speed belongs here, not in unit tests.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { benchWorker, type WorkerBenchRow } from "./worker.ts";
+
+const tmp = mkdtempSync(join(tmpdir(), "edge-ml-bench-"));
+try {
+  const worker = await benchWorker(tmp);
+  const result = {
+    date: new Date().toISOString(),
+    machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown" },
+    worker,
+  };
+  const dir = join(import.meta.dirname, "results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
+  const md = renderMarkdown(result.machine, worker);
+  writeFileSync(join(dir, "latest.md"), md);
+  console.log(md);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+function renderMarkdown(machine: { node: string; cpus: number; cpu: string }, rows: WorkerBenchRow[]): string {
+  const head = "| model | batch | raw session.run p50 / p99 (µs) | full handler p50 / p99 (µs) | handler ÷ raw p50 / p99 | onnxruntime-node 1 thread p50 / p99 (µs) | wasm ÷ native p50 | cold start (ms) = workerd ready + first request | HTTP round trip p50 (ms) | bundle raw / gzip |";
+  const sep = "|---|---|---|---|---|---|---|---|---|---|";
+  const mib = (b: number) => `${(b / 1024 / 1024).toFixed(2)} MiB`;
+  const lines = rows.map((r) =>
+    `| ${r.model} | ${r.batch} | ${r.rawP50Us} / ${r.rawP99Us} | ${r.handlerP50Us} / ${r.handlerP99Us} | **${r.ratioP50}x** / ${r.ratioP99}x | ${r.ortNodeP50Us} / ${r.ortNodeP99Us} | ${r.wasmVsNativeP50}x | ${r.coldStartMs} = ${r.coldWorkerdReadyMs} + ${r.coldFirstRequestMs} | ${r.httpRoundTripP50Ms} | ${mib(r.bundleRawBytes)} / ${mib(r.bundleGzipBytes)} |`,
+  );
+  return [`# edge-ml benchmarks`, "", `Node ${machine.node}, ${machine.cpus} cores (${machine.cpu}). Raw and handler are timed inside workerd in the same isolate and run, interleaved.`, "", "## Worker (workerd via miniflare)", "", head, sep, ...lines, ""].join("\n");
+}

@@ -1,0 +1,254 @@
+/**
+ * Request parsing for tensor models (no feature schema): V1 `:predict` nested-array instances and KServe V2 /
+ * Open Inference Protocol `inputs`, checked against the model's input specs and written straight into typed arrays.
+ *
+ * Every problem becomes an `Issue` with the path of the offending value (`instances[2][1]`, `inputs[0].shape`), so a
+ * client fixes a request in one round trip. Sizes are checked before anything is allocated.
+ *
+ * @example
+ * ```ts
+ * const r = parseTensorInstances([[1, 2, 3, 4]], { name: "x", dtype: "float32", shape: ["batch", 4] }, { maxBatch: 64 });
+ * if (r.ok) r.tensor; // { dtype: "float32", data: Float32Array [1, 2, 3, 4], dims: [1, 4] }
+ * ```
+ */
+import { describeValue, formatShape, listNames } from "./describe-value.ts";
+import type { Issue } from "./errors.ts";
+import type { Dim, TensorSpec } from "./schema/manifest.ts";
+import { createSink, DTYPE_TO_V2, elementName, isV2Datatype, V2_TO_DTYPE, V2_DATATYPES, type ParsedTensor, type Sink } from "./tensor-dtype.ts";
+
+export { DTYPE_TO_V2, V2_TO_DTYPE, type ParsedTensor, type TensorValues, type V2Datatype } from "./tensor-dtype.ts";
+
+export interface TensorLimits {
+  /** Most examples (first dimension) in one request. */
+  maxBatch: number;
+  /** Most elements per tensor; checked before allocating. Default 1,000,000 (4 MB of float32). */
+  maxElements?: number;
+}
+
+export type TensorParse = { ok: true; tensor: ParsedTensor } | { ok: false; issues: Issue[] };
+/** `feeds` is keyed by model input name (ready for a session run); `id` is the request id to echo in the response. */
+export type V2Parse = { ok: true; feeds: Record<string, ParsedTensor>; id?: string } | { ok: false; issues: Issue[] };
+
+export const DEFAULT_MAX_ELEMENTS = 1_000_000;
+const MAX_ISSUES = 100;
+const V2_BODY_KEYS = ["id", "parameters", "inputs", "outputs"];
+const V2_INPUT_KEYS = ["name", "shape", "datatype", "parameters", "data"];
+
+/** Collects issues up to a cap; `full` then lets a walk over a million elements stop instead of counting on. */
+class Issues {
+  readonly list: Issue[] = [];
+  full = false;
+  add(path: string, message: string): void {
+    if (this.list.length < MAX_ISSUES) this.list.push({ path, message });
+    else this.full = true;
+  }
+  done(): Issue[] {
+    return this.full ? [...this.list, { path: "(root)", message: `stopped after ${MAX_ISSUES} issues; fix these and send again` }] : this.list;
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
+const indexPath = (base: string, idx: readonly number[]): string => base + idx.map((i) => `[${i}]`).join("");
+const expectedArray = (v: unknown, what: string): string => (v === undefined ? `required: ${what}` : `expected ${what}, got ${describeValue(v)}`);
+
+/**
+ * Walk one nested array against fixed dims, writing leaves into the sink at row-major offsets.
+ * `why(depth)` says where a dim comes from, for the message when a length is off.
+ */
+function walk(v: unknown, dims: readonly number[], sink: Sink, base: string, offset: number, issues: Issues, why: (d: number) => string, idx: number[] = []): void {
+  if (issues.full) return;
+  const depth = idx.length;
+  if (depth === dims.length) {
+    const problem = Array.isArray(v) ? `expected ${elementName(sink.dtype)}, got an array (nested deeper than ${why(-1)})` : sink.put(offset, v);
+    if (problem !== undefined) issues.add(indexPath(base, idx), problem);
+    return;
+  }
+  const want = dims[depth] ?? 0;
+  if (!Array.isArray(v)) return issues.add(indexPath(base, idx), `expected an array of ${want}, got ${describeValue(v)} (${why(depth)})`);
+  if (v.length !== want) return issues.add(indexPath(base, idx), `has ${v.length} items, expected ${want} (${why(depth)})`);
+  const stride = product(dims.slice(depth + 1));
+  for (let k = 0; k < v.length; k++) {
+    idx.push(k);
+    walk(v[k], dims, sink, base, offset + k * stride, issues, why, idx);
+    idx.pop();
+  }
+}
+
+/**
+ * Parse V1 `:predict` instances for a single-input tensor model: each instance is one example as a nested array
+ * without the batch dimension. Fixed dims must match; symbolic/null dims take the first instance's size, and every
+ * instance must then have the same shape.
+ *
+ * @example
+ * ```ts
+ * parseTensorInstances([[1, 2], [3, 4]], { name: "ids", dtype: "int64", shape: ["batch", 2] }, { maxBatch: 8 });
+ * // { ok: true, tensor: { dtype: "int64", data: BigInt64Array [1n, 2n, 3n, 4n], dims: [2, 2] } }
+ * ```
+ */
+export function parseTensorInstances(instances: unknown, spec: TensorSpec, opts: TensorLimits): TensorParse {
+  const issues = new Issues();
+  const shape = formatShape(spec.shape);
+  const inner = spec.shape.slice(1);
+  if (!Array.isArray(instances)) {
+    return { ok: false, issues: [{ path: "instances", message: expectedArray(instances, `an array of examples, each shaped ${formatShape(inner)}`) }] };
+  }
+  const batch = spec.shape[0];
+  if (spec.shape.length === 0) issues.add("instances", `the model input "${spec.name}" is a scalar with no batch dimension; send it with the V2 protocol ({"inputs": [...]})`);
+  else if (instances.length === 0) issues.add("instances", "send at least one instance");
+  else if (instances.length > opts.maxBatch) issues.add("instances", `at most ${opts.maxBatch} instances per request, got ${instances.length} (split the batch)`);
+  else if (typeof batch === "number" && instances.length !== batch) issues.add("instances", `the model takes exactly ${batch} instance(s) per request (input shape ${shape}), got ${instances.length}`);
+  if (issues.list.length > 0) return { ok: false, issues: issues.done() };
+
+  // Free dims take the first instance's sizes; fixed dims come from the spec so instance 0 is checked like the rest.
+  const dims: number[] = [];
+  let probe: unknown = instances[0];
+  for (const d of inner) {
+    const at = indexPath("instances[0]", dims.map(() => 0));
+    if (!Array.isArray(probe)) {
+      return { ok: false, issues: [{ path: at, message: `expected an array, got ${describeValue(probe)} (each instance is shaped ${formatShape(inner)})` }] };
+    }
+    const size = typeof d === "number" ? d : probe.length;
+    if (size === 0 && d !== 0) return { ok: false, issues: [{ path: at, message: `an empty array cannot fill dimension ${dims.length + 1} of input shape ${shape}` }] };
+    dims.push(size);
+    probe = probe[0];
+  }
+  const why = (depth: number): string => {
+    if (depth < 0) return `input shape ${shape}`;
+    return typeof inner[depth] === "number" ? `input shape ${shape}` : `instances[0] has ${dims[depth]} here; every instance must have the same shape`;
+  };
+  const total = instances.length * product(dims);
+  const max = opts.maxElements ?? DEFAULT_MAX_ELEMENTS;
+  if (total > max) return { ok: false, issues: [{ path: "instances", message: `${total} values is over the limit of ${max} per request (split the batch)` }] };
+
+  const out = createSink(spec.dtype, total);
+  const stride = product(dims);
+  instances.forEach((inst, i) => walk(inst, dims, out, `instances[${i}]`, i * stride, issues, why));
+  if (issues.list.length > 0) return { ok: false, issues: issues.done() };
+  return { ok: true, tensor: { dtype: spec.dtype, data: out.data, dims: [instances.length, ...dims] } };
+}
+
+function unknownKeys(obj: Record<string, unknown>, allowed: readonly string[], base: string, issues: Issues): void {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) issues.add(base === "" ? k : `${base}.${k}`, `unknown field ${JSON.stringify(k)} (expected one of ${allowed.join(", ")})`);
+  }
+}
+
+/** Check a V2 `shape` against the spec; returns it when usable. */
+function checkShape(raw: unknown, spec: TensorSpec | undefined, path: string, opts: TensorLimits, issues: Issues): number[] | undefined {
+  if (!Array.isArray(raw)) return void issues.add(path, expectedArray(raw, "an array of dimension sizes"));
+  const bad = raw.findIndex((d) => !Number.isSafeInteger(d) || (d as number) < 0);
+  if (bad >= 0) return void issues.add(`${path}[${bad}]`, `expected a non-negative integer, got ${describeValue(raw[bad])}`);
+  const shape = raw as number[];
+  let ok = true;
+  if (spec !== undefined) {
+    const want = formatShape(spec.shape);
+    if (shape.length !== spec.shape.length) {
+      issues.add(path, `${formatShape(shape)} has ${shape.length} dimensions, but the model input "${spec.name}" has ${spec.shape.length} (shape ${want})`);
+      return undefined;
+    }
+    spec.shape.forEach((d: Dim, k) => {
+      if (typeof d === "number" && shape[k] !== d) {
+        issues.add(`${path}[${k}]`, `is ${shape[k]}, but the model input "${spec.name}" needs ${d} (shape ${want})`);
+        ok = false;
+      }
+    });
+  }
+  const batch = shape[0] ?? 1;
+  if (batch > opts.maxBatch) {
+    issues.add(`${path}[0]`, `a batch of ${batch} is over the limit of ${opts.maxBatch} per request (split the batch)`);
+    ok = false;
+  }
+  const max = opts.maxElements ?? DEFAULT_MAX_ELEMENTS;
+  if (product(shape) > max) {
+    issues.add(path, `${formatShape(shape)} is ${product(shape)} values, over the limit of ${max} per request`);
+    ok = false;
+  }
+  return ok ? shape : undefined;
+}
+
+/** Count the leaves of flat or nested `data`, stopping once past `max` so a huge body costs no more than the limit. */
+function countLeaves(v: unknown, max: number): number {
+  if (!Array.isArray(v)) return 1;
+  let n = 0;
+  for (const x of v) {
+    n += countLeaves(x, max - n);
+    if (n > max) break;
+  }
+  return n;
+}
+
+/** Write flat or nested `data` into the sink in row-major order, reporting each bad leaf at its own path. */
+function fill(v: unknown, sink: Sink, base: string, issues: Issues, at = { i: 0 }, idx: number[] = []): void {
+  if (issues.full) return;
+  if (Array.isArray(v)) {
+    v.forEach((x, k) => {
+      idx.push(k);
+      fill(x, sink, base, issues, at, idx);
+      idx.pop();
+    });
+    return;
+  }
+  const problem = sink.put(at.i++, v);
+  if (problem !== undefined) issues.add(indexPath(base, idx), problem);
+}
+
+/**
+ * Parse a KServe V2 / Open Inference Protocol request body `{inputs: [{name, shape, datatype, data}]}` against the
+ * model's input specs. Every model input must be sent exactly once, with the model's datatype and a compatible shape.
+ *
+ * @example
+ * ```ts
+ * parseV2Inputs({ inputs: [{ name: "x", shape: [1, 2], datatype: "FP32", data: [1, 2] }] }, manifest.io.inputs, { maxBatch: 64 });
+ * ```
+ */
+export function parseV2Inputs(body: unknown, specs: readonly TensorSpec[], opts: TensorLimits): V2Parse {
+  const issues = new Issues();
+  const names = specs.map((s) => s.name);
+  if (!isRecord(body)) return { ok: false, issues: [{ path: "(root)", message: `expected a JSON object {"inputs": [...]}, got ${describeValue(body)}` }] };
+  unknownKeys(body, V2_BODY_KEYS, "", issues);
+  const id = body["id"];
+  if (id !== undefined && typeof id !== "string") issues.add("id", `expected a string, got ${describeValue(id)}`);
+  const inputs = body["inputs"];
+  if (!Array.isArray(inputs) || inputs.length === 0) {
+    issues.add("inputs", Array.isArray(inputs) ? "send at least one input" : expectedArray(inputs, `an array of inputs (the model's inputs are: ${listNames(names)})`));
+    return { ok: false, issues: issues.done() };
+  }
+  const tensors: [string, ParsedTensor][] = [];
+  const seen = new Map<string, number>();
+  inputs.forEach((input: unknown, i) => {
+    const path = `inputs[${i}]`;
+    if (!isRecord(input)) return issues.add(path, `expected an object {name, shape, datatype, data}, got ${describeValue(input)}`);
+    unknownKeys(input, V2_INPUT_KEYS, path, issues);
+    const { name, datatype, data } = input;
+    let spec: TensorSpec | undefined;
+    if (typeof name !== "string") issues.add(`${path}.name`, name === undefined ? "required" : `expected a string, got ${describeValue(name)}`);
+    else if (seen.has(name)) issues.add(`${path}.name`, `input "${name}" is sent twice (also inputs[${seen.get(name)}])`);
+    else if ((spec = specs.find((s) => s.name === name)) === undefined) issues.add(`${path}.name`, `"${name}" is not a model input (expected one of ${listNames(names)})`);
+    if (typeof name === "string" && !seen.has(name)) seen.set(name, i);
+
+    let dtype: ParsedTensor["dtype"] | undefined;
+    if (typeof datatype !== "string") issues.add(`${path}.datatype`, datatype === undefined ? "required" : `expected a string, got ${describeValue(datatype)}`);
+    else if (!isV2Datatype(datatype)) issues.add(`${path}.datatype`, `${JSON.stringify(datatype)} is not a V2 datatype (one of ${V2_DATATYPES.join(", ")})`);
+    else if (spec !== undefined && V2_TO_DTYPE[datatype] !== spec.dtype) {
+      issues.add(`${path}.datatype`, `is ${datatype}, but the model input "${spec.name}" is ${DTYPE_TO_V2[spec.dtype]} (${spec.dtype})`);
+    } else dtype = V2_TO_DTYPE[datatype];
+
+    const shape = checkShape(input["shape"], spec, `${path}.shape`, opts, issues);
+    if (!Array.isArray(data)) return issues.add(`${path}.data`, expectedArray(data, "an array of values (flat, row-major, or nested)"));
+    const want = shape === undefined ? undefined : product(shape);
+    const count = countLeaves(data, want ?? opts.maxElements ?? DEFAULT_MAX_ELEMENTS);
+    if (want !== undefined && count !== want) {
+      return issues.add(`${path}.data`, `has ${count > want ? `more than ${want}` : count} values, but shape ${formatShape(shape ?? [])} needs ${want}`);
+    }
+    if (dtype === undefined) return;
+    const sink = createSink(dtype, count);
+    fill(data, sink, `${path}.data`, issues);
+    if (shape !== undefined && spec !== undefined) tensors.push([spec.name, { dtype, data: sink.data, dims: shape }]);
+  });
+  for (const s of specs) if (!seen.has(s.name)) issues.add("inputs", `missing input "${s.name}" (the model's inputs are: ${listNames(names)})`);
+  if (issues.list.length > 0) return { ok: false, issues: issues.done() };
+  // fromEntries defines own properties, so an input named "__proto__" cannot reach the prototype.
+  const feeds = Object.fromEntries(tensors);
+  return typeof id === "string" ? { ok: true, feeds, id } : { ok: true, feeds };
+}

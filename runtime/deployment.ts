@@ -1,0 +1,61 @@
+/**
+ * One served model on any target: the memoized model load (integrity check ▶ session ▶ predictor) and the Hono app.
+ * Target adapters (runtime/targets/*) supply the engine, the model bytes and the telemetry hook.
+ *
+ * @example
+ * ```ts
+ * const { app } = createDeployment({ manifest, engine, modelBytes, settings: DEFAULT_SETTINGS });
+ * ```
+ */
+import type { Manifest } from "../core/schema/manifest.ts";
+import { createEdgeApp, DEFAULT_SETTINGS, type EdgeAppOptions, type EdgeSettings } from "./app.ts";
+import type { Engine } from "./engines/types.ts";
+import { verifySha256 } from "./integrity.ts";
+import { createPredictor, type Predictor } from "./predictor.ts";
+
+export interface DeploymentOptions {
+  manifest: Manifest;
+  engine: Engine;
+  modelBytes: Uint8Array;
+  settings?: Partial<EdgeSettings>;
+  onRequest?: EdgeAppOptions["onRequest"];
+}
+
+export function createDeployment(opts: DeploymentOptions) {
+  const settings: EdgeSettings = { ...DEFAULT_SETTINGS, ...opts.settings };
+  let loading: Promise<Predictor> | undefined;
+  const loadPredictor = (): Promise<Predictor> => {
+    loading ??= (async () => {
+      await verifySha256(opts.modelBytes, opts.manifest.artifact.sha256, `model ${opts.manifest.name}@${opts.manifest.version}`);
+      const session = await opts.engine.createSession(opts.modelBytes);
+      return createPredictor({ manifest: opts.manifest, session, maxBatch: settings.maxBatch });
+    })();
+    // A failed load is retried on the next request instead of being cached (e.g. a transient engine failure).
+    loading.catch(() => {
+      loading = undefined;
+    });
+    return loading;
+  };
+  const app = createEdgeApp({
+    manifest: opts.manifest,
+    loadPredictor,
+    settings,
+    ...(opts.onRequest ? { onRequest: opts.onRequest } : {}),
+  });
+  return { app, loadPredictor, settings };
+}
+
+/** Read numeric settings from string env vars (wrangler [vars]); ignore absent or invalid ones. */
+export function settingsFromEnv(env: Record<string, unknown> | undefined): Partial<EdgeSettings> {
+  const num = (key: string) => {
+    const v = env?.[key];
+    const n = typeof v === "string" && v !== "" ? Number(v) : typeof v === "number" ? v : Number.NaN;
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  };
+  const out: Partial<EdgeSettings> = {};
+  const maxBodyBytes = num("EDGE_ML_MAX_BODY_BYTES");
+  const maxBatch = num("EDGE_ML_MAX_BATCH");
+  if (maxBodyBytes !== undefined) out.maxBodyBytes = maxBodyBytes;
+  if (maxBatch !== undefined) out.maxBatch = maxBatch;
+  return out;
+}

@@ -1,0 +1,29 @@
+/**
+ * The engine contract: a small interface every inference backend implements (onnxruntime-web on WASM or WebGPU,
+ * onnxruntime-node, TF.js later). The predictor only talks to this.
+ */
+import type { Dtype } from "../../core/schema/manifest.ts";
+
+export type TypedArray =
+  | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
+  | BigInt64Array | BigUint64Array;
+
+export interface TensorData {
+  dtype: Dtype;
+  data: TypedArray | string[];
+  dims: readonly number[];
+}
+
+export interface EngineSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** Run the model. Runs on one session are serialized (single-threaded WASM). */
+  run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>>;
+  release(): Promise<void>;
+}
+
+export interface Engine {
+  /** e.g. "ort-wasm", "ort-webgpu", "ort-node" */
+  readonly name: string;
+  createSession(model: Uint8Array): Promise<EngineSession>;
+}

@@ -1,0 +1,160 @@
+/**
+ * The predictor: validate ▶ preprocess ▶ infer ▶ postprocess, for feature models and tensor models alike.
+ * All input problems become `HttpError`s (400 with every bad field's path, 422 for tensors the model rejects).
+ *
+ * @example
+ * ```ts
+ * const predictor = createPredictor({ manifest, session, maxBatch: 256 });
+ * const { predictions } = await predictor.predict({ instances: [{ sex: "female", age: 29, passengerClass: "1st" }] });
+ * ```
+ */
+import { EdgeMlError, type Issue } from "../core/errors.ts";
+import { createPredictRequestValidator } from "../core/features.ts";
+import { postprocessBatch } from "../core/postprocess.ts";
+import { createPreprocessor } from "../core/preprocess.ts";
+import type { Instance } from "../core/schema/features.ts";
+import type { Manifest, TensorSpec } from "../core/schema/manifest.ts";
+import { parseTensorInstances, parseV2Inputs, DTYPE_TO_V2 } from "../core/tensor-input.ts";
+import type { EngineSession, TensorData } from "./engines/types.ts";
+import { HttpError } from "./http-error.ts";
+
+export interface PredictorOptions {
+  manifest: Manifest;
+  session: EngineSession;
+  maxBatch: number;
+  /** Most tensor elements in one request, across inputs (guards memory). */
+  maxElements?: number;
+}
+
+export interface PredictResult {
+  predictions: unknown[];
+  /** The validated feature instances (feature models only; telemetry profiles them). */
+  instances?: Instance[];
+}
+
+export interface V2Output {
+  name: string;
+  shape: number[];
+  datatype: string;
+  data: (number | string | boolean)[];
+}
+
+export interface Predictor {
+  predict(body: unknown): Promise<PredictResult>;
+  infer(body: unknown): Promise<{ model_name: string; model_version: string; id?: string; outputs: V2Output[] }>;
+}
+
+export function createPredictor(opts: PredictorOptions): Predictor {
+  const { manifest, session } = opts;
+  const limits = { maxBatch: opts.maxBatch, maxElements: opts.maxElements ?? 4_000_000 };
+  // Compiled once per model load: zod schema, preprocessing closures, postprocessing.
+  const validate = manifest.features ? createPredictRequestValidator(manifest.features, { maxBatch: limits.maxBatch }) : undefined;
+  const preprocessor = manifest.preprocessing ? createPreprocessor(manifest.preprocessing) : undefined;
+  const outputName = manifest.postprocessing?.output ?? manifest.io.outputs[0]!.name;
+
+  const run = async (feeds: Record<string, TensorData>) => {
+    try {
+      return await session.run(feeds);
+    } catch (err) {
+      // Inputs passed validation but the model still refused them (e.g. a dim the graph fixes deeper inside).
+      throw new HttpError(422, "UNPROCESSABLE_TENSOR", `the model could not run on this input: ${(err as Error).message}`, {
+        hint: "check the input shapes against GET /v2/models/<name>",
+      });
+    }
+  };
+
+  return {
+    async predict(body) {
+      if (validate && preprocessor) {
+        const checked = validate(body);
+        if (!checked.ok) throw badRequest(checked.issues);
+        let feeds: Record<string, TensorData>;
+        try {
+          feeds = Object.fromEntries(preprocessor.transform(checked.instances));
+        } catch (err) {
+          if (err instanceof EdgeMlError) throw badRequest(err.issues, err.message);
+          throw err;
+        }
+        const outputs = await run(feeds);
+        const out = outputs[outputName]!;
+        return { predictions: postprocessBatch(out.data as ArrayLike<number>, out.dims, manifest.postprocessing), instances: checked.instances };
+      }
+      const input = singleInput(manifest.io.inputs);
+      const instances = isObject(body) ? body["instances"] : undefined;
+      if (!isObject(body) || !("instances" in body)) {
+        throw badRequest([{ path: "instances", message: 'required: send {"instances": [...]}' }]);
+      }
+      const parsed = parseTensorInstances(instances, input, limits);
+      if (!parsed.ok) throw badRequest(parsed.issues);
+      const outputs = await run({ [input.name]: parsed.tensor });
+      if (manifest.postprocessing) {
+        const out = outputs[outputName]!;
+        return { predictions: postprocessBatch(out.data as ArrayLike<number>, out.dims, manifest.postprocessing) };
+      }
+      return { predictions: splitRows(outputs, session.outputNames) };
+    },
+
+    async infer(body) {
+      const parsed = parseV2Inputs(body, manifest.io.inputs, limits);
+      if (!parsed.ok) throw badRequest(parsed.issues);
+      const outputs = await run(parsed.feeds);
+      return {
+        model_name: manifest.name,
+        model_version: manifest.version,
+        ...(parsed.id !== undefined ? { id: parsed.id } : {}),
+        outputs: session.outputNames.map((name) => {
+          const t = outputs[name]!;
+          return { name, shape: [...t.dims], datatype: DTYPE_TO_V2[t.dtype] ?? t.dtype, data: toJsonArray(t.data) };
+        }),
+      };
+    },
+  };
+}
+
+function singleInput(inputs: readonly TensorSpec[]): TensorSpec {
+  if (inputs.length !== 1) {
+    throw new HttpError(400, "USE_V2_INFER", `this model has ${inputs.length} inputs; :predict instances cannot name them`, {
+      hint: "use POST /v2/models/<name>/infer with one entry per input",
+    });
+  }
+  return inputs[0]!;
+}
+
+function badRequest(issues: Issue[], message?: string): HttpError {
+  const first = issues[0];
+  return new HttpError(400, "INVALID_INPUT", message ?? `invalid input: ${issues.length} problem${issues.length === 1 ? "" : "s"}${first ? `, first at ${first.path}: ${first.message}` : ""}`, {
+    issues,
+    hint: "fix the fields listed in issues; GET /openapi.json describes the request",
+  });
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** JSON cannot carry BigInt or typed arrays: int64 values become numbers (exact up to 2^53). */
+function toJsonArray(data: TensorData["data"]): (number | string | boolean)[] {
+  const out = new Array<number | string | boolean>(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    out[i] = typeof v === "bigint" ? Number(v) : v;
+  }
+  return out;
+}
+
+/** Split each output's batch dimension into per-instance nested arrays. */
+function splitRows(outputs: Record<string, TensorData>, names: readonly string[]): unknown[] {
+  const nest = (flat: (number | string | boolean)[], dims: readonly number[]): unknown => {
+    if (dims.length === 0) return flat[0];
+    if (dims.length === 1) return flat;
+    const size = flat.length / dims[0]!;
+    return Array.from({ length: dims[0]! }, (_, i) => nest(flat.slice(i * size, (i + 1) * size), dims.slice(1)));
+  };
+  const perOutput = names.map((name) => {
+    const t = outputs[name]!;
+    const flat = toJsonArray(t.data);
+    const batch = t.dims[0] ?? 1;
+    const size = flat.length / Math.max(batch, 1);
+    return Array.from({ length: batch }, (_, i) => nest(flat.slice(i * size, (i + 1) * size), t.dims.slice(1)));
+  });
+  const batch = perOutput[0]?.length ?? 0;
+  return Array.from({ length: batch }, (_, i) => (names.length === 1 ? perOutput[0]![i] : Object.fromEntries(names.map((n, j) => [n, perOutput[j]![i]]))));
+}
