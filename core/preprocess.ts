@@ -38,6 +38,12 @@ export interface Preprocessor {
 type Cell = FeatureValue;
 type Op = (row: Cell[]) => void;
 
+/** Cells that cannot be fed: the first MAX_ISSUES as issues, and how many in all. */
+interface BadCells {
+  issues: Issue[];
+  count: number;
+}
+
 interface CompiledInput {
   name: string;
   dtype: "float32" | "float64";
@@ -160,8 +166,11 @@ export function inputColumns(p: Preprocessing): string[] {
  *
  * @example
  * ```ts
- * const pre = createPreprocessor(Preprocessing.parse({ steps: [{ op: "log1p", feature: "fare" }], inputs: [{ name: "x", columns: ["fare"] }] }));
- * pre.transformRow({ fare: Math.E - 1 }); // [1]
+ * const pre = createPreprocessor(Preprocessing.parse({
+ *   steps: [{ op: "standardize", feature: "age", mean: 39, std: 13 }],
+ *   inputs: [{ name: "x", columns: ["age"] }],
+ * }));
+ * pre.transformRow({ age: 65 }); // [2]
  * ```
  */
 export function createPreprocessor(p: Preprocessing): Preprocessor {
@@ -183,25 +192,30 @@ export function createPreprocessor(p: Preprocessing): Preprocessor {
     for (const op of ops) op(row);
   };
 
-  /** A cell as the model number, or the issue explaining why it cannot be one. */
-  const check = (v: Cell, at: number, input: CompiledInput, j: number, i: number, issues: Issue[], total: { n: number }): number => {
+  /**
+   * A cell as the number the model gets; a cell that cannot be one is recorded in `bad` (for one error listing every
+   * instance) and written as 0, which never reaches the model because the call then throws.
+   */
+  const toNumber = (v: Cell, at: number, input: CompiledInput, j: number, i: number, wide: boolean, bad: BadCells): number => {
     const x = typeof v === "number" ? v : typeof v === "boolean" ? (v ? 1 : 0) : Number.NaN;
-    if (Number.isFinite(x) && (input.dtype === "float64" || Math.abs(x) <= FLOAT32_MAX)) return x;
-    total.n++;
-    if (issues.length < MAX_ISSUES) {
+    // A finite float64 past ±3.4e38 would become ±Infinity in a Float32Array.
+    if (Number.isFinite(x) && (wide || Math.abs(x) <= FLOAT32_MAX)) return x;
+    bad.count++;
+    if (bad.issues.length < MAX_ISSUES) {
       const column = input.columns[j] ?? "";
       const message =
         v === null
           ? `missing value: the model needs a number for column "${column}" of input "${input.name}" and no step fills it; send a value`
           : `column "${column}" of input "${input.name}" is ${describeValue(v)} after preprocessing; the model needs a finite number`;
-      issues.push({ path: `instances[${i}].${origin[at] ?? column}`, message });
+      bad.issues.push({ path: `instances[${i}].${origin[at] ?? column}`, message });
     }
     return 0;
   };
 
-  const fail = (issues: Issue[], n: number): never => {
-    throw new EdgeMlError("ERR_BAD_INPUT", `${n} value${n === 1 ? "" : "s"} cannot be fed to the model`, {
-      issues: n > issues.length ? [...issues, { path: "(root)", message: `… and ${n - issues.length} more` }] : issues,
+  const throwIfBad = ({ issues, count }: BadCells): void => {
+    if (count === 0) return;
+    throw new EdgeMlError("ERR_BAD_INPUT", `${count} value${count === 1 ? "" : "s"} cannot be fed to the model`, {
+      issues: count > issues.length ? [...issues, { path: "(root)", message: `… and ${count - issues.length} more` }] : issues,
       hint: "send a number (or true/false) for every feature the model needs; null only where the model imputes it",
     });
   };
@@ -212,35 +226,31 @@ export function createPreprocessor(p: Preprocessing): Preprocessor {
       const batch = instances.length;
       const row = new Array<Cell>(width).fill(null);
       const outs = inputs.map((i) => (i.dtype === "float64" ? new Float64Array(batch * i.slots.length) : new Float32Array(batch * i.slots.length)));
-      const issues: Issue[] = [];
-      const total = { n: 0 };
+      const bad: BadCells = { issues: [], count: 0 };
       for (let i = 0; i < batch; i++) {
         run(row, instances[i] ?? {});
         for (let k = 0; k < inputs.length; k++) {
           const input = inputs[k] as CompiledInput;
           const data = outs[k] as Float32Array | Float64Array;
+          const wide = input.dtype === "float64";
           const n = input.slots.length;
           for (let j = 0; j < n; j++) {
             const at = input.slots[j] ?? 0;
-            data[i * n + j] = check(row[at] ?? null, at, input, j, i, issues, total);
+            data[i * n + j] = toNumber(row[at] ?? null, at, input, j, i, wide, bad);
           }
         }
       }
-      if (total.n > 0) fail(issues, total.n);
+      throwIfBad(bad);
       return new Map(inputs.map((input, k) => [input.name, { dtype: input.dtype, data: outs[k] as Float32Array | Float64Array, dims: [batch, input.slots.length] }]));
     },
     transformRow(instance, index = 0) {
       const row = new Array<Cell>(width).fill(null);
       run(row, instance);
-      const issues: Issue[] = [];
-      const total = { n: 0 };
+      const bad: BadCells = { issues: [], count: 0 };
       const out: number[] = [];
-      for (const input of inputs) {
-        // float64 on purpose: the skew check compares against training values, not against float32 roundings.
-        const wide = { ...input, dtype: "float64" as const };
-        input.slots.forEach((at, j) => out.push(check(row[at] ?? null, at, wide, j, index, issues, total)));
-      }
-      if (total.n > 0) fail(issues, total.n);
+      // float64 on purpose: the skew check compares against training values, not against float32 roundings.
+      for (const input of inputs) input.slots.forEach((at, j) => out.push(toNumber(row[at] ?? null, at, input, j, index, true, bad)));
+      throwIfBad(bad);
       return out;
     },
   };

@@ -21,7 +21,7 @@ export { DTYPE_TO_V2, V2_TO_DTYPE, type ParsedTensor, type TensorValues, type V2
 export interface TensorLimits {
   /** Most examples (first dimension) in one request. */
   maxBatch: number;
-  /** Most elements per tensor; checked before allocating. Default 1,000,000 (4 MB of float32). */
+  /** Most elements per request, across inputs; checked before allocating. Default 1,000,000 (4 MB of float32). */
   maxElements?: number;
 }
 
@@ -135,7 +135,7 @@ function unknownKeys(obj: Record<string, unknown>, allowed: readonly string[], b
 }
 
 /** Check a V2 `shape` against the spec; returns it when usable. */
-function checkShape(raw: unknown, spec: TensorSpec | undefined, path: string, opts: TensorLimits, issues: Issues): number[] | undefined {
+function checkShape(raw: unknown, spec: TensorSpec | undefined, path: string, opts: TensorLimits, budget: { left: number }, issues: Issues): number[] | undefined {
   if (!Array.isArray(raw)) return void issues.add(path, expectedArray(raw, "an array of dimension sizes"));
   const bad = raw.findIndex((d) => !Number.isSafeInteger(d) || (d as number) < 0);
   if (bad >= 0) return void issues.add(`${path}[${bad}]`, `expected a non-negative integer, got ${describeValue(raw[bad])}`);
@@ -160,10 +160,11 @@ function checkShape(raw: unknown, spec: TensorSpec | undefined, path: string, op
     ok = false;
   }
   const max = opts.maxElements ?? DEFAULT_MAX_ELEMENTS;
-  if (product(shape) > max) {
-    issues.add(path, `${formatShape(shape)} is ${product(shape)} values, over the limit of ${max} per request`);
+  if (product(shape) > budget.left) {
+    const others = max - budget.left === 0 ? "" : ` with the other inputs' ${max - budget.left}`;
+    issues.add(path, `${formatShape(shape)} is ${product(shape)} values${others}, over the limit of ${max} per request`);
     ok = false;
-  }
+  } else budget.left -= product(shape);
   return ok ? shape : undefined;
 }
 
@@ -215,6 +216,7 @@ export function parseV2Inputs(body: unknown, specs: readonly TensorSpec[], opts:
     return { ok: false, issues: issues.done() };
   }
   const tensors: [string, ParsedTensor][] = [];
+  const budget = { left: opts.maxElements ?? DEFAULT_MAX_ELEMENTS };
   const seen = new Map<string, number>();
   inputs.forEach((input: unknown, i) => {
     const path = `inputs[${i}]`;
@@ -234,17 +236,16 @@ export function parseV2Inputs(body: unknown, specs: readonly TensorSpec[], opts:
       issues.add(`${path}.datatype`, `is ${datatype}, but the model input "${spec.name}" is ${DTYPE_TO_V2[spec.dtype]} (${spec.dtype})`);
     } else dtype = V2_TO_DTYPE[datatype];
 
-    const shape = checkShape(input["shape"], spec, `${path}.shape`, opts, issues);
+    const shape = checkShape(input["shape"], spec, `${path}.shape`, opts, budget, issues);
     if (!Array.isArray(data)) return issues.add(`${path}.data`, expectedArray(data, "an array of values (flat, row-major, or nested)"));
-    const want = shape === undefined ? undefined : product(shape);
-    const count = countLeaves(data, want ?? opts.maxElements ?? DEFAULT_MAX_ELEMENTS);
-    if (want !== undefined && count !== want) {
-      return issues.add(`${path}.data`, `has ${count > want ? `more than ${want}` : count} values, but shape ${formatShape(shape ?? [])} needs ${want}`);
-    }
+    if (shape === undefined) return; // without a usable shape the data cannot be sized; the shape issue says why
+    const want = product(shape);
+    const count = countLeaves(data, want);
+    if (count !== want) return issues.add(`${path}.data`, `has ${count > want ? `more than ${want}` : count} values, but shape ${formatShape(shape)} needs ${want}`);
     if (dtype === undefined) return;
     const sink = createSink(dtype, count);
     fill(data, sink, `${path}.data`, issues);
-    if (shape !== undefined && spec !== undefined) tensors.push([spec.name, { dtype, data: sink.data, dims: shape }]);
+    if (spec !== undefined) tensors.push([spec.name, { dtype, data: sink.data, dims: shape }]);
   });
   for (const s of specs) if (!seen.has(s.name)) issues.add("inputs", `missing input "${s.name}" (the model's inputs are: ${listNames(names)})`);
   if (issues.list.length > 0) return { ok: false, issues: issues.done() };

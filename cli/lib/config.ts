@@ -40,7 +40,7 @@ export async function loadConfig(root: string): Promise<Config> {
     file = ts;
     try {
       const mod = (await tsImport(pathToFileURL(ts).href, import.meta.url)) as { default?: unknown };
-      raw = mod.default ?? {};
+      raw = unwrapDefault(mod.default) ?? {};
     } catch (cause) {
       throw new EdgeMlError("ERR_BAD_CONFIG", `cannot load edge-ml.config.ts: ${(cause as Error).message}`, {
         file: ts,
@@ -60,4 +60,12 @@ export async function loadConfig(root: string): Promise<Config> {
     });
   }
   return parsed.data;
+}
+
+/** In a folder without `"type": "module"` the config loads as CommonJS, and its default export arrives wrapped once more. */
+function unwrapDefault(value: unknown): unknown {
+  if (value !== null && typeof value === "object" && "default" in value && Object.keys(value).length === 1) {
+    return (value as { default: unknown }).default;
+  }
+  return value;
 }

@@ -204,11 +204,18 @@ describe("parseV2Inputs (KServe V2 / Open Inference Protocol)", () => {
     `);
   });
 
-  it("checks elements by the declared datatype even when the shape is wrong", () => {
-    expect(v2(input({ shape: [1, 3], data: [1, true, 3] }))).toEqual([
-      { path: "inputs[0].shape[1]", message: 'is 3, but the model input "x" needs 4 (shape [batch, 4])' },
+  it("checks elements by the declared datatype even when the name is unknown", () => {
+    expect(v2(input({ name: "y", data: [1, true, 3, 4] }))).toEqual([
+      { path: "inputs[0].name", message: '"y" is not a model input (expected one of x)' },
       { path: "inputs[0].data[1]", message: "expected a number, got boolean true" },
+      { path: "inputs", message: 'missing input "x" (the model\'s inputs are: x)' },
     ]);
+  });
+
+  it("counts maxElements across inputs", () => {
+    const specs: TensorSpec[] = [{ name: "a", dtype: "float32", shape: ["batch", "n"] }, { name: "b", dtype: "float32", shape: ["batch", "n"] }];
+    const body = { inputs: ["a", "b"].map((name) => ({ name, shape: [1, 40], datatype: "FP32", data: Array(40).fill(0) })) };
+    expect(v2(body, specs)).toEqual([{ path: "inputs[1].shape", message: "[1, 40] is 40 values with the other inputs' 40, over the limit of 64 per request" }]);
   });
 
   it("rejects a shape over maxElements before reading the data", () => {

@@ -1,0 +1,110 @@
+/**
+ * The telemetry batch: what an edge function sends to the monitor (`POST /v1/ingest`), one batch per model version
+ * per window. Counters are exact over every request; samples are a bounded, sampled subset (errors always sampled).
+ *
+ * @example
+ * ```ts
+ * import { TelemetryBatch } from "./telemetry.ts";
+ * const result = TelemetryBatch.safeParse(JSON.parse(body)); // result.error.issues names every bad field
+ * ```
+ */
+import { z } from "zod";
+
+export const TELEMETRY_VERSION = 1;
+
+/**
+ * Upper bounds (ms, inclusive) of the latency histogram buckets; one more bucket counts everything above the last
+ * bound. Fixed for v1 so that histograms from every edge add up bucket by bucket on the monitor.
+ */
+export const LATENCY_BUCKETS_MS: readonly number[] = Object.freeze([0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]);
+
+/** Error classes, one per kind of failed request (the edge app's `HttpError.errorClass`). */
+export const ERROR_CLASSES = ["bad_request", "too_large", "unsupported_media", "unprocessable", "not_found", "unavailable", "internal"] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+export const TARGETS = ["worker", "deno", "browser", "node"] as const;
+export type Target = (typeof TARGETS)[number];
+
+/** Bounds that keep one batch (and the monitor's rows) small whatever a buggy or hostile client sends. */
+export const TELEMETRY_LIMITS = Object.freeze({
+  maxSamples: 1000,
+  maxName: 128,
+  maxId: 128,
+  maxError: 1024,
+  maxFeatureKeys: 512,
+  maxSlices: 32,
+  maxSliceValue: 256,
+  /** A window longer than 31 days is a clock bug, not a batch. */
+  maxWindowMs: 31 * 24 * 3600 * 1000,
+});
+const L = TELEMETRY_LIMITS;
+
+const name = z.string().min(1).max(L.maxName).regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, "letters, digits and . _ : @ - only");
+const epochMs = z.int().min(0).max(8_640_000_000_000_000);
+const count = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+const ms = z.number().min(0).max(3_600_000);
+
+const maxKeys = (max: number) => (r: Record<string, unknown>) => Object.keys(r).length <= max;
+
+export const LatencyHistogram = z
+  .strictObject({
+    bounds: z.array(z.number()).refine(
+      (b) => b.length === LATENCY_BUCKETS_MS.length && b.every((x, i) => x === LATENCY_BUCKETS_MS[i]),
+      `expected the v1 buckets [${LATENCY_BUCKETS_MS.join(", ")}]`,
+    ),
+    counts: z.array(count).length(LATENCY_BUCKETS_MS.length + 1, `expected ${LATENCY_BUCKETS_MS.length + 1} counts (bounds + overflow)`),
+    /** Exact sum of the latencies (ms): gives the mean and Prometheus `_sum`, which buckets alone cannot. */
+    sum: z.number().min(0).max(Number.MAX_SAFE_INTEGER),
+  });
+export type LatencyHistogram = z.output<typeof LatencyHistogram>;
+
+export const Counters = z
+  .strictObject({
+    requests: count,
+    errors: z.partialRecord(z.enum(ERROR_CLASSES), count),
+    latency: LatencyHistogram,
+    /** Samples the client could not keep (buffer full, or trimmed to fit) since its previous batch. */
+    dropped: count,
+  })
+  .superRefine((c, ctx) => {
+    const errors = Object.values(c.errors).reduce<number>((a, n) => a + (n ?? 0), 0);
+    if (errors > c.requests) ctx.addIssue({ code: "custom", path: ["errors"], message: `${errors} errors but only ${c.requests} requests` });
+    const timed = c.latency.counts.reduce((a, n) => a + n, 0);
+    if (timed !== c.requests) ctx.addIssue({ code: "custom", path: ["latency", "counts"], message: `counts add up to ${timed}, expected requests = ${c.requests}` });
+  });
+export type Counters = z.output<typeof Counters>;
+
+export const Sample = z.strictObject({
+  ts: epochMs,
+  requestId: z.string().min(1).max(L.maxId),
+  /** Position of the instance in its request, when the request carried several. */
+  index: z.int().min(0).max(100_000).optional(),
+  features: z.record(z.string().max(L.maxName), z.unknown()).refine(maxKeys(L.maxFeatureKeys), `at most ${L.maxFeatureKeys} features`).optional(),
+  prediction: z.unknown().optional(),
+  latencyMs: ms,
+  status: z.int().min(100).max(599),
+  error: z.string().max(L.maxError).optional(),
+  slices: z.record(z.string().min(1).max(L.maxName), z.string().max(L.maxSliceValue)).refine(maxKeys(L.maxSlices), `at most ${L.maxSlices} slices`).optional(),
+});
+export type Sample = z.output<typeof Sample>;
+
+export const TelemetryBatch = z
+  .strictObject({
+    v: z.literal(TELEMETRY_VERSION),
+    batchId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "8-64 characters of A-Z a-z 0-9 _ - (a uuid fits)"),
+    deployment: name,
+    target: z.enum(TARGETS),
+    model: z.strictObject({ name, version: z.string().min(1).max(64) }),
+    window: z.strictObject({ start: epochMs, end: epochMs }),
+    counters: Counters,
+    /** Per-feature profiles (mergeable by addition); shape defined by a later version of the protocol. */
+    profile: z.record(z.string(), z.unknown()).optional(),
+    samples: z.array(Sample).max(L.maxSamples),
+  })
+  .superRefine((b, ctx) => {
+    if (b.window.end < b.window.start) ctx.addIssue({ code: "custom", path: ["window", "end"], message: "window.end is before window.start" });
+    else if (b.window.end - b.window.start > L.maxWindowMs) ctx.addIssue({ code: "custom", path: ["window"], message: "window is longer than 31 days" });
+  });
+export type TelemetryBatch = z.output<typeof TelemetryBatch>;
+/** What a client writes (same as the output: the batch has no defaults). */
+export type TelemetryBatchInput = z.input<typeof TelemetryBatch>;
