@@ -95,7 +95,7 @@ const cases: Case[] = [
   { name: "V2: unknown input name", server: M, path: MV2, body: json({ inputs: [{ name: "z", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4] }] }), status: 400 },
   { name: "V2: wrong datatype", server: M, path: MV2, body: json({ inputs: [{ name: "x", shape: [1, 4], datatype: "INT32", data: [1, 2, 3, 4] }] }), status: 400, issues: ["inputs[0].datatype"] },
   { name: "V2: data length does not match shape", server: M, path: MV2, body: json({ inputs: [{ name: "x", shape: [2, 4], datatype: "FP32", data: [1, 2, 3, 4] }] }), status: 400 },
-  { name: "V2: shape incompatible with the model", server: M, path: MV2, body: json({ inputs: [{ name: "x", shape: [1, 5], datatype: "FP32", data: [1, 2, 3, 4, 5] }] }), status: 400, issues: ["inputs[0].shape"] },
+  { name: "V2: shape incompatible with the model", server: M, path: MV2, body: json({ inputs: [{ name: "x", shape: [1, 5], datatype: "FP32", data: [1, 2, 3, 4, 5] }] }), status: 400, issues: ["inputs[0].shape[1]"] },
   { name: "V2: inputs missing", server: M, path: MV2, body: json({ outputs: [] }), status: 400 },
   { name: "V2: string in FP32 data", server: M, path: MV2, body: json({ inputs: [{ name: "x", shape: [1, 4], datatype: "FP32", data: [1, "2", 3, 4] }] }), status: 400 },
 ];
