@@ -26,11 +26,13 @@ try {
 }
 
 function renderMarkdown(machine: { node: string; cpus: number; cpu: string }, rows: WorkerBenchRow[]): string {
-  const head = "| model | batch | raw session.run p50 / p99 (µs) | full handler p50 / p99 (µs) | handler ÷ raw p50 / p99 | onnxruntime-node 1 thread p50 / p99 (µs) | wasm ÷ native p50 | cold start (ms) = workerd ready + first request | HTTP round trip p50 (ms) | bundle raw / gzip |";
+  const head = "| model | batch | raw session.run p50 / p99 (µs) | full handler p50 / p99 (µs) | handler ÷ raw p50 / p99 | onnxruntime-node 1 thread p50 / p99 (µs) | wasm ÷ native p50 | cold start (ms) = workerd ready + first request | HTTP round trip from Node p50 / p99 (ms) | bundle raw / gzip |";
   const sep = "|---|---|---|---|---|---|---|---|---|---|";
   const mib = (b: number) => `${(b / 1024 / 1024).toFixed(2)} MiB`;
   const lines = rows.map((r) =>
-    `| ${r.model} | ${r.batch} | ${r.rawP50Us} / ${r.rawP99Us} | ${r.handlerP50Us} / ${r.handlerP99Us} | **${r.ratioP50}x** / ${r.ratioP99}x | ${r.ortNodeP50Us} / ${r.ortNodeP99Us} | ${r.wasmVsNativeP50}x | ${r.coldStartMs} = ${r.coldWorkerdReadyMs} + ${r.coldFirstRequestMs} | ${r.httpRoundTripP50Ms} | ${mib(r.bundleRawBytes)} / ${mib(r.bundleGzipBytes)} |`,
+    `| ${r.model} | ${r.batch} | ${r.rawP50Us} / ${r.rawP99Us} | ${r.handlerP50Us} / ${r.handlerP99Us} | **${r.ratioP50}x** / ${r.ratioP99}x | ${r.ortNodeP50Us} / ${r.ortNodeP99Us} | ${r.wasmVsNativeP50}x | ${r.coldStartMs} = ${r.coldWorkerdReadyMs} + ${r.coldFirstRequestMs} | ${r.httpRoundTripP50Ms} / ${r.httpRoundTripP99Ms} | ${mib(r.bundleRawBytes)} / ${mib(r.bundleGzipBytes)} |`,
   );
-  return [`# edge-ml benchmarks`, "", `Node ${machine.node}, ${machine.cpus} cores (${machine.cpu}). Raw and handler are timed inside workerd in the same isolate and run, interleaved.`, "", "## Worker (workerd via miniflare)", "", head, sep, ...lines, ""].join("\n");
+  const bd = rows.map((r) => `| ${r.model} | ${r.batch} | ${r.breakdownUs["requestAndBody"]} | ${r.breakdownUs["responseJson"]} | ${r.breakdownUs["honoPlain"]} | ${r.breakdownUs["predictor"]} | ${r.breakdownUs["raw"]} | ${r.handlerP50Us} |`);
+  const breakdown = ["", "### Where the handler's time goes (inside workerd, µs, medians of blocks)", "", "| model | batch | new Request + read body | Response.json + read | bare Hono echo route | predictor alone (validate ▶ preprocess ▶ run ▶ postprocess) | raw session.run | full handler |", "|---|---|---|---|---|---|---|---|", ...bd];
+  return [`# edge-ml benchmarks`, "", `Node ${machine.node}, ${machine.cpus} cores (${machine.cpu}). Raw and handler are timed inside workerd in the same isolate and run, interleaved.`, "", "## Worker (workerd via miniflare)", "", head, sep, ...lines, ...breakdown, ""].join("\n");
 }

@@ -4,6 +4,7 @@
  * infer ▶ postprocess ▶ JSON) invoked in-isolate, so Node↔workerd plumbing is not counted in either.
  * Local workerd advances its clock during computation (deployed Workers do not), so these timings are meaningful here.
  */
+import { Hono } from "hono";
 import * as ort from "onnxruntime-web/wasm";
 import type { Manifest } from "../core/schema/manifest.ts";
 import { createPreprocessor } from "../core/preprocess.ts";
@@ -13,8 +14,11 @@ import { useCompiledWasm, type OrtWasmEnv } from "../runtime/engines/ort-wasm-mo
 import type { TensorData } from "../runtime/engines/types.ts";
 
 interface BenchRequest {
-  iterations: number;
+  /** Number of timed block pairs (raw, handler). */
+  rounds: number;
   warmup: number;
+  /** Target duration of one raw+handler block in ms. */
+  blockMs: number;
   body: { instances: unknown[] };
   /** Prepared feeds for the raw run (tensor models): name → {dtype, data, dims}. */
   feeds?: Record<string, { dtype: "float32"; data: number[]; dims: number[] }>;
@@ -39,25 +43,76 @@ export function createWorker(opts: { manifest: Manifest; model: ArrayBuffer; was
       }
       const url = `http://bench/v1/models/${opts.manifest.name}:predict`;
       const bodyText = JSON.stringify(req.body);
+      const makeRequest = () => new Request(url, { method: "POST", headers: { "content-type": "application/json" }, body: bodyText });
+      const runRaw = () => session.run(feeds);
+      const runHandler = async () => {
+        const res = await deployment.app.fetch(makeRequest(), env, ctx as never);
+        await res.text();
+        if (res.status !== 200) throw new Error(`handler returned ${res.status}`);
+      };
+      // workerd's clock has millisecond resolution (a Spectre mitigation), so single runs of ~20 µs cannot be timed.
+      // Time blocks long enough (~blockMs) for ±2% and report per-run means of blocks; raw and handler blocks alternate.
+      const block = async (fn: () => Promise<unknown>, n: number) => {
+        const t = Date.now();
+        for (let i = 0; i < n; i++) await fn();
+        return (Date.now() - t) / n;
+      };
+      let n = 0;
+      const t0 = Date.now();
+      while (Date.now() - t0 < 20) {
+        await runHandler();
+        await runRaw();
+        n++;
+      }
+      const perBlock = Math.max(10, Math.round((n * req.blockMs) / 20));
       const raw: number[] = [];
       const handler: number[] = [];
-      // Interleave the two so drift in the machine's load affects both alike.
-      for (let i = 0; i < req.warmup + req.iterations; i++) {
-        let t = performance.now();
-        await session.run(feeds);
-        const r = performance.now() - t;
-        t = performance.now();
-        const res = await deployment.app.fetch(new Request(url, { method: "POST", headers: { "content-type": "application/json" }, body: bodyText }), env, ctx as never);
-        await res.text();
-        const h = performance.now() - t;
-        if (res.status !== 200) return new Response(`handler returned ${res.status}`, { status: 500 });
-        if (i >= req.warmup) {
-          raw.push(r);
-          handler.push(h);
+      for (let r = 0; r < req.warmup + req.rounds; r++) {
+        const a = await block(runRaw, perBlock);
+        const b = await block(runHandler, perBlock);
+        if (r >= req.warmup) {
+          raw.push(a);
+          handler.push(b);
         }
       }
+      // Where the handler's time goes: the platform's Request/body/Response work vs edge-ml's predictor.
+      const predictor = await deployment.loadPredictor();
+      const plain = new Hono();
+      plain.post("*", async (c) => c.json({ echo: JSON.parse(await c.req.text()) }));
+      const big = perBlock * 5; // light steps need longer blocks to rise above the clock's 1 ms step
+      const breakdown = {
+        honoPlainMs: await median(() => block(async () => await (await plain.fetch(makeRequest())).text(), big)),
+        requestAndBodyMs: await median(() => block(async () => await makeRequest().text(), big)),
+        responseJsonMs: await median(() => block(async () => await Response.json({ predictions: [{ label: "yes", score: 0.5 }] }).text(), big)),
+        predictorMs: await median(() => block(() => predictor.predict(JSON.parse(bodyText)), perBlock)),
+        rawMs: await median(() => block(runRaw, perBlock)),
+      };
+      const resolution = clockResolution();
       await session.release();
-      return Response.json({ raw, handler });
+      return Response.json({ raw, handler, perBlock, clockResolutionMs: resolution, breakdown });
     },
   };
+}
+
+/** Smallest step of Date.now() observed in a busy loop (1 ms in workerd). */
+function clockResolution(): number {
+  let steps = 0;
+  let min = Infinity;
+  let last = Date.now();
+  while (steps < 5) {
+    const now = Date.now();
+    if (now !== last) {
+      min = Math.min(min, now - last);
+      last = now;
+      steps++;
+    }
+  }
+  return min;
+}
+
+async function median(fn: () => Promise<number>, n = 5): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) xs.push(await fn());
+  xs.sort((a, b) => a - b);
+  return xs[Math.floor(n / 2)]!;
 }

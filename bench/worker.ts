@@ -15,7 +15,8 @@ import { createPreprocessor } from "../core/preprocess.ts";
 import { loadModel } from "../cli/lib/registry.ts";
 import { quantile, round } from "./stats.ts";
 
-const ITERATIONS = Number(process.env["BENCH_ITERATIONS"] ?? 3000);
+const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 60);
+const ITERATIONS = 3000;
 const WARMUP = 300;
 
 export interface WorkerBenchRow {
@@ -34,6 +35,12 @@ export interface WorkerBenchRow {
   coldWorkerdReadyMs: number;
   coldFirstRequestMs: number;
   httpRoundTripP50Ms: number;
+  httpRoundTripP99Ms: number;
+  runsPerBlock: number;
+  blocks: number;
+  workerdClockResolutionMs: number;
+  /** Medians inside workerd (µs): Request creation + body read, Response.json + read, predictor alone, raw run. */
+  breakdownUs: Record<string, number>;
   bundleRawBytes: number;
   bundleGzipBytes: number;
 }
@@ -74,14 +81,14 @@ export async function benchWorker(tmp: string): Promise<WorkerBenchRow[]> {
     const tFirst = performance.now();
 
     const http: number[] = [];
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 500; i++) {
       const t = performance.now();
       await (await fetch(predictUrl, { method: "POST", headers: { "content-type": "application/json" }, body })).text();
       http.push(performance.now() - t);
     }
-    const res = await fetch(new URL("__bench", server.url), { method: "POST", body: JSON.stringify({ iterations: ITERATIONS, warmup: WARMUP, body: { instances: c.instances }, feeds }) });
+    const res = await fetch(new URL("__bench", server.url), { method: "POST", body: JSON.stringify({ rounds: ROUNDS, warmup: 5, blockMs: 50, body: { instances: c.instances }, feeds }) });
     if (res.status !== 200) throw new Error(`bench route failed: ${await res.text()}`);
-    const { raw, handler } = (await res.json()) as { raw: number[]; handler: number[] };
+    const { raw, handler, perBlock, clockResolutionMs, breakdown } = (await res.json()) as { raw: number[]; handler: number[]; perBlock: number; clockResolutionMs: number; breakdown: Record<string, number> };
     await server.close();
 
     const session = await ortNode.InferenceSession.create(join(dir, manifest.artifact.file), { intraOpNumThreads: 1, interOpNumThreads: 1 });
@@ -113,6 +120,11 @@ export async function benchWorker(tmp: string): Promise<WorkerBenchRow[]> {
       coldWorkerdReadyMs: round(tReady - t0, 0),
       coldFirstRequestMs: round(tFirst - tReady, 0),
       httpRoundTripP50Ms: round(quantile(http, 0.5), 2),
+      httpRoundTripP99Ms: round(quantile(http, 0.99), 2),
+      runsPerBlock: perBlock,
+      blocks: raw.length,
+      workerdClockResolutionMs: clockResolutionMs,
+      breakdownUs: Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k.replace(/Ms$/, ""), us(v)])),
       bundleRawBytes: build.totalBytes,
       bundleGzipBytes: build.totalGzipBytes,
     });

@@ -9,8 +9,8 @@
  * ```
  */
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Manifest } from "../core/schema/manifest.ts";
+import { readBodyText } from "./body.ts";
 import { HttpError, type ErrorClass } from "./http-error.ts";
 import { buildOpenApi } from "./openapi.ts";
 import type { Predictor } from "./predictor.ts";
@@ -64,15 +64,6 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
     }).toJSON(), 404),
   );
 
-  const limit = bodyLimit({
-    maxSize: settings.maxBodyBytes,
-    onError: () => {
-      throw new HttpError(413, "PAYLOAD_TOO_LARGE", `request body is over the limit of ${settings.maxBodyBytes} bytes`, {
-        hint: `send at most ${settings.maxBatch} instances per request, or split the batch`,
-      });
-    },
-  });
-
   const handle = (route: RequestEvent["route"], run: (p: Predictor, body: unknown) => Promise<{ json: Record<string, unknown>; instances?: readonly Record<string, unknown>[]; predictions?: readonly unknown[] }>) =>
     async (c: Context) => {
       const started = now();
@@ -80,7 +71,7 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
       const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
       c.header("x-request-id", requestId);
       try {
-        const body = await readJson(c);
+        const body = await readJson(c, settings);
         const predictor = await loadOrUnavailable(opts.loadPredictor);
         const result = await run(predictor, body);
         opts.onRequest?.({ requestId, route, status: 200, latencyMs: now() - started, ...pick(result) }, c);
@@ -92,7 +83,7 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
       }
     };
 
-  app.post("/v1/models/:spec", limit, async (c, next) => {
+  app.post("/v1/models/:spec", async (c) => {
     const spec = c.req.param("spec");
     const sep = spec.lastIndexOf(":");
     const name = sep > 0 ? spec.slice(0, sep) : spec;
@@ -107,11 +98,11 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
     })(c);
   });
 
-  app.post("/v2/models/:name/infer", limit, (c) => {
+  app.post("/v2/models/:name/infer", (c) => {
     if (c.req.param("name") !== manifest.name) throw modelNotFound(c.req.param("name"), manifest.name);
     return handle("infer", async (p, body) => ({ json: await p.infer(body) }))(c);
   });
-  app.post("/v2/models/:name/versions/:version/infer", limit, (c) => {
+  app.post("/v2/models/:name/versions/:version/infer", (c) => {
     if (c.req.param("name") !== manifest.name) throw modelNotFound(c.req.param("name"), manifest.name);
     if (c.req.param("version") !== manifest.version) {
       throw new HttpError(404, "NOT_FOUND", `this deployment serves ${manifest.name}@${manifest.version}, not version ${c.req.param("version")}`);
@@ -148,14 +139,14 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
   return app;
 }
 
-async function readJson(c: Context): Promise<unknown> {
+async function readJson(c: Context, settings: EdgeSettings): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
     throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", `expected Content-Type application/json, got ${type === "" ? "none" : JSON.stringify(type)}`, {
       hint: "send the body as JSON with the header Content-Type: application/json",
     });
   }
-  const text = await c.req.text();
+  const text = await readBodyText(c.req.raw, settings.maxBodyBytes, `send at most ${settings.maxBatch} instances per request, or split the batch`);
   if (text.trim() === "") throw new HttpError(400, "BAD_JSON", "request body is empty", { hint: 'send {"instances": [...]}' });
   try {
     return JSON.parse(text) as unknown;

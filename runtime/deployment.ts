@@ -25,15 +25,17 @@ export function createDeployment(opts: DeploymentOptions) {
   const settings: EdgeSettings = { ...DEFAULT_SETTINGS, ...opts.settings };
   let loading: Promise<Predictor> | undefined;
   const loadPredictor = (): Promise<Predictor> => {
-    loading ??= (async () => {
-      await verifySha256(opts.modelBytes, opts.manifest.artifact.sha256, `model ${opts.manifest.name}@${opts.manifest.version}`);
-      const session = await opts.engine.createSession(opts.modelBytes);
-      return createPredictor({ manifest: opts.manifest, session, maxBatch: settings.maxBatch });
-    })();
-    // A failed load is retried on the next request instead of being cached (e.g. a transient engine failure).
-    loading.catch(() => {
-      loading = undefined;
-    });
+    if (loading === undefined) {
+      loading = (async () => {
+        await verifySha256(opts.modelBytes, opts.manifest.artifact.sha256, `model ${opts.manifest.name}@${opts.manifest.version}`);
+        const session = await opts.engine.createSession(opts.modelBytes);
+        return createPredictor({ manifest: opts.manifest, session, maxBatch: settings.maxBatch });
+      })();
+      // A failed load is retried on the next request instead of being cached (e.g. a transient engine failure).
+      loading.catch(() => {
+        loading = undefined;
+      });
+    }
     return loading;
   };
   const app = createEdgeApp({
