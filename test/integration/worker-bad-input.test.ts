@@ -22,7 +22,8 @@ beforeAll(async () => {
     buildTarget({ root, ref: "mlp@1.0.0", target: "worker", outDir: join(root, "dist", "mlp") }),
     buildTarget({ root, ref: "int-sum@1.0.0", target: "worker", outDir: join(root, "dist", "int") }),
   ]);
-  [titanic, mlp, intSum] = await Promise.all(dirs.map((d) => serveWorker(d.outDir)));
+  const servers = await Promise.all(dirs.map((d) => serveWorker(d.outDir)));
+  [titanic, mlp, intSum] = [servers[0]!, servers[1]!, servers[2]!];
 });
 afterAll(async () => {
   await Promise.all([titanic?.close(), mlp?.close(), intSum?.close()]);
