@@ -1,0 +1,63 @@
+/**
+ * wrangler (the pinned 4.86.0) accepts what `edge-ml build` writes: `wrangler deploy --dry-run --outdir` from the build
+ * folder and from a project root whose wrangler.toml points at it; and what wrangler would upload still serves correct
+ * predictions in workerd (a smoke test of the deployable artifact, not of our build folder).
+ */
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildTarget } from "../../cli/lib/bundler.ts";
+import { serveWorker } from "../../cli/lib/workerd.ts";
+import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
+
+const wrangler = join(REPO_ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+const run = (cwd: string, args: string[]) =>
+  execFileSync(process.execPath, [wrangler, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 120_000,
+  });
+
+describe("wrangler deploy --dry-run", () => {
+  const tmp = tempDir();
+
+  it("accepts the build folder, uploads model and wasm as modules, and the uploaded bundle serves", async () => {
+    const build = await buildTarget({ root: REPO_ROOT, ref: "titanic@1.0.0", target: "worker", outDir: join(tmp, "build") });
+    const out = join(tmp, "upload");
+    const log = run(build.outDir, ["deploy", "--dry-run", "--outdir", out]);
+    expect(log).toContain("compiled-wasm");
+    expect(log).toContain("model.onnx");
+    expect(log).toContain('env.EDGE_ML_MODEL ("titanic@1.0.0")');
+    expect(log).toContain("--dry-run: exiting now.");
+    for (const f of ["worker.js", "model.onnx", "ort-wasm-simd-threaded.wasm"]) expect(existsSync(join(out, f)), f).toBe(true);
+    // Serve exactly the files wrangler would upload.
+    copyFileSync(join(build.outDir, "build.json"), join(out, "build.json"));
+    const server = await serveWorker(out);
+    try {
+      const res = await fetch(new URL("v1/models/titanic:predict", server.url), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ instances: [{ sex: "female", age: 29, passengerClass: "1st" }, { sex: "male", age: null, passengerClass: "3rd" }] }),
+      });
+      expect(res.status).toBe(200);
+      const { predictions } = (await res.json()) as { predictions: { label: string; score: number }[] };
+      expect(predictions.map((p) => p.label)).toEqual(["yes", "no"]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("works from a project created by edge-ml init, through its root wrangler.toml", async () => {
+    const project = join(tmp, "proj");
+    mkdirSync(project);
+    const toml = readFileSync(join(REPO_ROOT, "templates", "init", "wrangler.toml"), "utf8").replaceAll("__NAME__", "proj");
+    writeFileSync(join(project, "wrangler.toml"), toml);
+    await buildTarget({ root: REPO_ROOT, ref: "titanic@1.0.0", target: "worker", outDir: join(project, "dist", "worker") });
+    const log = run(project, ["deploy", "--dry-run", "--outdir", join(tmp, "upload2")]);
+    expect(log).toContain("compiled-wasm");
+    expect(log).toContain("--dry-run: exiting now.");
+  });
+});
