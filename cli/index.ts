@@ -24,6 +24,7 @@ export const root = defineCommand({
     build: lazy(() => import("./commands/build.ts")),
     dev: lazy(() => import("./commands/dev.ts")),
     monitor: lazy(() => import("./commands/monitor.ts")),
+    data: lazy(() => import("./commands/data.ts")),
   },
 });
 

@@ -17,6 +17,7 @@ import { validatePreprocessing } from "../../core/preprocess.ts";
 import { FeatureSpec } from "../../core/schema/features.ts";
 import { Manifest, MANIFEST_SCHEMA_VERSION, TASKS, type Task } from "../../core/schema/manifest.ts";
 import { Postprocessing, Preprocessing } from "../../core/schema/preprocessing.ts";
+import { modelBaseline } from "./baseline.ts";
 import { csvSummary } from "./csv.ts";
 import { gitState } from "./git.ts";
 import { sha256Bytes, sha256File } from "./hash.ts";
@@ -114,13 +115,18 @@ export async function addModel(root: string, opts: AddModelOptions): Promise<{ d
     }
   }
 
+  // --- baseline (ML monitoring): training-data and prediction statistics of the first --data file; none for tensor models.
+  const task = resolveTask(opts.task, features !== undefined, postprocessing);
+  const baseline = await modelBaseline({ csv: opts.data?.[0], createdFrom: data[0], features, preprocessing, postprocessing, outputs: info.outputs, task, model: bytes });
+  // --- end baseline
+
   const manifest = Manifest.parse({
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     name: opts.name,
     version: opts.version,
     createdAt: new Date().toISOString(),
     ...(opts.description ? { description: opts.description } : {}),
-    task: resolveTask(opts.task, features !== undefined, postprocessing),
+    task,
     artifact: {
       file: "model.onnx",
       format: "onnx",
@@ -135,6 +141,7 @@ export async function addModel(root: string, opts: AddModelOptions): Promise<{ d
     ...(postprocessing ? { postprocessing } : {}),
     ...(opts.label ? { label: opts.label } : {}),
     slices: opts.slices,
+    ...(baseline ? { baseline } : {}),
     lineage: {
       code: gitState(process.cwd()),
       data,

@@ -9,6 +9,7 @@
  * ```
  */
 import { z } from "zod";
+import { Baseline } from "./baseline.ts";
 import { FeatureSpec } from "./features.ts";
 import { Postprocessing, Preprocessing } from "./preprocessing.ts";
 
@@ -87,7 +88,7 @@ export const Manifest = z.strictObject({
   slices: z.array(z.string()).default([]),
   lineage: Lineage,
   /** Training-data statistics (filled by `models add --data`; see the ML-monitoring docs). */
-  baseline: z.record(z.string(), z.unknown()).optional(),
+  baseline: Baseline.optional(),
   /** Result of `edge-ml validate` (model-validation gate). */
   validation: z.record(z.string(), z.unknown()).optional(),
   metrics: z.record(z.string(), z.number()).default({}),

@@ -1,0 +1,63 @@
+/**
+ * CSV cells as feature values: text in, the typed value a request would carry out, or why it does not fit the schema.
+ *
+ * "" and "NA" (how R and pandas write missing values) are null for nullable features only: for a non-nullable
+ * category, "NA" may be a real value (North America), and for a non-nullable number it is an error to report.
+ *
+ * @example
+ * ```ts
+ * parseCell({ name: "age", type: "number", nullable: true, allowUnknown: false }, "NA"); // { value: null }
+ * parseCell({ name: "age", type: "number", nullable: false, allowUnknown: false }, "x"); // { error: 'expected a number, got "x"' }
+ * ```
+ */
+import type { FeatureSpec, FeatureValue } from "../../core/schema/features.ts";
+import type { ColumnKind } from "../../core/stats/baseline-build.ts";
+
+export const MISSING_TOKENS: ReadonlySet<string> = new Set(["", "NA"]);
+
+export type Cell = { value: FeatureValue } | { error: string };
+
+/** Numbers are binned; booleans, categories and strings are counted by value. */
+export function featureKind(type: FeatureSpec["type"]): ColumnKind {
+  return type === "number" || type === "integer" ? "numeric" : "categorical";
+}
+
+const BOOLEANS = new Map([["true", true], ["false", false], ["1", true], ["0", false]]);
+
+function inRange(f: FeatureSpec, x: number, raw: string): Cell {
+  const { min, max } = f.range ?? {};
+  if ((min !== undefined && x < min) || (max !== undefined && x > max)) {
+    return { error: `${raw} is outside the feature's range [${min ?? "-inf"}, ${max ?? "+inf"}]` };
+  }
+  return { value: x };
+}
+
+/** Parse one CSV cell by its feature's type. */
+export function parseCell(f: FeatureSpec, raw: string): Cell {
+  if (MISSING_TOKENS.has(raw)) {
+    if (f.nullable) return { value: null };
+    if (f.type === "number" || f.type === "integer" || f.type === "boolean") {
+      return { error: `${raw === "" ? "empty" : `"${raw}"`}, but the feature is not nullable (set "nullable": true if missing values are expected)` };
+    }
+  }
+  switch (f.type) {
+    case "number":
+    case "integer": {
+      const x = raw.trim() === "" ? Number.NaN : Number(raw);
+      if (!Number.isFinite(x)) return { error: `expected a number, got "${raw}"` };
+      if (f.type === "integer" && !Number.isInteger(x)) return { error: `expected a whole number, got "${raw}"` };
+      return inRange(f, x, raw);
+    }
+    case "boolean": {
+      const b = BOOLEANS.get(raw.trim().toLowerCase());
+      return b === undefined ? { error: `expected true/false (or 1/0), got "${raw}"` } : { value: b };
+    }
+    case "category":
+      if (f.values !== undefined && !f.allowUnknown && !f.values.includes(raw)) {
+        return { error: `"${raw}" is not one of ${f.values.join(", ")} (add it to "values", or set "allowUnknown": true)` };
+      }
+      return { value: raw };
+    case "string":
+      return { value: raw };
+  }
+}
