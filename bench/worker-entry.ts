@@ -43,7 +43,9 @@ export function createWorker(opts: { manifest: Manifest; model: ArrayBuffer; was
       }
       const url = `http://bench/v1/models/${opts.manifest.name}:predict`;
       const bodyText = JSON.stringify(req.body);
-      const makeRequest = () => new Request(url, { method: "POST", headers: { "content-type": "application/json" }, body: bodyText });
+      const bodyBytes = new TextEncoder().encode(bodyText);
+      // Like a request off the network: the body has a declared length.
+      const makeRequest = () => new Request(url, { method: "POST", headers: { "content-type": "application/json", "content-length": String(bodyBytes.byteLength) }, body: bodyBytes });
       const runRaw = () => session.run(feeds);
       const runHandler = async () => {
         const res = await deployment.app.fetch(makeRequest(), env, ctx as never);
@@ -79,8 +81,14 @@ export function createWorker(opts: { manifest: Manifest; model: ArrayBuffer; was
       const predictor = await deployment.loadPredictor();
       const plain = new Hono();
       plain.post("*", async (c) => c.json({ echo: JSON.parse(await c.req.text()) }));
+      const withRun = new Hono();
+      withRun.post("*", async (c) => { const body = JSON.parse(await c.req.text()); await session.run(feeds); return c.json({ echo: body }); });
+      const withPredict = new Hono();
+      withPredict.post("*", async (c) => c.json(await predictor.predict(JSON.parse(await c.req.text()))));
       const big = perBlock * 5; // light steps need longer blocks to rise above the clock's 1 ms step
       const breakdown = {
+        honoWithRunMs: await median(() => block(async () => await (await withRun.fetch(makeRequest())).text(), big)),
+        honoWithPredictMs: await median(() => block(async () => await (await withPredict.fetch(makeRequest())).text(), big)),
         honoPlainMs: await median(() => block(async () => await (await plain.fetch(makeRequest())).text(), big)),
         requestAndBodyMs: await median(() => block(async () => await makeRequest().text(), big)),
         responseJsonMs: await median(() => block(async () => await Response.json({ predictions: [{ label: "yes", score: 0.5 }] }).text(), big)),

@@ -4,7 +4,7 @@
  * the native reference on the same input; bundle sizes.
  */
 import { parse } from "csv-parse/sync";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ortNode from "onnxruntime-node";
 import { addModel } from "../cli/lib/add-model.ts";
@@ -13,6 +13,7 @@ import { findProjectRoot } from "../cli/lib/project.ts";
 import { serveWorker } from "../cli/lib/workerd.ts";
 import { createPreprocessor } from "../core/preprocess.ts";
 import { loadModel } from "../cli/lib/registry.ts";
+import { mlpModel } from "../test/fixtures/onnx-builder.ts";
 import { quantile, round } from "./stats.ts";
 
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 60);
@@ -48,12 +49,18 @@ export interface WorkerBenchRow {
 export async function benchWorker(tmp: string): Promise<WorkerBenchRow[]> {
   const repo = findProjectRoot(join(import.meta.dirname, ".."));
   await addModel(tmp, { model: join(repo, "test", "fixtures", "models", "mlp-tensor.onnx"), name: "mlp", version: "1.0.0", slices: [] });
+  // A model where inference dominates (1.3 M parameters, ~5 MB), generated here rather than committed.
+  const large = join(tmp, "mlp-large.onnx");
+  writeFileSync(large, mlpModel([256, 1024, 1024, 10], 7));
+  await addModel(tmp, { model: large, name: "mlp-large", version: "1.0.0", slices: [] });
   const evalRows = parse(readFileSync(join(repo, "examples", "titanic", "data", "eval.csv")), { columns: true, bom: true }) as Record<string, string>[];
   const titanicRows = evalRows.map((r) => ({ sex: r["sex"], age: r["age"] === "" ? null : Number(r["age"]), passengerClass: r["passengerClass"] }));
   const cases: { root: string; ref: string; batch: number; instances: unknown[] }[] = [];
+  const vectors = (batch: number, width: number) => Array.from({ length: batch }, (_, i) => Array.from({ length: width }, (_, j) => Math.sin(i * 31 + j)));
   for (const batch of [1, 64]) {
     cases.push({ root: repo, ref: "titanic@1.0.0", batch, instances: titanicRows.slice(0, batch) });
-    cases.push({ root: tmp, ref: "mlp@1.0.0", batch, instances: Array.from({ length: batch }, (_, i) => [i / 10, 1, -1, 0.5]) });
+    cases.push({ root: tmp, ref: "mlp@1.0.0", batch, instances: vectors(batch, 4) });
+    cases.push({ root: tmp, ref: "mlp-large@1.0.0", batch, instances: vectors(batch, 256) });
   }
   const rows: WorkerBenchRow[] = [];
   const builds = new Map<string, BuildResult>();
@@ -68,7 +75,7 @@ export async function benchWorker(tmp: string): Promise<WorkerBenchRow[]> {
     // Feeds for the raw run and the native reference: the same tensor the handler will compute.
     const feeds = manifest.preprocessing
       ? Object.fromEntries([...createPreprocessor(manifest.preprocessing).transform(c.instances as never)].map(([k, v]) => [k, { dtype: "float32" as const, data: Array.from(v.data as Float32Array), dims: [...v.dims] }]))
-      : { [manifest.io.inputs[0]!.name]: { dtype: "float32" as const, data: (c.instances as number[][]).flat(), dims: [c.batch, 4] } };
+      : { [manifest.io.inputs[0]!.name]: { dtype: "float32" as const, data: (c.instances as number[][]).flat(), dims: [c.batch, (c.instances as number[][])[0]!.length] } };
 
     const t0 = performance.now();
     const server = await serveWorker(build.outDir);

@@ -1,0 +1,105 @@
+/**
+ * Monitor ingest benchmark: the real `edge-ml monitor` process (SQLite, WAL, synchronous=NORMAL) on 127.0.0.1,
+ * fed batches of 100 sampled requests over real HTTP by concurrent senders in this process. Prints JSON: events/s
+ * (requests counted + sample rows stored, 100 per batch) and the per-batch ingest latency seen by the sender.
+ * Targets (reported, not asserted): >= 50 000 events/s, p99 <= 50 ms.
+ *
+ * @example
+ * ```sh
+ * npx tsx bench/monitor-ingest.ts              # BENCH_BATCHES=3000 BENCH_CONCURRENCY=8 by default
+ * ```
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { LATENCY_BUCKETS_MS, type TelemetryBatchInput } from "../core/schema/telemetry.ts";
+import { quantile, round } from "./stats.ts";
+
+const BATCHES = Number(process.env["BENCH_BATCHES"] ?? 3000);
+const CONCURRENCY = Number(process.env["BENCH_CONCURRENCY"] ?? 8);
+const SAMPLES = 100;
+const WARMUP = 200;
+const BIN = join(import.meta.dirname, "..", "cli", "bin.mjs");
+
+function batch(i: number): string {
+  const now = Date.now();
+  const counts = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
+  counts[3] = 90;
+  counts[5] = 10;
+  const b: TelemetryBatchInput = {
+    v: 1,
+    batchId: `bench-${process.pid}-${i}`,
+    deployment: "bench",
+    target: "worker",
+    model: { name: "titanic", version: "1.0.0" },
+    window: { start: now - 10_000, end: now },
+    counters: { requests: SAMPLES, errors: { bad_request: 2 }, latency: { bounds: [...LATENCY_BUCKETS_MS], counts, sum: 420 }, dropped: 0 },
+    samples: Array.from({ length: SAMPLES }, (_, j) => ({
+      ts: now - j,
+      requestId: `req-${i}-${j}`,
+      features: { sex: j % 2 ? "male" : "female", age: 20 + (j % 50), passengerClass: "3rd", fare: 7.25 + j, siblings: j % 3, embarked: "S" },
+      prediction: { label: j % 2, score: 0.42 },
+      latencyMs: 3.2,
+      status: 200,
+      slices: { sex: j % 2 ? "male" : "female" },
+    })),
+  };
+  return JSON.stringify(b);
+}
+
+const dir = mkdtempSync(join(tmpdir(), "edge-ml-bench-monitor-"));
+const db = join(dir, "monitor.db");
+const { token } = JSON.parse(execFileSync(process.execPath, [BIN, "monitor", "token", "create", "bench", "--db", db, "--json"], { encoding: "utf8" })) as { token: string };
+const child = spawn(process.execPath, [BIN, "monitor", "--port", "0", "--db", db], { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "inherit"] });
+try {
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      const m = /monitor listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once("exit", () => reject(new Error(`monitor exited:\n${out}`)));
+  });
+  const bodies = Array.from({ length: WARMUP + BATCHES }, (_, i) => batch(i));
+  const post = async (body: string) => {
+    const res = await fetch(`${url}/v1/ingest`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body });
+    if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+  };
+  const run = async (from: number, to: number) => {
+    const latencies: number[] = [];
+    let next = from;
+    const sender = async () => {
+      while (next < to) {
+        const body = bodies[next++]!;
+        const t0 = performance.now();
+        await post(body);
+        latencies.push(performance.now() - t0);
+      }
+    };
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: CONCURRENCY }, sender));
+    return { seconds: (performance.now() - t0) / 1000, latencies };
+  };
+  await run(0, WARMUP);
+  const { seconds, latencies } = await run(WARMUP, WARMUP + BATCHES);
+  const events = BATCHES * SAMPLES;
+  const result = {
+    bench: "monitor-ingest",
+    date: new Date().toISOString(),
+    machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown" },
+    setup: { batches: BATCHES, samplesPerBatch: SAMPLES, concurrency: CONCURRENCY, bodyBytes: bodies[WARMUP]!.length, storage: "SQLite WAL synchronous=NORMAL (one process)" },
+    seconds: round(seconds, 3),
+    eventsPerSecond: Math.round(events / seconds),
+    batchesPerSecond: round(BATCHES / seconds, 1),
+    latencyMs: { p50: round(quantile(latencies, 0.5)), p95: round(quantile(latencies, 0.95)), p99: round(quantile(latencies, 0.99)), max: round(Math.max(...latencies)) },
+    target: { eventsPerSecond: 50_000, p99Ms: 50 },
+  };
+  console.log(JSON.stringify({ ...result, pass: result.eventsPerSecond >= 50_000 && result.latencyMs.p99 <= 50 }, null, 2));
+} finally {
+  child.kill("SIGTERM");
+  await new Promise((resolve) => child.once("exit", resolve));
+  rmSync(dir, { recursive: true, force: true });
+}
