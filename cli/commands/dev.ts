@@ -1,9 +1,14 @@
-/** `edge-ml dev <name>@<version> [--port 8787]`: build the Worker and serve it in workerd on 127.0.0.1. */
+/**
+ * `edge-ml dev <name>@<version> [--port 8787] [--monitor <url> --token <t>]`: build the model's Worker and serve it in
+ * workerd on 127.0.0.1. Telemetry goes to the monitor given, or, without `--monitor`, to a local monitor started here
+ * (SQLite in .edge-ml/monitor.db) so the dashboard shows live traffic at once.
+ */
 import { defineCommand } from "citty";
 import { join } from "node:path";
+import { EdgeMlError } from "../../core/errors.ts";
 import { parsePort } from "../lib/args.ts";
-import { loadConfig } from "../lib/config.ts";
 import { buildTarget } from "../lib/bundler.ts";
+import { loadConfig } from "../lib/config.ts";
 import { exampleCurl } from "../lib/example-request.ts";
 import { bold, dim, formatBytes, green } from "../lib/output.ts";
 import { findProjectRoot } from "../lib/project.ts";
@@ -11,28 +16,58 @@ import { loadModel } from "../lib/registry.ts";
 import { serveWorker } from "../lib/workerd.ts";
 
 export default defineCommand({
-  meta: { name: "dev", description: "Build a model's Worker and serve it locally in workerd" },
+  meta: { name: "dev", description: "Build a model's Worker and serve it locally in workerd, with live telemetry" },
   args: {
     ref: { type: "positional", required: true, description: "name@version (or name@alias)" },
     port: { type: "string", description: "port (default: dev.port of the config, 8787; 0 picks a free one)" },
     host: { type: "string", description: "interface to listen on", default: "127.0.0.1" },
+    monitor: { type: "string", description: "monitor URL to send telemetry to (default: start a local one)" },
+    token: { type: "string", description: "ingest token for --monitor (edge-ml monitor token create <deployment>)" },
+    "monitor-port": { type: "string", description: "port of the local monitor (default 8788; 0 picks a free one)" },
+    "no-monitor": { type: "boolean", description: "send no telemetry" },
+    "sample-rate": { type: "string", description: "fraction of requests kept as sampled rows (default 1 in dev)", default: "1" },
+    deployment: { type: "string", description: "deployment name in the monitor (default <name>-dev)" },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const root = findProjectRoot();
     const config = await loadConfig(root);
     const { manifest, ref } = loadModel(root, args.ref);
+    const deployment = args.deployment ?? `${manifest.name}-dev`;
+    const sampleRate = Number(args["sample-rate"]);
+    if (!(sampleRate >= 0 && sampleRate <= 1)) throw new EdgeMlError("ERR_USAGE", `--sample-rate ${args["sample-rate"]} is not in 0..1`, { hint: "e.g. --sample-rate 0.05" });
+
+    let monitorUrl: string | undefined;
+    let token: string | undefined;
+    let closeMonitor = async () => {};
+    if (args.monitor) {
+      if (!args.token) throw new EdgeMlError("ERR_USAGE", "--monitor needs --token", { hint: `create one with: npx edge-ml monitor token create ${deployment}` });
+      monitorUrl = args.monitor;
+      token = args.token;
+    } else if (!args["no-monitor"] && !rawArgs.includes("--no-monitor")) {
+      const { startMonitor } = await import("../../monitor/server.ts");
+      const { createToken } = await import("../../monitor/tokens.ts");
+      const monitor = await startMonitor({ port: parsePort(args["monitor-port"], 8788), host: "127.0.0.1", dbFile: join(root, ".edge-ml", "monitor.db") });
+      token = (await createToken(monitor.store, deployment)).token;
+      monitorUrl = monitor.url;
+      closeMonitor = () => monitor.close();
+    }
+
     const build = await buildTarget({ root, ref: `${ref.name}@${ref.version}`, target: "worker", settings: config.edge, outDir: join(root, ".edge-ml", "dev", `${ref.name}-${ref.version}`) });
-    const server = await serveWorker(build.outDir, { port: parsePort(args.port, config.dev.port), host: args.host });
+    const bindings: Record<string, string> = monitorUrl && token
+      ? { EDGE_ML_MONITOR_URL: monitorUrl, EDGE_ML_MONITOR_TOKEN: token, EDGE_ML_DEPLOYMENT: deployment, EDGE_ML_SAMPLE_RATE: String(sampleRate), EDGE_ML_FLUSH_INTERVAL_MS: "2000" }
+      : {};
+    const server = await serveWorker(build.outDir, { port: parsePort(args.port, config.dev.port), host: args.host, bindings });
     console.log(`${green("✔")} ${bold(`${manifest.name}@${manifest.version}`)} (${manifest.task}) serving in workerd at ${server.url}`);
     console.log(dim(`  bundle ${formatBytes(build.totalBytes)} (gzip ${formatBytes(build.totalGzipBytes)})`));
+    if (monitorUrl) console.log(`  telemetry → ${monitorUrl} as deployment "${deployment}" (sample rate ${sampleRate})${args.monitor ? "" : `; dashboard: ${monitorUrl}/`}`);
     console.log(`  try:  ${exampleCurl(server.url, manifest)}`);
     console.log(dim(`  docs: ${server.url}openapi.json   health: ${server.url}v2/health/ready   stop: Ctrl-C`));
     await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
     });
     await server.close();
+    await closeMonitor();
     console.log("stopped");
   },
 });

@@ -1,6 +1,8 @@
 /**
  * Cloudflare Workers adapter: the only file that knows it runs in workerd. The model arrives as a Data module
  * (ArrayBuffer) and onnxruntime-web's wasm as a CompiledWasm module (a precompiled `WebAssembly.Module`).
+ * Telemetry goes to the monitor named by the vars EDGE_ML_MONITOR_URL and EDGE_ML_MONITOR_TOKEN (a secret), flushed
+ * through `ctx.waitUntil` so it never delays or fails a response.
  *
  * @example
  * ```ts
@@ -17,6 +19,8 @@ import type { EdgeSettings } from "../app.ts";
 import { createDeployment, settingsFromEnv } from "../deployment.ts";
 import { createOrtEngine, type OrtLike } from "../engines/ort.ts";
 import { useCompiledWasm, type OrtWasmEnv } from "../engines/ort-wasm-module.ts";
+import { createTelemetry } from "../telemetry/index.ts";
+import { createTelemetryHook, telemetryConfigFromEnv } from "../telemetry-hook.ts";
 
 export interface WorkerOptions {
   manifest: Manifest;
@@ -33,12 +37,19 @@ export function createWorker(opts: WorkerOptions) {
   return {
     fetch(request: Request, env: Record<string, unknown>, ctx: ExecutionContext): Response | Promise<Response> {
       // Env vars only exist per request on Workers, so the app is built on the first request and reused.
-      deployment ??= createDeployment({
-        manifest: opts.manifest,
-        engine,
-        modelBytes: new Uint8Array(opts.model),
-        settings: { ...opts.settings, ...settingsFromEnv(env) },
-      });
+      if (deployment === undefined) {
+        const config = telemetryConfigFromEnv(env, `${opts.manifest.name}-worker`);
+        const telemetry = config ? createTelemetry({ ...config, target: "worker" }) : undefined;
+        deployment = createDeployment({
+          manifest: opts.manifest,
+          engine,
+          modelBytes: new Uint8Array(opts.model),
+          settings: { ...opts.settings, ...settingsFromEnv(env) },
+          ...(telemetry && config
+            ? { onRequest: createTelemetryHook(telemetry, opts.manifest, { flushDelayMs: config.flushIntervalMs, schedule: (c, work) => c.executionCtx.waitUntil(work) }) }
+            : {}),
+        });
+      }
       return deployment.app.fetch(request, env, ctx);
     },
   };

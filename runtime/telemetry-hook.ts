@@ -1,0 +1,83 @@
+/**
+ * Connects the edge app's per-request events to the telemetry client, on any target.
+ *
+ * Counters are flushed when the client says so (size or age) and, so that the last requests before a quiet spell
+ * are not held back until the next request, by one delayed flush scheduled after activity. On Workers `schedule` is
+ * `ctx.waitUntil` (the isolate stays alive for it after the response); elsewhere a plain floating promise.
+ *
+ * @example
+ * ```ts
+ * const onRequest = createTelemetryHook(telemetry, manifest, { flushDelayMs: 5000 });
+ * createDeployment({ ..., onRequest });
+ * ```
+ */
+import type { Context } from "hono";
+import type { Manifest } from "../core/schema/manifest.ts";
+import type { RequestEvent } from "./app.ts";
+import type { Telemetry } from "./telemetry/index.ts";
+
+export interface TelemetryHookOptions {
+  /** Delay of the flush scheduled after activity (default 5 s). */
+  flushDelayMs?: number;
+  /** Keep a promise running after the response (Workers: ctx.waitUntil). */
+  schedule?: (c: Context, work: Promise<unknown>) => void;
+}
+
+export function createTelemetryHook(telemetry: Telemetry, manifest: Manifest, opts: TelemetryHookOptions = {}) {
+  const model = { name: manifest.name, version: manifest.version };
+  const delay = opts.flushDelayMs ?? 5000;
+  const schedule = opts.schedule ?? ((_c, work) => void work);
+  let delayedFlush = false;
+  return (event: RequestEvent, c: Context): void => {
+    telemetry.record({
+      model,
+      requestId: event.requestId,
+      latencyMs: event.latencyMs,
+      status: event.status,
+      errorClass: event.errorClass,
+      features: event.instances,
+      predictions: event.predictions,
+      slices: sliceValues(manifest.slices, event.instances),
+    });
+    if (telemetry.shouldFlush()) {
+      schedule(c, telemetry.flush());
+    } else if (!delayedFlush) {
+      delayedFlush = true;
+      const later = new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => {
+        delayedFlush = false;
+        return telemetry.flush();
+      });
+      schedule(c, later);
+    }
+  };
+}
+
+/** Slice values of a request: from its first instance (a batch usually comes from one segment). */
+function sliceValues(slices: readonly string[], instances: readonly Record<string, unknown>[] | undefined): Record<string, string> | undefined {
+  const first = instances?.[0];
+  if (!first || slices.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const s of slices) {
+    const v = first[s];
+    out[s] = v === null || v === undefined ? "__missing__" : String(v);
+  }
+  return out;
+}
+
+/** Telemetry settings from Worker/Deno env vars; null when no monitor is configured. */
+export function telemetryConfigFromEnv(env: Record<string, unknown> | undefined, fallbackDeployment: string) {
+  const str = (k: string) => (typeof env?.[k] === "string" && env[k] !== "" ? (env[k] as string) : undefined);
+  const endpoint = str("EDGE_ML_MONITOR_URL");
+  const token = str("EDGE_ML_MONITOR_TOKEN");
+  if (!endpoint || !token) return null;
+  const rate = Number(str("EDGE_ML_SAMPLE_RATE") ?? "0.01");
+  const flushMs = Number(str("EDGE_ML_FLUSH_INTERVAL_MS") ?? "10000");
+  return {
+    endpoint,
+    token,
+    deployment: str("EDGE_ML_DEPLOYMENT") ?? fallbackDeployment,
+    sampleRate: Number.isFinite(rate) && rate >= 0 && rate <= 1 ? rate : 0.01,
+    flushIntervalMs: Number.isFinite(flushMs) && flushMs > 0 ? flushMs : 10_000,
+    redact: (str("EDGE_ML_REDACT") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+  };
+}
