@@ -28,7 +28,26 @@ export function createTelemetryHook(telemetry: Telemetry, manifest: Manifest, op
   const delay = opts.flushDelayMs ?? 5000;
   const schedule = opts.schedule ?? ((_c, work) => void work);
   let delayedFlush = false;
+  let recorded = 0; // requests recorded so far; tells whether anything arrived during a flush
+  // One delayed flush at a time; it re-arms itself while anything is still unsent (e.g. the monitor was down),
+  // so the last requests before a quiet spell still arrive once the monitor is back.
+  const scheduleDelayed = (c: Context) => {
+    delayedFlush = true;
+    let seen = 0;
+    const later = new Promise<void>((resolve) => setTimeout(resolve, delay))
+      .then(() => {
+        seen = recorded;
+        return telemetry.flush();
+      })
+      .then(() => {
+        const s = telemetry.stats();
+        if (s.pendingBatches > 0 || recorded !== seen) scheduleDelayed(c);
+        else delayedFlush = false;
+      });
+    schedule(c, later);
+  };
   return (event: RequestEvent, c: Context): void => {
+    recorded++;
     telemetry.record({
       model,
       requestId: event.requestId,
@@ -39,16 +58,8 @@ export function createTelemetryHook(telemetry: Telemetry, manifest: Manifest, op
       predictions: event.predictions,
       slices: sliceValues(manifest.slices, event.instances),
     });
-    if (telemetry.shouldFlush()) {
-      schedule(c, telemetry.flush());
-    } else if (!delayedFlush) {
-      delayedFlush = true;
-      const later = new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => {
-        delayedFlush = false;
-        return telemetry.flush();
-      });
-      schedule(c, later);
-    }
+    if (telemetry.shouldFlush()) schedule(c, telemetry.flush());
+    if (!delayedFlush) scheduleDelayed(c);
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { runCli } from "../helpers/cli.ts";
 import { spawnCli } from "../helpers/process.ts";
 import { maxAbsDiff, referenceRun } from "../helpers/reference.ts";
@@ -27,7 +27,10 @@ describe("edge-ml dev", () => {
     expect((await runCli(["models", "add", model, "--name", "mlp", "--version", "0.1.0"], project)).code).toBe(0);
 
     const before = new Set(workerdPids());
-    const dev = spawnCli(["dev", "mlp@0.1.0", "--port", "0"], project);
+    const dev = spawnCli(["dev", "mlp@0.1.0", "--port", "0", "--no-monitor"], project);
+    onTestFinished(() => {
+      if (dev.child.exitCode === null) dev.child.kill("SIGKILL");
+    });
     await dev.waitFor(/stop: Ctrl-C/, 120_000);
     const url = /serving in workerd at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(dev.stdout())?.[1];
     expect(dev.stdout()).toContain(`curl -s ${url}v1/models/mlp:predict`);
