@@ -39,7 +39,9 @@ export const TELEMETRY_LIMITS = Object.freeze({
 });
 const L = TELEMETRY_LIMITS;
 
-const name = z.string().min(1).max(L.maxName).regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, "letters, digits and . _ : @ - only");
+/** A deployment or model name: what the monitor keys its rows by and prints in Prometheus labels. */
+export const TelemetryName = z.string().min(1).max(L.maxName).regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, "letters, digits and . _ : @ - only");
+const name = TelemetryName;
 const epochMs = z.int().min(0).max(8_640_000_000_000_000);
 const count = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 const ms = z.number().min(0).max(3_600_000);
@@ -67,6 +69,9 @@ export const Counters = z
     dropped: count,
   })
   .superRefine((c, ctx) => {
+    // Cross-field checks only once the fields themselves are valid, so one bad field reports one issue.
+    const valid = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+    if (!valid(c.requests) || !Object.values(c.errors).every(valid) || !c.latency.counts.every(valid)) return;
     const errors = Object.values(c.errors).reduce<number>((a, n) => a + (n ?? 0), 0);
     if (errors > c.requests) ctx.addIssue({ code: "custom", path: ["errors"], message: `${errors} errors but only ${c.requests} requests` });
     const timed = c.latency.counts.reduce((a, n) => a + n, 0);

@@ -1,0 +1,125 @@
+/**
+ * `/v1/metrics`: traffic, error rate and latency percentiles per window and model version, computed from the
+ * per-minute counter rows. Percentiles are interpolated inside histogram buckets (see core/stats/histogram.ts), so
+ * they are exact to within one bucket; windows without traffic are present with zero requests and null latencies,
+ * so charts show gaps instead of joining points across them.
+ *
+ * @example
+ * ```ts
+ * const q = parseMetricsQuery({ deployment: "prod", from: "2026-01-01T00:00:00Z", step: "5m" }, Date.now());
+ * const body = buildMetrics(q, await store.windows(q));
+ * ```
+ */
+import { z } from "zod";
+import { issuesFromZod } from "../core/errors.ts";
+import { LATENCY_BUCKETS_MS } from "../core/schema/telemetry.ts";
+import { histogramQuantile } from "../core/stats/histogram.ts";
+import { MonitorError } from "./http-error.ts";
+import { MINUTE_MS, type WindowQuery, type WindowRow } from "./store/types.ts";
+
+/** Most windows one query may ask for (a week of minutes is 10 080). */
+export const MAX_WINDOWS = 20_000;
+const AUTO_STEPS_MS = [1, 5, 15, 60, 360, 1440].map((m) => m * MINUTE_MS);
+const UNITS: Record<string, number> = { s: 1000, m: MINUTE_MS, h: 60 * MINUTE_MS, d: 1440 * MINUTE_MS };
+
+const time = z.string().transform((s, ctx) => {
+  const t = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+  if (!Number.isFinite(t)) ctx.addIssue({ code: "custom", message: "expected epoch milliseconds or an ISO 8601 date" });
+  return t;
+});
+const step = z.string().transform((s, ctx) => {
+  const m = /^(\d+)([smhd]?)$/.exec(s);
+  const ms = m ? Number(m[1]) * UNITS[m[2] || "s"]! : Number.NaN;
+  if (!(ms > 0 && ms % MINUTE_MS === 0)) ctx.addIssue({ code: "custom", message: "expected a whole number of minutes, e.g. 60s, 5m, 1h, 1d" });
+  return ms;
+});
+const MetricsQuery = z.object({ deployment: z.string().min(1), from: time.optional(), to: time.optional(), step: step.optional() });
+
+export function parseMetricsQuery(query: Record<string, string>, now: number): WindowQuery {
+  const parsed = MetricsQuery.safeParse(query);
+  if (!parsed.success) throw new MonitorError(400, "INVALID_QUERY", "invalid metrics query", { issues: issuesFromZod(parsed.error.issues) });
+  const q = parsed.data;
+  const to = Math.ceil((q.to ?? now) / MINUTE_MS) * MINUTE_MS;
+  const rawFrom = q.from ?? to - 60 * MINUTE_MS;
+  if (rawFrom >= to) throw new MonitorError(400, "INVALID_QUERY", "from must be before to");
+  const stepMs = q.step ?? AUTO_STEPS_MS.find((s) => (to - rawFrom) / s <= 240) ?? AUTO_STEPS_MS[AUTO_STEPS_MS.length - 1]!;
+  // Windows start at multiples of the step, so refreshing the page does not shift every window.
+  const from = Math.floor(rawFrom / stepMs) * stepMs;
+  if ((to - from) / stepMs > MAX_WINDOWS) {
+    throw new MonitorError(400, "INVALID_QUERY", `that is ${Math.ceil((to - from) / stepMs)} windows; at most ${MAX_WINDOWS}`, { hint: "use a larger step" });
+  }
+  return { deployment: q.deployment, from, to, stepMs };
+}
+
+export interface MetricsPoint {
+  t: number;
+  requests: number;
+  errors: number;
+  errorRate: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  meanLatencyMs: number | null;
+  errorsByClass: Record<string, number>;
+}
+
+export interface MetricsSeries {
+  model: string;
+  version: string;
+  totals: Omit<MetricsPoint, "t">;
+  points: MetricsPoint[];
+}
+
+export interface MetricsResponse {
+  deployment: string;
+  from: number;
+  to: number;
+  stepMs: number;
+  latencyBucketsMs: readonly number[];
+  windows: number[];
+  series: MetricsSeries[];
+}
+
+const round = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
+
+function point(requests: number, errors: number, latencySum: number, latency: readonly number[], errorsByClass: Record<string, number>): Omit<MetricsPoint, "t"> {
+  return {
+    requests,
+    errors,
+    errorRate: requests > 0 ? round(errors / requests) : null,
+    p50: round(histogramQuantile(LATENCY_BUCKETS_MS, latency, 0.5)),
+    p95: round(histogramQuantile(LATENCY_BUCKETS_MS, latency, 0.95)),
+    p99: round(histogramQuantile(LATENCY_BUCKETS_MS, latency, 0.99)),
+    meanLatencyMs: requests > 0 ? round(latencySum / requests) : null,
+    errorsByClass,
+  };
+}
+
+export function buildMetrics(q: WindowQuery, rows: readonly WindowRow[]): MetricsResponse {
+  const windows: number[] = [];
+  for (let t = q.from; t < q.to; t += q.stepMs) windows.push(t);
+  const byVersion = new Map<string, { model: string; version: string; rows: Map<number, WindowRow> }>();
+  for (const r of rows) {
+    const key = `${r.model}\u0000${r.version}`;
+    let v = byVersion.get(key);
+    if (v === undefined) byVersion.set(key, (v = { model: r.model, version: r.version, rows: new Map() }));
+    v.rows.set(r.t, r);
+  }
+  const series = [...byVersion.values()]
+    .sort((a, b) => a.model.localeCompare(b.model) || a.version.localeCompare(b.version, undefined, { numeric: true }))
+    .map((v): MetricsSeries => {
+      const total = { requests: 0, errors: 0, latencySum: 0, latency: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0), byClass: {} as Record<string, number> };
+      const points = windows.map((t): MetricsPoint => {
+        const r = v.rows.get(t);
+        if (r === undefined) return { t, ...point(0, 0, 0, [], {}) };
+        total.requests += r.requests;
+        total.errors += r.errors;
+        total.latencySum += r.latencySum;
+        r.latency.forEach((n, i) => (total.latency[i]! += n));
+        for (const [k, n] of Object.entries(r.errorsByClass)) total.byClass[k] = (total.byClass[k] ?? 0) + n;
+        return { t, ...point(r.requests, r.errors, r.latencySum, r.latency, r.errorsByClass) };
+      });
+      return { model: v.model, version: v.version, totals: point(total.requests, total.errors, total.latencySum, total.latency, total.byClass), points };
+    });
+  return { deployment: q.deployment, from: q.from, to: q.to, stepMs: q.stepMs, latencyBucketsMs: LATENCY_BUCKETS_MS, windows, series };
+}
