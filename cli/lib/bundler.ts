@@ -23,7 +23,7 @@ import { PACKAGE_ROOT } from "./project.ts";
 import { loadModel } from "./registry.ts";
 import { renderWranglerToml } from "./wrangler-config.ts";
 
-export const TARGETS = ["worker"] as const;
+export const TARGETS = ["worker", "deno"] as const;
 export type Target = (typeof TARGETS)[number];
 
 export const ORT_WASM_FILE = "ort-wasm-simd-threaded.wasm";
@@ -64,7 +64,7 @@ export interface BuildResult {
 
 export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   const { manifest, dir } = loadModel(opts.root, opts.ref);
-  if (!(["worker"] as string[]).includes(opts.target)) {
+  if (!(TARGETS as readonly string[]).includes(opts.target)) {
     throw new EdgeMlError("ERR_USAGE", `--target ${opts.target} is not supported yet`, { hint: `Should be one of: ${TARGETS.join(", ")}` });
   }
   const outDir = resolve(opts.outDir ?? join(opts.root, "dist", `${manifest.name}-${manifest.version}-${opts.target}`));
@@ -83,17 +83,21 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   copyFileSync(join(dir, manifest.artifact.file), join(outDir, "model.onnx"));
   copyFileSync(join(ortDistDir(), ORT_WASM_FILE), join(outDir, ORT_WASM_FILE));
 
-  const entry = workerEntrySource(manifest, opts.settings ?? {}, opts.runtimeEntry ?? join(PACKAGE_ROOT, "runtime", "targets", "worker.ts"));
+  const deno = opts.target === "deno";
+  const main = deno ? "server.js" : "worker.js";
+  const entry = deno
+    ? denoEntrySource(manifest, opts.settings ?? {}, opts.runtimeEntry ?? join(PACKAGE_ROOT, "runtime", "targets", "deno.ts"))
+    : workerEntrySource(manifest, opts.settings ?? {}, opts.runtimeEntry ?? join(PACKAGE_ROOT, "runtime", "targets", "worker.ts"));
   const result = await build({
     stdin: { contents: entry, resolveDir: outDir, sourcefile: "edge-ml-entry.ts", loader: "ts" },
     bundle: true,
     format: "esm",
     platform: "neutral",
     target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
+    conditions: deno ? ["deno", "worker", "browser"] : ["workerd", "worker", "browser"],
     mainFields: ["module", "main"],
     external: ["*.wasm", "*.onnx"],
-    outfile: join(outDir, "worker.js"),
+    outfile: join(outDir, main),
     minify: opts.minify ?? true,
     legalComments: "none",
     logLevel: "silent",
@@ -103,9 +107,11 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   });
   void result;
 
-  writeFileSync(join(outDir, "wrangler.toml"), renderWranglerToml({ name: `${manifest.name}-${manifest.version.replaceAll(".", "-")}`, main: "worker.js", manifest }));
+  if (!deno) {
+    writeFileSync(join(outDir, "wrangler.toml"), renderWranglerToml({ name: `${manifest.name}-${manifest.version.replaceAll(".", "-")}`, main, manifest }));
+  }
   const files: BuiltFile[] = [
-    fileInfo(outDir, "worker.js", "ESModule"),
+    fileInfo(outDir, main, "ESModule"),
     fileInfo(outDir, "model.onnx", "Data"),
     fileInfo(outDir, ORT_WASM_FILE, "CompiledWasm"),
   ];
@@ -113,7 +119,7 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
     target: opts.target,
     outDir,
     model: { name: manifest.name, version: manifest.version, sha256: manifest.artifact.sha256 },
-    main: "worker.js",
+    main,
     files,
     totalBytes: files.reduce((a, f) => a + f.bytes, 0),
     totalGzipBytes: files.reduce((a, f) => a + f.gzipBytes, 0),
@@ -121,6 +127,18 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   writeFileSync(join(outDir, "build.json"), `${JSON.stringify({ ...buildResult, outDir: "." }, null, 2)}\n`);
   return buildResult;
 }
+
+/** Deno entry: the manifest is inlined; model and wasm are read from beside server.js at start. */
+function denoEntrySource(manifest: Manifest, settings: EdgeSettings, runtimeEntry: string): string {
+  return [
+    `import { startDenoServer } from ${JSON.stringify(runtimeEntry)};`,
+    `const manifest = ${JSON.stringify(manifest)};`,
+    `await startDenoServer({ manifest, settings: ${JSON.stringify(settings)}, modelUrl: new URL("./model.onnx", import.meta.url), wasmUrl: new URL("./${ORT_WASM_FILE}", import.meta.url) });`,
+  ].join("\n");
+}
+
+/** The command that runs a Deno build from its folder, with the narrowest permissions that work. */
+export const DENO_RUN = "deno run --allow-net --allow-read=. --allow-env server.js";
 
 /** The generated entry: the manifest is inlined; model and wasm stay separate modules beside worker.js. */
 function workerEntrySource(manifest: Manifest, settings: EdgeSettings, runtimeEntry: string): string {
