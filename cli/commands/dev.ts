@@ -13,6 +13,7 @@ import { exampleCurl } from "../lib/example-request.ts";
 import { bold, dim, formatBytes, green } from "../lib/output.ts";
 import { findProjectRoot } from "../lib/project.ts";
 import { loadModel } from "../lib/registry.ts";
+import { serveDeno } from "../lib/deno.ts";
 import { serveWorker } from "../lib/workerd.ts";
 
 export default defineCommand({
@@ -27,6 +28,7 @@ export default defineCommand({
     "no-monitor": { type: "boolean", description: "send no telemetry" },
     "sample-rate": { type: "string", description: "fraction of requests kept as sampled rows (default 1 in dev)", default: "1" },
     deployment: { type: "string", description: "deployment name in the monitor (default <name>-dev)" },
+    target: { type: "string", description: "worker (workerd via miniflare) or deno (the deno binary)", default: "worker" },
   },
   async run({ args, rawArgs }) {
     const root = findProjectRoot();
@@ -52,12 +54,19 @@ export default defineCommand({
       closeMonitor = () => monitor.close();
     }
 
-    const build = await buildTarget({ root, ref: `${ref.name}@${ref.version}`, target: "worker", settings: config.edge, outDir: join(root, ".edge-ml", "dev", `${ref.name}-${ref.version}`) });
+    if (args.target !== "worker" && args.target !== "deno") {
+      throw new EdgeMlError("ERR_USAGE", `--target ${args.target} cannot be served by edge-ml dev`, { hint: "Should be one of: worker, deno" });
+    }
+    const target = args.target;
+    const build = await buildTarget({ root, ref: `${ref.name}@${ref.version}`, target, settings: config.edge, outDir: join(root, ".edge-ml", "dev", `${ref.name}-${ref.version}-${target}`) });
     const bindings: Record<string, string> = monitorUrl && token
       ? { EDGE_ML_MONITOR_URL: monitorUrl, EDGE_ML_MONITOR_TOKEN: token, EDGE_ML_DEPLOYMENT: deployment, EDGE_ML_SAMPLE_RATE: String(sampleRate), EDGE_ML_FLUSH_INTERVAL_MS: "2000" }
       : {};
-    const server = await serveWorker(build.outDir, { port: parsePort(args.port, config.dev.port), host: args.host, bindings });
-    console.log(`${green("✔")} ${bold(`${manifest.name}@${manifest.version}`)} (${manifest.task}) serving in workerd at ${server.url}`);
+    const port = parsePort(args.port, config.dev.port);
+    const server = target === "deno"
+      ? await serveDeno(build.outDir, { port, host: args.host, env: bindings })
+      : await serveWorker(build.outDir, { port, host: args.host, bindings });
+    console.log(`${green("✔")} ${bold(`${manifest.name}@${manifest.version}`)} (${manifest.task}) serving in ${target === "deno" ? "deno" : "workerd"} at ${server.url}`);
     console.log(dim(`  bundle ${formatBytes(build.totalBytes)} (gzip ${formatBytes(build.totalGzipBytes)})`));
     if (monitorUrl) console.log(`  telemetry → ${monitorUrl} as deployment "${deployment}" (sample rate ${sampleRate})${args.monitor ? "" : `; dashboard: ${monitorUrl}/`}`);
     console.log(`  try:  ${exampleCurl(server.url, manifest)}`);

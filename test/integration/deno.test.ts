@@ -84,7 +84,7 @@ describe("Deno target", () => {
     const dir = join(root, "tampered");
     cpSync(mlpDir, dir, { recursive: true });
     const bytes = readFileSync(join(dir, "model.onnx"));
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     writeFileSync(join(dir, "model.onnx"), bytes);
     await expect(serveDeno(dir, { port: 0 })).rejects.toThrow(/integrity check/);
   });
