@@ -12,6 +12,8 @@ import { createDeployment } from "../runtime/deployment.ts";
 import { createOrtEngine, type OrtLike } from "../runtime/engines/ort.ts";
 import { useCompiledWasm, type OrtWasmEnv } from "../runtime/engines/ort-wasm-module.ts";
 import type { TensorData } from "../runtime/engines/types.ts";
+import { createTelemetry } from "../runtime/telemetry/index.ts";
+import { createTelemetryHook } from "../runtime/telemetry-hook.ts";
 
 interface BenchRequest {
   /** Number of timed block pairs (raw, handler). */
@@ -29,12 +31,30 @@ export function createWorker(opts: { manifest: Manifest; model: ArrayBuffer; was
   const engine = createOrtEngine(ort as unknown as OrtLike, { name: "ort-wasm", executionProviders: ["wasm"], aroundFirstCreate: shim.around });
   const modelBytes = new Uint8Array(opts.model);
   const deployment = createDeployment({ manifest: opts.manifest, engine, modelBytes, settings: opts.settings ?? {} });
+  // The same app with telemetry on: counters for every request and 1% sampled rows. Only the network to the monitor
+  // is replaced (a fetch that acknowledges at once), so everything the edge does per request is measured.
+  const telemetry = createTelemetry({
+    endpoint: "http://monitor.invalid",
+    token: "bench",
+    deployment: "bench",
+    target: "worker",
+    sampleRate: 0.01,
+    fetch: async () => new Response(JSON.stringify({ ok: true }), { status: 200, headers: { "content-type": "application/json" } }),
+  });
+  const withTelemetry = createDeployment({
+    manifest: opts.manifest,
+    engine,
+    modelBytes,
+    settings: opts.settings ?? {},
+    onRequest: createTelemetryHook(telemetry, opts.manifest, { flushDelayMs: 1000 }),
+  });
   return {
     async fetch(request: Request, env: unknown, ctx: unknown): Promise<Response> {
       if (new URL(request.url).pathname !== "/__bench") return deployment.app.fetch(request, env, ctx as never);
       const req = (await request.json()) as BenchRequest;
       const session = await engine.createSession(modelBytes);
       await deployment.loadPredictor();
+      await withTelemetry.loadPredictor();
       let feeds: Record<string, TensorData>;
       if (opts.manifest.preprocessing) {
         feeds = Object.fromEntries(createPreprocessor(opts.manifest.preprocessing).transform(req.body.instances as never)) as Record<string, TensorData>;
@@ -47,10 +67,20 @@ export function createWorker(opts: { manifest: Manifest; model: ArrayBuffer; was
       // Like a request off the network: the body has a declared length.
       const makeRequest = () => new Request(url, { method: "POST", headers: { "content-type": "application/json", "content-length": String(bodyBytes.byteLength) }, body: bodyBytes });
       const runRaw = () => session.run(feeds);
-      const runHandler = async () => {
-        const res = await deployment.app.fetch(makeRequest(), env, ctx as never);
+      const handlerOf = (app: typeof deployment.app) => async () => {
+        const res = await app.fetch(makeRequest(), env, ctx as never);
         await res.text();
         if (res.status !== 200) throw new Error(`handler returned ${res.status}`);
+      };
+      const runHandler = handlerOf(deployment.app);
+      const telemetryHandler = handlerOf(withTelemetry.app);
+      // Request handling here never yields to timers, so the client's scheduled flushes would not run inside a block:
+      // flush once per block instead (far more often than the 10 s default, so this overstates the flush's share).
+      let calls = 0;
+      let perBlockRef = 1;
+      const runWithTelemetry = async () => {
+        await telemetryHandler();
+        if (++calls % perBlockRef === 0) await telemetry.flush();
       };
       // workerd's clock has millisecond resolution (a Spectre mitigation), so single runs of ~20 µs cannot be timed.
       // Time blocks long enough (~blockMs) for ±2% and report per-run means of blocks; raw and handler blocks alternate.
@@ -67,14 +97,18 @@ export function createWorker(opts: { manifest: Manifest; model: ArrayBuffer; was
         n++;
       }
       const perBlock = Math.max(10, Math.round((n * req.blockMs) / 20));
+      perBlockRef = perBlock;
       const raw: number[] = [];
       const handler: number[] = [];
+      const telemetryOn: number[] = [];
       for (let r = 0; r < req.warmup + req.rounds; r++) {
         const a = await block(runRaw, perBlock);
         const b = await block(runHandler, perBlock);
+        const c = await block(runWithTelemetry, perBlock);
         if (r >= req.warmup) {
           raw.push(a);
           handler.push(b);
+          telemetryOn.push(c);
         }
       }
       // Where the handler's time goes: the platform's Request/body/Response work vs edge-ml's predictor.
@@ -97,7 +131,7 @@ export function createWorker(opts: { manifest: Manifest; model: ArrayBuffer; was
       };
       const resolution = clockResolution();
       await session.release();
-      return Response.json({ raw, handler, perBlock, clockResolutionMs: resolution, breakdown });
+      return Response.json({ raw, handler, telemetryOn, telemetryStats: telemetry.stats(), perBlock, clockResolutionMs: resolution, breakdown });
     },
   };
 }

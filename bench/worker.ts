@@ -29,6 +29,10 @@ export interface WorkerBenchRow {
   handlerP99Us: number;
   ratioP50: number;
   ratioP99: number;
+  /** Full handler with telemetry on (exact counters + 1% samples, flushed to a stub network), and its ratio to off. */
+  telemetryOnP50Us: number;
+  telemetryOverheadP50: number;
+  telemetryBatchesSent: number;
   ortNodeP50Us: number;
   ortNodeP99Us: number;
   wasmVsNativeP50: number;
@@ -95,7 +99,7 @@ export async function benchWorker(tmp: string): Promise<WorkerBenchRow[]> {
     }
     const res = await fetch(new URL("__bench", server.url), { method: "POST", body: JSON.stringify({ rounds: ROUNDS, warmup: 5, blockMs: 50, body: { instances: c.instances }, feeds }) });
     if (res.status !== 200) throw new Error(`bench route failed: ${await res.text()}`);
-    const { raw, handler, perBlock, clockResolutionMs, breakdown } = (await res.json()) as { raw: number[]; handler: number[]; perBlock: number; clockResolutionMs: number; breakdown: Record<string, number> };
+    const { raw, handler, telemetryOn, telemetryStats, perBlock, clockResolutionMs, breakdown } = (await res.json()) as { raw: number[]; handler: number[]; telemetryOn: number[]; telemetryStats: { sentBatches: number; dropped: number }; perBlock: number; clockResolutionMs: number; breakdown: Record<string, number> };
     await server.close();
 
     const session = await ortNode.InferenceSession.create(join(dir, manifest.artifact.file), { intraOpNumThreads: 1, interOpNumThreads: 1 });
@@ -120,6 +124,9 @@ export async function benchWorker(tmp: string): Promise<WorkerBenchRow[]> {
       handlerP99Us: us(quantile(handler, 0.99)),
       ratioP50: round(handlerP50 / rawP50, 2),
       ratioP99: round(quantile(handler, 0.99) / quantile(raw, 0.99), 2),
+      telemetryOnP50Us: us(quantile(telemetryOn, 0.5)),
+      telemetryOverheadP50: round(quantile(telemetryOn, 0.5) / handlerP50, 3),
+      telemetryBatchesSent: telemetryStats.sentBatches,
       ortNodeP50Us: us(quantile(native, 0.5)),
       ortNodeP99Us: us(quantile(native, 0.99)),
       wasmVsNativeP50: round(rawP50 / quantile(native, 0.5), 2),
