@@ -2,7 +2,7 @@
 import { defineCommand } from "citty";
 import { relative } from "node:path";
 import { loadConfig } from "../lib/config.ts";
-import { buildTarget, DENO_RUN, TARGETS, type Target } from "../lib/bundler.ts";
+import { buildTarget, TARGETS, type Target } from "../lib/bundler.ts";
 import { EdgeMlError } from "../../core/errors.ts";
 import { formatBytes, green } from "../lib/output.ts";
 import { findProjectRoot } from "../lib/project.ts";
@@ -24,12 +24,7 @@ export default defineCommand({
     console.log(`${green("✔")} built ${result.model.name}@${result.model.version} for ${result.target} → ${relative(process.cwd(), result.outDir) || "."}`);
     for (const f of result.files) console.log(`  ${f.path.padEnd(32)} ${formatBytes(f.bytes).padStart(10)}  (gzip ${formatBytes(f.gzipBytes)})`);
     console.log(`  ${"total".padEnd(32)} ${formatBytes(result.totalBytes).padStart(10)}  (gzip ${formatBytes(result.totalGzipBytes)})`);
-    console.log(`  model sha256 ${result.model.sha256} (verified now, and again when the Worker loads it)`);
-    const dir = relative(process.cwd(), result.outDir) || ".";
-    console.log(
-      result.target === "deno"
-        ? `  next: cd ${dir} && ${DENO_RUN}   (or deploy the folder with deployctl)`
-        : `  next: cd ${dir} && npx wrangler deploy   (or: npx edge-ml dev ${result.model.name}@${result.model.version})`,
-    );
+    console.log(`  model sha256 ${result.model.sha256} (verified now, and again where it loads)`);
+    console.log(`  next: ${result.next.replaceAll(result.outDir, relative(process.cwd(), result.outDir) || ".")}`);
   },
 });

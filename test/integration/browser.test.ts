@@ -1,0 +1,147 @@
+/**
+ * The browser target in headless Chromium: in-page inference on WASM and on WebGPU (SwiftShader's adapter with
+ * --enable-unsafe-webgpu), equal to onnxruntime-node within 1e-5; bad input rejected with paths; the demo page works;
+ * telemetry leaves the page with keepalive/beacon when it is hidden and the monitor counts it.
+ */
+import { parse } from "csv-parse/sync";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildTarget } from "../../cli/lib/bundler.ts";
+import { createPreprocessor } from "../../core/preprocess.ts";
+import { Manifest } from "../../core/schema/manifest.ts";
+import { startMonitor } from "../../monitor/server.ts";
+import { createToken } from "../../monitor/tokens.ts";
+import { launchChromium } from "../helpers/chromium.ts";
+import { maxAbsDiff, referenceRun } from "../helpers/reference.ts";
+import { serveStatic } from "../helpers/static-server.ts";
+import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
+
+const dir = join(REPO_ROOT, "models", "titanic", "1.0.0");
+const manifest = Manifest.parse(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")));
+const rows = parse(readFileSync(join(REPO_ROOT, "examples", "titanic", "data", "eval.csv")), { columns: true, bom: true }) as Record<string, string>[];
+const instances = rows.slice(0, 50).map((r) => ({ sex: r["sex"]!, age: r["age"] === "" ? null : Number(r["age"]), passengerClass: r["passengerClass"]! }));
+
+let site: Awaited<ReturnType<typeof serveStatic>>;
+let browser: Browser;
+let gpuBrowser: Browser;
+let expected: number[];
+
+beforeAll(async () => {
+  const build = await buildTarget({ root: REPO_ROOT, ref: "titanic@1.0.0", target: "browser", outDir: join(tempDir(), "site") });
+  site = await serveStatic(build.outDir);
+  [browser, gpuBrowser] = await Promise.all([launchChromium(), launchChromium({ webgpu: true })]);
+  const x = createPreprocessor(manifest.preprocessing!).transform(instances).get("features")!;
+  const out = await referenceRun(join(dir, "model.onnx"), { features: { dtype: "float32", data: x.data as Float32Array, dims: [...x.dims] } });
+  expected = Array.from(out["logit"]!.data as Float32Array, (z) => 1 / (1 + Math.exp(-z)));
+});
+afterAll(async () => {
+  await Promise.all([browser?.close(), gpuBrowser?.close()]);
+  await site?.close();
+});
+
+async function openPage(b: Browser): Promise<Page> {
+  const page = await b.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${site.url}index.html?device=wasm`);
+  await page.waitForFunction(() => document.getElementById("device")?.textContent !== "loading…", undefined, { timeout: 60_000 });
+  expect(errors).toEqual([]);
+  return page;
+}
+
+/**
+ * Run code in the page. It is passed as a string on purpose: vitest rewrites `import()` in functions it compiles,
+ * and page code must import the built module as the browser does.
+ */
+const inPage = <T>(page: Page, body: string, args: Record<string, unknown> = {}): Promise<T> =>
+  page.evaluate(`(async (args) => { const mod = await import("/edge-ml-model.js"); ${body} })(${JSON.stringify(args)})`) as Promise<T>;
+
+interface PageResult {
+  device: string;
+  scores?: number[];
+  labels?: string[];
+  error?: { error: { issues: { path: string }[] } };
+}
+
+const predictIn = (page: Page, device: string, input: unknown) =>
+  inPage<PageResult>(
+    page,
+    `const model = await mod.loadModel({ device: args.device });
+     try {
+       const r = await model.predict(args.input);
+       return { device: model.device, scores: r.predictions.map((p) => p.score), labels: r.predictions.map((p) => p.label) };
+     } catch (err) {
+       return { device: model.device, error: err.toJSON ? err.toJSON() : String(err) };
+     }`,
+    { device, input },
+  );
+
+describe("browser target in Chromium", () => {
+  it("runs on WASM, equal to onnxruntime-node within 1e-5", async () => {
+    const page = await openPage(browser);
+    const r = await predictIn(page, "wasm", instances);
+    expect(r.device).toBe("wasm");
+    expect(maxAbsDiff(r.scores!, expected)).toBeLessThanOrEqual(1e-5);
+    expect(r.labels).toEqual(expected.map((p) => (p >= 0.5 ? "yes" : "no")));
+  });
+
+  it("picks WebGPU when the browser has an adapter, equal to the reference within 1e-5", async () => {
+    const page = await openPage(gpuBrowser);
+    const r = await predictIn(page, "auto", instances);
+    expect(r.device).toBe("webgpu");
+    expect(maxAbsDiff(r.scores!, expected)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it("falls back to WASM on auto without WebGPU, and refuses webgpu when there is none", async () => {
+    const page = await openPage(browser);
+    expect((await predictIn(page, "auto", instances.slice(0, 2))).device).toBe("wasm");
+    const err = await inPage<string>(page, `return mod.loadModel({ device: "webgpu" }).then(() => "loaded", (e) => e.message);`);
+    expect(err).toContain("no WebGPU adapter");
+  });
+
+  it("rejects bad input with the same field paths as the edge", async () => {
+    const page = await openPage(browser);
+    const r = await predictIn(page, "wasm", [{ sex: "robot", age: "12", passengerClass: "1st" }]);
+    const issues = r.error!.error.issues.map((i) => i.path).sort();
+    expect(issues).toEqual(["instances[0].age", "instances[0].sex"]);
+  });
+
+  it("the demo page predicts on click", async () => {
+    const page = await openPage(browser);
+    await page.click("#predict");
+    await page.waitForFunction(() => (document.getElementById("out")?.textContent ?? "").includes("label"));
+    const out = await page.textContent("#out");
+    expect(out).toMatch(/"label": "(yes|no)"/);
+    expect(await page.textContent("#device")).toBe("wasm");
+  });
+
+  it("sends telemetry with keepalive when the page is hidden", async () => {
+    const monitor = await startMonitor({ port: 0, dbFile: join(tempDir(), "m.db") });
+    try {
+      const { token } = await createToken(monitor.store, "browser-test");
+      const page = await openPage(browser);
+      await inPage(
+        page,
+        `const model = await mod.loadModel({ device: "wasm", telemetry: { endpoint: args.endpoint, token: args.token, deployment: "browser-test", sampleRate: 1 } });
+         for (let i = 0; i < 7; i++) await model.predict([{ sex: "female", age: 20 + i, passengerClass: "2nd" }]);
+         await model.predict([{ sex: "?" }]).catch(() => undefined);`,
+        { endpoint: monitor.url, token },
+      );
+      // Leaving the page fires pagehide: the client hands its batch to fetch(keepalive) / sendBeacon.
+      await page.goto("about:blank");
+      const deadline = Date.now() + 15_000;
+      let text = "";
+      while (Date.now() < deadline) {
+        text = await (await fetch(`${monitor.url}/metrics`)).text();
+        if (/edgeml_requests_total\{deployment="browser-test"[^}]*\} 8/.test(text)) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(text).toMatch(/edgeml_requests_total\{deployment="browser-test",model="titanic",version="1.0.0"\} 8/);
+      expect(text).toMatch(/edgeml_errors_total\{deployment="browser-test",[^}]*class="bad_request"\} 1/);
+    } finally {
+      await monitor.close();
+    }
+  });
+});
