@@ -25,6 +25,8 @@ export const root = defineCommand({
     dev: lazy(() => import("./commands/dev.ts")),
     monitor: lazy(() => import("./commands/monitor.ts")),
     data: lazy(() => import("./commands/data.ts")),
+    validate: lazy(() => import("./commands/validate.ts")),
+    deploy: lazy(() => import("./commands/deploy.ts")),
   },
 });
 

@@ -9,6 +9,7 @@
  * ```
  */
 import { z } from "zod";
+import { ValidationResult } from "../validation/result.ts";
 import { Baseline } from "./baseline.ts";
 import { FeatureSpec } from "./features.ts";
 import { Postprocessing, Preprocessing } from "./preprocessing.ts";
@@ -89,8 +90,8 @@ export const Manifest = z.strictObject({
   lineage: Lineage,
   /** Training-data statistics (filled by `models add --data`; see the ML-monitoring docs). */
   baseline: Baseline.optional(),
-  /** Result of `edge-ml validate` (model-validation gate). */
-  validation: z.record(z.string(), z.unknown()).optional(),
+  /** Result of `edge-ml validate` (model-validation gate; see core/validation/result.ts). Absent until validated. */
+  validation: ValidationResult.optional(),
   metrics: z.record(z.string(), z.number()).default({}),
 });
 export type Manifest = z.output<typeof Manifest>;

@@ -1,5 +1,7 @@
 // edge-ml project configuration, validated when the CLI loads it (an unknown key or a bad value is an error that
-// names the key). Every field is optional; these are the defaults.
+// names the key path and what is allowed there). Every field is optional; the values below are the defaults, and
+// the commented blocks show the rest. With the edge-ml package installed, `import { defineConfig } from "edge-ml"`
+// and `export default defineConfig({...})` give editor completion.
 export default {
   edge: {
     /** Largest accepted request body in bytes (413 above). */
@@ -10,4 +12,41 @@ export default {
   dev: {
     port: 8787,
   },
+
+  /**
+   * Gates for `edge-ml validate` (a version is blessed when all pass; `edge-ml deploy` refuses one that is not).
+   * absolute: the metric overall, and with `slices: true` on every slice with at least `minRows` rows (default 30).
+   * relative: against the `champion` alias on the same rows; worse by more than `maxDrop` fails (slices by default).
+   * Metrics: accuracy, precision, recall, f1, roc_auc, log_loss (binary); accuracy, macro_f1 (multiclass); mae, rmse.
+   */
+  gates: {
+    absolute: [
+      // { metric: "roc_auc", min: 0.8 },
+      // { metric: "accuracy", min: 0.75, slices: true, minRows: 30 },
+    ],
+    relative: [
+      // { metric: "roc_auc", maxDrop: 0.02 },
+    ],
+  },
+
+  /** Per model: the label column and slices of evaluation data, and gates that replace the defaults above. */
+  models: {
+    // titanic: {
+    //   label: "survived",
+    //   slices: ["passengerClass", "sex"],
+    //   gates: { absolute: [{ metric: "roc_auc", min: 0.8, slices: true, minRows: 30 }] },
+    // },
+  },
+
+  /** Where `edge-ml deploy` sends a model (the Worker name defaults to the model name). */
+  targets: {
+    // worker: { name: "titanic", routes: ["example.com/titanic/*"], vars: { LOG_LEVEL: "info" } },
+  },
+
+  /**
+   * The monitor: the edge sends telemetry to `${endpoint}/v1/ingest`, and `edge-ml deploy` registers the deployment
+   * and its baseline at `${endpoint}/v1/deployments` (with $EDGE_ML_MONITOR_ADMIN_TOKEN). The ingest token is a
+   * secret: `npx wrangler secret put EDGE_ML_MONITOR_TOKEN`.
+   */
+  // telemetry: { endpoint: "https://monitor.example.com", sampleRate: 0.01, redact: ["name"] },
 };
