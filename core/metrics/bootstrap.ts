@@ -16,7 +16,7 @@
  */
 import { quantileSorted } from "../stats/bins.ts";
 import type { Evaluator, MetricName } from "./names.ts";
-import { mulberry32 } from "./random.ts";
+import { mulberry32 } from "../random.ts";
 
 export interface BootstrapOptions {
   /** Resamples drawn (default 1000). */

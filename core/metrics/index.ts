@@ -11,5 +11,5 @@ export { createBinaryEvaluator, logLoss, rocAuc, rocCurve, LOG_LOSS_EPSILON } fr
 export { bootstrap, DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED, type BootstrapOptions, type MetricEstimate } from "./bootstrap.ts";
 export { createMulticlassEvaluator } from "./multiclass.ts";
 export { METRIC_NAMES, METRICS, metricsFor, type Evaluator, type MetricInfo, type MetricName, type MetricTask, type MetricValues } from "./names.ts";
-export { mulberry32 } from "./random.ts";
+export { mulberry32 } from "../random.ts";
 export { createRegressionEvaluator } from "./regression.ts";

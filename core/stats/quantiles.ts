@@ -15,6 +15,7 @@
  * ```
  */
 import { quantileEdges, quantileSorted } from "./bins.ts";
+import { mulberry32 } from "../random.ts";
 
 export interface QuantileSketchOptions {
   /** Keep every value (exact quantiles) up to this many. */
@@ -39,18 +40,6 @@ export interface QuantileSketch {
 
 export const EXACT_QUANTILE_LIMIT = 200_000;
 export const RESERVOIR_SIZE = 100_000;
-
-/** mulberry32: a tiny, fast 32-bit PRNG; statistical quality is ample for sampling. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function createQuantileSketch(options: QuantileSketchOptions = {}): QuantileSketch {
   const exactLimit = options.exactLimit ?? EXACT_QUANTILE_LIMIT;

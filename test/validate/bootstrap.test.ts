@@ -1,7 +1,7 @@
 /** Percentile bootstrap: reproducible by seed, sensible width, null where a metric is mostly undefined. */
 import { describe, expect, it } from "vitest";
 import { bootstrap, createBinaryEvaluator, createRegressionEvaluator } from "../../core/metrics/index.ts";
-import { mulberry32 } from "../../core/metrics/random.ts";
+import { mulberry32 } from "../../core/random.ts";
 
 function sample(n: number, seed: number) {
   const random = mulberry32(seed);

@@ -1,6 +1,6 @@
 /**
- * A seeded PRNG for the bootstrap: the same seed gives the same resamples, so a validation result (and the gate it
- * decides) is reproducible.
+ * The one seeded PRNG of edge-ml: bootstrap resamples (a validation result, and the gate it decides, is reproducible),
+ * reservoir sampling for quantile edges (the same file gives the same baseline), test fixtures.
  *
  * @example
  * ```ts
@@ -9,7 +9,7 @@
  * ```
  */
 
-/** mulberry32: a tiny, fast 32-bit PRNG; its statistical quality is ample for resampling rows. */
+/** mulberry32: a tiny, fast 32-bit PRNG; its statistical quality is ample for resampling and sampling. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
