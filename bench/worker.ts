@@ -4,7 +4,7 @@
  * the native reference on the same input; bundle sizes.
  */
 import { parse } from "csv-parse/sync";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ortNode from "onnxruntime-node";
 import { addModel } from "../cli/lib/add-model.ts";
@@ -39,6 +39,8 @@ export interface WorkerBenchRow {
   coldStartMs: number;
   coldWorkerdReadyMs: number;
   coldFirstRequestMs: number;
+  /** workerd start to ready for a Worker without wasm: the process's own share of the cold start. */
+  helloWorldReadyMs: number;
   httpRoundTripP50Ms: number;
   httpRoundTripP99Ms: number;
   runsPerBlock: number;
@@ -67,6 +69,7 @@ export async function benchWorker(tmp: string): Promise<WorkerBenchRow[]> {
     cases.push({ root: tmp, ref: "mlp-large@1.0.0", batch, instances: vectors(batch, 256) });
   }
   const rows: WorkerBenchRow[] = [];
+  const helloReadyMs = await helloWorldReady(tmp);
   const builds = new Map<string, BuildResult>();
   for (const c of cases) {
     const { manifest, dir } = loadModel(c.root, c.ref);
@@ -133,6 +136,7 @@ export async function benchWorker(tmp: string): Promise<WorkerBenchRow[]> {
       coldStartMs: round(tFirst - t0, 0),
       coldWorkerdReadyMs: round(tReady - t0, 0),
       coldFirstRequestMs: round(tFirst - tReady, 0),
+      helloWorldReadyMs: helloReadyMs,
       httpRoundTripP50Ms: round(quantile(http, 0.5), 2),
       httpRoundTripP99Ms: round(quantile(http, 0.99), 2),
       runsPerBlock: perBlock,
@@ -145,4 +149,21 @@ export async function benchWorker(tmp: string): Promise<WorkerBenchRow[]> {
     console.error(`bench: ${c.ref} batch ${c.batch} done`);
   }
   return rows;
+}
+
+/** Start-to-ready of a hello-world Worker (median of 3): what workerd costs before our 14 MB wasm is compiled. */
+async function helloWorldReady(tmp: string): Promise<number> {
+  const dir = join(tmp, "hello");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "worker.js"), `export default { fetch() { return new Response("ok"); } };`);
+  writeFileSync(join(dir, "build.json"), JSON.stringify({ files: [{ path: "worker.js", type: "ESModule" }] }));
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    const server = await serveWorker(dir);
+    await (await fetch(server.url)).text();
+    times.push(performance.now() - t);
+    await server.close();
+  }
+  return round(quantile(times, 0.5), 0);
 }
