@@ -1,7 +1,10 @@
 /**
  * Monitor ingest benchmark: the real `edge-ml monitor` process (SQLite, WAL, synchronous=NORMAL) on 127.0.0.1,
- * fed batches of 100 sampled requests over real HTTP (node:http, keep-alive) by concurrent senders in this process. Prints JSON: events/s
- * (requests counted + sample rows stored, 100 per batch) and the per-batch ingest latency seen by the sender.
+ * fed batches of 100 sampled requests over real HTTP (node:http, keep-alive) by concurrent senders in this process. Each batch
+ * carries the profiles the edge ships (titanic's baseline: overall + per value of `sex` and `passengerClass`, built by
+ * the real runtime profiler), which the monitor adds into its per-minute rows in the same transaction. Prints JSON:
+ * events/s (requests counted + profiled + sample rows stored, 100 per batch) and the per-batch ingest latency seen by
+ * the sender. `BENCH_PROFILES=0` sends batches without profiles, for comparison.
  * Targets (reported, not asserted): >= 50 000 events/s, p99 <= 50 ms.
  *
  * @example
@@ -14,7 +17,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { LATENCY_BUCKETS_MS, type TelemetryBatchInput } from "../core/schema/telemetry.ts";
+import { readFileSync } from "node:fs";
+import { Manifest } from "../core/schema/manifest.ts";
+import { LATENCY_BUCKETS_MS, type BatchProfile, type TelemetryBatchInput } from "../core/schema/telemetry.ts";
+import { createProfileSet } from "../runtime/telemetry/profiles.ts";
 import { quantile, round } from "./stats.ts";
 
 const BATCHES = Number(process.env["BENCH_BATCHES"] ?? 3000);
@@ -22,6 +28,18 @@ const CONCURRENCY = Number(process.env["BENCH_CONCURRENCY"] ?? 8);
 const SAMPLES = 100;
 const WARMUP = 200;
 const BIN = join(import.meta.dirname, "..", "cli", "bin.mjs");
+const PROFILES = process.env["BENCH_PROFILES"] !== "0";
+const manifest = Manifest.parse(JSON.parse(readFileSync(join(import.meta.dirname, "..", "models", "titanic", "1.0.0", "manifest.json"), "utf8")));
+const CLASSES = ["1st", "2nd", "3rd"];
+
+function profileOf(i: number): BatchProfile | undefined {
+  if (!PROFILES) return undefined;
+  const set = createProfileSet(manifest.baseline!, manifest.slices);
+  for (let j = 0; j < SAMPLES; j++) {
+    set.add([{ sex: j % 2 ? "male" : "female", age: j % 10 === 0 ? null : 20 + ((i + j) % 50), passengerClass: CLASSES[j % 3]! }], [{ score: ((i + j) % 97) / 97, label: (i + j) % 3 ? "no" : "yes" }]);
+  }
+  return set.take();
+}
 
 function batch(i: number): string {
   const now = Date.now();
@@ -36,6 +54,7 @@ function batch(i: number): string {
     model: { name: "titanic", version: "1.0.0" },
     window: { start: now - 10_000, end: now },
     counters: { requests: SAMPLES, errors: { bad_request: 2 }, latency: { bounds: [...LATENCY_BUCKETS_MS], counts, sum: 420 }, dropped: 0 },
+    ...(PROFILES ? { profile: profileOf(i)! } : {}),
     samples: Array.from({ length: SAMPLES }, (_, j) => ({
       ts: now - j,
       requestId: `req-${i}-${j}`,
@@ -100,7 +119,7 @@ try {
     bench: "monitor-ingest",
     date: new Date().toISOString(),
     machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown" },
-    setup: { batches: BATCHES, samplesPerBatch: SAMPLES, concurrency: CONCURRENCY, bodyBytes: bodies[WARMUP]!.length, storage: "SQLite WAL synchronous=NORMAL (one process)" },
+    setup: { batches: BATCHES, samplesPerBatch: SAMPLES, concurrency: CONCURRENCY, bodyBytes: bodies[WARMUP]!.length, storage: "SQLite WAL synchronous=NORMAL (one process)", profiles: PROFILES ? "overall + 5 slice values per batch" : "none" },
     seconds: round(seconds, 3),
     eventsPerSecond: Math.round(events / seconds),
     batchesPerSecond: round(BATCHES / seconds, 1),

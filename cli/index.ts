@@ -24,6 +24,7 @@ export const root = defineCommand({
     build: lazy(() => import("./commands/build.ts")),
     dev: lazy(() => import("./commands/dev.ts")),
     monitor: lazy(() => import("./commands/monitor.ts")),
+    replay: lazy(() => import("./commands/replay.ts")),
     data: lazy(() => import("./commands/data.ts")),
     validate: lazy(() => import("./commands/validate.ts")),
     deploy: lazy(() => import("./commands/deploy.ts")),

@@ -1,19 +1,25 @@
 /**
- * The monitor as a portable Hono app: ingest, read API, Prometheus metrics and the dashboard, over any
- * MonitorStore. Nothing here touches Node: the Node entry (monitor/server.ts) supplies the SQLite store and the
+ * The monitor as a portable Hono app: ingest and feedback, the read API (metrics, drift, slices, prediction rate,
+ * performance), alerts, Prometheus metrics and the dashboard, over any MonitorStore. Nothing here touches Node: the Node entry (monitor/server.ts) supplies the SQLite store and the
  * asset loader, a Worker entry could supply D1 and static assets.
  *
  * @example
  * ```ts
  * const app = createMonitorApp({ store: await openSqliteStore({ file: "monitor.db" }), adminToken: process.env.ADMIN });
  * const res = await app.request("/v1/deployments", { headers: { authorization: `Bearer ${process.env.ADMIN}` } });
+ * // or, to run the alert evaluator too:
+ * const { app: monitorApp, alerting } = createMonitor({ store, windowMs: 3_600_000 });
  * ```
  */
 import { Hono } from "hono";
 import { adminGuard } from "./admin.ts";
+import { createAlerting, type Alerting, type AlertingOptions } from "./alerts/evaluator.ts";
 import { MonitorError } from "./http-error.ts";
+import { alertRoutes } from "./routes/alerts.ts";
 import { apiRoutes } from "./routes/api.ts";
+import { feedbackRoutes } from "./routes/feedback.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
+import { mlRoutes } from "./routes/ml.ts";
 import type { MonitorStore } from "./store/types.ts";
 import { renderDashboard } from "./views/dashboard.ts";
 
@@ -24,6 +30,7 @@ export const ASSETS = {
   "uPlot.iife.min.js": "text/javascript; charset=utf-8",
   "uPlot.min.css": "text/css; charset=utf-8",
   "dashboard.js": "text/javascript; charset=utf-8",
+  "dashboard-ml.js": "text/javascript; charset=utf-8",
 } as const;
 export type AssetName = keyof typeof ASSETS;
 
@@ -33,14 +40,27 @@ export interface MonitorAppOptions {
   adminToken?: string | undefined;
   /** Largest ingest body (default 8 MiB: 1000 samples with large feature objects). */
   maxBodyBytes?: number;
+  /** The data clock (which windows are complete); tests move it to simulate days in seconds. */
   now?: () => number;
   assets?: AssetLoader;
+  /** Default window of drift, rates, performance and alert rules (default 1 h). */
+  windowMs?: number;
+  /** Webhook delivery settings (retries, clock, fetch). */
+  webhooks?: AlertingOptions["webhooks"];
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_WINDOW_MS = 3_600_000;
 
 export function createMonitorApp(opts: MonitorAppOptions): Hono {
+  return createMonitor(opts).app;
+}
+
+/** The app and its alert evaluator (which `startMonitor` runs on a timer). */
+export function createMonitor(opts: MonitorAppOptions): { app: Hono; alerting: Alerting } {
   const now = opts.now ?? Date.now;
+  const windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
+  const alerting = createAlerting({ store: opts.store, now, windowMs, ...(opts.webhooks ? { webhooks: opts.webhooks } : {}) });
   const app = new Hono();
 
   app.onError((err, c) => {
@@ -52,6 +72,7 @@ export function createMonitorApp(opts: MonitorAppOptions): Hono {
 
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.route("/", ingestRoutes({ store: opts.store, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, now }));
+  app.route("/", feedbackRoutes({ store: opts.store, now }));
 
   app.get("/assets/:name", async (c) => {
     const name = c.req.param("name");
@@ -64,10 +85,13 @@ export function createMonitorApp(opts: MonitorAppOptions): Hono {
   });
 
   const guard = adminGuard(opts.adminToken);
-  for (const path of ["/", "/v1/deployments", "/v1/metrics", "/v1/samples", "/metrics"]) app.use(path, guard);
+  const guarded = ["/", "/v1/deployments", "/v1/deployments/*", "/v1/metrics", "/v1/samples", "/metrics", "/v1/drift", "/v1/slices", "/v1/prediction-rate", "/v1/performance", "/v1/alerts", "/v1/alerts/*"];
+  for (const path of guarded) app.use(path, guard);
   app.route("/", apiRoutes({ store: opts.store, now }));
+  app.route("/", mlRoutes({ store: opts.store, now, windowMs }));
+  app.route("/", alertRoutes({ store: opts.store, alerting, now }));
   app.get("/", async (c) =>
-    c.html(renderDashboard({ deployments: await opts.store.listDeployments(), selected: c.req.query("deployment"), now: now() })),
+    c.html(renderDashboard({ deployments: await opts.store.listDeployments(), selected: c.req.query("deployment"), tab: c.req.query("tab"), now: now() })),
   );
-  return app;
+  return { app, alerting };
 }

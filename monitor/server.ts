@@ -18,9 +18,9 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { EdgeMlError } from "../core/errors.ts";
-import { createMonitorApp, type AssetLoader, type AssetName } from "./app.ts";
+import { createMonitor, DEFAULT_WINDOW_MS, type AssetLoader, type AssetName } from "./app.ts";
 import { openSqliteStore } from "./store/sqlite.ts";
-import type { MonitorStore } from "./store/types.ts";
+import { MINUTE_MS, type MonitorStore } from "./store/types.ts";
 
 export interface StartMonitorOptions {
   /** TCP port (default 8787); 0 picks a free one. */
@@ -32,6 +32,13 @@ export interface StartMonitorOptions {
   adminToken?: string | undefined;
   synchronous?: "NORMAL" | "FULL";
   maxBodyBytes?: number;
+  /**
+   * Default window of drift, rates and alert rules (default 1 h). Under a minute (demos, tests: `--window 5s`) it is
+   * also the profile bucket, so drift can be judged per window; it must then divide a minute.
+   */
+  windowMs?: number | undefined;
+  /** How often alert rules are evaluated (default 60 s); 0 turns the evaluator off. */
+  evaluateEveryMs?: number | undefined;
 }
 
 export interface RunningMonitor {
@@ -53,11 +60,19 @@ export async function startMonitor(opts: StartMonitorOptions): Promise<RunningMo
       hint: "pass --admin-token <secret> (or set EDGE_ML_MONITOR_ADMIN_TOKEN), or listen on 127.0.0.1",
     });
   }
-  const store = await openSqliteStore({ file: opts.dbFile, ...(opts.synchronous ? { synchronous: opts.synchronous } : {}) });
-  const app = createMonitorApp({
+  const windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
+  const profileBucketMs = windowMs < MINUTE_MS ? windowMs : MINUTE_MS;
+  if (windowMs < MINUTE_MS ? MINUTE_MS % windowMs !== 0 || windowMs < 1000 : windowMs % MINUTE_MS !== 0) {
+    throw new EdgeMlError("ERR_USAGE", `a window of ${windowMs / 1000}s does not line up with minutes`, {
+      hint: "use whole minutes (1m, 15m, 1h), or under a minute a divisor of it (1s, 5s, 10s, 30s)",
+    });
+  }
+  const store = await openSqliteStore({ file: opts.dbFile, profileBucketMs, ...(opts.synchronous ? { synchronous: opts.synchronous } : {}) });
+  const { app, alerting } = createMonitor({
     store,
     adminToken: opts.adminToken || undefined,
     assets: nodeAssets(),
+    windowMs,
     ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}),
   });
   let server: ServerType;
@@ -77,6 +92,8 @@ export async function startMonitor(opts: StartMonitorOptions): Promise<RunningMo
   }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const evaluateEvery = opts.evaluateEveryMs ?? 60_000;
+  const stopAlerting = evaluateEvery > 0 ? alerting.start({ evaluateEveryMs: evaluateEvery }) : async () => {};
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -84,11 +101,13 @@ export async function startMonitor(opts: StartMonitorOptions): Promise<RunningMo
     store,
     close() {
       closing ??= (async () => {
+        const stopped = stopAlerting();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           // Keep-alive connections would hold close() open until they time out.
           if ("closeAllConnections" in server) server.closeAllConnections();
         });
+        await stopped;
         await store.close();
       })();
       return closing;
@@ -97,12 +116,13 @@ export async function startMonitor(opts: StartMonitorOptions): Promise<RunningMo
 }
 
 /** Dashboard assets: uPlot's dist files from node_modules, our script from monitor/assets; read once, then cached. */
-function nodeAssets(): AssetLoader {
+export function nodeAssets(): AssetLoader {
   const require = createRequire(import.meta.url);
   const files: Record<AssetName, () => string> = {
     "uPlot.iife.min.js": () => require.resolve("uplot/dist/uPlot.iife.min.js"),
     "uPlot.min.css": () => require.resolve("uplot/dist/uPlot.min.css"),
     "dashboard.js": () => fileURLToPath(new URL("./assets/dashboard.js", import.meta.url)),
+    "dashboard-ml.js": () => fileURLToPath(new URL("./assets/dashboard-ml.js", import.meta.url)),
   };
   const cache = new Map<AssetName, Promise<string | undefined>>();
   return (name) => {

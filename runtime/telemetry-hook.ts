@@ -63,8 +63,8 @@ export function createTelemetryHook(telemetry: Telemetry, manifest: Manifest, op
   };
 }
 
-/** Slice values of a request: from its first instance (a batch usually comes from one segment). */
-function sliceValues(slices: readonly string[], instances: readonly Record<string, unknown>[] | undefined): Record<string, string> | undefined {
+/** Slice values of a request, for its samples: from its first instance (profiles slice every instance by its own values). */
+export function sliceValues(slices: readonly string[], instances: readonly Record<string, unknown>[] | undefined): Record<string, string> | undefined {
   const first = instances?.[0];
   if (!first || slices.length === 0) return undefined;
   const out: Record<string, string> = {};

@@ -10,7 +10,7 @@ import { parsePort } from "../lib/args.ts";
 import { buildTarget } from "../lib/bundler.ts";
 import { loadConfig } from "../lib/config.ts";
 import { exampleCurl } from "../lib/example-request.ts";
-import { bold, dim, formatBytes, green } from "../lib/output.ts";
+import { bold, dim, formatBytes, green, yellow } from "../lib/output.ts";
 import { findProjectRoot } from "../lib/project.ts";
 import { loadModel } from "../lib/registry.ts";
 import { serveDeno } from "../lib/deno.ts";
@@ -62,6 +62,15 @@ export default defineCommand({
     const bindings: Record<string, string> = monitorUrl && token
       ? { EDGE_ML_MONITOR_URL: monitorUrl, EDGE_ML_MONITOR_TOKEN: token, EDGE_ML_DEPLOYMENT: deployment, EDGE_ML_SAMPLE_RATE: String(sampleRate), EDGE_ML_FLUSH_INTERVAL_MS: "2000" }
       : {};
+    // ── ML monitoring (issue 4): register the model's baseline with the monitor, for drift, slices and default alerts.
+    // A failure only warns: predictions and counters flow without it, and the baseline can be registered later.
+    if (monitorUrl) {
+      const { registerBaseline, registrationFromManifest } = await import("../../monitor/registration.ts");
+      const registration = registrationFromManifest(manifest);
+      const r = registration ? await registerBaseline(monitorUrl, deployment, registration, process.env["EDGE_ML_MONITOR_ADMIN_TOKEN"]) : undefined;
+      if (r) console.log(r.ok ? dim(`  monitor: ${r.message}`) : yellow(`  ! monitor: ${r.message}`));
+    }
+    // ── end of ML monitoring
     const port = parsePort(args.port, config.dev.port);
     const server = target === "deno"
       ? await serveDeno(build.outDir, { port, host: args.host, env: bindings })

@@ -1,6 +1,6 @@
 /**
- * `edge-ml monitor [--port 8787] [--host 127.0.0.1] [--db .edge-ml/monitor.db] [--admin-token <secret>]`: run the
- * monitoring server (the same as `edge-ml monitor serve ...`), and `edge-ml monitor token create|list|revoke`.
+ * `edge-ml monitor [--port 8787] [--host 127.0.0.1] [--db .edge-ml/monitor.db] [--admin-token <secret>] [--window 1h]
+ * [--evaluate-every 60s]`: run the monitoring server (the same as `edge-ml monitor serve ...`), and `edge-ml monitor token create|list|revoke`.
  *
  * citty runs a parent's `run` after any subcommand, so serving lives in the `serve` subcommand and is the default
  * one; the serve flags are declared here too so citty does not mistake a flag's value for a subcommand name.

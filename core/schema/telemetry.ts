@@ -1,6 +1,9 @@
 /**
  * The telemetry batch: what an edge function sends to the monitor (`POST /v1/ingest`), one batch per model version
- * per window. Counters are exact over every request; samples are a bounded, sampled subset (errors always sampled).
+ * per window. Counters are exact over every request; the profile counts every served instance and prediction in the
+ * baseline's bins, overall and per slice value (mergeable by addition); samples are a bounded, sampled subset (errors
+ * always sampled). The monitor validates with `parseTelemetryBatch` (./telemetry-fast.ts), which gives this schema's
+ * verdict faster.
  *
  * @example
  * ```ts
@@ -9,6 +12,7 @@
  * ```
  */
 import { z } from "zod";
+import { Profile } from "../stats/profile-schema.ts";
 
 export const TELEMETRY_VERSION = 1;
 
@@ -36,7 +40,15 @@ export const TELEMETRY_LIMITS = Object.freeze({
   maxSliceValue: 256,
   /** A window longer than 31 days is a clock bug, not a batch. */
   maxWindowMs: 31 * 24 * 3600 * 1000,
+  /** Slice features profiled per batch, and values kept per slice feature (the client folds the rest into `__other__`). */
+  maxProfileSlices: 16,
+  maxSliceValues: 64,
 });
+
+/** Slice value of the instances whose value is not among the values a profile kept (the cardinality bound). */
+export const SLICE_OTHER = "__other__";
+/** Slice value of the instances where the slice feature is null or absent. */
+export const SLICE_MISSING = "__missing__";
 const L = TELEMETRY_LIMITS;
 
 /** A deployment or model name: what the monitor keys its rows by and prints in Prometheus labels. */
@@ -93,6 +105,21 @@ export const Sample = z.strictObject({
 });
 export type Sample = z.output<typeof Sample>;
 
+/**
+ * Profiles of every served instance in the batch's window: overall, and per value of each slice feature
+ * (`bySlice.sex.male`). Each is a `Profile` in the baseline's bins, so batches add up bucket by bucket on the monitor.
+ */
+export const BatchProfile = z.strictObject({
+  overall: Profile,
+  bySlice: z
+    .record(
+      z.string().min(1).max(L.maxName),
+      z.record(z.string().max(L.maxSliceValue), Profile).refine(maxKeys(L.maxSliceValues), `at most ${L.maxSliceValues} values per slice`),
+    )
+    .refine(maxKeys(L.maxProfileSlices), `at most ${L.maxProfileSlices} slice features`),
+});
+export type BatchProfile = z.output<typeof BatchProfile>;
+
 export const TelemetryBatch = z
   .strictObject({
     v: z.literal(TELEMETRY_VERSION),
@@ -102,8 +129,8 @@ export const TelemetryBatch = z
     model: z.strictObject({ name, version: z.string().min(1).max(64) }),
     window: z.strictObject({ start: epochMs, end: epochMs }),
     counters: Counters,
-    /** Per-feature profiles (mergeable by addition); shape defined by a later version of the protocol. */
-    profile: z.record(z.string(), z.unknown()).optional(),
+    /** Per-feature and prediction profiles of every instance served in the window (mergeable by addition). */
+    profile: BatchProfile.optional(),
     samples: z.array(Sample).max(L.maxSamples),
   })
   .superRefine((b, ctx) => {

@@ -14,7 +14,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { issuesFromZod } from "../../core/errors.ts";
-import { TelemetryBatch } from "../../core/schema/telemetry.ts";
+import { parseTelemetryBatch } from "../../core/schema/telemetry-fast.ts";
 import { MonitorError } from "../http-error.ts";
 import type { MonitorStore, TokenRecord } from "../store/types.ts";
 import { verifyToken } from "../tokens.ts";
@@ -25,7 +25,22 @@ export interface IngestOptions {
   now: () => number;
 }
 
-type Env = { Variables: { token: TokenRecord } };
+export type IngestEnv = { Variables: { token: TokenRecord } };
+type Env = IngestEnv;
+
+/** The deployment token of an ingest-side request (`/v1/ingest`, `/v1/feedback`), or a 401. */
+export async function authenticate(store: MonitorStore, authorization: string | undefined, queryToken: string | undefined): Promise<TokenRecord> {
+  // sendBeacon cannot set headers, so browsers may pass the token as ?token= instead.
+  const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? queryToken;
+  if (token === undefined) {
+    throw new MonitorError(401, "UNAUTHORIZED", "missing ingest token", { hint: "send Authorization: Bearer <token>; create one with `edge-ml monitor token create <deployment>`" });
+  }
+  const record = await verifyToken(store, token);
+  if (record === undefined) {
+    throw new MonitorError(401, "UNAUTHORIZED", "unknown or revoked ingest token", { hint: "list tokens with `edge-ml monitor token list`" });
+  }
+  return record;
+}
 
 export function ingestRoutes(opts: IngestOptions): Hono<Env> {
   const app = new Hono<Env>();
@@ -35,17 +50,7 @@ export function ingestRoutes(opts: IngestOptions): Hono<Env> {
   app.post(
     "/v1/ingest",
     async (c, next) => {
-      const header = c.req.header("authorization");
-      // sendBeacon cannot set headers, so browsers may pass the token as ?token= instead.
-      const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? c.req.query("token");
-      if (token === undefined) {
-        throw new MonitorError(401, "UNAUTHORIZED", "missing ingest token", { hint: "send Authorization: Bearer <token>; create one with `edge-ml monitor token create <deployment>`" });
-      }
-      const record = await verifyToken(opts.store, token);
-      if (record === undefined) {
-        throw new MonitorError(401, "UNAUTHORIZED", "unknown or revoked ingest token", { hint: "list tokens with `edge-ml monitor token list`" });
-      }
-      c.set("token", record);
+      c.set("token", await authenticate(opts.store, c.req.header("authorization"), c.req.query("token")));
       const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
       if (type !== "application/json" && type !== "text/plain") {
         throw new MonitorError(415, "UNSUPPORTED_MEDIA_TYPE", `expected application/json, got ${type || "no content type"}`, { hint: "send Content-Type: application/json" });
@@ -65,10 +70,11 @@ export function ingestRoutes(opts: IngestOptions): Hono<Env> {
       } catch {
         throw new MonitorError(400, "INVALID_JSON", "body is not valid JSON");
       }
-      const parsed = TelemetryBatch.safeParse(body);
+      // zod's verdict, with a fast path for the samples and profiles of well-formed batches (core/schema/telemetry-fast.ts).
+      const parsed = parseTelemetryBatch(body);
       if (!parsed.success) {
-        throw new MonitorError(400, "INVALID_BATCH", `invalid telemetry batch (${parsed.error.issues.length} issue${parsed.error.issues.length === 1 ? "" : "s"})`, {
-          issues: issuesFromZod(parsed.error.issues),
+        throw new MonitorError(400, "INVALID_BATCH", `invalid telemetry batch (${parsed.issues.length} issue${parsed.issues.length === 1 ? "" : "s"})`, {
+          issues: issuesFromZod(parsed.issues),
         });
       }
       const batch = parsed.data;

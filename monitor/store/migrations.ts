@@ -13,6 +13,7 @@
  * ```
  */
 import { sql, type Generated, type Kysely, type Migration } from "kysely";
+import { ML_MONITORING } from "./migrations-ml.ts";
 
 /** The table types kysely checks queries against. */
 export interface MonitorDb {
@@ -35,6 +36,29 @@ export interface MonitorDb {
     idx: number | null; latency_ms: number; status: number; error: string | null;
     features: string | null; prediction: string | null; slices: string | null;
   };
+  /** Profiles added up per bucket (a minute by default); the overall profile has slice_key = slice_value = "". */
+  bucket_profiles: {
+    deployment: string; model: string; version: string; slice_key: string; slice_value: string; bucket: number;
+    rows: number; profile: string;
+  };
+  baselines: { deployment: string; model: string; version: string; baseline: string; config: string; registered_at: number };
+  /** Delayed labels by request id (idx: the instance's position, 0 for single-instance requests). */
+  labels: { deployment_id: number; request_id: string; idx: number; label: string; received_at: number };
+  alert_rules: {
+    id: string; deployment: string; kind: string; name: string; params: string; webhook: string | null; enabled: number;
+    source: string; created_at: number; updated_at: number;
+  };
+  alert_events: {
+    id: Generated<number>; rule_id: string; deployment: string; kind: string; subject: string; model: string; version: string;
+    state: string; opened_at: number; resolved_at: number | null; value: number | null; threshold: number | null;
+    message: string; details: string;
+  };
+  /** The webhook outbox: one row per event notification, retried until delivered or out of attempts. */
+  webhook_deliveries: {
+    id: Generated<number>; event_id: number; rule_id: string; url: string; type: string; payload: string; status: string;
+    attempts: number; next_attempt_at: number; last_status: number | null; last_error: string | null; created_at: number; delivered_at: number | null;
+  };
+  webhook_attempts: { delivery_id: number; attempt: number; at: number; status: number | null; error: string | null; duration_ms: number };
 }
 
 const withoutRowid = sql`without rowid`;
@@ -135,4 +159,5 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex("samples_by_request").on("samples").column("request_id").execute();
     },
   },
+  "0002_ml_monitoring": ML_MONITORING,
 };

@@ -1,6 +1,7 @@
 /**
  * The write path of the SQLite store, built for ingest throughput: statements built by kysely and prepared once
- * (monitor/store/prepared.ts), and one synchronous better-sqlite3 transaction per batch. Nothing else on the
+ * (monitor/store/prepared.ts), and one synchronous better-sqlite3 transaction per batch: counters, profiles
+ * (./sqlite-profiles.ts) and samples. Nothing else on the
  * connection can interleave with it, and it has committed (into the WAL) when the function returns: the caller
  * acknowledges the batch only after that.
  *
@@ -15,12 +16,13 @@ import { sql, type Generated, type Kysely } from "kysely";
 import type { TelemetryBatch } from "../../core/schema/telemetry.ts";
 import type { MonitorDb } from "./migrations.ts";
 import { prepareGet, prepareRun } from "./prepared.ts";
+import { createProfileWriter, type PendingProfiles } from "./sqlite-profiles.ts";
 import { MINUTE_MS } from "./types.ts";
 
 type Plain<T> = { [C in keyof T]: T[C] extends Generated<infer V> ? V : T[C] };
 type Tables = { [T in keyof MonitorDb]: Plain<MonitorDb[T]> };
 
-export function createSqliteIngest(db: Kysely<MonitorDb>, sqlite: Database): (batch: TelemetryBatch, receivedAt: number) => { duplicate: boolean } {
+export function createSqliteIngest(db: Kysely<MonitorDb>, sqlite: Database, profileBucketMs = MINUTE_MS): (batch: TelemetryBatch, receivedAt: number) => { duplicate: boolean } {
   const key = ["deployment", "model", "version", "minute"] as const;
   const insertBatch = prepareRun<Omit<Tables["batches"], "id">>(sqlite,
     ["batch_id", "deployment", "model", "version", "target", "window_start", "window_end", "received_at", "requests", "samples", "dropped"],
@@ -52,8 +54,9 @@ export function createSqliteIngest(db: Kysely<MonitorDb>, sqlite: Database): (ba
   // Series ids never change once committed; an id is cached only after its transaction commits, because a
   // rolled-back id could be handed to another series.
   const seriesCache = new Map<string, number>();
+  const profiles = createProfileWriter(db, sqlite, profileBucketMs);
 
-  const write = sqlite.transaction((batch: TelemetryBatch, receivedAt: number, learned: Map<string, number>): { duplicate: boolean } => {
+  const write = sqlite.transaction((batch: TelemetryBatch, receivedAt: number, learned: Map<string, number>, pending: PendingProfiles): { duplicate: boolean } => {
     const { deployment, model: { name: model, version } } = batch;
     const c = batch.counters;
     const inserted = insertBatch({
@@ -78,6 +81,7 @@ export function createSqliteIngest(db: Kysely<MonitorDb>, sqlite: Database): (ba
     c.latency.counts.forEach((count, bucket) => {
       if (count > 0) addLatency({ ...at, bucket, count });
     });
+    profiles.write(batch, receivedAt, pending);
     if (batch.samples.length === 0) return { duplicate: false };
 
     const cacheKey = `${deploymentId}\u0000${model}\u0000${version}`;
@@ -102,9 +106,11 @@ export function createSqliteIngest(db: Kysely<MonitorDb>, sqlite: Database): (ba
 
   return (batch, receivedAt) => {
     const learned = new Map<string, number>();
+    const pending: PendingProfiles = new Map();
     // IMMEDIATE takes the write lock up front: a concurrent writer (the CLI) makes us wait (busy_timeout), not fail.
-    const result = write.immediate(batch, receivedAt, learned);
+    const result = write.immediate(batch, receivedAt, learned, pending);
     for (const [k, id] of learned) seriesCache.set(k, id);
+    profiles.commit(pending);
     return result;
   };
 }

@@ -18,14 +18,22 @@ import { Kysely, Migrator, SqliteDialect } from "kysely";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { MIGRATIONS, type MonitorDb } from "./migrations.ts";
+import { createSqliteAlerts } from "./sqlite-alerts.ts";
 import { createSqliteIngest } from "./sqlite-ingest.ts";
+import { createSqliteLabels } from "./sqlite-labels.ts";
+import { createProfileReads } from "./sqlite-profiles.ts";
 import { createSqliteReads } from "./sqlite-reads.ts";
-import type { MonitorStore } from "./types.ts";
+import { MINUTE_MS, type MonitorStore } from "./types.ts";
 
 export interface SqliteStoreOptions {
   /** Database file, or ":memory:" for tests. Parent folders are created. */
   file: string;
   synchronous?: "NORMAL" | "FULL";
+  /**
+   * Length of a profile bucket (default a minute): the finest drift step. Shorter buckets (e.g. 5 s for tests and
+   * demos) cost rows; a minute must be a whole number of buckets.
+   */
+  profileBucketMs?: number;
 }
 
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<MonitorStore> {
@@ -41,14 +49,22 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Monitor
     await db.destroy();
     throw error instanceof Error ? error : new Error(String(error));
   }
+  const bucketMs = opts.profileBucketMs ?? MINUTE_MS;
+  if (!(Number.isInteger(bucketMs) && bucketMs >= 1000 && MINUTE_MS % bucketMs === 0)) {
+    await db.destroy();
+    throw new RangeError(`profileBucketMs must divide a minute into whole seconds (e.g. 5000, 10000, 60000), got ${bucketMs}`);
+  }
   const reads = createSqliteReads(db, sqlite);
-  const ingest = createSqliteIngest(db, sqlite);
+  const ingest = createSqliteIngest(db, sqlite, bucketMs);
 
   return {
     async ingest(batch, receivedAt) {
       return ingest(batch, receivedAt);
     },
     ...reads,
+    ...createProfileReads(db, bucketMs),
+    ...createSqliteLabels(db, sqlite),
+    ...createSqliteAlerts(db),
     async ensureDeployment(name, at) {
       await db.insertInto("deployments").values({ name, created_at: at, last_seen: null, target: null })
         .onConflict((oc) => oc.column("name").doNothing()).execute();

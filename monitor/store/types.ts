@@ -9,6 +9,9 @@
  * ```
  */
 import type { TelemetryBatch } from "../../core/schema/telemetry.ts";
+import type { MlStore } from "./types-ml.ts";
+
+export type * from "./types-ml.ts";
 
 /** Counter rows are kept per minute: the finest `step` the metrics API can answer. */
 export const MINUTE_MS = 60_000;
@@ -92,8 +95,11 @@ export interface WindowQuery {
   stepMs: number;
 }
 
-export interface MonitorStore {
-  /** Store a validated batch atomically; a batchId seen before stores nothing and returns duplicate: true. */
+export interface MonitorStore extends MlStore {
+  /**
+   * Store a validated batch atomically (counters, profiles and samples); a batchId seen before stores nothing and
+   * returns duplicate: true.
+   */
   ingest(batch: TelemetryBatch, receivedAt: number): Promise<{ duplicate: boolean }>;
   /** Register a deployment (no-op when it exists). */
   ensureDeployment(name: string, at: number): Promise<void>;

@@ -39,7 +39,7 @@ export function createWorker(opts: WorkerOptions) {
       // Env vars only exist per request on Workers, so the app is built on the first request and reused.
       if (deployment === undefined) {
         const config = telemetryConfigFromEnv(env, `${opts.manifest.name}-worker`);
-        const telemetry = config ? createTelemetry({ ...config, target: "worker" }) : undefined;
+        const telemetry = config ? createTelemetry({ ...config, target: "worker", baseline: opts.manifest.baseline, slices: opts.manifest.slices }) : undefined;
         deployment = createDeployment({
           manifest: opts.manifest,
           engine,

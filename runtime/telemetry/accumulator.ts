@@ -1,5 +1,6 @@
 /**
- * Exact counters of one model version in the current window, and the pending batches they are sealed into.
+ * Exact counters (and, with a baseline, profiles: ./profiles.ts) of one model version in the current window, and the
+ * pending batches they are sealed into.
  * A sealed batch keeps its batchId for every retry; only batches never put on the wire are merged (so a batch the
  * monitor may already have stored is never resent with other counters under another id: no double counting).
  *
@@ -10,8 +11,9 @@
  * const batch = sealBatch(acc, Date.now(), 0, crypto.randomUUID(), []);
  * ```
  */
-import { ERROR_CLASSES, LATENCY_BUCKETS_MS, TELEMETRY_VERSION, type ErrorClass, type Sample, type Target, type TelemetryBatchInput } from "../../core/schema/telemetry.ts";
+import { ERROR_CLASSES, LATENCY_BUCKETS_MS, TELEMETRY_VERSION, type BatchProfile, type ErrorClass, type Sample, type Target, type TelemetryBatchInput } from "../../core/schema/telemetry.ts";
 import { bucketIndex } from "../../core/stats/histogram.ts";
+import { mergeBatchProfiles, type ProfileSet } from "./profiles.ts";
 
 export interface ModelRef {
   name: string;
@@ -27,6 +29,8 @@ export interface Accumulator {
   latency: number[];
   latencySum: number;
   samples: Sample[];
+  /** Present when the client was given the model's baseline. */
+  profiles: ProfileSet | undefined;
 }
 
 export interface PendingBatch {
@@ -39,11 +43,12 @@ export interface PendingBatch {
   latencySum: number;
   dropped: number;
   samples: Sample[];
+  profile: BatchProfile | undefined;
   /** Set when the batch is first put on the wire: from then on its content may be stored, so it is never merged. */
   attempted: boolean;
 }
 
-export function createAccumulator(model: ModelRef): Accumulator {
+export function createAccumulator(model: ModelRef, profiles?: ProfileSet): Accumulator {
   return {
     model: { name: model.name, version: model.version },
     windowStart: 0,
@@ -52,6 +57,7 @@ export function createAccumulator(model: ModelRef): Accumulator {
     latency: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0),
     latencySum: 0,
     samples: [],
+    profiles,
   };
 }
 
@@ -99,6 +105,8 @@ export function sealBatch(acc: Accumulator, now: number, dropped: number, batchI
     latencySum: acc.latencySum,
     dropped,
     samples,
+    // Only the first batch of a seal carries the window's profile, as it carries the counters.
+    profile: acc.profiles?.take(),
     attempted: false,
   };
   acc.requests = 0;
@@ -119,6 +127,7 @@ export function mergeInto(into: PendingBatch, from: PendingBatch, maxSamples: nu
   for (let i = 0; i < into.errors.length; i++) into.errors[i]! += from.errors[i]!;
   for (let i = 0; i < into.latency.length; i++) into.latency[i]! += from.latency[i]!;
   into.latencySum += from.latencySum;
+  if (from.profile !== undefined) into.profile = into.profile === undefined ? from.profile : mergeBatchProfiles(into.profile, from.profile);
   const room = Math.max(0, maxSamples - into.samples.length);
   const kept = from.samples.slice(0, room);
   const lost = from.samples.length - kept.length;
@@ -144,6 +153,7 @@ export function toWire(p: PendingBatch, deployment: string, target: Target): Tel
       latency: { bounds: [...LATENCY_BUCKETS_MS], counts: p.latency.slice(), sum: p.latencySum },
       dropped: p.dropped,
     },
+    ...(p.profile !== undefined ? { profile: p.profile } : {}),
     samples: p.samples,
   };
 }

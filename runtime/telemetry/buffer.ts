@@ -17,12 +17,15 @@
  */
 import type { Sample } from "../../core/schema/telemetry.ts";
 import { createAccumulator, hasData, mergeInto, sealBatch, type Accumulator, type ModelRef, type PendingBatch } from "./accumulator.ts";
+import type { ProfileSet } from "./profiles.ts";
 
 export interface BufferLimits {
   maxBuffered: number;
   maxBatch: number;
   maxPending: number;
   newId: () => string;
+  /** Profiles for a new accumulator (one per model version); none without a baseline. */
+  newProfiles?: (() => ProfileSet) | undefined;
 }
 
 export type TelemetryBuffer = ReturnType<typeof createBuffer>;
@@ -37,7 +40,7 @@ export function createBuffer(limits: BufferLimits) {
     let versions = accumulators.get(model.name);
     if (versions === undefined) accumulators.set(model.name, (versions = new Map()));
     let acc = versions.get(model.version);
-    if (acc === undefined) versions.set(model.version, (acc = createAccumulator(model)));
+    if (acc === undefined) versions.set(model.version, (acc = createAccumulator(model, limits.newProfiles?.())));
     return acc;
   }
 

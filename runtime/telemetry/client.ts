@@ -1,11 +1,12 @@
 /**
- * The portable telemetry client (workerd, Deno, browsers, Node): exact counters of every request, sampled rows,
- * and batches delivered to the monitor at least once, identified by batchId so the monitor stores each once.
+ * The portable telemetry client (workerd, Deno, browsers, Node): exact counters of every request, profiles of every
+ * served instance in the baseline's bins (when given the model's baseline), sampled rows, and batches delivered to the monitor at least once, identified by batchId so the monitor stores each once.
  * Memory bounds and the merging of pending batches are explained in ./buffer.ts.
  *
  * @example
  * ```ts
- * const telemetry = createTelemetry({ endpoint: env.EDGE_ML_MONITOR_URL, token: env.EDGE_ML_MONITOR_TOKEN, deployment: "prod", target: "worker" });
+ * const telemetry = createTelemetry({ endpoint: env.EDGE_ML_MONITOR_URL, token: env.EDGE_ML_MONITOR_TOKEN, deployment: "prod", target: "worker",
+ *   baseline: manifest.baseline, slices: manifest.slices });
  * telemetry.record({ model: { name: "titanic", version: "1.0.0" }, requestId, latencyMs: 3.2, status: 200, features, predictions });
  * if (telemetry.shouldFlush()) ctx.waitUntil(telemetry.flush());
  * ```
@@ -13,6 +14,7 @@
 import { TELEMETRY_LIMITS } from "../../core/schema/telemetry.ts";
 import { countRequest, errorIndex, toWire, type PendingBatch } from "./accumulator.ts";
 import { createBuffer } from "./buffer.ts";
+import { createProfileSet, DEFAULT_MAX_SLICE_VALUES } from "./profiles.ts";
 import { buildSamples, clampLatency, createSamplePolicy } from "./samples.ts";
 import { BEACON_MAX_BYTES, postWithRetry, sendOnUnload, serializeBatch, type PostContext } from "./transport.ts";
 import type { Telemetry, TelemetryEvent, TelemetryOptions, TelemetryStats } from "./types.ts";
@@ -24,7 +26,10 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   if (!(sampleRate >= 0 && sampleRate <= 1)) throw new RangeError(`sampleRate must be in 0..1, got ${sampleRate}`);
   const interval = opts.flushIntervalMs ?? 10_000;
   const maxBatch = Math.min(positive("maxBatchSamples", opts.maxBatchSamples ?? 500), TELEMETRY_LIMITS.maxSamples);
+  const { baseline, slices = [], maxSliceValues = DEFAULT_MAX_SLICE_VALUES } = opts;
+  if (baseline !== undefined) createProfileSet(baseline, slices, maxSliceValues); // fail here, not on the first request
   const buffer = createBuffer({
+    newProfiles: baseline === undefined ? undefined : () => createProfileSet(baseline, slices, maxSliceValues),
     maxBuffered: positive("maxBufferedSamples", opts.maxBufferedSamples ?? 1000),
     maxBatch,
     maxPending: positive("maxPendingBatches", opts.maxPendingBatches ?? 10),
@@ -62,6 +67,8 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       const err = errorIndex(event.status, event.errorClass);
       countRequest(acc, clampLatency(event.latencyMs), err, t);
       if (t < oldestUnsealed) oldestUnsealed = t;
+      // Profiles describe what the model served: instances of failed requests were not served.
+      if (err < 0 && event.features !== undefined) acc.profiles?.add(event.features, event.predictions);
       if (err < 0 && !(sampleRate > 0 && random() < sampleRate)) return;
       for (const sample of buildSamples(event, t, err, policy, track)) buffer.hold(acc, sample);
     } catch (error) {

@@ -7,6 +7,7 @@
  * const opts: TelemetryOptions = { endpoint: "https://monitor.example", token, deployment: "prod", target: "worker" };
  * ```
  */
+import type { Baseline } from "../../core/schema/baseline.ts";
 import type { Target } from "../../core/schema/telemetry.ts";
 
 export interface TelemetryOptions {
@@ -16,6 +17,16 @@ export interface TelemetryOptions {
   token: string;
   deployment: string;
   target: Target;
+  /**
+   * The served model's baseline (`manifest.baseline`): every served instance and prediction is then counted in its
+   * bins and shipped as the batch's `profile`, for drift on the monitor. Applies to every model the client records
+   * (an edge-ml deployment serves one model).
+   */
+  baseline?: Pick<Baseline, "features" | "prediction" | "predictionLabel"> | undefined;
+  /** Features to profile per value as well (`manifest.slices`); needs `baseline`. */
+  slices?: readonly string[] | undefined;
+  /** Values kept per slice feature and window (default 20); the rest are profiled as `__other__`. */
+  maxSliceValues?: number | undefined;
   /** Fraction of successful requests whose rows are kept as samples (0..1, default 0.01). Errors are always sampled. */
   sampleRate?: number;
   /** Feature names removed from samples before they leave the process. */

@@ -1,5 +1,5 @@
 /** Builders shared by the monitor and telemetry tests: valid batches, and a monitor app over an in-memory store. */
-import { createMonitorApp } from "../../monitor/app.ts";
+import { createMonitorApp, type MonitorAppOptions } from "../../monitor/app.ts";
 import { openSqliteStore } from "../../monitor/store/sqlite.ts";
 import type { MonitorStore } from "../../monitor/store/types.ts";
 import { createToken } from "../../monitor/tokens.ts";
@@ -35,7 +35,7 @@ export interface TestMonitor {
 }
 
 /** A monitor app (no socket) over an in-memory SQLite store, with a token for deployment "prod". */
-export async function testMonitor(opts: { now?: () => number; adminToken?: string; maxBodyBytes?: number } = {}): Promise<TestMonitor> {
+export async function testMonitor(opts: { now?: () => number; adminToken?: string; maxBodyBytes?: number; webhooks?: MonitorAppOptions["webhooks"] } = {}): Promise<TestMonitor> {
   const store = await openSqliteStore({ file: ":memory:" });
   const app = createMonitorApp({ store, ...opts });
   const { token } = await createToken(store, "prod");
