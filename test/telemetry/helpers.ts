@@ -1,17 +1,8 @@
 /** Fakes for telemetry client tests: a seeded random source, a clock, and a fetch that records what it was sent. */
 import { TelemetryBatch } from "../../core/schema/telemetry.ts";
 
-/** mulberry32: a small seeded PRNG, so sampled counts are reproducible. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (the project's one), so sampled counts are reproducible. */
+export { mulberry32 as seeded } from "../../core/random.ts";
 
 export function fakeClock(start = Date.UTC(2026, 0, 1, 12)) {
   let t = start;
