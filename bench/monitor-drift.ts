@@ -19,7 +19,7 @@ import { mulberry32 } from "../core/random.ts";
 import { Manifest } from "../core/schema/manifest.ts";
 import { LATENCY_BUCKETS_MS, TelemetryBatch, type BatchProfile } from "../core/schema/telemetry.ts";
 import { createMonitor } from "../monitor/app.ts";
-import { openSqliteStore } from "../monitor/store/sqlite.ts";
+import { openSqliteStore } from "../monitor/store/sqlite/store.ts";
 import { createProfileSet } from "../runtime/telemetry/profiles.ts";
 import { quantile, round } from "./stats.ts";
 

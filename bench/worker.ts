@@ -7,12 +7,12 @@ import { parse } from "csv-parse/sync";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ortNode from "onnxruntime-node";
-import { addModel } from "../cli/lib/add-model.ts";
-import { buildTarget, type BuildResult } from "../cli/lib/bundler.ts";
-import { findProjectRoot } from "../cli/lib/project.ts";
-import { serveWorker } from "../cli/lib/workerd.ts";
+import { addModel } from "../cli/registry/add-model.ts";
+import { buildTarget, type BuildResult } from "../cli/build/bundle.ts";
+import { findProjectRoot } from "../cli/project/project.ts";
+import { serveWorker } from "../targets/worker/serve.ts";
 import { createPreprocessor } from "../core/preprocess.ts";
-import { loadModel } from "../cli/lib/registry.ts";
+import { loadModel } from "../cli/registry/registry.ts";
 import { mlpModel } from "../test/fixtures/onnx-builder.ts";
 import { quantile, round } from "./stats.ts";
 

@@ -10,7 +10,7 @@
  */
 import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
 import { readFileSync } from "node:fs";
-import { printError } from "./lib/output.ts";
+import { printError } from "./terminal/output.ts";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 

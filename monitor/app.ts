@@ -20,7 +20,7 @@ import { apiRoutes } from "./routes/api.ts";
 import { feedbackRoutes } from "./routes/feedback.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
 import { mlRoutes } from "./routes/ml.ts";
-import type { MonitorStore } from "./store/types.ts";
+import type { MonitorStore } from "./store/contract.ts";
 import { renderDashboard } from "./views/dashboard.ts";
 
 /** Dashboard files by name; undefined when missing. */

@@ -15,7 +15,7 @@ import { issuesFromZod } from "../core/errors.ts";
 import { LATENCY_BUCKETS_MS } from "../core/schema/telemetry.ts";
 import { histogramQuantile } from "../core/stats/histogram.ts";
 import { MonitorError } from "./http-error.ts";
-import { MINUTE_MS, type WindowQuery, type WindowRow } from "./store/types.ts";
+import { MINUTE_MS, type WindowQuery, type WindowRow } from "./store/contract.ts";
 
 /** Most windows one query may ask for (a week of minutes is 10 080). */
 export const MAX_WINDOWS = 20_000;

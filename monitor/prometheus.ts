@@ -10,7 +10,7 @@
  * ```
  */
 import { ERROR_CLASSES, LATENCY_BUCKETS_MS } from "../core/schema/telemetry.ts";
-import type { MonitorStore } from "./store/types.ts";
+import type { MonitorStore } from "./store/contract.ts";
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 

@@ -19,8 +19,8 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { EdgeMlError } from "../core/errors.ts";
 import { createMonitor, DEFAULT_WINDOW_MS, type AssetLoader, type AssetName } from "./app.ts";
-import { openSqliteStore } from "./store/sqlite.ts";
-import { MINUTE_MS, type MonitorStore } from "./store/types.ts";
+import { openSqliteStore } from "./store/sqlite/store.ts";
+import { MINUTE_MS, type MonitorStore } from "./store/contract.ts";
 
 export interface StartMonitorOptions {
   /** TCP port (default 8787); 0 picks a free one. */

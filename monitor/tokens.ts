@@ -10,7 +10,7 @@
  */
 import { EdgeMlError, issuesFromZod } from "../core/errors.ts";
 import { TelemetryName } from "../core/schema/telemetry.ts";
-import type { MonitorStore, TokenRecord } from "./store/types.ts";
+import type { MonitorStore, TokenRecord } from "./store/contract.ts";
 
 export const TOKEN_PREFIX = "edgeml_";
 

@@ -1,6 +1,6 @@
 /**
  * One served model on any target: the memoized model load (integrity check ▶ session ▶ predictor) and the Hono app.
- * Target adapters (runtime/targets/*) supply the engine, the model bytes and the telemetry hook.
+ * Target adapters (targets/<name>/runtime.ts) supply the engine, the model bytes and the telemetry hook.
  *
  * @example
  * ```ts

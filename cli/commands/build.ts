@@ -1,11 +1,11 @@
 /** `edge-ml build <name>@<version> --target worker [--out dir]` */
 import { defineCommand } from "citty";
 import { relative } from "node:path";
-import { loadConfig } from "../lib/config.ts";
-import { buildTarget, TARGETS, type Target } from "../lib/bundler.ts";
+import { loadConfig } from "../project/config.ts";
+import { buildTarget, TARGETS, type Target } from "../build/bundle.ts";
 import { EdgeMlError } from "../../core/errors.ts";
-import { formatBytes, green } from "../lib/output.ts";
-import { findProjectRoot } from "../lib/project.ts";
+import { formatBytes, green } from "../terminal/output.ts";
+import { findProjectRoot } from "../project/project.ts";
 
 export default defineCommand({
   meta: { name: "build", description: "Bundle a model version into an edge function" },

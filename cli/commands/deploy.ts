@@ -2,9 +2,9 @@
 import { defineCommand } from "citty";
 import { relative } from "node:path";
 import { EdgeMlError } from "../../core/errors.ts";
-import { deploy, DEPLOY_TARGETS, type DeployTarget } from "../lib/deploy.ts";
-import { formatDeploy } from "../lib/deploy-format.ts";
-import { findProjectRoot } from "../lib/project.ts";
+import { deploy, DEPLOY_TARGETS, type DeployTarget } from "../deploy/deploy.ts";
+import { formatDeploy } from "../deploy/format.ts";
+import { findProjectRoot } from "../project/project.ts";
 
 export default defineCommand({
   meta: { name: "deploy", description: "Deploy a blessed model version: gate, build, wrangler deploy, register with the monitor, move champion" },

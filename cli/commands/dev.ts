@@ -6,15 +6,15 @@
 import { defineCommand } from "citty";
 import { join } from "node:path";
 import { EdgeMlError } from "../../core/errors.ts";
-import { parsePort } from "../lib/args.ts";
-import { buildTarget } from "../lib/bundler.ts";
-import { loadConfig } from "../lib/config.ts";
-import { exampleCurl } from "../lib/example-request.ts";
-import { bold, dim, formatBytes, green, yellow } from "../lib/output.ts";
-import { findProjectRoot } from "../lib/project.ts";
-import { loadModel } from "../lib/registry.ts";
-import { serveDeno } from "../lib/deno.ts";
-import { serveWorker } from "../lib/workerd.ts";
+import { parsePort } from "../terminal/args.ts";
+import { buildTarget } from "../build/bundle.ts";
+import { loadConfig } from "../project/config.ts";
+import { exampleCurl } from "../../core/example-request.ts";
+import { bold, dim, formatBytes, green, yellow } from "../terminal/output.ts";
+import { findProjectRoot } from "../project/project.ts";
+import { loadModel } from "../registry/registry.ts";
+import { serveDeno } from "../../targets/deno/serve.ts";
+import { serveWorker } from "../../targets/worker/serve.ts";
 
 export default defineCommand({
   meta: { name: "dev", description: "Build a model's Worker and serve it locally in workerd, with live telemetry" },

@@ -1,8 +1,8 @@
 /** `edge-ml init <dir>`: a new project the CLI can use at once. */
 import { defineCommand } from "citty";
 import { relative } from "node:path";
-import { initProject } from "../lib/init-project.ts";
-import { green } from "../lib/output.ts";
+import { initProject } from "../project/init.ts";
+import { green } from "../terminal/output.ts";
 
 export default defineCommand({
   meta: { name: "init", description: "Create a new edge-ml project" },

@@ -6,14 +6,14 @@
  * one; the serve flags are declared here too so citty does not mistake a flag's value for a subcommand name.
  */
 import { defineCommand } from "citty";
-import { SERVE_ARGS } from "./monitor-serve.ts";
+import { SERVE_ARGS } from "./monitor/serve.ts";
 
 export default defineCommand({
   meta: { name: "monitor", description: "Run the monitoring server (ingest, metrics, dashboard) and manage ingest tokens" },
   args: SERVE_ARGS,
   default: "serve",
   subCommands: {
-    serve: () => import("./monitor-serve.ts").then((m) => m.default),
-    token: () => import("./monitor-token.ts").then((m) => m.default),
+    serve: () => import("./monitor/serve.ts").then((m) => m.default),
+    token: () => import("./monitor/token.ts").then((m) => m.default),
   },
 });

@@ -12,9 +12,9 @@
  */
 import { defineCommand } from "citty";
 import { EdgeMlError } from "../../core/errors.ts";
-import { repeated } from "../lib/args.ts";
-import { dim, green } from "../lib/output.ts";
-import { parseChange, replay } from "../lib/replay.ts";
+import { repeated } from "../terminal/args.ts";
+import { dim, green } from "../terminal/output.ts";
+import { parseChange, replay } from "../replay/replay.ts";
 
 function positiveNumber(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

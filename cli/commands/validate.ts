@@ -4,13 +4,13 @@ import { writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import { EdgeMlError } from "../../core/errors.ts";
 import { DEFAULT_RESAMPLES, DEFAULT_SEED } from "../../core/metrics/bootstrap.ts";
-import { repeated } from "../lib/args.ts";
-import { validateModel } from "../lib/model-validate.ts";
-import { formatModelValidation } from "../lib/model-validate-format.ts";
-import { RUNTIMES, type Runtime } from "../lib/model-validate-predictor.ts";
-import { dim } from "../lib/output.ts";
-import { findProjectRoot } from "../lib/project.ts";
-import { renderModelReport } from "../lib/report-model.ts";
+import { repeated } from "../terminal/args.ts";
+import { validateModel } from "../model-validate/validate.ts";
+import { formatModelValidation } from "../model-validate/format.ts";
+import { RUNTIMES, type Runtime } from "../model-validate/predictor.ts";
+import { dim } from "../terminal/output.ts";
+import { findProjectRoot } from "../project/project.ts";
+import { renderModelReport } from "../report/model.ts";
 
 function parseInt(flag: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;

@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { bootstrap, createBinaryEvaluator } from "../metrics/index.ts";
+ * import { bootstrap, createBinaryEvaluator } from "./index.ts";
  * const estimates = bootstrap(createBinaryEvaluator(labels, scores, 0.5), labels.length, { seed: 42 });
  * ```
  */

@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { evaluateGates, ValidationResult } from "../validation/index.ts";
+ * import { evaluateGates, ValidationResult } from "./index.ts";
  * ```
  */
 export { checkGateMetrics, evaluateGates, type GateInput, type GateSet } from "./checks.ts";

@@ -17,7 +17,7 @@ import { driftOf, PREDICTION } from "../analytics/drift.ts";
 import { buildPerformance, evaluateRows, type PerfTask } from "../analytics/performance.ts";
 import { rateSeries } from "../analytics/rate.ts";
 import { mergeByWindow } from "../analytics/windows.ts";
-import { MINUTE_MS, type BaselineRecord, type MonitorStore } from "../store/types.ts";
+import { MINUTE_MS, type BaselineRecord, type MonitorStore } from "../store/contract.ts";
 import type { AlertRule, RuleParams } from "./rules.ts";
 
 export interface Finding {

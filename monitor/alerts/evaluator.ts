@@ -11,7 +11,7 @@
  * const result = await alerting.evaluate(); // { opened: [...], resolved: [...], errors: [] }
  * ```
  */
-import type { AlertEvent, MonitorStore } from "../store/types.ts";
+import type { AlertEvent, MonitorStore } from "../store/contract.ts";
 import { checkRule } from "./conditions.ts";
 import type { AlertRule } from "./rules.ts";
 import { createDispatcher, type DispatcherOptions } from "./webhooks.ts";

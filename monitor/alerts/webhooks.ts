@@ -12,7 +12,7 @@
  * await dispatcher.drain(10_000);    // tests: until nothing is pending (or 10 s passed)
  * ```
  */
-import type { MonitorStore, WebhookDelivery } from "../store/types.ts";
+import type { MonitorStore, WebhookDelivery } from "../store/contract.ts";
 
 export interface DispatcherOptions {
   store: MonitorStore;

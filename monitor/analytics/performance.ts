@@ -15,7 +15,7 @@ import { createMulticlassEvaluator } from "../../core/metrics/multiclass.ts";
 import type { MetricValues } from "../../core/metrics/names.ts";
 import { createRegressionEvaluator } from "../../core/metrics/regression.ts";
 import { SLICE_MISSING } from "../../core/schema/telemetry.ts";
-import type { LabeledSample, LabelValue } from "../store/types.ts";
+import type { LabeledSample, LabelValue } from "../store/contract.ts";
 import { windowStarts } from "./query.ts";
 
 export type PerfTask = "binary" | "multiclass" | "regression";

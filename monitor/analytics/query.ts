@@ -13,7 +13,7 @@ import { z } from "zod";
 import { issuesFromZod } from "../../core/errors.ts";
 import { parseDuration } from "../alerts/rules.ts";
 import { MonitorError } from "../http-error.ts";
-import type { BaselineRecord, MonitorStore } from "../store/types.ts";
+import type { BaselineRecord, MonitorStore } from "../store/contract.ts";
 
 /** Most windows one analytics query may ask for. */
 export const MAX_ANALYTICS_WINDOWS = 5000;

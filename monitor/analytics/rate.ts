@@ -12,7 +12,7 @@
  */
 import { chiSquareSf } from "../../core/drift/chi-square.ts";
 import type { Profile } from "../../core/stats/profile.ts";
-import type { ProfileRow } from "../store/types.ts";
+import type { ProfileRow } from "../store/contract.ts";
 import { windowStarts } from "./query.ts";
 import { mergeByWindow, rateParts, ratio, type RateMeasure } from "./windows.ts";
 

@@ -13,7 +13,7 @@ import type { CategoricalBaseline, FeatureBaseline } from "../../core/schema/bas
 import { emptyProfile } from "../../core/stats/profile.ts";
 import type { FeatureProfile, Profile } from "../../core/stats/profile-schema.ts";
 import { MonitorError } from "../http-error.ts";
-import type { BaselineRecord, MonitorStore } from "../store/types.ts";
+import type { BaselineRecord, MonitorStore } from "../store/contract.ts";
 import { driftOf, PREDICTION, type DriftResult } from "./drift.ts";
 import { requireBaseline, resolveSeries, windowStarts, type AnalyticsQuery } from "./query.ts";
 import { mergeAll, mergeByWindow, rateParts, ratio } from "./windows.ts";

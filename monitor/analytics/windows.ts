@@ -9,7 +9,7 @@
  * ```
  */
 import { mergeProfiles, type Profile } from "../../core/stats/profile.ts";
-import type { ProfileRow } from "../store/types.ts";
+import type { ProfileRow } from "../store/contract.ts";
 
 export interface WindowProfiles {
   overall: Profile | undefined;

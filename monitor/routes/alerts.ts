@@ -18,7 +18,7 @@ import { issuesFromZod } from "../../core/errors.ts";
 import type { Alerting } from "../alerts/evaluator.ts";
 import { parseParams, parseRuleInput, ruleTitle, RulePatch, type AlertRule } from "../alerts/rules.ts";
 import { MonitorError } from "../http-error.ts";
-import type { MonitorStore } from "../store/types.ts";
+import type { MonitorStore } from "../store/contract.ts";
 
 async function json(c: Context): Promise<unknown> {
   try {

@@ -11,7 +11,7 @@ import { Hono } from "hono";
 import { MonitorError } from "../http-error.ts";
 import { buildMetrics, parseMetricsQuery } from "../metrics.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../prometheus.ts";
-import type { MonitorStore } from "../store/types.ts";
+import type { MonitorStore } from "../store/contract.ts";
 
 export const MAX_SAMPLES_LIMIT = 500;
 

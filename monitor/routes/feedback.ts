@@ -17,7 +17,7 @@ import { z } from "zod";
 import { issuesFromZod } from "../../core/errors.ts";
 import { TELEMETRY_LIMITS } from "../../core/schema/telemetry.ts";
 import { MonitorError } from "../http-error.ts";
-import type { MonitorStore } from "../store/types.ts";
+import type { MonitorStore } from "../store/contract.ts";
 import { authenticate } from "./ingest.ts";
 
 export const MAX_FEEDBACK_ITEMS = 10_000;

@@ -16,7 +16,7 @@ import { cors } from "hono/cors";
 import { issuesFromZod } from "../../core/errors.ts";
 import { parseTelemetryBatch } from "../../core/schema/telemetry-fast.ts";
 import { MonitorError } from "../http-error.ts";
-import type { MonitorStore, TokenRecord } from "../store/types.ts";
+import type { MonitorStore, TokenRecord } from "../store/contract.ts";
 import { verifyToken } from "../tokens.ts";
 
 export interface IngestOptions {

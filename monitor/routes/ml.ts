@@ -21,7 +21,7 @@ import { rateSeries } from "../analytics/rate.ts";
 import { driftReport, slicesReport } from "../analytics/reports.ts";
 import { MonitorError } from "../http-error.ts";
 import { BaselineRegistration, DeploymentRegistration, inferConfig, ModelConfig } from "../registration.ts";
-import type { MonitorStore } from "../store/types.ts";
+import type { MonitorStore } from "../store/contract.ts";
 
 export interface MlRoutesOptions {
   store: MonitorStore;

@@ -9,7 +9,7 @@
  * return c.html(renderDashboard({ deployments: await store.listDeployments(), selected: c.req.query("deployment") }));
  * ```
  */
-import type { DeploymentSummary } from "../store/types.ts";
+import type { DeploymentSummary } from "../store/contract.ts";
 import { ML_CSS, ML_TABS, renderMlTab, renderTabs } from "./dashboard-ml.ts";
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);

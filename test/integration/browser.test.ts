@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTarget } from "../../cli/lib/bundler.ts";
+import { buildTarget } from "../../cli/build/bundle.ts";
 import { createPreprocessor } from "../../core/preprocess.ts";
 import { Manifest } from "../../core/schema/manifest.ts";
 import { startMonitor } from "../../monitor/server.ts";

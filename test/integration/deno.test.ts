@@ -5,9 +5,9 @@
 import { cpSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addModel } from "../../cli/lib/add-model.ts";
-import { buildTarget } from "../../cli/lib/bundler.ts";
-import { serveDeno, type DenoServer } from "../../cli/lib/deno.ts";
+import { addModel } from "../../cli/registry/add-model.ts";
+import { buildTarget } from "../../cli/build/bundle.ts";
+import { serveDeno, type DenoServer } from "../../targets/deno/serve.ts";
 import { startMonitor } from "../../monitor/server.ts";
 import { createToken } from "../../monitor/tokens.ts";
 import { maxAbsDiff, referenceRun } from "../helpers/reference.ts";

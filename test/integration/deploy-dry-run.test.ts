@@ -6,9 +6,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { formatBytes } from "../../cli/lib/output.ts";
+import { formatBytes } from "../../cli/terminal/output.ts";
 import { runCli } from "../helpers/cli.ts";
-import { addVersion, setChampion, titanicProject } from "../validate/project.ts";
+import { addVersion, setChampion, titanicProject } from "../helpers/validate-project.ts";
 
 const SHA = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "models", "titanic", "1.0.0", "manifest.json"), "utf8")).artifact.sha256 as string;
 const lastLog = (dir: string) => JSON.parse(readFileSync(join(dir, "deploys.log.jsonl"), "utf8").trim().split("\n").at(-1) ?? "{}") as Record<string, unknown>;

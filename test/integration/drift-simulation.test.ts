@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "../../core/random.ts";
-import type { AlertEvent } from "../../monitor/store/types.ts";
+import type { AlertEvent } from "../../monitor/store/contract.ts";
 import { HOUR, T0, loadTitanic, registerTitanic, simulate, type Titanic } from "../monitor/simulate.ts";
 
 type Transform = (i: Record<string, unknown>) => Record<string, unknown>;

@@ -4,9 +4,9 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addModel } from "../../cli/lib/add-model.ts";
-import { buildTarget } from "../../cli/lib/bundler.ts";
-import { serveWorker, type WorkerServer } from "../../cli/lib/workerd.ts";
+import { addModel } from "../../cli/registry/add-model.ts";
+import { buildTarget } from "../../cli/build/bundle.ts";
+import { serveWorker, type WorkerServer } from "../../targets/worker/serve.ts";
 import { FIXTURES, REPO_ROOT, tempDir } from "../helpers/tmp.ts";
 
 const root = tempDir();

@@ -5,9 +5,9 @@
 import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addModel } from "../../cli/lib/add-model.ts";
-import { buildTarget } from "../../cli/lib/bundler.ts";
-import { serveWorker, type WorkerServer } from "../../cli/lib/workerd.ts";
+import { addModel } from "../../cli/registry/add-model.ts";
+import { buildTarget } from "../../cli/build/bundle.ts";
+import { serveWorker, type WorkerServer } from "../../targets/worker/serve.ts";
 import { maxAbsDiff, referenceRun } from "../helpers/reference.ts";
 import { FIXTURES, tempDir } from "../helpers/tmp.ts";
 

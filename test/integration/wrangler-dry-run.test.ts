@@ -7,8 +7,8 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildTarget } from "../../cli/lib/bundler.ts";
-import { serveWorker } from "../../cli/lib/workerd.ts";
+import { buildTarget } from "../../cli/build/bundle.ts";
+import { serveWorker } from "../../targets/worker/serve.ts";
 import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
 
 const wrangler = join(REPO_ROOT, "node_modules", "wrangler", "bin", "wrangler.js");

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LATENCY_BUCKETS_MS } from "../../core/schema/telemetry.ts";
-import type { AlertEvent } from "../../monitor/store/types.ts";
+import type { AlertEvent } from "../../monitor/store/contract.ts";
 import { makeBatch, testMonitor } from "./helpers.ts";
 import { HOUR, T0, loadTitanic, registerTitanic, simulate, type Simulation, type Titanic } from "./simulate.ts";
 

@@ -1,7 +1,7 @@
 /** Builders shared by the monitor and telemetry tests: valid batches, and a monitor app over an in-memory store. */
 import { createMonitorApp, type MonitorAppOptions } from "../../monitor/app.ts";
-import { openSqliteStore } from "../../monitor/store/sqlite.ts";
-import type { MonitorStore } from "../../monitor/store/types.ts";
+import { openSqliteStore } from "../../monitor/store/sqlite/store.ts";
+import type { MonitorStore } from "../../monitor/store/contract.ts";
 import { createToken } from "../../monitor/tokens.ts";
 import { LATENCY_BUCKETS_MS, type TelemetryBatchInput } from "../../core/schema/telemetry.ts";
 

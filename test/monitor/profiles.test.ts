@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { Manifest } from "../../core/schema/manifest.ts";
 import { LATENCY_BUCKETS_MS, TelemetryBatch, type BatchProfile } from "../../core/schema/telemetry.ts";
 import { mergeProfiles } from "../../core/stats/profile.ts";
-import { openSqliteStore } from "../../monitor/store/sqlite.ts";
+import { openSqliteStore } from "../../monitor/store/sqlite/store.ts";
 import { createProfileSet } from "../../runtime/telemetry/profiles.ts";
 import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
 import { makeBatch, testMonitor } from "./helpers.ts";

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { registerDeployment } from "../../cli/lib/deploy-monitor.ts";
+import { registerDeployment } from "../../cli/deploy/monitor.ts";
 import { Manifest } from "../../core/schema/manifest.ts";
 import { registerBaseline, registrationFromManifest } from "../../monitor/registration.ts";
 import { REPO_ROOT } from "../helpers/tmp.ts";

@@ -6,15 +6,15 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createBatchPredictor } from "../../cli/lib/baseline-predict.ts";
-import { readCsv } from "../../cli/lib/csv.ts";
+import { createBatchPredictor } from "../../cli/baseline/predict.ts";
+import { readCsv } from "../../cli/tabular/csv.ts";
 import type { Prediction } from "../../core/postprocess.ts";
 import { mulberry32 } from "../../core/random.ts";
 import type { Instance } from "../../core/schema/features.ts";
 import { Manifest } from "../../core/schema/manifest.ts";
 import { createMonitor } from "../../monitor/app.ts";
-import { openSqliteStore } from "../../monitor/store/sqlite.ts";
-import type { MonitorStore } from "../../monitor/store/types.ts";
+import { openSqliteStore } from "../../monitor/store/sqlite/store.ts";
+import type { MonitorStore } from "../../monitor/store/contract.ts";
 import { createToken } from "../../monitor/tokens.ts";
 import { createTelemetry } from "../../runtime/telemetry/index.ts";
 import type { Telemetry } from "../../runtime/telemetry/index.ts";

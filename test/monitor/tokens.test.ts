@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createMonitorApp } from "../../monitor/app.ts";
-import { openSqliteStore } from "../../monitor/store/sqlite.ts";
+import { openSqliteStore } from "../../monitor/store/sqlite/store.ts";
 import { createToken, sha256Hex, verifyToken } from "../../monitor/tokens.ts";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LATENCY_BUCKETS_MS } from "../../core/schema/telemetry.ts";
-import type { WebhookDelivery } from "../../monitor/store/types.ts";
+import type { WebhookDelivery } from "../../monitor/store/contract.ts";
 import { makeBatch, testMonitor } from "./helpers.ts";
 
 const T0 = Date.UTC(2026, 0, 5);

@@ -1,0 +1,134 @@
+/**
+ * `edge-ml build`: bundle the runtime, the manifest and the model into an edge function or page module with esbuild.
+ * What differs per target (entry code, conditions, files) lives in `targets/<name>/build.ts`; this file does the rest:
+ * integrity check, copies, bundling, sizes and `build.json` (the dev server and tests read the module list from it).
+ *
+ * @example
+ * ```ts
+ * const build = await buildTarget({ root, ref: "titanic@1.0.0", target: "worker", outDir: "dist/titanic" });
+ * ```
+ */
+import { build } from "esbuild";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+import { EdgeMlError } from "../../core/errors.ts";
+import { sha256Bytes } from "../project/hash.ts";
+import { ortDistDir } from "../../targets/ort-files.ts";
+import { PACKAGE_ROOT } from "../project/project.ts";
+import { loadModel } from "../registry/registry.ts";
+import { browserPlan } from "../../targets/browser/build.ts";
+import { denoPlan } from "../../targets/deno/build.ts";
+import type { EdgeSettings, TargetPlan } from "../../targets/types.ts";
+import { workerPlan } from "../../targets/worker/build.ts";
+
+export { DENO_RUN } from "../../targets/deno/build.ts";
+export { ORT_WASM_FILE, ortDistDir } from "../../targets/ort-files.ts";
+export type { EdgeSettings } from "../../targets/types.ts";
+
+const PLANS = { worker: workerPlan, deno: denoPlan, browser: browserPlan } satisfies Record<string, TargetPlan>;
+export const TARGETS = Object.keys(PLANS) as Target[];
+export type Target = keyof typeof PLANS;
+
+export interface BuildOptions {
+  root: string;
+  ref: string;
+  target: Target;
+  outDir?: string;
+  /** Edge settings baked into the bundle (overridable at run time through env vars on Workers and Deno). */
+  settings?: EdgeSettings;
+  minify?: boolean;
+  /** Module exporting the target's factory (default: targets/<target>/runtime.ts); benchmarks wrap it. */
+  runtimeEntry?: string;
+}
+
+export interface BuiltFile {
+  path: string;
+  type: "ESModule" | "Data" | "CompiledWasm" | "Text";
+  bytes: number;
+  gzipBytes: number;
+}
+
+export interface BuildResult {
+  target: Target;
+  outDir: string;
+  model: { name: string; version: string; sha256: string };
+  main: string;
+  files: BuiltFile[];
+  totalBytes: number;
+  totalGzipBytes: number;
+  next: string;
+}
+
+export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
+  const plan: TargetPlan | undefined = (PLANS as Record<string, TargetPlan>)[opts.target];
+  if (!plan) throw new EdgeMlError("ERR_USAGE", `--target ${opts.target} is not a build target`, { hint: `Should be one of: ${TARGETS.join(", ")}` });
+  const { manifest, dir } = loadModel(opts.root, opts.ref);
+  const outDir = resolve(opts.outDir ?? join(opts.root, "dist", `${manifest.name}-${manifest.version}-${opts.target}`));
+  const modelBytes = readFileSync(join(dir, manifest.artifact.file));
+  const actual = sha256Bytes(modelBytes);
+  if (actual !== manifest.artifact.sha256) {
+    throw new EdgeMlError("ERR_INTEGRITY", `${manifest.name}@${manifest.version}: ${manifest.artifact.file} does not match the manifest's sha256`, {
+      file: join(dir, manifest.artifact.file),
+      issues: [{ path: "artifact.sha256", message: `manifest says ${manifest.artifact.sha256}, file hashes to ${actual}` }],
+      hint: "the model file was changed after registration; restore it from git, or register it as a new version with `edge-ml models add`",
+    });
+  }
+
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  copyFileSync(join(dir, manifest.artifact.file), join(outDir, "model.onnx"));
+  for (const f of plan.ortFiles) copyFileSync(join(ortDistDir(), f), join(outDir, f));
+
+  // The entry is a real file (not stdin) because code splitting needs named entry points.
+  const entryFile = join(outDir, `.${basename(plan.main, ".js")}.entry.ts`);
+  const runtimeEntry = opts.runtimeEntry ?? join(PACKAGE_ROOT, "targets", plan.runtimeModule);
+  writeFileSync(entryFile, plan.entrySource(manifest, opts.settings ?? {}, runtimeEntry));
+  try {
+    await build({
+      entryPoints: { [basename(plan.main, ".js")]: entryFile },
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      target: "es2022",
+      conditions: plan.conditions,
+      mainFields: ["module", "main"],
+      external: plan.external,
+      outdir: outDir,
+      splitting: plan.splitting,
+      chunkNames: "chunks/[name]-[hash]",
+      minify: opts.minify ?? true,
+      legalComments: "none",
+      logLevel: "silent",
+    });
+  } catch (cause) {
+    throw new EdgeMlError("ERR_BUILD", `esbuild failed: ${(cause as Error).message}`, { cause });
+  } finally {
+    rmSync(entryFile, { force: true });
+  }
+  for (const [name, content] of Object.entries(plan.extraFiles(manifest, plan.main))) writeFileSync(join(outDir, name), content);
+
+  const files: BuiltFile[] = [
+    fileInfo(outDir, plan.main, "ESModule"),
+    fileInfo(outDir, "model.onnx", "Data"),
+    ...plan.ortFiles.map((f) => fileInfo(outDir, f, "CompiledWasm")),
+  ];
+  const ref = `${manifest.name}@${manifest.version}`;
+  const result: BuildResult = {
+    target: opts.target,
+    outDir,
+    model: { name: manifest.name, version: manifest.version, sha256: manifest.artifact.sha256 },
+    main: plan.main,
+    files,
+    totalBytes: files.reduce((a, f) => a + f.bytes, 0),
+    totalGzipBytes: files.reduce((a, f) => a + f.gzipBytes, 0),
+    next: plan.next(outDir, ref),
+  };
+  writeFileSync(join(outDir, "build.json"), `${JSON.stringify({ ...result, outDir: "." }, null, 2)}\n`);
+  return result;
+}
+
+function fileInfo(outDir: string, path: string, type: BuiltFile["type"]): BuiltFile {
+  const bytes = readFileSync(join(outDir, path));
+  return { path, type, bytes: bytes.byteLength, gzipBytes: gzipSync(bytes, { level: 9 }).byteLength };
+}

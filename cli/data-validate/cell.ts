@@ -1,0 +1,71 @@
+/**
+ * One CSV cell against its feature spec: the value a request would carry, or the anomaly it is.
+ *
+ * The rules match `parseCell` (cli/baseline/values.ts) and the edge's request validation: "" and "NA" are null
+ * for nullable features. For a non-nullable number, integer or boolean they are a null anomaly, and for a category
+ * with a list of values too, unless listed ("NA" may be North America); a string feature (or a category without a
+ * list) takes them as text, since a CSV cannot tell an empty string from a missing one. A number outside the feature's range, or a category outside its values, is what the
+ * edge would answer with a 400, so it is an error; a new category of an `allowUnknown` feature still reaches the
+ * model (through the unknown bucket), so it is a warning and the row keeps its value.
+ *
+ * @example
+ * ```ts
+ * checkCell({ name: "age", type: "number", nullable: true, allowUnknown: false, range: { min: 0, max: 120 } }, "300");
+ * // { anomaly: "out_of_range" }
+ * ```
+ */
+import type { FeatureSpec, FeatureValue } from "../../core/schema/features.ts";
+import { MISSING_TOKENS } from "../baseline/values.ts";
+
+export type CellAnomaly = "null_value" | "wrong_type" | "out_of_range" | "unseen_category";
+
+/** `value` present: the row can use the cell. `anomaly` present: what is wrong with it (both for a warning). */
+export interface CellVerdict {
+  value?: FeatureValue;
+  anomaly?: CellAnomaly;
+}
+
+const BOOLEANS = new Map([["true", true], ["false", false], ["1", true], ["0", false]]);
+
+export function checkCell(f: FeatureSpec, raw: string): CellVerdict {
+  if (MISSING_TOKENS.has(raw)) {
+    if (f.nullable) return { value: null };
+    const numeric = f.type === "number" || f.type === "integer" || f.type === "boolean";
+    if (numeric || (f.type === "category" && f.values !== undefined && !f.values.includes(raw))) return { anomaly: "null_value" };
+  }
+  switch (f.type) {
+    case "number":
+    case "integer": {
+      const x = raw.trim() === "" ? Number.NaN : Number(raw);
+      if (!Number.isFinite(x) || (f.type === "integer" && !Number.isInteger(x))) return { anomaly: "wrong_type" };
+      const { min, max } = f.range ?? {};
+      if ((min !== undefined && x < min) || (max !== undefined && x > max)) return { anomaly: "out_of_range" };
+      return { value: x };
+    }
+    case "boolean": {
+      const b = BOOLEANS.get(raw.trim().toLowerCase());
+      return b === undefined ? { anomaly: "wrong_type" } : { value: b };
+    }
+    case "category":
+      if (f.values !== undefined && !f.values.includes(raw)) return f.allowUnknown ? { value: raw, anomaly: "unseen_category" } : { anomaly: "unseen_category" };
+      return { value: raw };
+    case "string":
+      return { value: raw };
+  }
+}
+
+/** What a wrong value was expected to be, for messages. */
+export function expectedType(f: FeatureSpec): string {
+  switch (f.type) {
+    case "number":
+      return "a number";
+    case "integer":
+      return "a whole number";
+    case "boolean":
+      return "true/false (or 1/0)";
+    case "category":
+      return `one of ${(f.values ?? []).join(", ")}`;
+    case "string":
+      return "text";
+  }
+}

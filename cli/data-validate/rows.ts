@@ -1,0 +1,216 @@
+/**
+ * Row-by-row data validation against a feature schema, the way TensorFlow Data Validation reports anomalies: one
+ * anomaly per kind and column, with how many rows have it and up to five example line numbers, never one per row
+ * (a million bad rows stay one readable line). Memory is bounded: counters, five lines and five values per anomaly,
+ * and at most `maxDistinct + 1` distinct values per text column.
+ *
+ * @example
+ * ```ts
+ * const v = createRowValidator({ features, header, known: ["survived"], nullLimits: new Map([["age", 0.25]]), maxDistinct: 1000 });
+ * for await (const row of rows) { const r = v.check(row); if (r?.ok) use(r.instance); }
+ * const anomalies = v.finish();
+ * ```
+ */
+import type { FeatureSpec, Instance } from "../../core/schema/features.ts";
+import { checkCell, expectedType, type CellAnomaly } from "./cell.ts";
+import type { RawRow } from "./csv.ts";
+
+export type AnomalyKind =
+  | "missing_column" | "duplicate_column" | "extra_column" | "ragged_row"
+  | CellAnomaly | "null_rate" | "too_many_distinct" | "drift";
+
+export interface Anomaly {
+  kind: AnomalyKind;
+  severity: "error" | "warning";
+  /** null for anomalies of whole rows (ragged rows). */
+  column: string | null;
+  /** Rows (or values) with the anomaly. */
+  count: number;
+  /** Up to five file line numbers where it occurs, ascending. */
+  lines: number[];
+  /** Up to five distinct offending values, as they appear in the file. */
+  values?: string[];
+  message: string;
+}
+
+/** Report order: file structure first, then per column (schema order) by kind. */
+export const KIND_ORDER: readonly AnomalyKind[] = ["missing_column", "duplicate_column", "extra_column", "ragged_row", "null_value", "null_rate", "wrong_type", "out_of_range", "unseen_category", "too_many_distinct", "drift"];
+export const MAX_EXAMPLES = 5;
+export const DEFAULT_MAX_DISTINCT = 1000;
+
+export interface RowValidatorOptions {
+  features: readonly FeatureSpec[];
+  header: readonly string[];
+  headerLine: number;
+  /** Columns expected besides the features (label, slices, ids): not reported as extra. */
+  known?: readonly string[];
+  /** The label column, when the data should carry one: its absence is a warning (the model does not need it). */
+  label?: string | undefined;
+  /** Largest allowed share of nulls per nullable feature; features not in the map are not limited. */
+  nullLimits: ReadonlyMap<string, number>;
+  maxDistinct: number;
+}
+
+export interface RowCheck {
+  /** The usable cells as typed values (a bad cell is left out, so a profiler counts it as missing). */
+  instance: Instance;
+  /** No error in this row: it can be fed to the model. */
+  ok: boolean;
+}
+
+export interface RowValidator {
+  /** Check one data row; null for a ragged row (its fields cannot be matched to columns). */
+  check(row: RawRow): RowCheck | null;
+  /** The raw text of `column` in a row that passed the ragged check; undefined when the file has no such column. */
+  field(row: RawRow, column: string): string | undefined;
+  /** Data rows seen (ragged ones included). */
+  readonly rows: number;
+  finish(): Anomaly[];
+}
+
+interface Tally {
+  kind: AnomalyKind;
+  column: string | null;
+  severity: "error" | "warning";
+  count: number;
+  lines: number[];
+  values: string[];
+  detail?: string;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const quote = (s: string) => JSON.stringify(s);
+
+export function createRowValidator(opts: RowValidatorOptions): RowValidator {
+  const { features, header } = opts;
+  const index = new Map<string, number>();
+  header.forEach((h, i) => index.has(h) || index.set(h, i));
+  const tallies = new Map<string, Tally>();
+  const tally = (kind: AnomalyKind, column: string | null, severity: "error" | "warning"): Tally => {
+    const key = `${kind}\u0000${column ?? ""}`;
+    let t = tallies.get(key);
+    if (t === undefined) tallies.set(key, (t = { kind, column, severity, count: 0, lines: [], values: [] }));
+    return t;
+  };
+  const note = (t: Tally, line: number, value?: string) => {
+    t.count++;
+    if (t.lines.length < MAX_EXAMPLES) t.lines.push(line);
+    if (value !== undefined && t.values.length < MAX_EXAMPLES && !t.values.includes(value)) t.values.push(value);
+  };
+
+  const present = features.filter((f) => index.has(f.name));
+  const missingColumns = features.filter((f) => !index.has(f.name));
+  for (const f of missingColumns) note(tally("missing_column", f.name, "error"), opts.headerLine);
+  const label = opts.label;
+  if (label !== undefined && !index.has(label) && !features.some((f) => f.name === label)) note(tally("missing_column", label, "warning"), opts.headerLine);
+  const seen = new Set<string>();
+  for (const h of header) {
+    if (seen.has(h)) note(tally("duplicate_column", h, "error"), opts.headerLine);
+    seen.add(h);
+  }
+  const expected = new Set([...features.map((f) => f.name), ...(opts.known ?? [])]);
+  for (const h of new Set(header)) if (!expected.has(h)) note(tally("extra_column", h, "warning"), opts.headerLine);
+
+  const slots = present.map((f) => ({ f, at: index.get(f.name) as number }));
+  const nulls = new Map<string, Tally>(present.filter((f) => f.nullable && opts.nullLimits.has(f.name)).map((f) => [f.name, { kind: "null_rate", column: f.name, severity: "error", count: 0, lines: [], values: [] }]));
+  const distinct = new Map<string, Set<string>>(present.filter((f) => f.type === "category" || f.type === "string").map((f) => [f.name, new Set()]));
+  let rows = 0;
+  let checked = 0;
+
+  return {
+    check(row) {
+      rows++;
+      if (row.fields.length !== header.length) {
+        note(tally("ragged_row", null, "error"), row.line, `${row.fields.length} fields`);
+        return null;
+      }
+      checked++;
+      const instance: Instance = {};
+      let ok = missingColumns.length === 0;
+      for (const { f, at } of slots) {
+        const raw = row.fields[at] ?? "";
+        const verdict = checkCell(f, raw);
+        if (verdict.value !== undefined) instance[f.name] = verdict.value;
+        if (verdict.value === null) {
+          const t = nulls.get(f.name);
+          if (t !== undefined) note(t, row.line);
+        }
+        if (verdict.anomaly !== undefined) {
+          const warning = verdict.value !== undefined;
+          if (!warning) ok = false;
+          note(tally(verdict.anomaly, f.name, warning ? "warning" : "error"), row.line, raw);
+        }
+        const d = distinct.get(f.name);
+        if (d !== undefined && d.size <= opts.maxDistinct && verdict.value !== null) d.add(raw);
+      }
+      return { instance, ok };
+    },
+    field(row, column) {
+      const at = index.get(column);
+      return at === undefined ? undefined : row.fields[at];
+    },
+    get rows() {
+      return rows;
+    },
+    finish() {
+      for (const [name, t] of nulls) {
+        const limit = opts.nullLimits.get(name) ?? 1;
+        const rate = checked > 0 ? t.count / checked : 0;
+        if (rate > limit) tallies.set(`null_rate\u0000${name}`, { ...t, detail: `${pct(rate)} of rows are null ("" or NA), above the limit of ${pct(limit)}` });
+      }
+      for (const [name, d] of distinct) {
+        if (d.size > opts.maxDistinct) tallies.set(`too_many_distinct\u0000${name}`, { kind: "too_many_distinct", column: name, severity: "error", count: d.size, lines: [], values: [], detail: `more than ${opts.maxDistinct} distinct values` });
+      }
+      return sortAnomalies([...tallies.values()].map((t) => toAnomaly(t, features, header.length)), features);
+    },
+  };
+}
+
+function toAnomaly(t: Tally, features: readonly FeatureSpec[], width: number): Anomaly {
+  const f = features.find((x) => x.name === t.column);
+  const n = t.count;
+  const rowsWord = `${n} row${n === 1 ? "" : "s"}`;
+  const shown = t.values.map(quote).join(", ");
+  let message: string;
+  switch (t.kind) {
+    case "missing_column":
+      message = t.severity === "warning"
+        ? `label column ${quote(t.column ?? "")} is not in the file (the model does not need it; \`edge-ml validate\` does)`
+        : `column ${quote(t.column ?? "")} is in the schema but not in the file`;
+      break;
+    case "duplicate_column":
+      message = `column ${quote(t.column ?? "")} appears more than once in the header (the first one is used)`;
+      break;
+    case "extra_column":
+      message = `column ${quote(t.column ?? "")} is not a feature (ignored)`;
+      break;
+    case "ragged_row":
+      message = `${rowsWord} with a different number of fields than the header's ${width} (${t.values.join(", ")})`;
+      break;
+    case "null_value":
+      message = `${rowsWord} with a null ("" or NA), but the feature is not nullable`;
+      break;
+    case "wrong_type":
+      message = `${rowsWord} not ${f ? expectedType(f) : "of the feature's type"}: ${shown}`;
+      break;
+    case "out_of_range":
+      message = `${rowsWord} outside the range [${f?.range?.min ?? "-inf"}, ${f?.range?.max ?? "+inf"}]: ${shown}`;
+      break;
+    case "unseen_category":
+      message = `${rowsWord} with categories not in the schema (${f?.values?.join(", ") ?? ""})${t.severity === "warning" ? "; allowUnknown sends them to the unknown bucket" : ""}: ${shown}`;
+      break;
+    default:
+      message = t.detail ?? t.kind;
+  }
+  return { kind: t.kind, severity: t.severity, column: t.column, count: n, lines: t.lines, ...(t.values.length > 0 && t.kind !== "ragged_row" && t.kind !== "null_value" ? { values: t.values } : {}), message };
+}
+
+/** File-structure anomalies first, then per column in schema order (extra columns after), each by kind order. */
+export function sortAnomalies(list: Anomaly[], features: readonly FeatureSpec[]): Anomaly[] {
+  const fileLevel = new Set<AnomalyKind>(["missing_column", "duplicate_column", "extra_column", "ragged_row"]);
+  const col = (a: Anomaly) => {
+    const i = features.findIndex((f) => f.name === a.column);
+    return i === -1 ? features.length : i;
+  };
+  return list.sort((a, b) => Number(!fileLevel.has(a.kind)) - Number(!fileLevel.has(b.kind)) || (fileLevel.has(a.kind) ? 0 : col(a) - col(b)) || KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || (a.column ?? "").localeCompare(b.column ?? ""));
+}

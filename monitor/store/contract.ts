@@ -1,0 +1,116 @@
+/**
+ * The monitor's storage contract. SQLite (monitor/store/sqlite/) is the default; D1 or Postgres implement the
+ * same interface. Reads return pre-aggregated per-minute rows; raw samples are only read by `recentSamples`.
+ *
+ * @example
+ * ```ts
+ * const store: MonitorStore = await openSqliteStore({ file: ".edge-ml/monitor.db" });
+ * const { duplicate } = await store.ingest(batch, Date.now()); // resolves after the transaction commits
+ * ```
+ */
+import type { TelemetryBatch } from "../../core/schema/telemetry.ts";
+import type { MlStore } from "./contract-ml.ts";
+
+export type * from "./contract-ml.ts";
+
+/** Counter rows are kept per minute: the finest `step` the metrics API can answer. */
+export const MINUTE_MS = 60_000;
+
+export interface TokenRecord {
+  id: string;
+  deployment: string;
+  /** The first characters of the token, to recognise it in `token list` (the rest is never stored). */
+  prefix: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface DeploymentVersion {
+  model: string;
+  version: string;
+  requests: number;
+  errors: number;
+  lastSeen: number;
+}
+
+export interface DeploymentSummary {
+  name: string;
+  createdAt: number;
+  target: string | null;
+  lastSeen: number | null;
+  activeTokens: number;
+  dropped: number;
+  versions: DeploymentVersion[];
+}
+
+/** Counters of one model version summed over one window of the requested step. */
+export interface WindowRow {
+  /** Start of the window (epoch ms). */
+  t: number;
+  model: string;
+  version: string;
+  requests: number;
+  errors: number;
+  dropped: number;
+  latencySum: number;
+  /** Latency histogram counts, indexed like LATENCY_BUCKETS_MS (+ overflow). */
+  latency: number[];
+  errorsByClass: Record<string, number>;
+}
+
+/** All-time totals of one model version of one deployment (for `/metrics`). */
+export interface TotalsRow {
+  deployment: string;
+  model: string;
+  version: string;
+  requests: number;
+  latencySum: number;
+  latency: number[];
+  errorsByClass: Record<string, number>;
+}
+
+export interface SampleRow {
+  ts: number;
+  deployment: string;
+  model: string;
+  version: string;
+  batchId: string;
+  requestId: string;
+  index: number | null;
+  latencyMs: number;
+  status: number;
+  error: string | null;
+  features: Record<string, unknown> | null;
+  prediction: unknown;
+  slices: Record<string, string> | null;
+}
+
+export interface WindowQuery {
+  deployment: string;
+  /** Inclusive start, aligned to MINUTE_MS. */
+  from: number;
+  /** Exclusive end. */
+  to: number;
+  /** Window length, a multiple of MINUTE_MS. */
+  stepMs: number;
+}
+
+export interface MonitorStore extends MlStore {
+  /**
+   * Store a validated batch atomically (counters, profiles and samples); a batchId seen before stores nothing and
+   * returns duplicate: true.
+   */
+  ingest(batch: TelemetryBatch, receivedAt: number): Promise<{ duplicate: boolean }>;
+  /** Register a deployment (no-op when it exists). */
+  ensureDeployment(name: string, at: number): Promise<void>;
+  insertToken(token: TokenRecord & { hash: string }): Promise<void>;
+  tokenByHash(hash: string): Promise<TokenRecord | undefined>;
+  listTokens(): Promise<TokenRecord[]>;
+  /** Revoke the token with this id, or every active token of this deployment; returns how many were revoked. */
+  revokeTokens(deploymentOrId: string, at: number): Promise<number>;
+  listDeployments(): Promise<DeploymentSummary[]>;
+  windows(query: WindowQuery): Promise<WindowRow[]>;
+  totals(): Promise<{ rows: TotalsRow[]; dropped: Record<string, number>; batches: Record<string, number> }>;
+  recentSamples(query: { deployment: string; limit: number }): Promise<SampleRow[]>;
+  close(): Promise<void>;
+}

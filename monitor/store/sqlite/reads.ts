@@ -1,0 +1,146 @@
+/**
+ * The read side of the SQLite store: tokens, deployments, windowed counters and samples. Every metric read sums the
+ * per-minute rows (a few rows per model version per minute), never the samples table.
+ *
+ * @example
+ * ```ts
+ * const reads = createSqliteReads(db);
+ * const rows = await reads.windows({ deployment: "prod", from, to, stepMs: 5 * 60_000 });
+ * ```
+ */
+import type { Database } from "better-sqlite3";
+import { sql, type Kysely } from "kysely";
+import { LATENCY_BUCKETS_MS } from "../../../core/schema/telemetry.ts";
+import type { MonitorDb } from "./migrations.ts";
+import { prepareGet } from "./prepared.ts";
+import type { DeploymentSummary, MonitorStore, SampleRow, TokenRecord, TotalsRow, WindowRow } from "../contract.ts";
+
+type Reads = Pick<MonitorStore, "tokenByHash" | "listTokens" | "listDeployments" | "windows" | "totals" | "recentSamples">;
+
+const emptyLatency = () => new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
+const num = (v: unknown): number => (typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : Number(v ?? 0));
+
+export function createSqliteReads(db: Kysely<MonitorDb>, sqlite: Database): Reads {
+  // Looked up on every ingest request: prepared once.
+  const byHash = prepareGet<{ hash: string }, { id: string; deployment: string; prefix: string; created_at: number; revoked_at: number | null }>(sqlite, ["hash"],
+    (p) => db.selectFrom("tokens").select(["id", "deployment", "prefix", "created_at", "revoked_at"]).where("hash", "=", p.hash));
+  const tokenRecord = (r: { id: string; deployment: string; prefix: string; created_at: number; revoked_at: number | null }): TokenRecord =>
+    ({ id: r.id, deployment: r.deployment, prefix: r.prefix, createdAt: r.created_at, revokedAt: r.revoked_at });
+
+  return {
+    async tokenByHash(hash) {
+      const row = byHash({ hash });
+      return row === undefined ? undefined : tokenRecord(row);
+    },
+
+    async listTokens() {
+      const rows = await db.selectFrom("tokens").select(["id", "deployment", "prefix", "created_at", "revoked_at"]).orderBy("deployment").orderBy("created_at").execute();
+      return rows.map(tokenRecord);
+    },
+
+    async listDeployments() {
+      const deployments = await db.selectFrom("deployments").selectAll().orderBy("name").execute();
+      const versions = await db.selectFrom("minute_counters")
+        .select((eb) => ["deployment", "model", "version", eb.fn.sum<number>("requests").as("requests"), eb.fn.sum<number>("errors").as("errors"),
+          eb.fn.sum<number>("dropped").as("dropped"), eb.fn.max<number>("minute").as("last")])
+        .groupBy(["deployment", "model", "version"]).orderBy("deployment").orderBy("model").orderBy("version").execute();
+      const tokens = await db.selectFrom("tokens").select((eb) => ["deployment", eb.fn.countAll<number>().as("n")])
+        .where("revoked_at", "is", null).groupBy("deployment").execute();
+      const active = new Map(tokens.map((t) => [t.deployment, num(t.n)]));
+      return deployments.map((d): DeploymentSummary => {
+        const mine = versions.filter((v) => v.deployment === d.name);
+        return {
+          name: d.name,
+          createdAt: d.created_at,
+          target: d.target,
+          lastSeen: d.last_seen,
+          activeTokens: active.get(d.name) ?? 0,
+          dropped: mine.reduce((a, v) => a + num(v.dropped), 0),
+          versions: mine.map((v) => ({ model: v.model, version: v.version, requests: num(v.requests), errors: num(v.errors), lastSeen: num(v.last) })),
+        };
+      });
+    },
+
+    async windows({ deployment, from, to, stepMs }) {
+      // Window start of a minute row: from + floor((minute - from) / step) * step. The CAST matters: better-sqlite3
+      // binds JS numbers as REAL, so `/` would not be an integer division.
+      const t = sql<number>`cast((minute - ${from}) / ${stepMs} as integer) * ${stepMs} + ${from}`;
+      const counters = await db.selectFrom("minute_counters")
+        .select((eb) => [t.as("t"), "model", "version", eb.fn.sum<number>("requests").as("requests"), eb.fn.sum<number>("errors").as("errors"),
+          eb.fn.sum<number>("dropped").as("dropped"), eb.fn.sum<number>("latency_sum").as("latency_sum")])
+        .where("deployment", "=", deployment).where("minute", ">=", from).where("minute", "<", to)
+        .groupBy([sql`t`, "model", "version"]).orderBy(sql`t`).execute();
+      const latency = await db.selectFrom("minute_latency")
+        .select((eb) => [t.as("t"), "model", "version", "bucket", eb.fn.sum<number>("count").as("count")])
+        .where("deployment", "=", deployment).where("minute", ">=", from).where("minute", "<", to)
+        .groupBy([sql`t`, "model", "version", "bucket"]).execute();
+      const errors = await db.selectFrom("minute_errors")
+        .select((eb) => [t.as("t"), "model", "version", "class", eb.fn.sum<number>("count").as("count")])
+        .where("deployment", "=", deployment).where("minute", ">=", from).where("minute", "<", to)
+        .groupBy([sql`t`, "model", "version", "class"]).execute();
+      const byKey = new Map<string, WindowRow>();
+      for (const r of counters) {
+        byKey.set(`${num(r.t)}\u0000${r.model}\u0000${r.version}`, {
+          t: num(r.t), model: r.model, version: r.version, requests: num(r.requests), errors: num(r.errors), dropped: num(r.dropped),
+          latencySum: num(r.latency_sum), latency: emptyLatency(), errorsByClass: {},
+        });
+      }
+      for (const r of latency) {
+        const row = byKey.get(`${num(r.t)}\u0000${r.model}\u0000${r.version}`);
+        if (row !== undefined && r.bucket < row.latency.length) row.latency[r.bucket] = num(r.count);
+      }
+      for (const r of errors) {
+        const row = byKey.get(`${num(r.t)}\u0000${r.model}\u0000${r.version}`);
+        if (row !== undefined) row.errorsByClass[r.class] = num(r.count);
+      }
+      return [...byKey.values()];
+    },
+
+    async totals() {
+      const counters = await db.selectFrom("minute_counters")
+        .select((eb) => ["deployment", "model", "version", eb.fn.sum<number>("requests").as("requests"), eb.fn.sum<number>("latency_sum").as("latency_sum"), eb.fn.sum<number>("dropped").as("dropped")])
+        .groupBy(["deployment", "model", "version"]).orderBy("deployment").orderBy("model").orderBy("version").execute();
+      const latency = await db.selectFrom("minute_latency")
+        .select((eb) => ["deployment", "model", "version", "bucket", eb.fn.sum<number>("count").as("count")])
+        .groupBy(["deployment", "model", "version", "bucket"]).execute();
+      const errors = await db.selectFrom("minute_errors")
+        .select((eb) => ["deployment", "model", "version", "class", eb.fn.sum<number>("count").as("count")])
+        .groupBy(["deployment", "model", "version", "class"]).execute();
+      const batches = await db.selectFrom("batches").select((eb) => ["deployment", eb.fn.countAll<number>().as("n")]).groupBy("deployment").execute();
+      const byKey = new Map<string, TotalsRow>();
+      const dropped: Record<string, number> = {};
+      for (const r of counters) {
+        byKey.set(`${r.deployment}\u0000${r.model}\u0000${r.version}`, {
+          deployment: r.deployment, model: r.model, version: r.version, requests: num(r.requests), latencySum: num(r.latency_sum), latency: emptyLatency(), errorsByClass: {},
+        });
+        dropped[r.deployment] = (dropped[r.deployment] ?? 0) + num(r.dropped);
+      }
+      for (const r of latency) {
+        const row = byKey.get(`${r.deployment}\u0000${r.model}\u0000${r.version}`);
+        if (row !== undefined && r.bucket < row.latency.length) row.latency[r.bucket] = num(r.count);
+      }
+      for (const r of errors) {
+        const row = byKey.get(`${r.deployment}\u0000${r.model}\u0000${r.version}`);
+        if (row !== undefined) row.errorsByClass[r.class] = num(r.count);
+      }
+      return { rows: [...byKey.values()], dropped, batches: Object.fromEntries(batches.map((b) => [b.deployment, num(b.n)])) };
+    },
+
+    async recentSamples({ deployment, limit }) {
+      const rows = await db.selectFrom("samples as s")
+        .innerJoin("deployments as d", "d.id", "s.deployment_id")
+        .innerJoin("series as se", "se.id", "s.series_id")
+        .innerJoin("batches as b", "b.id", "s.batch_ref")
+        .select(["s.ts", "d.name", "se.model", "se.version", "b.batch_id", "s.request_id", "s.idx", "s.latency_ms", "s.status", "s.error", "s.features", "s.prediction", "s.slices"])
+        .where("s.deployment_id", "=", (eb) => eb.selectFrom("deployments").select("id").where("name", "=", deployment))
+        .orderBy("s.id", "desc").limit(limit).execute();
+      return rows.map((r): SampleRow => ({
+        ts: r.ts, deployment: r.name, model: r.model, version: r.version, batchId: r.batch_id, requestId: r.request_id, index: r.idx,
+        latencyMs: r.latency_ms, status: r.status, error: r.error,
+        features: r.features === null ? null : (JSON.parse(r.features) as Record<string, unknown>),
+        prediction: r.prediction === null ? null : (JSON.parse(r.prediction) as unknown),
+        slices: r.slices === null ? null : (JSON.parse(r.slices) as Record<string, string>),
+      }));
+    },
+  };
+}

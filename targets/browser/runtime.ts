@@ -1,0 +1,114 @@
+/**
+ * Browser adapter: in-page inference, no server. onnxruntime-web runs on WebGPU when the page has a GPU adapter and
+ * on WASM otherwise; each build is loaded only when chosen (a separate chunk), and its wasm is fetched from beside the
+ * bundle. The model is fetched, integrity-checked with web crypto, and served through the same predictor (schema
+ * validation ▶ preprocessing ▶ ONNX ▶ postprocessing) as the edge targets. Telemetry, when configured, is flushed
+ * with `fetch(keepalive)` / `sendBeacon` when the page is hidden.
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from "./edge-ml-model.js"; // written by `edge-ml build --target browser`
+ * const model = await loadModel({ device: "auto" });
+ * const { predictions } = await model.predict([{ sex: "female", age: 29, passengerClass: "1st" }]);
+ * ```
+ */
+import type { Manifest } from "../../core/schema/manifest.ts";
+import type { OrtLike } from "../../runtime/engines/ort.ts";
+import { createOrtEngine } from "../../runtime/engines/ort.ts";
+import { verifySha256 } from "../../runtime/integrity.ts";
+import { createPredictor, type PredictResult, type Predictor } from "../../runtime/predictor.ts";
+import { createTelemetry } from "../../runtime/telemetry/index.ts";
+
+export const DEVICES = ["auto", "wasm", "webgpu"] as const;
+export type Device = (typeof DEVICES)[number];
+
+export interface BrowserModelOptions {
+  manifest: Manifest;
+  /** Folder URL of the build (model.onnx and the wasm files sit there). */
+  baseUrl: string;
+  device?: Device;
+  maxBatch?: number;
+  telemetry?: { endpoint: string; token: string; deployment: string; sampleRate?: number };
+}
+
+export interface BrowserModel {
+  readonly manifest: Manifest;
+  /** The execution provider in use. */
+  readonly device: "wasm" | "webgpu";
+  predict(instances: unknown[]): Promise<PredictResult>;
+  infer(body: unknown): ReturnType<Predictor["infer"]>;
+}
+
+interface OrtModule extends OrtLike {
+  env: { wasm: { numThreads?: number; proxy?: boolean; wasmPaths?: string | { wasm?: string; mjs?: string } } };
+}
+
+/** The wasm each onnxruntime-web build fetches (its JS glue is bundled; only the binary comes from the server). */
+const WASM_FILES = { wasm: "ort-wasm-simd-threaded.wasm", webgpu: "ort-wasm-simd-threaded.asyncify.wasm" } as const;
+
+/** Capabilities, computed once: is there a WebGPU adapter (and not only the API)? */
+let webgpu: Promise<boolean> | undefined;
+export function hasWebGpu(): Promise<boolean> {
+  webgpu ??= (async () => {
+    const gpu = (globalThis.navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
+    if (!gpu) return false;
+    try {
+      return (await gpu.requestAdapter()) !== null;
+    } catch {
+      return false;
+    }
+  })();
+  return webgpu;
+}
+
+export async function loadModel(opts: BrowserModelOptions): Promise<BrowserModel> {
+  const wanted = opts.device ?? "auto";
+  if (!(DEVICES as readonly string[]).includes(wanted)) throw new Error(`device "${wanted}" is not supported. Should be one of: ${DEVICES.join(", ")}`);
+  const gpu = await hasWebGpu();
+  if (wanted === "webgpu" && !gpu) throw new Error('device "webgpu" was asked for, but this browser has no WebGPU adapter; use device "auto" or "wasm"');
+  const device = wanted === "webgpu" || (wanted === "auto" && gpu) ? "webgpu" : "wasm";
+  const ort = (device === "webgpu" ? await import("onnxruntime-web/webgpu") : await import("onnxruntime-web/wasm")) as unknown as OrtModule;
+  // Only the binary's URL: a string prefix would make ORT fetch its JS glue too, instead of using the bundled one.
+  ort.env.wasm.wasmPaths = { wasm: new URL(WASM_FILES[device], opts.baseUrl).href };
+  ort.env.wasm.proxy = false;
+  // Threads need SharedArrayBuffer, which needs a cross-origin-isolated page.
+  const isolated = (globalThis as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  ort.env.wasm.numThreads = isolated ? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1) : 1;
+
+  const response = await fetch(new URL("model.onnx", opts.baseUrl));
+  if (!response.ok) throw new Error(`cannot fetch model.onnx from ${opts.baseUrl}: HTTP ${response.status}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  await verifySha256(bytes, opts.manifest.artifact.sha256, `model ${opts.manifest.name}@${opts.manifest.version}`);
+  const engine = createOrtEngine(ort, { name: `ort-${device}`, executionProviders: [device] });
+  const session = await engine.createSession(bytes);
+  const predictor = createPredictor({ manifest: opts.manifest, session, maxBatch: opts.maxBatch ?? 1024 });
+
+  const telemetry = opts.telemetry ? createTelemetry({ ...opts.telemetry, target: "browser" }) : undefined;
+  if (telemetry && typeof addEventListener === "function") {
+    // pagehide fires on navigation and bfcache; visibilitychange covers tabs closed from the switcher (mobile).
+    addEventListener("pagehide", () => telemetry.flushBeacon());
+    addEventListener("visibilitychange", () => {
+      if ((globalThis as unknown as { document?: { visibilityState?: string } }).document?.visibilityState === "hidden") telemetry.flushBeacon();
+    });
+  }
+  const model = { name: opts.manifest.name, version: opts.manifest.version };
+  return {
+    manifest: opts.manifest,
+    device,
+    async predict(instances) {
+      const started = performance.now();
+      const requestId = crypto.randomUUID();
+      try {
+        const result = await predictor.predict({ instances });
+        telemetry?.record({ model, requestId, latencyMs: performance.now() - started, status: 200, features: result.instances, predictions: result.predictions });
+        if (telemetry?.shouldFlush()) void telemetry.flush();
+        return result;
+      } catch (err) {
+        const status = (err as { status?: number }).status ?? 500;
+        telemetry?.record({ model, requestId, latencyMs: performance.now() - started, status });
+        throw err;
+      }
+    },
+    infer: (body) => predictor.infer(body),
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * Serve a built Worker in real workerd through miniflare, with the explicit module list from build.json (miniflare's
+ * automatic module discovery trips on a dynamic import inside onnxruntime-web, see NOTES.md).
+ *
+ * @example
+ * ```ts
+ * const server = await serveWorker("dist/titanic-1.0.0-worker", { port: 0 });
+ * await fetch(`${server.url}v2/health/ready`);
+ * await server.close();
+ * ```
+ */
+import { Miniflare } from "miniflare";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { BuildResult } from "../../cli/build/bundle.ts";
+import { COMPATIBILITY_DATE } from "./wrangler-config.ts";
+
+export interface ServeOptions {
+  port?: number;
+  host?: string;
+  /** Worker env vars (wrangler [vars] / secrets). */
+  bindings?: Record<string, string>;
+}
+
+export interface WorkerServer {
+  /** Base URL with a trailing slash, e.g. http://127.0.0.1:8787/ */
+  url: string;
+  miniflare: Miniflare;
+  close(): Promise<void>;
+}
+
+export async function serveWorker(outDir: string, opts: ServeOptions = {}): Promise<WorkerServer> {
+  const dir = resolve(outDir);
+  const build = JSON.parse(readFileSync(join(dir, "build.json"), "utf8")) as BuildResult;
+  const miniflare = new Miniflare({
+    modulesRoot: dir,
+    modules: build.files.map((f) => ({ type: f.type, path: join(dir, f.path) })),
+    compatibilityDate: COMPATIBILITY_DATE,
+    host: opts.host ?? "127.0.0.1",
+    port: opts.port ?? 0,
+    bindings: opts.bindings ?? {},
+  });
+  const url = (await miniflare.ready).toString();
+  return { url, miniflare, close: () => miniflare.dispose() };
+}
