@@ -35,7 +35,16 @@ const profiles: BatchProfile[] = Array.from({ length: 50 }, () => {
   const set = createProfileSet(manifest.baseline!, manifest.slices);
   for (let i = 0; i < PER_BATCH; i++) {
     const score = random();
-    set.add([{ sex: random() < 0.64 ? "male" : "female", age: random() < 0.2 ? null : Math.round(random() * 80), passengerClass: ["1st", "2nd", "3rd"][Math.floor(random() * 3)]! }], [{ score, label: score >= 0.5 ? "yes" : "no" }]);
+    set.add(
+      [
+        {
+          sex: random() < 0.64 ? "male" : "female",
+          age: random() < 0.2 ? null : Math.round(random() * 80),
+          passengerClass: ["1st", "2nd", "3rd"][Math.floor(random() * 3)]!,
+        },
+      ],
+      [{ score, label: score >= 0.5 ? "yes" : "no" }],
+    );
   }
   return set.take()!;
 });
@@ -52,9 +61,15 @@ async function ingest(batchesPerMinute: number): Promise<number> {
     for (let b = 0; b < batchesPerMinute; b++) {
       const end = T0 + m * 60_000 + 1000 + b;
       const batch = TelemetryBatch.parse({
-        v: 1, batchId: `bench-drift-${++seq}`, deployment: "bench", target: "worker", model: { name: "titanic", version: "1.0.0" },
-        window: { start: end - 1000, end }, counters: { requests: PER_BATCH, errors: {}, latency: { bounds: [...LATENCY_BUCKETS_MS], counts, sum: PER_BATCH * 3 }, dropped: 0 },
-        profile: profiles[seq % profiles.length], samples: [],
+        v: 1,
+        batchId: `bench-drift-${++seq}`,
+        deployment: "bench",
+        target: "worker",
+        model: { name: "titanic", version: "1.0.0" },
+        window: { start: end - 1000, end },
+        counters: { requests: PER_BATCH, errors: {}, latency: { bounds: [...LATENCY_BUCKETS_MS], counts, sum: PER_BATCH * 3 }, dropped: 0 },
+        profile: profiles[seq % profiles.length],
+        samples: [],
       });
       await store.ingest(batch, end);
     }
@@ -90,23 +105,34 @@ async function measure(events: number, ingestSeconds: number) {
 
 try {
   const registered = await app.request("/v1/deployments/bench/baseline", {
-    method: "POST", headers: { "content-type": "application/json" },
+    method: "POST",
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({ model: "titanic", version: "1.0.0", baseline: manifest.baseline, slices: manifest.slices }),
   });
   if (registered.status !== 201) throw new Error(`registration failed: ${registered.status}`);
   const n = await measure(MINUTES * PER_BATCH, await ingest(1));
   const tenN = await measure(10 * MINUTES * PER_BATCH, await ingest(9));
   const ratio = (a: { medianMs: number }, b: { medianMs: number }) => round(b.medianMs / a.medianMs, 2);
-  console.log(JSON.stringify({
-    bench: "monitor-drift",
-    date: new Date().toISOString(),
-    machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown" },
-    setup: { minutes: MINUTES, eventsPerBatch: PER_BATCH, sliceFeatures: manifest.slices, windows: MINUTES / 60, storage: "SQLite file, WAL" },
-    n,
-    tenN,
-    ratio: { drift: ratio(n.drift, tenN.drift), driftWithHistograms: ratio(n.driftWithHistograms, tenN.driftWithHistograms), slices: ratio(n.slices, tenN.slices) },
-    expectation: "ratio about 1: queries read pre-aggregated per-minute rows, not events",
-  }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        bench: "monitor-drift",
+        date: new Date().toISOString(),
+        machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown" },
+        setup: { minutes: MINUTES, eventsPerBatch: PER_BATCH, sliceFeatures: manifest.slices, windows: MINUTES / 60, storage: "SQLite file, WAL" },
+        n,
+        tenN,
+        ratio: {
+          drift: ratio(n.drift, tenN.drift),
+          driftWithHistograms: ratio(n.driftWithHistograms, tenN.driftWithHistograms),
+          slices: ratio(n.slices, tenN.slices),
+        },
+        expectation: "ratio about 1: queries read pre-aggregated per-minute rows, not events",
+      },
+      null,
+      2,
+    ),
+  );
 } finally {
   await store.close();
   rmSync(dir, { recursive: true, force: true });

@@ -36,7 +36,10 @@ function profileOf(i: number): BatchProfile | undefined {
   if (!PROFILES) return undefined;
   const set = createProfileSet(manifest.baseline!, manifest.slices);
   for (let j = 0; j < SAMPLES; j++) {
-    set.add([{ sex: j % 2 ? "male" : "female", age: j % 10 === 0 ? null : 20 + ((i + j) % 50), passengerClass: CLASSES[j % 3]! }], [{ score: ((i + j) % 97) / 97, label: (i + j) % 3 ? "no" : "yes" }]);
+    set.add(
+      [{ sex: j % 2 ? "male" : "female", age: j % 10 === 0 ? null : 20 + ((i + j) % 50), passengerClass: CLASSES[j % 3]! }],
+      [{ score: ((i + j) % 97) / 97, label: (i + j) % 3 ? "no" : "yes" }],
+    );
   }
   return set.take();
 }
@@ -70,8 +73,13 @@ function batch(i: number): string {
 
 const dir = mkdtempSync(join(tmpdir(), "edge-ml-bench-monitor-"));
 const db = join(dir, "monitor.db");
-const { token } = JSON.parse(execFileSync(process.execPath, [BIN, "monitor", "token", "create", "bench", "--db", db, "--json"], { encoding: "utf8" })) as { token: string };
-const child = spawn(process.execPath, [BIN, "monitor", "--port", "0", "--db", db], { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "inherit"] });
+const { token } = JSON.parse(execFileSync(process.execPath, [BIN, "monitor", "token", "create", "bench", "--db", db, "--json"], { encoding: "utf8" })) as {
+  token: string;
+};
+const child = spawn(process.execPath, [BIN, "monitor", "--port", "0", "--db", db], {
+  env: { ...process.env, NO_COLOR: "1" },
+  stdio: ["ignore", "pipe", "inherit"],
+});
 try {
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
@@ -89,11 +97,17 @@ try {
   const target = new URL(`${url}/v1/ingest`);
   const post = (body: string) =>
     new Promise<void>((resolve, reject) => {
-      const req = request(target, { method: "POST", agent, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`ingest answered ${res.statusCode}: ${Buffer.concat(chunks).toString()}`))));
-      });
+      const req = request(
+        target,
+        { method: "POST", agent, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            res.statusCode === 200 ? resolve() : reject(new Error(`ingest answered ${res.statusCode}: ${Buffer.concat(chunks).toString()}`)),
+          );
+        },
+      );
       req.on("error", reject);
       req.end(body);
     });
@@ -119,11 +133,23 @@ try {
     bench: "monitor-ingest",
     date: new Date().toISOString(),
     machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown" },
-    setup: { batches: BATCHES, samplesPerBatch: SAMPLES, concurrency: CONCURRENCY, bodyBytes: bodies[WARMUP]!.length, storage: "SQLite WAL synchronous=NORMAL (one process)", profiles: PROFILES ? "overall + 5 slice values per batch" : "none" },
+    setup: {
+      batches: BATCHES,
+      samplesPerBatch: SAMPLES,
+      concurrency: CONCURRENCY,
+      bodyBytes: bodies[WARMUP]!.length,
+      storage: "SQLite WAL synchronous=NORMAL (one process)",
+      profiles: PROFILES ? "overall + 5 slice values per batch" : "none",
+    },
     seconds: round(seconds, 3),
     eventsPerSecond: Math.round(events / seconds),
     batchesPerSecond: round(BATCHES / seconds, 1),
-    latencyMs: { p50: round(quantile(latencies, 0.5)), p95: round(quantile(latencies, 0.95)), p99: round(quantile(latencies, 0.99)), max: round(Math.max(...latencies)) },
+    latencyMs: {
+      p50: round(quantile(latencies, 0.5)),
+      p95: round(quantile(latencies, 0.95)),
+      p99: round(quantile(latencies, 0.99)),
+      max: round(Math.max(...latencies)),
+    },
     target: { eventsPerSecond: 50_000, p99Ms: 50 },
   };
   console.log(JSON.stringify({ ...result, pass: result.eventsPerSecond >= 50_000 && result.latencyMs.p99 <= 50 }, null, 2));

@@ -65,7 +65,8 @@ export function createWorker(opts: { manifest: Manifest; model: ArrayBuffer; was
       const bodyText = JSON.stringify(req.body);
       const bodyBytes = new TextEncoder().encode(bodyText);
       // Like a request off the network: the body has a declared length.
-      const makeRequest = () => new Request(url, { method: "POST", headers: { "content-type": "application/json", "content-length": String(bodyBytes.byteLength) }, body: bodyBytes });
+      const makeRequest = () =>
+        new Request(url, { method: "POST", headers: { "content-type": "application/json", "content-length": String(bodyBytes.byteLength) }, body: bodyBytes });
       const runRaw = () => session.run(feeds);
       const handlerOf = (app: typeof deployment.app) => async () => {
         const res = await app.fetch(makeRequest(), env, ctx as never);
@@ -116,7 +117,11 @@ export function createWorker(opts: { manifest: Manifest; model: ArrayBuffer; was
       const plain = new Hono();
       plain.post("*", async (c) => c.json({ echo: JSON.parse(await c.req.text()) }));
       const withRun = new Hono();
-      withRun.post("*", async (c) => { const body = JSON.parse(await c.req.text()); await session.run(feeds); return c.json({ echo: body }); });
+      withRun.post("*", async (c) => {
+        const body = JSON.parse(await c.req.text());
+        await session.run(feeds);
+        return c.json({ echo: body });
+      });
       const withPredict = new Hono();
       withPredict.post("*", async (c) => c.json(await predictor.predict(JSON.parse(await c.req.text()))));
       const big = perBlock * 5; // light steps need longer blocks to rise above the clock's 1 ms step

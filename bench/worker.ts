@@ -81,8 +81,19 @@ export async function benchWorker(tmp: string): Promise<WorkerBenchRow[]> {
     }
     // Feeds for the raw run and the native reference: the same tensor the handler will compute.
     const feeds = manifest.preprocessing
-      ? Object.fromEntries([...createPreprocessor(manifest.preprocessing).transform(c.instances as never)].map(([k, v]) => [k, { dtype: "float32" as const, data: Array.from(v.data as Float32Array), dims: [...v.dims] }]))
-      : { [manifest.io.inputs[0]!.name]: { dtype: "float32" as const, data: (c.instances as number[][]).flat(), dims: [c.batch, (c.instances as number[][])[0]!.length] } };
+      ? Object.fromEntries(
+          [...createPreprocessor(manifest.preprocessing).transform(c.instances as never)].map(([k, v]) => [
+            k,
+            { dtype: "float32" as const, data: Array.from(v.data as Float32Array), dims: [...v.dims] },
+          ]),
+        )
+      : {
+          [manifest.io.inputs[0]!.name]: {
+            dtype: "float32" as const,
+            data: (c.instances as number[][]).flat(),
+            dims: [c.batch, (c.instances as number[][])[0]!.length],
+          },
+        };
 
     const t0 = performance.now();
     const server = await serveWorker(build.outDir);
@@ -100,9 +111,20 @@ export async function benchWorker(tmp: string): Promise<WorkerBenchRow[]> {
       await (await fetch(predictUrl, { method: "POST", headers: { "content-type": "application/json" }, body })).text();
       http.push(performance.now() - t);
     }
-    const res = await fetch(new URL("__bench", server.url), { method: "POST", body: JSON.stringify({ rounds: ROUNDS, warmup: 5, blockMs: 50, body: { instances: c.instances }, feeds }) });
+    const res = await fetch(new URL("__bench", server.url), {
+      method: "POST",
+      body: JSON.stringify({ rounds: ROUNDS, warmup: 5, blockMs: 50, body: { instances: c.instances }, feeds }),
+    });
     if (res.status !== 200) throw new Error(`bench route failed: ${await res.text()}`);
-    const { raw, handler, telemetryOn, telemetryStats, perBlock, clockResolutionMs, breakdown } = (await res.json()) as { raw: number[]; handler: number[]; telemetryOn: number[]; telemetryStats: { sentBatches: number; dropped: number }; perBlock: number; clockResolutionMs: number; breakdown: Record<string, number> };
+    const { raw, handler, telemetryOn, telemetryStats, perBlock, clockResolutionMs, breakdown } = (await res.json()) as {
+      raw: number[];
+      handler: number[];
+      telemetryOn: number[];
+      telemetryStats: { sentBatches: number; dropped: number };
+      perBlock: number;
+      clockResolutionMs: number;
+      breakdown: Record<string, number>;
+    };
     await server.close();
 
     const session = await ortNode.InferenceSession.create(join(dir, manifest.artifact.file), { intraOpNumThreads: 1, interOpNumThreads: 1 });

@@ -75,9 +75,6 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Turn zod issues into edge-ml issues with printable paths, prefixed by `prefix` (e.g. a file name). */
-export function issuesFromZod(
-  zodIssues: readonly { path: readonly PropertyKey[]; message: string }[],
-  prefix: readonly PropertyKey[] = [],
-): Issue[] {
+export function issuesFromZod(zodIssues: readonly { path: readonly PropertyKey[]; message: string }[], prefix: readonly PropertyKey[] = []): Issue[] {
   return zodIssues.map((i) => ({ path: formatPath([...prefix, ...i.path]), message: i.message }));
 }

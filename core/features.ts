@@ -26,9 +26,7 @@ export interface PredictRequest {
   parameters?: Record<string, unknown> | undefined;
 }
 
-export type PredictValidation =
-  | { ok: true; instances: Instance[]; parameters?: Record<string, unknown> }
-  | { ok: false; issues: Issue[] };
+export type PredictValidation = { ok: true; instances: Instance[]; parameters?: Record<string, unknown> } | { ok: false; issues: Issue[] };
 
 /** Past this many issues a response lists the first ones and a count: a 256-row batch of garbage stays readable. */
 export const MAX_ISSUES = 100;
@@ -136,7 +134,9 @@ export function createInstanceSchema(features: readonly FeatureSpec[]): z.ZodTyp
   return z.strictObject(shape, {
     error: (iss) => {
       if (iss.code === "unrecognized_keys") {
-        return iss.keys.length === 1 ? unknownField(iss.keys[0] ?? "", names) : `unknown fields ${iss.keys.map((k) => JSON.stringify(k)).join(", ")} (expected one of ${listNames(names)})`;
+        return iss.keys.length === 1
+          ? unknownField(iss.keys[0] ?? "", names)
+          : `unknown fields ${iss.keys.map((k) => JSON.stringify(k)).join(", ")} (expected one of ${listNames(names)})`;
       }
       return `expected an object with fields ${listNames(names)}, got ${describeValue(iss.input)}`;
     },
@@ -154,9 +154,13 @@ export function createInstanceSchema(features: readonly FeatureSpec[]): z.ZodTyp
 export function createPredictRequestSchema(features: readonly FeatureSpec[], opts: PredictRequestOptions): z.ZodType<PredictRequest> {
   const { maxBatch } = opts;
   const instances = z
-    .array(createInstanceSchema(features), { error: (iss) => (iss.input === undefined ? "required" : `expected an array of instances, got ${describeValue(iss.input)}`) })
+    .array(createInstanceSchema(features), {
+      error: (iss) => (iss.input === undefined ? "required" : `expected an array of instances, got ${describeValue(iss.input)}`),
+    })
     .min(1, { error: "send at least one instance" })
-    .max(maxBatch, { error: (iss) => `at most ${maxBatch} instances per request, got ${Array.isArray(iss.input) ? iss.input.length : "more"} (split the batch)` });
+    .max(maxBatch, {
+      error: (iss) => `at most ${maxBatch} instances per request, got ${Array.isArray(iss.input) ? iss.input.length : "more"} (split the batch)`,
+    });
   const parameters = z.record(z.string(), z.unknown(), { error: (iss) => `expected an object, got ${describeValue(iss.input)}` }).optional();
   return z.strictObject(
     { instances, parameters },

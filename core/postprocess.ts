@@ -173,7 +173,9 @@ export function validatePostprocessing(p: Postprocessing, ioOutputs: readonly Te
   const issues: Issue[] = [];
   const io = p.output === undefined ? ioOutputs[0] : ioOutputs.find((o) => o.name === p.output);
   if (io === undefined) {
-    return [{ path: "postprocessing.output", message: `"${p.output}" is not a model output (the model's outputs are: ${ioOutputs.map((o) => o.name).join(", ")})` }];
+    return [
+      { path: "postprocessing.output", message: `"${p.output}" is not a model output (the model's outputs are: ${ioOutputs.map((o) => o.name).join(", ")})` },
+    ];
   }
   const last = io.shape.length < 2 ? 1 : io.shape[io.shape.length - 1];
   if (typeof last !== "number") return issues;
@@ -181,7 +183,10 @@ export function validatePostprocessing(p: Postprocessing, ioOutputs: readonly Te
   const classes = last === 1 && p.steps.some((s) => s.op === "sigmoid") ? 2 : last;
   p.steps.forEach((s, i) => {
     if (s.op === "labels" && s.labels.length !== classes) {
-      issues.push({ path: `postprocessing.steps[${i}].labels`, message: `${s.labels.length} labels, but the output "${io.name}" (shape ${formatShape(io.shape)}) has ${classes} classes` });
+      issues.push({
+        path: `postprocessing.steps[${i}].labels`,
+        message: `${s.labels.length} labels, but the output "${io.name}" (shape ${formatShape(io.shape)}) has ${classes} classes`,
+      });
     }
     if (s.op === "top_k" && s.k > classes) {
       issues.push({ path: `postprocessing.steps[${i}].k`, message: `k = ${s.k}, but the output "${io.name}" has only ${classes} values` });

@@ -94,7 +94,10 @@ export function validatePreprocessing(p: Preprocessing, features?: readonly Feat
     if (ioInputs === undefined) return;
     const io = ioInputs.find((t) => t.name === input.name);
     if (io === undefined) {
-      issues.push({ path: `${path}.name`, message: `"${input.name}" is not a model input (the model's inputs are: ${listNames(ioInputs.map((t) => t.name))})` });
+      issues.push({
+        path: `${path}.name`,
+        message: `"${input.name}" is not a model input (the model's inputs are: ${listNames(ioInputs.map((t) => t.name))})`,
+      });
       return;
     }
     if (io.dtype !== input.dtype) {
@@ -104,7 +107,10 @@ export function validatePreprocessing(p: Preprocessing, features?: readonly Feat
     if (io.shape.length !== 2) {
       issues.push({ path: `${path}.name`, message: `the model input "${io.name}" has shape ${formatShape(io.shape)}; preprocessing makes [batch, columns]` });
     } else if (typeof last === "number" && last !== input.columns.length) {
-      issues.push({ path: `${path}.columns`, message: `${input.columns.length} columns, but the model input "${io.name}" takes ${last} (shape ${formatShape(io.shape)})` });
+      issues.push({
+        path: `${path}.columns`,
+        message: `${input.columns.length} columns, but the model input "${io.name}" takes ${last} (shape ${formatShape(io.shape)})`,
+      });
     }
   });
   for (const io of ioInputs ?? []) {

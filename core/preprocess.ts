@@ -241,7 +241,9 @@ export function createPreprocessor(p: Preprocessing): Preprocessor {
         }
       }
       throwIfBad(bad);
-      return new Map(inputs.map((input, k) => [input.name, { dtype: input.dtype, data: outs[k] as Float32Array | Float64Array, dims: [batch, input.slots.length] }]));
+      return new Map(
+        inputs.map((input, k) => [input.name, { dtype: input.dtype, data: outs[k] as Float32Array | Float64Array, dims: [batch, input.slots.length] }]),
+      );
     },
     transformRow(instance, index = 0) {
       const row = new Array<Cell>(width).fill(null);

@@ -16,8 +16,17 @@ import { describeValue } from "./describe-value.ts";
 import type { Dtype } from "./schema/manifest.ts";
 
 export type TensorValues =
-  | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
-  | BigInt64Array | BigUint64Array | string[];
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | string[];
 
 /** A tensor ready for an engine; float16 is carried as its IEEE bit patterns in a Uint16Array. */
 export interface ParsedTensor {
@@ -28,17 +37,37 @@ export interface ParsedTensor {
 
 /** V2 datatype → ONNX dtype (V2 spells strings "BYTES"). */
 export const V2_TO_DTYPE = {
-  BOOL: "bool", UINT8: "uint8", UINT16: "uint16", UINT32: "uint32", UINT64: "uint64",
-  INT8: "int8", INT16: "int16", INT32: "int32", INT64: "int64",
-  FP16: "float16", FP32: "float32", FP64: "float64", BYTES: "string",
+  BOOL: "bool",
+  UINT8: "uint8",
+  UINT16: "uint16",
+  UINT32: "uint32",
+  UINT64: "uint64",
+  INT8: "int8",
+  INT16: "int16",
+  INT32: "int32",
+  INT64: "int64",
+  FP16: "float16",
+  FP32: "float32",
+  FP64: "float64",
+  BYTES: "string",
 } as const satisfies Record<string, Dtype>;
 export type V2Datatype = keyof typeof V2_TO_DTYPE;
 
 /** ONNX dtype → V2 datatype, for responses and for error messages in the client's vocabulary. */
 export const DTYPE_TO_V2: Record<Dtype, V2Datatype> = {
-  bool: "BOOL", uint8: "UINT8", uint16: "UINT16", uint32: "UINT32", uint64: "UINT64",
-  int8: "INT8", int16: "INT16", int32: "INT32", int64: "INT64",
-  float16: "FP16", float32: "FP32", float64: "FP64", string: "BYTES",
+  bool: "BOOL",
+  uint8: "UINT8",
+  uint16: "UINT16",
+  uint32: "UINT32",
+  uint64: "UINT64",
+  int8: "INT8",
+  int16: "INT16",
+  int32: "INT32",
+  int64: "INT64",
+  float16: "FP16",
+  float32: "FP32",
+  float64: "FP64",
+  string: "BYTES",
 };
 
 export const V2_DATATYPES = Object.keys(V2_TO_DTYPE) as V2Datatype[];
@@ -55,9 +84,14 @@ export function elementName(dtype: Dtype): string {
 }
 
 const INT_RANGES: Partial<Record<Dtype, readonly [number, number]>> = {
-  int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535],
-  int32: [-2147483648, 2147483647], uint32: [0, 4294967295],
-  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], uint64: [0, Number.MAX_SAFE_INTEGER],
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int16: [-32768, 32767],
+  uint16: [0, 65535],
+  int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295],
+  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  uint64: [0, Number.MAX_SAFE_INTEGER],
 };
 
 const INT_ARRAYS = { int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array } as const;

@@ -56,7 +56,16 @@ const expectedArray = (v: unknown, what: string): string => (v === undefined ? `
  * Walk one nested array against fixed dims, writing leaves into the sink at row-major offsets.
  * `why(depth)` says where a dim comes from, for the message when a length is off.
  */
-function walk(v: unknown, dims: readonly number[], sink: Sink, base: string, offset: number, issues: Issues, why: (d: number) => string, idx: number[] = []): void {
+function walk(
+  v: unknown,
+  dims: readonly number[],
+  sink: Sink,
+  base: string,
+  offset: number,
+  issues: Issues,
+  why: (d: number) => string,
+  idx: number[] = [],
+): void {
   if (issues.full) return;
   const depth = idx.length;
   if (depth === dims.length) {
@@ -65,8 +74,14 @@ function walk(v: unknown, dims: readonly number[], sink: Sink, base: string, off
     return;
   }
   const want = dims[depth] ?? 0;
-  if (!Array.isArray(v)) return issues.add(indexPath(base, idx), `expected an array of ${want}, got ${describeValue(v)} (${why(depth)})`);
-  if (v.length !== want) return issues.add(indexPath(base, idx), `has ${v.length} items, expected ${want} (${why(depth)})`);
+  if (!Array.isArray(v)) {
+    issues.add(indexPath(base, idx), `expected an array of ${want}, got ${describeValue(v)} (${why(depth)})`);
+    return;
+  }
+  if (v.length !== want) {
+    issues.add(indexPath(base, idx), `has ${v.length} items, expected ${want} (${why(depth)})`);
+    return;
+  }
   const stride = product(dims.slice(depth + 1));
   for (let k = 0; k < v.length; k++) {
     idx.push(k);
@@ -94,22 +109,29 @@ export function parseTensorInstances(instances: unknown, spec: TensorSpec, opts:
     return { ok: false, issues: [{ path: "instances", message: expectedArray(instances, `an array of examples, each shaped ${formatShape(inner)}`) }] };
   }
   const batch = spec.shape[0];
-  if (spec.shape.length === 0) issues.add("instances", `the model input "${spec.name}" is a scalar with no batch dimension; send it with the V2 protocol ({"inputs": [...]})`);
+  if (spec.shape.length === 0)
+    issues.add("instances", `the model input "${spec.name}" is a scalar with no batch dimension; send it with the V2 protocol ({"inputs": [...]})`);
   else if (instances.length === 0) issues.add("instances", "send at least one instance");
-  else if (instances.length > opts.maxBatch) issues.add("instances", `at most ${opts.maxBatch} instances per request, got ${instances.length} (split the batch)`);
-  else if (typeof batch === "number" && instances.length !== batch) issues.add("instances", `the model takes exactly ${batch} instance(s) per request (input shape ${shape}), got ${instances.length}`);
+  else if (instances.length > opts.maxBatch)
+    issues.add("instances", `at most ${opts.maxBatch} instances per request, got ${instances.length} (split the batch)`);
+  else if (typeof batch === "number" && instances.length !== batch)
+    issues.add("instances", `the model takes exactly ${batch} instance(s) per request (input shape ${shape}), got ${instances.length}`);
   if (issues.list.length > 0) return { ok: false, issues: issues.done() };
 
   // Free dims take the first instance's sizes; fixed dims come from the spec so instance 0 is checked like the rest.
   const dims: number[] = [];
   let probe: unknown = instances[0];
   for (const d of inner) {
-    const at = indexPath("instances[0]", dims.map(() => 0));
+    const at = indexPath(
+      "instances[0]",
+      dims.map(() => 0),
+    );
     if (!Array.isArray(probe)) {
       return { ok: false, issues: [{ path: at, message: `expected an array, got ${describeValue(probe)} (each instance is shaped ${formatShape(inner)})` }] };
     }
     const size = typeof d === "number" ? d : probe.length;
-    if (size === 0 && d !== 0) return { ok: false, issues: [{ path: at, message: `an empty array cannot fill dimension ${dims.length + 1} of input shape ${shape}` }] };
+    if (size === 0 && d !== 0)
+      return { ok: false, issues: [{ path: at, message: `an empty array cannot fill dimension ${dims.length + 1} of input shape ${shape}` }] };
     dims.push(size);
     probe = probe[0];
   }
@@ -135,7 +157,14 @@ function unknownKeys(obj: Record<string, unknown>, allowed: readonly string[], b
 }
 
 /** Check a V2 `shape` against the spec; returns it when usable. */
-function checkShape(raw: unknown, spec: TensorSpec | undefined, path: string, opts: TensorLimits, budget: { left: number }, issues: Issues): number[] | undefined {
+function checkShape(
+  raw: unknown,
+  spec: TensorSpec | undefined,
+  path: string,
+  opts: TensorLimits,
+  budget: { left: number },
+  issues: Issues,
+): number[] | undefined {
   if (!Array.isArray(raw)) return void issues.add(path, expectedArray(raw, "an array of dimension sizes"));
   const bad = raw.findIndex((d) => !Number.isSafeInteger(d) || (d as number) < 0);
   if (bad >= 0) return void issues.add(`${path}[${bad}]`, `expected a non-negative integer, got ${describeValue(raw[bad])}`);
@@ -212,7 +241,10 @@ export function parseV2Inputs(body: unknown, specs: readonly TensorSpec[], opts:
   if (id !== undefined && typeof id !== "string") issues.add("id", `expected a string, got ${describeValue(id)}`);
   const inputs = body["inputs"];
   if (!Array.isArray(inputs) || inputs.length === 0) {
-    issues.add("inputs", Array.isArray(inputs) ? "send at least one input" : expectedArray(inputs, `an array of inputs (the model's inputs are: ${listNames(names)})`));
+    issues.add(
+      "inputs",
+      Array.isArray(inputs) ? "send at least one input" : expectedArray(inputs, `an array of inputs (the model's inputs are: ${listNames(names)})`),
+    );
     return { ok: false, issues: issues.done() };
   }
   const tensors: [string, ParsedTensor][] = [];
@@ -226,7 +258,8 @@ export function parseV2Inputs(body: unknown, specs: readonly TensorSpec[], opts:
     let spec: TensorSpec | undefined;
     if (typeof name !== "string") issues.add(`${path}.name`, name === undefined ? "required" : `expected a string, got ${describeValue(name)}`);
     else if (seen.has(name)) issues.add(`${path}.name`, `input "${name}" is sent twice (also inputs[${seen.get(name)}])`);
-    else if ((spec = specs.find((s) => s.name === name)) === undefined) issues.add(`${path}.name`, `"${name}" is not a model input (expected one of ${listNames(names)})`);
+    else if ((spec = specs.find((s) => s.name === name)) === undefined)
+      issues.add(`${path}.name`, `"${name}" is not a model input (expected one of ${listNames(names)})`);
     if (typeof name === "string" && !seen.has(name)) seen.set(name, i);
 
     let dtype: ParsedTensor["dtype"] | undefined;
@@ -241,7 +274,8 @@ export function parseV2Inputs(body: unknown, specs: readonly TensorSpec[], opts:
     if (shape === undefined) return; // without a usable shape the data cannot be sized; the shape issue says why
     const want = product(shape);
     const count = countLeaves(data, want);
-    if (count !== want) return issues.add(`${path}.data`, `has ${count > want ? `more than ${want}` : count} values, but shape ${formatShape(shape)} needs ${want}`);
+    if (count !== want)
+      return issues.add(`${path}.data`, `has ${count > want ? `more than ${want}` : count} values, but shape ${formatShape(shape)} needs ${want}`);
     if (dtype === undefined) return;
     const sink = createSink(dtype, count);
     fill(data, sink, `${path}.data`, issues);

@@ -68,7 +68,14 @@ export function createMonitor(opts: MonitorAppOptions): { app: Hono; alerting: A
     console.error(err);
     return c.json(new MonitorError(500, "INTERNAL", "internal error", { hint: "see the monitor's log" }).toJSON(), 500);
   });
-  app.notFound((c) => c.json(new MonitorError(404, "NOT_FOUND", `no route ${c.req.method} ${c.req.path}`, { hint: "see GET / for the dashboard, POST /v1/ingest for batches" }).toJSON(), 404));
+  app.notFound((c) =>
+    c.json(
+      new MonitorError(404, "NOT_FOUND", `no route ${c.req.method} ${c.req.path}`, {
+        hint: "see GET / for the dashboard, POST /v1/ingest for batches",
+      }).toJSON(),
+      404,
+    ),
+  );
 
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.route("/", ingestRoutes({ store: opts.store, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, now }));
@@ -85,7 +92,20 @@ export function createMonitor(opts: MonitorAppOptions): { app: Hono; alerting: A
   });
 
   const guard = adminGuard(opts.adminToken);
-  const guarded = ["/", "/v1/deployments", "/v1/deployments/*", "/v1/metrics", "/v1/samples", "/metrics", "/v1/drift", "/v1/slices", "/v1/prediction-rate", "/v1/performance", "/v1/alerts", "/v1/alerts/*"];
+  const guarded = [
+    "/",
+    "/v1/deployments",
+    "/v1/deployments/*",
+    "/v1/metrics",
+    "/v1/samples",
+    "/metrics",
+    "/v1/drift",
+    "/v1/slices",
+    "/v1/prediction-rate",
+    "/v1/performance",
+    "/v1/alerts",
+    "/v1/alerts/*",
+  ];
   for (const path of guarded) app.use(path, guard);
   app.route("/", apiRoutes({ store: opts.store, now }));
   app.route("/", mlRoutes({ store: opts.store, now, windowMs }));

@@ -82,7 +82,13 @@ export interface MetricsResponse {
 
 const round = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
 
-function point(requests: number, errors: number, latencySum: number, latency: readonly number[], errorsByClass: Record<string, number>): Omit<MetricsPoint, "t"> {
+function point(
+  requests: number,
+  errors: number,
+  latencySum: number,
+  latency: readonly number[],
+  errorsByClass: Record<string, number>,
+): Omit<MetricsPoint, "t"> {
   return {
     requests,
     errors,
@@ -108,7 +114,13 @@ export function buildMetrics(q: WindowQuery, rows: readonly WindowRow[]): Metric
   const series = [...byVersion.values()]
     .sort((a, b) => a.model.localeCompare(b.model) || a.version.localeCompare(b.version, undefined, { numeric: true }))
     .map((v): MetricsSeries => {
-      const total = { requests: 0, errors: 0, latencySum: 0, latency: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0), byClass: {} as Record<string, number> };
+      const total = {
+        requests: 0,
+        errors: 0,
+        latencySum: 0,
+        latency: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0),
+        byClass: {} as Record<string, number>,
+      };
       const points = windows.map((t): MetricsPoint => {
         const r = v.rows.get(t);
         if (r === undefined) return { t, ...point(0, 0, 0, [], {}) };

@@ -86,8 +86,15 @@ const POSITIVE_NAMES = ["yes", "true", "1", "positive", "pos"];
 
 /** Fill what was left out: the task from the baseline's prediction, the positive label from common names. */
 export function inferConfig(config: ModelConfig, baseline: Baseline): ModelConfig {
-  const task: Task | undefined = config.task
-    ?? (baseline.predictionLabel ? "binary" : baseline.prediction?.kind === "categorical" ? "multiclass" : baseline.prediction?.kind === "numeric" ? "regression" : undefined);
+  const task: Task | undefined =
+    config.task ??
+    (baseline.predictionLabel
+      ? "binary"
+      : baseline.prediction?.kind === "categorical"
+        ? "multiclass"
+        : baseline.prediction?.kind === "numeric"
+          ? "regression"
+          : undefined);
   const labels = Object.keys(baseline.predictionLabel?.counts ?? {});
   const positiveLabel = config.positiveLabel ?? labels.find((l) => POSITIVE_NAMES.includes(l.toLowerCase()));
   return { ...config, ...(task ? { task } : {}), ...(positiveLabel !== undefined ? { positiveLabel } : {}) };
@@ -126,7 +133,13 @@ export interface RegisterResult {
  * Register a baseline with a running monitor (admin token when the monitor has one). Never throws: the caller decides
  * whether a failure matters.
  */
-export async function registerBaseline(monitorUrl: string, deployment: string, body: BaselineRegistrationInput, adminToken?: string, fetchImpl: typeof fetch = fetch): Promise<RegisterResult> {
+export async function registerBaseline(
+  monitorUrl: string,
+  deployment: string,
+  body: BaselineRegistrationInput,
+  adminToken?: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<RegisterResult> {
   const url = `${monitorUrl.replace(/\/+$/, "")}/v1/deployments/${encodeURIComponent(deployment)}/baseline`;
   try {
     const res = await fetchImpl(url, {

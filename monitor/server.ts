@@ -61,7 +61,7 @@ export async function startMonitor(opts: StartMonitorOptions): Promise<RunningMo
     });
   }
   const windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
-  const profileBucketMs = windowMs < MINUTE_MS ? windowMs : MINUTE_MS;
+  const profileBucketMs = Math.min(windowMs, MINUTE_MS);
   if (windowMs < MINUTE_MS ? MINUTE_MS % windowMs !== 0 || windowMs < 1000 : windowMs % MINUTE_MS !== 0) {
     throw new EdgeMlError("ERR_USAGE", `a window of ${windowMs / 1000}s does not line up with minutes`, {
       hint: "use whole minutes (1m, 15m, 1h), or under a minute a divisor of it (1s, 5s, 10s, 30s)",

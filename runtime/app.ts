@@ -55,16 +55,29 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
   const modelInfo = { name: manifest.name, version: manifest.version };
 
   app.onError((err, c) => {
-    const httpError = err instanceof HttpError ? err : new HttpError(500, "INTERNAL", "internal error", { hint: "this is a bug in edge-ml; please report it with the request" });
+    const httpError =
+      err instanceof HttpError
+        ? err
+        : new HttpError(500, "INTERNAL", "internal error", { hint: "this is a bug in edge-ml; please report it with the request" });
     return c.json(httpError.toJSON(), httpError.status);
   });
   app.notFound((c) =>
-    c.json(new HttpError(404, "NOT_FOUND", `no route ${c.req.method} ${new URL(c.req.url).pathname}`, {
-      hint: `try POST /v1/models/${manifest.name}:predict or GET /openapi.json`,
-    }).toJSON(), 404),
+    c.json(
+      new HttpError(404, "NOT_FOUND", `no route ${c.req.method} ${new URL(c.req.url).pathname}`, {
+        hint: `try POST /v1/models/${manifest.name}:predict or GET /openapi.json`,
+      }).toJSON(),
+      404,
+    ),
   );
 
-  const handle = (route: RequestEvent["route"], run: (p: Predictor, body: unknown) => Promise<{ json: Record<string, unknown>; instances?: readonly Record<string, unknown>[]; predictions?: readonly unknown[] }>) =>
+  const handle =
+    (
+      route: RequestEvent["route"],
+      run: (
+        p: Predictor,
+        body: unknown,
+      ) => Promise<{ json: Record<string, unknown>; instances?: readonly Record<string, unknown>[]; predictions?: readonly unknown[] }>,
+    ) =>
     async (c: Context) => {
       const started = now();
       const incoming = c.req.header("x-request-id");
@@ -77,7 +90,10 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
         opts.onRequest?.({ requestId, route, status: 200, latencyMs: now() - started, ...pick(result) }, c);
         return c.json({ ...result.json, requestId });
       } catch (err) {
-        const httpError = err instanceof HttpError ? err : new HttpError(500, "INTERNAL", "internal error", { hint: "this is a bug in edge-ml; please report it with the request" });
+        const httpError =
+          err instanceof HttpError
+            ? err
+            : new HttpError(500, "INTERNAL", "internal error", { hint: "this is a bug in edge-ml; please report it with the request" });
         opts.onRequest?.({ requestId, route, status: httpError.status, errorClass: httpError.errorClass, latencyMs: now() - started }, c);
         return c.json({ ...httpError.toJSON(), requestId }, httpError.status);
       }
@@ -151,7 +167,9 @@ async function readJson(c: Context, settings: EdgeSettings): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new HttpError(400, "BAD_JSON", `request body is not valid JSON: ${(err as Error).message}`, { hint: "check the JSON syntax (quotes, commas, brackets)" });
+    throw new HttpError(400, "BAD_JSON", `request body is not valid JSON: ${(err as Error).message}`, {
+      hint: "check the JSON syntax (quotes, commas, brackets)",
+    });
   }
 }
 
@@ -174,7 +192,18 @@ function pick(r: { instances?: readonly Record<string, unknown>[]; predictions?:
 }
 
 const V2: Record<string, string> = {
-  float32: "FP32", float64: "FP64", float16: "FP16", int8: "INT8", uint8: "UINT8", int16: "INT16", uint16: "UINT16",
-  int32: "INT32", uint32: "UINT32", int64: "INT64", uint64: "UINT64", bool: "BOOL", string: "BYTES",
+  float32: "FP32",
+  float64: "FP64",
+  float16: "FP16",
+  int8: "INT8",
+  uint8: "UINT8",
+  int16: "INT16",
+  uint16: "UINT16",
+  int32: "INT32",
+  uint32: "UINT32",
+  int64: "INT64",
+  uint64: "UINT64",
+  bool: "BOOL",
+  string: "BYTES",
 };
 export const v2Datatype = (dtype: string): string => V2[dtype] ?? dtype.toUpperCase();

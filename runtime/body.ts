@@ -7,8 +7,7 @@
 import { HttpError } from "./http-error.ts";
 
 export async function readBodyText(request: Request, maxBytes: number, hint: string): Promise<string> {
-  const tooLarge = () =>
-    new HttpError(413, "PAYLOAD_TOO_LARGE", `request body is over the limit of ${maxBytes} bytes`, { hint });
+  const tooLarge = () => new HttpError(413, "PAYLOAD_TOO_LARGE", `request body is over the limit of ${maxBytes} bytes`, { hint });
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge();
   const body = request.body;

@@ -23,13 +23,21 @@ export class HttpError extends Error {
 
   get errorClass(): ErrorClass {
     switch (this.status) {
-      case 413: return "too_large";
-      case 415: return "unsupported_media";
-      case 422: return "unprocessable";
-      case 404: case 405: return "not_found";
-      case 503: return "unavailable";
-      case 500: return "internal";
-      default: return "bad_request";
+      case 413:
+        return "too_large";
+      case 415:
+        return "unsupported_media";
+      case 422:
+        return "unprocessable";
+      case 404:
+      case 405:
+        return "not_found";
+      case 503:
+        return "unavailable";
+      case 500:
+        return "internal";
+      default:
+        return "bad_request";
     }
   }
 

@@ -9,7 +9,10 @@ import type { EdgeSettings } from "./app.ts";
 
 type JsonSchema = Record<string, unknown>;
 
-export function buildOpenApi(manifest: Manifest, settings: EdgeSettings): { openapi: string; info: JsonSchema; paths: Record<string, JsonSchema>; components: JsonSchema } {
+export function buildOpenApi(
+  manifest: Manifest,
+  settings: EdgeSettings,
+): { openapi: string; info: JsonSchema; paths: Record<string, JsonSchema>; components: JsonSchema } {
   const predictRequest: JsonSchema = manifest.features
     ? (z.toJSONSchema(createPredictRequestSchema(manifest.features, { maxBatch: settings.maxBatch }), { io: "input", unrepresentable: "any" }) as JsonSchema)
     : tensorPredictSchema(manifest, settings.maxBatch);
@@ -30,10 +33,12 @@ export function buildOpenApi(manifest: Manifest, settings: EdgeSettings): { open
     },
   };
   const errors = Object.fromEntries(
-    [["400", "invalid input: every bad field is listed with its path"], ["413", "body over the size limit"], ["415", "not application/json"], ["422", "well-formed tensors the model cannot use"]].map(([code, description]) => [
-      code,
-      { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-    ]),
+    [
+      ["400", "invalid input: every bad field is listed with its path"],
+      ["413", "body over the size limit"],
+      ["415", "not application/json"],
+      ["422", "well-formed tensors the model cannot use"],
+    ].map(([code, description]) => [code, { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }]),
   );
   const json = (schema: JsonSchema) => ({ content: { "application/json": { schema } } });
   return {
@@ -44,7 +49,13 @@ export function buildOpenApi(manifest: Manifest, settings: EdgeSettings): { open
         post: {
           summary: "Predict (TF Serving / Vertex AI style)",
           requestBody: { required: true, ...json({ $ref: "#/components/schemas/PredictRequest" }) },
-          responses: { "200": { description: "one prediction per instance", ...json({ type: "object", properties: { predictions: { type: "array" }, model: { type: "object" }, requestId: { type: "string" } } }) }, ...errors },
+          responses: {
+            "200": {
+              description: "one prediction per instance",
+              ...json({ type: "object", properties: { predictions: { type: "array" }, model: { type: "object" }, requestId: { type: "string" } } }),
+            },
+            ...errors,
+          },
         },
       },
       [`/v2/models/${manifest.name}/infer`]: {
@@ -56,7 +67,9 @@ export function buildOpenApi(manifest: Manifest, settings: EdgeSettings): { open
       },
       [`/v2/models/${manifest.name}`]: { get: { summary: "Model metadata", responses: { "200": { description: "metadata" } } } },
       "/v2/health/live": { get: { summary: "Liveness", responses: { "200": { description: "the process is up" } } } },
-      "/v2/health/ready": { get: { summary: "Readiness (model loaded and verified)", responses: { "200": { description: "ready" }, "503": { description: "not ready" } } } },
+      "/v2/health/ready": {
+        get: { summary: "Readiness (model loaded and verified)", responses: { "200": { description: "ready" }, "503": { description: "not ready" } } },
+      },
       "/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
     },
     components: {

@@ -122,10 +122,15 @@ function singleInput(inputs: readonly TensorSpec[]): TensorSpec {
 
 function badRequest(issues: Issue[], message?: string): HttpError {
   const first = issues[0];
-  return new HttpError(400, "INVALID_INPUT", message ?? `invalid input: ${issues.length} problem${issues.length === 1 ? "" : "s"}${first ? `, first at ${first.path}: ${first.message}` : ""}`, {
-    issues,
-    hint: "fix the fields listed in issues; GET /openapi.json describes the request",
-  });
+  return new HttpError(
+    400,
+    "INVALID_INPUT",
+    message ?? `invalid input: ${issues.length} problem${issues.length === 1 ? "" : "s"}${first ? `, first at ${first.path}: ${first.message}` : ""}`,
+    {
+      issues,
+      hint: "fix the fields listed in issues; GET /openapi.json describes the request",
+    },
+  );
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

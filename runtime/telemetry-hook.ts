@@ -89,6 +89,9 @@ export function telemetryConfigFromEnv(env: Record<string, unknown> | undefined,
     deployment: str("EDGE_ML_DEPLOYMENT") ?? fallbackDeployment,
     sampleRate: Number.isFinite(rate) && rate >= 0 && rate <= 1 ? rate : 0.01,
     flushIntervalMs: Number.isFinite(flushMs) && flushMs > 0 ? flushMs : 10_000,
-    redact: (str("EDGE_ML_REDACT") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    redact: (str("EDGE_ML_REDACT") ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
   };
 }

@@ -51,7 +51,10 @@ async function* readBatches(opts: CsvBaselineOptions): AsyncGenerator<Batch, voi
       first = false;
       const missing = opts.features.filter((f) => !Object.hasOwn(rec.values, f.name)).map((f) => `"${f.name}"`);
       if (missing.length > 0) {
-        throw new EdgeMlError("ERR_BAD_DATA", `${opts.csv} has no column ${missing.join(", ")}`, { file: opts.csv, hint: `its columns are: ${Object.keys(rec.values).join(", ")}` });
+        throw new EdgeMlError("ERR_BAD_DATA", `${opts.csv} has no column ${missing.join(", ")}`, {
+          file: opts.csv,
+          hint: `its columns are: ${Object.keys(rec.values).join(", ")}`,
+        });
       }
     }
     const instance: Instance = {};
@@ -95,7 +98,11 @@ async function predictBatch(predictor: BatchPredictor, batch: Batch, csv: string
       const m = /^instances\[(\d+)\]\.(.*)$/.exec(i.path);
       return m ? { path: `${csv}:${batch.lines[Number(m[1])] ?? "?"} column "${m[2]}"`, message: i.message } : i;
     });
-    throw new EdgeMlError("ERR_BAD_DATA", `${csv}: rows the model cannot take (${error.message})`, { file: csv, issues, ...(error.hint ? { hint: error.hint } : {}) });
+    throw new EdgeMlError("ERR_BAD_DATA", `${csv}: rows the model cannot take (${error.message})`, {
+      file: csv,
+      issues,
+      ...(error.hint ? { hint: error.hint } : {}),
+    });
   }
 }
 
@@ -109,7 +116,11 @@ async function predictBatch(predictor: BatchPredictor, batch: Batch, csv: string
  */
 export async function baselineFromCsv(opts: CsvBaselineOptions): Promise<Baseline> {
   const columns = opts.features.map((f) => ({ name: f.name, kind: featureKind(f.type) }));
-  const summarizer = createSummarizer(columns, { ...(opts.bins ? { bins: opts.bins } : {}), ...(opts.topK ? { topK: opts.topK } : {}), ...(opts.task ? { task: opts.task } : {}) });
+  const summarizer = createSummarizer(columns, {
+    ...(opts.bins ? { bins: opts.bins } : {}),
+    ...(opts.topK ? { topK: opts.topK } : {}),
+    ...(opts.task ? { task: opts.task } : {}),
+  });
   for await (const batch of readBatches(opts)) {
     for (const instance of batch.instances) summarizer.add(instance);
     if (opts.predictor) for (const p of await predictBatch(opts.predictor, batch, opts.csv)) summarizer.addPrediction(p);

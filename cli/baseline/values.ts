@@ -22,7 +22,12 @@ export function featureKind(type: FeatureSpec["type"]): ColumnKind {
   return type === "number" || type === "integer" ? "numeric" : "categorical";
 }
 
-const BOOLEANS = new Map([["true", true], ["false", false], ["1", true], ["0", false]]);
+const BOOLEANS = new Map([
+  ["true", true],
+  ["false", false],
+  ["1", true],
+  ["0", false],
+]);
 
 function inRange(f: FeatureSpec, x: number, raw: string): Cell {
   const { min, max } = f.range ?? {};

@@ -18,13 +18,19 @@ export default defineCommand({
   },
   async run({ args }) {
     if (args.force && !args.reason?.trim()) {
-      throw new EdgeMlError("ERR_USAGE", "--force needs --reason: overriding the deploy gate is recorded with why", { hint: 'e.g. --force --reason "hotfix for incident 1234; validated by hand"' });
+      throw new EdgeMlError("ERR_USAGE", "--force needs --reason: overriding the deploy gate is recorded with why", {
+        hint: 'e.g. --force --reason "hotfix for incident 1234; validated by hand"',
+      });
     }
     if (args.reason !== undefined && !args.force) {
-      throw new EdgeMlError("ERR_USAGE", "--reason only goes with --force", { hint: "a blessed version deploys without a reason; add --force to override the gate" });
+      throw new EdgeMlError("ERR_USAGE", "--reason only goes with --force", {
+        hint: "a blessed version deploys without a reason; add --force to override the gate",
+      });
     }
     if (!(DEPLOY_TARGETS as readonly string[]).includes(args.target)) {
-      throw new EdgeMlError("ERR_USAGE", `--target ${args.target} is not a deploy target`, { hint: `Should be one of: ${DEPLOY_TARGETS.join(", ")} (build other targets with \`npx edge-ml build --target <target>\`)` });
+      throw new EdgeMlError("ERR_USAGE", `--target ${args.target} is not a deploy target`, {
+        hint: `Should be one of: ${DEPLOY_TARGETS.join(", ")} (build other targets with \`npx edge-ml build --target <target>\`)`,
+      });
     }
     const root = findProjectRoot();
     const result = await deploy({

@@ -36,13 +36,15 @@ export default defineCommand({
     const { manifest, ref } = loadModel(root, args.ref);
     const deployment = args.deployment ?? `${manifest.name}-dev`;
     const sampleRate = Number(args["sample-rate"]);
-    if (!(sampleRate >= 0 && sampleRate <= 1)) throw new EdgeMlError("ERR_USAGE", `--sample-rate ${args["sample-rate"]} is not in 0..1`, { hint: "e.g. --sample-rate 0.05" });
+    if (!(sampleRate >= 0 && sampleRate <= 1))
+      throw new EdgeMlError("ERR_USAGE", `--sample-rate ${args["sample-rate"]} is not in 0..1`, { hint: "e.g. --sample-rate 0.05" });
 
     let monitorUrl: string | undefined;
     let token: string | undefined;
     let closeMonitor = async () => {};
     if (args.monitor) {
-      if (!args.token) throw new EdgeMlError("ERR_USAGE", "--monitor needs --token", { hint: `create one with: npx edge-ml monitor token create ${deployment}` });
+      if (!args.token)
+        throw new EdgeMlError("ERR_USAGE", "--monitor needs --token", { hint: `create one with: npx edge-ml monitor token create ${deployment}` });
       monitorUrl = args.monitor;
       token = args.token;
     } else if (!args["no-monitor"] && !rawArgs.includes("--no-monitor")) {
@@ -58,10 +60,23 @@ export default defineCommand({
       throw new EdgeMlError("ERR_USAGE", `--target ${args.target} cannot be served by edge-ml dev`, { hint: "Should be one of: worker, deno" });
     }
     const target = args.target;
-    const build = await buildTarget({ root, ref: `${ref.name}@${ref.version}`, target, settings: config.edge, outDir: join(root, ".edge-ml", "dev", `${ref.name}-${ref.version}-${target}`) });
-    const bindings: Record<string, string> = monitorUrl && token
-      ? { EDGE_ML_MONITOR_URL: monitorUrl, EDGE_ML_MONITOR_TOKEN: token, EDGE_ML_DEPLOYMENT: deployment, EDGE_ML_SAMPLE_RATE: String(sampleRate), EDGE_ML_FLUSH_INTERVAL_MS: "2000" }
-      : {};
+    const build = await buildTarget({
+      root,
+      ref: `${ref.name}@${ref.version}`,
+      target,
+      settings: config.edge,
+      outDir: join(root, ".edge-ml", "dev", `${ref.name}-${ref.version}-${target}`),
+    });
+    const bindings: Record<string, string> =
+      monitorUrl && token
+        ? {
+            EDGE_ML_MONITOR_URL: monitorUrl,
+            EDGE_ML_MONITOR_TOKEN: token,
+            EDGE_ML_DEPLOYMENT: deployment,
+            EDGE_ML_SAMPLE_RATE: String(sampleRate),
+            EDGE_ML_FLUSH_INTERVAL_MS: "2000",
+          }
+        : {};
     // ── ML monitoring (issue 4): register the model's baseline with the monitor, for drift, slices and default alerts.
     // A failure only warns: predictions and counters flow without it, and the baseline can be registered later.
     if (monitorUrl) {
@@ -72,12 +87,16 @@ export default defineCommand({
     }
     // ── end of ML monitoring
     const port = parsePort(args.port, config.dev.port);
-    const server = target === "deno"
-      ? await serveDeno(build.outDir, { port, host: args.host, env: bindings })
-      : await serveWorker(build.outDir, { port, host: args.host, bindings });
-    console.log(`${green("✔")} ${bold(`${manifest.name}@${manifest.version}`)} (${manifest.task}) serving in ${target === "deno" ? "deno" : "workerd"} at ${server.url}`);
+    const server =
+      target === "deno"
+        ? await serveDeno(build.outDir, { port, host: args.host, env: bindings })
+        : await serveWorker(build.outDir, { port, host: args.host, bindings });
+    console.log(
+      `${green("✔")} ${bold(`${manifest.name}@${manifest.version}`)} (${manifest.task}) serving in ${target === "deno" ? "deno" : "workerd"} at ${server.url}`,
+    );
     console.log(dim(`  bundle ${formatBytes(build.totalBytes)} (gzip ${formatBytes(build.totalGzipBytes)})`));
-    if (monitorUrl) console.log(`  telemetry → ${monitorUrl} as deployment "${deployment}" (sample rate ${sampleRate})${args.monitor ? "" : `; dashboard: ${monitorUrl}/`}`);
+    if (monitorUrl)
+      console.log(`  telemetry → ${monitorUrl} as deployment "${deployment}" (sample rate ${sampleRate})${args.monitor ? "" : `; dashboard: ${monitorUrl}/`}`);
     console.log(`  try:  ${exampleCurl(server.url, manifest)}`);
     console.log(dim(`  docs: ${server.url}openapi.json   health: ${server.url}v2/health/ready   stop: Ctrl-C`));
     await new Promise<void>((resolve) => {

@@ -19,7 +19,10 @@ import { parseChange, replay } from "../replay/replay.ts";
 function positiveNumber(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value.replace(/\/s$/, ""));
-  if (!(n > 0)) throw new EdgeMlError("ERR_USAGE", `--${flag} ${value} is not a positive number`, { hint: flag === "rate" ? "e.g. --rate 20 (requests per second)" : `e.g. --${flag} 100` });
+  if (!(n > 0))
+    throw new EdgeMlError("ERR_USAGE", `--${flag} ${value} is not a positive number`, {
+      hint: flag === "rate" ? "e.g. --rate 20 (requests per second)" : `e.g. --${flag} 100`,
+    });
   return n;
 }
 
@@ -43,7 +46,9 @@ export default defineCommand({
   },
   async run({ args, rawArgs }) {
     if (args.feedback && (!args.token || !args.label)) {
-      throw new EdgeMlError("ERR_USAGE", "--feedback needs --token and --label", { hint: "e.g. --feedback http://127.0.0.1:8788 --token $TOKEN --label survived" });
+      throw new EdgeMlError("ERR_USAGE", "--feedback needs --token and --label", {
+        hint: "e.g. --feedback http://127.0.0.1:8788 --token $TOKEN --label survived",
+      });
     }
     if (args.loop && args.limit === undefined) throw new EdgeMlError("ERR_USAGE", "--loop needs --limit", { hint: "e.g. --loop --limit 1000" });
     const changes = [...repeated(rawArgs, "shift").map((s) => parseChange(s, "shift")), ...repeated(rawArgs, "set").map((s) => parseChange(s, "set"))];
@@ -63,10 +68,18 @@ export default defineCommand({
       console.log(JSON.stringify(summary));
       return;
     }
-    const statuses = Object.entries(summary.statuses).map(([s, n]) => `${n} × ${s}`).join(", ");
-    console.log(`${green("✔")} replayed ${summary.sent} rows to ${args.url} in ${summary.seconds.toFixed(1)} s (${(summary.sent / Math.max(summary.seconds, 1e-3)).toFixed(1)}/s): ${statuses}`);
-    if (changes.length > 0) console.log(dim(`  changed: ${changes.map((c) => `${c.column} ${c.op === "set" ? "=" : c.op === "add" ? "+" : "×"} ${c.value}`).join(", ")}`));
-    if (summary.feedback) console.log(`  feedback: ${summary.feedback.stored} labels stored, ${summary.feedback.matched} already matched a sampled row (the rest join when their samples arrive)`);
+    const statuses = Object.entries(summary.statuses)
+      .map(([s, n]) => `${n} × ${s}`)
+      .join(", ");
+    console.log(
+      `${green("✔")} replayed ${summary.sent} rows to ${args.url} in ${summary.seconds.toFixed(1)} s (${(summary.sent / Math.max(summary.seconds, 1e-3)).toFixed(1)}/s): ${statuses}`,
+    );
+    if (changes.length > 0)
+      console.log(dim(`  changed: ${changes.map((c) => `${c.column} ${c.op === "set" ? "=" : c.op === "add" ? "+" : "×"} ${c.value}`).join(", ")}`));
+    if (summary.feedback)
+      console.log(
+        `  feedback: ${summary.feedback.stored} labels stored, ${summary.feedback.matched} already matched a sampled row (the rest join when their samples arrive)`,
+      );
     if (summary.ok < summary.sent) process.exitCode = 1;
   },
 });

@@ -12,10 +12,11 @@ import { dim } from "../terminal/output.ts";
 import { findProjectRoot } from "../project/project.ts";
 import { renderModelReport } from "../report/model.ts";
 
-function parseInt(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+function parseIntFlag(flag: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new EdgeMlError("ERR_USAGE", `--${flag} ${value} is not allowed`, { hint: `use a whole number from ${min} to ${max}` });
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new EdgeMlError("ERR_USAGE", `--${flag} ${value} is not allowed`, { hint: `use a whole number from ${min} to ${max}` });
   return n;
 }
 
@@ -36,8 +37,8 @@ export default defineCommand({
     if (!(RUNTIMES as readonly string[]).includes(args.runtime)) {
       throw new EdgeMlError("ERR_USAGE", `--runtime ${args.runtime} is not a runtime`, { hint: `Should be one of: ${RUNTIMES.join(", ")}` });
     }
-    const resamples = parseInt("resamples", args.resamples, 10, 100_000);
-    const seed = parseInt("seed", args.seed, 0, 2 ** 31 - 1);
+    const resamples = parseIntFlag("resamples", args.resamples, 10, 100_000);
+    const seed = parseIntFlag("seed", args.seed, 0, 2 ** 31 - 1);
     const root = findProjectRoot();
     const v = await validateModel({
       root,

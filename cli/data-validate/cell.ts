@@ -25,7 +25,12 @@ export interface CellVerdict {
   anomaly?: CellAnomaly;
 }
 
-const BOOLEANS = new Map([["true", true], ["false", false], ["1", true], ["0", false]]);
+const BOOLEANS = new Map([
+  ["true", true],
+  ["false", false],
+  ["1", true],
+  ["0", false],
+]);
 
 export function checkCell(f: FeatureSpec, raw: string): CellVerdict {
   if (MISSING_TOKENS.has(raw)) {
@@ -47,7 +52,8 @@ export function checkCell(f: FeatureSpec, raw: string): CellVerdict {
       return b === undefined ? { anomaly: "wrong_type" } : { value: b };
     }
     case "category":
-      if (f.values !== undefined && !f.values.includes(raw)) return f.allowUnknown ? { value: raw, anomaly: "unseen_category" } : { anomaly: "unseen_category" };
+      if (f.values !== undefined && !f.values.includes(raw))
+        return f.allowUnknown ? { value: raw, anomaly: "unseen_category" } : { anomaly: "unseen_category" };
       return { value: raw };
     case "string":
       return { value: raw };

@@ -17,7 +17,12 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 function pad(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd(),
+  );
 }
 
 export function formatDataValidation(r: DataValidationResult): string {
@@ -35,7 +40,14 @@ export function formatDataValidation(r: DataValidationResult): string {
     lines.push("drift against the training baseline:");
     const rows = [["  feature", "measure", "value", "drifts when", "drifted", "missing"]];
     for (const d of r.drift) {
-      rows.push([`  ${d.feature}`, d.measure, d.value === null ? "-" : formatNumber(d.value), `${d.type === "test" ? "p <" : ">="} ${d.threshold}`, d.drifted ? "yes" : "no", `${pct(d.missingRate.baseline)} -> ${pct(d.missingRate.current)}`]);
+      rows.push([
+        `  ${d.feature}`,
+        d.measure,
+        d.value === null ? "-" : formatNumber(d.value),
+        `${d.type === "test" ? "p <" : ">="} ${d.threshold}`,
+        d.drifted ? "yes" : "no",
+        `${pct(d.missingRate.baseline)} -> ${pct(d.missingRate.current)}`,
+      ]);
     }
     lines.push(...pad(rows));
   }

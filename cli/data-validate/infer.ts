@@ -24,7 +24,8 @@ export async function inferSchema(csv: string): Promise<FeatureSpec[]> {
   } catch {
     // reported below
   }
-  if (!isFile) throw new EdgeMlError("ERR_USAGE", `data file ${csv} does not exist or is not a file`, { hint: "pass the path of a CSV file with a header row" });
+  if (!isFile)
+    throw new EdgeMlError("ERR_USAGE", `data file ${csv} does not exist or is not a file`, { hint: "pass the path of a CSV file with a header row" });
   const features = await inferFeatures(csv);
   const categories = new Map(features.filter((f) => f.type === "category").map((f) => [f.name, new Set<string>()]));
   if (categories.size > 0) {

@@ -15,9 +15,7 @@ import type { FeatureSpec, Instance } from "../../core/schema/features.ts";
 import { checkCell, expectedType, type CellAnomaly } from "./cell.ts";
 import type { RawRow } from "./csv.ts";
 
-export type AnomalyKind =
-  | "missing_column" | "duplicate_column" | "extra_column" | "ragged_row"
-  | CellAnomaly | "null_rate" | "too_many_distinct" | "drift";
+export type AnomalyKind = "missing_column" | "duplicate_column" | "extra_column" | "ragged_row" | CellAnomaly | "null_rate" | "too_many_distinct" | "drift";
 
 export interface Anomaly {
   kind: AnomalyKind;
@@ -34,7 +32,19 @@ export interface Anomaly {
 }
 
 /** Report order: file structure first, then per column (schema order) by kind. */
-export const KIND_ORDER: readonly AnomalyKind[] = ["missing_column", "duplicate_column", "extra_column", "ragged_row", "null_value", "null_rate", "wrong_type", "out_of_range", "unseen_category", "too_many_distinct", "drift"];
+export const KIND_ORDER: readonly AnomalyKind[] = [
+  "missing_column",
+  "duplicate_column",
+  "extra_column",
+  "ragged_row",
+  "null_value",
+  "null_rate",
+  "wrong_type",
+  "out_of_range",
+  "unseen_category",
+  "too_many_distinct",
+  "drift",
+];
 export const MAX_EXAMPLES = 5;
 export const DEFAULT_MAX_DISTINCT = 1000;
 
@@ -112,7 +122,11 @@ export function createRowValidator(opts: RowValidatorOptions): RowValidator {
   for (const h of new Set(header)) if (!expected.has(h)) note(tally("extra_column", h, "warning"), opts.headerLine);
 
   const slots = present.map((f) => ({ f, at: index.get(f.name) as number }));
-  const nulls = new Map<string, Tally>(present.filter((f) => f.nullable && opts.nullLimits.has(f.name)).map((f) => [f.name, { kind: "null_rate", column: f.name, severity: "error", count: 0, lines: [], values: [] }]));
+  const nulls = new Map<string, Tally>(
+    present
+      .filter((f) => f.nullable && opts.nullLimits.has(f.name))
+      .map((f) => [f.name, { kind: "null_rate", column: f.name, severity: "error", count: 0, lines: [], values: [] }]),
+  );
   const distinct = new Map<string, Set<string>>(present.filter((f) => f.type === "category" || f.type === "string").map((f) => [f.name, new Set()]));
   let rows = 0;
   let checked = 0;
@@ -159,9 +173,21 @@ export function createRowValidator(opts: RowValidatorOptions): RowValidator {
         if (rate > limit) tallies.set(`null_rate\u0000${name}`, { ...t, detail: `${pct(rate)} of rows are null ("" or NA), above the limit of ${pct(limit)}` });
       }
       for (const [name, d] of distinct) {
-        if (d.size > opts.maxDistinct) tallies.set(`too_many_distinct\u0000${name}`, { kind: "too_many_distinct", column: name, severity: "error", count: d.size, lines: [], values: [], detail: `more than ${opts.maxDistinct} distinct values` });
+        if (d.size > opts.maxDistinct)
+          tallies.set(`too_many_distinct\u0000${name}`, {
+            kind: "too_many_distinct",
+            column: name,
+            severity: "error",
+            count: d.size,
+            lines: [],
+            values: [],
+            detail: `more than ${opts.maxDistinct} distinct values`,
+          });
       }
-      return sortAnomalies([...tallies.values()].map((t) => toAnomaly(t, features, header.length)), features);
+      return sortAnomalies(
+        [...tallies.values()].map((t) => toAnomaly(t, features, header.length)),
+        features,
+      );
     },
   };
 }
@@ -174,9 +200,10 @@ function toAnomaly(t: Tally, features: readonly FeatureSpec[], width: number): A
   let message: string;
   switch (t.kind) {
     case "missing_column":
-      message = t.severity === "warning"
-        ? `label column ${quote(t.column ?? "")} is not in the file (the model does not need it; \`edge-ml validate\` does)`
-        : `column ${quote(t.column ?? "")} is in the schema but not in the file`;
+      message =
+        t.severity === "warning"
+          ? `label column ${quote(t.column ?? "")} is not in the file (the model does not need it; \`edge-ml validate\` does)`
+          : `column ${quote(t.column ?? "")} is in the schema but not in the file`;
       break;
     case "duplicate_column":
       message = `column ${quote(t.column ?? "")} appears more than once in the header (the first one is used)`;
@@ -202,7 +229,15 @@ function toAnomaly(t: Tally, features: readonly FeatureSpec[], width: number): A
     default:
       message = t.detail ?? t.kind;
   }
-  return { kind: t.kind, severity: t.severity, column: t.column, count: n, lines: t.lines, ...(t.values.length > 0 && t.kind !== "ragged_row" && t.kind !== "null_value" ? { values: t.values } : {}), message };
+  return {
+    kind: t.kind,
+    severity: t.severity,
+    column: t.column,
+    count: n,
+    lines: t.lines,
+    ...(t.values.length > 0 && t.kind !== "ragged_row" && t.kind !== "null_value" ? { values: t.values } : {}),
+    message,
+  };
 }
 
 /** File-structure anomalies first, then per column in schema order (extra columns after), each by kind order. */
@@ -212,5 +247,11 @@ export function sortAnomalies(list: Anomaly[], features: readonly FeatureSpec[])
     const i = features.findIndex((f) => f.name === a.column);
     return i === -1 ? features.length : i;
   };
-  return list.sort((a, b) => Number(!fileLevel.has(a.kind)) - Number(!fileLevel.has(b.kind)) || (fileLevel.has(a.kind) ? 0 : col(a) - col(b)) || KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || (a.column ?? "").localeCompare(b.column ?? ""));
+  return list.sort(
+    (a, b) =>
+      Number(!fileLevel.has(a.kind)) - Number(!fileLevel.has(b.kind)) ||
+      (fileLevel.has(a.kind) ? 0 : col(a) - col(b)) ||
+      KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) ||
+      (a.column ?? "").localeCompare(b.column ?? ""),
+  );
 }

@@ -35,7 +35,12 @@ const isFile = (p: string) => existsSync(p) && statSync(p).isFile();
 
 export function resolveTarget(against: string): ValidationTarget {
   if (against.endsWith(".json") || isFile(against)) {
-    const features = readJsonFile(against, z.array(FeatureSpec).min(1), "feature schema", "a JSON array of features, as `npx edge-ml data infer-schema <csv> --out schema.json` writes");
+    const features = readJsonFile(
+      against,
+      z.array(FeatureSpec).min(1),
+      "feature schema",
+      "a JSON array of features, as `npx edge-ml data infer-schema <csv> --out schema.json` writes",
+    );
     return { kind: "schema", name: against, features, known: [] };
   }
   const { manifest, ref } = loadModel(findProjectRoot(), against);

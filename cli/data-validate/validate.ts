@@ -109,7 +109,14 @@ function driftEntry(feature: string, d: FeatureDrift): DriftEntry {
 
 function driftAnomaly(e: DriftEntry): Anomaly {
   const cmp = e.type === "test" ? `p = ${e.value} < ${e.threshold}` : `${e.value} >= ${e.threshold}`;
-  return { kind: "drift", severity: "error", column: e.feature, count: e.values.current, lines: [], message: `distribution differs from the training baseline (${e.measure} ${cmp}; ${e.reason})` };
+  return {
+    kind: "drift",
+    severity: "error",
+    column: e.feature,
+    count: e.values.current,
+    lines: [],
+    message: `distribution differs from the training baseline (${e.measure} ${cmp}; ${e.reason})`,
+  };
 }
 
 /** Stream the CSV once: anomalies, hash, and a profile in the baseline's bins. */
@@ -131,7 +138,15 @@ export async function validateData(opts: DataValidateOptions): Promise<DataValid
   for await (const row of csv.rows) {
     if (validator === undefined) {
       columns = row.fields;
-      validator = createRowValidator({ features: target.features, header: row.fields, headerLine: row.line, known: target.known, label: target.label, nullLimits: limits, maxDistinct });
+      validator = createRowValidator({
+        features: target.features,
+        header: row.fields,
+        headerLine: row.line,
+        known: target.known,
+        label: target.label,
+        nullLimits: limits,
+        maxDistinct,
+      });
       continue;
     }
     const checked = validator.check(row);
@@ -140,7 +155,10 @@ export async function validateData(opts: DataValidateOptions): Promise<DataValid
   }
   progress.done();
   if (validator === undefined) {
-    throw new EdgeMlError("ERR_BAD_DATA", `${opts.csv} is empty: no header row`, { file: opts.csv, hint: "a CSV with a header row naming the columns, then one row per instance" });
+    throw new EdgeMlError("ERR_BAD_DATA", `${opts.csv} is empty: no header row`, {
+      file: opts.csv,
+      hint: "a CSV with a header row naming the columns, then one row per instance",
+    });
   }
   const profile = profiler?.snapshot();
   const drift = target.baseline && profile ? Object.entries(compareProfile(target.baseline, profile).features).map(([name, d]) => driftEntry(name, d)) : null;
@@ -164,4 +182,3 @@ export async function validateData(opts: DataValidateOptions): Promise<DataValid
   };
   return { result, target, ...(profile ? { profile } : {}) };
 }
-

@@ -79,7 +79,14 @@ export function tomlVars(toml: string): Record<string, string> {
 /** Vars for the Worker: telemetry settings from the config (the token stays a secret), then the user's vars. */
 function workerVars(config: Awaited<ReturnType<typeof loadConfig>>, worker: string): Record<string, string> {
   const t = config.telemetry;
-  const telemetry = t ? { EDGE_ML_MONITOR_URL: t.endpoint, EDGE_ML_SAMPLE_RATE: String(t.sampleRate), EDGE_ML_DEPLOYMENT: worker, ...(t.redact.length > 0 ? { EDGE_ML_REDACT: t.redact.join(",") } : {}) } : {};
+  const telemetry = t
+    ? {
+        EDGE_ML_MONITOR_URL: t.endpoint,
+        EDGE_ML_SAMPLE_RATE: String(t.sampleRate),
+        EDGE_ML_DEPLOYMENT: worker,
+        ...(t.redact.length > 0 ? { EDGE_ML_REDACT: t.redact.join(",") } : {}),
+      }
+    : {};
   return { ...telemetry, ...(config.targets.worker?.vars ?? {}) };
 }
 
@@ -92,8 +99,18 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const gate = deployGate(manifest);
   const log = (entry: Pick<DeployLogEntry, "result"> & Partial<DeployLogEntry>) =>
     appendDeployLog(opts.root, {
-      time: new Date().toISOString(), model: ref.name, version: ref.version, sha256: manifest.artifact.sha256, target: opts.target, worker,
-      dryRun: opts.dryRun, forced, reason: opts.reason ?? null, gate: gate.ok ? "blessed" : gate.summary, git: gitState(opts.root), ...entry,
+      time: new Date().toISOString(),
+      model: ref.name,
+      version: ref.version,
+      sha256: manifest.artifact.sha256,
+      target: opts.target,
+      worker,
+      dryRun: opts.dryRun,
+      forced,
+      reason: opts.reason ?? null,
+      gate: gate.ok ? "blessed" : gate.summary,
+      git: gitState(opts.root),
+      ...entry,
     });
 
   if (!gate.ok && !forced) {
@@ -112,14 +129,31 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
 
   const warnings: string[] = [];
   try {
-    const build = await buildTarget({ root: opts.root, ref: `${ref.name}@${ref.version}`, target: opts.target, settings: config.edge, ...(opts.out ? { outDir: opts.out } : {}) });
+    const build = await buildTarget({
+      root: opts.root,
+      ref: `${ref.name}@${ref.version}`,
+      target: opts.target,
+      settings: config.edge,
+      ...(opts.out ? { outDir: opts.out } : {}),
+    });
     const routes = config.targets.worker?.routes ?? [];
     const vars = workerVars(config, worker);
     const uploadDir = join(dirname(build.outDir), `${basename(build.outDir)}.dry-run`);
-    const args = wranglerDeployArgs({ name: worker, routes, vars, dryRun: opts.dryRun, outDir: uploadDir, message: `edge-ml deploy ${ref.name}@${ref.version}${forced ? ` (forced: ${opts.reason ?? ""})` : ""}` });
+    const args = wranglerDeployArgs({
+      name: worker,
+      routes,
+      vars,
+      dryRun: opts.dryRun,
+      outDir: uploadDir,
+      message: `edge-ml deploy ${ref.name}@${ref.version}${forced ? ` (forced: ${opts.reason ?? ""})` : ""}`,
+    });
     const run = await runWrangler(build.outDir, args, env);
     if (run.code !== 0) {
-      const tail = run.output.trim().split("\n").filter((l) => l.trim() !== "").slice(-12);
+      const tail = run.output
+        .trim()
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .slice(-12);
       throw new EdgeMlError("ERR_BAD_CONFIG", `wrangler deploy failed (exit ${run.code})`, {
         issues: tail.map((line) => ({ path: "wrangler", message: line.trim() })),
         hint: `see wrangler's output above; the build is in ${build.outDir} (\`cd ${build.outDir} && npx wrangler deploy\` reproduces it)`,
@@ -130,15 +164,32 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     let monitor: RegistrationResult | undefined;
     const endpoint = config.telemetry?.endpoint;
     if (!opts.dryRun && endpoint) {
-      monitor = await registerDeployment(endpoint, { deployment: worker, model: ref.name, version: ref.version, baseline: manifest.baseline ?? null, target: opts.target }, env["EDGE_ML_MONITOR_ADMIN_TOKEN"], opts.fetch);
+      monitor = await registerDeployment(
+        endpoint,
+        { deployment: worker, model: ref.name, version: ref.version, baseline: manifest.baseline ?? null, target: opts.target },
+        env["EDGE_ML_MONITOR_ADMIN_TOKEN"],
+        opts.fetch,
+      );
       if (monitor.status !== "registered") warnings.push(monitor.message);
     }
     if (!opts.dryRun) setAlias(opts.root, ref.name, CHAMPION, ref.version);
     log({ result: opts.dryRun ? "dry-run" : "success", monitor: opts.dryRun ? "skipped (dry run)" : (monitor?.status ?? "not configured") });
     return {
-      model: build.model, worker, routes, vars: { ...tomlVars(readFileSync(join(build.outDir, "wrangler.toml"), "utf8")), ...vars }, files: build.files, totalBytes: build.totalBytes, totalGzipBytes: build.totalGzipBytes, outDir: build.outDir,
-      dryRun: opts.dryRun, forced, gate: gate.ok ? gate.summary : `forced past: ${gate.summary}`, warnings,
-      ...(upload ? { upload } : {}), ...(url ? { url } : {}), ...(monitor ? { monitor } : {}),
+      model: build.model,
+      worker,
+      routes,
+      vars: { ...tomlVars(readFileSync(join(build.outDir, "wrangler.toml"), "utf8")), ...vars },
+      files: build.files,
+      totalBytes: build.totalBytes,
+      totalGzipBytes: build.totalGzipBytes,
+      outDir: build.outDir,
+      dryRun: opts.dryRun,
+      forced,
+      gate: gate.ok ? gate.summary : `forced past: ${gate.summary}`,
+      warnings,
+      ...(upload ? { upload } : {}),
+      ...(url ? { url } : {}),
+      ...(monitor ? { monitor } : {}),
     };
   } catch (error) {
     log({ result: "failed", error: error instanceof Error ? error.message : String(error) });

@@ -13,12 +13,18 @@ import { dim, formatBytes, green, yellow } from "../terminal/output.ts";
 export function formatDeploy(r: DeployResult, outShown: string): string {
   const ref = `${r.model.name}@${r.model.version}`;
   const lines = [
-    r.dryRun ? `${green("✔")} dry run: ${ref} would deploy to Worker "${r.worker}" (nothing uploaded)` : `${green("✔")} deployed ${ref} to Worker "${r.worker}"${r.url ? ` → ${r.url}` : ""}`,
+    r.dryRun
+      ? `${green("✔")} dry run: ${ref} would deploy to Worker "${r.worker}" (nothing uploaded)`
+      : `${green("✔")} deployed ${ref} to Worker "${r.worker}"${r.url ? ` → ${r.url}` : ""}`,
     `  model    ${ref}  sha256 ${r.model.sha256}`,
     `  gate     ${r.forced ? yellow(r.gate) : r.gate}`,
     `  worker   ${r.worker}`,
     `  routes   ${r.routes.length > 0 ? r.routes.join(", ") : "(none: served on workers.dev)"}`,
-    `  vars     ${Object.entries(r.vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ") || "(none)"}`,
+    `  vars     ${
+      Object.entries(r.vars)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(", ") || "(none)"
+    }`,
     `  files    (${outShown})`,
     ...r.files.map((f) => `    ${f.path.padEnd(30)} ${formatBytes(f.bytes).padStart(10)}  (gzip ${formatBytes(f.gzipBytes)})`),
     `    ${"total".padEnd(30)} ${formatBytes(r.totalBytes).padStart(10)}  (gzip ${formatBytes(r.totalGzipBytes)})`,
@@ -26,6 +32,12 @@ export function formatDeploy(r: DeployResult, outShown: string): string {
   if (r.upload) lines.push(dim(`  wrangler: ${r.upload}`));
   if (r.monitor?.status === "registered") lines.push(`  monitor  ${r.monitor.message}`);
   for (const w of r.warnings) lines.push(`${yellow("!")} ${w}`);
-  lines.push(dim(r.dryRun ? `next: npx edge-ml deploy ${ref}   (needs CLOUDFLARE_API_TOKEN; moves the champion alias)` : `champion → ${r.model.version}; logged in deploys.log.jsonl`));
+  lines.push(
+    dim(
+      r.dryRun
+        ? `next: npx edge-ml deploy ${ref}   (needs CLOUDFLARE_API_TOKEN; moves the champion alias)`
+        : `champion → ${r.model.version}; logged in deploys.log.jsonl`,
+    ),
+  );
   return lines.join("\n");
 }

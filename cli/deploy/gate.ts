@@ -20,13 +20,21 @@ export interface GateVerdict {
 
 export function deployGate(manifest: Manifest): GateVerdict {
   const v = manifest.validation;
-  if (v === undefined) return { ok: false, summary: "it has no validation result", reasons: [{ path: "validation", message: "missing: the version was never validated" }] };
+  if (v === undefined)
+    return { ok: false, summary: "it has no validation result", reasons: [{ path: "validation", message: "missing: the version was never validated" }] };
   if (v.artifactSha256 !== manifest.artifact.sha256) {
-    return { ok: false, summary: "its validation result belongs to other model bytes", reasons: [{ path: "validation.artifactSha256", message: `${v.artifactSha256} is not the artifact's ${manifest.artifact.sha256}` }] };
+    return {
+      ok: false,
+      summary: "its validation result belongs to other model bytes",
+      reasons: [{ path: "validation.artifactSha256", message: `${v.artifactSha256} is not the artifact's ${manifest.artifact.sha256}` }],
+    };
   }
   const reasons: Issue[] = [];
   if (!v.dataValidation.ok) {
-    reasons.push({ path: "validation.dataValidation", message: `the evaluation data ${v.data.file} had ${v.dataValidation.errors} data error${v.dataValidation.errors === 1 ? "" : "s"}` });
+    reasons.push({
+      path: "validation.dataValidation",
+      message: `the evaluation data ${v.data.file} had ${v.dataValidation.errors} data error${v.dataValidation.errors === 1 ? "" : "s"}`,
+    });
   }
   v.checks.forEach((c, i) => {
     if (!c.pass && c.kind !== "data") reasons.push({ path: `validation.checks[${i}]`, message: c.message });

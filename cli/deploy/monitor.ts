@@ -24,7 +24,12 @@ export interface RegistrationResult {
   message: string;
 }
 
-export async function registerDeployment(endpoint: string, body: DeploymentRegistration, token: string | undefined, fetchImpl: typeof fetch = fetch): Promise<RegistrationResult> {
+export async function registerDeployment(
+  endpoint: string,
+  body: DeploymentRegistration,
+  token: string | undefined,
+  fetchImpl: typeof fetch = fetch,
+): Promise<RegistrationResult> {
   const url = `${endpoint.replace(/\/+$/, "")}/v1/deployments`;
   try {
     const res = await fetchImpl(url, {
@@ -34,7 +39,11 @@ export async function registerDeployment(endpoint: string, body: DeploymentRegis
       signal: AbortSignal.timeout(15_000),
     });
     if (res.ok) return { status: "registered", message: `registered ${body.deployment} with the monitor (${url})` };
-    if (res.status === 404) return { status: "unsupported", message: `the monitor at ${endpoint} has no ${"/v1/deployments"} endpoint yet (404); register the baseline after upgrading it` };
+    if (res.status === 404)
+      return {
+        status: "unsupported",
+        message: `the monitor at ${endpoint} has no ${"/v1/deployments"} endpoint yet (404); register the baseline after upgrading it`,
+      };
     const detail = (await res.text()).slice(0, 300);
     const auth = res.status === 401 || res.status === 403 ? "; set EDGE_ML_MONITOR_ADMIN_TOKEN to the monitor's admin token" : "";
     return { status: "failed", message: `the monitor answered ${res.status} to POST ${url}${auth}${detail ? `: ${detail}` : ""}` };

@@ -36,7 +36,8 @@ export function wranglerBin(): string {
 export function wranglerDeployArgs(a: WranglerDeployArgs): string[] {
   return [
     "deploy",
-    "--name", a.name,
+    "--name",
+    a.name,
     ...a.routes.flatMap((r) => ["--route", r]),
     // wrangler splits --var at the first ":", so values may contain colons (URLs).
     ...Object.entries(a.vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
@@ -52,7 +53,12 @@ export interface WranglerRun {
 }
 
 /** Run wrangler in `cwd`; never throws for a non-zero exit (the caller explains it). */
-export function runWrangler(cwd: string, args: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env, timeoutMs = 300_000): Promise<WranglerRun> {
+export function runWrangler(
+  cwd: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  timeoutMs = 300_000,
+): Promise<WranglerRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [wranglerBin(), ...args], {
       cwd,

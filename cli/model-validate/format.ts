@@ -14,7 +14,12 @@ import { formatNumber } from "../tabular/profile-table.ts";
 
 function pad(rows: string[][], numeric: ReadonlySet<number> = new Set()): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows.map((r) => r.map((c, i) => (numeric.has(i) ? c.padStart(widths[i] ?? 0) : i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => (numeric.has(i) ? c.padStart(widths[i] ?? 0) : i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd(),
+  );
 }
 
 const ci = (m: MetricSet[string] | undefined) => (m?.ci ? `[${formatNumber(m.ci[0])}, ${formatNumber(m.ci[1])}]` : "");
@@ -31,10 +36,26 @@ export function formatModelValidation(v: ModelValidation, manifestShown: string)
     `${r.blessed ? `${green("✔")} ${ref} is blessed` : `${red("✖")} ${ref} is not blessed`} (${r.task}; ${r.data.evaluated} of ${r.data.rows} rows of ${r.data.file}; runtime ${r.runtime})`,
   ];
   const names = Object.keys(r.metrics);
-  lines.push(...pad([["  metric", "value", `${Math.round(r.bootstrap.confidence * 100)}% interval`], ...names.map((n) => [`  ${n}`, formatNumber(r.metrics[n]?.value ?? null), ci(r.metrics[n])])], new Set([1])));
+  lines.push(
+    ...pad(
+      [
+        ["  metric", "value", `${Math.round(r.bootstrap.confidence * 100)}% interval`],
+        ...names.map((n) => [`  ${n}`, formatNumber(r.metrics[n]?.value ?? null), ci(r.metrics[n])]),
+      ],
+      new Set([1]),
+    ),
+  );
   if (r.slices.length > 0) {
     lines.push("per slice:");
-    lines.push(...pad([["  slice", "rows", ...names], ...r.slices.map((s) => [`  ${s.feature}=${s.value}`, String(s.rows), ...names.map((n) => formatNumber(s.metrics[n]?.value ?? null))])], new Set(names.map((_, i) => i + 1).concat([names.length + 1]))));
+    lines.push(
+      ...pad(
+        [
+          ["  slice", "rows", ...names],
+          ...r.slices.map((s) => [`  ${s.feature}=${s.value}`, String(s.rows), ...names.map((n) => formatNumber(s.metrics[n]?.value ?? null))]),
+        ],
+        new Set(names.map((_, i) => i + 1).concat([names.length + 1])),
+      ),
+    );
   }
   if (r.compareTo) lines.push(dim(`compared with ${r.compareTo.alias} ${v.name}@${r.compareTo.version} on the same rows`));
   lines.push("checks:");

@@ -67,7 +67,8 @@ export function createLabelCodec(manifest: Manifest): LabelCodec {
       classes,
       encode(raw, where, column) {
         const i = index.get(raw.trim());
-        if (i === undefined) throw badLabel(where, column, raw, `one of the model's labels ${classes.join(", ")} (${classes[0]} = negative, ${classes[1]} = positive)`);
+        if (i === undefined)
+          throw badLabel(where, column, raw, `one of the model's labels ${classes.join(", ")} (${classes[0]} = negative, ${classes[1]} = positive)`);
         return i;
       },
       output: lastProbability,
@@ -84,7 +85,8 @@ export function createLabelCodec(manifest: Manifest): LabelCodec {
       encode(raw, where, column) {
         const key = raw.trim();
         const i = classes.length > 0 ? index.get(key) : /^\d+$/.test(key) ? Number(key) : undefined;
-        if (i === undefined) throw badLabel(where, column, raw, classes.length > 0 ? `one of the model's labels ${classes.join(", ")}` : "a class index (0, 1, ...)");
+        if (i === undefined)
+          throw badLabel(where, column, raw, classes.length > 0 ? `one of the model's labels ${classes.join(", ")}` : "a class index (0, 1, ...)");
         return i;
       },
       output: argmaxOf,
@@ -103,7 +105,11 @@ export function createLabelCodec(manifest: Manifest): LabelCodec {
       output: (p) => p.value ?? p.output?.[0] ?? Number.NaN,
     };
   }
-  throw new EdgeMlError("ERR_USAGE", `${manifest.name}@${manifest.version} is a ${manifest.task} model: validate needs a binary, multiclass or regression model`, {
-    hint: "register it with --task binary|multiclass|regression and a feature schema",
-  });
+  throw new EdgeMlError(
+    "ERR_USAGE",
+    `${manifest.name}@${manifest.version} is a ${manifest.task} model: validate needs a binary, multiclass or regression model`,
+    {
+      hint: "register it with --task binary|multiclass|regression and a feature schema",
+    },
+  );
 }

@@ -115,7 +115,11 @@ export function writeValidation(file: string, result: ValidationResult): void {
   try {
     after = spliceValidation(before, result);
   } catch (cause) {
-    throw new EdgeMlError("ERR_BAD_MANIFEST", `${file}: cannot locate the top-level members (${(cause as Error).message})`, { file, hint: "restore the manifest from git", cause });
+    throw new EdgeMlError("ERR_BAD_MANIFEST", `${file}: cannot locate the top-level members (${(cause as Error).message})`, {
+      file,
+      hint: "restore the manifest from git",
+      cause,
+    });
   }
   const old = JSON.parse(before) as Record<string, unknown>;
   const next = JSON.parse(after) as Record<string, unknown>;

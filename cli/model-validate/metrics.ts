@@ -10,7 +10,14 @@
  * scoreRows(rows, rows.outputs(0), codec, { resamples: 1000, seed: 42 }); // { metrics, slices }
  * ```
  */
-import { bootstrap, createBinaryEvaluator, createMulticlassEvaluator, createRegressionEvaluator, type BootstrapOptions, type Evaluator } from "../../core/metrics/index.ts";
+import {
+  bootstrap,
+  createBinaryEvaluator,
+  createMulticlassEvaluator,
+  createRegressionEvaluator,
+  type BootstrapOptions,
+  type Evaluator,
+} from "../../core/metrics/index.ts";
 import type { MetricSet, SliceMetrics } from "../../core/validation/result.ts";
 import type { LabelCodec } from "./labels.ts";
 

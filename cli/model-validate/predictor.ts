@@ -28,7 +28,10 @@ interface OrtWeb {
   env: { wasm: { numThreads?: number } };
   Tensor: new (type: "float32" | "float64", data: Float32Array | Float64Array, dims: readonly number[]) => OrtTensor;
   InferenceSession: {
-    create(model: Uint8Array, options?: { executionProviders?: string[] }): Promise<{
+    create(
+      model: Uint8Array,
+      options?: { executionProviders?: string[] },
+    ): Promise<{
       run(feeds: Record<string, OrtTensor>, fetches: string[]): Promise<Record<string, OrtTensor>>;
       release(): Promise<void>;
     }>;

@@ -76,7 +76,13 @@ export async function evaluateCsv(opts: EvaluateCsvOptions): Promise<EvaluateCsv
     // One model at a time: onnxruntime-web's single-threaded wasm runs one session call at once.
     const outputs: Prediction[][] = [];
     for (const [k, m] of models.entries()) outputs.push(await m.predictor.predict(pending.instances[k] as Instance[]));
-    pending.labels.forEach((label, i) => store.push(label, outputs.map((o) => codec.output(o[i] ?? {})), pending.slices[i] ?? []));
+    pending.labels.forEach((label, i) =>
+      store.push(
+        label,
+        outputs.map((o) => codec.output(o[i] ?? {})),
+        pending.slices[i] ?? [],
+      ),
+    );
     pending = { instances: models.map(() => []), labels: [], slices: [] };
   };
 
@@ -90,7 +96,16 @@ export async function evaluateCsv(opts: EvaluateCsvOptions): Promise<EvaluateCsv
       }
     }
     const known = [opts.label, ...opts.slices];
-    return models.map((m, k) => createRowValidator({ features: m.features, header: row.fields, headerLine: row.line, known, nullLimits: k === 0 ? opts.nullLimits : new Map(), maxDistinct: DEFAULT_MAX_DISTINCT }));
+    return models.map((m, k) =>
+      createRowValidator({
+        features: m.features,
+        header: row.fields,
+        headerLine: row.line,
+        known,
+        nullLimits: k === 0 ? opts.nullLimits : new Map(),
+        maxDistinct: DEFAULT_MAX_DISTINCT,
+      }),
+    );
   };
 
   for await (const row of source.rows) {
@@ -105,17 +120,20 @@ export async function evaluateCsv(opts: EvaluateCsvOptions): Promise<EvaluateCsv
     if (checks.every((c) => c?.ok === true)) {
       checks.forEach((c, k) => (pending.instances[k] as Instance[]).push((c as { instance: Instance }).instance));
       pending.labels.push(label);
-      pending.slices.push(opts.slices.map((s) => {
-        const v = main.field(row, s) ?? "";
-        return MISSING_TOKENS.has(v) ? MISSING_SLICE : v;
-      }));
+      pending.slices.push(
+        opts.slices.map((s) => {
+          const v = main.field(row, s) ?? "";
+          return MISSING_TOKENS.has(v) ? MISSING_SLICE : v;
+        }),
+      );
       if (pending.labels.length === BATCH) await flush();
     }
     if ((main.rows & 1023) === 0) progress.update(source.bytesRead(), main.rows);
   }
   await flush();
   progress.done();
-  if (validators === undefined) throw new EdgeMlError("ERR_BAD_DATA", `${csv} is empty: no header row`, { file: csv, hint: "a CSV with a header row, then one row per instance" });
+  if (validators === undefined)
+    throw new EdgeMlError("ERR_BAD_DATA", `${csv} is empty: no header row`, { file: csv, hint: "a CSV with a header row, then one row per instance" });
   const main = validators[0] as RowValidator;
   return { rows: store, dataRows: main.rows, sha256: source.sha256(), anomalies: main.finish() };
 }

@@ -66,7 +66,12 @@ function dataCheck(anomalies: readonly Anomaly[], dataRows: number, evaluated: n
   const errors = anomalies.filter((a) => a.severity === "error");
   const rows = errors.reduce((a, x) => a + x.count, 0);
   const pass = errors.length === 0 && evaluated > 0;
-  const message = evaluated === 0 ? "no row could be evaluated" : pass ? `the evaluation data has no data errors (${evaluated} of ${dataRows} rows evaluated)` : `${errors.length} data error${errors.length === 1 ? "" : "s"} (${errors.map((e) => `${e.kind} in ${e.column ?? "rows"}`).join(", ")}); ${rows} bad value${rows === 1 ? "" : "s"}, ${evaluated} of ${dataRows} rows evaluated`;
+  const message =
+    evaluated === 0
+      ? "no row could be evaluated"
+      : pass
+        ? `the evaluation data has no data errors (${evaluated} of ${dataRows} rows evaluated)`
+        : `${errors.length} data error${errors.length === 1 ? "" : "s"} (${errors.map((e) => `${e.kind} in ${e.column ?? "rows"}`).join(", ")}); ${rows} bad value${rows === 1 ? "" : "s"}, ${evaluated} of ${dataRows} rows evaluated`;
   return { kind: "data", metric: null, slice: null, rows: evaluated, value: errors.length, threshold: 0, op: "<=", pass, message };
 }
 
@@ -78,7 +83,9 @@ export async function validateModel(opts: ModelValidateOptions): Promise<ModelVa
   const own = Object.hasOwn(config.models, ref.name) ? config.models[ref.name] : undefined;
   const label = opts.label ?? own?.label ?? manifest.label;
   if (label === undefined) {
-    throw new EdgeMlError("ERR_USAGE", `which column holds the labels? ${ref.name}@${ref.version} records none`, { hint: `pass --label <column> (or set models.${ref.name}.label in edge-ml.config.ts)` });
+    throw new EdgeMlError("ERR_USAGE", `which column holds the labels? ${ref.name}@${ref.version} records none`, {
+      hint: `pass --label <column> (or set models.${ref.name}.label in edge-ml.config.ts)`,
+    });
   }
   const slices = opts.slices && opts.slices.length > 0 ? [...opts.slices] : (own?.slices ?? manifest.slices);
   const runtime = opts.runtime ?? "node";
@@ -93,9 +100,13 @@ export async function validateModel(opts: ModelValidateOptions): Promise<ModelVa
     requireTabular(champion.manifest);
     const cc = createLabelCodec(champion.manifest);
     if (cc.task !== codec.task || cc.classes.join("\u0000") !== codec.classes.join("\u0000")) {
-      throw new EdgeMlError("ERR_USAGE", `the champion ${ref.name}@${championVersion} is not comparable: its task or labels differ (${cc.task} ${cc.classes.join("/")} vs ${codec.task} ${codec.classes.join("/")})`, {
-        hint: `move the alias (\`npx edge-ml models alias ${ref.name} champion ${ref.version}\`), or drop relative gates for this model`,
-      });
+      throw new EdgeMlError(
+        "ERR_USAGE",
+        `the champion ${ref.name}@${championVersion} is not comparable: its task or labels differ (${cc.task} ${cc.classes.join("/")} vs ${codec.task} ${codec.classes.join("/")})`,
+        {
+          hint: `move the alias (\`npx edge-ml models alias ${ref.name} champion ${ref.version}\`), or drop relative gates for this model`,
+        },
+      );
     }
   }
 
@@ -105,7 +116,10 @@ export async function validateModel(opts: ModelValidateOptions): Promise<ModelVa
     if (champion) predictors.push(await createValidationPredictor(runtime, bytes(champion), champion.manifest));
     const run = await evaluateCsv({
       csv: opts.data,
-      models: [{ features: manifest.features ?? [], predictor: predictors[0] as (typeof predictors)[0] }, ...(champion ? [{ features: champion.manifest.features ?? [], predictor: predictors[1] as (typeof predictors)[0] }] : [])],
+      models: [
+        { features: manifest.features ?? [], predictor: predictors[0] as (typeof predictors)[0] },
+        ...(champion ? [{ features: champion.manifest.features ?? [], predictor: predictors[1] as (typeof predictors)[0] }] : []),
+      ],
       label,
       slices,
       codec,
@@ -113,7 +127,8 @@ export async function validateModel(opts: ModelValidateOptions): Promise<ModelVa
     });
     const mine = scoreRows(run.rows, run.rows.outputs(0), codec, bootstrapOpts);
     const theirs = champion ? scoreRows(run.rows, run.rows.outputs(1), createLabelCodec(champion.manifest), bootstrapOpts) : undefined;
-    const compared = champion && theirs ? { version: champion.ref.version, ...theirs } : championVersion === ref.version ? { version: ref.version, ...mine } : undefined;
+    const compared =
+      champion && theirs ? { version: champion.ref.version, ...theirs } : championVersion === ref.version ? { version: ref.version, ...mine } : undefined;
     const checks = [
       dataCheck(run.anomalies, run.dataRows, run.rows.size),
       ...evaluateGates({ task: codec.task, rows: run.rows.size, metrics: mine.metrics, slices: mine.slices, champion: compared, gates, source: gates.source }),
@@ -130,9 +145,22 @@ export async function validateModel(opts: ModelValidateOptions): Promise<ModelVa
       bootstrap: { method: "percentile", ...bootstrapOpts },
       metrics: mine.metrics,
       slices: mine.slices,
-      compareTo: compared ? { alias: CHAMPION, version: compared.version, artifactSha256: champion?.manifest.artifact.sha256 ?? manifest.artifact.sha256, metrics: compared.metrics, slices: compared.slices } : null,
+      compareTo: compared
+        ? {
+            alias: CHAMPION,
+            version: compared.version,
+            artifactSha256: champion?.manifest.artifact.sha256 ?? manifest.artifact.sha256,
+            metrics: compared.metrics,
+            slices: compared.slices,
+          }
+        : null,
       checks,
-      dataValidation: { ok: errors.length === 0, errors: errors.length, warnings: run.anomalies.length - errors.length, anomalies: run.anomalies.map((a) => ({ kind: a.kind, severity: a.severity, column: a.column, count: a.count })) },
+      dataValidation: {
+        ok: errors.length === 0,
+        errors: errors.length,
+        warnings: run.anomalies.length - errors.length,
+        anomalies: run.anomalies.map((a) => ({ kind: a.kind, severity: a.severity, column: a.column, count: a.count })),
+      },
     };
     const manifestFile = join(dir, "manifest.json");
     if (opts.write !== false) writeValidation(manifestFile, result);

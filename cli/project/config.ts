@@ -28,7 +28,11 @@ import { strictObject } from "../../core/validation/strict.ts";
 const strict = strictObject;
 
 const Edge = strict({
-  maxBodyBytes: z.int().positive().max(100 * 1024 * 1024).default(1024 * 1024),
+  maxBodyBytes: z
+    .int()
+    .positive()
+    .max(100 * 1024 * 1024)
+    .default(1024 * 1024),
   maxBatch: z.int().positive().max(100_000).default(256),
 });
 
@@ -43,14 +47,19 @@ const ModelConfig = strict({
 
 const WorkerTarget = strict({
   /** Worker name on Cloudflare (default: edge-ml-<model name>). */
-  name: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "lowercase letters, digits and '-', at most 63 characters").optional(),
+  name: z
+    .string()
+    .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "lowercase letters, digits and '-', at most 63 characters")
+    .optional(),
   /** Route patterns, e.g. "example.com/titanic/*" (without routes the Worker is served on workers.dev). */
   routes: z.array(z.string().min(1)).default([]),
   /** Plain-text vars set on the Worker (secrets go through `wrangler secret put`, never here). */
   vars: z
     .record(z.string(), z.string())
     .superRefine((vars, ctx) => {
-      for (const key of Object.keys(vars)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) ctx.addIssue({ code: "custom", path: [key], message: "a var name is letters, digits and '_', not starting with a digit" });
+      for (const key of Object.keys(vars))
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+          ctx.addIssue({ code: "custom", path: [key], message: "a var name is letters, digits and '_', not starting with a digit" });
     })
     .default({}),
 });
@@ -105,7 +114,10 @@ export async function loadConfig(root: string): Promise<Config> {
     try {
       raw = JSON.parse(readFileSync(json, "utf8"));
     } catch (cause) {
-      throw new EdgeMlError("ERR_BAD_CONFIG", `edge-ml.config.json is not valid JSON: ${(cause as Error).message}`, { file: json, hint: "fix the JSON syntax" });
+      throw new EdgeMlError("ERR_BAD_CONFIG", `edge-ml.config.json is not valid JSON: ${(cause as Error).message}`, {
+        file: json,
+        hint: "fix the JSON syntax",
+      });
     }
   }
   return parseConfig(raw, file);
@@ -125,9 +137,13 @@ export function parseConfig(raw: unknown, file?: string): Config {
 }
 
 /** The gates for one model: its own lists where it has them, the project-wide defaults otherwise. */
-export function gatesFor(config: Config, model: string): { absolute: NonNullable<Gates["absolute"]>; relative: NonNullable<Gates["relative"]>; source: { absolute: string; relative: string } } {
+export function gatesFor(
+  config: Config,
+  model: string,
+): { absolute: NonNullable<Gates["absolute"]>; relative: NonNullable<Gates["relative"]>; source: { absolute: string; relative: string } } {
   const own = Object.hasOwn(config.models, model) ? config.models[model]?.gates : undefined;
-  const pick = <K extends "absolute" | "relative">(k: K) => (own?.[k] !== undefined ? { list: own[k], source: `models.${model}.gates` } : { list: config.gates[k] ?? [], source: "gates" });
+  const pick = <K extends "absolute" | "relative">(k: K) =>
+    own?.[k] !== undefined ? { list: own[k], source: `models.${model}.gates` } : { list: config.gates[k] ?? [], source: "gates" };
   const a = pick("absolute");
   const r = pick("relative");
   return { absolute: a.list ?? [], relative: r.list ?? [], source: { absolute: a.source, relative: r.source } };

@@ -3,8 +3,7 @@ import { execFileSync } from "node:child_process";
 
 export function gitState(cwd: string): { commit: string; dirty: boolean } | null {
   try {
-    const run = (args: string[]) =>
-      execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const run = (args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
     const commit = run(["rev-parse", "HEAD"]);
     const dirty = run(["status", "--porcelain", "--untracked-files=no"]) !== "";
     return { commit, dirty };

@@ -9,7 +9,11 @@ export function initProject(target: string): { dir: string; files: string[] } {
   if (existsSync(dir) && readdirSync(dir).length > 0) {
     throw new EdgeMlError("ERR_USAGE", `${target} already exists and is not empty`, { hint: "pick a new folder name, or empty this one first" });
   }
-  const name = basename(dir).toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "edge-ml-project";
+  const name =
+    basename(dir)
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "edge-ml-project";
   cpSync(join(PACKAGE_ROOT, "templates", "init"), dir, { recursive: true });
   // npm strips files named .gitignore from packages, so the template is called "gitignore".
   renameSync(join(dir, "gitignore"), join(dir, ".gitignore"));

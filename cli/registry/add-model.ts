@@ -117,7 +117,16 @@ export async function addModel(root: string, opts: AddModelOptions): Promise<{ d
 
   // --- baseline (ML monitoring): training-data and prediction statistics of the first --data file; none for tensor models.
   const task = resolveTask(opts.task, features !== undefined, postprocessing);
-  const baseline = await modelBaseline({ csv: opts.data?.[0], createdFrom: data[0], features, preprocessing, postprocessing, outputs: info.outputs, task, model: bytes });
+  const baseline = await modelBaseline({
+    csv: opts.data?.[0],
+    createdFrom: data[0],
+    features,
+    preprocessing,
+    postprocessing,
+    outputs: info.outputs,
+    task,
+    model: bytes,
+  });
   // --- end baseline
 
   const manifest = Manifest.parse({

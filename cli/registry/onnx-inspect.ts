@@ -16,8 +16,19 @@ const { onnx } = onnxProto;
 
 /** ONNX TensorProto.DataType → onnxruntime-web dtype name. */
 const ELEM_TYPES: Record<number, Dtype> = {
-  1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64", 8: "string",
-  9: "bool", 10: "float16", 11: "float64", 12: "uint32", 13: "uint64",
+  1: "float32",
+  2: "uint8",
+  3: "int8",
+  4: "uint16",
+  5: "int16",
+  6: "int32",
+  7: "int64",
+  8: "string",
+  9: "bool",
+  10: "float16",
+  11: "float64",
+  12: "uint32",
+  13: "uint64",
 };
 
 export interface OnnxInfo {

@@ -31,7 +31,10 @@ export function parseChange(text: string, kind: "shift" | "set"): Change {
   if (eq <= 0) throw new EdgeMlError("ERR_USAGE", `--${kind} ${text}: expected column=${kind === "shift" ? "+10 or column=*1.5" : "value"}`);
   if (kind === "set") return { column, op: "set", value: rhs };
   const m = /^([+*-])\s*(\d+(?:\.\d+)?(?:e[+-]?\d+)?)$/i.exec(rhs);
-  if (!m) throw new EdgeMlError("ERR_USAGE", `--shift ${text}: expected a change like ${column}=+10, ${column}=-3 or ${column}=*1.5`, { hint: "use --set for a fixed value" });
+  if (!m)
+    throw new EdgeMlError("ERR_USAGE", `--shift ${text}: expected a change like ${column}=+10, ${column}=-3 or ${column}=*1.5`, {
+      hint: "use --set for a fixed value",
+    });
   return { column, op: m[1] === "*" ? "mul" : "add", value: m[1] === "-" ? `-${m[2]}` : m[2]! };
 }
 
@@ -88,14 +91,21 @@ export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
   const fetchFn = o.fetch ?? fetch;
   const base = o.url.replace(/\/+$/, "");
   const meta = await fetchFn(`${base}/v2/models/${encodeURIComponent(o.model)}`).catch((cause: unknown) => {
-    throw new EdgeMlError("ERR_USAGE", `cannot reach the edge at ${base}: ${(cause as Error).message}`, { hint: "start it with: npx edge-ml dev <name>@<version>", cause });
+    throw new EdgeMlError("ERR_USAGE", `cannot reach the edge at ${base}: ${(cause as Error).message}`, {
+      hint: "start it with: npx edge-ml dev <name>@<version>",
+      cause,
+    });
   });
-  if (!meta.ok) throw new EdgeMlError("ERR_USAGE", `${base} does not serve model "${o.model}" (GET /v2/models/${o.model} answered ${meta.status})`, { hint: "check --url and --model" });
+  if (!meta.ok)
+    throw new EdgeMlError("ERR_USAGE", `${base} does not serve model "${o.model}" (GET /v2/models/${o.model} answered ${meta.status})`, {
+      hint: "check --url and --model",
+    });
   const features = ((await meta.json()) as { features: FeatureInfo[] | null }).features;
   if (!features) throw new EdgeMlError("ERR_USAGE", `model "${o.model}" is a tensor model: replay sends CSV rows to tabular models`);
   const types = new Map(features.map((f) => [f.name, f.type]));
   for (const c of o.changes ?? []) {
-    if (!types.has(c.column)) throw new EdgeMlError("ERR_USAGE", `cannot change "${c.column}": not a feature of ${o.model}`, { hint: `features: ${[...types.keys()].join(", ")}` });
+    if (!types.has(c.column))
+      throw new EdgeMlError("ERR_USAGE", `cannot change "${c.column}": not a feature of ${o.model}`, { hint: `features: ${[...types.keys()].join(", ")}` });
   }
 
   const rows: Record<string, string>[] = [];
@@ -128,7 +138,11 @@ export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
     for (const c of o.changes ?? []) apply(instance, c, types.get(c.column)!);
     let status = "network";
     try {
-      const res = await fetchFn(`${base}/v1/models/${encodeURIComponent(o.model)}:predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ instances: [instance] }) });
+      const res = await fetchFn(`${base}/v1/models/${encodeURIComponent(o.model)}:predict`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ instances: [instance] }),
+      });
       status = String(res.status);
       const body = (await res.json().catch(() => ({}))) as { requestId?: string };
       const requestId = body.requestId ?? res.headers.get("x-request-id");
@@ -148,8 +162,15 @@ async function postFeedback(fetchFn: typeof fetch, f: { url: string; token: stri
   const out = { stored: 0, matched: 0 };
   const url = `${f.url.replace(/\/+$/, "")}/v1/feedback`;
   for (let i = 0; i < labels.length; i += 1000) {
-    const res = await fetchFn(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${f.token}` }, body: JSON.stringify({ items: labels.slice(i, i + 1000) }) });
-    if (!res.ok) throw new EdgeMlError("ERR_USAGE", `the monitor refused the feedback (${res.status}): ${(await res.text()).slice(0, 300)}`, { hint: "check --feedback and --token (the deployment's ingest token)" });
+    const res = await fetchFn(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${f.token}` },
+      body: JSON.stringify({ items: labels.slice(i, i + 1000) }),
+    });
+    if (!res.ok)
+      throw new EdgeMlError("ERR_USAGE", `the monitor refused the feedback (${res.status}): ${(await res.text()).slice(0, 300)}`, {
+        hint: "check --feedback and --token (the deployment's ingest token)",
+      });
     const body = (await res.json()) as { stored: number; matched: number };
     out.stored += body.stored;
     out.matched += body.matched;

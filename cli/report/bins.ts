@@ -39,7 +39,11 @@ export function histogramShares(b: FeatureBaseline, c: FeatureProfile): Shares |
   }
   if (b.kind === "categorical" && c.kind === "categorical") {
     const { labels, expected, actual } = alignCategories(b, c);
-    return { labels: [...labels.map((l) => (l === "__other__" ? "(other)" : l)), "(missing)"], baseline: shares([...expected, b.missing]), current: shares([...actual, c.missing]) };
+    return {
+      labels: [...labels.map((l) => (l === "__other__" ? "(other)" : l)), "(missing)"],
+      baseline: shares([...expected, b.missing]),
+      current: shares([...actual, c.missing]),
+    };
   }
   return undefined;
 }

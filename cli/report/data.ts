@@ -23,14 +23,23 @@ function anomaliesSection(v: DataValidation): string {
     esc(a.lines.join(", ")),
     esc(a.message),
   ]);
-  return section("Anomalies", table(["severity", "column", "kind", "count", "example lines", "detail"], rows, { numeric: [3], classes: anomalies.map((a) => (a.severity === "error" ? "fail" : "warn")) }));
+  return section(
+    "Anomalies",
+    table(["severity", "column", "kind", "count", "example lines", "detail"], rows, {
+      numeric: [3],
+      classes: anomalies.map((a) => (a.severity === "error" ? "fail" : "warn")),
+    }),
+  );
 }
 
 function driftSection(v: DataValidation): string {
   const { drift } = v.result;
   const baseline = v.target.baseline;
   if (drift === null || baseline === undefined || v.profile === undefined) {
-    return section("Drift", `<p class="dim">No training baseline to compare with (validate against a model registered with <code>models add --data</code> for drift).</p>`);
+    return section(
+      "Drift",
+      `<p class="dim">No training baseline to compare with (validate against a model registered with <code>models add --data</code> for drift).</p>`,
+    );
   }
   const rows = drift.map((d) => [
     esc(d.feature),
@@ -46,7 +55,10 @@ function driftSection(v: DataValidation): string {
     const c = v.profile?.features[d.feature];
     const h = b && c ? histogramShares(b, c) : undefined;
     if (h === undefined) return "";
-    const chart = barsSvg(h.labels, [{ name: `training (${baseline.rows} rows)`, color: COLORS.a, values: h.baseline }, { name: `${v.result.file} (${v.result.rows} rows)`, color: COLORS.b, values: h.current }]);
+    const chart = barsSvg(h.labels, [
+      { name: `training (${baseline.rows} rows)`, color: COLORS.a, values: h.baseline },
+      { name: `${v.result.file} (${v.result.rows} rows)`, color: COLORS.b, values: h.current },
+    ]);
     return `<div class="card"><h3>${esc(d.feature)} ${d.drifted ? `<span class="fail">· drifted</span>` : ""}</h3><div class="dim">${esc(d.measure)} = ${d.value === null ? "–" : num(d.value)}</div>${chart}</div>`;
   });
   return section(
@@ -61,7 +73,9 @@ export function renderDataReport(v: DataValidation): string {
   const r = v.result;
   const status = badge(r.ok, "no anomalies", `${r.errors} error${r.errors === 1 ? "" : "s"}`);
   const subtitle = `${status} &nbsp; ${esc(r.file)} · ${r.rows} rows · ${r.columns.length} columns · against ${esc(r.against.kind)} <b>${esc(r.against.name)}</b> · sha256 <span class="mono">${esc(r.sha256)}</span>`;
-  const limits = Object.entries(r.limits.nullRate).map(([k, x]) => `${esc(k)} ≤ ${pct(x)}`).join(", ");
+  const limits = Object.entries(r.limits.nullRate)
+    .map(([k, x]) => `${esc(k)} ≤ ${pct(x)}`)
+    .join(", ");
   const settings = `<p class="dim">Limits: null rate ${limits || "not limited"}; at most ${r.limits.maxDistinct} distinct values per text column. ${r.warnings} warning${r.warnings === 1 ? "" : "s"} (warnings do not fail validation).</p>`;
   return renderPage(`Data validation: ${r.file}`, subtitle, [anomaliesSection(v), settings, driftSection(v)]);
 }

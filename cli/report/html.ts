@@ -51,10 +51,19 @@ export function section(title: string, ...content: string[]): string {
 }
 
 /** A table; cells are HTML (escape data first); `classes[i]` styles row i (e.g. "fail"). `numeric` marks right-aligned columns. */
-export function table(head: readonly string[], rows: readonly (readonly string[])[], opts: { numeric?: readonly number[]; classes?: readonly string[] } = {}): string {
+export function table(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+  opts: { numeric?: readonly number[]; classes?: readonly string[] } = {},
+): string {
   const n = new Set(opts.numeric ?? []);
   const th = head.map((h, i) => `<th${n.has(i) ? ' class="num"' : ""}>${esc(h)}</th>`).join("");
-  const trs = rows.map((r, k) => `<tr${opts.classes?.[k] ? ` class="${opts.classes[k]}"` : ""}>${r.map((c, i) => `<td${n.has(i) ? ' class="num"' : ""}>${c}</td>`).join("")}</tr>`).join("");
+  const trs = rows
+    .map(
+      (r, k) =>
+        `<tr${opts.classes?.[k] ? ` class="${opts.classes[k]}"` : ""}>${r.map((c, i) => `<td${n.has(i) ? ' class="num"' : ""}>${c}</td>`).join("")}</tr>`,
+    )
+    .join("");
   return `<table><thead><tr>${th}</tr></thead><tbody>${trs}</tbody></table>`;
 }
 

@@ -26,7 +26,13 @@ function checksSection(v: ModelValidation): string {
     c.threshold === null ? "–" : `${esc(c.op ?? "")} ${num(c.threshold)}`,
     esc(c.message),
   ]);
-  return section("Checks", table(["result", "kind", "metric", "scope", "rows", "value", "needs", "detail"], rows, { numeric: [4, 5, 6], classes: v.result.checks.map((c) => (c.pass ? "" : "fail")) }));
+  return section(
+    "Checks",
+    table(["result", "kind", "metric", "scope", "rows", "value", "needs", "detail"], rows, {
+      numeric: [4, 5, 6],
+      classes: v.result.checks.map((c) => (c.pass ? "" : "fail")),
+    }),
+  );
 }
 
 function metricsSection(v: ModelValidation): string {
@@ -34,13 +40,31 @@ function metricsSection(v: ModelValidation): string {
   const names = Object.keys(r.metrics);
   const champ = r.compareTo;
   const head = ["metric", "value", "95% interval", ...(champ ? [`champion ${champ.version}`, "champion interval"] : [])];
-  const rows = names.map((n) => [esc(n), num(r.metrics[n]?.value), interval(r.metrics[n]), ...(champ ? [num(champ.metrics[n]?.value), interval(champ.metrics[n])] : [])]);
+  const rows = names.map((n) => [
+    esc(n),
+    num(r.metrics[n]?.value),
+    interval(r.metrics[n]),
+    ...(champ ? [num(champ.metrics[n]?.value), interval(champ.metrics[n])] : []),
+  ]);
   const thresholds = new Map<string, number>();
-  for (const c of r.checks) if (c.kind === "absolute" && c.metric !== null && c.threshold !== null && !thresholds.has(c.metric)) thresholds.set(c.metric, c.threshold);
+  for (const c of r.checks)
+    if (c.kind === "absolute" && c.metric !== null && c.threshold !== null && !thresholds.has(c.metric)) thresholds.set(c.metric, c.threshold);
   const charts = names.map((n) => {
-    const scopes = [{ label: `overall (${r.data.evaluated})`, m: r.metrics[n], o: champ?.metrics[n] }, ...r.slices.map((s) => ({ label: `${s.feature}=${s.value} (${s.rows})`, m: s.metrics[n], o: champ?.slices.find((x) => x.feature === s.feature && x.value === s.value)?.metrics[n] }))];
+    const scopes = [
+      { label: `overall (${r.data.evaluated})`, m: r.metrics[n], o: champ?.metrics[n] },
+      ...r.slices.map((s) => ({
+        label: `${s.feature}=${s.value} (${s.rows})`,
+        m: s.metrics[n],
+        o: champ?.slices.find((x) => x.feature === s.feature && x.value === s.value)?.metrics[n],
+      })),
+    ];
     const svg = intervalsSvg(
-      scopes.map((s) => ({ label: s.label, value: s.m?.value ?? null, ci: s.m?.ci ?? null, ...(champ ? { other: { value: s.o?.value ?? null, ci: s.o?.ci ?? null } } : {}) })),
+      scopes.map((s) => ({
+        label: s.label,
+        value: s.m?.value ?? null,
+        ci: s.m?.ci ?? null,
+        ...(champ ? { other: { value: s.o?.value ?? null, ci: s.o?.ci ?? null } } : {}),
+      })),
       { threshold: thresholds.get(n), names: [`${v.name}@${v.version}`, `champion ${champ?.version ?? ""}`] },
     );
     return `<div class="card"><h3>${esc(n)}</h3>${svg}</div>`;
@@ -57,15 +81,33 @@ function slicesSection(v: ModelValidation): string {
   const r = v.result;
   if (r.slices.length === 0) return "";
   const names = Object.keys(r.metrics);
-  const rows = r.slices.map((s) => [esc(`${s.feature}=${s.value}`), String(s.rows), ...names.map((n) => `${num(s.metrics[n]?.value)} <span class="dim">${interval(s.metrics[n])}</span>`)]);
+  const rows = r.slices.map((s) => [
+    esc(`${s.feature}=${s.value}`),
+    String(s.rows),
+    ...names.map((n) => `${num(s.metrics[n]?.value)} <span class="dim">${interval(s.metrics[n])}</span>`),
+  ]);
   return section("Slices", table(["slice", "rows", ...names], rows, { numeric: [1] }));
 }
 
 function dataSection(v: ModelValidation): string {
   const d = v.result.dataValidation;
   if (v.anomalies.length === 0) return section("Evaluation data", `<p class="pass">No anomalies in ${esc(v.result.data.file)}.</p>`);
-  const rows = v.anomalies.map((a) => [esc(a.severity), esc(a.column ?? "(row)"), `<span class="mono">${esc(a.kind)}</span>`, String(a.count), esc(a.lines.join(", ")), esc(a.message)]);
-  return section("Evaluation data", `<p>${d.errors} error(s), ${d.warnings} warning(s); rows with errors were not evaluated.</p>`, table(["severity", "column", "kind", "count", "lines", "detail"], rows, { numeric: [3], classes: v.anomalies.map((a) => (a.severity === "error" ? "fail" : "warn")) }));
+  const rows = v.anomalies.map((a) => [
+    esc(a.severity),
+    esc(a.column ?? "(row)"),
+    `<span class="mono">${esc(a.kind)}</span>`,
+    String(a.count),
+    esc(a.lines.join(", ")),
+    esc(a.message),
+  ]);
+  return section(
+    "Evaluation data",
+    `<p>${d.errors} error(s), ${d.warnings} warning(s); rows with errors were not evaluated.</p>`,
+    table(["severity", "column", "kind", "count", "lines", "detail"], rows, {
+      numeric: [3],
+      classes: v.anomalies.map((a) => (a.severity === "error" ? "fail" : "warn")),
+    }),
+  );
 }
 
 export function renderModelReport(v: ModelValidation): string {

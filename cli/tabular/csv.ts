@@ -13,9 +13,7 @@ export interface CsvRecord {
 
 /** Stream the records of a CSV file with a header row. */
 export async function* readCsv(path: string): AsyncGenerator<CsvRecord, void, undefined> {
-  const parser = createReadStream(path).pipe(
-    parse({ bom: true, columns: true, skip_empty_lines: true, info: true, relax_column_count: false }),
-  );
+  const parser = createReadStream(path).pipe(parse({ bom: true, columns: true, skip_empty_lines: true, info: true, relax_column_count: false }));
   try {
     for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
       yield { line: rec.info.lines, values: rec.record };

@@ -30,7 +30,8 @@ export async function profileCsv(csv: string, opts: ProfileCsvOptions = {}): Pro
   } catch {
     // reported below
   }
-  if (!isFile) throw new EdgeMlError("ERR_USAGE", `data file ${csv} does not exist or is not a file`, { hint: "pass the path of a CSV file with a header row" });
+  if (!isFile)
+    throw new EdgeMlError("ERR_USAGE", `data file ${csv} does not exist or is not a file`, { hint: "pass the path of a CSV file with a header row" });
   const features = opts.features
     ? readJsonFile(opts.features, z.array(FeatureSpec), "feature schema", "a JSON array of features, see core/schema/features.ts")
     : await inferFeatures(csv);

@@ -32,7 +32,9 @@ export function createProgress(label: string, totalBytes: number, stream: NodeJS
       const share = totalBytes > 0 ? Math.min(bytes / totalBytes, 1) : 0;
       const filled = Math.round(share * WIDTH);
       const rate = rows / ((now - start) / 1000);
-      stream.write(`\r${label} [${"#".repeat(filled)}${" ".repeat(WIDTH - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${formatBytes(bytes)}/${formatBytes(totalBytes)}  ${rows.toLocaleString("en-US")} rows (${Math.round(rate).toLocaleString("en-US")}/s)\x1b[K`);
+      stream.write(
+        `\r${label} [${"#".repeat(filled)}${" ".repeat(WIDTH - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${formatBytes(bytes)}/${formatBytes(totalBytes)}  ${rows.toLocaleString("en-US")} rows (${Math.round(rate).toLocaleString("en-US")}/s)\x1b[K`,
+      );
     },
     done() {
       if (shown) stream.write("\r\x1b[K");

@@ -44,7 +44,12 @@ export function effectiveSampleSize(n1: number, n2: number): number {
 export function chooseMeasure(n: number, kind: "numeric" | "categorical" = "numeric"): MeasureChoice {
   const size = `n = ${Math.round(n)}`;
   if (n <= SMALL_SAMPLE_LIMIT) {
-    return { measure: "chi_square", type: "test", threshold: P_VALUE_THRESHOLD, reason: `${size} <= ${SMALL_SAMPLE_LIMIT}: chi-square test (distances are noisy on small samples)` };
+    return {
+      measure: "chi_square",
+      type: "test",
+      threshold: P_VALUE_THRESHOLD,
+      reason: `${size} <= ${SMALL_SAMPLE_LIMIT}: chi-square test (distances are noisy on small samples)`,
+    };
   }
   const reason = `${size} > ${SMALL_SAMPLE_LIMIT}: a distance (p-value tests flag any difference at this size)`;
   return kind === "numeric"

@@ -75,7 +75,12 @@ function numericMeasures(b: NumericBaseline, c: NumericProfile): DriftMeasures {
 
 function categoricalMeasures(b: CategoricalBaseline, c: CategoricalProfile): DriftMeasures {
   const { expected, actual } = alignCategories(b, c);
-  return { psi: psi(expected, actual), jensenShannon: jensenShannon(expected, actual), chiSquare: chiSquareTest(expected, actual), lInfinity: lInfinity(expected, actual) };
+  return {
+    psi: psi(expected, actual),
+    jensenShannon: jensenShannon(expected, actual),
+    chiSquare: chiSquareTest(expected, actual),
+    lInfinity: lInfinity(expected, actual),
+  };
 }
 
 const sum = (xs: Iterable<number>) => {

@@ -24,7 +24,11 @@ export interface MissingRateJump {
  * Compare missing rates. A drop is flagged too: a column that stops being missing often means an upstream default
  * (0, "") now fills it, which the model never saw.
  */
-export function missingRateJump(baseline: { missing: number; rows: number }, current: { missing: number; rows: number }, threshold = MISSING_RATE_JUMP): MissingRateJump {
+export function missingRateJump(
+  baseline: { missing: number; rows: number },
+  current: { missing: number; rows: number },
+  threshold = MISSING_RATE_JUMP,
+): MissingRateJump {
   const b = baseline.rows > 0 ? baseline.missing / baseline.rows : 0;
   const c = current.rows > 0 ? current.missing / current.rows : 0;
   const delta = c - b;

@@ -44,7 +44,11 @@ export function createBinaryEvaluator(labels: ArrayLike<number>, scores: ArrayLi
 
   return (weights) => {
     const w = (i: number) => (weights === undefined ? 1 : (weights[i] as number));
-    let tp = 0, fp = 0, fn = 0, tn = 0, lossSum = 0;
+    let tp = 0,
+      fp = 0,
+      fn = 0,
+      tn = 0,
+      lossSum = 0;
     for (let i = 0; i < n; i++) {
       const wi = w(i);
       if (wi === 0) continue;
@@ -54,9 +58,12 @@ export function createBinaryEvaluator(labels: ArrayLike<number>, scores: ArrayLi
       lossSum += wi * (loss[i] as number);
     }
     // Walk tie groups upwards: each positive beats every negative below its group and half of those tied with it.
-    let auc = 0, negBelow = 0, start = 0;
+    let auc = 0,
+      negBelow = 0,
+      start = 0;
     for (const end of ends) {
-      let wp = 0, wn = 0;
+      let wp = 0,
+        wn = 0;
       for (let k = start; k < end; k++) {
         const i = order[k] as number;
         if (y[i] === 1) wp += w(i);
@@ -106,7 +113,8 @@ export function rocCurve(labels: ArrayLike<number>, scores: ArrayLike<number>): 
   for (let i = 0; i < n; i++) if (labels[i] === 1) pos++;
   const neg = n - pos;
   const points = [{ fpr: 0, tpr: 0 }];
-  let tp = 0, fp = 0;
+  let tp = 0,
+    fp = 0;
   for (let k = 0; k < n; k++) {
     const i = order[k] as number;
     if (labels[i] === 1) tp++;

@@ -72,7 +72,8 @@ export function bootstrap(evaluate: Evaluator, n: number, opts: BootstrapOptions
   for (const m of names) {
     const xs = (samples.get(m) ?? []).sort((a, b) => a - b);
     const value = point[m] ?? null;
-    const ci: [number, number] | null = xs.length > 0 && xs.length >= MIN_DEFINED * resamples ? [quantileSorted(xs, (1 - confidence) / 2), quantileSorted(xs, (1 + confidence) / 2)] : null;
+    const ci: [number, number] | null =
+      xs.length > 0 && xs.length >= MIN_DEFINED * resamples ? [quantileSorted(xs, (1 - confidence) / 2), quantileSorted(xs, (1 + confidence) / 2)] : null;
     out[m] = { value, ci };
   }
   return out;

@@ -26,7 +26,8 @@ export function createMulticlassEvaluator(labels: ArrayLike<number>, predicted: 
     const tp = new Float64Array(k);
     const fp = new Float64Array(k);
     const fn = new Float64Array(k);
-    let total = 0, correct = 0;
+    let total = 0,
+      correct = 0;
     for (let i = 0; i < n; i++) {
       const w = weights === undefined ? 1 : (weights[i] as number);
       if (w === 0) continue;
@@ -41,7 +42,8 @@ export function createMulticlassEvaluator(labels: ArrayLike<number>, predicted: 
         fn[t] = (fn[t] as number) + w;
       }
     }
-    let f1Sum = 0, classes = 0;
+    let f1Sum = 0,
+      classes = 0;
     for (let c = 0; c < k; c++) {
       const den = 2 * (tp[c] as number) + (fp[c] as number) + (fn[c] as number);
       if (den === 0) continue; // absent from both labels and predictions in this (re)sample

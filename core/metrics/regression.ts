@@ -20,7 +20,9 @@ export function createRegressionEvaluator(actual: ArrayLike<number>, predicted: 
   const n = actual.length;
   const err = Float64Array.from({ length: n }, (_, i) => Number(predicted[i]) - Number(actual[i]));
   return (weights) => {
-    let total = 0, abs = 0, sq = 0;
+    let total = 0,
+      abs = 0,
+      sq = 0;
     for (let i = 0; i < n; i++) {
       const w = weights === undefined ? 1 : (weights[i] as number);
       if (w === 0) continue;

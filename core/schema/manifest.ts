@@ -20,9 +20,7 @@ export const TASKS = ["binary", "multiclass", "regression", "tensor"] as const;
 export type Task = (typeof TASKS)[number];
 
 /** ONNX tensor element types edge-ml can feed and read (names as onnxruntime-web spells them). */
-export const DTYPES = [
-  "float32", "float64", "float16", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "bool", "string",
-] as const;
+export const DTYPES = ["float32", "float64", "float16", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "bool", "string"] as const;
 export type Dtype = (typeof DTYPES)[number];
 
 /** A dimension: a fixed size, a symbolic name (e.g. "batch"), or null when the graph leaves it unnamed. */

@@ -32,12 +32,14 @@ export const PreprocessStep = z.discriminatedUnion("op", [
   }),
   z.strictObject({ op: z.literal("missing_indicator"), feature: column, output: column }),
   z.strictObject({ op: z.literal("standardize"), ...base, mean: z.number(), std: z.number().positive() }),
-  z.strictObject({
-    op: z.literal("min_max"),
-    ...base,
-    min: z.number(),
-    max: z.number(),
-  }).refine((s) => s.max > s.min, { message: "max must be greater than min" }),
+  z
+    .strictObject({
+      op: z.literal("min_max"),
+      ...base,
+      min: z.number(),
+      max: z.number(),
+    })
+    .refine((s) => s.max > s.min, { message: "max must be greater than min" }),
   z.strictObject({ op: z.literal("clip"), ...base, min: z.number().optional(), max: z.number().optional() }),
   z.strictObject({ op: z.literal("log1p"), ...base }),
   z.strictObject({

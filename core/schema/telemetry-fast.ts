@@ -66,7 +66,15 @@ function plainFeature(f: unknown, categoricalOnly = false): boolean {
     const c = f["counts"];
     if (!onlyKeys(f, NUMERIC_KEYS) || !Array.isArray(c) || c.length < 1 || c.length > 1_001 || !c.every(isCount)) return false;
     const { min, max, sumSq } = f;
-    return isCount(f["missing"]) && isCount(f["count"]) && isNum(f["sum"]) && isNum(sumSq) && sumSq >= 0 && (min === null || isNum(min)) && (max === null || isNum(max));
+    return (
+      isCount(f["missing"]) &&
+      isCount(f["count"]) &&
+      isNum(f["sum"]) &&
+      isNum(sumSq) &&
+      sumSq >= 0 &&
+      (min === null || isNum(min)) &&
+      (max === null || isNum(max))
+    );
   }
   if (f["kind"] === "categorical") {
     return onlyKeys(f, CATEGORICAL_KEYS) && countRecord(f["counts"], 1_000) && isCount(f["other"]) && isCount(f["missing"]) && countRecord(f["unseen"], 1_000);
@@ -121,7 +129,10 @@ export function parseTelemetryBatch(input: unknown): ParseResult {
     else parsedProfile = r.data;
   }
   if (issues.length > 0 || !head.success) return { success: false, issues };
-  return { success: true, data: { ...head.data, samples: samples as Batch["samples"], ...(parsedProfile !== undefined ? { profile: parsedProfile as Batch["profile"] } : {}) } };
+  return {
+    success: true,
+    data: { ...head.data, samples: samples as Batch["samples"], ...(parsedProfile !== undefined ? { profile: parsedProfile as Batch["profile"] } : {}) },
+  };
 }
 
 function issuesOf(issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix: (string | number)[] = []): FastIssue[] {

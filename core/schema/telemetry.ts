@@ -52,7 +52,11 @@ export const SLICE_MISSING = "__missing__";
 const L = TELEMETRY_LIMITS;
 
 /** A deployment or model name: what the monitor keys its rows by and prints in Prometheus labels. */
-export const TelemetryName = z.string().min(1).max(L.maxName).regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, "letters, digits and . _ : @ - only");
+export const TelemetryName = z
+  .string()
+  .min(1)
+  .max(L.maxName)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, "letters, digits and . _ : @ - only");
 const name = TelemetryName;
 const epochMs = z.int().min(0).max(8_640_000_000_000_000);
 const count = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -60,16 +64,17 @@ const ms = z.number().min(0).max(3_600_000);
 
 const maxKeys = (max: number) => (r: Record<string, unknown>) => Object.keys(r).length <= max;
 
-export const LatencyHistogram = z
-  .strictObject({
-    bounds: z.array(z.number()).refine(
+export const LatencyHistogram = z.strictObject({
+  bounds: z
+    .array(z.number())
+    .refine(
       (b) => b.length === LATENCY_BUCKETS_MS.length && b.every((x, i) => x === LATENCY_BUCKETS_MS[i]),
       `expected the v1 buckets [${LATENCY_BUCKETS_MS.join(", ")}]`,
     ),
-    counts: z.array(count).length(LATENCY_BUCKETS_MS.length + 1, `expected ${LATENCY_BUCKETS_MS.length + 1} counts (bounds + overflow)`),
-    /** Exact sum of the latencies (ms): gives the mean and Prometheus `_sum`, which buckets alone cannot. */
-    sum: z.number().min(0).max(Number.MAX_SAFE_INTEGER),
-  });
+  counts: z.array(count).length(LATENCY_BUCKETS_MS.length + 1, `expected ${LATENCY_BUCKETS_MS.length + 1} counts (bounds + overflow)`),
+  /** Exact sum of the latencies (ms): gives the mean and Prometheus `_sum`, which buckets alone cannot. */
+  sum: z.number().min(0).max(Number.MAX_SAFE_INTEGER),
+});
 export type LatencyHistogram = z.output<typeof LatencyHistogram>;
 
 export const Counters = z
@@ -87,7 +92,8 @@ export const Counters = z
     const errors = Object.values(c.errors).reduce<number>((a, n) => a + (n ?? 0), 0);
     if (errors > c.requests) ctx.addIssue({ code: "custom", path: ["errors"], message: `${errors} errors but only ${c.requests} requests` });
     const timed = c.latency.counts.reduce((a, n) => a + n, 0);
-    if (timed !== c.requests) ctx.addIssue({ code: "custom", path: ["latency", "counts"], message: `counts add up to ${timed}, expected requests = ${c.requests}` });
+    if (timed !== c.requests)
+      ctx.addIssue({ code: "custom", path: ["latency", "counts"], message: `counts add up to ${timed}, expected requests = ${c.requests}` });
   });
 export type Counters = z.output<typeof Counters>;
 

@@ -60,7 +60,11 @@ interface ColumnSummary {
 function numericSummary(bins: number, sketch: QuantileSketchOptions | undefined): ColumnSummary {
   const q = createQuantileSketch(sketch);
   // Welford's update: a stable mean and variance in one pass (sum of squares loses digits on large values).
-  let n = 0, mean = 0, m2 = 0, min = Infinity, max = -Infinity;
+  let n = 0,
+    mean = 0,
+    m2 = 0,
+    min = Infinity,
+    max = -Infinity;
   return {
     add(v) {
       if (typeof v !== "number" || !Number.isFinite(v)) return;
@@ -78,7 +82,17 @@ function numericSummary(bins: number, sketch: QuantileSketchOptions | undefined)
     plan(): NumericBaseline {
       const edges = q.edges(bins);
       const some = n > 0;
-      return { kind: "numeric", edges, counts: new Array<number>(edges.length + 1).fill(0), missing: 0, count: 0, mean: some ? mean : null, std: some ? Math.sqrt(m2 / n) : null, min: some ? min : null, max: some ? max : null };
+      return {
+        kind: "numeric",
+        edges,
+        counts: new Array<number>(edges.length + 1).fill(0),
+        missing: 0,
+        count: 0,
+        mean: some ? mean : null,
+        std: some ? Math.sqrt(m2 / n) : null,
+        min: some ? min : null,
+        max: some ? max : null,
+      };
     },
   };
 }

@@ -52,7 +52,12 @@ interface Counter {
 function numericCounter(edges: readonly number[]): Counter {
   const e = Float64Array.from(edges);
   const counts = new Float64Array(e.length + 1);
-  let missing = 0, count = 0, sum = 0, sumSq = 0, min = Infinity, max = -Infinity;
+  let missing = 0,
+    count = 0,
+    sum = 0,
+    sumSq = 0,
+    min = Infinity,
+    max = -Infinity;
   return {
     add(v) {
       // Validation upstream lets only numbers through; anything else (or NaN, ±Infinity) cannot be binned: missing.
@@ -68,7 +73,16 @@ function numericCounter(edges: readonly number[]): Counter {
       if (v < min) min = v;
       if (v > max) max = v;
     },
-    snapshot: (): NumericProfile => ({ kind: "numeric", counts: Array.from(counts), missing, count, sum, sumSq, min: count > 0 ? min : null, max: count > 0 ? max : null }),
+    snapshot: (): NumericProfile => ({
+      kind: "numeric",
+      counts: Array.from(counts),
+      missing,
+      count,
+      sum,
+      sumSq,
+      min: count > 0 ? min : null,
+      max: count > 0 ? max : null,
+    }),
     reset() {
       counts.fill(0);
       missing = count = sum = sumSq = 0;
@@ -82,7 +96,8 @@ function categoricalCounter(categories: readonly string[]): Counter {
   const index = new Map(categories.map((c, i) => [c, i]));
   const counts = new Float64Array(categories.length);
   const unseen = new Map<string, number>();
-  let other = 0, missing = 0;
+  let other = 0,
+    missing = 0;
   return {
     add(v) {
       if (v === null || v === undefined || (typeof v === "number" && Number.isNaN(v))) {
@@ -217,7 +232,13 @@ function mergeFeature(name: string, a: FeatureProfile, b: FeatureProfile): Featu
     };
   }
   if (a.kind === "categorical" && b.kind === "categorical") {
-    return { kind: "categorical", counts: addRecords(a.counts, b.counts), other: a.other + b.other, missing: a.missing + b.missing, unseen: addRecords(a.unseen, b.unseen) };
+    return {
+      kind: "categorical",
+      counts: addRecords(a.counts, b.counts),
+      other: a.other + b.other,
+      missing: a.missing + b.missing,
+      unseen: addRecords(a.unseen, b.unseen),
+    };
   }
   throw new EdgeMlError("ERR_BAD_INPUT", `cannot merge profiles of "${name}": one is ${a.kind}, the other ${b.kind}`, {
     hint: "only profiles built from the same baseline (the same model version) merge",

@@ -40,7 +40,9 @@ const where = (slice: SliceKey | null, rows: number) => (slice === null ? `overa
 
 function checkMetric(task: MetricTask, metric: MetricName, path: string): void {
   if (!METRICS[metric].tasks.includes(task)) {
-    const allowed = Object.entries(METRICS).filter(([, m]) => m.tasks.includes(task)).map(([n]) => n);
+    const allowed = Object.entries(METRICS)
+      .filter(([, m]) => m.tasks.includes(task))
+      .map(([n]) => n);
     throw new EdgeMlError("ERR_BAD_CONFIG", `${path}.metric: "${metric}" is not a ${task} metric`, {
       hint: `Should be one of: ${allowed.join(", ")} (edit edge-ml.config.ts, then run \`npx edge-ml validate\` again)`,
     });
@@ -69,12 +71,26 @@ function absoluteChecks(input: GateInput, gate: AbsoluteGate, path: string): Che
     for (const [threshold, op] of bounds) {
       const base = { kind: "absolute" as const, metric: gate.metric, slice: scope.slice, rows: scope.rows, value, threshold, op };
       if (scope.slice !== null && scope.rows < gate.minRows) {
-        out.push({ ...base, pass: true, skipped: `fewer than minRows = ${gate.minRows} rows`, message: `${gate.metric} not gated ${where(scope.slice, scope.rows)}: fewer than ${gate.minRows} rows` });
+        out.push({
+          ...base,
+          pass: true,
+          skipped: `fewer than minRows = ${gate.minRows} rows`,
+          message: `${gate.metric} not gated ${where(scope.slice, scope.rows)}: fewer than ${gate.minRows} rows`,
+        });
       } else if (value === null && scope.slice !== null) {
-        out.push({ ...base, pass: true, skipped: "metric undefined on this slice", message: `${gate.metric} is undefined ${where(scope.slice, scope.rows)} (e.g. one class only); not gated` });
+        out.push({
+          ...base,
+          pass: true,
+          skipped: "metric undefined on this slice",
+          message: `${gate.metric} is undefined ${where(scope.slice, scope.rows)} (e.g. one class only); not gated`,
+        });
       } else {
         const pass = value !== null && compare(value, threshold, op);
-        out.push({ ...base, pass, message: `${gate.metric} ${fmt(value)} ${pass ? op : op === ">=" ? "<" : ">"} ${fmt(threshold)} ${where(scope.slice, scope.rows)}` });
+        out.push({
+          ...base,
+          pass,
+          message: `${gate.metric} ${fmt(value)} ${pass ? op : op === ">=" ? "<" : ">"} ${fmt(threshold)} ${where(scope.slice, scope.rows)}`,
+        });
       }
     }
   }
@@ -91,7 +107,14 @@ function relativeChecks(input: GateInput, gate: RelativeGate, path: string): Che
     const value = scope.metrics[gate.metric]?.value ?? null;
     const base = { kind: "relative" as const, metric: gate.metric, slice: scope.slice, rows: scope.rows, value, op };
     if (champion === undefined) {
-      out.push({ ...base, threshold: null, champion: null, pass: true, skipped: "no champion to compare with", message: `${gate.metric}: no champion alias to compare with (set one: \`npx edge-ml models alias <name> champion <version>\`)` });
+      out.push({
+        ...base,
+        threshold: null,
+        champion: null,
+        pass: true,
+        skipped: "no champion to compare with",
+        message: `${gate.metric}: no champion alias to compare with (set one: \`npx edge-ml models alias <name> champion <version>\`)`,
+      });
       break;
     }
     const champ =
@@ -99,17 +122,37 @@ function relativeChecks(input: GateInput, gate: RelativeGate, path: string): Che
         ? (champion.metrics[gate.metric]?.value ?? null)
         : (champion.slices.find((s) => s.feature === scope.slice?.feature && s.value === scope.slice.value)?.metrics[gate.metric]?.value ?? null);
     if (scope.slice !== null && scope.rows < gate.minRows) {
-      out.push({ ...base, threshold: null, champion: champ, pass: true, skipped: `fewer than minRows = ${gate.minRows} rows`, message: `${gate.metric} not compared ${where(scope.slice, scope.rows)}: fewer than ${gate.minRows} rows` });
+      out.push({
+        ...base,
+        threshold: null,
+        champion: champ,
+        pass: true,
+        skipped: `fewer than minRows = ${gate.minRows} rows`,
+        message: `${gate.metric} not compared ${where(scope.slice, scope.rows)}: fewer than ${gate.minRows} rows`,
+      });
       continue;
     }
     if (champ === null || (value === null && scope.slice !== null)) {
-      out.push({ ...base, threshold: null, champion: champ, pass: scope.slice !== null, ...(scope.slice !== null ? { skipped: "metric undefined on this slice" } : {}), message: `${gate.metric} is undefined ${where(scope.slice, scope.rows)} for ${champ === null ? "the champion" : "this version"}` });
+      out.push({
+        ...base,
+        threshold: null,
+        champion: champ,
+        pass: scope.slice !== null,
+        ...(scope.slice !== null ? { skipped: "metric undefined on this slice" } : {}),
+        message: `${gate.metric} is undefined ${where(scope.slice, scope.rows)} for ${champ === null ? "the champion" : "this version"}`,
+      });
       continue;
     }
     const threshold = higher ? champ - gate.maxDrop : champ + gate.maxDrop;
     const pass = value !== null && compare(value, threshold, op);
     const delta = value === null ? "undefined" : `${value - champ >= 0 ? "+" : ""}${fmt(value - champ)}`;
-    out.push({ ...base, threshold, champion: champ, pass, message: `${gate.metric} ${fmt(value)} vs champion ${champion.version} ${fmt(champ)} (${delta}, allowed ${higher ? "drop" : "rise"} ${fmt(gate.maxDrop)}) ${where(scope.slice, scope.rows)}` });
+    out.push({
+      ...base,
+      threshold,
+      champion: champ,
+      pass,
+      message: `${gate.metric} ${fmt(value)} vs champion ${champion.version} ${fmt(champ)} (${delta}, allowed ${higher ? "drop" : "rise"} ${fmt(gate.maxDrop)}) ${where(scope.slice, scope.rows)}`,
+    });
   }
   return out;
 }

@@ -75,9 +75,7 @@ export const ValidationResult = z.strictObject({
   bootstrap: z.strictObject({ method: z.literal("percentile"), resamples: z.int().positive(), seed: z.int(), confidence: z.number().gt(0).lt(1) }),
   metrics: MetricSet,
   slices: z.array(SliceMetrics),
-  compareTo: z
-    .strictObject({ alias: z.string(), version: z.string(), artifactSha256: sha256, metrics: MetricSet, slices: z.array(SliceMetrics) })
-    .nullable(),
+  compareTo: z.strictObject({ alias: z.string(), version: z.string(), artifactSha256: sha256, metrics: MetricSet, slices: z.array(SliceMetrics) }).nullable(),
   checks: z.array(Check),
   dataValidation: z.strictObject({ ok: z.boolean(), errors: count, warnings: count, anomalies: z.array(AnomalySummary) }),
 });

@@ -14,7 +14,8 @@ export function strictObject<S extends z.core.$ZodLooseShape>(shape: S) {
   const allowed = Object.keys(shape).join(", ");
   return z.strictObject(shape, {
     error: (iss) => {
-      if (iss.code === "unrecognized_keys") return `unknown key${iss.keys.length === 1 ? "" : "s"} ${iss.keys.map((k) => JSON.stringify(k)).join(", ")} (allowed: ${allowed})`;
+      if (iss.code === "unrecognized_keys")
+        return `unknown key${iss.keys.length === 1 ? "" : "s"} ${iss.keys.map((k) => JSON.stringify(k)).join(", ")} (allowed: ${allowed})`;
       if (iss.code === "invalid_type") return `expected an object with keys ${allowed}`;
       return undefined;
     },

@@ -64,7 +64,8 @@ async function checkDrift(rule: AlertRule<"drift">, ctx: CheckContext): Promise<
     const t = record.config.thresholds;
     const reports = [...mergeByWindow(rows, from, w)]
       .filter(([, p]) => p.overall !== undefined && p.overall.rows >= t.minRows)
-      .sort(([a], [b]) => b - a).slice(0, k)
+      .sort(([a], [b]) => b - a)
+      .slice(0, k)
       .map(([start, p]) => ({ t: start, report: driftOf(record.baseline, p.overall!, t) }));
     const names = rule.params.features ?? [...Object.keys(record.baseline.features), ...(record.baseline.prediction ? [PREDICTION] : [])];
     for (const name of names) {
@@ -74,9 +75,18 @@ async function checkDrift(rule: AlertRule<"drift">, ctx: CheckContext): Promise<
       const drifted = results.filter((r) => r.d?.drifted).length;
       const state = drifted === k ? "firing" : !latest.drifted ? "ok" : "unknown";
       out.push({
-        subject: name, model: record.model, version: record.version, state, value: latest.value, threshold: latest.threshold,
+        subject: name,
+        model: record.model,
+        version: record.version,
+        state,
+        value: latest.value,
+        threshold: latest.threshold,
         message: `${name} drifted in ${drifted} of the last ${results.length} windows of ${w / 1000}s with data (${latest.measure} = ${fmt(latest.value)}, ${latest.type === "test" ? "drift below" : "drift from"} ${latest.threshold}; needs ${k} in a row)`,
-        details: { windowMs: w, consecutive: k, windows: results.map((r) => ({ t: r.t, measure: r.d?.measure, value: r.d?.value, threshold: r.d?.threshold, drifted: r.d?.drifted ?? false })) },
+        details: {
+          windowMs: w,
+          consecutive: k,
+          windows: results.map((r) => ({ t: r.t, measure: r.d?.measure, value: r.d?.value, threshold: r.d?.threshold, drifted: r.d?.drifted ?? false })),
+        },
       });
     }
   }
@@ -90,15 +100,32 @@ async function checkCounters(rule: AlertRule<"error_rate"> | AlertRule<"latency_
   const rows = await ctx.store.windows({ deployment: rule.deployment, from: end - w, to: end, stepMs: w });
   return rows.map((r): Finding => {
     const enough = r.requests >= rule.params.minRequests;
-    const base = { subject: "overall", model: r.model, version: r.version, details: { windowMs: w, requests: r.requests, errors: r.errors, errorsByClass: r.errorsByClass } };
+    const base = {
+      subject: "overall",
+      model: r.model,
+      version: r.version,
+      details: { windowMs: w, requests: r.requests, errors: r.errors, errorsByClass: r.errorsByClass },
+    };
     if (rule.kind === "error_rate") {
       const max = (rule.params as RuleParams["error_rate"]).max;
       const rate = r.requests > 0 ? r.errors / r.requests : null;
-      return { ...base, state: !enough || rate === null ? "unknown" : rate > max ? "firing" : "ok", value: rate, threshold: max, message: `error rate ${fmt(rate === null ? null : 100 * rate)}% over ${r.requests} requests (max ${100 * max}%)` };
+      return {
+        ...base,
+        state: !enough || rate === null ? "unknown" : rate > max ? "firing" : "ok",
+        value: rate,
+        threshold: max,
+        message: `error rate ${fmt(rate === null ? null : 100 * rate)}% over ${r.requests} requests (max ${100 * max}%)`,
+      };
     }
     const maxMs = (rule.params as RuleParams["latency_p99"]).maxMs;
     const p99 = histogramQuantile(LATENCY_BUCKETS_MS, r.latency, 0.99);
-    return { ...base, state: !enough || p99 === null ? "unknown" : p99 > maxMs ? "firing" : "ok", value: p99, threshold: maxMs, message: `latency p99 ${fmt(p99)} ms over ${r.requests} requests (max ${maxMs} ms)` };
+    return {
+      ...base,
+      state: !enough || p99 === null ? "unknown" : p99 > maxMs ? "firing" : "ok",
+      value: p99,
+      threshold: maxMs,
+      message: `latency p99 ${fmt(p99)} ms over ${r.requests} requests (max ${maxMs} ms)`,
+    };
   });
 }
 
@@ -108,16 +135,37 @@ async function checkPredictionRate(rule: AlertRule<"prediction_rate">, ctx: Chec
   const from = end - (p.trailingWindows + 1) * w;
   const out: Finding[] = [];
   for (const record of await watchedVersions(ctx, rule.deployment, end - w)) {
-    const rows = await ctx.store.profiles({ deployment: rule.deployment, model: record.model, version: record.version, from, to: end, slices: p.slices ? "all" : "overall" });
-    const { measure, windows } = rateSeries(rows, { from: end - w, to: end, stepMs: w, trailingWindows: p.trailingWindows, positiveLabel: record.config.positiveLabel });
+    const rows = await ctx.store.profiles({
+      deployment: rule.deployment,
+      model: record.model,
+      version: record.version,
+      from,
+      to: end,
+      slices: p.slices ? "all" : "overall",
+    });
+    const { measure, windows } = rateSeries(rows, {
+      from: end - w,
+      to: end,
+      stepMs: w,
+      trailingWindows: p.trailingWindows,
+      positiveLabel: record.config.positiveLabel,
+    });
     const last = windows[0];
     if (last === undefined) continue;
-    const cells = [["overall", last.overall] as const, ...Object.entries(last.slices).flatMap(([key, values]) => Object.entries(values).map(([v, c]) => [`${key}=${v}`, c] as const))];
+    const cells = [
+      ["overall", last.overall] as const,
+      ...Object.entries(last.slices).flatMap(([key, values]) => Object.entries(values).map(([v, c]) => [`${key}=${v}`, c] as const)),
+    ];
     for (const [subject, c] of cells) {
       const known = c.rows >= p.minRows && c.trailingRows >= p.minRows && c.deviationPct !== null && c.pValue !== null;
       const firing = known && Math.abs(c.deviationPct!) > p.maxDeviationPct && c.pValue! < p.pValue;
       out.push({
-        subject, model: record.model, version: record.version, state: !known ? "unknown" : firing ? "firing" : "ok", value: c.deviationPct, threshold: p.maxDeviationPct,
+        subject,
+        model: record.model,
+        version: record.version,
+        state: !known ? "unknown" : firing ? "firing" : "ok",
+        value: c.deviationPct,
+        threshold: p.maxDeviationPct,
         message: `${measure === "positive_rate" ? "positive rate" : "mean prediction"} ${fmt(c.rate)} vs trailing ${fmt(c.trailing)} (${fmt(c.deviationPct)}%, p = ${fmt(c.pValue)}; alert beyond ±${p.maxDeviationPct}% with p < ${p.pValue})`,
         details: { windowMs: w, measure, ...c },
       });
@@ -138,15 +186,24 @@ async function checkMetricDrop(rule: AlertRule<"metric_drop">, ctx: CheckContext
   const current = buildPerformance(rows, { ...o, from: end - w, to: end, stepMs: w, slices }).total;
   const trailing = buildPerformance(rows, { ...o, from, to: end - w, stepMs: end - w - from, slices }).total;
   const higher = METRICS[p.metric].higherIsBetter;
-  const cells = [["overall", current.overall, trailing.overall] as const,
-    ...Object.entries(current.slices).flatMap(([key, values]) => Object.entries(values).map(([v, c]) => [`${key}=${v}`, c, trailing.slices[key]?.[v] ?? evaluateRows([], o)] as const))];
+  const cells = [
+    ["overall", current.overall, trailing.overall] as const,
+    ...Object.entries(current.slices).flatMap(([key, values]) =>
+      Object.entries(values).map(([v, c]) => [`${key}=${v}`, c, trailing.slices[key]?.[v] ?? evaluateRows([], o)] as const),
+    ),
+  ];
   return cells.map(([subject, cur, ref]): Finding => {
     const value = cur.metrics[p.metric] ?? null;
     const reference = p.reference ?? (ref.labeled >= p.minLabels ? (ref.metrics[p.metric] ?? null) : null);
     const known = cur.labeled >= p.minLabels && value !== null && reference !== null;
     const drop = known ? (higher ? reference - value : value - reference) : null;
     return {
-      subject, model: record?.model ?? "", version: "", state: !known ? "unknown" : drop! > p.maxDrop ? "firing" : "ok", value: drop, threshold: p.maxDrop,
+      subject,
+      model: record?.model ?? "",
+      version: "",
+      state: !known ? "unknown" : drop! > p.maxDrop ? "firing" : "ok",
+      value: drop,
+      threshold: p.maxDrop,
       message: `${p.metric} ${fmt(value)} on ${cur.labeled} labeled rows vs ${p.reference !== undefined ? "reference" : "trailing"} ${fmt(reference)} (drop ${fmt(drop)}, max ${p.maxDrop})`,
       details: { windowMs: w, metric: p.metric, value, reference, labeled: cur.labeled, referenceLabeled: ref.labeled },
     };
@@ -155,10 +212,14 @@ async function checkMetricDrop(rule: AlertRule<"metric_drop">, ctx: CheckContext
 
 export function checkRule(rule: AlertRule, ctx: CheckContext): Promise<Finding[]> {
   switch (rule.kind) {
-    case "drift": return checkDrift(rule as AlertRule<"drift">, ctx);
+    case "drift":
+      return checkDrift(rule as AlertRule<"drift">, ctx);
     case "error_rate":
-    case "latency_p99": return checkCounters(rule as AlertRule<"error_rate"> | AlertRule<"latency_p99">, ctx);
-    case "prediction_rate": return checkPredictionRate(rule as AlertRule<"prediction_rate">, ctx);
-    case "metric_drop": return checkMetricDrop(rule as AlertRule<"metric_drop">, ctx);
+    case "latency_p99":
+      return checkCounters(rule as AlertRule<"error_rate"> | AlertRule<"latency_p99">, ctx);
+    case "prediction_rate":
+      return checkPredictionRate(rule as AlertRule<"prediction_rate">, ctx);
+    case "metric_drop":
+      return checkMetricDrop(rule as AlertRule<"metric_drop">, ctx);
   }
 }

@@ -54,8 +54,19 @@ export function createAlerting(opts: AlertingOptions) {
     for (const f of findings) {
       const existing = open.get(keyOf(f));
       if (f.state === "firing" && existing === undefined) {
-        const event = await store.insertEvent({ ruleId: rule.id, deployment: rule.deployment, kind: rule.kind, subject: f.subject, model: f.model, version: f.version,
-          openedAt: now, value: f.value, threshold: f.threshold, message: f.message, details: f.details });
+        const event = await store.insertEvent({
+          ruleId: rule.id,
+          deployment: rule.deployment,
+          kind: rule.kind,
+          subject: f.subject,
+          model: f.model,
+          version: f.version,
+          openedAt: now,
+          value: f.value,
+          threshold: f.threshold,
+          message: f.message,
+          details: f.details,
+        });
         result.opened.push(event);
         await notify(rule, event, "alert.opened");
       } else if (f.state === "ok" && existing !== undefined) {
@@ -107,7 +118,13 @@ export function createAlerting(opts: AlertingOptions) {
      */
     start(o: { evaluateEveryMs: number; deliverEveryMs?: number; onError?: (error: unknown) => void }): () => Promise<void> {
       const onError = o.onError ?? ((error: unknown) => console.error("edge-ml monitor: alert evaluation failed:", error));
-      const evaluateTimer = setInterval(() => void evaluate().then(() => dispatcher.run()).catch(onError), o.evaluateEveryMs);
+      const evaluateTimer = setInterval(
+        () =>
+          void evaluate()
+            .then(() => dispatcher.run())
+            .catch(onError),
+        o.evaluateEveryMs,
+      );
       const deliverTimer = setInterval(() => void dispatcher.run().catch(onError), o.deliverEveryMs ?? Math.min(1000, o.evaluateEveryMs));
       return async () => {
         clearInterval(evaluateTimer);

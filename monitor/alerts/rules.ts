@@ -83,7 +83,10 @@ export const PARAMS = {
 } as const;
 export type RuleParams = { [K in RuleKind]: z.output<(typeof PARAMS)[K]> };
 
-const webhook = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).max(2048).nullable();
+const webhook = z
+  .url({ protocol: /^https?$/, error: "expected an http(s) URL" })
+  .max(2048)
+  .nullable();
 const common = { deployment: TelemetryName, name: z.string().min(1).max(200).optional(), webhook: webhook.optional(), enabled: z.boolean().default(true) };
 
 const RuleBase = z.strictObject({ kind: z.enum(RULE_KINDS), params: z.record(z.string(), z.unknown()).default({}), ...common });
@@ -105,7 +108,12 @@ export function parseRuleInput(body: unknown): { success: true; data: RuleInput 
 }
 
 /** Body of `PUT /v1/alerts/rules/:id`: what to change (params are replaced as a whole, then defaulted). */
-export const RulePatch = z.strictObject({ name: z.string().min(1).max(200).optional(), params: z.record(z.string(), z.unknown()).optional(), webhook: webhook.optional(), enabled: z.boolean().optional() });
+export const RulePatch = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  webhook: webhook.optional(),
+  enabled: z.boolean().optional(),
+});
 
 export interface AlertRule<K extends RuleKind = RuleKind> {
   id: string;

@@ -57,7 +57,13 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     try {
       const res = await fetchFn(d.url, {
         method: "POST",
-        headers: { "content-type": "application/json", "user-agent": "edge-ml-monitor", "x-edge-ml-delivery": String(d.id), "x-edge-ml-attempt": String(n), "x-edge-ml-event": d.type },
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "edge-ml-monitor",
+          "x-edge-ml-delivery": String(d.id),
+          "x-edge-ml-attempt": String(n),
+          "x-edge-ml-event": d.type,
+        },
         body: d.payload,
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -70,9 +76,12 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     const at = clock();
     // "Equal jitter": half the exponential delay fixed, half random, so retries of many events do not line up.
     const exp = Math.min(maxDelay, base * 2 ** (n - 1));
-    const next = error === null
-      ? { status: "delivered" as const, nextAttemptAt: at, deliveredAt: at }
-      : n >= maxAttempts ? { status: "failed" as const, nextAttemptAt: at, deliveredAt: null } : { status: "pending" as const, nextAttemptAt: at + exp / 2 + random() * (exp / 2), deliveredAt: null };
+    const next =
+      error === null
+        ? { status: "delivered" as const, nextAttemptAt: at, deliveredAt: at }
+        : n >= maxAttempts
+          ? { status: "failed" as const, nextAttemptAt: at, deliveredAt: null }
+          : { status: "pending" as const, nextAttemptAt: at + exp / 2 + random() * (exp / 2), deliveredAt: null };
     await opts.store.recordAttempt(d.id, { attempt: n, at: started, status, error: error?.slice(0, 500) ?? null, durationMs: at - started }, next);
   }
 

@@ -57,14 +57,25 @@ export const PREDICTION = "prediction";
 
 export function featureDrift(name: string, baseline: FeatureBaseline, current: FeatureProfile, t: DriftThresholds, rows: number): FeatureDriftResult {
   const own = thresholdsFor(t, name);
-  let c;
+  let c: ReturnType<typeof compareFeature>;
   try {
     c = compareFeature(baseline, current);
   } catch (error) {
     const missing = missingRateJump({ missing: 0, rows: 0 }, { missing: 0, rows: 0 });
     return {
-      kind: baseline.kind, n: { baseline: 0, current: 0, effective: 0 }, measure: "chi_square", type: "test", threshold: own.pValue, value: null, judged: false,
-      drifted: false, reason: `not comparable: ${(error as Error).message}`, psi: null, jensenShannon: null, chiSquare: null, missing,
+      kind: baseline.kind,
+      n: { baseline: 0, current: 0, effective: 0 },
+      measure: "chi_square",
+      type: "test",
+      threshold: own.pValue,
+      value: null,
+      judged: false,
+      drifted: false,
+      reason: `not comparable: ${(error as Error).message}`,
+      psi: null,
+      jensenShannon: null,
+      chiSquare: null,
+      missing,
     };
   }
   const n = c.n.effective;
@@ -123,6 +134,7 @@ export function driftOf(baseline: Baseline, profile: Profile, t: DriftThresholds
     out.prediction = featureDrift(PREDICTION, baseline.prediction, profile.prediction, t, profile.rows);
     if (out.prediction.drifted) drifted.push(PREDICTION);
   }
-  if (baseline.predictionLabel && profile.predictionLabel) out.predictionLabel = featureDrift(PREDICTION, baseline.predictionLabel, profile.predictionLabel, t, profile.rows);
+  if (baseline.predictionLabel && profile.predictionLabel)
+    out.predictionLabel = featureDrift(PREDICTION, baseline.predictionLabel, profile.predictionLabel, t, profile.rows);
   return out;
 }

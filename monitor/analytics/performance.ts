@@ -77,7 +77,8 @@ export function evaluateRows(rows: readonly LabeledSample[], o: Pick<Performance
       scores.push(s);
     }
     const positives = labels.reduce((a, y) => a + y, 0);
-    const metrics = labels.length > 0 ? createBinaryEvaluator(labels, scores, o.threshold)() : { accuracy: null, precision: null, recall: null, f1: null, roc_auc: null };
+    const metrics =
+      labels.length > 0 ? createBinaryEvaluator(labels, scores, o.threshold)() : { accuracy: null, precision: null, recall: null, f1: null, roc_auc: null };
     return { labeled: labels.length, positives, metrics };
   }
   if (o.task === "regression") {
@@ -93,7 +94,12 @@ export function evaluateRows(rows: readonly LabeledSample[], o: Pick<Performance
     return { labeled: actual.length, metrics: actual.length > 0 ? createRegressionEvaluator(actual, predicted)() : { mae: null, rmse: null } };
   }
   const classes = new Map<string, number>();
-  const index = (c: string) => classes.get(c) ?? (classes.set(c, classes.size), classes.size - 1);
+  const index = (c: string) => {
+    const known = classes.get(c);
+    if (known !== undefined) return known;
+    classes.set(c, classes.size);
+    return classes.size - 1;
+  };
   const truth: number[] = [];
   const predicted: number[] = [];
   for (const r of rows) {
@@ -127,7 +133,10 @@ function group(rows: readonly LabeledSample[], o: PerformanceOptions): Performan
 }
 
 /** Metrics per window of `stepMs` (by the sample's time) and over the whole range. */
-export function buildPerformance(rows: readonly LabeledSample[], o: PerformanceOptions): { windows: ({ t: number } & PerformanceGroup)[]; total: PerformanceGroup } {
+export function buildPerformance(
+  rows: readonly LabeledSample[],
+  o: PerformanceOptions,
+): { windows: ({ t: number } & PerformanceGroup)[]; total: PerformanceGroup } {
   const byWindow = new Map<number, LabeledSample[]>();
   for (const r of rows) {
     if (r.ts < o.from || r.ts >= o.to) continue;

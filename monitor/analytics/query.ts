@@ -54,13 +54,19 @@ const Query = z.object({
   windows: z.string().regex(/^\d+$/, "expected a whole number").transform(Number).optional(),
 });
 
-export function parseAnalyticsQuery(query: Record<string, string>, now: number, o: { bucketMs: number; defaultStepMs: number; defaultWindows?: number }): AnalyticsQuery {
+export function parseAnalyticsQuery(
+  query: Record<string, string>,
+  now: number,
+  o: { bucketMs: number; defaultStepMs: number; defaultWindows?: number },
+): AnalyticsQuery {
   const parsed = Query.safeParse(query);
   if (!parsed.success) throw new MonitorError(400, "INVALID_QUERY", "invalid query", { issues: issuesFromZod(parsed.error.issues) });
   const q = parsed.data;
   const stepMs = q.step ?? o.defaultStepMs;
   if (stepMs % o.bucketMs !== 0) {
-    throw new MonitorError(400, "INVALID_QUERY", `step must be a whole number of profile buckets (${o.bucketMs / 1000}s)`, { issues: [{ path: "step", message: `got ${query["step"]}` }] });
+    throw new MonitorError(400, "INVALID_QUERY", `step must be a whole number of profile buckets (${o.bucketMs / 1000}s)`, {
+      issues: [{ path: "step", message: `got ${query["step"]}` }],
+    });
   }
   // Windows start at multiples of the step (stable across refreshes); the last one may still be filling up.
   const to = Math.ceil((q.to ?? now) / stepMs) * stepMs;
@@ -88,8 +94,8 @@ export async function resolveSeries(store: MonitorStore, q: { deployment: string
   const baselines = await store.baselines(q.deployment);
   const find = (model: string, version: string) => baselines.find((b) => b.model === model && b.version === version);
   if (q.version !== undefined) {
-    const model = q.model ?? baselines.find((b) => b.version === q.version)?.model
-      ?? (await store.profileSeries(q.deployment)).find((s) => s.version === q.version)?.model;
+    const model =
+      q.model ?? baselines.find((b) => b.version === q.version)?.model ?? (await store.profileSeries(q.deployment)).find((s) => s.version === q.version)?.model;
     if (model === undefined) throw notFound(q.deployment, `no model version ${q.version}`);
     return { model, version: q.version, record: find(model, q.version) };
   }

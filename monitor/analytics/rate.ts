@@ -57,7 +57,10 @@ function zTest(a: Parts, b: Parts): number | null {
   return chiSquareSf(z * z, 1); // P(|Z| >= |z|) = P(chi²(1) >= z²)
 }
 
-export function rateSeries(rows: readonly ProfileRow[], o: { from: number; to: number; stepMs: number; trailingWindows: number; positiveLabel: string | undefined }) {
+export function rateSeries(
+  rows: readonly ProfileRow[],
+  o: { from: number; to: number; stepMs: number; trailingWindows: number; positiveLabel: string | undefined },
+) {
   const start = o.from - o.trailingWindows * o.stepMs;
   const windows = mergeByWindow(rows, start, o.stepMs);
   let measure: RateMeasure | null = null;
@@ -75,10 +78,11 @@ export function rateSeries(rows: readonly ProfileRow[], o: { from: number; to: n
     const m = new Map<string, Parts>();
     const overall = parts(w?.overall);
     if (overall) m.set("", overall);
-    for (const [key, values] of w?.slices ?? []) for (const [value, p] of values) {
-      const sp = parts(p);
-      if (sp) m.set(`${key}\u0000${value}`, sp);
-    }
+    for (const [key, values] of w?.slices ?? [])
+      for (const [value, p] of values) {
+        const sp = parts(p);
+        if (sp) m.set(`${key}\u0000${value}`, sp);
+      }
     perWindow.set(t, m);
   }
   const cell = (t: number, id: string): RateCell => {

@@ -42,13 +42,24 @@ export function histogramOf(b: FeatureBaseline, c: FeatureProfile | undefined): 
 
 function histograms(record: BaselineRecord, p: Profile): Record<string, Histogram> {
   const b = record.baseline;
-  const out: [string, Histogram][] = Object.entries(b.features).map(([name, f]) => [name, histogramOf(f, Object.hasOwn(p.features, name) ? p.features[name] : undefined)]);
+  const out: [string, Histogram][] = Object.entries(b.features).map(([name, f]) => [
+    name,
+    histogramOf(f, Object.hasOwn(p.features, name) ? p.features[name] : undefined),
+  ]);
   if (b.prediction) out.push([PREDICTION, histogramOf(b.prediction, p.prediction)]);
   return Object.fromEntries(out);
 }
 
 function header(q: AnalyticsQuery, record: BaselineRecord) {
-  return { deployment: q.deployment, model: record.model, version: record.version, from: q.from, to: q.to, stepMs: q.stepMs, thresholds: record.config.thresholds };
+  return {
+    deployment: q.deployment,
+    model: record.model,
+    version: record.version,
+    from: q.from,
+    to: q.to,
+    stepMs: q.stepMs,
+    thresholds: record.config.thresholds,
+  };
 }
 
 /** `GET /v1/drift`: drift per window (overall, or of one slice value with `slice=key=value`). */
@@ -57,7 +68,14 @@ export async function driftReport(store: MonitorStore, q: AnalyticsQuery, opts: 
   if (q.slice !== undefined && q.slice.value === undefined) {
     throw new MonitorError(400, "INVALID_QUERY", "drift of a slice needs its value: slice=<feature>=<value>", { hint: "see GET /v1/slices for the values" });
   }
-  const rows = await store.profiles({ deployment: q.deployment, model: record.model, version: record.version, from: q.from, to: q.to, slices: q.slice ? { key: q.slice.key } : "overall" });
+  const rows = await store.profiles({
+    deployment: q.deployment,
+    model: record.model,
+    version: record.version,
+    from: q.from,
+    to: q.to,
+    slices: q.slice ? { key: q.slice.key } : "overall",
+  });
   const pick = (w: { overall: Profile | undefined; slices: Map<string, Map<string, Profile>> } | undefined) =>
     q.slice ? w?.slices.get(q.slice.key)?.get(q.slice.value ?? "") : w?.overall;
   const byWindow = mergeByWindow(rows, q.from, q.stepMs);
@@ -86,7 +104,14 @@ export interface SliceValueReport {
 /** `GET /v1/slices`: every slice value over the range. */
 export async function slicesReport(store: MonitorStore, q: AnalyticsQuery) {
   const record = requireBaseline(await resolveSeries(store, q), q.deployment);
-  const rows = await store.profiles({ deployment: q.deployment, model: record.model, version: record.version, from: q.from, to: q.to, slices: q.slice ? { key: q.slice.key } : "all" });
+  const rows = await store.profiles({
+    deployment: q.deployment,
+    model: record.model,
+    version: record.version,
+    from: q.from,
+    to: q.to,
+    slices: q.slice ? { key: q.slice.key } : "all",
+  });
   const all = mergeAll(rows);
   const total = all.overall?.rows ?? 0;
   const positive = record.config.positiveLabel;
@@ -94,20 +119,36 @@ export async function slicesReport(store: MonitorStore, q: AnalyticsQuery) {
     const parts = rateParts(p, positive);
     return parts === undefined ? null : ratio(parts.num, parts.den);
   };
-  const slices = [...all.slices].sort(([a], [b]) => a.localeCompare(b)).map(([key, values]) => {
-    const b = Object.hasOwn(record.baseline.features, key) ? record.baseline.features[key] : undefined;
-    const training = b?.kind === "categorical" ? trainingShares(b) : undefined;
-    const out = [...values].sort(([, x], [, y]) => y.rows - x.rows).map(([value, p]): SliceValueReport => {
-      const drift = driftOf(record.baseline, p, record.config.thresholds);
-      return {
-        value, rows: p.rows, share: ratio(p.rows, total), baselineShare: training === undefined ? null : (training.get(value) ?? 0), rate: rateOf(p),
-        drifted: drift.drifted.filter((f) => f !== key), drift,
-      };
+  const slices = [...all.slices]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, values]) => {
+      const b = Object.hasOwn(record.baseline.features, key) ? record.baseline.features[key] : undefined;
+      const training = b?.kind === "categorical" ? trainingShares(b) : undefined;
+      const out = [...values]
+        .sort(([, x], [, y]) => y.rows - x.rows)
+        .map(([value, p]): SliceValueReport => {
+          const drift = driftOf(record.baseline, p, record.config.thresholds);
+          return {
+            value,
+            rows: p.rows,
+            share: ratio(p.rows, total),
+            baselineShare: training === undefined ? null : (training.get(value) ?? 0),
+            rate: rateOf(p),
+            drifted: drift.drifted.filter((f) => f !== key),
+            drift,
+          };
+        });
+      return { key, values: out };
     });
-    return { key, values: out };
-  });
-  const measure = all.overall ? rateParts(all.overall, positive)?.measure ?? null : null;
-  return { ...header(q, record), rows: total, rateMeasure: measure, positiveLabel: positive ?? null, overallRate: all.overall ? rateOf(all.overall) : null, slices };
+  const measure = all.overall ? (rateParts(all.overall, positive)?.measure ?? null) : null;
+  return {
+    ...header(q, record),
+    rows: total,
+    rateMeasure: measure,
+    positiveLabel: positive ?? null,
+    overallRate: all.overall ? rateOf(all.overall) : null,
+    slices,
+  };
 }
 
 function trainingShares(b: CategoricalBaseline): Map<string, number> {

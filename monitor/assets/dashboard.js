@@ -3,7 +3,6 @@
 // with uPlot (served from node_modules by the monitor: no CDN). Refreshes every 10 s.
 // Everything from the API is written with textContent, never innerHTML: sample features are user data.
 (() => {
-  "use strict";
   const root = document.getElementById("detail");
   if (!root || typeof uPlot === "undefined") return;
   const deployment = root.dataset.deployment;
@@ -53,8 +52,14 @@
     metrics.series.forEach((s, i) => {
       for (const [label, get, dash] of pick) {
         data.push(s.points.map(get));
-        series.push({ label: `${s.model}@${s.version}${label}`, stroke: palette[i % palette.length], width: 2, dash, spanGaps: false,
-          value: (_u, v) => (v === null || v === undefined ? "—" : `${v.toFixed(2)}${unit}`) });
+        series.push({
+          label: `${s.model}@${s.version}${label}`,
+          stroke: palette[i % palette.length],
+          width: 2,
+          dash,
+          spanGaps: false,
+          value: (_u, v) => (v === null || v === undefined ? "—" : `${v.toFixed(2)}${unit}`),
+        });
       }
     });
     if (metrics.series.length === 0) {
@@ -87,15 +92,21 @@
     try {
       const to = Date.now();
       const q = `deployment=${encodeURIComponent(deployment)}`;
-      const [metrics, samples] = await Promise.all([
-        getJson(`/v1/metrics?${q}&from=${to - range}&to=${to}`),
-        getJson(`/v1/samples?${q}&limit=50`),
-      ]);
+      const [metrics, samples] = await Promise.all([getJson(`/v1/metrics?${q}&from=${to - range}&to=${to}`), getJson(`/v1/samples?${q}&limit=50`)]);
       renderVersions(metrics);
       const perWindow = `/${Math.round(metrics.stepMs / 60000)}min`;
       draw("chart-traffic", metrics, [["", (p) => p.requests, undefined]], ` req${perWindow}`);
       draw("chart-errors", metrics, [["", (p) => (p.errorRate === null ? null : 100 * p.errorRate), undefined]], "%");
-      draw("chart-latency", metrics, [[" p50", (p) => p.p50, undefined], [" p95", (p) => p.p95, [6, 3]], [" p99", (p) => p.p99, [2, 3]]], " ms");
+      draw(
+        "chart-latency",
+        metrics,
+        [
+          [" p50", (p) => p.p50, undefined],
+          [" p95", (p) => p.p95, [6, 3]],
+          [" p99", (p) => p.p99, [2, 3]],
+        ],
+        " ms",
+      );
       renderSamples(samples.samples);
       status.textContent = `updated ${new Date().toLocaleTimeString()} · window ${Math.round(metrics.stepMs / 60000)} min`;
       root.dataset.loaded = String(Date.now());

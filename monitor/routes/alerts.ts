@@ -30,7 +30,8 @@ async function json(c: Context): Promise<unknown> {
 
 function limitOf(raw: string | undefined, max: number, fallback: number): number {
   const n = Number(raw ?? fallback);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new MonitorError(400, "INVALID_QUERY", `limit must be an integer in 1..${max}`, { issues: [{ path: "limit", message: `got ${raw}` }] });
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new MonitorError(400, "INVALID_QUERY", `limit must be an integer in 1..${max}`, { issues: [{ path: "limit", message: `got ${raw}` }] });
   return n;
 }
 
@@ -46,7 +47,11 @@ export function alertRoutes(opts: { store: MonitorStore; alerting: Alerting; now
   app.get("/v1/alerts", async (c) => {
     const state = c.req.query("state") ?? "all";
     if (state !== "open" && state !== "resolved" && state !== "all") throw new MonitorError(400, "INVALID_QUERY", "state must be open, resolved or all");
-    const events = await store.listEvents({ deployment: c.req.query("deployment"), state: state === "all" ? undefined : state, limit: limitOf(c.req.query("limit"), 1000, 100) });
+    const events = await store.listEvents({
+      deployment: c.req.query("deployment"),
+      state: state === "all" ? undefined : state,
+      limit: limitOf(c.req.query("limit"), 1000, 100),
+    });
     return c.json({ events });
   });
 
@@ -57,8 +62,16 @@ export function alertRoutes(opts: { store: MonitorStore; alerting: Alerting; now
     const r = parsed.data;
     const at = opts.now();
     const rule: AlertRule = {
-      id: `rule_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`, deployment: r.deployment, kind: r.kind, name: r.name ?? ruleTitle(r.kind),
-      params: r.params, webhook: r.webhook ?? null, enabled: r.enabled, source: "user", createdAt: at, updatedAt: at,
+      id: `rule_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`,
+      deployment: r.deployment,
+      kind: r.kind,
+      name: r.name ?? ruleTitle(r.kind),
+      params: r.params,
+      webhook: r.webhook ?? null,
+      enabled: r.enabled,
+      source: "user",
+      createdAt: at,
+      updatedAt: at,
     };
     await store.putRule(rule);
     return c.json({ rule }, 201);
@@ -70,10 +83,15 @@ export function alertRoutes(opts: { store: MonitorStore; alerting: Alerting; now
     if (!patch.success) throw new MonitorError(400, "INVALID_RULE", "invalid rule change", { issues: issuesFromZod(patch.error.issues) });
     const p = patch.data;
     const params = p.params === undefined ? { success: true as const, data: rule.params } : parseParams(rule.kind, p.params);
-    if (!params.success) throw new MonitorError(400, "INVALID_RULE", `invalid params for a ${rule.kind} rule`, { issues: issuesFromZod(params.error.issues, ["params"]) });
+    if (!params.success)
+      throw new MonitorError(400, "INVALID_RULE", `invalid params for a ${rule.kind} rule`, { issues: issuesFromZod(params.error.issues, ["params"]) });
     const updated: AlertRule = {
-      ...rule, params: params.data, name: p.name ?? rule.name, webhook: p.webhook === undefined ? rule.webhook : p.webhook,
-      enabled: p.enabled ?? rule.enabled, updatedAt: opts.now(),
+      ...rule,
+      params: params.data,
+      name: p.name ?? rule.name,
+      webhook: p.webhook === undefined ? rule.webhook : p.webhook,
+      enabled: p.enabled ?? rule.enabled,
+      updatedAt: opts.now(),
     };
     await store.putRule(updated);
     return c.json({ rule: updated });

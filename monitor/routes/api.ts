@@ -30,9 +30,12 @@ export function apiRoutes(opts: { store: MonitorStore; now: () => number }): Hon
     const deployment = c.req.query("deployment");
     const rawLimit = c.req.query("limit") ?? "50";
     const limit = Number(rawLimit);
-    if (deployment === undefined || deployment === "") throw new MonitorError(400, "INVALID_QUERY", "missing ?deployment=", { issues: [{ path: "deployment", message: "required" }] });
+    if (deployment === undefined || deployment === "")
+      throw new MonitorError(400, "INVALID_QUERY", "missing ?deployment=", { issues: [{ path: "deployment", message: "required" }] });
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SAMPLES_LIMIT) {
-      throw new MonitorError(400, "INVALID_QUERY", `limit must be an integer in 1..${MAX_SAMPLES_LIMIT}`, { issues: [{ path: "limit", message: `got ${rawLimit}` }] });
+      throw new MonitorError(400, "INVALID_QUERY", `limit must be an integer in 1..${MAX_SAMPLES_LIMIT}`, {
+        issues: [{ path: "limit", message: `got ${rawLimit}` }],
+      });
     }
     return c.json({ deployment, samples: await store.recentSamples({ deployment, limit }) });
   });

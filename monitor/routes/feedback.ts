@@ -52,7 +52,10 @@ export function feedbackRoutes(opts: { store: MonitorStore; now: () => number })
       // Picked by shape rather than a zod union, so the issues name the fields of the form that was meant.
       const parsed = (body !== null && typeof body === "object" && "items" in body ? Many : One).safeParse(body);
       if (!parsed.success) {
-        throw new MonitorError(400, "INVALID_FEEDBACK", "invalid feedback", { issues: issuesFromZod(parsed.error.issues), hint: 'send {"requestId": "...", "label": ...} or {"items": [...]}' });
+        throw new MonitorError(400, "INVALID_FEEDBACK", "invalid feedback", {
+          issues: issuesFromZod(parsed.error.issues),
+          hint: 'send {"requestId": "...", "label": ...} or {"items": [...]}',
+        });
       }
       const result = await opts.store.putLabels(token.deployment, parsed.data.items, opts.now());
       return c.json({ ok: true, ...result });

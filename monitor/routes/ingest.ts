@@ -33,7 +33,9 @@ export async function authenticate(store: MonitorStore, authorization: string | 
   // sendBeacon cannot set headers, so browsers may pass the token as ?token= instead.
   const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? queryToken;
   if (token === undefined) {
-    throw new MonitorError(401, "UNAUTHORIZED", "missing ingest token", { hint: "send Authorization: Bearer <token>; create one with `edge-ml monitor token create <deployment>`" });
+    throw new MonitorError(401, "UNAUTHORIZED", "missing ingest token", {
+      hint: "send Authorization: Bearer <token>; create one with `edge-ml monitor token create <deployment>`",
+    });
   }
   const record = await verifyToken(store, token);
   if (record === undefined) {
@@ -53,14 +55,18 @@ export function ingestRoutes(opts: IngestOptions): Hono<Env> {
       c.set("token", await authenticate(opts.store, c.req.header("authorization"), c.req.query("token")));
       const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
       if (type !== "application/json" && type !== "text/plain") {
-        throw new MonitorError(415, "UNSUPPORTED_MEDIA_TYPE", `expected application/json, got ${type || "no content type"}`, { hint: "send Content-Type: application/json" });
+        throw new MonitorError(415, "UNSUPPORTED_MEDIA_TYPE", `expected application/json, got ${type || "no content type"}`, {
+          hint: "send Content-Type: application/json",
+        });
       }
       await next();
     },
     bodyLimit({
       maxSize: opts.maxBodyBytes,
       onError: () => {
-        throw new MonitorError(413, "PAYLOAD_TOO_LARGE", `batch is over the limit of ${opts.maxBodyBytes} bytes`, { hint: "send fewer samples per batch (maxBatchSamples)" });
+        throw new MonitorError(413, "PAYLOAD_TOO_LARGE", `batch is over the limit of ${opts.maxBodyBytes} bytes`, {
+          hint: "send fewer samples per batch (maxBatchSamples)",
+        });
       },
     }),
     async (c) => {

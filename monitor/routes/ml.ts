@@ -47,7 +47,10 @@ export function mlRoutes(opts: MlRoutesOptions): Hono {
   const app = new Hono();
   const query = (c: Context) => parseAnalyticsQuery(c.req.query(), opts.now(), { bucketMs: store.profileBucketMs, defaultStepMs: opts.windowMs });
 
-  async function register(deployment: string, r: { model: string; version: string; baseline: z.output<typeof BaselineRegistration>["baseline"] | null } & Partial<ModelConfig>) {
+  async function register(
+    deployment: string,
+    r: { model: string; version: string; baseline: z.output<typeof BaselineRegistration>["baseline"] | null } & Partial<ModelConfig>,
+  ) {
     const at = opts.now();
     await store.ensureDeployment(deployment, at);
     if (r.baseline === null) return { deployment, model: r.model, version: r.version, baseline: false, config: null, rules: [] };
@@ -69,7 +72,9 @@ export function mlRoutes(opts: MlRoutesOptions): Hono {
   });
   app.get("/v1/deployments/:name/baselines", async (c) => c.json({ baselines: await store.baselines(c.req.param("name")) }));
 
-  app.get("/v1/drift", async (c) => c.json(await driftReport(store, query(c), { histograms: c.req.query("histograms") === "1" || c.req.query("histograms") === "true" })));
+  app.get("/v1/drift", async (c) =>
+    c.json(await driftReport(store, query(c), { histograms: c.req.query("histograms") === "1" || c.req.query("histograms") === "true" })),
+  );
   app.get("/v1/slices", async (c) => c.json(await slicesReport(store, query(c))));
 
   app.get("/v1/prediction-rate", async (c) => {
@@ -77,31 +82,56 @@ export function mlRoutes(opts: MlRoutesOptions): Hono {
     const series = await resolveSeries(store, q);
     const trailingWindows = Math.max(1, Math.ceil((q.trailingMs ?? 24 * q.stepMs) / q.stepMs));
     const rows = await store.profiles({
-      deployment: q.deployment, model: series.model, version: series.version, from: q.from - trailingWindows * q.stepMs, to: q.to,
+      deployment: q.deployment,
+      model: series.model,
+      version: series.version,
+      from: q.from - trailingWindows * q.stepMs,
+      to: q.to,
       slices: q.slice ? { key: q.slice.key } : "all",
     });
     const positiveLabel = series.record?.config.positiveLabel;
     const { measure, windows } = rateSeries(rows, { from: q.from, to: q.to, stepMs: q.stepMs, trailingWindows, positiveLabel });
     return c.json({
-      deployment: q.deployment, model: series.model, version: series.version, from: q.from, to: q.to, stepMs: q.stepMs,
-      trailingMs: trailingWindows * q.stepMs, measure, positiveLabel: positiveLabel ?? null, windows,
+      deployment: q.deployment,
+      model: series.model,
+      version: series.version,
+      from: q.from,
+      to: q.to,
+      stepMs: q.stepMs,
+      trailingMs: trailingWindows * q.stepMs,
+      measure,
+      positiveLabel: positiveLabel ?? null,
+      windows,
     });
   });
 
   app.get("/v1/performance", async (c) => {
     const q = query(c);
-    const record = q.version !== undefined || q.model !== undefined
-      ? (await resolveSeries(store, q)).record
-      : (await store.baselines(q.deployment))[0];
-    const rows = await store.labeledSamples({ deployment: q.deployment, model: q.model ?? (q.version ? record?.model : undefined), version: q.version, from: q.from, to: q.to });
+    const record = q.version !== undefined || q.model !== undefined ? (await resolveSeries(store, q)).record : (await store.baselines(q.deployment))[0];
+    const rows = await store.labeledSamples({
+      deployment: q.deployment,
+      model: q.model ?? (q.version ? record?.model : undefined),
+      version: q.version,
+      from: q.from,
+      to: q.to,
+    });
     const config = record?.config;
     const task: PerfTask = config?.task === "regression" || config?.task === "multiclass" ? config.task : "binary";
-    const slices = q.slice ? [q.slice.key] : config?.slices ?? [...new Set(rows.flatMap((r) => Object.keys(r.slices ?? {})))].sort();
+    const slices = q.slice ? [q.slice.key] : (config?.slices ?? [...new Set(rows.flatMap((r) => Object.keys(r.slices ?? {})))].sort());
     const threshold = config?.threshold ?? 0.5;
     const perf = buildPerformance(rows, { from: q.from, to: q.to, stepMs: q.stepMs, task, positiveLabel: config?.positiveLabel, threshold, slices });
     return c.json({
-      deployment: q.deployment, model: q.model ?? null, version: q.version ?? null, from: q.from, to: q.to, stepMs: q.stepMs,
-      task, positiveLabel: config?.positiveLabel ?? null, threshold, slices, ...perf,
+      deployment: q.deployment,
+      model: q.model ?? null,
+      version: q.version ?? null,
+      from: q.from,
+      to: q.to,
+      stepMs: q.stepMs,
+      task,
+      positiveLabel: config?.positiveLabel ?? null,
+      threshold,
+      slices,
+      ...perf,
     });
   });
   return app;

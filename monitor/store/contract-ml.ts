@@ -148,6 +148,10 @@ export interface MlStore {
 
   enqueueDelivery(d: { eventId: number; ruleId: string; url: string; type: WebhookDelivery["type"]; payload: string; at: number }): Promise<number>;
   dueDeliveries(now: number, limit: number): Promise<WebhookDelivery[]>;
-  recordAttempt(id: number, attempt: WebhookAttempt, next: { status: WebhookDelivery["status"]; nextAttemptAt: number; deliveredAt: number | null }): Promise<void>;
+  recordAttempt(
+    id: number,
+    attempt: WebhookAttempt,
+    next: { status: WebhookDelivery["status"]; nextAttemptAt: number; deliveredAt: number | null },
+  ): Promise<void>;
   listDeliveries(query: { eventId?: number | undefined; limit: number }): Promise<WebhookDelivery[]>;
 }

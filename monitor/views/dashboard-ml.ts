@@ -48,7 +48,13 @@ export function renderMlTab(deployment: string, tab: Exclude<TabId, "overview">)
   return `
   <section id="ml" data-deployment="${esc(deployment)}" data-tab="${tab}">
     <div class="bar"><h2>${esc(deployment)}</h2>
-      <nav id="ml-ranges">${[["24 windows", 24], ["72", 72], ["168", 168]].map(([label, n]) => `<button type="button" data-windows="${n}"${n === 24 ? ' class="active"' : ""}>${label}</button>`).join("")}</nav>
+      <nav id="ml-ranges">${[
+        ["24 windows", 24],
+        ["72", 72],
+        ["168", 168],
+      ]
+        .map(([label, n]) => `<button type="button" data-windows="${n}"${n === 24 ? ' class="active"' : ""}>${label}</button>`)
+        .join("")}</nav>
       <span id="ml-status" class="dim">loading…</span></div>
     ${BODIES[tab]}
   </section>`;

@@ -15,7 +15,12 @@ import { ML_CSS, ML_TABS, renderMlTab, renderTabs } from "./dashboard-ml.ts";
 const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 const fmt = (n: number) => n.toLocaleString("en-US");
 
-export function renderDashboard(opts: { deployments: readonly DeploymentSummary[]; selected: string | undefined; tab?: string | undefined; now: number }): string {
+export function renderDashboard(opts: {
+  deployments: readonly DeploymentSummary[];
+  selected: string | undefined;
+  tab?: string | undefined;
+  now: number;
+}): string {
   const { deployments } = opts;
   const selected = deployments.find((d) => d.name === opts.selected) ?? deployments[0];
   const tab = ML_TABS.find((t) => t.id === opts.tab)?.id ?? "overview";
@@ -29,13 +34,21 @@ export function renderDashboard(opts: { deployments: readonly DeploymentSummary[
       <td class="num">${requests > 0 ? `${((100 * errors) / requests).toFixed(2)}%` : "—"}</td><td class="num">${fmt(d.dropped)}</td>
       <td>${d.lastSeen === null ? "never" : `<time datetime="${new Date(d.lastSeen).toISOString()}">${ago(opts.now - d.lastSeen)}</time>`}</td></tr>`;
   });
-  const table = deployments.length === 0
-    ? `<p class="empty">No deployments yet. Create an ingest token with <code>npx edge-ml monitor token create &lt;deployment&gt;</code> and set it on the edge.</p>`
-    : `<table id="deployments-table"><thead><tr><th>deployment</th><th>target</th><th>versions</th><th class="num">requests</th><th class="num">errors</th><th class="num">error rate</th><th class="num">dropped samples</th><th>last batch</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+  const table =
+    deployments.length === 0
+      ? `<p class="empty">No deployments yet. Create an ingest token with <code>npx edge-ml monitor token create &lt;deployment&gt;</code> and set it on the edge.</p>`
+      : `<table id="deployments-table"><thead><tr><th>deployment</th><th>target</th><th>versions</th><th class="num">requests</th><th class="num">errors</th><th class="num">error rate</th><th class="num">dropped samples</th><th>last batch</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
   const overview = (name: string) => `
   <section id="detail" data-deployment="${esc(name)}">
     <div class="bar"><h2>${esc(name)}</h2>
-      <nav id="ranges">${[["1h", 3600e3], ["6h", 6 * 3600e3], ["24h", 24 * 3600e3], ["7d", 7 * 24 * 3600e3]].map(([label, ms]) => `<button type="button" data-range="${ms}"${label === "1h" ? ' class="active"' : ""}>${label}</button>`).join("")}</nav>
+      <nav id="ranges">${[
+        ["1h", 3600e3],
+        ["6h", 6 * 3600e3],
+        ["24h", 24 * 3600e3],
+        ["7d", 7 * 24 * 3600e3],
+      ]
+        .map(([label, ms]) => `<button type="button" data-range="${ms}"${label === "1h" ? ' class="active"' : ""}>${label}</button>`)
+        .join("")}</nav>
       <span id="status" class="dim">loading…</span></div>
     <table id="versions"><thead><tr><th>version</th><th class="num">requests</th><th class="num">errors</th><th class="num">error rate</th><th class="num">p50 ms</th><th class="num">p95 ms</th><th class="num">p99 ms</th></tr></thead><tbody></tbody></table>
     <div class="charts">
@@ -46,7 +59,8 @@ export function renderDashboard(opts: { deployments: readonly DeploymentSummary[
     <h3>Recent sampled requests</h3>
     <table id="samples"><thead><tr><th>time</th><th>version</th><th>request id</th><th class="num">status</th><th class="num">latency ms</th><th>features</th><th>prediction</th></tr></thead><tbody></tbody></table>
   </section>`;
-  const detail = selected === undefined ? "" : `${renderTabs(selected.name, tab)}${tab === "overview" ? overview(selected.name) : renderMlTab(selected.name, tab)}`;
+  const detail =
+    selected === undefined ? "" : `${renderTabs(selected.name, tab)}${tab === "overview" ? overview(selected.name) : renderMlTab(selected.name, tab)}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>edge-ml monitor</title><link rel="icon" href="data:,">

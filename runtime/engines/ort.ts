@@ -43,8 +43,7 @@ export interface OrtEngineOptions {
 }
 
 export function createOrtEngine(ort: OrtLike, options: OrtEngineOptions): Engine {
-  const create = (model: Uint8Array) =>
-    ort.InferenceSession.create(model, { executionProviders: options.executionProviders, graphOptimizationLevel: "all" });
+  const create = (model: Uint8Array) => ort.InferenceSession.create(model, { executionProviders: options.executionProviders, graphOptimizationLevel: "all" });
   let started: Promise<unknown> | undefined;
   return {
     name: options.name,

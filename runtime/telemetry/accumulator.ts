@@ -11,7 +11,16 @@
  * const batch = sealBatch(acc, Date.now(), 0, crypto.randomUUID(), []);
  * ```
  */
-import { ERROR_CLASSES, LATENCY_BUCKETS_MS, TELEMETRY_VERSION, type BatchProfile, type ErrorClass, type Sample, type Target, type TelemetryBatchInput } from "../../core/schema/telemetry.ts";
+import {
+  ERROR_CLASSES,
+  LATENCY_BUCKETS_MS,
+  TELEMETRY_VERSION,
+  type BatchProfile,
+  type ErrorClass,
+  type Sample,
+  type Target,
+  type TelemetryBatchInput,
+} from "../../core/schema/telemetry.ts";
 import { bucketIndex } from "../../core/stats/histogram.ts";
 import { mergeBatchProfiles, type ProfileSet } from "./profiles.ts";
 

@@ -54,7 +54,10 @@ export function createBuffer(limits: BufferLimits) {
   function hold(acc: Accumulator, sample: Sample): void {
     if (state.held >= limits.maxBuffered) {
       const donor = pending.find((p) => p.samples.length > 0);
-      if (donor === undefined) return drop(1);
+      if (donor === undefined) {
+        drop(1);
+        return;
+      }
       donor.samples.pop();
       state.held--;
       drop(1);

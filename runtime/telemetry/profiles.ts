@@ -90,17 +90,19 @@ export function createProfileSet(baseline: ProfileBaseline, slices: readonly str
     take() {
       if (overall.rows === 0) return undefined;
       // Entries, not assignments: a slice value named "__proto__" must stay a key.
-      const bySlice = Object.fromEntries(state.map((s) => {
-        const values: [string, Profile][] = [];
-        for (const [value, c] of s.values) {
-          values.push([value, c.profiler.snapshot()]);
-          c.profiler.reset();
-          c.rows = 0;
-          pool.push(c);
-        }
-        s.values.clear(); // the next window names its own first values
-        return [s.name, Object.fromEntries(values)];
-      }));
+      const bySlice = Object.fromEntries(
+        state.map((s) => {
+          const values: [string, Profile][] = [];
+          for (const [value, c] of s.values) {
+            values.push([value, c.profiler.snapshot()]);
+            c.profiler.reset();
+            c.rows = 0;
+            pool.push(c);
+          }
+          s.values.clear(); // the next window names its own first values
+          return [s.name, Object.fromEntries(values)];
+        }),
+      );
       const profile = { overall: overall.profiler.snapshot(), bySlice };
       overall.profiler.reset();
       overall.rows = 0;

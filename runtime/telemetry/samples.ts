@@ -22,7 +22,12 @@ export interface SamplePolicy {
   maxPerRequest: number;
 }
 
-export function createSamplePolicy(o: { redact?: readonly string[] | undefined; hash?: readonly string[] | undefined; hashSalt?: string | undefined; maxPerRequest?: number | undefined }): SamplePolicy {
+export function createSamplePolicy(o: {
+  redact?: readonly string[] | undefined;
+  hash?: readonly string[] | undefined;
+  hashSalt?: string | undefined;
+  maxPerRequest?: number | undefined;
+}): SamplePolicy {
   return { redact: new Set(o.redact ?? []), hash: new Set(o.hash ?? []), hashSalt: o.hashSalt ?? "", maxPerRequest: o.maxPerRequest ?? 16 };
 }
 

@@ -98,8 +98,10 @@ export type BeaconResult = "queued" | "sent" | "unavailable";
 export function sendOnUnload(url: string, token: string, body: string, f: typeof fetch | undefined, onDone: (ok: boolean) => void): BeaconResult {
   const g = globalThis as { Request?: { prototype: object }; navigator?: { sendBeacon?: (url: string, data: unknown) => boolean } };
   if (f !== undefined && g.Request !== undefined && "keepalive" in g.Request.prototype) {
-    f(url, { method: "POST", keepalive: true, headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body })
-      .then((res) => onDone(res.ok || REJECTED.has(res.status)), () => onDone(false));
+    f(url, { method: "POST", keepalive: true, headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body }).then(
+      (res) => onDone(res.ok || REJECTED.has(res.status)),
+      () => onDone(false),
+    );
     return "sent";
   }
   const sendBeacon = g.navigator?.sendBeacon;

@@ -6,7 +6,7 @@ import { exampleInstance } from "../../core/example-request.ts";
 import { ORT_WEBGPU_WASM_FILE, ORT_WASM_FILE } from "../ort-files.ts";
 import type { TargetPlan } from "../types.ts";
 
-const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export const browserPlan: TargetPlan = {
   main: "edge-ml-model.js",
@@ -29,12 +29,12 @@ export const browserPlan: TargetPlan = {
     "index.html": `<!doctype html>
 <html lang="en">
 <meta charset="utf-8">
-<title>${escape(manifest.name)}@${escape(manifest.version)} in the browser (edge-ml)</title>
+<title>${escapeHtml(manifest.name)}@${escapeHtml(manifest.version)} in the browser (edge-ml)</title>
 <style>body{font:15px system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}textarea{width:100%;height:8rem;font:13px monospace}pre{background:#f4f4f5;padding:1rem;overflow:auto}</style>
-<h1>${escape(manifest.name)}@${escape(manifest.version)}</h1>
-<p>${escape(manifest.task)} model running in this page with onnxruntime-web. Device: <b id="device">loading…</b></p>
+<h1>${escapeHtml(manifest.name)}@${escapeHtml(manifest.version)}</h1>
+<p>${escapeHtml(manifest.task)} model running in this page with onnxruntime-web. Device: <b id="device">loading…</b></p>
 <label for="instances">Instances (JSON array)</label>
-<textarea id="instances">${escape(JSON.stringify([exampleInstance(manifest)], null, 2))}</textarea>
+<textarea id="instances">${escapeHtml(JSON.stringify([exampleInstance(manifest)], null, 2))}</textarea>
 <p><button id="predict" disabled>Predict</button></p>
 <pre id="out"></pre>
 <script type="module">

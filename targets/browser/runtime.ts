@@ -100,7 +100,14 @@ export async function loadModel(opts: BrowserModelOptions): Promise<BrowserModel
       const requestId = crypto.randomUUID();
       try {
         const result = await predictor.predict({ instances });
-        telemetry?.record({ model, requestId, latencyMs: performance.now() - started, status: 200, features: result.instances, predictions: result.predictions });
+        telemetry?.record({
+          model,
+          requestId,
+          latencyMs: performance.now() - started,
+          status: 200,
+          features: result.instances,
+          predictions: result.predictions,
+        });
         if (telemetry?.shouldFlush()) void telemetry.flush();
         return result;
       } catch (err) {

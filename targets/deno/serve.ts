@@ -55,7 +55,11 @@ export async function serveDeno(outDir: string, opts: { port?: number; host?: st
     };
     child.stdout!.on("data", onData);
     child.once("exit", (code) =>
-      reject(new EdgeMlError("ERR_ENGINE", `deno exited (${code}) before listening:\n${err || out}`, { hint: "run the build by hand: cd <out> && deno run --allow-net --allow-read=. --allow-env server.js" })),
+      reject(
+        new EdgeMlError("ERR_ENGINE", `deno exited (${code}) before listening:\n${err || out}`, {
+          hint: "run the build by hand: cd <out> && deno run --allow-net --allow-read=. --allow-env server.js",
+        }),
+      ),
     );
     child.once("error", (e) => reject(new EdgeMlError("ERR_ENGINE", `cannot start deno: ${e.message}`, { hint: "install it: npm install deno" })));
   });

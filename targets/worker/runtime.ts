@@ -29,7 +29,6 @@ export interface WorkerOptions {
   settings?: Partial<EdgeSettings>;
 }
 
-
 export function createWorker(opts: WorkerOptions) {
   const shim = useCompiledWasm(ort as unknown as OrtWasmEnv, opts.wasm);
   const engine = createOrtEngine(ort as unknown as OrtLike, { name: "ort-wasm", executionProviders: ["wasm"], aroundFirstCreate: shim.around });
@@ -46,7 +45,12 @@ export function createWorker(opts: WorkerOptions) {
           modelBytes: new Uint8Array(opts.model),
           settings: { ...opts.settings, ...settingsFromEnv(env) },
           ...(telemetry && config
-            ? { onRequest: createTelemetryHook(telemetry, opts.manifest, { flushDelayMs: config.flushIntervalMs, schedule: (c, work) => c.executionCtx.waitUntil(work) }) }
+            ? {
+                onRequest: createTelemetryHook(telemetry, opts.manifest, {
+                  flushDelayMs: config.flushIntervalMs,
+                  schedule: (c, work) => c.executionCtx.waitUntil(work),
+                }),
+              }
             : {}),
         });
       }

@@ -72,8 +72,22 @@ describe("validatePredictRequest", () => {
   });
 
   it("checks ranges inclusively", () => {
-    expect(check({ instances: [{ ...ok, age: 0 }, { ...ok, age: 120 }] }).ok).toBe(true);
-    expect(check({ instances: [{ ...ok, age: 120.5 }, { ...ok, age: -0.1 }] })).toMatchInlineSnapshot(`
+    expect(
+      check({
+        instances: [
+          { ...ok, age: 0 },
+          { ...ok, age: 120 },
+        ],
+      }).ok,
+    ).toBe(true);
+    expect(
+      check({
+        instances: [
+          { ...ok, age: 120.5 },
+          { ...ok, age: -0.1 },
+        ],
+      }),
+    ).toMatchInlineSnapshot(`
       {
         "issues": [
           {
@@ -91,7 +105,10 @@ describe("validatePredictRequest", () => {
   });
 
   it("words one-sided ranges", () => {
-    const f = specs([{ name: "lo", type: "number", range: { min: 1 } }, { name: "hi", type: "integer", range: { max: 5 } }]);
+    const f = specs([
+      { name: "lo", type: "number", range: { min: 1 } },
+      { name: "hi", type: "integer", range: { max: 5 } },
+    ]);
     const r = check({ instances: [{ lo: 0, hi: 6 }] }, f);
     expect(r).toEqual({
       ok: false,
@@ -103,9 +120,23 @@ describe("validatePredictRequest", () => {
   });
 
   it("checks integers, booleans and strings", () => {
-    const f = specs([{ name: "n", type: "integer" }, { name: "b", type: "boolean" }, { name: "s", type: "string" }]);
+    const f = specs([
+      { name: "n", type: "integer" },
+      { name: "b", type: "boolean" },
+      { name: "s", type: "string" },
+    ]);
     expect(check({ instances: [{ n: 3, b: false, s: "x" }] }, f).ok).toBe(true);
-    expect(check({ instances: [{ n: 1.5, b: "yes", s: 4 }, { n: "3", b: 1, s: null }] }, f)).toMatchInlineSnapshot(`
+    expect(
+      check(
+        {
+          instances: [
+            { n: 1.5, b: "yes", s: 4 },
+            { n: "3", b: 1, s: null },
+          ],
+        },
+        f,
+      ),
+    ).toMatchInlineSnapshot(`
       {
         "issues": [
           {

@@ -94,7 +94,10 @@ describe("createPostprocessor", () => {
 
   it("top_k sorts by score, stable on ties, named by labels or index", () => {
     expect(post({ steps: [{ op: "top_k", k: 2 }] })([0.1, 0.5, 0.2, 0.5])).toEqual({
-      topK: [{ label: 1, score: 0.5 }, { label: 3, score: 0.5 }],
+      topK: [
+        { label: 1, score: 0.5 },
+        { label: 3, score: 0.5 },
+      ],
     });
     const r = post({ steps: [{ op: "softmax" }, { op: "labels", labels: ["a", "b", "c"] }, { op: "top_k", k: 5 }] })([0, 1, 2]);
     expect(r.topK?.map((t) => t.label)).toEqual(["c", "b", "a"]);
@@ -138,18 +141,31 @@ describe("postprocessBatch", () => {
 });
 
 describe("validatePostprocessing", () => {
-  const outputs = [{ name: "logits", dtype: "float32" as const, shape: ["batch", 3] }, { name: "logit", dtype: "float32" as const, shape: ["batch", 1] }];
+  const outputs = [
+    { name: "logits", dtype: "float32" as const, shape: ["batch", 3] },
+    { name: "logit", dtype: "float32" as const, shape: ["batch", 1] },
+  ];
 
   it("accepts labels matching the output width, and two labels for one sigmoid logit", () => {
     expect(validatePostprocessing(Postprocessing.parse({ steps: [{ op: "labels", labels: ["a", "b", "c"] }] }), outputs)).toEqual([]);
-    expect(validatePostprocessing(Postprocessing.parse({ output: "logit", steps: [{ op: "sigmoid" }, { op: "labels", labels: ["n", "y"] }] }), outputs)).toEqual([]);
+    expect(
+      validatePostprocessing(Postprocessing.parse({ output: "logit", steps: [{ op: "sigmoid" }, { op: "labels", labels: ["n", "y"] }] }), outputs),
+    ).toEqual([]);
   });
 
   it("flags unknown outputs, label counts and k", () => {
     expect(validatePostprocessing(Postprocessing.parse({ output: "probs" }), outputs)).toEqual([
       { path: "postprocessing.output", message: '"probs" is not a model output (the model\'s outputs are: logits, logit)' },
     ]);
-    const issues = validatePostprocessing(Postprocessing.parse({ steps: [{ op: "labels", labels: ["a", "b"] }, { op: "top_k", k: 4 }] }), outputs);
+    const issues = validatePostprocessing(
+      Postprocessing.parse({
+        steps: [
+          { op: "labels", labels: ["a", "b"] },
+          { op: "top_k", k: 4 },
+        ],
+      }),
+      outputs,
+    );
     expect(issues).toMatchInlineSnapshot(`
       [
         {

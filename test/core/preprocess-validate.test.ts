@@ -68,7 +68,10 @@ describe("validatePreprocessing", () => {
 
   it("flags numeric ops on text columns and clip bounds in the wrong order", () => {
     const issues = check({
-      steps: [{ op: "standardize", feature: "sex", mean: 0, std: 1 }, { op: "clip", feature: "fare", min: 5, max: 1 }],
+      steps: [
+        { op: "standardize", feature: "sex", mean: 0, std: 1 },
+        { op: "clip", feature: "fare", min: 5, max: 1 },
+      ],
       inputs: [{ name: "input", columns: ["age", "sex", "fare", "fare"] }],
     });
     expect(issues.map((i) => i.path)).toEqual(["preprocessing.steps[0].feature", "preprocessing.steps[1].max"]);
@@ -77,7 +80,14 @@ describe("validatePreprocessing", () => {
 
   it("checks inputs against the model's graph inputs: name, dtype, width, rank, and coverage", () => {
     const issues = check(
-      { ...good, inputs: [{ name: "inputs", columns: ["age"] }, { name: "wide", dtype: "float64", columns: ["age", "fare"] }, { name: "img", columns: ["age"] }] },
+      {
+        ...good,
+        inputs: [
+          { name: "inputs", columns: ["age"] },
+          { name: "wide", dtype: "float64", columns: ["age", "fare"] },
+          { name: "img", columns: ["age"] },
+        ],
+      },
       features,
       [
         { name: "input", dtype: "float32", shape: ["batch", 4] },
@@ -117,7 +127,9 @@ describe("validatePreprocessing", () => {
   });
 
   it("without a feature schema, any unproduced column is taken as a raw feature", () => {
-    expect(check({ steps: [{ op: "log1p", feature: "anything" }], inputs: [{ name: "input", columns: ["anything", "b", "c", "d"] }] }, undefined, io)).toEqual([]);
+    expect(check({ steps: [{ op: "log1p", feature: "anything" }], inputs: [{ name: "input", columns: ["anything", "b", "c", "d"] }] }, undefined, io)).toEqual(
+      [],
+    );
   });
 
   it("without io, only the spec's own coherence is checked", () => {
@@ -127,7 +139,10 @@ describe("validatePreprocessing", () => {
   it("an impute with a number makes a column numeric even without a schema; a string makes it text", () => {
     const numeric = check(
       {
-        steps: [{ op: "impute", feature: "c", strategy: "constant", value: 0 }, { op: "standardize", feature: "c", mean: 0, std: 1 }],
+        steps: [
+          { op: "impute", feature: "c", strategy: "constant", value: 0 },
+          { op: "standardize", feature: "c", mean: 0, std: 1 },
+        ],
         inputs: [{ name: "input", columns: ["c", "c", "c", "c"] }],
       },
       undefined,
@@ -136,7 +151,10 @@ describe("validatePreprocessing", () => {
     expect(numeric).toEqual([]);
     const text = check(
       {
-        steps: [{ op: "impute", feature: "c", strategy: "most_frequent", value: "x" }, { op: "log1p", feature: "c", output: "d" }],
+        steps: [
+          { op: "impute", feature: "c", strategy: "most_frequent", value: "x" },
+          { op: "log1p", feature: "c", output: "d" },
+        ],
         inputs: [{ name: "input", columns: ["c", "d", "d", "d"] }],
       },
       undefined,

@@ -106,8 +106,22 @@ describe("each op", () => {
 
 describe("ordering and columns", () => {
   it("runs steps in order: clip then standardize differs from standardize then clip", () => {
-    const a = one([{ op: "clip", feature: "x", max: 10 }, { op: "standardize", feature: "x", mean: 0, std: 2 }], ["x"], { x: 30 });
-    const b = one([{ op: "standardize", feature: "x", mean: 0, std: 2 }, { op: "clip", feature: "x", max: 10 }], ["x"], { x: 30 });
+    const a = one(
+      [
+        { op: "clip", feature: "x", max: 10 },
+        { op: "standardize", feature: "x", mean: 0, std: 2 },
+      ],
+      ["x"],
+      { x: 30 },
+    );
+    const b = one(
+      [
+        { op: "standardize", feature: "x", mean: 0, std: 2 },
+        { op: "clip", feature: "x", max: 10 },
+      ],
+      ["x"],
+      { x: 30 },
+    );
     expect([a, b]).toEqual([[5], [10]]);
   });
 
@@ -128,7 +142,10 @@ describe("ordering and columns", () => {
         { name: "cat", dtype: "float64", columns: ["sex=m", "sex=f"] },
       ],
     });
-    const out = p.transform([{ a: 1, b: 2, sex: "f" }, { a: 3.1, b: 4, sex: "m" }]);
+    const out = p.transform([
+      { a: 1, b: 2, sex: "f" },
+      { a: 3.1, b: 4, sex: "m" },
+    ]);
     expect([...out.keys()]).toEqual(["num", "cat"]);
     expect(out.get("num")).toEqual({ dtype: "float32", data: new Float32Array([2, 1, 4, 3.1]), dims: [2, 2] });
     expect(out.get("cat")).toEqual({ dtype: "float64", data: new Float64Array([0, 1, 1, 0]), dims: [2, 2] });
@@ -143,7 +160,12 @@ describe("ordering and columns", () => {
   });
 
   it("inputColumns lists every input's columns in order", () => {
-    const p = Preprocessing.parse({ inputs: [{ name: "a", columns: ["x", "y"] }, { name: "b", columns: ["z"] }] });
+    const p = Preprocessing.parse({
+      inputs: [
+        { name: "a", columns: ["x", "y"] },
+        { name: "b", columns: ["z"] },
+      ],
+    });
     expect(inputColumns(p)).toEqual(["x", "y", "z"]);
   });
 
@@ -158,7 +180,13 @@ describe("values that cannot reach the model", () => {
       steps: [{ op: "standardize", feature: "age", output: "age_z", mean: 30, std: 10 }],
       inputs: [{ name: "input", columns: ["age_z", "fare"] }],
     });
-    const e = thrown(() => p.transform([{ age: 30, fare: 1 }, { age: null, fare: 2 }, { age: 40, fare: "cheap" }]));
+    const e = thrown(() =>
+      p.transform([
+        { age: 30, fare: 1 },
+        { age: null, fare: 2 },
+        { age: 40, fare: "cheap" },
+      ]),
+    );
     expect(e.code).toBe("ERR_BAD_INPUT");
     expect(e.message).toBe("2 values cannot be fed to the model");
     expect(e.issues).toMatchInlineSnapshot(`

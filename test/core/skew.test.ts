@@ -30,7 +30,9 @@ describe("titanic: training/serving skew", () => {
     expect(skew.some((r) => r.instance["age"] === null)).toBe(true);
     expect(new Set(skew.map((r) => r.instance["passengerClass"]))).toEqual(expect.objectContaining({ size: expect.any(Number) }));
     for (const c of ["1st", "2nd", "3rd"]) expect(skew.some((r) => r.instance["passengerClass"] === c)).toBe(true);
-    expect(skew.some((r) => !["female", "male"].includes(String(r.instance["sex"])) || !["1st", "2nd", "3rd"].includes(String(r.instance["passengerClass"])))).toBe(true);
+    expect(
+      skew.some((r) => !["female", "male"].includes(String(r.instance["sex"])) || !["1st", "2nd", "3rd"].includes(String(r.instance["passengerClass"]))),
+    ).toBe(true);
   });
 
   it("edge preprocessing equals the training code's transform within 1e-6, row by row", () => {
@@ -45,14 +47,26 @@ describe("titanic: training/serving skew", () => {
     const tensors = pre.transform(skew.map((r) => r.instance));
     const input = tensors.get("features")!;
     expect(input.dims).toEqual([skew.length, 9]);
-    expect(maxAbsDiff(input.data, skew.flatMap((r) => r.transformed))).toBeLessThanOrEqual(1e-6);
+    expect(
+      maxAbsDiff(
+        input.data,
+        skew.flatMap((r) => r.transformed),
+      ),
+    ).toBeLessThanOrEqual(1e-6);
     const out = await referenceRun(join(dir, "model.onnx"), { features: { dtype: "float32", data: input.data as Float32Array, dims: [skew.length, 9] } });
-    expect(maxAbsDiff(out["logit"]!.data as Float32Array, skew.map((r) => r.logit))).toBeLessThanOrEqual(1e-5);
+    expect(
+      maxAbsDiff(
+        out["logit"]!.data as Float32Array,
+        skew.map((r) => r.logit),
+      ),
+    ).toBeLessThanOrEqual(1e-5);
   });
 
   it("the edge's request validation accepts the known rows (unseen categories are rejected unless allowed)", () => {
     const validate = createPredictRequestValidator(manifest.features!, { maxBatch: 256 });
-    const known = skew.filter((r) => ["female", "male"].includes(String(r.instance["sex"])) && ["1st", "2nd", "3rd"].includes(String(r.instance["passengerClass"])));
+    const known = skew.filter(
+      (r) => ["female", "male"].includes(String(r.instance["sex"])) && ["1st", "2nd", "3rd"].includes(String(r.instance["passengerClass"])),
+    );
     expect(validate({ instances: known.map((r) => r.instance) }).ok).toBe(true);
   });
 });

@@ -68,7 +68,16 @@ describe("createSink", () => {
 describe("describeValue", () => {
   it("describes every JSON value kind briefly", () => {
     expect([null, undefined, [1], {}, "12", 3, Number.NaN, -Infinity, true, 5n].map(describeValue)).toEqual([
-      "null", "nothing", "an array", "an object", 'string "12"', "number 3", "NaN", "-Infinity", "boolean true", "bigint 5",
+      "null",
+      "nothing",
+      "an array",
+      "an object",
+      'string "12"',
+      "number 3",
+      "NaN",
+      "-Infinity",
+      "boolean true",
+      "bigint 5",
     ]);
     expect(describeValue("x".repeat(50))).toBe(`string "${"x".repeat(40)}…"`);
   });

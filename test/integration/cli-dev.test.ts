@@ -37,8 +37,15 @@ describe("edge-ml dev", () => {
     const ours = workerdPids().filter((p) => !before.has(p));
     expect(ours.length).toBeGreaterThan(0);
 
-    const instances = [[0.5, -1, 2, 0], [1, 1, 1, 1]];
-    const res = await fetch(`${url}v1/models/mlp:predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ instances }) });
+    const instances = [
+      [0.5, -1, 2, 0],
+      [1, 1, 1, 1],
+    ];
+    const res = await fetch(`${url}v1/models/mlp:predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ instances }),
+    });
     expect(res.status).toBe(200);
     const { predictions } = (await res.json()) as { predictions: number[][] };
     const ref = await referenceRun(model, { x: { dtype: "float32", data: Float32Array.from(instances.flat()), dims: [2, 4] } });

@@ -31,7 +31,13 @@ beforeAll(async () => {
     buildTarget({ root, ref: "mlp@1.0.0", target: "deno", outDir: join(root, "mlp") }),
   ]);
   mlpDir = m.outDir;
-  const env = { EDGE_ML_MONITOR_URL: monitor.url, EDGE_ML_MONITOR_TOKEN: token, EDGE_ML_DEPLOYMENT: "deno-test", EDGE_ML_FLUSH_INTERVAL_MS: "500", EDGE_ML_SAMPLE_RATE: "1" };
+  const env = {
+    EDGE_ML_MONITOR_URL: monitor.url,
+    EDGE_ML_MONITOR_TOKEN: token,
+    EDGE_ML_DEPLOYMENT: "deno-test",
+    EDGE_ML_FLUSH_INTERVAL_MS: "500",
+    EDGE_ML_SAMPLE_RATE: "1",
+  };
   [titanic, mlp] = await Promise.all([serveDeno(t.outDir, { port: 0, env }), serveDeno(m.outDir, { port: 0 })]);
 });
 afterAll(async () => {
@@ -45,12 +51,19 @@ describe("Deno target", () => {
     const res = await post(mlp, "v1/models/mlp:predict", { instances });
     expect(res.status).toBe(200);
     const { predictions } = (await res.json()) as { predictions: number[][] };
-    const ref = await referenceRun(join(FIXTURES, "models", "mlp-tensor.onnx"), { x: { dtype: "float32", data: Float32Array.from(instances.flat()), dims: [16, 4] } });
+    const ref = await referenceRun(join(FIXTURES, "models", "mlp-tensor.onnx"), {
+      x: { dtype: "float32", data: Float32Array.from(instances.flat()), dims: [16, 4] },
+    });
     expect(maxAbsDiff(predictions.flat(), ref["y"]!.data as Float32Array)).toBeLessThanOrEqual(1e-5);
   });
 
   it("serves the example with feature objects and rejects bad input with paths", async () => {
-    const ok = await post(titanic, "v1/models/titanic:predict", { instances: [{ sex: "female", age: 29, passengerClass: "1st" }, { sex: "male", age: null, passengerClass: "3rd" }] });
+    const ok = await post(titanic, "v1/models/titanic:predict", {
+      instances: [
+        { sex: "female", age: 29, passengerClass: "1st" },
+        { sex: "male", age: null, passengerClass: "3rd" },
+      ],
+    });
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as { predictions: { label: string }[] }).predictions.map((p) => p.label)).toEqual(["yes", "no"]);
     const bad = await post(titanic, "v1/models/titanic:predict", { instances: [{ sex: "robot", age: "x", passengerClass: "1st" }] });
@@ -62,7 +75,8 @@ describe("Deno target", () => {
   });
 
   it("sends telemetry: the monitor counts the requests", async () => {
-    for (let i = 0; i < 20; i++) await (await post(titanic, "v1/models/titanic:predict", { instances: [{ sex: "male", age: i + 1, passengerClass: "2nd" }] })).text();
+    for (let i = 0; i < 20; i++)
+      await (await post(titanic, "v1/models/titanic:predict", { instances: [{ sex: "male", age: i + 1, passengerClass: "2nd" }] })).text();
     const deadline = Date.now() + 15_000;
     let requests = 0;
     while (Date.now() < deadline) {

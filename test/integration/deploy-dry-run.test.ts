@@ -34,18 +34,33 @@ describe("edge-ml deploy --dry-run", () => {
     expect(out[0]).toBe('✔ dry run: titanic@1.1.0 would deploy to Worker "titanic-edge" (nothing uploaded)');
     expect(out).toContain(`  model    titanic@1.1.0  sha256 ${SHA}`);
     expect(out).toContain("  routes   example.com/titanic/*");
-    expect(out).toContain('  vars     EDGE_ML_MODEL="titanic@1.1.0", EDGE_ML_MONITOR_URL="http://127.0.0.1:9", EDGE_ML_SAMPLE_RATE="0.05", EDGE_ML_DEPLOYMENT="titanic-edge", EDGE_ML_REDACT="name", LOG_LEVEL="info"');
+    expect(out).toContain(
+      '  vars     EDGE_ML_MODEL="titanic@1.1.0", EDGE_ML_MONITOR_URL="http://127.0.0.1:9", EDGE_ML_SAMPLE_RATE="0.05", EDGE_ML_DEPLOYMENT="titanic-edge", EDGE_ML_REDACT="name", LOG_LEVEL="info"',
+    );
     for (const file of ["worker.js", "model.onnx", "ort-wasm-simd-threaded.wasm"]) {
       const size = formatBytes(statSync(join(dir, "dist", "w", file)).size);
-      expect(out.some((l) => l.trimStart().startsWith(file) && l.includes(` ${size}  (gzip `)), `${file} ${size}\n${r.stdout}`).toBe(true);
+      expect(
+        out.some((l) => l.trimStart().startsWith(file) && l.includes(` ${size}  (gzip `)),
+        `${file} ${size}\n${r.stdout}`,
+      ).toBe(true);
     }
     expect(r.stdout).toMatch(/wrangler: Total Upload: [\d.]+ KiB \/ gzip: [\d.]+ KiB/);
     // wrangler wrote what it would upload, and nothing else moved.
     expect(existsSync(join(dir, "dist", "w.dry-run", "worker.js"))).toBe(true);
     expect(aliases(dir)).toEqual({ champion: "1.0.0" });
     expect(lastLog(dir)).toMatchObject({
-      model: "titanic", version: "1.1.0", sha256: SHA, target: "worker", worker: "titanic-edge", dryRun: true, forced: false, reason: null,
-      result: "dry-run", gate: "blessed", monitor: "skipped (dry run)", git: null,
+      model: "titanic",
+      version: "1.1.0",
+      sha256: SHA,
+      target: "worker",
+      worker: "titanic-edge",
+      dryRun: true,
+      forced: false,
+      reason: null,
+      result: "dry-run",
+      gate: "blessed",
+      monitor: "skipped (dry run)",
+      git: null,
     });
     expect(typeof lastLog(dir)["time"]).toBe("string");
   });
@@ -58,7 +73,13 @@ describe("edge-ml deploy --dry-run", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("  gate     forced past: it has no validation result");
-    expect(lastLog(dir)).toMatchObject({ version: "1.2.0", result: "dry-run", forced: true, reason: "hotfix for incident 42", gate: "it has no validation result" });
+    expect(lastLog(dir)).toMatchObject({
+      version: "1.2.0",
+      result: "dry-run",
+      forced: true,
+      reason: "hotfix for incident 42",
+      gate: "it has no validation result",
+    });
     expect(aliases(dir)).toEqual({ champion: "1.0.0" });
   });
 });

@@ -14,7 +14,14 @@ import type { AlertEvent } from "../../monitor/store/contract.ts";
 import { HOUR, T0, loadTitanic, registerTitanic, simulate, type Titanic } from "../monitor/simulate.ts";
 
 type Transform = (i: Record<string, unknown>) => Record<string, unknown>;
-interface Drift { windows: { rows: number; drifted: string[]; features: Record<string, { judged: boolean; drifted: boolean }>; prediction?: { judged: boolean; drifted: boolean } }[] }
+interface Drift {
+  windows: {
+    rows: number;
+    drifted: string[];
+    features: Record<string, { judged: boolean; drifted: boolean }>;
+    prediction?: { judged: boolean; drifted: boolean };
+  }[];
+}
 
 let t: Titanic;
 beforeAll(async () => {
@@ -83,12 +90,17 @@ describe("drift detection on simulated traffic", () => {
     };
     const perFeature = Object.fromEntries(names.map((n) => [n, rate((w) => (n === "prediction" ? w.prediction : w.features[n]))]));
     // The same windows judged at core's one-off threshold (p < 0.05), for comparison.
-    await sim.json("/v1/deployments/prod/baseline", { method: "POST", body: { model: "titanic", version: "1.0.0", baseline: t.manifest.baseline, thresholds: { pValue: 0.05 } } });
+    await sim.json("/v1/deployments/prod/baseline", {
+      method: "POST",
+      body: { model: "titanic", version: "1.0.0", baseline: t.manifest.baseline, thresholds: { pValue: 0.05 } },
+    });
     const at05 = await sim.json<Drift>(`/v1/drift?deployment=prod&from=${T0}&to=${T0 + 200 * HOUR}&step=1h`);
-    const perFeature05 = Object.fromEntries(names.map((n) => {
-      const judged = at05.windows.map((w) => (n === "prediction" ? w.prediction : w.features[n])).filter((d) => d?.judged);
-      return [n, { windows: judged.length, drifted: judged.filter((d) => d!.drifted).length }];
-    }));
+    const perFeature05 = Object.fromEntries(
+      names.map((n) => {
+        const judged = at05.windows.map((w) => (n === "prediction" ? w.prediction : w.features[n])).filter((d) => d?.judged);
+        return [n, { windows: judged.length, drifted: judged.filter((d) => d!.drifted).length }];
+      }),
+    );
     const total = (r: Record<string, { windows: number; drifted: number }>) => {
       const s = Object.values(r).reduce((a, x) => ({ windows: a.windows + x.windows, drifted: a.drifted + x.drifted }), { windows: 0, drifted: 0 });
       return { ...s, rate: s.drifted / s.windows };

@@ -30,7 +30,9 @@ describe("edge-ml monitor (child process)", () => {
   it("keeps every acknowledged batch across kill -9, and counts resent batches once", async () => {
     const dir = tempDir();
     const db = join(dir, "monitor.db");
-    const { token } = JSON.parse(execFileSync(process.execPath, [BIN, "monitor", "token", "create", "prod", "--db", db, "--json"], { cwd: dir, encoding: "utf8" })) as { token: string };
+    const { token } = JSON.parse(
+      execFileSync(process.execPath, [BIN, "monitor", "token", "create", "prod", "--db", db, "--json"], { cwd: dir, encoding: "utf8" }),
+    ) as { token: string };
     const first = await spawnTracked(["--port", "0", "--db", db], dir);
 
     const post = (url: string, b: TelemetryBatchInput) =>
@@ -39,7 +41,16 @@ describe("edge-ml monitor (child process)", () => {
     const batches = Array.from({ length: 2000 }, (_, i) => {
       const requests = 1 + (i % 7);
       const samples = Array.from({ length: 20 }, (_s, j) => ({ ts: 1, requestId: `b${i}-s${j}`, latencyMs: 1, status: 200, features: { i, j } }));
-      return makeBatch({ batchId: `crash-${i}-x`, counters: { requests, errors: {}, latency: { bounds: makeBatch().counters.latency.bounds, counts: [0, 0, 0, requests, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], sum: requests * 3 }, dropped: 0 }, samples });
+      return makeBatch({
+        batchId: `crash-${i}-x`,
+        counters: {
+          requests,
+          errors: {},
+          latency: { bounds: makeBatch().counters.latency.bounds, counts: [0, 0, 0, requests, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], sum: requests * 3 },
+          dropped: 0,
+        },
+        samples,
+      });
     });
     const acked = new Set<number>();
     const unanswered = new Set<number>();

@@ -23,9 +23,14 @@ beforeAll(async () => {
   sim = await simulate(t, { seed: 41, sampleRate: 0.5, assets: nodeAssets() });
   await registerTitanic(sim, t);
   for (let h = 0; h < 30; h++) {
-    const sent = await sim.sendWindow(T0 + h * HOUR, 200, h >= 24 ? { transform: (i) => ({ ...i, age: typeof i["age"] === "number" ? i["age"] + 25 : null }) } : {});
+    const sent = await sim.sendWindow(
+      T0 + h * HOUR,
+      200,
+      h >= 24 ? { transform: (i) => ({ ...i, age: typeof i["age"] === "number" ? i["age"] + 25 : null }) } : {},
+    );
     await sim.app.request("/v1/feedback", {
-      method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${sim.token}` },
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${sim.token}` },
       body: JSON.stringify({ items: sent.map((s) => ({ requestId: s.requestId, label: s.label })) }),
     });
     sim.clock.t = T0 + (h + 1) * HOUR;
@@ -61,7 +66,9 @@ describe("ML tabs of the dashboard", () => {
     const { page, errors } = await open("drift");
     expect(await page.locator("#tabs a.active").textContent()).toBe("Drift");
     expect(await page.locator("#ml-summary").textContent()).toContain("titanic@1.0.0 · windows of 3600s · chi-square p < 0.01");
-    const rows = await page.$$eval("#drift-windows tbody tr", (trs) => trs.map((tr) => ({ feature: tr.getAttribute("data-feature"), cells: Array.from(tr.querySelectorAll("td"), (td) => td.className) })));
+    const rows = await page.$$eval("#drift-windows tbody tr", (trs) =>
+      trs.map((tr) => ({ feature: tr.getAttribute("data-feature"), cells: Array.from(tr.querySelectorAll("td"), (td) => td.className) })),
+    );
     expect(rows.map((r) => r.feature)).toEqual(["sex", "age", "passengerClass", "prediction"]);
     const age = rows.find((r) => r.feature === "age")!.cells;
     expect(age).toHaveLength(24); // the last 24 windows
@@ -81,7 +88,9 @@ describe("ML tabs of the dashboard", () => {
 
   it("slices: share, training share and prediction rate per value, with the rate chart", async () => {
     const { page, errors } = await open("slices");
-    const sex = await page.$$eval('table[data-slice="sex"] tr[data-value]', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent)));
+    const sex = await page.$$eval('table[data-slice="sex"] tr[data-value]', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent)),
+    );
     expect(sex.map((r) => r[0]).sort()).toEqual(["female", "male"]);
     expect(sex.find((r) => r[0] === "male")![3]).toBe("64.8%"); // 636 of 981 training rows
     expect(await page.locator("#chart-rate .uplot").count()).toBe(1);

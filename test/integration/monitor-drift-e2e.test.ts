@@ -13,7 +13,12 @@ import { spawnCli, type CliProcess } from "../helpers/process.ts";
 import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
 
 const EVAL = join(REPO_ROOT, "examples", "titanic", "data", "eval.csv");
-interface Event { kind: string; subject: string; state: string; message: string }
+interface Event {
+  kind: string;
+  subject: string;
+  state: string;
+  message: string;
+}
 
 /** On failure too: SIGINT first, so `edge-ml dev` stops its workerd (a SIGKILL would leave it orphaned), then SIGKILL. */
 function killOnFinish(p: CliProcess) {
@@ -77,7 +82,9 @@ describe("drift alert end to end", () => {
     expect(drift.map((e) => e.subject).filter((s) => s !== "age" && s !== "prediction")).toEqual([]);
 
     // The label-joined accuracy of the undrifted replay is the model's on its eval data.
-    const perf = (await (await fetch(`${monitorUrl}/v1/performance?deployment=e2e&step=1h&windows=1`)).json()) as { total: { overall: { labeled: number; metrics: { accuracy: number } } } };
+    const perf = (await (await fetch(`${monitorUrl}/v1/performance?deployment=e2e&step=1h&windows=1`)).json()) as {
+      total: { overall: { labeled: number; metrics: { accuracy: number } } };
+    };
     expect(perf.total.overall.labeled).toBe(400);
     expect(perf.total.overall.metrics.accuracy).toBeGreaterThan(0.75);
 

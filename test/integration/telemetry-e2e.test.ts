@@ -53,7 +53,10 @@ describe("telemetry end to end", () => {
     const { token } = JSON.parse(created.stdout) as { token: string };
     expect(token).toMatch(/^edgeml_/);
 
-    const dev = spawnCli(["dev", "mlp@0.1.0", "--port", "0", "--monitor", monitorUrl!, "--token", token, "--deployment", "e2e", "--sample-rate", "0.1"], project);
+    const dev = spawnCli(
+      ["dev", "mlp@0.1.0", "--port", "0", "--monitor", monitorUrl!, "--token", token, "--deployment", "e2e", "--sample-rate", "0.1"],
+      project,
+    );
     killOnFinish(dev);
     await dev.waitFor(/stop: Ctrl-C/, 120_000);
     const edge = /serving in workerd at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(dev.stdout())![1]!;
@@ -62,7 +65,11 @@ describe("telemetry end to end", () => {
     const send = async (n: number, good: boolean) => {
       for (let i = 0; i < n; i++) {
         const body = good ? { instances: [[i / 10, 1, -1, 0.5]] } : { instances: [[1, 2]] };
-        const res = await fetch(`${edge}v1/models/mlp:predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        const res = await fetch(`${edge}v1/models/mlp:predict`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
         statuses.push(res.status);
         await res.arrayBuffer();
       }
@@ -70,7 +77,11 @@ describe("telemetry end to end", () => {
     await send(150, true);
     await send(10, false);
     // Let some batches land, then kill the monitor without warning while traffic continues.
-    await until(() => counts(monitorUrl!, "e2e"), (c) => c.requests > 0, 20_000);
+    await until(
+      () => counts(monitorUrl!, "e2e"),
+      (c) => c.requests > 0,
+      20_000,
+    );
     monitor.child.kill("SIGKILL");
     await monitor.exited;
     await send(150, true);
@@ -82,12 +93,18 @@ describe("telemetry end to end", () => {
     monitor = spawnCli(["monitor", "--port", port!, "--db", db], project);
     killOnFinish(monitor);
     await monitor.waitFor(MONITOR_URL);
-    const final = await until(() => counts(monitorUrl!, "e2e"), (c) => c.requests >= 315, 60_000);
+    const final = await until(
+      () => counts(monitorUrl!, "e2e"),
+      (c) => c.requests >= 315,
+      60_000,
+    );
     expect(final).toEqual({ requests: 315, errors: 15 });
     // Retries after the restart must not double count: still exact a while later.
     await new Promise((r) => setTimeout(r, 4000));
     expect(await counts(monitorUrl!, "e2e")).toEqual({ requests: 315, errors: 15 });
-    const deployments = (await (await fetch(`${monitorUrl}/v1/deployments`)).json()) as { deployments: { name: string; versions: { requests: number; errors: number }[] }[] };
+    const deployments = (await (await fetch(`${monitorUrl}/v1/deployments`)).json()) as {
+      deployments: { name: string; versions: { requests: number; errors: number }[] }[];
+    };
     const e2e = deployments.deployments.find((d) => d.name === "e2e");
     expect(e2e?.versions).toEqual([expect.objectContaining({ model: "mlp", version: "0.1.0", requests: 315, errors: 15 })]);
 

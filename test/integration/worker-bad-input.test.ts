@@ -59,7 +59,14 @@ const cases: Case[] = [
   { name: "instance is a number", server: T, path: P, body: predict([42]), status: 400, issues: ["instances[0]"] },
   { name: "instance is an array", server: T, path: P, body: predict([["female", 29, "1st"]]), status: 400, issues: ["instances[0]"] },
   { name: "number sent as a string", server: T, path: P, body: predict([{ ...good, age: "12" }]), status: 400, issues: ["instances[0].age"] },
-  { name: "number overflowing to Infinity (1e999)", server: T, path: P, body: `{"instances":[{"sex":"male","age":1e999,"passengerClass":"1st"}]}`, status: 400, issues: ["instances[0].age"] },
+  {
+    name: "number overflowing to Infinity (1e999)",
+    server: T,
+    path: P,
+    body: `{"instances":[{"sex":"male","age":1e999,"passengerClass":"1st"}]}`,
+    status: 400,
+    issues: ["instances[0].age"],
+  },
   { name: "NaN literal (not JSON)", server: T, path: P, body: `{"instances":[{"sex":"male","age":NaN,"passengerClass":"1st"}]}`, status: 400 },
   { name: "Infinity literal (not JSON)", server: T, path: P, body: `{"instances":[{"sex":"male","age":Infinity,"passengerClass":"1st"}]}`, status: 400 },
   { name: "number below range", server: T, path: P, body: predict([{ ...good, age: -5 }]), status: 400, issues: ["instances[0].age"] },
@@ -71,10 +78,24 @@ const cases: Case[] = [
   { name: "required field missing", server: T, path: P, body: predict([{ age: 3, passengerClass: "2nd" }]), status: 400, issues: ["instances[0].sex"] },
   { name: "null for a non-nullable field", server: T, path: P, body: predict([{ ...good, sex: null }]), status: 400, issues: ["instances[0].sex"] },
   { name: "number for a category", server: T, path: P, body: predict([{ ...good, passengerClass: 1 }]), status: 400, issues: ["instances[0].passengerClass"] },
-  { name: "category outside the allowed set", server: T, path: P, body: predict([{ ...good, passengerClass: "4th" }]), status: 400, issues: ["instances[0].passengerClass"] },
+  {
+    name: "category outside the allowed set",
+    server: T,
+    path: P,
+    body: predict([{ ...good, passengerClass: "4th" }]),
+    status: 400,
+    issues: ["instances[0].passengerClass"],
+  },
   { name: "unknown extra field", server: T, path: P, body: predict([{ ...good, agee: 3 }]), status: 400, issues: ["instances[0].agee"] },
   { name: "nested junk (operator object)", server: T, path: P, body: predict([{ ...good, sex: { $gt: "" } }]), status: 400, issues: ["instances[0].sex"] },
-  { name: "several bad fields in several instances", server: T, path: P, body: predict([{ ...good, age: "x" }, good, { ...good, sex: "?", passengerClass: "0th" }]), status: 400, issues: ["instances[0].age", "instances[2].sex", "instances[2].passengerClass"] },
+  {
+    name: "several bad fields in several instances",
+    server: T,
+    path: P,
+    body: predict([{ ...good, age: "x" }, good, { ...good, sex: "?", passengerClass: "0th" }]),
+    status: 400,
+    issues: ["instances[0].age", "instances[2].sex", "instances[2].passengerClass"],
+  },
   { name: "batch over the limit", server: T, path: P, body: predict(Array.from({ length: 257 }, () => good)), status: 400, issues: ["instances"] },
   { name: "body over the size limit", server: T, path: P, body: predict([{ ...good, pad: "x".repeat(1_100_000) }]), status: 413 },
   { name: "wrong content type", server: T, path: P, body: predict([good]), contentType: "text/plain", status: 415 },
@@ -88,17 +109,66 @@ const cases: Case[] = [
   { name: "unknown verb", server: T, path: "v1/models/titanic:explain", body: predict([good]), status: 404 },
   { name: "tensor: wrong inner length", server: M, path: MP, body: predict([[1, 2, 3]]), status: 400, issues: ["instances[0]"] },
   { name: "tensor: string element", server: M, path: MP, body: predict([["a", 1, 2, 3]]), status: 400, issues: ["instances[0][0]"] },
-  { name: "tensor: ragged batch", server: M, path: MP, body: predict([[1, 2, 3, 4], [1, 2]]), status: 400, issues: ["instances[1]"] },
+  {
+    name: "tensor: ragged batch",
+    server: M,
+    path: MP,
+    body: predict([
+      [1, 2, 3, 4],
+      [1, 2],
+    ]),
+    status: 400,
+    issues: ["instances[1]"],
+  },
   { name: "tensor: too many dims", server: M, path: MP, body: predict([[[1, 2, 3, 4]]]), status: 400 },
   { name: "tensor: null element", server: M, path: MP, body: predict([[1, null, 3, 4]]), status: 400, issues: ["instances[0][1]"] },
   { name: "tensor: Infinity element (1e999)", server: M, path: MP, body: `{"instances":[[1,2,3,1e999]]}`, status: 400, issues: ["instances[0][3]"] },
-  { name: "int64 tensor: fractional value", server: I, path: "v1/models/int-sum:predict", body: predict([[1, 2.5, 3]]), status: 400, issues: ["instances[0][1]"] },
-  { name: "V2: unknown input name", server: M, path: MV2, body: json({ inputs: [{ name: "z", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4] }] }), status: 400 },
-  { name: "V2: wrong datatype", server: M, path: MV2, body: json({ inputs: [{ name: "x", shape: [1, 4], datatype: "INT32", data: [1, 2, 3, 4] }] }), status: 400, issues: ["inputs[0].datatype"] },
-  { name: "V2: data length does not match shape", server: M, path: MV2, body: json({ inputs: [{ name: "x", shape: [2, 4], datatype: "FP32", data: [1, 2, 3, 4] }] }), status: 400 },
-  { name: "V2: shape incompatible with the model", server: M, path: MV2, body: json({ inputs: [{ name: "x", shape: [1, 5], datatype: "FP32", data: [1, 2, 3, 4, 5] }] }), status: 400, issues: ["inputs[0].shape[1]"] },
+  {
+    name: "int64 tensor: fractional value",
+    server: I,
+    path: "v1/models/int-sum:predict",
+    body: predict([[1, 2.5, 3]]),
+    status: 400,
+    issues: ["instances[0][1]"],
+  },
+  {
+    name: "V2: unknown input name",
+    server: M,
+    path: MV2,
+    body: json({ inputs: [{ name: "z", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4] }] }),
+    status: 400,
+  },
+  {
+    name: "V2: wrong datatype",
+    server: M,
+    path: MV2,
+    body: json({ inputs: [{ name: "x", shape: [1, 4], datatype: "INT32", data: [1, 2, 3, 4] }] }),
+    status: 400,
+    issues: ["inputs[0].datatype"],
+  },
+  {
+    name: "V2: data length does not match shape",
+    server: M,
+    path: MV2,
+    body: json({ inputs: [{ name: "x", shape: [2, 4], datatype: "FP32", data: [1, 2, 3, 4] }] }),
+    status: 400,
+  },
+  {
+    name: "V2: shape incompatible with the model",
+    server: M,
+    path: MV2,
+    body: json({ inputs: [{ name: "x", shape: [1, 5], datatype: "FP32", data: [1, 2, 3, 4, 5] }] }),
+    status: 400,
+    issues: ["inputs[0].shape[1]"],
+  },
   { name: "V2: inputs missing", server: M, path: MV2, body: json({ outputs: [] }), status: 400 },
-  { name: "V2: string in FP32 data", server: M, path: MV2, body: json({ inputs: [{ name: "x", shape: [1, 4], datatype: "FP32", data: [1, "2", 3, 4] }] }), status: 400 },
+  {
+    name: "V2: string in FP32 data",
+    server: M,
+    path: MV2,
+    body: json({ inputs: [{ name: "x", shape: [1, 4], datatype: "FP32", data: [1, "2", 3, 4] }] }),
+    status: 400,
+  },
 ];
 
 describe("bad input never gets past validation, never 5xx", () => {
@@ -123,7 +193,11 @@ describe("bad input never gets past validation, never 5xx", () => {
   });
 
   it("every error message says what was wrong, e.g. for a string in a number field", async () => {
-    const res = await fetch(new URL(P, titanic.url), { method: "POST", headers: { "content-type": "application/json" }, body: predict([{ ...good, age: "12" }]) });
+    const res = await fetch(new URL(P, titanic.url), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: predict([{ ...good, age: "12" }]),
+    });
     const body = (await res.json()) as { error: { issues: { path: string; message: string }[]; hint: string } };
     expect(body.error.issues).toEqual([{ path: "instances[0].age", message: expect.stringContaining("string") }]);
     expect(body.error.hint).toBeTruthy();

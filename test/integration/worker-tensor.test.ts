@@ -66,7 +66,12 @@ describe("tensor model in workerd", () => {
   });
 
   it("int64 inputs and outputs round-trip exactly", async () => {
-    const res = await post(intSum, "v1/models/int-sum:predict", { instances: [[1, 2, 3], [10, -20, 4000000000]] });
+    const res = await post(intSum, "v1/models/int-sum:predict", {
+      instances: [
+        [1, 2, 3],
+        [10, -20, 4000000000],
+      ],
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { predictions: unknown }).predictions).toEqual([[6], [3999999990]]);
     const v2 = await post(intSum, "v2/models/int-sum/infer", { inputs: [{ name: "ids", shape: [1, 3], datatype: "INT64", data: [[5, 5, 5]] }] });
@@ -80,10 +85,17 @@ describe("tensor model in workerd", () => {
     expect((await fetch(new URL("v2/health/live", mlp.url))).status).toBe(200);
     const ready = await fetch(new URL("v2/health/ready", mlp.url));
     expect(ready.status).toBe(200);
-    const openapi = (await (await fetch(new URL("openapi.json", mlp.url))).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { properties: Record<string, { maxItems: number; items: unknown }> }> } };
+    const openapi = (await (await fetch(new URL("openapi.json", mlp.url))).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { properties: Record<string, { maxItems: number; items: unknown }> }> };
+    };
     expect(openapi.openapi).toBe("3.1.0");
     expect(Object.keys(openapi.paths)).toContain("/v1/models/mlp:predict");
-    expect(openapi.components.schemas["PredictRequest"]!.properties["instances"]).toMatchObject({ maxItems: 256, items: { type: "array", minItems: 4, maxItems: 4 } });
+    expect(openapi.components.schemas["PredictRequest"]!.properties["instances"]).toMatchObject({
+      maxItems: 256,
+      items: { type: "array", minItems: 4, maxItems: 4 },
+    });
   });
 
   it("a model altered after build fails its integrity check at load: 503, never a wrong answer", async () => {

@@ -33,7 +33,11 @@ describe("titanic example in workerd", () => {
     const scores: number[] = [];
     const labels: string[] = [];
     for (let i = 0; i < instances.length; i += 100) {
-      const res = await fetch(new URL("v1/models/titanic:predict", server.url), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ instances: instances.slice(i, i + 100) }) });
+      const res = await fetch(new URL("v1/models/titanic:predict", server.url), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ instances: instances.slice(i, i + 100) }),
+      });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { predictions: { score: number; label: string }[] };
       for (const p of body.predictions) {

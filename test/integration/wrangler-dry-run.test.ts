@@ -40,7 +40,12 @@ describe("wrangler deploy --dry-run", () => {
       const res = await fetch(new URL("v1/models/titanic:predict", server.url), {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ instances: [{ sex: "female", age: 29, passengerClass: "1st" }, { sex: "male", age: null, passengerClass: "3rd" }] }),
+        body: JSON.stringify({
+          instances: [
+            { sex: "female", age: 29, passengerClass: "1st" },
+            { sex: "male", age: null, passengerClass: "3rd" },
+          ],
+        }),
       });
       expect(res.status).toBe(200);
       const { predictions } = (await res.json()) as { predictions: { label: string; score: number }[] };

@@ -20,10 +20,15 @@ function counters(requests: number, errors: number, slowBucket?: number) {
 describe("rules API", () => {
   it("creates, reads, changes and deletes rules, validating params per kind", async () => {
     const m = await testMonitor();
-    const send = (path: string, method: string, body?: unknown) => m.app.request(path, { method, headers: { "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const send = (path: string, method: string, body?: unknown) =>
+      m.app.request(path, { method, headers: { "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     const bad = await send("/v1/alerts/rules", "POST", { deployment: "prod", kind: "error_rate", params: { max: 2, nope: 1 }, webhook: "ftp://x" });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path).sort()).toEqual(["params", "params.max", "webhook"]);
+    expect(((await bad.json()) as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path).sort()).toEqual([
+      "params",
+      "params.max",
+      "webhook",
+    ]);
     const created = await send("/v1/alerts/rules", "POST", { deployment: "prod", kind: "error_rate", params: { max: 0.1, window: "5m" } });
     expect(created.status).toBe(201);
     const { rule } = (await created.json()) as { rule: { id: string; params: Record<string, unknown>; name: string; source: string } };
@@ -41,13 +46,22 @@ describe("evaluator on counters", () => {
   it("opens an error-rate alert on a bad minute, keeps it through a quiet one, resolves it on a good one", async () => {
     const clock = { t: T0 };
     const m = await testMonitor({ now: () => clock.t });
-    const rule = (await (await m.app.request("/v1/alerts/rules", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ deployment: "prod", kind: "error_rate", params: { window: "1m", max: 0.05 } }) })).json()) as { rule: { id: string } };
+    const rule = (await (
+      await m.app.request("/v1/alerts/rules", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ deployment: "prod", kind: "error_rate", params: { window: "1m", max: 0.05 } }),
+      })
+    ).json()) as { rule: { id: string } };
     const evaluate = async () => (await (await m.app.request("/v1/alerts/evaluate", { method: "POST" })).json()) as Result;
-    const post = (minute: number, requests: number, errors: number) => m.post(makeBatch({ window: { start: T0 + minute * MIN, end: T0 + minute * MIN + 30_000 }, counters: counters(requests, errors), samples: [] }));
+    const post = (minute: number, requests: number, errors: number) =>
+      m.post(makeBatch({ window: { start: T0 + minute * MIN, end: T0 + minute * MIN + 30_000 }, counters: counters(requests, errors), samples: [] }));
     await post(0, 100, 12);
     clock.t = T0 + MIN + 1000; // minute 0 is complete
     const first = await evaluate();
-    expect(first.opened).toMatchObject([{ ruleId: rule.rule.id, subject: "overall", model: "titanic", version: "1.0.0", value: 0.12, threshold: 0.05, state: "open" }]);
+    expect(first.opened).toMatchObject([
+      { ruleId: rule.rule.id, subject: "overall", model: "titanic", version: "1.0.0", value: 0.12, threshold: 0.05, state: "open" },
+    ]);
     expect(first.opened[0]!.message).toBe("error rate 12% over 100 requests (max 5%)");
     clock.t = T0 + 2 * MIN + 1000; // minute 1 had no traffic: unknown, the event stays open
     expect(await evaluate()).toMatchObject({ opened: [], resolved: [] });
@@ -61,12 +75,22 @@ describe("evaluator on counters", () => {
   it("opens a latency p99 alert, and resolves it when its rule is disabled", async () => {
     const clock = { t: T0 };
     const m = await testMonitor({ now: () => clock.t });
-    const { rule } = (await (await m.app.request("/v1/alerts/rules", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ deployment: "prod", kind: "latency_p99", params: { window: "1m", maxMs: 100 } }) })).json()) as { rule: { id: string } };
+    const { rule } = (await (
+      await m.app.request("/v1/alerts/rules", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ deployment: "prod", kind: "latency_p99", params: { window: "1m", maxMs: 100 } }),
+      })
+    ).json()) as { rule: { id: string } };
     await m.post(makeBatch({ window: { start: T0, end: T0 + 1000 }, counters: counters(50, 0, 9), samples: [] })); // 250-500 ms bucket
     clock.t = T0 + MIN;
     const opened = (await (await m.app.request("/v1/alerts/evaluate", { method: "POST" })).json()) as Result;
     expect(opened.opened[0]!.value!).toBeGreaterThan(250);
-    await m.app.request(`/v1/alerts/rules/${rule.id}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ enabled: false }) });
+    await m.app.request(`/v1/alerts/rules/${rule.id}`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ enabled: false }),
+    });
     const after = (await (await m.app.request("/v1/alerts/evaluate", { method: "POST" })).json()) as Result;
     expect(after.resolved).toMatchObject([{ message: "resolved: rule disabled" }]);
   });
@@ -89,7 +113,11 @@ describe("evaluator on profiles and labels", () => {
     const evaluate = () => sim.json<Result>("/v1/alerts/evaluate", { method: "POST" });
     const label = async (rows: { requestId: string; label: string }[]) => {
       const items = rows.map((r) => ({ requestId: r.requestId, label: r.label }));
-      const res = await sim.app.request("/v1/feedback", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${sim.token}` }, body: JSON.stringify({ items }) });
+      const res = await sim.app.request("/v1/feedback", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${sim.token}` },
+        body: JSON.stringify({ items }),
+      });
       expect(res.status).toBe(200);
     };
     for (let h = 0; h < 6; h++) await label(await sim.sendWindow(T0 + h * HOUR, 250));

@@ -9,12 +9,38 @@ import type { Baseline } from "../../core/schema/baseline.ts";
 import { HOUR, T0, loadTitanic, registerTitanic, simulate, type Sent, type Simulation, type Titanic } from "./simulate.ts";
 
 interface FeatureDrift {
-  measure: string; type: string; threshold: number; value: number | null; judged: boolean; drifted: boolean; reason: string;
-  psi: number | null; jensenShannon: number | null; wasserstein?: number | null; lInfinity?: number | null; chiSquare: { pValue: number } | null;
-  n: { effective: number }; missing: { baseline: number; current: number; flagged: boolean }; unseen?: { rows: number; names: Record<string, number>; flagged: boolean };
+  measure: string;
+  type: string;
+  threshold: number;
+  value: number | null;
+  judged: boolean;
+  drifted: boolean;
+  reason: string;
+  psi: number | null;
+  jensenShannon: number | null;
+  wasserstein?: number | null;
+  lInfinity?: number | null;
+  chiSquare: { pValue: number } | null;
+  n: { effective: number };
+  missing: { baseline: number; current: number; flagged: boolean };
+  unseen?: { rows: number; names: Record<string, number>; flagged: boolean };
 }
-interface DriftWindow { t: number; rows: number; drifted: string[]; features: Record<string, FeatureDrift>; prediction?: FeatureDrift }
-interface DriftBody { model: string; version: string; stepMs: number; thresholds: Record<string, unknown>; windows: DriftWindow[]; histograms?: Record<string, { labels: string[]; baseline: number[]; current: number[] }>; total?: DriftWindow }
+interface DriftWindow {
+  t: number;
+  rows: number;
+  drifted: string[];
+  features: Record<string, FeatureDrift>;
+  prediction?: FeatureDrift;
+}
+interface DriftBody {
+  model: string;
+  version: string;
+  stepMs: number;
+  thresholds: Record<string, unknown>;
+  windows: DriftWindow[];
+  histograms?: Record<string, { labels: string[]; baseline: number[]; current: number[] }>;
+  total?: DriftWindow;
+}
 
 let t: Titanic;
 let sim: Simulation;
@@ -29,7 +55,11 @@ beforeAll(async () => {
   for (let h = 0; h < 4; h++) sent.push(await sim.sendWindow(T0 + h * HOUR, 200));
   sent.push(await sim.sendWindow(T0 + 4 * HOUR, 200, { transform: older }));
   const rnd = mulberry32(3);
-  sent.push(await sim.sendWindow(T0 + 5 * HOUR, 200, { transform: (i) => ({ ...i, passengerClass: rnd() < 0.2 ? "crew" : i["passengerClass"]!, age: rnd() < 0.5 ? null : i["age"]! }) }));
+  sent.push(
+    await sim.sendWindow(T0 + 5 * HOUR, 200, {
+      transform: (i) => ({ ...i, passengerClass: rnd() < 0.2 ? "crew" : i["passengerClass"]!, age: rnd() < 0.5 ? null : i["age"]! }),
+    }),
+  );
   sim.clock.t = T0 + 6 * HOUR;
 });
 afterAll(async () => {
@@ -78,7 +108,10 @@ describe("GET /v1/drift", () => {
       f.missing *= 100;
     }
     const other = await simulate(t, { seed: 8 });
-    await other.json("/v1/deployments/prod/baseline", { method: "POST", body: { model: "titanic", version: "1.0.0", baseline: big, thresholds: { psi: 0.25, features: { sex: { jensenShannon: 0.5 } } } } });
+    await other.json("/v1/deployments/prod/baseline", {
+      method: "POST",
+      body: { model: "titanic", version: "1.0.0", baseline: big, thresholds: { psi: 0.25, features: { sex: { jensenShannon: 0.5 } } } },
+    });
     await other.sendWindow(T0, 3000);
     await other.sendWindow(T0 + HOUR, 3000, { transform: older });
     other.clock.t = T0 + 2 * HOUR;
@@ -96,7 +129,10 @@ describe("GET /v1/drift", () => {
     const d = await sim.json<DriftBody>(`/v1/drift?deployment=prod&from=${T0}&to=${T0 + 4 * HOUR}&step=1h&histograms=1`);
     const age = d.histograms!["age"]!;
     expect(age.baseline).toEqual((t.manifest.baseline!.features["age"] as { counts: number[] }).counts);
-    const ages = sent.slice(0, 4).flat().filter((s) => s.instance["age"] !== null).length;
+    const ages = sent
+      .slice(0, 4)
+      .flat()
+      .filter((s) => s.instance["age"] !== null).length;
     expect(age.current.reduce((a, b) => a + b, 0)).toBe(ages);
     expect(d.histograms!["sex"]!.labels).toEqual(["male", "female", "__other__"]);
     expect(Object.keys(d.histograms!)).toEqual(["sex", "age", "passengerClass", "prediction"]);
@@ -118,7 +154,11 @@ describe("GET /v1/drift", () => {
 
 describe("GET /v1/slices and /v1/prediction-rate", () => {
   it("gives each slice value's share, training share, positive rate and drifted features", async () => {
-    const s = await sim.json<{ rows: number; rateMeasure: string; slices: { key: string; values: { value: string; rows: number; share: number; baselineShare: number; rate: number; drifted: string[] }[] }[] }>(`/v1/slices?deployment=prod&from=${T0}&to=${T0 + 4 * HOUR}`);
+    const s = await sim.json<{
+      rows: number;
+      rateMeasure: string;
+      slices: { key: string; values: { value: string; rows: number; share: number; baselineShare: number; rate: number; drifted: string[] }[] }[];
+    }>(`/v1/slices?deployment=prod&from=${T0}&to=${T0 + 4 * HOUR}`);
     expect(s.rows).toBe(800);
     expect(s.rateMeasure).toBe("positive_rate");
     const sex = s.slices.find((x) => x.key === "sex")!;
@@ -134,8 +174,15 @@ describe("GET /v1/slices and /v1/prediction-rate", () => {
   });
 
   it("reports the positive rate per window against its trailing average, overall and per slice", async () => {
-    const r = await sim.json<{ measure: string; positiveLabel: string; windows: { t: number; overall: { rows: number; rate: number; trailing: number | null; deviationPct: number | null; pValue: number | null }; slices: Record<string, Record<string, { rows: number; rate: number }>> }[] }>(
-      `/v1/prediction-rate?deployment=prod&from=${T0}&to=${T0 + 6 * HOUR}&step=1h&trailing=2h`);
+    const r = await sim.json<{
+      measure: string;
+      positiveLabel: string;
+      windows: {
+        t: number;
+        overall: { rows: number; rate: number; trailing: number | null; deviationPct: number | null; pValue: number | null };
+        slices: Record<string, Record<string, { rows: number; rate: number }>>;
+      }[];
+    }>(`/v1/prediction-rate?deployment=prod&from=${T0}&to=${T0 + 6 * HOUR}&step=1h&trailing=2h`);
     expect(r).toMatchObject({ measure: "positive_rate", positiveLabel: "yes" });
     const rate = (s: Sent[]) => s.filter((x) => x.prediction.label === "yes").length / s.length;
     r.windows.forEach((w, i) => {

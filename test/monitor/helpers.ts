@@ -35,7 +35,9 @@ export interface TestMonitor {
 }
 
 /** A monitor app (no socket) over an in-memory SQLite store, with a token for deployment "prod". */
-export async function testMonitor(opts: { now?: () => number; adminToken?: string; maxBodyBytes?: number; webhooks?: MonitorAppOptions["webhooks"] } = {}): Promise<TestMonitor> {
+export async function testMonitor(
+  opts: { now?: () => number; adminToken?: string; maxBodyBytes?: number; webhooks?: MonitorAppOptions["webhooks"] } = {},
+): Promise<TestMonitor> {
   const store = await openSqliteStore({ file: ":memory:" });
   const app = createMonitorApp({ store, ...opts });
   const { token } = await createToken(store, "prod");
@@ -44,14 +46,16 @@ export async function testMonitor(opts: { now?: () => number; adminToken?: strin
     app,
     token,
     post: (body, init = {}) =>
-      Promise.resolve(app.request("/v1/ingest", {
-        method: "POST",
-        headers: {
-          "content-type": init.contentType ?? "application/json",
-          ...(init.token === null ? {} : { authorization: `Bearer ${init.token ?? token}` }),
-        },
-        body: typeof body === "string" ? body : JSON.stringify(body),
-      })),
+      Promise.resolve(
+        app.request("/v1/ingest", {
+          method: "POST",
+          headers: {
+            "content-type": init.contentType ?? "application/json",
+            ...(init.token === null ? {} : { authorization: `Bearer ${init.token ?? token}` }),
+          },
+          body: typeof body === "string" ? body : JSON.stringify(body),
+        }),
+      ),
     get: (path) => Promise.resolve(app.request(path)),
   };
 }

@@ -8,17 +8,40 @@ const now = () => NOW;
 describe("POST /v1/ingest", () => {
   it("stores a valid batch and reports it through the read API", async () => {
     const m = await testMonitor({ now });
-    const batch = makeBatch({ counters: { requests: 10, errors: { bad_request: 2 }, latency: { bounds: [...LATENCY_BUCKETS_MS], counts: [0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], sum: 31 }, dropped: 1 } });
+    const batch = makeBatch({
+      counters: {
+        requests: 10,
+        errors: { bad_request: 2 },
+        latency: { bounds: [...LATENCY_BUCKETS_MS], counts: [0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], sum: 31 },
+        dropped: 1,
+      },
+    });
     const res = await m.post(batch);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true, batchId: batch.batchId, duplicate: false });
 
-    const { deployments } = (await (await m.get("/v1/deployments")).json()) as { deployments: { name: string; target: string; dropped: number; versions: unknown[] }[] };
+    const { deployments } = (await (await m.get("/v1/deployments")).json()) as {
+      deployments: { name: string; target: string; dropped: number; versions: unknown[] }[];
+    };
     expect(deployments).toEqual([
-      expect.objectContaining({ name: "prod", target: "worker", dropped: 1, activeTokens: 1, versions: [{ model: "titanic", version: "1.0.0", requests: 10, errors: 2, lastSeen: Date.UTC(2026, 0, 1, 12, 0) }] }),
+      expect.objectContaining({
+        name: "prod",
+        target: "worker",
+        dropped: 1,
+        activeTokens: 1,
+        versions: [{ model: "titanic", version: "1.0.0", requests: 10, errors: 2, lastSeen: Date.UTC(2026, 0, 1, 12, 0) }],
+      }),
     ]);
     const { samples } = (await (await m.get("/v1/samples?deployment=prod&limit=5")).json()) as { samples: unknown[] };
-    expect(samples).toEqual([expect.objectContaining({ requestId: "req-1", batchId: batch.batchId, features: { age: 22, sex: "male" }, prediction: { label: 0, score: 0.12 }, status: 200 })]);
+    expect(samples).toEqual([
+      expect.objectContaining({
+        requestId: "req-1",
+        batchId: batch.batchId,
+        features: { age: 22, sex: "male" },
+        prediction: { label: 0, score: 0.12 },
+        status: 200,
+      }),
+    ]);
   });
 
   it("is idempotent by batchId, also under concurrent retries", async () => {
@@ -35,13 +58,20 @@ describe("POST /v1/ingest", () => {
 
   it("accepts a beacon: text/plain body with the token in the query string", async () => {
     const m = await testMonitor({ now });
-    const res = await m.app.request(`/v1/ingest?token=${m.token}`, { method: "POST", headers: { "content-type": "text/plain;charset=UTF-8" }, body: JSON.stringify(makeBatch()) });
+    const res = await m.app.request(`/v1/ingest?token=${m.token}`, {
+      method: "POST",
+      headers: { "content-type": "text/plain;charset=UTF-8" },
+      body: JSON.stringify(makeBatch()),
+    });
     expect(res.status).toBe(200);
   });
 
   it("answers CORS preflights so browser deployments can post", async () => {
     const m = await testMonitor({ now });
-    const res = await m.app.request("/v1/ingest", { method: "OPTIONS", headers: { origin: "https://shop.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" } });
+    const res = await m.app.request("/v1/ingest", {
+      method: "OPTIONS",
+      headers: { origin: "https://shop.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
+    });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
     expect(res.headers.get("access-control-allow-headers")).toContain("authorization");
@@ -71,7 +101,9 @@ describe("POST /v1/ingest", () => {
 
     it("413 over the body limit, 415 for another content type", async () => {
       const m = await testMonitor({ now, maxBodyBytes: 2048 });
-      const big = makeBatch({ samples: Array.from({ length: 40 }, (_, i) => ({ ts: 1, requestId: `r${i}`, latencyMs: 1, status: 200, features: { text: "x".repeat(100) } })) });
+      const big = makeBatch({
+        samples: Array.from({ length: 40 }, (_, i) => ({ ts: 1, requestId: `r${i}`, latencyMs: 1, status: 200, features: { text: "x".repeat(100) } })),
+      });
       const tooLarge = await m.post(big);
       expect(tooLarge.status).toBe(413);
       expect(await tooLarge.json()).toMatchObject({ error: { code: "PAYLOAD_TOO_LARGE" } });
@@ -82,7 +114,7 @@ describe("POST /v1/ingest", () => {
 
   // Each case breaks one field of a valid batch. `bad` casts deliberately invalid values past the batch type.
   type Batch = ReturnType<typeof makeBatch>;
-  const bad = <T,>(value: unknown) => value as T;
+  const bad = <T>(value: unknown) => value as T;
   const sample = (b: Batch) => b.samples[0]!;
   type Case = [name: string, mutate: (b: Batch) => unknown, path: string];
   const cases: Case[] = [

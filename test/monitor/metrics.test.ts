@@ -8,8 +8,12 @@ const T0 = Date.UTC(2026, 0, 1, 12, 0);
 const NOW = T0 + 5 * 60_000;
 /** Latency counts with these values in the first buckets and zeros after. */
 const counts = (...first: number[]) => [...first, ...new Array<number>(LATENCY_BUCKETS_MS.length + 1 - first.length).fill(0)];
-const counters = (requests: number, latency: number[], sum: number, errors: Record<string, number> = {}) =>
-  ({ requests, errors, latency: { bounds: [...LATENCY_BUCKETS_MS], counts: latency, sum }, dropped: 0 });
+const counters = (requests: number, latency: number[], sum: number, errors: Record<string, number> = {}) => ({
+  requests,
+  errors,
+  latency: { bounds: [...LATENCY_BUCKETS_MS], counts: latency, sum },
+  dropped: 0,
+});
 
 describe("histogram helpers", () => {
   it("puts a value in the first bucket whose upper bound is >= it", () => {
@@ -29,11 +33,19 @@ describe("histogram helpers", () => {
 describe("GET /v1/metrics", async () => {
   const m = await testMonitor({ now: () => NOW });
   // 12:00 — v1: 100 requests, counts 10 in (0.5,1], 30 in (1,2], 50 in (2,5], 10 in (5,10]; 5 errors.
-  await m.post(makeBatch({ window: { start: T0 + 20_000, end: T0 + 30_000 }, counters: counters(100, counts(0, 10, 30, 50, 10), 350, { bad_request: 3, internal: 2 }) }));
+  await m.post(
+    makeBatch({ window: { start: T0 + 20_000, end: T0 + 30_000 }, counters: counters(100, counts(0, 10, 30, 50, 10), 350, { bad_request: 3, internal: 2 }) }),
+  );
   // 12:01 — v1: 20 requests in (10,25]; v2: 4 requests above 10 s (the overflow bucket).
   await m.post(makeBatch({ window: { start: T0 + 60_000, end: T0 + 70_000 }, counters: counters(20, counts(0, 0, 0, 0, 0, 20), 400) }));
   const overflow = counts(...new Array<number>(LATENCY_BUCKETS_MS.length).fill(0), 4);
-  await m.post(makeBatch({ model: { name: "titanic", version: "2.0.0" }, window: { start: T0 + 60_000, end: T0 + 70_000 }, counters: counters(4, overflow, 48_000, { unavailable: 4 }) }));
+  await m.post(
+    makeBatch({
+      model: { name: "titanic", version: "2.0.0" },
+      window: { start: T0 + 60_000, end: T0 + 70_000 },
+      counters: counters(4, overflow, 48_000, { unavailable: 4 }),
+    }),
+  );
 
   const metrics = async (query: string) => {
     const res = await m.get(`/v1/metrics?deployment=prod&${query}`);
@@ -48,7 +60,17 @@ describe("GET /v1/metrics", async () => {
     const [v1, v2] = r.series;
     expect(v1).toMatchObject({ model: "titanic", version: "1.0.0" });
     // rank 50 falls in (2,5] after 40: 2 + 3 * 10/50; rank 95 in (5,10] after 90: 5 + 5 * 5/10; rank 99: 5 + 5 * 9/10.
-    expect(v1!.points[0]).toEqual({ t: T0, requests: 100, errors: 5, errorRate: 0.05, p50: 2.6, p95: 7.5, p99: 9.5, meanLatencyMs: 3.5, errorsByClass: { bad_request: 3, internal: 2 } });
+    expect(v1!.points[0]).toEqual({
+      t: T0,
+      requests: 100,
+      errors: 5,
+      errorRate: 0.05,
+      p50: 2.6,
+      p95: 7.5,
+      p99: 9.5,
+      meanLatencyMs: 3.5,
+      errorsByClass: { bad_request: 3, internal: 2 },
+    });
     expect(v1!.points[1]).toMatchObject({ requests: 20, errors: 0, errorRate: 0, p50: 17.5, p95: 24.25, p99: 24.85 });
     expect(v2!.points[0]).toMatchObject({ requests: 0, errorRate: null, p50: null });
     expect(v2!.points[1]).toMatchObject({ requests: 4, errors: 4, errorRate: 1, p50: 10000, p99: 10000, errorsByClass: { unavailable: 4 } });
@@ -85,7 +107,12 @@ describe("GET /metrics (Prometheus)", () => {
   it("exposes totals as counters and a cumulative histogram", async () => {
     const m = await testMonitor({ now: () => NOW });
     await m.post(makeBatch({ counters: { ...counters(6, counts(1, 2, 0, 3), 9.5, { bad_request: 1 }), dropped: 2 } }));
-    await m.post(makeBatch({ model: { name: "titanic", version: "2.0.0" }, counters: counters(1, counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), 12_000, { internal: 1 }) }));
+    await m.post(
+      makeBatch({
+        model: { name: "titanic", version: "2.0.0" },
+        counters: counters(1, counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), 12_000, { internal: 1 }),
+      }),
+    );
     const res = await m.get("/metrics");
     expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
     expect(await res.text()).toMatchInlineSnapshot(`

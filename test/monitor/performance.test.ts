@@ -10,12 +10,23 @@ import { createToken } from "../../monitor/tokens.ts";
 import { makeBatch, testMonitor } from "./helpers.ts";
 import { HOUR, T0, loadTitanic, registerTitanic, simulate, type Sent, type Simulation, type Titanic } from "./simulate.ts";
 
-interface Cell { labeled: number; positives?: number; metrics: Record<string, number | null> }
-interface Perf { task: string; windows: { t: number; overall: Cell; slices: Record<string, Record<string, Cell>> }[]; total: { overall: Cell; slices: Record<string, Record<string, Cell>> } }
+interface Cell {
+  labeled: number;
+  positives?: number;
+  metrics: Record<string, number | null>;
+}
+interface Perf {
+  task: string;
+  windows: { t: number; overall: Cell; slices: Record<string, Record<string, Cell>> }[];
+  total: { overall: Cell; slices: Record<string, Record<string, Cell>> };
+}
 
 /** The reference, written out: confusion counts at 0.5 and the share of correctly ordered (positive, negative) pairs. */
 function reference(rows: readonly Sent[]) {
-  let tp = 0, fp = 0, fn = 0, tn = 0;
+  let tp = 0,
+    fp = 0,
+    fn = 0,
+    tn = 0;
   for (const r of rows) {
     const predicted = (r.prediction.score ?? 0) >= 0.5;
     const actual = r.label === "yes";
@@ -52,7 +63,11 @@ const windows: Sent[][] = [];
 const labeled: Sent[][] = [];
 
 const feedback = (body: unknown, token = sim.token) =>
-  sim.app.request("/v1/feedback", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+  sim.app.request("/v1/feedback", {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
 
 beforeAll(async () => {
   t = await loadTitanic();
@@ -79,10 +94,18 @@ describe("label-joined performance", () => {
     expect(p.task).toBe("binary");
     p.windows.forEach((w, i) => {
       expectCell(w.overall, labeled[i]!);
-      for (const sex of ["female", "male"]) expectCell(w.slices["sex"]![sex]!, labeled[i]!.filter((s) => s.instance["sex"] === sex));
+      for (const sex of ["female", "male"])
+        expectCell(
+          w.slices["sex"]![sex]!,
+          labeled[i]!.filter((s) => s.instance["sex"] === sex),
+        );
     });
     expectCell(p.total.overall, labeled.flat());
-    for (const c of ["1st", "2nd", "3rd"]) expectCell(p.total.slices["passengerClass"]![c]!, labeled.flat().filter((s) => s.instance["passengerClass"] === c));
+    for (const c of ["1st", "2nd", "3rd"])
+      expectCell(
+        p.total.slices["passengerClass"]![c]!,
+        labeled.flat().filter((s) => s.instance["passengerClass"] === c),
+      );
     expect(p.total.overall.metrics["roc_auc"]!).toBeGreaterThan(0.75); // the model is good on its own eval data
   });
 
@@ -91,11 +114,29 @@ describe("label-joined performance", () => {
     expect(await res.json()).toEqual({ ok: true, stored: 1, matched: 0 });
     const ts = T0 + 5 * HOUR + 1000;
     const batch = makeBatch({
-      deployment: "prod", window: { start: ts - 1000, end: ts },
-      samples: [{ ts, requestId: "early-1", features: { sex: "male", age: 40, passengerClass: "1st" }, prediction: { score: 0.2, label: "no" }, latencyMs: 2, status: 200 }],
+      deployment: "prod",
+      window: { start: ts - 1000, end: ts },
+      samples: [
+        {
+          ts,
+          requestId: "early-1",
+          features: { sex: "male", age: 40, passengerClass: "1st" },
+          prediction: { score: 0.2, label: "no" },
+          latencyMs: 2,
+          status: 200,
+        },
+      ],
     });
     sim.clock.t = ts + 1000;
-    expect((await sim.app.request("/v1/ingest", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${sim.token}` }, body: JSON.stringify(batch) })).status).toBe(200);
+    expect(
+      (
+        await sim.app.request("/v1/ingest", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${sim.token}` },
+          body: JSON.stringify(batch),
+        })
+      ).status,
+    ).toBe(200);
     const q = `/v1/performance?deployment=prod&from=${T0 + 5 * HOUR}&to=${T0 + 6 * HOUR}&step=1h`;
     expect((await sim.json<Perf>(q)).total.overall).toMatchObject({ labeled: 1, positives: 1, metrics: { accuracy: 0 } });
     await feedback({ requestId: "early-1", label: "no" });
@@ -110,7 +151,10 @@ describe("label-joined performance", () => {
     const { token } = await createToken(sim.store, "staging");
     const first = windows[0]![0]!;
     // staging's label for a prod request id is stored under staging: prod's metrics do not move.
-    expect(await (await feedback({ requestId: first.requestId, label: first.label === "yes" ? "no" : "yes" }, token)).json()).toMatchObject({ stored: 1, matched: 0 });
+    expect(await (await feedback({ requestId: first.requestId, label: first.label === "yes" ? "no" : "yes" }, token)).json()).toMatchObject({
+      stored: 1,
+      matched: 0,
+    });
     const p = await sim.json<Perf>(`/v1/performance?deployment=prod&from=${T0}&to=${T0 + HOUR}&step=1h`);
     expectCell(p.total.overall, labeled[0]!);
   });
@@ -120,15 +164,31 @@ describe("regression", () => {
   it("reports MAE and RMSE equal to the reference", async () => {
     const m = await testMonitor({ now: () => T0 + HOUR });
     const baseline: Baseline = {
-      rows: 4, createdFrom: { file: "train.csv", sha256: "0".repeat(64) },
+      rows: 4,
+      createdFrom: { file: "train.csv", sha256: "0".repeat(64) },
       features: { x: { kind: "numeric", edges: [1], counts: [2, 2], missing: 0, count: 4, mean: 1, std: 1, min: 0, max: 2 } },
       prediction: { kind: "numeric", edges: [10], counts: [2, 2], missing: 0, count: 4, mean: 10, std: 1, min: 9, max: 11 },
     };
-    expect((await m.app.request("/v1/deployments/prod/baseline", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "titanic", version: "1.0.0", baseline }) })).status).toBe(201);
+    expect(
+      (
+        await m.app.request("/v1/deployments/prod/baseline", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model: "titanic", version: "1.0.0", baseline }),
+        })
+      ).status,
+    ).toBe(201);
     const rows = Array.from({ length: 40 }, (_, i) => ({ id: `r${i}`, predicted: 10 + Math.sin(i), actual: 10 + Math.cos(i) }));
-    const batch = makeBatch({ window: { start: T0, end: T0 + 1000 }, samples: rows.map((r, i) => ({ ts: T0 + i, requestId: r.id, features: { x: i % 3 }, prediction: { value: r.predicted }, latencyMs: 1, status: 200 })) });
+    const batch = makeBatch({
+      window: { start: T0, end: T0 + 1000 },
+      samples: rows.map((r, i) => ({ ts: T0 + i, requestId: r.id, features: { x: i % 3 }, prediction: { value: r.predicted }, latencyMs: 1, status: 200 })),
+    });
     expect((await m.post(batch)).status).toBe(200);
-    const res = await m.app.request("/v1/feedback", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${m.token}` }, body: JSON.stringify({ items: rows.map((r) => ({ requestId: r.id, label: r.actual })) }) });
+    const res = await m.app.request("/v1/feedback", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${m.token}` },
+      body: JSON.stringify({ items: rows.map((r) => ({ requestId: r.id, label: r.actual })) }),
+    });
     expect(res.status).toBe(200);
     const p = (await (await m.get(`/v1/performance?deployment=prod&from=${T0}&to=${T0 + HOUR}&step=1h`)).json()) as Perf;
     expect(p.task).toBe("regression");

@@ -6,9 +6,11 @@ import { inflateSync } from "node:zlib";
 
 export function decodePng(png: Uint8Array): { width: number; height: number; channels: number; pixels: Uint8Array } {
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
-  let width = 0, height = 0, channels = 0;
+  let width = 0,
+    height = 0,
+    channels = 0;
   const idat: Uint8Array[] = [];
-  for (let off = 8; off < png.length;) {
+  for (let off = 8; off < png.length; ) {
     const len = view.getUint32(off);
     const type = String.fromCharCode(...png.subarray(off + 4, off + 8));
     const data = png.subarray(off + 8, off + 8 + len);
@@ -33,7 +35,9 @@ export function decodePng(png: Uint8Array): { width: number; height: number; cha
       const b = y > 0 ? pixels[(y - 1) * stride + x]! : 0;
       const c = x >= channels && y > 0 ? pixels[(y - 1) * stride + x - channels]! : 0;
       const p = a + b - c;
-      const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+      const pa = Math.abs(p - a),
+        pb = Math.abs(p - b),
+        pc = Math.abs(p - c);
       const predictor = [0, a, b, (a + b) >> 1, pa <= pb && pa <= pc ? a : pb <= pc ? b : c][filter]!;
       pixels[y * stride + x] = (line[x]! + predictor) & 0xff;
     }

@@ -18,7 +18,9 @@ export function spawnMonitor(args: string[], cwd: string): Promise<MonitorProces
   let out = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => void (out += d));
   child.stderr.setEncoding("utf8").on("data", (d: string) => void (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");

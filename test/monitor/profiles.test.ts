@@ -18,13 +18,21 @@ const MINUTE = Date.UTC(2026, 0, 1, 12, 0, 0);
 
 function profile(n: number, seed: number, baseline = manifest.baseline!): BatchProfile {
   const set = createProfileSet(baseline, ["sex"]);
-  for (let i = 0; i < n; i++) set.add([{ sex: (i + seed) % 3 === 0 ? "female" : "male", age: (i * 7 + seed) % 90, passengerClass: "3rd" }], [{ score: ((i + seed) % 10) / 10, label: "no" }]);
+  for (let i = 0; i < n; i++)
+    set.add(
+      [{ sex: (i + seed) % 3 === 0 ? "female" : "male", age: (i * 7 + seed) % 90, passengerClass: "3rd" }],
+      [{ score: ((i + seed) % 10) / 10, label: "no" }],
+    );
   return set.take()!;
 }
 
 function batchAt(end: number, p: BatchProfile, requests = 10) {
   const counts = LATENCY_BUCKETS_MS.map((_b, k) => (k === 3 ? requests : 0)).concat(0);
-  return makeBatch({ window: { start: end - 5000, end }, profile: p, counters: { requests, errors: {}, latency: { bounds: [...LATENCY_BUCKETS_MS], counts, sum: requests * 3 }, dropped: 0 } });
+  return makeBatch({
+    window: { start: end - 5000, end },
+    profile: p,
+    counters: { requests, errors: {}, latency: { bounds: [...LATENCY_BUCKETS_MS], counts, sum: requests * 3 }, dropped: 0 },
+  });
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -44,8 +52,10 @@ describe("profile storage", () => {
     expect(rows.find((r) => key(r) === "0/sex=male")!.profile).toEqual(mergeProfiles(a.bySlice["sex"]!["male"]!, b.bySlice["sex"]!["male"]!));
     expect(rows.find((r) => key(r) === "60000/=")!.profile).toEqual(c.overall);
     // "overall" reads skip the slice rows; a slice key reads the overall rows and that slice.
-    expect((await m.store.profiles({ deployment: "prod", model: "titanic", version: "1.0.0", from: 0, to: Number.MAX_SAFE_INTEGER, slices: "overall" })).length).toBe(2);
-    expect((await m.store.profileSeries("prod"))).toEqual([{ model: "titanic", version: "1.0.0", firstBucket: MINUTE, lastBucket: MINUTE + 60_000 }]);
+    expect(
+      (await m.store.profiles({ deployment: "prod", model: "titanic", version: "1.0.0", from: 0, to: Number.MAX_SAFE_INTEGER, slices: "overall" })).length,
+    ).toBe(2);
+    expect(await m.store.profileSeries("prod")).toEqual([{ model: "titanic", version: "1.0.0", firstBucket: MINUTE, lastBucket: MINUTE + 60_000 }]);
   });
 
   it("survives a restart: the in-memory cache is only a shortcut for the stored rows", async () => {

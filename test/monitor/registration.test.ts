@@ -21,12 +21,24 @@ const json = (body: unknown, token?: string) => ({
 describe("baseline registration", () => {
   it("stores the baseline with inferred settings and creates the default rules once", async () => {
     const m = await testMonitor();
-    const res = await m.app.request("/v1/deployments/prod/baseline", json({ model: "titanic", version: "1.0.0", baseline: manifest.baseline, thresholds: { features: { age: { pValue: 0.001 } } } }));
+    const res = await m.app.request(
+      "/v1/deployments/prod/baseline",
+      json({ model: "titanic", version: "1.0.0", baseline: manifest.baseline, thresholds: { features: { age: { pValue: 0.001 } } } }),
+    );
     expect(res.status).toBe(201);
     const body = (await res.json()) as { config: Record<string, unknown>; rules: { id: string; kind: string; params: Record<string, unknown> }[] };
     expect(body.config).toEqual({
-      task: "binary", positiveLabel: "yes",
-      thresholds: { pValue: 0.01, psi: 0.2, jensenShannon: 0.1, smallSampleLimit: 1000, minRows: 50, missingRateJump: 0.05, features: { age: { pValue: 0.001 } } },
+      task: "binary",
+      positiveLabel: "yes",
+      thresholds: {
+        pValue: 0.01,
+        psi: 0.2,
+        jensenShannon: 0.1,
+        smallSampleLimit: 1000,
+        minRows: 50,
+        missingRateJump: 0.05,
+        features: { age: { pValue: 0.001 } },
+      },
     });
     expect(body.rules.map((r) => r.id)).toEqual(["drift", "error_rate", "latency_p99", "prediction_rate", "metric_drop"].map((k) => `prod:default:${k}`));
     expect(body.rules[0]!.params).toEqual({ consecutive: 3 });
@@ -34,7 +46,9 @@ describe("baseline registration", () => {
 
     // A user's edit of a default rule survives registering again (a redeploy).
     expect((await m.app.request("/v1/alerts/rules/prod:default:drift", { ...json({ params: { consecutive: 5 } }), method: "PUT" })).status).toBe(200);
-    const again = (await (await m.app.request("/v1/deployments/prod/baseline", json({ model: "titanic", version: "1.0.0", baseline: manifest.baseline }))).json()) as { rules: unknown[] };
+    const again = (await (
+      await m.app.request("/v1/deployments/prod/baseline", json({ model: "titanic", version: "1.0.0", baseline: manifest.baseline }))
+    ).json()) as { rules: unknown[] };
     expect(again.rules).toEqual([]);
     const rules = (await (await m.get("/v1/alerts/rules?deployment=prod")).json()) as { rules: { id: string; params: Record<string, unknown> }[] };
     expect(rules.rules.find((r) => r.id === "prod:default:drift")!.params).toEqual({ consecutive: 5 });
@@ -45,8 +59,14 @@ describe("baseline registration", () => {
 
   it("takes the deploy command's body on POST /v1/deployments (a null baseline registers the deployment only)", async () => {
     const m = await testMonitor();
-    const fetchApp = ((input: string | URL | Request, init?: RequestInit) => Promise.resolve(m.app.request(String(input).replace("http://monitor.test", ""), init))) as typeof fetch;
-    const r = await registerDeployment("http://monitor.test", { deployment: "titanic-prod", model: "titanic", version: "1.0.0", baseline: manifest.baseline!, target: "worker" }, undefined, fetchApp);
+    const fetchApp = ((input: string | URL | Request, init?: RequestInit) =>
+      Promise.resolve(m.app.request(String(input).replace("http://monitor.test", ""), init))) as typeof fetch;
+    const r = await registerDeployment(
+      "http://monitor.test",
+      { deployment: "titanic-prod", model: "titanic", version: "1.0.0", baseline: manifest.baseline!, target: "worker" },
+      undefined,
+      fetchApp,
+    );
     expect(r.status).toBe("registered");
     expect((await m.store.baselines("titanic-prod")).map((b) => `${b.model}@${b.version}`)).toEqual(["titanic@1.0.0"]);
     const none = await m.app.request("/v1/deployments", json({ deployment: "tensor-prod", model: "mlp", version: "0.1.0", baseline: null, target: "worker" }));
@@ -61,7 +81,8 @@ describe("baseline registration", () => {
     expect((await m.app.request("/v1/deployments/prod/baseline", json(body))).status).toBe(401);
     expect((await m.app.request("/v1/deployments/prod/baseline", json(body, m.token))).status).toBe(401);
     expect((await m.app.request("/v1/deployments/prod/baseline", json(body, "s3cret-admin"))).status).toBe(201);
-    const fetchApp = ((input: string | URL | Request, init?: RequestInit) => Promise.resolve(m.app.request(String(input).replace("http://m", ""), init))) as typeof fetch;
+    const fetchApp = ((input: string | URL | Request, init?: RequestInit) =>
+      Promise.resolve(m.app.request(String(input).replace("http://m", ""), init))) as typeof fetch;
     expect(await registerBaseline("http://m", "prod", body as never, undefined, fetchApp)).toMatchObject({ ok: false, status: 401 });
     expect(await registerBaseline("http://m", "prod", body as never, "s3cret-admin", fetchApp)).toMatchObject({ ok: true, status: 201 });
   });
@@ -78,7 +99,13 @@ describe("baseline registration", () => {
 
   it("derives the registration from a manifest (task, slices, positive label and threshold of the threshold step)", () => {
     expect(registrationFromManifest(manifest)).toEqual({
-      model: "titanic", version: "1.0.0", baseline: manifest.baseline, task: "binary", slices: ["passengerClass", "sex"], positiveLabel: "yes", threshold: 0.5,
+      model: "titanic",
+      version: "1.0.0",
+      baseline: manifest.baseline,
+      task: "binary",
+      slices: ["passengerClass", "sex"],
+      positiveLabel: "yes",
+      threshold: 0.5,
     });
     expect(registrationFromManifest({ ...manifest, baseline: undefined })).toBeUndefined();
   });

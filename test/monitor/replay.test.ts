@@ -28,14 +28,24 @@ let edgeUrl: string;
 let token: string;
 let telemetry: Telemetry;
 let csv: string;
-const rows = readFileSync(join(REPO_ROOT, "examples", "titanic", "data", "eval.csv"), "utf8").trim().split("\n");
+const rows = readFileSync(join(REPO_ROOT, "examples", "titanic", "data", "eval.csv"), "utf8")
+  .trim()
+  .split("\n");
 
 beforeAll(async () => {
   const tmp = tempDir();
   monitor = await startMonitor({ port: 0, dbFile: join(tmp, "monitor.db"), evaluateEveryMs: 0 });
   token = (await createToken(monitor.store, "replay")).token;
   expect((await registerBaseline(monitor.url, "replay", registrationFromManifest(manifest)!)).ok).toBe(true);
-  telemetry = createTelemetry({ endpoint: monitor.url, token, deployment: "replay", target: "node", baseline: manifest.baseline, slices: manifest.slices, sampleRate: 1 });
+  telemetry = createTelemetry({
+    endpoint: monitor.url,
+    token,
+    deployment: "replay",
+    target: "node",
+    baseline: manifest.baseline,
+    slices: manifest.slices,
+    sampleRate: 1,
+  });
   const { app } = createDeployment({
     manifest,
     engine: createOrtEngine(ort as unknown as OrtLike, { name: "ort-node", executionProviders: ["cpu"] }),
@@ -63,8 +73,31 @@ const parse = (line: string) => {
 
 describe("edge-ml replay", () => {
   it("streams rows through the edge with changes, and posts the labels as feedback", async () => {
-    const r = await runCli(["replay", csv, "--url", edgeUrl, "--model", "titanic", "--shift", "age=+10", "--set", "sex=female", "--limit", "30",
-      "--feedback", monitor.url, "--token", token, "--label", "survived", "--rate", "200"], REPO_ROOT);
+    const r = await runCli(
+      [
+        "replay",
+        csv,
+        "--url",
+        edgeUrl,
+        "--model",
+        "titanic",
+        "--shift",
+        "age=+10",
+        "--set",
+        "sex=female",
+        "--limit",
+        "30",
+        "--feedback",
+        monitor.url,
+        "--token",
+        token,
+        "--label",
+        "survived",
+        "--rate",
+        "200",
+      ],
+      REPO_ROOT,
+    );
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^✔ replayed 30 rows to http:\/\/127\.0\.0\.1:\d+ in [\d.]+ s \([\d.]+\/s\): 30 × 200$/m);
@@ -79,7 +112,9 @@ describe("edge-ml replay", () => {
       expect(s.features).toEqual({ sex: "female", age: sent[i]!.age === null ? null : sent[i]!.age! + 10, passengerClass: sent[i]!.passengerClass });
     });
     // Every label joins its sampled row (by the request id the edge returned), including those sent before the sample.
-    const perf = (await (await fetch(`${monitor.url}/v1/performance?deployment=replay&from=${Date.now() - 3_600_000}&step=1h`)).json()) as { total: { overall: { labeled: number; positives: number } } };
+    const perf = (await (await fetch(`${monitor.url}/v1/performance?deployment=replay&from=${Date.now() - 3_600_000}&step=1h`)).json()) as {
+      total: { overall: { labeled: number; positives: number } };
+    };
     expect(perf.total.overall.labeled).toBe(30);
     expect(perf.total.overall.positives).toBe(sent.filter((x) => x.survived === "yes").length);
   });
@@ -97,7 +132,10 @@ describe("edge-ml replay", () => {
     expect(unknown.stderr).toContain('cannot change "fare": not a feature of titanic');
     const model = await runCli(["replay", csv, "--url", edgeUrl, "--model", "penguins"], REPO_ROOT);
     expect(model.stderr).toContain('does not serve model "penguins"');
-    const label = await runCli(["replay", csv, "--url", edgeUrl, "--model", "titanic", "--feedback", monitor.url, "--token", token, "--label", "alive"], REPO_ROOT);
+    const label = await runCli(
+      ["replay", csv, "--url", edgeUrl, "--model", "titanic", "--feedback", monitor.url, "--token", token, "--label", "alive"],
+      REPO_ROOT,
+    );
     expect(label.stderr).toContain('has no column "alive"');
   });
 });

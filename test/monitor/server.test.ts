@@ -12,7 +12,11 @@ describe("startMonitor", () => {
       expect(monitor.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const { token } = await createToken(monitor.store, "prod");
       await createToken(monitor.store, "staging");
-      const ok = await fetch(`${monitor.url}/v1/ingest`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(makeBatch()) });
+      const ok = await fetch(`${monitor.url}/v1/ingest`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(makeBatch()),
+      });
       expect(ok.status).toBe(200);
 
       const page = await fetch(`${monitor.url}/`);
@@ -49,7 +53,9 @@ describe("startMonitor", () => {
   it("explains a port in use", async () => {
     const first = await startMonitor({ port: 0, dbFile: join(tempDir(), "a.db") });
     try {
-      await expect(startMonitor({ port: first.port, dbFile: join(tempDir(), "b.db") })).rejects.toThrow(`cannot listen on 127.0.0.1:${first.port} (EADDRINUSE)`);
+      await expect(startMonitor({ port: first.port, dbFile: join(tempDir(), "b.db") })).rejects.toThrow(
+        `cannot listen on 127.0.0.1:${first.port} (EADDRINUSE)`,
+      );
     } finally {
       await first.close();
     }

@@ -35,9 +35,17 @@ export async function loadTitanic() {
   const rows: Row[] = [];
   for await (const r of readCsv(join(REPO_ROOT, "examples", "titanic", "data", "eval.csv"))) {
     const v = r.values;
-    rows.push({ instance: { sex: v["sex"]!, age: v["age"] === "" ? null : Number(v["age"]), passengerClass: v["passengerClass"]! }, label: v["survived"] === "yes" ? "yes" : "no" });
+    rows.push({
+      instance: { sex: v["sex"]!, age: v["age"] === "" ? null : Number(v["age"]), passengerClass: v["passengerClass"]! },
+      label: v["survived"] === "yes" ? "yes" : "no",
+    });
   }
-  const predictor = await createBatchPredictor(readFileSync(join(MODEL_DIR, "model.onnx")), manifest.preprocessing!, manifest.postprocessing, manifest.io.outputs);
+  const predictor = await createBatchPredictor(
+    readFileSync(join(MODEL_DIR, "model.onnx")),
+    manifest.preprocessing!,
+    manifest.postprocessing,
+    manifest.io.outputs,
+  );
   return { manifest, rows, predictor };
 }
 
@@ -67,19 +75,45 @@ export interface Simulation {
 
 type MonitorOptions = Parameters<typeof createMonitor>[0];
 
-export async function simulate(t: Titanic, o: { seed: number; deployment?: string; sampleRate?: number; windowMs?: number; bucketMs?: number; webhooks?: MonitorOptions["webhooks"]; assets?: MonitorOptions["assets"] }): Promise<Simulation> {
+export async function simulate(
+  t: Titanic,
+  o: {
+    seed: number;
+    deployment?: string;
+    sampleRate?: number;
+    windowMs?: number;
+    bucketMs?: number;
+    webhooks?: MonitorOptions["webhooks"];
+    assets?: MonitorOptions["assets"];
+  },
+): Promise<Simulation> {
   const deployment = o.deployment ?? "prod";
   const clock = { t: T0 };
   const store = await openSqliteStore({ file: ":memory:", ...(o.bucketMs ? { profileBucketMs: o.bucketMs } : {}) });
-  const { app, alerting } = createMonitor({ store, now: () => clock.t, windowMs: o.windowMs ?? HOUR, ...(o.webhooks ? { webhooks: o.webhooks } : {}), ...(o.assets ? { assets: o.assets } : {}) });
+  const { app, alerting } = createMonitor({
+    store,
+    now: () => clock.t,
+    windowMs: o.windowMs ?? HOUR,
+    ...(o.webhooks ? { webhooks: o.webhooks } : {}),
+    ...(o.assets ? { assets: o.assets } : {}),
+  });
   const { token } = await createToken(store, deployment);
   const random = mulberry32(o.seed);
   let seq = 0;
   const telemetry = createTelemetry({
-    endpoint: "http://monitor.test", token, deployment, target: "worker",
-    baseline: t.manifest.baseline, slices: t.manifest.slices,
-    sampleRate: o.sampleRate ?? 0, maxBufferedSamples: 100_000, maxBatchSamples: 1000, maxPendingBatches: 1000,
-    now: () => clock.t, random: mulberry32(o.seed + 1), sleep: async () => {},
+    endpoint: "http://monitor.test",
+    token,
+    deployment,
+    target: "worker",
+    baseline: t.manifest.baseline,
+    slices: t.manifest.slices,
+    sampleRate: o.sampleRate ?? 0,
+    maxBufferedSamples: 100_000,
+    maxBatchSamples: 1000,
+    maxPendingBatches: 1000,
+    now: () => clock.t,
+    random: mulberry32(o.seed + 1),
+    sleep: async () => {},
     fetch: (input, init) => Promise.resolve(app.request(String(input), init)),
     onError: (e) => {
       throw e;
@@ -87,9 +121,20 @@ export async function simulate(t: Titanic, o: { seed: number; deployment?: strin
   });
   const model = { name: t.manifest.name, version: t.manifest.version };
   const admin = (path: string, init: { method?: string; body?: unknown } = {}) =>
-    Promise.resolve(app.request(path, { method: init.method ?? "GET", ...(init.body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(init.body) }) }));
+    Promise.resolve(
+      app.request(path, {
+        method: init.method ?? "GET",
+        ...(init.body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(init.body) }),
+      }),
+    );
   return {
-    store, app, alerting, token, clock, telemetry, admin,
+    store,
+    app,
+    alerting,
+    token,
+    clock,
+    telemetry,
+    admin,
     async json<T>(path: string, init?: { method?: string; body?: unknown }) {
       const res = await admin(path, init);
       if (!res.ok) throw new Error(`${init?.method ?? "GET"} ${path}: ${res.status} ${await res.text()}`);
@@ -105,7 +150,15 @@ export async function simulate(t: Titanic, o: { seed: number; deployment?: strin
         clock.t = start + Math.floor((i * span) / n);
         const requestId = `req-${deployment}-${++seq}`;
         const instance = instances[i]!;
-        telemetry.record({ model, requestId, latencyMs: 2 + (i % 7), status: 200, features: [instance], predictions: [predictions[i]], slices: sliceValues(t.manifest.slices, [instance]) });
+        telemetry.record({
+          model,
+          requestId,
+          latencyMs: 2 + (i % 7),
+          status: 200,
+          features: [instance],
+          predictions: [predictions[i]],
+          slices: sliceValues(t.manifest.slices, [instance]),
+        });
         sent.push({ requestId, ts: clock.t, instance, label: picked[i]!.label, prediction: predictions[i]! });
       }
       clock.t = start + span;

@@ -20,7 +20,9 @@ describe("ingest tokens", () => {
     const raw = new Database(file, { readonly: true });
     const rows = raw.prepare("select * from tokens").all() as Record<string, unknown>[];
     raw.close();
-    expect(rows).toEqual([{ id: created.id, deployment: "prod", hash: await sha256Hex(created.token), prefix: created.token.slice(0, 13), created_at: 1000, revoked_at: null }]);
+    expect(rows).toEqual([
+      { id: created.id, deployment: "prod", hash: await sha256Hex(created.token), prefix: created.token.slice(0, 13), created_at: 1000, revoked_at: null },
+    ]);
     expect(JSON.stringify(rows)).not.toContain(created.token);
     // sha256("abc") from FIPS 180-2: the hash is the standard one, so other stores (D1, Postgres) can compute it too.
     expect(await sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -57,7 +59,11 @@ describe("admin token", () => {
       expect((await app.request(path, { headers: { authorization: "Bearer wrong" } })).status, path).toBe(401);
       expect((await app.request(path, { headers: { authorization: "Bearer s3cret" } })).status, path).toBe(200);
     }
-    const ingest = await app.request("/v1/ingest", { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(makeBatch()) });
+    const ingest = await app.request("/v1/ingest", {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(makeBatch()),
+    });
     expect(ingest.status).toBe(200);
     expect((await app.request("/assets/dashboard.js")).status).toBe(404); // no asset loader in this app: but not 401
   });

@@ -48,7 +48,11 @@ function counters(requests: number, errors: number) {
 async function setup(webhook: string) {
   const clock = { t: T0 };
   const m = await testMonitor({ now: () => clock.t, webhooks: { retryBaseMs: 40, maxAttempts: 4 } });
-  const res = await m.app.request("/v1/alerts/rules", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ deployment: "prod", kind: "error_rate", params: { window: "1m" }, webhook }) });
+  const res = await m.app.request("/v1/alerts/rules", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ deployment: "prod", kind: "error_rate", params: { window: "1m" }, webhook }),
+  });
   expect(res.status).toBe(201);
   const evaluate = async (minute: number, errors: number) => {
     await m.post(makeBatch({ window: { start: T0 + minute * MIN, end: T0 + minute * MIN + 1000 }, counters: counters(100, errors), samples: [] }));
@@ -67,22 +71,42 @@ describe("webhooks", () => {
     const { opened } = await evaluate(0, 30);
     expect(opened).toHaveLength(1);
     const [d] = await deliveries();
-    expect(d).toMatchObject({ eventId: opened[0]!.id, url: `${url}/hook`, type: "alert.opened", status: "delivered", attempts: 3, lastStatus: 204, lastError: null });
-    expect(d!.log.map((a) => [a.attempt, a.status, a.error])).toEqual([[1, 500, "HTTP 500"], [2, 500, "HTTP 500"], [3, 204, null]]);
+    expect(d).toMatchObject({
+      eventId: opened[0]!.id,
+      url: `${url}/hook`,
+      type: "alert.opened",
+      status: "delivered",
+      attempts: 3,
+      lastStatus: 204,
+      lastError: null,
+    });
+    expect(d!.log.map((a) => [a.attempt, a.status, a.error])).toEqual([
+      [1, 500, "HTTP 500"],
+      [2, 500, "HTTP 500"],
+      [3, 204, null],
+    ]);
     // Backoff: about 40 ms then 80 ms (with jitter between half and all of it).
     const gaps = [received[1]!.at - received[0]!.at, received[2]!.at - received[1]!.at];
     expect(gaps[0]).toBeGreaterThanOrEqual(15);
     expect(gaps[1]).toBeGreaterThanOrEqual(35);
     expect(new Set(received.map((r) => r.headers["x-edge-ml-delivery"])).size).toBe(1);
     expect(received.map((r) => r.headers["x-edge-ml-attempt"])).toEqual(["1", "2", "3"]);
-    expect(received[2]!.body).toMatchObject({ type: "alert.opened", deployment: "prod", rule: { kind: "error_rate" }, event: { id: opened[0]!.id, subject: "overall", state: "open" } });
+    expect(received[2]!.body).toMatchObject({
+      type: "alert.opened",
+      deployment: "prod",
+      rule: { kind: "error_rate" },
+      event: { id: opened[0]!.id, subject: "overall", state: "open" },
+    });
     expect(received[2]!.body.event.message).toContain("error rate 30%");
 
     failFirst = 0;
     const { resolved } = await evaluate(1, 0);
     expect(resolved).toHaveLength(1);
     const all = await deliveries();
-    expect(all.map((x) => [x.type, x.status, x.attempts])).toEqual([["alert.resolved", "delivered", 1], ["alert.opened", "delivered", 3]]);
+    expect(all.map((x) => [x.type, x.status, x.attempts])).toEqual([
+      ["alert.resolved", "delivered", 1],
+      ["alert.opened", "delivered", 3],
+    ]);
     expect(received.at(-1)!.body).toMatchObject({ type: "alert.resolved", event: { state: "resolved" } });
   });
 

@@ -21,7 +21,10 @@ export default defineCommand({
     }
     writeFileSync(args.out, `${text}\n`);
     console.log(`${green("✔")} ${features.length} features → ${args.out}`);
-    for (const f of features) console.log(`  ${f.name.padEnd(24)} ${f.type}${f.nullable ? " (nullable)" : ""}${f.values ? `  ${f.values.length} values` : ""}${f.range ? `  [${f.range.min}, ${f.range.max}]` : ""}`);
+    for (const f of features)
+      console.log(
+        `  ${f.name.padEnd(24)} ${f.type}${f.nullable ? " (nullable)" : ""}${f.values ? `  ${f.values.length} values` : ""}${f.range ? `  [${f.range.min}, ${f.range.max}]` : ""}`,
+      );
     console.log(`  next: review it (drop ids and the label), then \`npx edge-ml data validate <new.csv> --against ${args.out}\``);
   },
 });

@@ -32,7 +32,9 @@ export default defineCommand({
       console.log(JSON.stringify(baseline, null, 2));
       return;
     }
-    console.log(`${baseline.createdFrom.file}: ${baseline.rows} rows, ${features.length} columns${args.features ? "" : " (types guessed; pass --features to use a schema)"}`);
+    console.log(
+      `${baseline.createdFrom.file}: ${baseline.rows} rows, ${features.length} columns${args.features ? "" : " (types guessed; pass --features to use a schema)"}`,
+    );
     console.log(formatProfileTable(features, baseline));
     console.log(dim(`next: npx edge-ml models add <model.onnx> ... --data ${args.csv}  (stores this baseline for drift monitoring)`));
   },

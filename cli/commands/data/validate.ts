@@ -20,7 +20,10 @@ function parseRate(value: string | undefined): number | undefined {
 function parseCount(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new EdgeMlError("ERR_USAGE", `--max-distinct ${value} is not a count`, { hint: `use a whole number of at least 1 (default ${DEFAULT_MAX_DISTINCT})` });
+  if (!Number.isInteger(n) || n < 1)
+    throw new EdgeMlError("ERR_USAGE", `--max-distinct ${value} is not a count`, {
+      hint: `use a whole number of at least 1 (default ${DEFAULT_MAX_DISTINCT})`,
+    });
   return n;
 }
 

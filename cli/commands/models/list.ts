@@ -29,7 +29,9 @@ export default defineCommand({
     }
     for (const m of models) {
       for (const v of m.versions) {
-        const tags = Object.entries(m.aliases).filter(([, ver]) => ver === v.version).map(([a]) => a);
+        const tags = Object.entries(m.aliases)
+          .filter(([, ver]) => ver === v.version)
+          .map(([a]) => a);
         console.log(`${m.name}@${v.version}\t${v.task}\t${(v.bytes / 1024).toFixed(1)} KiB\t${v.createdAt}${tags.length ? `\t[${tags.join(", ")}]` : ""}`);
       }
     }

@@ -61,7 +61,9 @@ const revoke = defineCommand({
   async run({ args }) {
     const n = await withStore(args.db, (store) => store.revokeTokens(args.target, Date.now()));
     if (n === 0) {
-      throw new EdgeMlError("ERR_USAGE", `no active token matches "${args.target}"`, { hint: `see the tokens with: npx edge-ml monitor token list --db ${args.db}` });
+      throw new EdgeMlError("ERR_USAGE", `no active token matches "${args.target}"`, {
+        hint: `see the tokens with: npx edge-ml monitor token list --db ${args.db}`,
+      });
     }
     console.log(`${green("✔")} revoked ${n} token${n === 1 ? "" : "s"} (${args.target}); ingest with ${n === 1 ? "it" : "them"} now gets 401`);
   },

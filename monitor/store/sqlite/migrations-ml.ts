@@ -14,7 +14,8 @@ const withoutRowid = sql`without rowid`;
 export const ML_MONITORING: Migration = {
   async up(db: Kysely<unknown>) {
     // Slice before bucket in the key: drift reads the overall rows of a version over a time range as one range scan.
-    await db.schema.createTable("bucket_profiles")
+    await db.schema
+      .createTable("bucket_profiles")
       .addColumn("deployment", "text", (c) => c.notNull())
       .addColumn("model", "text", (c) => c.notNull())
       .addColumn("version", "text", (c) => c.notNull())
@@ -26,7 +27,8 @@ export const ML_MONITORING: Migration = {
       .addPrimaryKeyConstraint("bucket_profiles_pk", ["deployment", "model", "version", "slice_key", "slice_value", "bucket"])
       .modifyEnd(withoutRowid)
       .execute();
-    await db.schema.createTable("baselines")
+    await db.schema
+      .createTable("baselines")
       .addColumn("deployment", "text", (c) => c.notNull())
       .addColumn("model", "text", (c) => c.notNull())
       .addColumn("version", "text", (c) => c.notNull())
@@ -35,7 +37,8 @@ export const ML_MONITORING: Migration = {
       .addColumn("registered_at", "integer", (c) => c.notNull())
       .addPrimaryKeyConstraint("baselines_pk", ["deployment", "model", "version"])
       .execute();
-    await db.schema.createTable("labels")
+    await db.schema
+      .createTable("labels")
       .addColumn("deployment_id", "integer", (c) => c.notNull())
       .addColumn("request_id", "text", (c) => c.notNull())
       .addColumn("idx", "integer", (c) => c.notNull())
@@ -44,7 +47,8 @@ export const ML_MONITORING: Migration = {
       .addPrimaryKeyConstraint("labels_pk", ["deployment_id", "request_id", "idx"])
       .modifyEnd(withoutRowid)
       .execute();
-    await db.schema.createTable("alert_rules")
+    await db.schema
+      .createTable("alert_rules")
       .addColumn("id", "text", (c) => c.primaryKey())
       .addColumn("deployment", "text", (c) => c.notNull())
       .addColumn("kind", "text", (c) => c.notNull())
@@ -56,7 +60,8 @@ export const ML_MONITORING: Migration = {
       .addColumn("created_at", "integer", (c) => c.notNull())
       .addColumn("updated_at", "integer", (c) => c.notNull())
       .execute();
-    await db.schema.createTable("alert_events")
+    await db.schema
+      .createTable("alert_events")
       .addColumn("id", "integer", (c) => c.primaryKey())
       .addColumn("rule_id", "text", (c) => c.notNull())
       .addColumn("deployment", "text", (c) => c.notNull())
@@ -73,7 +78,8 @@ export const ML_MONITORING: Migration = {
       .addColumn("details", "text", (c) => c.notNull())
       .execute();
     await db.schema.createIndex("alert_events_by_state").on("alert_events").columns(["state", "rule_id"]).execute();
-    await db.schema.createTable("webhook_deliveries")
+    await db.schema
+      .createTable("webhook_deliveries")
       .addColumn("id", "integer", (c) => c.primaryKey())
       .addColumn("event_id", "integer", (c) => c.notNull())
       .addColumn("rule_id", "text", (c) => c.notNull())
@@ -89,7 +95,8 @@ export const ML_MONITORING: Migration = {
       .addColumn("delivered_at", "integer")
       .execute();
     await db.schema.createIndex("webhook_deliveries_due").on("webhook_deliveries").columns(["status", "next_attempt_at"]).execute();
-    await db.schema.createTable("webhook_attempts")
+    await db.schema
+      .createTable("webhook_attempts")
       .addColumn("delivery_id", "integer", (c) => c.notNull())
       .addColumn("attempt", "integer", (c) => c.notNull())
       .addColumn("at", "integer", (c) => c.notNull())

@@ -29,13 +29,21 @@ function compile<Row extends Record<string, unknown>>(sqlite: Database, keys: re
 }
 
 /** A write statement: returns the number of changed rows and the last inserted rowid. */
-export function prepareRun<Row extends Record<string, unknown>>(sqlite: Database, keys: readonly (keyof Row & string)[], build: (p: Placeholders<Row>) => Compilable) {
+export function prepareRun<Row extends Record<string, unknown>>(
+  sqlite: Database,
+  keys: readonly (keyof Row & string)[],
+  build: (p: Placeholders<Row>) => Compilable,
+) {
   const { statement, args } = compile(sqlite, keys, build);
   return (row: Row): { changes: number; lastInsertRowid: number | bigint } => statement.run(...args(row));
 }
 
 /** A read statement returning its first row, or undefined. */
-export function prepareGet<Row extends Record<string, unknown>, Out>(sqlite: Database, keys: readonly (keyof Row & string)[], build: (p: Placeholders<Row>) => Compilable) {
+export function prepareGet<Row extends Record<string, unknown>, Out>(
+  sqlite: Database,
+  keys: readonly (keyof Row & string)[],
+  build: (p: Placeholders<Row>) => Compilable,
+) {
   const { statement, args } = compile(sqlite, keys, build);
   return (row: Row): Out | undefined => statement.get(...args(row)) as Out | undefined;
 }

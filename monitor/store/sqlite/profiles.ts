@@ -30,11 +30,23 @@ export type PendingProfiles = Map<string, Profile>;
 
 export function createProfileWriter(db: Kysely<MonitorDb>, sqlite: Database, bucketMs: number) {
   const keys = ["deployment", "model", "version", "slice_key", "slice_value", "bucket"] as const;
-  const read = prepareGet<Key, { profile: string }>(sqlite, [...keys], (k) => db.selectFrom("bucket_profiles").select("profile")
-    .where("deployment", "=", k.deployment).where("model", "=", k.model).where("version", "=", k.version)
-    .where("slice_key", "=", k.slice_key).where("slice_value", "=", k.slice_value).where("bucket", "=", k.bucket));
-  const upsert = prepareRun<Key & { rows: number; profile: string }>(sqlite, [...keys, "rows", "profile"], (v) => db.insertInto("bucket_profiles").values(v)
-    .onConflict((oc) => oc.columns([...keys]).doUpdateSet((eb) => ({ rows: eb.ref("excluded.rows"), profile: eb.ref("excluded.profile") }))));
+  const read = prepareGet<Key, { profile: string }>(sqlite, [...keys], (k) =>
+    db
+      .selectFrom("bucket_profiles")
+      .select("profile")
+      .where("deployment", "=", k.deployment)
+      .where("model", "=", k.model)
+      .where("version", "=", k.version)
+      .where("slice_key", "=", k.slice_key)
+      .where("slice_value", "=", k.slice_value)
+      .where("bucket", "=", k.bucket),
+  );
+  const upsert = prepareRun<Key & { rows: number; profile: string }>(sqlite, [...keys, "rows", "profile"], (v) =>
+    db
+      .insertInto("bucket_profiles")
+      .values(v)
+      .onConflict((oc) => oc.columns([...keys]).doUpdateSet((eb) => ({ rows: eb.ref("excluded.rows"), profile: eb.ref("excluded.profile") }))),
+  );
   let cache = new Map<string, Profile>();
   let conflicts = 0;
 
@@ -82,18 +94,30 @@ export function createProfileReads(db: Kysely<MonitorDb>, bucketMs: number): Pic
   return {
     profileBucketMs: bucketMs,
     async profiles(q) {
-      let query = db.selectFrom("bucket_profiles").select(["bucket", "slice_key", "slice_value", "rows", "profile"])
-        .where("deployment", "=", q.deployment).where("model", "=", q.model).where("version", "=", q.version);
+      let query = db
+        .selectFrom("bucket_profiles")
+        .select(["bucket", "slice_key", "slice_value", "rows", "profile"])
+        .where("deployment", "=", q.deployment)
+        .where("model", "=", q.model)
+        .where("version", "=", q.version);
       if (q.slices === "overall") query = query.where("slice_key", "=", "");
       else if (q.slices !== "all") query = query.where("slice_key", "in", ["", q.slices.key]);
       const rows = await query.where("bucket", ">=", q.from).where("bucket", "<", q.to).execute();
-      return rows.map((r): ProfileRow => ({ bucket: r.bucket, sliceKey: r.slice_key, sliceValue: r.slice_value, rows: r.rows, profile: JSON.parse(r.profile) as Profile }));
+      return rows.map(
+        (r): ProfileRow => ({ bucket: r.bucket, sliceKey: r.slice_key, sliceValue: r.slice_value, rows: r.rows, profile: JSON.parse(r.profile) as Profile }),
+      );
     },
     async profileSeries(deployment) {
-      const rows = await db.selectFrom("bucket_profiles")
+      const rows = await db
+        .selectFrom("bucket_profiles")
         .select((eb) => ["model", "version", eb.fn.min<number>("bucket").as("first"), eb.fn.max<number>("bucket").as("last")])
-        .where("deployment", "=", deployment).where("slice_key", "=", "").groupBy(["model", "version"]).execute();
-      return rows.map((r) => ({ model: r.model, version: r.version, firstBucket: Number(r.first), lastBucket: Number(r.last) })).sort((a, b) => b.lastBucket - a.lastBucket);
+        .where("deployment", "=", deployment)
+        .where("slice_key", "=", "")
+        .groupBy(["model", "version"])
+        .execute();
+      return rows
+        .map((r) => ({ model: r.model, version: r.version, firstBucket: Number(r.first), lastBucket: Number(r.last) }))
+        .sort((a, b) => b.lastBucket - a.lastBucket);
     },
   };
 }

@@ -22,10 +22,18 @@ const num = (v: unknown): number => (typeof v === "bigint" ? Number(v) : typeof 
 
 export function createSqliteReads(db: Kysely<MonitorDb>, sqlite: Database): Reads {
   // Looked up on every ingest request: prepared once.
-  const byHash = prepareGet<{ hash: string }, { id: string; deployment: string; prefix: string; created_at: number; revoked_at: number | null }>(sqlite, ["hash"],
-    (p) => db.selectFrom("tokens").select(["id", "deployment", "prefix", "created_at", "revoked_at"]).where("hash", "=", p.hash));
-  const tokenRecord = (r: { id: string; deployment: string; prefix: string; created_at: number; revoked_at: number | null }): TokenRecord =>
-    ({ id: r.id, deployment: r.deployment, prefix: r.prefix, createdAt: r.created_at, revokedAt: r.revoked_at });
+  const byHash = prepareGet<{ hash: string }, { id: string; deployment: string; prefix: string; created_at: number; revoked_at: number | null }>(
+    sqlite,
+    ["hash"],
+    (p) => db.selectFrom("tokens").select(["id", "deployment", "prefix", "created_at", "revoked_at"]).where("hash", "=", p.hash),
+  );
+  const tokenRecord = (r: { id: string; deployment: string; prefix: string; created_at: number; revoked_at: number | null }): TokenRecord => ({
+    id: r.id,
+    deployment: r.deployment,
+    prefix: r.prefix,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+  });
 
   return {
     async tokenByHash(hash) {
@@ -34,18 +42,39 @@ export function createSqliteReads(db: Kysely<MonitorDb>, sqlite: Database): Read
     },
 
     async listTokens() {
-      const rows = await db.selectFrom("tokens").select(["id", "deployment", "prefix", "created_at", "revoked_at"]).orderBy("deployment").orderBy("created_at").execute();
+      const rows = await db
+        .selectFrom("tokens")
+        .select(["id", "deployment", "prefix", "created_at", "revoked_at"])
+        .orderBy("deployment")
+        .orderBy("created_at")
+        .execute();
       return rows.map(tokenRecord);
     },
 
     async listDeployments() {
       const deployments = await db.selectFrom("deployments").selectAll().orderBy("name").execute();
-      const versions = await db.selectFrom("minute_counters")
-        .select((eb) => ["deployment", "model", "version", eb.fn.sum<number>("requests").as("requests"), eb.fn.sum<number>("errors").as("errors"),
-          eb.fn.sum<number>("dropped").as("dropped"), eb.fn.max<number>("minute").as("last")])
-        .groupBy(["deployment", "model", "version"]).orderBy("deployment").orderBy("model").orderBy("version").execute();
-      const tokens = await db.selectFrom("tokens").select((eb) => ["deployment", eb.fn.countAll<number>().as("n")])
-        .where("revoked_at", "is", null).groupBy("deployment").execute();
+      const versions = await db
+        .selectFrom("minute_counters")
+        .select((eb) => [
+          "deployment",
+          "model",
+          "version",
+          eb.fn.sum<number>("requests").as("requests"),
+          eb.fn.sum<number>("errors").as("errors"),
+          eb.fn.sum<number>("dropped").as("dropped"),
+          eb.fn.max<number>("minute").as("last"),
+        ])
+        .groupBy(["deployment", "model", "version"])
+        .orderBy("deployment")
+        .orderBy("model")
+        .orderBy("version")
+        .execute();
+      const tokens = await db
+        .selectFrom("tokens")
+        .select((eb) => ["deployment", eb.fn.countAll<number>().as("n")])
+        .where("revoked_at", "is", null)
+        .groupBy("deployment")
+        .execute();
       const active = new Map(tokens.map((t) => [t.deployment, num(t.n)]));
       return deployments.map((d): DeploymentSummary => {
         const mine = versions.filter((v) => v.deployment === d.name);
@@ -65,24 +94,51 @@ export function createSqliteReads(db: Kysely<MonitorDb>, sqlite: Database): Read
       // Window start of a minute row: from + floor((minute - from) / step) * step. The CAST matters: better-sqlite3
       // binds JS numbers as REAL, so `/` would not be an integer division.
       const t = sql<number>`cast((minute - ${from}) / ${stepMs} as integer) * ${stepMs} + ${from}`;
-      const counters = await db.selectFrom("minute_counters")
-        .select((eb) => [t.as("t"), "model", "version", eb.fn.sum<number>("requests").as("requests"), eb.fn.sum<number>("errors").as("errors"),
-          eb.fn.sum<number>("dropped").as("dropped"), eb.fn.sum<number>("latency_sum").as("latency_sum")])
-        .where("deployment", "=", deployment).where("minute", ">=", from).where("minute", "<", to)
-        .groupBy([sql`t`, "model", "version"]).orderBy(sql`t`).execute();
-      const latency = await db.selectFrom("minute_latency")
+      const counters = await db
+        .selectFrom("minute_counters")
+        .select((eb) => [
+          t.as("t"),
+          "model",
+          "version",
+          eb.fn.sum<number>("requests").as("requests"),
+          eb.fn.sum<number>("errors").as("errors"),
+          eb.fn.sum<number>("dropped").as("dropped"),
+          eb.fn.sum<number>("latency_sum").as("latency_sum"),
+        ])
+        .where("deployment", "=", deployment)
+        .where("minute", ">=", from)
+        .where("minute", "<", to)
+        .groupBy([sql`t`, "model", "version"])
+        .orderBy(sql`t`)
+        .execute();
+      const latency = await db
+        .selectFrom("minute_latency")
         .select((eb) => [t.as("t"), "model", "version", "bucket", eb.fn.sum<number>("count").as("count")])
-        .where("deployment", "=", deployment).where("minute", ">=", from).where("minute", "<", to)
-        .groupBy([sql`t`, "model", "version", "bucket"]).execute();
-      const errors = await db.selectFrom("minute_errors")
+        .where("deployment", "=", deployment)
+        .where("minute", ">=", from)
+        .where("minute", "<", to)
+        .groupBy([sql`t`, "model", "version", "bucket"])
+        .execute();
+      const errors = await db
+        .selectFrom("minute_errors")
         .select((eb) => [t.as("t"), "model", "version", "class", eb.fn.sum<number>("count").as("count")])
-        .where("deployment", "=", deployment).where("minute", ">=", from).where("minute", "<", to)
-        .groupBy([sql`t`, "model", "version", "class"]).execute();
+        .where("deployment", "=", deployment)
+        .where("minute", ">=", from)
+        .where("minute", "<", to)
+        .groupBy([sql`t`, "model", "version", "class"])
+        .execute();
       const byKey = new Map<string, WindowRow>();
       for (const r of counters) {
         byKey.set(`${num(r.t)}\u0000${r.model}\u0000${r.version}`, {
-          t: num(r.t), model: r.model, version: r.version, requests: num(r.requests), errors: num(r.errors), dropped: num(r.dropped),
-          latencySum: num(r.latency_sum), latency: emptyLatency(), errorsByClass: {},
+          t: num(r.t),
+          model: r.model,
+          version: r.version,
+          requests: num(r.requests),
+          errors: num(r.errors),
+          dropped: num(r.dropped),
+          latencySum: num(r.latency_sum),
+          latency: emptyLatency(),
+          errorsByClass: {},
         });
       }
       for (const r of latency) {
@@ -97,21 +153,47 @@ export function createSqliteReads(db: Kysely<MonitorDb>, sqlite: Database): Read
     },
 
     async totals() {
-      const counters = await db.selectFrom("minute_counters")
-        .select((eb) => ["deployment", "model", "version", eb.fn.sum<number>("requests").as("requests"), eb.fn.sum<number>("latency_sum").as("latency_sum"), eb.fn.sum<number>("dropped").as("dropped")])
-        .groupBy(["deployment", "model", "version"]).orderBy("deployment").orderBy("model").orderBy("version").execute();
-      const latency = await db.selectFrom("minute_latency")
+      const counters = await db
+        .selectFrom("minute_counters")
+        .select((eb) => [
+          "deployment",
+          "model",
+          "version",
+          eb.fn.sum<number>("requests").as("requests"),
+          eb.fn.sum<number>("latency_sum").as("latency_sum"),
+          eb.fn.sum<number>("dropped").as("dropped"),
+        ])
+        .groupBy(["deployment", "model", "version"])
+        .orderBy("deployment")
+        .orderBy("model")
+        .orderBy("version")
+        .execute();
+      const latency = await db
+        .selectFrom("minute_latency")
         .select((eb) => ["deployment", "model", "version", "bucket", eb.fn.sum<number>("count").as("count")])
-        .groupBy(["deployment", "model", "version", "bucket"]).execute();
-      const errors = await db.selectFrom("minute_errors")
+        .groupBy(["deployment", "model", "version", "bucket"])
+        .execute();
+      const errors = await db
+        .selectFrom("minute_errors")
         .select((eb) => ["deployment", "model", "version", "class", eb.fn.sum<number>("count").as("count")])
-        .groupBy(["deployment", "model", "version", "class"]).execute();
-      const batches = await db.selectFrom("batches").select((eb) => ["deployment", eb.fn.countAll<number>().as("n")]).groupBy("deployment").execute();
+        .groupBy(["deployment", "model", "version", "class"])
+        .execute();
+      const batches = await db
+        .selectFrom("batches")
+        .select((eb) => ["deployment", eb.fn.countAll<number>().as("n")])
+        .groupBy("deployment")
+        .execute();
       const byKey = new Map<string, TotalsRow>();
       const dropped: Record<string, number> = {};
       for (const r of counters) {
         byKey.set(`${r.deployment}\u0000${r.model}\u0000${r.version}`, {
-          deployment: r.deployment, model: r.model, version: r.version, requests: num(r.requests), latencySum: num(r.latency_sum), latency: emptyLatency(), errorsByClass: {},
+          deployment: r.deployment,
+          model: r.model,
+          version: r.version,
+          requests: num(r.requests),
+          latencySum: num(r.latency_sum),
+          latency: emptyLatency(),
+          errorsByClass: {},
         });
         dropped[r.deployment] = (dropped[r.deployment] ?? 0) + num(r.dropped);
       }
@@ -127,20 +209,47 @@ export function createSqliteReads(db: Kysely<MonitorDb>, sqlite: Database): Read
     },
 
     async recentSamples({ deployment, limit }) {
-      const rows = await db.selectFrom("samples as s")
+      const rows = await db
+        .selectFrom("samples as s")
         .innerJoin("deployments as d", "d.id", "s.deployment_id")
         .innerJoin("series as se", "se.id", "s.series_id")
         .innerJoin("batches as b", "b.id", "s.batch_ref")
-        .select(["s.ts", "d.name", "se.model", "se.version", "b.batch_id", "s.request_id", "s.idx", "s.latency_ms", "s.status", "s.error", "s.features", "s.prediction", "s.slices"])
+        .select([
+          "s.ts",
+          "d.name",
+          "se.model",
+          "se.version",
+          "b.batch_id",
+          "s.request_id",
+          "s.idx",
+          "s.latency_ms",
+          "s.status",
+          "s.error",
+          "s.features",
+          "s.prediction",
+          "s.slices",
+        ])
         .where("s.deployment_id", "=", (eb) => eb.selectFrom("deployments").select("id").where("name", "=", deployment))
-        .orderBy("s.id", "desc").limit(limit).execute();
-      return rows.map((r): SampleRow => ({
-        ts: r.ts, deployment: r.name, model: r.model, version: r.version, batchId: r.batch_id, requestId: r.request_id, index: r.idx,
-        latencyMs: r.latency_ms, status: r.status, error: r.error,
-        features: r.features === null ? null : (JSON.parse(r.features) as Record<string, unknown>),
-        prediction: r.prediction === null ? null : (JSON.parse(r.prediction) as unknown),
-        slices: r.slices === null ? null : (JSON.parse(r.slices) as Record<string, string>),
-      }));
+        .orderBy("s.id", "desc")
+        .limit(limit)
+        .execute();
+      return rows.map(
+        (r): SampleRow => ({
+          ts: r.ts,
+          deployment: r.name,
+          model: r.model,
+          version: r.version,
+          batchId: r.batch_id,
+          requestId: r.request_id,
+          index: r.idx,
+          latencyMs: r.latency_ms,
+          status: r.status,
+          error: r.error,
+          features: r.features === null ? null : (JSON.parse(r.features) as Record<string, unknown>),
+          prediction: r.prediction === null ? null : (JSON.parse(r.prediction) as unknown),
+          slices: r.slices === null ? null : (JSON.parse(r.slices) as Record<string, string>),
+        }),
+      );
     },
   };
 }

@@ -66,16 +66,25 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Monitor
     ...createSqliteLabels(db, sqlite),
     ...createSqliteAlerts(db),
     async ensureDeployment(name, at) {
-      await db.insertInto("deployments").values({ name, created_at: at, last_seen: null, target: null })
-        .onConflict((oc) => oc.column("name").doNothing()).execute();
+      await db
+        .insertInto("deployments")
+        .values({ name, created_at: at, last_seen: null, target: null })
+        .onConflict((oc) => oc.column("name").doNothing())
+        .execute();
     },
     async insertToken(t) {
-      await db.insertInto("tokens").values({ id: t.id, deployment: t.deployment, hash: t.hash, prefix: t.prefix, created_at: t.createdAt, revoked_at: t.revokedAt }).execute();
+      await db
+        .insertInto("tokens")
+        .values({ id: t.id, deployment: t.deployment, hash: t.hash, prefix: t.prefix, created_at: t.createdAt, revoked_at: t.revokedAt })
+        .execute();
     },
     async revokeTokens(deploymentOrId, at) {
-      const result = await db.updateTable("tokens").set({ revoked_at: at })
+      const result = await db
+        .updateTable("tokens")
+        .set({ revoked_at: at })
         .where((eb) => eb.or([eb("id", "=", deploymentOrId), eb("deployment", "=", deploymentOrId)]))
-        .where("revoked_at", "is", null).executeTakeFirst();
+        .where("revoked_at", "is", null)
+        .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
     async close() {

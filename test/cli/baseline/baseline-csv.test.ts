@@ -24,7 +24,13 @@ describe.skipIf(!hasTitanic)("titanic baseline (skipped when examples/titanic/da
     const b = await baselineFromCsv({ csv: trainCsv, features, createdFrom });
     // Reference: python csv module: 981 rows, 199 with an empty age; numpy.quantile deciles of the rest.
     expect(b.rows).toBe(981);
-    expect(b.features.age).toMatchObject({ kind: "numeric", missing: 199, count: 782, edges: [15, 19, 22, 25, 28, 31, 36, 42, 50], counts: [78, 72, 67, 93, 68, 75, 87, 81, 76, 85] });
+    expect(b.features.age).toMatchObject({
+      kind: "numeric",
+      missing: 199,
+      count: 782,
+      edges: [15, 19, 22, 25, 28, 31, 36, 42, 50],
+      counts: [78, 72, 67, 93, 68, 75, 87, 81, 76, 85],
+    });
     expect(b.features.sex).toEqual({ kind: "categorical", counts: { male: 636, female: 345 }, other: 0, missing: 0, topK: 20 });
     expect(Baseline.parse(b)).toEqual(b);
   });
@@ -81,7 +87,16 @@ describe("baselineFromCsv", () => {
   });
 
   it("skips tensor models (no features) without an error", async () => {
-    const b = await modelBaseline({ csv: trainCsv, createdFrom, features: undefined, preprocessing: undefined, postprocessing: undefined, outputs: [], task: "tensor", model: new Uint8Array() });
+    const b = await modelBaseline({
+      csv: trainCsv,
+      createdFrom,
+      features: undefined,
+      preprocessing: undefined,
+      postprocessing: undefined,
+      outputs: [],
+      task: "tensor",
+      model: new Uint8Array(),
+    });
     expect(b).toBeUndefined();
   });
 });

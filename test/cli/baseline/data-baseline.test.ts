@@ -21,8 +21,25 @@ describe("models add --data: baseline", () => {
 
   it.skipIf(!hasTitanic)("stores feature and prediction distributions of the training data (skipped when examples/titanic is absent)", async () => {
     const r = await runCli(
-      ["models", "add", out("model.onnx"), "--name", "titanic", "--version", "1.0.0", "--features", out("features.json"), "--preprocess", out("preprocess.json"),
-        "--postprocess", out("postprocess.json"), "--data", join(titanic, "data", "train.csv"), "--label", "survived"],
+      [
+        "models",
+        "add",
+        out("model.onnx"),
+        "--name",
+        "titanic",
+        "--version",
+        "1.0.0",
+        "--features",
+        out("features.json"),
+        "--preprocess",
+        out("preprocess.json"),
+        "--postprocess",
+        out("postprocess.json"),
+        "--data",
+        join(titanic, "data", "train.csv"),
+        "--label",
+        "survived",
+      ],
       project,
     );
     expect(r.stderr).toBe("");

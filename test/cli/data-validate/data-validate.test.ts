@@ -175,7 +175,13 @@ describe("edge-ml data validate against a model", () => {
     const w = await runCli(["data", "infer-schema", "eval.csv", "--out", "schema.json"], dir);
     expect(w.code).toBe(0);
     const schema = JSON.parse(readFileSync(join(dir, "schema.json"), "utf8")) as { name: string; type: string; values?: string[] }[];
-    expect(schema.map((f) => `${f.name}:${f.type}${f.values ? `[${f.values.join("|")}]` : ""}`)).toEqual(["name:string", "survived:category[no|yes]", "sex:category[female|male]", "age:number", "passengerClass:category[1st|2nd|3rd]"]);
+    expect(schema.map((f) => `${f.name}:${f.type}${f.values ? `[${f.values.join("|")}]` : ""}`)).toEqual([
+      "name:string",
+      "survived:category[no|yes]",
+      "sex:category[female|male]",
+      "age:number",
+      "passengerClass:category[1st|2nd|3rd]",
+    ]);
     const r = await runCli(["data", "validate", "corrupt.csv", "--against", "schema.json", "--json"], dir);
     const result = JSON.parse(r.stdout) as Result;
     expect(result.drift).toBeNull();
@@ -205,7 +211,11 @@ describe("CSV quirks (against a schema file)", () => {
     const r = await runCli(["data", "validate", "q.csv", "--against", "schema.json", "--json", ...flags], dir);
     if (r.stdout === "") return { code: r.code, stderr: r.stderr, anomalies: [] as string[] };
     const result = JSON.parse(r.stdout) as Result;
-    return { code: r.code, stderr: r.stderr, anomalies: result.anomalies.map((a) => `${a.kind} ${a.column ?? "-"} ${a.count} @${a.lines.join(",")}${a.values ? ` ${JSON.stringify(a.values)}` : ""}`) };
+    return {
+      code: r.code,
+      stderr: r.stderr,
+      anomalies: result.anomalies.map((a) => `${a.kind} ${a.column ?? "-"} ${a.count} @${a.lines.join(",")}${a.values ? ` ${JSON.stringify(a.values)}` : ""}`),
+    };
   };
 
   it("a BOM and CRLF line ends are read as plain CSV", async () => {

@@ -11,7 +11,13 @@ import { wranglerDeployArgs } from "../../../cli/deploy/wrangler.ts";
 import { runCli } from "../../helpers/cli.ts";
 import { manifestFile, titanicProject } from "../../helpers/validate-project.ts";
 
-const logLines = (dir: string) => (existsSync(join(dir, "deploys.log.jsonl")) ? readFileSync(join(dir, "deploys.log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>) : []);
+const logLines = (dir: string) =>
+  existsSync(join(dir, "deploys.log.jsonl"))
+    ? readFileSync(join(dir, "deploys.log.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+    : [];
 
 describe("edge-ml deploy: the gate", () => {
   const token = process.env["CLOUDFLARE_API_TOKEN"];
@@ -29,7 +35,9 @@ describe("edge-ml deploy: the gate", () => {
         • validation: missing: the version was never validated
         hint: run \`npx edge-ml validate titanic@1.0.0 --data <eval.csv>\` until it is blessed, or deploy anyway with --force --reason "<why>" (recorded in deploys.log.jsonl)"
     `);
-    expect(logLines(dir)).toMatchObject([{ model: "titanic", version: "1.0.0", target: "worker", dryRun: true, forced: false, reason: null, result: "refused" }]);
+    expect(logLines(dir)).toMatchObject([
+      { model: "titanic", version: "1.0.0", target: "worker", dryRun: true, forced: false, reason: null, result: "refused" },
+    ]);
   });
 
   it("refuses a version that is not blessed, listing the failing checks", async () => {
@@ -86,7 +94,16 @@ describe("edge-ml deploy: the gate", () => {
 describe("deploy helpers", () => {
   it("wrangler arguments carry the name, routes, vars (colons kept) and the dry-run outdir", () => {
     expect(wranglerDeployArgs({ name: "t", routes: ["a.com/*"], vars: { URL: "https://m:1" }, dryRun: true, outDir: "up" })).toEqual([
-      "deploy", "--name", "t", "--route", "a.com/*", "--var", "URL:https://m:1", "--dry-run", "--outdir", "up",
+      "deploy",
+      "--name",
+      "t",
+      "--route",
+      "a.com/*",
+      "--var",
+      "URL:https://m:1",
+      "--dry-run",
+      "--outdir",
+      "up",
     ]);
   });
 
@@ -96,12 +113,16 @@ describe("deploy helpers", () => {
 
   it("registers with the monitor: bearer token and body; 404 is 'unsupported', other failures are reported", async () => {
     const seen: { url: string; init: RequestInit }[] = [];
-    const answer = (status: number) => (async (url: string | URL | Request, init?: RequestInit) => {
-      seen.push({ url: String(url), init: init ?? {} });
-      return new Response(status === 201 ? "{}" : "nope", { status });
-    }) as typeof fetch;
+    const answer = (status: number) =>
+      (async (url: string | URL | Request, init?: RequestInit) => {
+        seen.push({ url: String(url), init: init ?? {} });
+        return new Response(status === 201 ? "{}" : "nope", { status });
+      }) as typeof fetch;
     const body = { deployment: "titanic", model: "titanic", version: "1.0.0", baseline: null, target: "worker" };
-    expect(await registerDeployment("http://m.test/", body, "tok", answer(201))).toEqual({ status: "registered", message: "registered titanic with the monitor (http://m.test/v1/deployments)" });
+    expect(await registerDeployment("http://m.test/", body, "tok", answer(201))).toEqual({
+      status: "registered",
+      message: "registered titanic with the monitor (http://m.test/v1/deployments)",
+    });
     expect(seen[0]?.url).toBe("http://m.test/v1/deployments");
     expect(seen[0]?.init.headers).toEqual({ "content-type": "application/json", authorization: "Bearer tok" });
     expect(JSON.parse(String(seen[0]?.init.body))).toEqual(body);

@@ -14,7 +14,10 @@ import { REPO_ROOT } from "../../helpers/tmp.ts";
 import { addVersion, manifestFile, setChampion, titanicProject } from "../../helpers/validate-project.ts";
 
 const training = JSON.parse(readFileSync(join(REPO_ROOT, "examples", "titanic", "out", "metrics.json"), "utf8")) as {
-  accuracy: number; roc_auc: number; log_loss: number; slices: Record<string, Record<string, { n: number; accuracy: number }>>;
+  accuracy: number;
+  roc_auc: number;
+  log_loss: number;
+  slices: Record<string, Record<string, { n: number; accuracy: number }>>;
 };
 const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 const validation = (dir: string, version = "1.0.0") => ValidationResult.parse(JSON.parse(readFileSync(manifestFile(dir, version), "utf8")).validation);
@@ -48,7 +51,12 @@ describe("edge-ml validate", () => {
     const auc = v.metrics["roc_auc"];
     expect(auc?.ci?.[0]).toBeLessThan(auc?.value ?? 0);
     expect(auc?.ci?.[1]).toBeGreaterThan(auc?.value ?? 1);
-    expect(v).toMatchObject({ blessed: true, runtime: "node", compareTo: null, bootstrap: { method: "percentile", resamples: 1000, seed: 42, confidence: 0.95 } });
+    expect(v).toMatchObject({
+      blessed: true,
+      runtime: "node",
+      compareTo: null,
+      bootstrap: { method: "percentile", resamples: 1000, seed: 42, confidence: 0.95 },
+    });
     expect(v.data).toEqual({ file: "eval.csv", sha256: sha(join(dir, "eval.csv")), rows: 328, evaluated: 328, label: "survived" });
     expect(v.artifactSha256).toBe(model);
   });
@@ -93,7 +101,11 @@ describe("edge-ml validate", () => {
 
     const same = await runCli(["validate", "titanic@1.2.0", "--data", "eval.csv", "--resamples", "200"], dir);
     expect(same.code).toBe(0);
-    expect(validation(dir, "1.2.0").checks.filter((c) => c.kind === "relative").every((c) => c.pass && c.value === c.champion)).toBe(true);
+    expect(
+      validation(dir, "1.2.0")
+        .checks.filter((c) => c.kind === "relative")
+        .every((c) => c.pass && c.value === c.champion),
+    ).toBe(true);
 
     const self = await runCli(["validate", "titanic@champion", "--data", "eval.csv", "--resamples", "200"], dir);
     expect(self.code).toBe(0);
@@ -128,7 +140,15 @@ describe("edge-ml validate", () => {
     expect(v.data).toMatchObject({ rows: 328, evaluated: 327 });
     expect(v.checks[0]).toMatchObject({ kind: "data", pass: false });
     expect(v.checks[0]?.message).toBe("1 data error (out_of_range in age); 1 bad value, 327 of 328 rows evaluated");
-    expect(v.dataValidation).toEqual({ ok: false, errors: 1, warnings: 1, anomalies: [{ kind: "extra_column", severity: "warning", column: "name", count: 1 }, { kind: "out_of_range", severity: "error", column: "age", count: 1 }] });
+    expect(v.dataValidation).toEqual({
+      ok: false,
+      errors: 1,
+      warnings: 1,
+      anomalies: [
+        { kind: "extra_column", severity: "warning", column: "name", count: 1 },
+        { kind: "out_of_range", severity: "error", column: "age", count: 1 },
+      ],
+    });
     expect(v.checks.find((c) => c.kind === "absolute")?.pass).toBe(true);
     expect(v.blessed).toBe(false);
   });
@@ -136,7 +156,10 @@ describe("edge-ml validate", () => {
   it("--runtime wasm (onnxruntime-web, as on the edge) gives the same metrics; --report writes an offline HTML report", async () => {
     const dir = titanicProject();
     const node = await runCli(["validate", "titanic@1.0.0", "--data", "eval.csv", "--json", "--resamples", "100"], dir);
-    const wasm = await runCli(["validate", "titanic@1.0.0", "--data", "eval.csv", "--json", "--resamples", "100", "--runtime", "wasm", "--report", "v.html"], dir);
+    const wasm = await runCli(
+      ["validate", "titanic@1.0.0", "--data", "eval.csv", "--json", "--resamples", "100", "--runtime", "wasm", "--report", "v.html"],
+      dir,
+    );
     expect(wasm.code).toBe(0);
     const a = ValidationResult.parse(JSON.parse(node.stdout));
     const b = ValidationResult.parse(JSON.parse(wasm.stdout));

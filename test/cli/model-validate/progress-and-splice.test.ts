@@ -22,7 +22,7 @@ describe("progress bar", () => {
     const p = createProgress("validating a.csv", 2048, stream, -1000);
     p.update(1024, 5000);
     p.done();
-    expect(writes[0]).toMatch(/^\rvalidating a\.csv \[#{12} {12}\]  50%  1\.0 KiB\/2\.0 KiB  5,000 rows/);
+    expect(writes[0]).toMatch(/^\rvalidating a\.csv \[#{12} {12}\] {2}50% {2}1\.0 KiB\/2\.0 KiB {2}5,000 rows/);
     expect(writes[1]).toBe("\r\x1b[K");
   });
 
@@ -44,7 +44,9 @@ describe("spliceValidation", () => {
 
   it("inserts `validation` before `metrics` without changing any other byte", () => {
     const out = spliceValidation(text, { blessed: true });
-    expect(out).toBe(`{\n  "name": "m",\n  "nested": { "validation": 1, "s": "a \\" } {" },\n  "validation": {\n    "blessed": true\n  },\n  "metrics": {}\n}\n`);
+    expect(out).toBe(
+      `{\n  "name": "m",\n  "nested": { "validation": 1, "s": "a \\" } {" },\n  "validation": {\n    "blessed": true\n  },\n  "metrics": {}\n}\n`,
+    );
     const inserted = `"validation": {\n    "blessed": true\n  },\n  `;
     expect(out.replace(inserted, "")).toBe(text);
   });

@@ -33,13 +33,16 @@ describe("config", () => {
   it("names every bad key path and what is allowed", () => {
     let error: unknown;
     try {
-      parseConfig({
-        gates: { absolute: [{ metric: "auc", min: 0.8 }, { metric: "roc_auc" }], relative: [{ metric: "roc_auc", maxDrop: -1 }] },
-        targets: { worker: { nam: "x", vars: { "bad-name": "1" } } },
-        telemetry: { endpoint: "monitor.local", sampleRate: 2 },
-        models: { titanic: { slice: ["sex"] } },
-        monitr: {},
-      }, "edge-ml.config.ts");
+      parseConfig(
+        {
+          gates: { absolute: [{ metric: "auc", min: 0.8 }, { metric: "roc_auc" }], relative: [{ metric: "roc_auc", maxDrop: -1 }] },
+          targets: { worker: { nam: "x", vars: { "bad-name": "1" } } },
+          telemetry: { endpoint: "monitor.local", sampleRate: 2 },
+          models: { titanic: { slice: ["sex"] } },
+          monitr: {},
+        },
+        "edge-ml.config.ts",
+      );
     } catch (e) {
       error = e;
     }

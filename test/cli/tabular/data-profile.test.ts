@@ -42,12 +42,28 @@ describe("edge-ml data profile", () => {
     const b = Baseline.parse(JSON.parse(r.stdout));
     expect(b.rows).toBe(6);
     expect(b.createdFrom.file).toBe("small.csv");
-    expect(b.features.temp).toEqual({ kind: "numeric", edges: [11], counts: [2, 3], missing: 1, count: 5, mean: 11.4, std: Math.sqrt(13.7 / 5), min: 9.5, max: 14 });
+    expect(b.features.temp).toEqual({
+      kind: "numeric",
+      edges: [11],
+      counts: [2, 3],
+      missing: 1,
+      count: 5,
+      mean: 11.4,
+      std: Math.sqrt(13.7 / 5),
+      min: 9.5,
+      max: 14,
+    });
     expect(b.features.open).toEqual({ kind: "categorical", counts: { true: 4, false: 2 }, other: 0, missing: 0, topK: 20 });
   });
 
   it("uses a feature schema and reports rows that do not fit it", async () => {
-    writeFileSync(join(dir, "f.json"), JSON.stringify([{ name: "city", type: "category", values: ["Oslo"] }, { name: "temp", type: "number" }]));
+    writeFileSync(
+      join(dir, "f.json"),
+      JSON.stringify([
+        { name: "city", type: "category", values: ["Oslo"] },
+        { name: "temp", type: "number" },
+      ]),
+    );
     const r = await runCli(["data", "profile", "small.csv", "--features", "f.json"], dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatchInlineSnapshot(`

@@ -5,14 +5,44 @@ import { missingRateJump, unseenCategories } from "../../../core/drift/flags.ts"
 import type { CategoricalBaseline, NumericBaseline } from "../../../core/schema/baseline.ts";
 import type { CategoricalProfile, NumericProfile } from "../../../core/stats/profile-schema.ts";
 
-const num = (counts: number[]): NumericBaseline => ({ kind: "numeric", edges: [0], counts, missing: 0, count: counts[0]! + counts[1]!, mean: 0, std: 1, min: -1, max: 1 });
-const numProfile = (counts: number[], missing = 0): NumericProfile => ({ kind: "numeric", counts, missing, count: counts[0]! + counts[1]!, sum: 0, sumSq: 0, min: -1, max: 1 });
+const num = (counts: number[]): NumericBaseline => ({
+  kind: "numeric",
+  edges: [0],
+  counts,
+  missing: 0,
+  count: counts[0]! + counts[1]!,
+  mean: 0,
+  std: 1,
+  min: -1,
+  max: 1,
+});
+const numProfile = (counts: number[], missing = 0): NumericProfile => ({
+  kind: "numeric",
+  counts,
+  missing,
+  count: counts[0]! + counts[1]!,
+  sum: 0,
+  sumSq: 0,
+  min: -1,
+  max: 1,
+});
 const cat: CategoricalBaseline = { kind: "categorical", counts: { a: 50, b: 50 }, other: 0, missing: 0, topK: 20 };
-const catProfile = (other: number, unseen: Record<string, number>): CategoricalProfile => ({ kind: "categorical", counts: { a: 25, b: 50 }, other, missing: 0, unseen });
+const catProfile = (other: number, unseen: Record<string, number>): CategoricalProfile => ({
+  kind: "categorical",
+  counts: { a: 25, b: 50 },
+  other,
+  missing: 0,
+  unseen,
+});
 
 describe("chooseMeasure", () => {
   it("a test for small samples, a distance for large ones, and says which", () => {
-    expect(chooseMeasure(1000)).toEqual({ measure: "chi_square", type: "test", threshold: 0.05, reason: "n = 1000 <= 1000: chi-square test (distances are noisy on small samples)" });
+    expect(chooseMeasure(1000)).toEqual({
+      measure: "chi_square",
+      type: "test",
+      threshold: 0.05,
+      reason: "n = 1000 <= 1000: chi-square test (distances are noisy on small samples)",
+    });
     expect(chooseMeasure(1001)).toMatchObject({ measure: "psi", type: "distance", threshold: 0.2 });
     expect(chooseMeasure(50_000, "categorical")).toMatchObject({ measure: "jensen_shannon", type: "distance", threshold: 0.1 });
   });

@@ -1,6 +1,15 @@
 /** core/metrics against values computed by hand (and the weighted path against explicit duplication). */
 import { describe, expect, it } from "vitest";
-import { createBinaryEvaluator, createMulticlassEvaluator, createRegressionEvaluator, logLoss, METRICS, metricsFor, rocAuc, rocCurve } from "../../../core/metrics/index.ts";
+import {
+  createBinaryEvaluator,
+  createMulticlassEvaluator,
+  createRegressionEvaluator,
+  logLoss,
+  METRICS,
+  metricsFor,
+  rocAuc,
+  rocCurve,
+} from "../../../core/metrics/index.ts";
 
 describe("binary metrics", () => {
   it("accuracy, precision, recall, F1, ROC-AUC and log loss at the threshold", () => {
@@ -57,8 +66,16 @@ describe("binary metrics", () => {
   });
 
   it("the ROC curve runs from (0, 0) to (1, 1), one point per distinct score", () => {
-    expect(rocCurve([0, 1], [0.2, 0.9])).toEqual([{ fpr: 0, tpr: 0 }, { fpr: 0, tpr: 1 }, { fpr: 1, tpr: 1 }]);
-    expect(rocCurve([0, 1, 1], [0.5, 0.5, 0.9])).toEqual([{ fpr: 0, tpr: 0 }, { fpr: 0, tpr: 0.5 }, { fpr: 1, tpr: 1 }]);
+    expect(rocCurve([0, 1], [0.2, 0.9])).toEqual([
+      { fpr: 0, tpr: 0 },
+      { fpr: 0, tpr: 1 },
+      { fpr: 1, tpr: 1 },
+    ]);
+    expect(rocCurve([0, 1, 1], [0.5, 0.5, 0.9])).toEqual([
+      { fpr: 0, tpr: 0 },
+      { fpr: 0, tpr: 0.5 },
+      { fpr: 1, tpr: 1 },
+    ]);
   });
 });
 

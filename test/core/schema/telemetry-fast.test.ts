@@ -21,12 +21,40 @@ function validBatch(rnd: () => number): TelemetryBatchInput {
   const samples = Array.from({ length: 5 }, (_, i) => {
     const instance = { sex: rnd() < 0.5 ? "male" : "female", age: rnd() < 0.2 ? null : Math.round(rnd() * 80), passengerClass: ["1st", "2nd", "3rd"][i % 3]! };
     set.add([instance], [{ score: rnd(), label: "no" }]);
-    return { ts: 1_767_225_600_000 + i, requestId: `req-${i}`, ...(i === 2 ? { index: 1 } : {}), features: instance, prediction: { score: 0.3, label: "no" }, latencyMs: 2.5, status: 200, slices: { sex: instance.sex }, ...(i === 4 ? { error: "bad_request" } : {}) };
+    return {
+      ts: 1_767_225_600_000 + i,
+      requestId: `req-${i}`,
+      ...(i === 2 ? { index: 1 } : {}),
+      features: instance,
+      prediction: { score: 0.3, label: "no" },
+      latencyMs: 2.5,
+      status: 200,
+      slices: { sex: instance.sex },
+      ...(i === 4 ? { error: "bad_request" } : {}),
+    };
   });
   return makeBatch({ samples, profile: set.take()! });
 }
 
-const WEIRD: unknown[] = [-1, 1.5, 0, 1e20, Number.MAX_SAFE_INTEGER + 2, "x", "", "a".repeat(300), null, true, [], {}, [1, 2], { kind: "numeric" }, 100, 599, 600];
+const WEIRD: unknown[] = [
+  -1,
+  1.5,
+  0,
+  1e20,
+  Number.MAX_SAFE_INTEGER + 2,
+  "x",
+  "",
+  "a".repeat(300),
+  null,
+  true,
+  [],
+  {},
+  [1, 2],
+  { kind: "numeric" },
+  100,
+  599,
+  600,
+];
 
 /** Every path to a value inside `v` (arrays and objects), for picking what to break. */
 function paths(v: unknown, prefix: (string | number)[] = []): (string | number)[][] {

@@ -11,7 +11,10 @@ describe("baselineFromRows", () => {
 
   it("builds quantile edges, exact counts, moments and top-K categories", () => {
     const b = baselineFromRows(
-      [{ name: "x", kind: "numeric" }, { name: "c", kind: "categorical" }],
+      [
+        { name: "x", kind: "numeric" },
+        { name: "c", kind: "categorical" },
+      ],
       rows,
       { createdFrom, bins: 4, topK: 2 },
     );

@@ -22,7 +22,8 @@ const profileOf = (rows: Instance[]) => {
 describe("createProfiler", () => {
   it("counts values in the baseline's bins and categories, with missing and unseen values", () => {
     const p = createProfiler(baseline);
-    for (const row of [{ x: 0.5, c: "a" }, { x: 1, c: "b" }, { x: 2, c: "z" }, { x: null, c: null }, { x: 1.5 }, { x: Number.NaN, c: "z" }] as Instance[]) p.add(row);
+    for (const row of [{ x: 0.5, c: "a" }, { x: 1, c: "b" }, { x: 2, c: "z" }, { x: null, c: null }, { x: 1.5 }, { x: Number.NaN, c: "z" }] as Instance[])
+      p.add(row);
     p.addPrediction({ score: 0.81, label: "yes", probabilities: [0.19, 0.81] });
     p.addPrediction({ score: 0.5, label: "yes" });
     p.addPrediction(0.2);
@@ -62,8 +63,15 @@ describe("createProfiler", () => {
 
 describe("mergeProfiles", () => {
   // Dyadic values: float sums are exact, so associativity holds bit for bit.
-  const a = profileOf([{ x: 0.5, c: "a" }, { x: null, c: "q" }]);
-  const b = profileOf([{ x: 1.25, c: "b" }, { x: 2.5, c: null }, { x: -4, c: "q" }]);
+  const a = profileOf([
+    { x: 0.5, c: "a" },
+    { x: null, c: "q" },
+  ]);
+  const b = profileOf([
+    { x: 1.25, c: "b" },
+    { x: 2.5, c: null },
+    { x: -4, c: "q" },
+  ]);
   const c = profileOf([{ x: 1, c: "r" }]);
 
   it("is associative and commutative, and equals profiling all rows at once", () => {
@@ -71,7 +79,14 @@ describe("mergeProfiles", () => {
     const right = mergeProfiles(a, mergeProfiles(b, c));
     expect(left).toEqual(right);
     expect(mergeProfiles(a, b)).toEqual(mergeProfiles(b, a));
-    const all = profileOf([{ x: 0.5, c: "a" }, { x: null, c: "q" }, { x: 1.25, c: "b" }, { x: 2.5, c: null }, { x: -4, c: "q" }, { x: 1, c: "r" }]);
+    const all = profileOf([
+      { x: 0.5, c: "a" },
+      { x: null, c: "q" },
+      { x: 1.25, c: "b" },
+      { x: 2.5, c: null },
+      { x: -4, c: "q" },
+      { x: 1, c: "r" },
+    ]);
     expect(left).toEqual(all);
     expect(left.features.c).toEqual({ kind: "categorical", counts: { a: 1, b: 1 }, other: 3, missing: 1, unseen: { q: 2, r: 1 } });
   });

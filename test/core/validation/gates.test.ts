@@ -46,7 +46,14 @@ describe("evaluateGates", () => {
         { feature: "sex", value: "other", rows: 20, metrics: { roc_auc: m(0.6), log_loss: m(0.5) } },
       ],
     };
-    const checks = evaluateGates({ ...base, champion, gates: { absolute: [], relative: [RelativeGate.parse({ metric: "roc_auc", maxDrop: 0.02 }), RelativeGate.parse({ metric: "log_loss", maxDrop: 0.02, slices: false })] } });
+    const checks = evaluateGates({
+      ...base,
+      champion,
+      gates: {
+        absolute: [],
+        relative: [RelativeGate.parse({ metric: "roc_auc", maxDrop: 0.02 }), RelativeGate.parse({ metric: "log_loss", maxDrop: 0.02, slices: false })],
+      },
+    });
     expect(checks.map((c) => [c.metric, c.slice?.value ?? "overall", c.pass, c.skipped ?? ""])).toEqual([
       ["roc_auc", "overall", true, ""],
       ["roc_auc", "female", true, ""],
@@ -77,6 +84,9 @@ describe("evaluateGates", () => {
       slices: [{ feature: "sex", value: "male", rows: 100, metrics: { roc_auc: m(null) } }],
       gates: { absolute: [AbsoluteGate.parse({ metric: "roc_auc", min: 0.5, slices: true })], relative: [] },
     });
-    expect(checks.map((c) => [c.pass, c.skipped ?? ""])).toEqual([[false, ""], [true, "metric undefined on this slice"]]);
+    expect(checks.map((c) => [c.pass, c.skipped ?? ""])).toEqual([
+      [false, ""],
+      [true, "metric undefined on this slice"],
+    ]);
   });
 });

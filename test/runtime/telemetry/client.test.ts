@@ -23,7 +23,13 @@ describe("counters", () => {
     const rnd = seeded(42);
     const { fetch, sent } = fakeFetch();
     const t = createTelemetry(base({ fetch, random: seeded(7), sampleRate: 0.1, maxBufferedSamples: 5000 }));
-    const expected = { requests: 0, errors: {} as Record<string, number>, latency: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0), sum: 0, errorRows: 0 };
+    const expected = {
+      requests: 0,
+      errors: {} as Record<string, number>,
+      latency: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0),
+      sum: 0,
+      errorRows: 0,
+    };
     const statuses = [200, 200, 200, 200, 200, 200, 200, 400, 413, 500];
     for (let i = 0; i < 3000; i++) {
       const status = statuses[Math.floor(rnd() * statuses.length)]!;
@@ -61,9 +67,15 @@ describe("counters", () => {
     const t = createTelemetry(base({ fetch, sampleRate: 0 }));
     for (let i = 0; i < 10; i++) t.record({ model: { name: "titanic", version: i < 7 ? "1.0.0" : "2.0.0" }, requestId: `r${i}`, latencyMs: 1, status: 200 });
     await t.flush();
-    expect(sent.map((s) => [s.body.model.version, s.body.counters.requests])).toEqual([["1.0.0", 7], ["2.0.0", 3]]);
+    expect(sent.map((s) => [s.body.model.version, s.body.counters.requests])).toEqual([
+      ["1.0.0", 7],
+      ["2.0.0", 3],
+    ]);
     expect(new Set(sent.map((s) => s.body.batchId)).size).toBe(2);
-    expect(sent[0]).toMatchObject({ url: "https://monitor.example/v1/ingest", headers: { authorization: "Bearer edgeml_test", "content-type": "application/json" } });
+    expect(sent[0]).toMatchObject({
+      url: "https://monitor.example/v1/ingest",
+      headers: { authorization: "Bearer edgeml_test", "content-type": "application/json" },
+    });
   });
 
   it("samples every error even at sample rate 0, with its class", async () => {
@@ -76,8 +88,13 @@ describe("counters", () => {
     const b = sent[0]!.body;
     expect(b.counters.errors).toEqual({ unprocessable: 5, unavailable: 1, internal: 1 });
     expect(b.samples.map((s) => [s.requestId, s.status, s.error])).toEqual([
-      ["r0", 422, "unprocessable"], ["r20", 422, "unprocessable"], ["r40", 422, "unprocessable"], ["r60", 422, "unprocessable"], ["r80", 422, "unprocessable"],
-      ["custom", 503, "unavailable"], ["odd", 200, "internal"],
+      ["r0", 422, "unprocessable"],
+      ["r20", 422, "unprocessable"],
+      ["r40", 422, "unprocessable"],
+      ["r60", 422, "unprocessable"],
+      ["r80", 422, "unprocessable"],
+      ["custom", 503, "unavailable"],
+      ["odd", 200, "internal"],
     ]);
   });
 });
@@ -98,11 +115,19 @@ describe("memory bound", () => {
     const clock = fakeClock();
     let down = true;
     const { fetch, sent } = fakeFetch(() => (down ? "throw" : 200));
-    const t = createTelemetry(base({ fetch, now: clock.now, sampleRate: 1, maxBufferedSamples: 100, maxBatchSamples: 40, maxPendingBatches: 5, maxAttempts: 2 }));
+    const t = createTelemetry(
+      base({ fetch, now: clock.now, sampleRate: 1, maxBufferedSamples: 100, maxBatchSamples: 40, maxPendingBatches: 5, maxAttempts: 2 }),
+    );
     let total = 0;
     for (let round = 0; round < 200; round++) {
       for (let i = 0; i < 30; i++) {
-        t.record({ model: { name: "titanic", version: i % 3 === 0 ? "2.0.0" : "1.0.0" }, requestId: `r${round}-${i}`, latencyMs: 1, status: 200, features: [{ i }] });
+        t.record({
+          model: { name: "titanic", version: i % 3 === 0 ? "2.0.0" : "1.0.0" },
+          requestId: `r${round}-${i}`,
+          latencyMs: 1,
+          status: 200,
+          features: [{ i }],
+        });
         total++;
       }
       clock.advance(10_000);
@@ -183,7 +208,11 @@ describe("delivery", () => {
     const t = createTelemetry(base({ fetch, sampleRate: 1, maxBatchSamples: 10 }));
     for (let i = 0; i < 25; i++) t.record({ model, requestId: `r${i}`, latencyMs: 1, status: 200 });
     await t.flush();
-    expect(sent.map((s) => [s.body.counters.requests, s.body.samples.length])).toEqual([[25, 10], [0, 10], [0, 5]]);
+    expect(sent.map((s) => [s.body.counters.requests, s.body.samples.length])).toEqual([
+      [25, 10],
+      [0, 10],
+      [0, 5],
+    ]);
   });
 
   it("joins a flush already in flight instead of sending twice", async () => {
@@ -223,12 +252,41 @@ describe("samples", () => {
   it("removes redacted features and replaces hashed ones by a salted SHA-256", async () => {
     const { fetch, sent } = fakeFetch();
     const t = createTelemetry(base({ fetch, sampleRate: 1, redact: ["email"], hash: ["userId"], hashSalt: "pepper:" }));
-    t.record({ model, requestId: "a", latencyMs: 1, status: 200, features: [{ email: "a@b.c", userId: "u-17", age: 30 }, { userId: 42, age: 31 }], predictions: [1, 0], slices: { island: "Biscoe" } });
+    t.record({
+      model,
+      requestId: "a",
+      latencyMs: 1,
+      status: 200,
+      features: [
+        { email: "a@b.c", userId: "u-17", age: 30 },
+        { userId: 42, age: 31 },
+      ],
+      predictions: [1, 0],
+      slices: { island: "Biscoe" },
+    });
     await t.flush();
     const sha = (s: string) => createHash("sha256").update(s).digest("hex");
     expect(sent[0]!.body.samples).toEqual([
-      { ts: expect.any(Number), requestId: "a", index: 0, latencyMs: 1, status: 200, slices: { island: "Biscoe" }, features: { age: 30, userId: sha("pepper:u-17") }, prediction: 1 },
-      { ts: expect.any(Number), requestId: "a", index: 1, latencyMs: 1, status: 200, slices: { island: "Biscoe" }, features: { age: 31, userId: sha("pepper:42") }, prediction: 0 },
+      {
+        ts: expect.any(Number),
+        requestId: "a",
+        index: 0,
+        latencyMs: 1,
+        status: 200,
+        slices: { island: "Biscoe" },
+        features: { age: 30, userId: sha("pepper:u-17") },
+        prediction: 1,
+      },
+      {
+        ts: expect.any(Number),
+        requestId: "a",
+        index: 1,
+        latencyMs: 1,
+        status: 200,
+        slices: { island: "Biscoe" },
+        features: { age: 31, userId: sha("pepper:42") },
+        prediction: 0,
+      },
     ]);
     expect(JSON.stringify(sent[0]!.body)).not.toContain("a@b.c");
   });
@@ -246,7 +304,13 @@ describe("samples", () => {
   });
 
   it("never throws from record(), even with a broken random source", () => {
-    const t = createTelemetry(base({ random: () => { throw new Error("boom"); } }));
+    const t = createTelemetry(
+      base({
+        random: () => {
+          throw new Error("boom");
+        },
+      }),
+    );
     expect(() => t.record({ model, requestId: "a", latencyMs: 1, status: 200 })).not.toThrow();
     expect(t.stats().lastError).toBe("boom");
   });
@@ -270,7 +334,12 @@ describe("flushBeacon", () => {
   it("falls back to navigator.sendBeacon (token in the query, text/plain body), trimmed to 60 kB", async () => {
     const beacons: { url: string; data: Blob }[] = [];
     vi.stubGlobal("Request", undefined);
-    vi.stubGlobal("navigator", { sendBeacon: (url: string, data: Blob) => (beacons.push({ url, data }), true) });
+    vi.stubGlobal("navigator", {
+      sendBeacon: (url: string, data: Blob) => {
+        beacons.push({ url, data });
+        return true;
+      },
+    });
     const t = createTelemetry(base({ sampleRate: 1, maxBatchSamples: 1000 }));
     for (let i = 0; i < 400; i++) t.record({ model, requestId: `r${i}`, latencyMs: 1, status: 200, features: [{ text: "y".repeat(300) }] });
     expect(t.flushBeacon()).toBe(true);

@@ -32,7 +32,9 @@ export function fakeFetch(respond: (n: number, batch: TelemetryBatch) => number 
     if (answer === "throw") throw new TypeError("fetch failed");
     const duplicate = answer === 200 && seen.has(body.batchId);
     if (answer === 200) seen.add(body.batchId);
-    return new Response(JSON.stringify(answer === 200 ? { ok: true, batchId: body.batchId, duplicate } : { error: { code: "X", message: "no" } }), { status: answer });
+    return new Response(JSON.stringify(answer === 200 ? { ok: true, batchId: body.batchId, duplicate } : { error: { code: "X", message: "no" } }), {
+      status: answer,
+    });
   };
   return { fetch: fn as typeof fetch, sent };
 }

@@ -50,7 +50,11 @@ describe("profile set", () => {
   it("counts every instance overall and per slice value, then starts the next window from zero", () => {
     const rows = traffic(500, 1);
     const set = createProfileSet(baseline, ["passengerClass", "sex"]);
-    for (let i = 0; i < rows.length; i += 5) set.add(rows.slice(i, i + 5).map((r) => r.instance), rows.slice(i, i + 5).map((r) => r.prediction));
+    for (let i = 0; i < rows.length; i += 5)
+      set.add(
+        rows.slice(i, i + 5).map((r) => r.instance),
+        rows.slice(i, i + 5).map((r) => r.prediction),
+      );
     const p = BatchProfile.parse(set.take());
     expect(p.overall).toEqual(reference(rows)[""]);
     expect(p.bySlice["passengerClass"]).toEqual(reference(rows, "passengerClass"));
@@ -63,11 +67,22 @@ describe("profile set", () => {
   it("bounds slice values: the first N per window, the rest in __other__, missing as __missing__", () => {
     const set = createProfileSet(baseline, ["passengerClass"], 3);
     const values = ["a", "b", null, "c", "d", "e", "a"];
-    set.add(values.map((v) => ({ sex: "male", age: 30, passengerClass: v })), undefined);
+    set.add(
+      values.map((v) => ({ sex: "male", age: 30, passengerClass: v })),
+      undefined,
+    );
     const p = set.take()!;
-    expect(Object.fromEntries(Object.entries(p.bySlice["passengerClass"]!).map(([k, v]) => [k, v.rows]))).toEqual({ a: 2, b: 1, [SLICE_MISSING]: 1, [SLICE_OTHER]: 3 });
+    expect(Object.fromEntries(Object.entries(p.bySlice["passengerClass"]!).map(([k, v]) => [k, v.rows]))).toEqual({
+      a: 2,
+      b: 1,
+      [SLICE_MISSING]: 1,
+      [SLICE_OTHER]: 3,
+    });
     // The bound is per window: the next window names its own first values.
-    set.add(["x", "y", "z", "a"].map((v) => ({ sex: "male", age: 1, passengerClass: v })), undefined);
+    set.add(
+      ["x", "y", "z", "a"].map((v) => ({ sex: "male", age: 1, passengerClass: v })),
+      undefined,
+    );
     expect(Object.keys(set.take()!.bySlice["passengerClass"]!).sort()).toEqual([SLICE_OTHER, "x", "y", "z"]);
     expect(() => createProfileSet(baseline, [], 64)).toThrow(RangeError);
   });
@@ -76,14 +91,23 @@ describe("profile set", () => {
     const a = createProfileSet(baseline, ["sex"]);
     const b = createProfileSet(baseline, ["sex"]);
     const rows = traffic(200, 2);
-    a.add(rows.slice(0, 120).map((r) => r.instance), rows.slice(0, 120).map((r) => r.prediction));
-    b.add(rows.slice(120).map((r) => r.instance), rows.slice(120).map((r) => r.prediction));
+    a.add(
+      rows.slice(0, 120).map((r) => r.instance),
+      rows.slice(0, 120).map((r) => r.prediction),
+    );
+    b.add(
+      rows.slice(120).map((r) => r.instance),
+      rows.slice(120).map((r) => r.prediction),
+    );
     const merged = mergeBatchProfiles(a.take()!, b.take()!);
     expect(rounded(merged.overall)).toEqual(rounded(reference(rows)[""]));
     expect(rounded(merged.bySlice["sex"])).toEqual(rounded(reference(rows, "sex")));
     const many = (from: number) => {
       const s = createProfileSet(baseline, ["age"], 63);
-      s.add(Array.from({ length: 63 }, (_, i) => ({ sex: "male", age: from + i, passengerClass: "1st" })), undefined);
+      s.add(
+        Array.from({ length: 63 }, (_, i) => ({ sex: "male", age: from + i, passengerClass: "1st" })),
+        undefined,
+      );
       return s.take()!;
     };
     const folded = mergeBatchProfiles(many(0), many(100));
@@ -98,7 +122,17 @@ describe("telemetry client with a baseline", () => {
 
   it("ships the window's profile in the batch (failed requests are not profiled)", async () => {
     const { fetch, sent } = fakeFetch();
-    const t = createTelemetry({ endpoint: "https://m.example", token: "t", deployment: "prod", target: "worker", fetch, sleep: noSleep, baseline, slices: manifest.slices, sampleRate: 0 });
+    const t = createTelemetry({
+      endpoint: "https://m.example",
+      token: "t",
+      deployment: "prod",
+      target: "worker",
+      fetch,
+      sleep: noSleep,
+      baseline,
+      slices: manifest.slices,
+      sampleRate: 0,
+    });
     const rows = traffic(300, 3);
     rows.forEach((r, i) => t.record({ model, requestId: `r${i}`, latencyMs: 1, status: 200, features: [r.instance], predictions: [r.prediction] }));
     t.record({ model, requestId: "bad", latencyMs: 1, status: 400 });
@@ -112,11 +146,25 @@ describe("telemetry client with a baseline", () => {
 
   it("puts the profile in the first batch of a window split by maxBatchSamples, with the counters", async () => {
     const { fetch, sent } = fakeFetch();
-    const t = createTelemetry({ endpoint: "https://m.example", token: "t", deployment: "prod", target: "worker", fetch, sleep: noSleep, baseline, sampleRate: 1, maxBatchSamples: 40 });
+    const t = createTelemetry({
+      endpoint: "https://m.example",
+      token: "t",
+      deployment: "prod",
+      target: "worker",
+      fetch,
+      sleep: noSleep,
+      baseline,
+      sampleRate: 1,
+      maxBatchSamples: 40,
+    });
     const rows = traffic(100, 5);
     rows.forEach((r, i) => t.record({ model, requestId: `r${i}`, latencyMs: 1, status: 200, features: [r.instance], predictions: [r.prediction] }));
     await t.flush();
-    expect(sent.map((s) => [s.body.samples.length, s.body.counters.requests, s.body.profile?.overall.rows ?? null])).toEqual([[40, 100, 100], [40, 0, null], [20, 0, null]]);
+    expect(sent.map((s) => [s.body.samples.length, s.body.counters.requests, s.body.profile?.overall.rows ?? null])).toEqual([
+      [40, 100, 100],
+      [40, 0, null],
+      [20, 0, null],
+    ]);
     expect(sent[0]!.body.profile!.bySlice).toEqual({});
   });
 
@@ -125,12 +173,27 @@ describe("telemetry client with a baseline", () => {
     let up = false;
     const { fetch, sent } = fakeFetch(() => (up ? 200 : 503));
     const t = createTelemetry({
-      endpoint: "https://m.example", token: "t", deployment: "prod", target: "worker", fetch, sleep: noSleep, now: clock.now, random: seeded(9),
-      baseline, slices: ["sex"], sampleRate: 1, maxPendingBatches: 2, maxBatchSamples: 40, maxBufferedSamples: 100_000, maxAttempts: 1,
+      endpoint: "https://m.example",
+      token: "t",
+      deployment: "prod",
+      target: "worker",
+      fetch,
+      sleep: noSleep,
+      now: clock.now,
+      random: seeded(9),
+      baseline,
+      slices: ["sex"],
+      sampleRate: 1,
+      maxPendingBatches: 2,
+      maxBatchSamples: 40,
+      maxBufferedSamples: 100_000,
+      maxAttempts: 1,
     });
     const rows = traffic(600, 4);
     for (let w = 0; w < 6; w++) {
-      rows.slice(w * 100, w * 100 + 100).forEach((r, i) => t.record({ model, requestId: `w${w}-${i}`, latencyMs: 1, status: 200, features: [r.instance], predictions: [r.prediction] }));
+      rows
+        .slice(w * 100, w * 100 + 100)
+        .forEach((r, i) => t.record({ model, requestId: `w${w}-${i}`, latencyMs: 1, status: 200, features: [r.instance], predictions: [r.prediction] }));
       clock.advance(20_000);
       await t.flush();
     }

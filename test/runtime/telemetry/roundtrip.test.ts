@@ -13,9 +13,19 @@ describe("telemetry client ▶ real monitor over HTTP", () => {
     let monitor = await startMonitor({ port: 0, dbFile });
     const { port } = monitor;
     const { token } = await createToken(monitor.store, "prod");
-    const t = createTelemetry({ endpoint: monitor.url, token, deployment: "prod", target: "node", sampleRate: 0.05, maxAttempts: 2, retryBaseMs: 1, flushIntervalMs: 0 });
+    const t = createTelemetry({
+      endpoint: monitor.url,
+      token,
+      deployment: "prod",
+      target: "node",
+      sampleRate: 0.05,
+      maxAttempts: 2,
+      retryBaseMs: 1,
+      flushIntervalMs: 0,
+    });
     const send = (from: number, n: number) => {
-      for (let i = from; i < from + n; i++) t.record({ model, requestId: `r${i}`, latencyMs: (i % 50) / 5, status: i % 25 === 0 ? 500 : 200, features: [{ i }], predictions: [i % 2] });
+      for (let i = from; i < from + n; i++)
+        t.record({ model, requestId: `r${i}`, latencyMs: (i % 50) / 5, status: i % 25 === 0 ? 500 : 200, features: [{ i }], predictions: [i % 2] });
     };
 
     send(0, 500);
@@ -51,7 +61,12 @@ describe("telemetry client ▶ real monitor over HTTP", () => {
     let loseNextAnswer = true;
     const answers: unknown[] = [];
     const t = createTelemetry({
-      endpoint: monitor.url, token, deployment: "prod", target: "node", sampleRate: 1, retryBaseMs: 1,
+      endpoint: monitor.url,
+      token,
+      deployment: "prod",
+      target: "node",
+      sampleRate: 1,
+      retryBaseMs: 1,
       // Real fetch to the real monitor; the first answer is thrown away as if the connection broke after the commit.
       fetch: async (input, init) => {
         const res = await fetch(input, init);
