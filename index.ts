@@ -7,5 +7,5 @@
  * export default defineConfig({ edge: { maxBatch: 64 } });
  * ```
  */
-export { defineConfig, type ConfigInput } from "./cli/project/config.ts";
+export { defineConfig, type ConfigInput } from "./core/config.ts";
 export type { Manifest } from "./core/schema/manifest.ts";

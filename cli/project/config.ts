@@ -1,95 +1,22 @@
 /**
- * The project config, `edge-ml.config.ts` (or `.json`): what users write is `z.input<typeof Config>`; code reads the
- * normalized `Config` with defaults filled. An unknown key or bad value is an error naming the key path and what is
- * allowed there.
+ * Loading the project config: `edge-ml.config.ts` (through tsx) or `edge-ml.config.json`, validated against the
+ * portable schema in core/config.ts. An unknown key or bad value is a user error naming the key path.
  *
  * @example
  * ```ts
- * // edge-ml.config.ts
- * import { defineConfig } from "edge-ml";
- * export default defineConfig({
- *   edge: { maxBatch: 64 },
- *   gates: { absolute: [{ metric: "roc_auc", min: 0.8 }], relative: [{ metric: "roc_auc", maxDrop: 0.02 }] },
- *   models: { titanic: { slices: ["passengerClass", "sex"], gates: { absolute: [{ metric: "roc_auc", min: 0.8, slices: true }] } } },
- *   targets: { worker: { name: "titanic", routes: ["example.com/titanic/*"], vars: { LOG_LEVEL: "info" } } },
- *   telemetry: { endpoint: "https://monitor.example.com", sampleRate: 0.05, redact: ["name"] },
- * });
+ * const config = await loadConfig(findProjectRoot());
+ * config.edge.maxBatch; // 256 unless the file says otherwise
  * ```
  */
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tsImport } from "tsx/esm/api";
-import { z } from "zod";
 import { EdgeMlError, issuesFromZod } from "../../core/errors.ts";
-import { Gates } from "../../core/validation/gates.ts";
-import { strictObject } from "../../core/validation/strict.ts";
+import { Config } from "../../core/config.ts";
+import type { Gates } from "../../core/validation/gates.ts";
 
-const strict = strictObject;
-
-const Edge = strict({
-  maxBodyBytes: z
-    .int()
-    .positive()
-    .max(100 * 1024 * 1024)
-    .default(1024 * 1024),
-  maxBatch: z.int().positive().max(100_000).default(256),
-});
-
-const ModelConfig = strict({
-  /** Label column of evaluation data (default: the manifest's `label`). */
-  label: z.string().min(1).optional(),
-  /** Features to slice metrics by (default: the manifest's `slices`). */
-  slices: z.array(z.string().min(1)).optional(),
-  /** Replace the project-wide `gates` for this model (each list separately: absolute, relative). */
-  gates: Gates.optional(),
-});
-
-const WorkerTarget = strict({
-  /** Worker name on Cloudflare (default: edge-ml-<model name>). */
-  name: z
-    .string()
-    .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "lowercase letters, digits and '-', at most 63 characters")
-    .optional(),
-  /** Route patterns, e.g. "example.com/titanic/*" (without routes the Worker is served on workers.dev). */
-  routes: z.array(z.string().min(1)).default([]),
-  /** Plain-text vars set on the Worker (secrets go through `wrangler secret put`, never here). */
-  vars: z
-    .record(z.string(), z.string())
-    .superRefine((vars, ctx) => {
-      for (const key of Object.keys(vars))
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
-          ctx.addIssue({ code: "custom", path: [key], message: "a var name is letters, digits and '_', not starting with a digit" });
-    })
-    .default({}),
-});
-
-const Telemetry = strict({
-  /** Monitor base URL: the edge posts batches to `${endpoint}/v1/ingest`; deploy registers at `${endpoint}/v1/deployments`. */
-  endpoint: z.url({ protocol: /^https?$/, error: "expected an http(s) URL, e.g. https://monitor.example.com" }),
-  /** Share of requests sent as sampled rows (counters and profiles always cover every request). */
-  sampleRate: z.number().min(0).max(1).default(0.01),
-  /** Feature names removed from sampled rows before they leave the edge. */
-  redact: z.array(z.string().min(1)).default([]),
-});
-
-export const Config = strict({
-  edge: Edge.default({ maxBodyBytes: 1024 * 1024, maxBatch: 256 }),
-  dev: strict({ port: z.int().min(0).max(65535).default(8787) }).default({ port: 8787 }),
-  /** Per-model settings, by model name. */
-  models: z.record(z.string(), ModelConfig).default({}),
-  targets: strict({ worker: WorkerTarget.optional() }).default({}),
-  telemetry: Telemetry.optional(),
-  /** Default gates for every model (`edge-ml validate`); `models.<name>.gates` replaces them per list. */
-  gates: Gates.default({}),
-});
-export type Config = z.output<typeof Config>;
-export type ConfigInput = z.input<typeof Config>;
-export type ModelConfig = z.output<typeof ModelConfig>;
-export type WorkerTargetConfig = z.output<typeof WorkerTarget>;
-
-/** Identity helper that gives `edge-ml.config.ts` types and editor completion. */
-export const defineConfig = (config: ConfigInput): ConfigInput => config;
+export { Config, defineConfig, type ConfigInput, type ModelConfig, type WorkerTargetConfig } from "../../core/config.ts";
 
 const TOP_LEVEL_KEYS = "edge, dev, models, targets, telemetry, gates";
 
