@@ -15,7 +15,7 @@ import { gzipSync } from "node:zlib";
 import { EdgeMlError } from "../../core/errors.ts";
 import { sha256Bytes } from "../project/hash.ts";
 import { ortDistDir } from "../../targets/ort-files.ts";
-import { PACKAGE_ROOT } from "../project/project.ts";
+import { runtimeModulePath } from "../project/project.ts";
 import { loadModel } from "../registry/registry.ts";
 import { browserPlan } from "../../targets/browser/build.ts";
 import { denoPlan } from "../../targets/deno/build.ts";
@@ -82,7 +82,7 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
 
   // The entry is a real file (not stdin) because code splitting needs named entry points.
   const entryFile = join(outDir, `.${basename(plan.main, ".js")}.entry.ts`);
-  const runtimeEntry = opts.runtimeEntry ?? join(PACKAGE_ROOT, "targets", plan.runtimeModule);
+  const runtimeEntry = opts.runtimeEntry ?? runtimeModulePath(plan.runtimeModule);
   writeFileSync(entryFile, plan.entrySource(manifest, opts.settings ?? {}, runtimeEntry));
   try {
     await build({
