@@ -41,6 +41,9 @@ export interface DeployOptions {
   out?: string;
   env?: Readonly<Record<string, string | undefined>>;
   fetch?: typeof fetch;
+  /** Progress for the terminal: each step as it starts, and wrangler's output as it arrives. */
+  onStep?: (step: string) => void;
+  onOutput?: (chunk: string) => void;
 }
 
 export interface DeployResult {
@@ -129,6 +132,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
 
   const warnings: string[] = [];
   try {
+    opts.onStep?.(`building ${ref.name}@${ref.version} for ${opts.target}`);
     const build = await buildTarget({
       root: opts.root,
       ref: `${ref.name}@${ref.version}`,
@@ -147,7 +151,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       outDir: uploadDir,
       message: `edge-ml deploy ${ref.name}@${ref.version}${forced ? ` (forced: ${opts.reason ?? ""})` : ""}`,
     });
-    const run = await runWrangler(build.outDir, args, env);
+    opts.onStep?.(`wrangler deploy${opts.dryRun ? " --dry-run" : ""} (Worker "${worker}")`);
+    const run = await runWrangler(build.outDir, args, env, undefined, opts.onOutput);
     if (run.code !== 0) {
       const tail = run.output
         .trim()
@@ -164,6 +169,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     let monitor: RegistrationResult | undefined;
     const endpoint = config.telemetry?.endpoint;
     if (!opts.dryRun && endpoint) {
+      opts.onStep?.(`registering ${worker} with the monitor`);
       monitor = await registerDeployment(
         endpoint,
         { deployment: worker, model: ref.name, version: ref.version, baseline: manifest.baseline ?? null, target: opts.target },

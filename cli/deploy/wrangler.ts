@@ -52,12 +52,13 @@ export interface WranglerRun {
   output: string;
 }
 
-/** Run wrangler in `cwd`; never throws for a non-zero exit (the caller explains it). */
+/** Run wrangler in `cwd`; never throws for a non-zero exit (the caller explains it). `onOutput` sees output as it comes. */
 export function runWrangler(
   cwd: string,
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>> = process.env,
   timeoutMs = 300_000,
+  onOutput?: (chunk: string) => void,
 ): Promise<WranglerRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [wranglerBin(), ...args], {
@@ -67,8 +68,13 @@ export function runWrangler(
       timeout: timeoutMs,
     });
     let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    // Decoded per stream, so a character split across chunks (wrangler prints emoji) is not mangled.
+    const collect = (d: string) => {
+      output += d;
+      onOutput?.(d);
+    };
+    child.stdout.setEncoding("utf8").on("data", collect);
+    child.stderr.setEncoding("utf8").on("data", collect);
     child.on("error", reject);
     child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output }));
   });
