@@ -1,6 +1,7 @@
 /**
  * Run a tabular model on training rows with onnxruntime-node, through the same preprocessing and postprocessing the
- * edge runs, so the baseline's prediction distribution is the one the edge will be compared against.
+ * edge runs, so the baseline's prediction distribution is the one the edge will be compared against. onnxruntime-node
+ * is an optional peer: without it (or with `runtime: "wasm"`) the same rows run on onnxruntime-web's wasm build.
  *
  * @example
  * ```ts
@@ -15,6 +16,8 @@ import { createPreprocessor } from "../../core/preprocess.ts";
 import type { Instance } from "../../core/schema/features.ts";
 import type { TensorSpec } from "../../core/schema/manifest.ts";
 import type { Postprocessing, Preprocessing } from "../../core/schema/preprocessing.ts";
+import { importOrtNode, ortNodeMissing } from "./ort-node.ts";
+import { createWasmBatchPredictor } from "./predict-wasm.ts";
 
 export interface BatchPredictor {
   predict(instances: readonly Instance[]): Promise<Prediction[]>;
@@ -26,9 +29,15 @@ export async function createBatchPredictor(
   preprocessing: Preprocessing,
   postprocessing: Postprocessing | undefined,
   outputs: readonly TensorSpec[],
+  /** "auto": onnxruntime-node when installed, else wasm; "node": onnxruntime-node or a user error saying how to install it. */
+  runtime: "auto" | "node" | "wasm" = "auto",
 ): Promise<BatchPredictor> {
   // Loaded here, not at the top: `edge-ml data profile` and tensor models never need the native addon.
-  const ort = await import("onnxruntime-node");
+  const ort = runtime === "wasm" ? undefined : await importOrtNode();
+  if (ort === undefined) {
+    if (runtime === "node") throw ortNodeMissing("running the model with --runtime node");
+    return createWasmBatchPredictor(model, preprocessing, postprocessing, outputs);
+  }
   const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 });
   const pre = createPreprocessor(preprocessing);
   const post = createPostprocessor(postprocessing);
