@@ -15,6 +15,7 @@ import { TELEMETRY_LIMITS } from "../../core/schema/telemetry.ts";
 import { countRequest, errorIndex, toWire, type PendingBatch } from "./accumulator.ts";
 import { createBuffer } from "./buffer.ts";
 import { createProfileSet, DEFAULT_MAX_SLICE_VALUES } from "./profiles.ts";
+import { announceOnce, parseRefusal, refusalLine, type Refusal } from "./refusal.ts";
 import { buildSamples, clampLatency, createSamplePolicy } from "./samples.ts";
 import { BEACON_MAX_BYTES, postWithRetry, sendOnUnload, serializeBatch, type PostContext } from "./transport.ts";
 import type { Telemetry, TelemetryEvent, TelemetryOptions, TelemetryStats } from "./types.ts";
@@ -49,6 +50,8 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     random,
   };
   const onError = opts.onError ?? (() => {});
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const refusalPauseMs = opts.refusalPauseMs ?? 600_000;
   const hashing = new Set<Promise<void>>();
   const track = (p: Promise<void>) => {
     hashing.add(p);
@@ -59,6 +62,8 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   let notBefore = 0; // after a failed flush, even size-triggered flushes wait
   let failures = 0;
   let inFlight: Promise<void> | undefined;
+  let refusal: Refusal | undefined;
+  let pausedUntil = 0; // after a refusal (401/403): nothing is sent before this
 
   function record(event: TelemetryEvent): void {
     try {
@@ -91,15 +96,46 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     }
   }
 
+  /** Forget every pending batch, counting it as lost to the refusal. */
+  function dropPending(r: Refusal): void {
+    for (const p of [...buffer.pending]) {
+      if (!buffer.remove(p)) continue;
+      r.droppedBatches++;
+      r.droppedRequests += p.requests;
+    }
+  }
+
+  function refuse(outcome: { status: number; error: Error; body: string }): void {
+    const t = now();
+    const parsed = parseRefusal(outcome.status, outcome.body);
+    const r: Refusal = { ...parsed, at: t, droppedBatches: refusal?.droppedBatches ?? 0, droppedRequests: refusal?.droppedRequests ?? 0 };
+    refusal = r;
+    // Hard back-off instead of retries: the same credentials get the same answer. A probe after the pause covers a
+    // monitor that was pointed at the wrong database and is fixed without redeploying the edge.
+    pausedUntil = t + refusalPauseMs;
+    notBefore = pausedUntil;
+    dropPending(r);
+    if (announceOnce(`${post.url}\u0000${opts.deployment}\u0000${outcome.status}`)) {
+      try {
+        log(refusalLine(opts.endpoint, opts.deployment, parsed, refusalPauseMs));
+      } catch {
+        // logging must not break delivery
+      }
+    }
+    fail(outcome.error);
+  }
+
   async function deliver(): Promise<void> {
     seal();
     if (hashing.size > 0) await Promise.allSettled([...hashing]);
+    if (refusal !== undefined && now() < pausedUntil) return dropPending(refusal);
     // In order, stopping at the first batch that fails: the batches after it stay unattempted, so they can still
     // absorb new counters while the monitor is down (see ./buffer.ts).
     for (const p of [...buffer.pending]) {
       if (!buffer.pending.includes(p)) continue; // handed to a beacon meanwhile
       p.attempted = true;
       const outcome = await postWithRetry(serializeBatch(toWire(p, opts.deployment, opts.target)), post);
+      if (outcome.kind === "refused") return refuse(outcome);
       if (outcome.kind === "failed") {
         failures++;
         notBefore = now() + interval * Math.min(2 ** (failures - 1), 32);
@@ -170,6 +206,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       sentBatches: totals.sent,
       rejectedBatches: totals.rejected,
       lastError: totals.lastError,
+      refused: refusal === undefined ? undefined : { ...refusal },
     };
   }
 

@@ -8,4 +8,5 @@
  * ```
  */
 export { createTelemetry } from "./client.ts";
+export type { Refusal } from "./refusal.ts";
 export type { Telemetry, TelemetryEvent, TelemetryOptions, TelemetryStats } from "./types.ts";

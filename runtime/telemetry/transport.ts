@@ -16,7 +16,12 @@ export type SendOutcome =
   | { kind: "ok"; duplicate: boolean }
   /** The monitor said the batch itself is wrong (4xx other than auth/rate): resending it cannot help. */
   | { kind: "rejected"; error: Error }
-  /** Network failure, timeout, 5xx, 429, 401/403: worth trying again later with the same batchId. */
+  /**
+   * The monitor refused the credentials (401: unknown or revoked token; 403: the token belongs to another
+   * deployment). No batch can get through until the token or the deployment name changes: see ./refusal.ts.
+   */
+  | { kind: "refused"; status: number; error: Error; body: string }
+  /** Network failure, timeout, 5xx, 429, 404: worth trying again later with the same batchId. */
   | { kind: "failed"; error: Error };
 
 export interface PostContext {
@@ -31,8 +36,9 @@ export interface PostContext {
 }
 
 const REJECTED = new Set([400, 413, 415, 422]);
-/** Retrying these inside one flush cannot help: the token or URL must change first. */
-const NOT_NOW = new Set([401, 403, 404]);
+const REFUSED = new Set([401, 403]);
+/** Retrying a wrong URL inside one flush cannot help, but a monitor being deployed may answer 404 for a moment. */
+const NOT_NOW = new Set([404]);
 const MAX_DELAY_MS = 5000;
 
 export async function postWithRetry(body: string, ctx: PostContext): Promise<SendOutcome> {
@@ -54,6 +60,7 @@ export async function postWithRetry(body: string, ctx: PostContext): Promise<Sen
       if (res.ok) return { kind: "ok", duplicate: /"duplicate"\s*:\s*true/.test(text) };
       last = new Error(`monitor answered ${res.status}: ${text.slice(0, 500)}`);
       if (REJECTED.has(res.status)) return { kind: "rejected", error: last };
+      if (REFUSED.has(res.status)) return { kind: "refused", status: res.status, error: last, body: text };
       if (NOT_NOW.has(res.status)) return { kind: "failed", error: last };
     } catch (error) {
       last = error instanceof Error ? error : new Error(String(error));

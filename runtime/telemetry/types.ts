@@ -9,6 +9,7 @@
  */
 import type { Baseline } from "../../core/schema/baseline.ts";
 import type { Target } from "../../core/schema/telemetry.ts";
+import type { Refusal } from "./refusal.ts";
 
 export interface TelemetryOptions {
   /** Monitor base URL; batches go to `${endpoint}/v1/ingest`. */
@@ -60,6 +61,13 @@ export interface TelemetryOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Told about failed deliveries and rejected batches; must not throw. */
   onError?: (error: Error) => void;
+  /**
+   * Where a refusal (401/403: wrong or revoked token, another deployment's token) is reported, once per isolate
+   * (default console.error, which `wrangler tail` and `edge-ml dev` show).
+   */
+  log?: (line: string) => void;
+  /** After a refusal, nothing is sent for this long (default 10 min); what is sealed meanwhile is dropped and counted. */
+  refusalPauseMs?: number;
 }
 
 /** One served request, as the edge app reports it. */
@@ -92,6 +100,8 @@ export interface TelemetryStats {
   /** Batches the monitor refused as invalid (400/413/415/422): a bug, so they are not retried. */
   rejectedBatches: number;
   lastError: string | undefined;
+  /** The last refusal of the credentials (401/403) and what was dropped because of refusals; undefined if none. */
+  refused: Refusal | undefined;
 }
 
 export interface Telemetry {

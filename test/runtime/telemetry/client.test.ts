@@ -194,13 +194,59 @@ describe("delivery", () => {
     expect(t.stats().lastError).toContain("monitor answered 400");
   });
 
-  it("does not retry 401 within a flush (the token must change first), but keeps the batch", async () => {
-    const { fetch, sent } = fakeFetch(() => 401);
-    const t = createTelemetry(base({ fetch }));
-    t.record({ model, requestId: "a", latencyMs: 1, status: 200 });
+  it("does not retry a refusal (401/403): it pauses, drops and counts what it cannot send, and says why once", async () => {
+    const clock = fakeClock();
+    const lines: string[] = [];
+    const refusal = { error: { code: "FORBIDDEN", message: 'token is for deployment "a", batch says "b"', hint: "pass --deployment a" } };
+    let refuse = true;
+    const { fetch, sent } = fakeFetch(() => (refuse ? { status: 403, body: refusal } : 200));
+    const t = createTelemetry(base({ fetch, deployment: "b", now: clock.now, log: (l) => lines.push(l), refusalPauseMs: 60_000 }));
+    for (let i = 0; i < 3; i++) t.record({ model, requestId: `r${i}`, latencyMs: 1, status: 200 });
+    await t.flush();
+    expect(sent).toHaveLength(1); // no retries within the flush
+    expect(lines).toEqual([
+      'edge-ml telemetry: the monitor at https://monitor.example/ refused the batches of deployment "b" (403 FORBIDDEN): token is for deployment "a", batch says "b". Fix: pass --deployment a. Telemetry is paused (next try in 1 min); what cannot be sent is dropped and counted.',
+    ]);
+    expect(t.stats()).toMatchObject({
+      pendingBatches: 0,
+      refused: { status: 403, code: "FORBIDDEN", hint: "pass --deployment a", droppedBatches: 1, droppedRequests: 3 },
+    });
+
+    // Paused: nothing goes out, and what is sealed meanwhile is counted as dropped.
+    t.record({ model, requestId: "p", latencyMs: 1, status: 200 });
+    clock.advance(30_000);
+    expect(t.shouldFlush()).toBe(false);
     await t.flush();
     expect(sent).toHaveLength(1);
-    expect(t.stats().pendingBatches).toBe(1);
+    expect(t.stats().refused).toMatchObject({ droppedBatches: 2, droppedRequests: 4 });
+
+    // After the pause one probe; refused again: still counted, not logged again.
+    clock.advance(30_000);
+    t.record({ model, requestId: "q", latencyMs: 1, status: 200 });
+    clock.advance(10_000);
+    expect(t.shouldFlush()).toBe(true);
+    await t.flush();
+    expect(sent).toHaveLength(2);
+    expect(lines).toHaveLength(1);
+    expect(t.stats().refused).toMatchObject({ droppedBatches: 3, droppedRequests: 5 });
+
+    // Fixed on the monitor's side (e.g. restarted on the right database): the next probe delivers.
+    refuse = false;
+    clock.advance(60_000);
+    t.record({ model, requestId: "ok", latencyMs: 1, status: 200 });
+    await t.flush();
+    expect(sent.at(-1)?.body.counters.requests).toBe(1);
+    expect(t.stats()).toMatchObject({ sentBatches: 1, pendingBatches: 0 });
+  });
+
+  it("reads a refusal that is not in the monitor's shape (a proxy's 401 page)", async () => {
+    const lines: string[] = [];
+    const { fetch } = fakeFetch(() => ({ status: 401, body: "Unauthorized" }));
+    const t = createTelemetry(base({ fetch, deployment: "proxied", log: (l) => lines.push(l) }));
+    t.record({ model, requestId: "a", latencyMs: 1, status: 200 });
+    await t.flush();
+    expect(lines[0]).toContain('refused the batches of deployment "proxied" (401): Unauthorized. Fix: create a token');
+    expect(t.stats().refused).toMatchObject({ status: 401, code: undefined, message: "Unauthorized", droppedRequests: 1 });
   });
 
   it("splits samples into batches of maxBatchSamples; only the first carries the counters", async () => {

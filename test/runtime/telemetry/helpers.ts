@@ -16,11 +16,14 @@ export interface Sent {
   keepalive: boolean;
 }
 
+/** A status with the monitor's error body, or a status and a body of one's own (`{status: 401, body: "..."}`). */
+export type FakeAnswer = number | "throw" | { status: number; body: unknown };
+
 /**
  * A fetch that parses every body with the protocol schema (so a client bug that sends an invalid batch fails the
- * test) and answers with `respond(attempt)`: a status, or "throw" for a network error.
+ * test) and answers with `respond(attempt)`: a status, a status with a body, or "throw" for a network error.
  */
-export function fakeFetch(respond: (n: number, batch: TelemetryBatch) => number | "throw" = () => 200) {
+export function fakeFetch(respond: (n: number, batch: TelemetryBatch) => FakeAnswer = () => 200) {
   const sent: Sent[] = [];
   const seen = new Set<string>();
   const fn = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
@@ -30,6 +33,9 @@ export function fakeFetch(respond: (n: number, batch: TelemetryBatch) => number 
     sent.push({ url: String(input), headers, body, keepalive: init?.keepalive === true });
     const answer = respond(sent.length, body);
     if (answer === "throw") throw new TypeError("fetch failed");
+    if (typeof answer === "object") {
+      return new Response(typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body), { status: answer.status });
+    }
     const duplicate = answer === 200 && seen.has(body.batchId);
     if (answer === 200) seen.add(body.batchId);
     return new Response(JSON.stringify(answer === 200 ? { ok: true, batchId: body.batchId, duplicate } : { error: { code: "X", message: "no" } }), {
