@@ -14,6 +14,7 @@
 import { z } from "zod";
 import { describeValue, listNames } from "./describe-value.ts";
 import { formatPath, issuesFromZod, type Issue } from "./errors.ts";
+import { capIssues } from "./issues.ts";
 import type { FeatureSpec, FeatureValue, Instance } from "./schema/features.ts";
 
 export interface PredictRequestOptions {
@@ -27,9 +28,6 @@ export interface PredictRequest {
 }
 
 export type PredictValidation = { ok: true; instances: Instance[]; parameters?: Record<string, unknown> } | { ok: false; issues: Issue[] };
-
-/** Past this many issues a response lists the first ones and a count: a 256-row batch of garbage stays readable. */
-export const MAX_ISSUES = 100;
 
 const REQUEST_KEYS = ["instances", "parameters"] as const;
 
@@ -184,8 +182,7 @@ function toIssues(zodIssues: readonly z.core.$ZodIssue[], names: readonly string
     const allowed = iss.path.length === 0 ? REQUEST_KEYS : names;
     for (const key of iss.keys) out.push({ path: formatPath([...iss.path, key]), message: unknownField(key, allowed) });
   }
-  if (out.length <= MAX_ISSUES) return out;
-  return [...out.slice(0, MAX_ISSUES), { path: "(root)", message: `… and ${out.length - MAX_ISSUES} more issues` }];
+  return capIssues(out);
 }
 
 /**

@@ -14,6 +14,7 @@
  */
 import { EdgeMlError, type Issue } from "./errors.ts";
 import { describeValue } from "./describe-value.ts";
+import { capIssues, MAX_ISSUES } from "./issues.ts";
 import type { FeatureValue, Instance } from "./schema/features.ts";
 import type { Preprocessing, PreprocessStep } from "./schema/preprocessing.ts";
 
@@ -51,8 +52,6 @@ interface CompiledInput {
   slots: Int32Array;
 }
 
-/** Past this many the error lists the first ones: a 256-row batch with one bad column stays readable. */
-const MAX_ISSUES = 100;
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** Null, a missing key, and NaN (how pandas/CSV spell "missing") all count as missing. */
@@ -215,7 +214,7 @@ export function createPreprocessor(p: Preprocessing): Preprocessor {
   const throwIfBad = ({ issues, count }: BadCells): void => {
     if (count === 0) return;
     throw new EdgeMlError("ERR_BAD_INPUT", `${count} value${count === 1 ? "" : "s"} cannot be fed to the model`, {
-      issues: count > issues.length ? [...issues, { path: "(root)", message: `… and ${count - issues.length} more` }] : issues,
+      issues: capIssues(issues, count),
       hint: "send a number (or true/false) for every feature the model needs; null only where the model imputes it",
     });
   };

@@ -15,6 +15,7 @@ import { describeValue, formatShape, listNames } from "./describe-value.ts";
 import type { Issue } from "./errors.ts";
 import type { Dim, TensorSpec } from "./schema/manifest.ts";
 import { createSink, DTYPE_TO_V2, elementName, isV2Datatype, V2_TO_DTYPE, V2_DATATYPES, type ParsedTensor, type Sink } from "./tensor-dtype.ts";
+import { IssueList } from "./issues.ts";
 
 export { DTYPE_TO_V2, V2_TO_DTYPE, type ParsedTensor, type TensorValues, type V2Datatype } from "./tensor-dtype.ts";
 
@@ -30,22 +31,8 @@ export type TensorParse = { ok: true; tensor: ParsedTensor } | { ok: false; issu
 export type V2Parse = { ok: true; feeds: Record<string, ParsedTensor>; id?: string } | { ok: false; issues: Issue[] };
 
 export const DEFAULT_MAX_ELEMENTS = 1_000_000;
-const MAX_ISSUES = 100;
 const V2_BODY_KEYS = ["id", "parameters", "inputs", "outputs"];
 const V2_INPUT_KEYS = ["name", "shape", "datatype", "parameters", "data"];
-
-/** Collects issues up to a cap; `full` then lets a walk over a million elements stop instead of counting on. */
-class Issues {
-  readonly list: Issue[] = [];
-  full = false;
-  add(path: string, message: string): void {
-    if (this.list.length < MAX_ISSUES) this.list.push({ path, message });
-    else this.full = true;
-  }
-  done(): Issue[] {
-    return this.full ? [...this.list, { path: "(root)", message: `stopped after ${MAX_ISSUES} issues; fix these and send again` }] : this.list;
-  }
-}
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
@@ -62,7 +49,7 @@ function walk(
   sink: Sink,
   base: string,
   offset: number,
-  issues: Issues,
+  issues: IssueList,
   why: (d: number) => string,
   idx: number[] = [],
 ): void {
@@ -102,7 +89,7 @@ function walk(
  * ```
  */
 export function parseTensorInstances(instances: unknown, spec: TensorSpec, opts: TensorLimits): TensorParse {
-  const issues = new Issues();
+  const issues = new IssueList({ stopsWhenFull: true });
   const shape = formatShape(spec.shape);
   const inner = spec.shape.slice(1);
   if (!Array.isArray(instances)) {
@@ -116,7 +103,7 @@ export function parseTensorInstances(instances: unknown, spec: TensorSpec, opts:
     issues.add("instances", `at most ${opts.maxBatch} instances per request, got ${instances.length} (split the batch)`);
   else if (typeof batch === "number" && instances.length !== batch)
     issues.add("instances", `the model takes exactly ${batch} instance(s) per request (input shape ${shape}), got ${instances.length}`);
-  if (issues.list.length > 0) return { ok: false, issues: issues.done() };
+  if (issues.count > 0) return { ok: false, issues: issues.toArray() };
 
   // Free dims take the first instance's sizes; fixed dims come from the spec so instance 0 is checked like the rest.
   const dims: number[] = [];
@@ -146,11 +133,11 @@ export function parseTensorInstances(instances: unknown, spec: TensorSpec, opts:
   const out = createSink(spec.dtype, total);
   const stride = product(dims);
   instances.forEach((inst, i) => walk(inst, dims, out, `instances[${i}]`, i * stride, issues, why));
-  if (issues.list.length > 0) return { ok: false, issues: issues.done() };
+  if (issues.count > 0) return { ok: false, issues: issues.toArray() };
   return { ok: true, tensor: { dtype: spec.dtype, data: out.data, dims: [instances.length, ...dims] } };
 }
 
-function unknownKeys(obj: Record<string, unknown>, allowed: readonly string[], base: string, issues: Issues): void {
+function unknownKeys(obj: Record<string, unknown>, allowed: readonly string[], base: string, issues: IssueList): void {
   for (const k of Object.keys(obj)) {
     if (!allowed.includes(k)) issues.add(base === "" ? k : `${base}.${k}`, `unknown field ${JSON.stringify(k)} (expected one of ${allowed.join(", ")})`);
   }
@@ -163,7 +150,7 @@ function checkShape(
   path: string,
   opts: TensorLimits,
   budget: { left: number },
-  issues: Issues,
+  issues: IssueList,
 ): number[] | undefined {
   if (!Array.isArray(raw)) return void issues.add(path, expectedArray(raw, "an array of dimension sizes"));
   const bad = raw.findIndex((d) => !Number.isSafeInteger(d) || (d as number) < 0);
@@ -209,7 +196,7 @@ function countLeaves(v: unknown, max: number): number {
 }
 
 /** Write flat or nested `data` into the sink in row-major order, reporting each bad leaf at its own path. */
-function fill(v: unknown, sink: Sink, base: string, issues: Issues, at = { i: 0 }, idx: number[] = []): void {
+function fill(v: unknown, sink: Sink, base: string, issues: IssueList, at = { i: 0 }, idx: number[] = []): void {
   if (issues.full) return;
   if (Array.isArray(v)) {
     v.forEach((x, k) => {
@@ -233,7 +220,7 @@ function fill(v: unknown, sink: Sink, base: string, issues: Issues, at = { i: 0 
  * ```
  */
 export function parseV2Inputs(body: unknown, specs: readonly TensorSpec[], opts: TensorLimits): V2Parse {
-  const issues = new Issues();
+  const issues = new IssueList({ stopsWhenFull: true });
   const names = specs.map((s) => s.name);
   if (!isRecord(body)) return { ok: false, issues: [{ path: "(root)", message: `expected a JSON object {"inputs": [...]}, got ${describeValue(body)}` }] };
   unknownKeys(body, V2_BODY_KEYS, "", issues);
@@ -245,7 +232,7 @@ export function parseV2Inputs(body: unknown, specs: readonly TensorSpec[], opts:
       "inputs",
       Array.isArray(inputs) ? "send at least one input" : expectedArray(inputs, `an array of inputs (the model's inputs are: ${listNames(names)})`),
     );
-    return { ok: false, issues: issues.done() };
+    return { ok: false, issues: issues.toArray() };
   }
   const tensors: [string, ParsedTensor][] = [];
   const budget = { left: opts.maxElements ?? DEFAULT_MAX_ELEMENTS };
@@ -282,7 +269,7 @@ export function parseV2Inputs(body: unknown, specs: readonly TensorSpec[], opts:
     if (spec !== undefined) tensors.push([spec.name, { dtype, data: sink.data, dims: shape }]);
   });
   for (const s of specs) if (!seen.has(s.name)) issues.add("inputs", `missing input "${s.name}" (the model's inputs are: ${listNames(names)})`);
-  if (issues.list.length > 0) return { ok: false, issues: issues.done() };
+  if (issues.count > 0) return { ok: false, issues: issues.toArray() };
   // fromEntries defines own properties, so an input named "__proto__" cannot reach the prototype.
   const feeds = Object.fromEntries(tensors);
   return typeof id === "string" ? { ok: true, feeds, id } : { ok: true, feeds };

@@ -1,34 +1,21 @@
 /**
- * The monitor's one HTTP error type, rendered as `{error: {code, message, issues?, hint?}}` (the edge app's shape).
+ * The monitor's HTTP error: core's `ApiError` (one vocabulary of codes and one renderer with the edge app, see
+ * core/http-error.ts), narrowed to the statuses the monitor answers with.
  *
  * @example
  * ```ts
  * throw new MonitorError(401, "UNAUTHORIZED", "missing bearer token", { hint: "send Authorization: Bearer <token>" });
  * ```
  */
+import { ApiError, type HttpErrorCode } from "../core/http-error.ts";
 import type { Issue } from "../core/errors.ts";
 
 export type MonitorStatus = 400 | 401 | 403 | 404 | 413 | 415 | 500;
 
-export class MonitorError extends Error {
+export class MonitorError extends ApiError {
   override readonly name = "MonitorError";
-  constructor(
-    readonly status: MonitorStatus,
-    readonly code: string,
-    message: string,
-    readonly extra: { issues?: Issue[]; hint?: string } = {},
-  ) {
-    super(message);
-  }
-
-  toJSON(): { error: { code: string; message: string; issues?: Issue[]; hint?: string } } {
-    return {
-      error: {
-        code: this.code,
-        message: this.message,
-        ...(this.extra.issues && this.extra.issues.length > 0 ? { issues: this.extra.issues } : {}),
-        ...(this.extra.hint ? { hint: this.extra.hint } : {}),
-      },
-    };
+  declare readonly status: MonitorStatus;
+  constructor(status: MonitorStatus, code: HttpErrorCode, message: string, extra: { issues?: Issue[]; hint?: string } = {}) {
+    super(status, code, message, extra);
   }
 }

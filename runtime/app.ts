@@ -2,6 +2,9 @@
  * The edge HTTP app (Hono), identical on every target: TF-Serving-style `:predict`, KServe V2 `infer`, metadata,
  * health and an OpenAPI document. Bad input always gets a 4xx JSON error naming each bad field; never a 5xx.
  *
+ * The app can be mounted under a prefix in a larger Hono app (`app.route("/ml", edgeApp)`): it answers its own 404s
+ * and 405s below the prefix, and the prefix it was reached under shows in hints, `/` and the OpenAPI `servers`.
+ *
  * @example
  * ```ts
  * const app = createEdgeApp({ manifest, loadPredictor, settings: { maxBodyBytes: 1 << 20, maxBatch: 256 } });
@@ -10,19 +13,12 @@
  */
 import { Hono, type Context } from "hono";
 import type { Manifest } from "../core/schema/manifest.ts";
-import { readBodyText } from "./body.ts";
 import { HttpError, type ErrorClass } from "./http-error.ts";
+import { readJson } from "./json-body.ts";
+import { modelMetadata } from "./metadata.ts";
 import { buildOpenApi } from "./openapi.ts";
 import type { Predictor } from "./predictor.ts";
-
-export interface EdgeSettings {
-  /** Largest accepted request body in bytes (413 above). */
-  maxBodyBytes: number;
-  /** Most instances (or batch rows) in one request (400 above). */
-  maxBatch: number;
-}
-
-export const DEFAULT_SETTINGS: EdgeSettings = { maxBodyBytes: 1024 * 1024, maxBatch: 256 };
+import type { EdgeSettings } from "./settings.ts";
 
 /** What the app reports about every request (telemetry hooks in here). */
 export interface RequestEvent {
@@ -39,105 +35,113 @@ export interface EdgeAppOptions {
   manifest: Manifest;
   /** Memoized by the caller: the first call loads the model (integrity check, session), later calls reuse it. */
   loadPredictor: () => Promise<Predictor>;
+  /** Read per request, so an adapter may complete it on the first request (Workers see env vars only then). */
   settings: EdgeSettings;
   /** Called after every predict/infer request, successful or not. Must not throw. */
   onRequest?: (event: RequestEvent, c: Context) => void;
+  /** Called before routing on every request (the Worker adapter reads its env on the first one). Must not throw. */
+  onStart?: (c: Context) => void;
   /** Monotonic clock in ms (performance.now by default). */
   now?: () => number;
 }
 
+interface RunResult {
+  json: Record<string, unknown>;
+  instances?: readonly Record<string, unknown>[];
+  predictions?: readonly unknown[];
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const internal = () => new HttpError(500, "INTERNAL", "internal error", { hint: "this is a bug in edge-ml; please report it with the request" });
+
+/** Routes and their methods, for 405 answers (the catch-all sees paths relative to the mount prefix). */
+const ROUTES: readonly [RegExp, string][] = [
+  [/^\/v1\/models\/[^/]+$/, "POST"],
+  [/^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?\/infer$/, "POST"],
+  [/^\/v2\/models\/[^/]+$/, "GET"],
+  [/^\/v2\/health\/(?:live|ready)$/, "GET"],
+  [/^\/openapi\.json$/, "GET"],
+  [/^\/?$/, "GET"],
+];
+
+/** The prefix this app was mounted under: the matched route path minus the pattern the app registered. */
+function prefixOf(c: Context, pattern: string): string {
+  const route = c.req.routePath;
+  return route.endsWith(pattern) ? route.slice(0, route.length - pattern.length) : "";
+}
 
 export function createEdgeApp(opts: EdgeAppOptions): Hono {
-  const { manifest, settings } = opts;
+  const { manifest } = opts;
   const now = opts.now ?? (() => performance.now());
   const app = new Hono();
   const modelInfo = { name: manifest.name, version: manifest.version };
+  const predictPath = (prefix: string) => `${prefix}/v1/models/${manifest.name}:predict`;
+  const modelNotFound = (name: string, prefix: string) =>
+    new HttpError(404, "MODEL_NOT_FOUND", `this deployment serves model "${manifest.name}", not "${name}"`, { hint: `use POST ${predictPath(prefix)}` });
 
-  app.onError((err, c) => {
-    const httpError =
-      err instanceof HttpError
-        ? err
-        : new HttpError(500, "INTERNAL", "internal error", { hint: "this is a bug in edge-ml; please report it with the request" });
-    return c.json(httpError.toJSON(), httpError.status);
+  app.use(async (c, next) => {
+    opts.onStart?.(c);
+    // Every response names the version that answered, which matters once a challenger shares traffic.
+    c.header("x-edge-ml-version", manifest.version);
+    await next();
   });
-  app.notFound((c) =>
-    c.json(
-      new HttpError(404, "NOT_FOUND", `no route ${c.req.method} ${new URL(c.req.url).pathname}`, {
-        hint: `try POST /v1/models/${manifest.name}:predict or GET /openapi.json`,
-      }).toJSON(),
-      404,
-    ),
-  );
+  app.onError((err, c) => {
+    const e = err instanceof HttpError ? err : internal();
+    return c.json(e.toJSON(), e.status);
+  });
 
-  const handle =
-    (
-      route: RequestEvent["route"],
-      run: (
-        p: Predictor,
-        body: unknown,
-      ) => Promise<{ json: Record<string, unknown>; instances?: readonly Record<string, unknown>[]; predictions?: readonly unknown[] }>,
-    ) =>
-    async (c: Context) => {
-      const started = now();
-      const incoming = c.req.header("x-request-id");
-      const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-      c.header("x-request-id", requestId);
-      try {
-        const body = await readJson(c, settings);
-        const predictor = await loadOrUnavailable(opts.loadPredictor);
-        const result = await run(predictor, body);
-        opts.onRequest?.({ requestId, route, status: 200, latencyMs: now() - started, ...pick(result) }, c);
-        return c.json({ ...result.json, requestId });
-      } catch (err) {
-        const httpError =
-          err instanceof HttpError
-            ? err
-            : new HttpError(500, "INTERNAL", "internal error", { hint: "this is a bug in edge-ml; please report it with the request" });
-        opts.onRequest?.({ requestId, route, status: httpError.status, errorClass: httpError.errorClass, latencyMs: now() - started }, c);
-        return c.json({ ...httpError.toJSON(), requestId }, httpError.status);
-      }
-    };
+  const handle = async (c: Context, route: RequestEvent["route"], run: (p: Predictor, body: unknown) => Promise<RunResult>) => {
+    const started = now();
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    c.header("x-request-id", requestId);
+    try {
+      const body = await readJson(c, opts.settings);
+      const result = await run(await loadOrUnavailable(opts.loadPredictor), body);
+      const { instances, predictions } = result;
+      opts.onRequest?.(
+        { requestId, route, status: 200, latencyMs: now() - started, ...(instances ? { instances } : {}), ...(predictions ? { predictions } : {}) },
+        c,
+      );
+      return c.json({ ...result.json, requestId });
+    } catch (err) {
+      const e = err instanceof HttpError ? err : internal();
+      opts.onRequest?.({ requestId, route, status: e.status, errorClass: e.errorClass, latencyMs: now() - started }, c);
+      return c.json({ ...e.toJSON(), requestId }, e.status);
+    }
+  };
+  const infer = (c: Context) => handle(c, "infer", async (p, body) => ({ json: await p.infer(body) }));
 
-  app.post("/v1/models/:spec", async (c) => {
+  app.post("/v1/models/:spec", (c) => {
     const spec = c.req.param("spec");
     const sep = spec.lastIndexOf(":");
     const name = sep > 0 ? spec.slice(0, sep) : spec;
     const verb = sep > 0 ? spec.slice(sep + 1) : "";
-    if (name !== manifest.name) throw modelNotFound(name, manifest.name);
-    if (verb !== "predict") {
-      throw new HttpError(404, "NOT_FOUND", `unknown method "${verb}" for model ${name}`, { hint: `use POST /v1/models/${manifest.name}:predict` });
-    }
-    return handle("predict", async (p, body) => {
+    const prefix = prefixOf(c, "/v1/models/:spec");
+    if (name !== manifest.name) throw modelNotFound(name, prefix);
+    if (verb !== "predict") throw new HttpError(404, "NOT_FOUND", `unknown method "${verb}" for model ${name}`, { hint: `use POST ${predictPath(prefix)}` });
+    return handle(c, "predict", async (p, body) => {
       const r = await p.predict(body);
       return { json: { predictions: r.predictions, model: modelInfo }, predictions: r.predictions, ...(r.instances ? { instances: r.instances } : {}) };
-    })(c);
+    });
   });
-
   app.post("/v2/models/:name/infer", (c) => {
-    if (c.req.param("name") !== manifest.name) throw modelNotFound(c.req.param("name"), manifest.name);
-    return handle("infer", async (p, body) => ({ json: await p.infer(body) }))(c);
+    if (c.req.param("name") !== manifest.name) throw modelNotFound(c.req.param("name"), prefixOf(c, "/v2/models/:name/infer"));
+    return infer(c);
   });
   app.post("/v2/models/:name/versions/:version/infer", (c) => {
-    if (c.req.param("name") !== manifest.name) throw modelNotFound(c.req.param("name"), manifest.name);
+    const prefix = prefixOf(c, "/v2/models/:name/versions/:version/infer");
+    if (c.req.param("name") !== manifest.name) throw modelNotFound(c.req.param("name"), prefix);
     if (c.req.param("version") !== manifest.version) {
-      throw new HttpError(404, "NOT_FOUND", `this deployment serves ${manifest.name}@${manifest.version}, not version ${c.req.param("version")}`);
+      throw new HttpError(404, "MODEL_NOT_FOUND", `this deployment serves ${manifest.name}@${manifest.version}, not version ${c.req.param("version")}`, {
+        hint: `use POST ${prefix}/v2/models/${manifest.name}/infer`,
+      });
     }
-    return handle("infer", async (p, body) => ({ json: await p.infer(body) }))(c);
+    return infer(c);
   });
-
   app.get("/v2/models/:name", (c) => {
-    if (c.req.param("name") !== manifest.name) throw modelNotFound(c.req.param("name"), manifest.name);
-    return c.json({
-      name: manifest.name,
-      versions: [manifest.version],
-      platform: "onnxruntime_onnx",
-      inputs: manifest.io.inputs.map((t) => ({ name: t.name, datatype: v2Datatype(t.dtype), shape: t.shape.map((d) => (typeof d === "number" ? d : -1)) })),
-      outputs: manifest.io.outputs.map((t) => ({ name: t.name, datatype: v2Datatype(t.dtype), shape: t.shape.map((d) => (typeof d === "number" ? d : -1)) })),
-      task: manifest.task,
-      features: manifest.features ?? null,
-      sha256: manifest.artifact.sha256,
-    });
+    if (c.req.param("name") !== manifest.name) throw modelNotFound(c.req.param("name"), prefixOf(c, "/v2/models/:name"));
+    return c.json(modelMetadata(manifest));
   });
   app.get("/v2/health/live", (c) => c.json({ live: true }));
   app.get("/v2/health/ready", async (c) => {
@@ -149,28 +153,31 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
       return c.json({ ready: false, model: modelInfo, error: { code: "NOT_READY", message } }, 503);
     }
   });
-  const openapi = buildOpenApi(manifest, settings);
-  app.get("/openapi.json", (c) => c.json(openapi));
-  app.get("/", (c) => c.json({ model: modelInfo, task: manifest.task, endpoints: Object.keys(openapi.paths) }));
+  // Built on first use: the settings it documents may be completed on the first request.
+  let openapi: ReturnType<typeof buildOpenApi> | undefined;
+  const doc = () => (openapi ??= buildOpenApi(manifest, opts.settings));
+  // OpenAPI paths stay relative to `servers`, which names the prefix the document was fetched under.
+  app.get("/openapi.json", (c) => c.json({ ...doc(), servers: [{ url: prefixOf(c, "/openapi.json") || "/" }] }));
+  app.get("/", (c) => {
+    // Mounted, "/" merges into the prefix itself ("/ml").
+    const prefix = c.req.routePath.replace(/\/$/, "");
+    return c.json({ model: modelInfo, task: manifest.task, endpoints: Object.keys(doc().paths).map((p) => prefix + p) });
+  });
+  // A catch-all rather than notFound(): a parent app's notFound wins over a mounted app's, this route does not.
+  app.all("/*", (c) => {
+    const prefix = prefixOf(c, "/*");
+    const path = new URL(c.req.url).pathname;
+    const local = path.slice(prefix.length);
+    const allowed = ROUTES.find(([re]) => re.test(local))?.[1];
+    if (allowed) {
+      c.header("allow", allowed === "GET" ? "GET, HEAD" : allowed);
+      const e = new HttpError(405, "METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${path}`, { hint: `use ${allowed} ${path}` });
+      return c.json(e.toJSON(), e.status);
+    }
+    const e = new HttpError(404, "NOT_FOUND", `no route ${c.req.method} ${path}`, { hint: `try POST ${predictPath(prefix)} or GET ${prefix}/openapi.json` });
+    return c.json(e.toJSON(), e.status);
+  });
   return app;
-}
-
-async function readJson(c: Context, settings: EdgeSettings): Promise<unknown> {
-  const type = c.req.header("content-type") ?? "";
-  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
-    throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", `expected Content-Type application/json, got ${type === "" ? "none" : JSON.stringify(type)}`, {
-      hint: "send the body as JSON with the header Content-Type: application/json",
-    });
-  }
-  const text = await readBodyText(c.req.raw, settings.maxBodyBytes, `send at most ${settings.maxBatch} instances per request, or split the batch`);
-  if (text.trim() === "") throw new HttpError(400, "BAD_JSON", "request body is empty", { hint: 'send {"instances": [...]}' });
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new HttpError(400, "BAD_JSON", `request body is not valid JSON: ${(err as Error).message}`, {
-      hint: "check the JSON syntax (quotes, commas, brackets)",
-    });
-  }
 }
 
 async function loadOrUnavailable(load: () => Promise<Predictor>): Promise<Predictor> {
@@ -182,28 +189,3 @@ async function loadOrUnavailable(load: () => Promise<Predictor>): Promise<Predic
     });
   }
 }
-
-function modelNotFound(name: string, served: string): HttpError {
-  return new HttpError(404, "MODEL_NOT_FOUND", `this deployment serves model "${served}", not "${name}"`, { hint: `use /v1/models/${served}:predict` });
-}
-
-function pick(r: { instances?: readonly Record<string, unknown>[]; predictions?: readonly unknown[] }) {
-  return { ...(r.instances ? { instances: r.instances } : {}), ...(r.predictions ? { predictions: r.predictions } : {}) };
-}
-
-const V2: Record<string, string> = {
-  float32: "FP32",
-  float64: "FP64",
-  float16: "FP16",
-  int8: "INT8",
-  uint8: "UINT8",
-  int16: "INT16",
-  uint16: "UINT16",
-  int32: "INT32",
-  uint32: "UINT32",
-  int64: "INT64",
-  uint64: "UINT64",
-  bool: "BOOL",
-  string: "BYTES",
-};
-export const v2Datatype = (dtype: string): string => V2[dtype] ?? dtype.toUpperCase();

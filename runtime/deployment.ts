@@ -8,7 +8,8 @@
  * ```
  */
 import type { Manifest } from "../core/schema/manifest.ts";
-import { createEdgeApp, DEFAULT_SETTINGS, type EdgeAppOptions, type EdgeSettings } from "./app.ts";
+import { createEdgeApp, type EdgeAppOptions } from "./app.ts";
+import { DEFAULT_SETTINGS, type EdgeSettings } from "./settings.ts";
 import type { Engine } from "./engines/types.ts";
 import { verifySha256 } from "./integrity.ts";
 import { createPredictor, type Predictor } from "./predictor.ts";
@@ -19,6 +20,7 @@ export interface DeploymentOptions {
   modelBytes: Uint8Array;
   settings?: Partial<EdgeSettings>;
   onRequest?: EdgeAppOptions["onRequest"];
+  onStart?: EdgeAppOptions["onStart"];
 }
 
 export function createDeployment(opts: DeploymentOptions) {
@@ -43,21 +45,7 @@ export function createDeployment(opts: DeploymentOptions) {
     loadPredictor,
     settings,
     ...(opts.onRequest ? { onRequest: opts.onRequest } : {}),
+    ...(opts.onStart ? { onStart: opts.onStart } : {}),
   });
   return { app, loadPredictor, settings };
-}
-
-/** Read numeric settings from string env vars (wrangler [vars]); ignore absent or invalid ones. */
-export function settingsFromEnv(env: Record<string, unknown> | undefined): Partial<EdgeSettings> {
-  const num = (key: string) => {
-    const v = env?.[key];
-    const n = typeof v === "string" && v !== "" ? Number(v) : typeof v === "number" ? v : Number.NaN;
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  };
-  const out: Partial<EdgeSettings> = {};
-  const maxBodyBytes = num("EDGE_ML_MAX_BODY_BYTES");
-  const maxBatch = num("EDGE_ML_MAX_BATCH");
-  if (maxBodyBytes !== undefined) out.maxBodyBytes = maxBodyBytes;
-  if (maxBatch !== undefined) out.maxBatch = maxBatch;
-  return out;
 }

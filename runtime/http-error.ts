@@ -1,54 +1,32 @@
 /**
- * The one HTTP error type of the edge app: rendered as `{error: {code, message, issues?, hint?}}` with its status.
+ * The edge app's HTTP error: core's `ApiError` (codes and renderer in core/http-error.ts) plus the telemetry error
+ * class its status counts as.
  *
  * @example
  * ```ts
  * throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", "expected application/json", { hint: "send Content-Type: application/json" });
  * ```
  */
-import type { Issue } from "../core/errors.ts";
+import { ApiError } from "../core/http-error.ts";
+import type { ErrorClass } from "../core/schema/telemetry.ts";
 
-export type ErrorClass = "bad_request" | "too_large" | "unsupported_media" | "unprocessable" | "not_found" | "unavailable" | "internal";
+export type { ErrorClass } from "../core/schema/telemetry.ts";
 
-export class HttpError extends Error {
+export class HttpError extends ApiError {
   override readonly name = "HttpError";
-  constructor(
-    readonly status: 400 | 404 | 405 | 413 | 415 | 422 | 500 | 503,
-    readonly code: string,
-    message: string,
-    readonly extra: { issues?: Issue[]; hint?: string } = {},
-  ) {
-    super(message);
-  }
 
   get errorClass(): ErrorClass {
-    switch (this.status) {
-      case 413:
-        return "too_large";
-      case 415:
-        return "unsupported_media";
-      case 422:
-        return "unprocessable";
-      case 404:
-      case 405:
-        return "not_found";
-      case 503:
-        return "unavailable";
-      case 500:
-        return "internal";
-      default:
-        return "bad_request";
-    }
+    return errorClassOf(this.status);
   }
+}
 
-  toJSON(): { error: { code: string; message: string; issues?: Issue[]; hint?: string } } {
-    return {
-      error: {
-        code: this.code,
-        message: this.message,
-        ...(this.extra.issues && this.extra.issues.length > 0 ? { issues: this.extra.issues } : {}),
-        ...(this.extra.hint ? { hint: this.extra.hint } : {}),
-      },
-    };
-  }
+/** The telemetry error class of a status (the monitor counts errors by class). */
+export function errorClassOf(status: number): ErrorClass {
+  if (status === 413) return "too_large";
+  if (status === 415) return "unsupported_media";
+  if (status === 422) return "unprocessable";
+  if (status === 404 || status === 405) return "not_found";
+  if (status === 503) return "unavailable";
+  if (status >= 500) return "internal";
+  return "bad_request";
 }

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { createPredictRequestSchema } from "../core/features.ts";
 import type { Manifest } from "../core/schema/manifest.ts";
-import type { EdgeSettings } from "./app.ts";
+import type { EdgeSettings } from "./settings.ts";
 
 type JsonSchema = Record<string, unknown>;
 

@@ -34,3 +34,10 @@ export function useCompiledWasm(ort: OrtWasmEnv, module: WebAssembly.Module): { 
     },
   };
 }
+
+/** Where wasm may be compiled from bytes (Deno, Node): hand ORT the binary read from disk, single-threaded, no proxy. */
+export function useWasmBytes(ort: OrtWasmEnv, bytes: Uint8Array): void {
+  ort.env.wasm.numThreads = 1; // threads would need workers started from a URL the bundle does not have
+  ort.env.wasm.proxy = false;
+  ort.env.wasm.wasmBinary = bytes;
+}

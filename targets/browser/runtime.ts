@@ -16,8 +16,9 @@ import type { Manifest } from "../../core/schema/manifest.ts";
 import type { OrtLike } from "../../runtime/engines/ort.ts";
 import { createOrtEngine } from "../../runtime/engines/ort.ts";
 import { verifySha256 } from "../../runtime/integrity.ts";
+import { createModelTelemetry, type TelemetrySettings } from "../../runtime/adapter.ts";
 import { createPredictor, type PredictResult, type Predictor } from "../../runtime/predictor.ts";
-import { createTelemetry } from "../../runtime/telemetry/index.ts";
+import { sliceValues } from "../../runtime/telemetry-hook.ts";
 
 export const DEVICES = ["auto", "wasm", "webgpu"] as const;
 export type Device = (typeof DEVICES)[number];
@@ -28,7 +29,8 @@ export interface BrowserModelOptions {
   baseUrl: string;
   device?: Device;
   maxBatch?: number;
-  telemetry?: { endpoint: string; token: string; deployment: string; sampleRate?: number };
+  /** Monitor to send telemetry to (counters, profiles per slice, sampled rows), flushed when the page is hidden. */
+  telemetry?: TelemetrySettings;
 }
 
 export interface BrowserModel {
@@ -83,7 +85,8 @@ export async function loadModel(opts: BrowserModelOptions): Promise<BrowserModel
   const session = await engine.createSession(bytes);
   const predictor = createPredictor({ manifest: opts.manifest, session, maxBatch: opts.maxBatch ?? 1024 });
 
-  const telemetry = opts.telemetry ? createTelemetry({ ...opts.telemetry, target: "browser" }) : undefined;
+  // The same client as every other target (runtime/adapter.ts): baseline profiles and slices in every batch.
+  const telemetry = opts.telemetry ? createModelTelemetry(opts.manifest, "browser", opts.telemetry) : undefined;
   if (telemetry && typeof addEventListener === "function") {
     // pagehide fires on navigation and bfcache; visibilitychange covers tabs closed from the switcher (mobile).
     addEventListener("pagehide", () => telemetry.flushBeacon());
@@ -107,6 +110,7 @@ export async function loadModel(opts: BrowserModelOptions): Promise<BrowserModel
           status: 200,
           features: result.instances,
           predictions: result.predictions,
+          slices: sliceValues(opts.manifest.slices, result.instances),
         });
         if (telemetry?.shouldFlush()) void telemetry.flush();
         return result;

@@ -1,7 +1,7 @@
 /**
  * Deno adapter: the only file that knows it runs in Deno. The model and onnxruntime-web's wasm sit beside the bundle
  * and are read with `Deno.readFile` (Deno may compile wasm from bytes, unlike workerd); the app is served by
- * `Deno.serve`. Settings and telemetry come from env vars, as on Workers.
+ * `Deno.serve`. Settings and telemetry come from env vars, as on Workers, through the shared adapter (runtime/adapter.ts).
  *
  * @example
  * ```ts
@@ -11,12 +11,10 @@
  */
 import * as ort from "onnxruntime-web/wasm";
 import type { Manifest } from "../../core/schema/manifest.ts";
-import type { EdgeSettings } from "../../runtime/app.ts";
-import { createDeployment, settingsFromEnv } from "../../runtime/deployment.ts";
+import { createEdgeRuntime } from "../../runtime/adapter.ts";
 import { createOrtEngine, type OrtLike } from "../../runtime/engines/ort.ts";
-import type { OrtWasmEnv } from "../../runtime/engines/ort-wasm-module.ts";
-import { createTelemetry } from "../../runtime/telemetry/index.ts";
-import { createTelemetryHook, telemetryConfigFromEnv } from "../../runtime/telemetry-hook.ts";
+import { useWasmBytes, type OrtWasmEnv } from "../../runtime/engines/ort-wasm-module.ts";
+import type { EdgeSettings } from "../../runtime/settings.ts";
 
 /** The slice of the Deno namespace this adapter uses (portable code has no Deno types). */
 interface DenoLike {
@@ -40,22 +38,12 @@ export async function startDenoServer(opts: DenoServerOptions): Promise<void> {
   const deno = (globalThis as unknown as { Deno: DenoLike }).Deno;
   const env = deno.env.toObject();
   const [modelBytes, wasmBytes] = await Promise.all([deno.readFile(opts.modelUrl), deno.readFile(opts.wasmUrl)]);
-  const wasmEnv = (ort as unknown as OrtWasmEnv).env.wasm;
-  wasmEnv.numThreads = 1;
-  wasmEnv.proxy = false;
-  wasmEnv.wasmBinary = wasmBytes;
+  useWasmBytes(ort as unknown as OrtWasmEnv, wasmBytes);
   const engine = createOrtEngine(ort as unknown as OrtLike, { name: "ort-wasm", executionProviders: ["wasm"] });
-  const config = telemetryConfigFromEnv(env, `${opts.manifest.name}-deno`);
-  const telemetry = config ? createTelemetry({ ...config, target: "deno" }) : undefined;
-  const { app, loadPredictor } = createDeployment({
-    manifest: opts.manifest,
-    engine,
-    modelBytes,
-    settings: { ...opts.settings, ...settingsFromEnv(env) },
-    ...(telemetry && config ? { onRequest: createTelemetryHook(telemetry, opts.manifest, { flushDelayMs: config.flushIntervalMs }) } : {}),
-  });
+  const edge = createEdgeRuntime({ manifest: opts.manifest, engine, modelBytes, target: "deno", ...(opts.settings ? { settings: opts.settings } : {}) });
+  edge.configure(env);
   // Load (and integrity-check) the model before accepting traffic: a Deno process is long-lived.
-  await loadPredictor();
+  await edge.loadPredictor();
   const controller = new AbortController();
   const server = deno.serve(
     {
@@ -64,14 +52,14 @@ export async function startDenoServer(opts: DenoServerOptions): Promise<void> {
       signal: controller.signal,
       onListen: ({ hostname, port }) => console.log(`edge-ml: ${opts.manifest.name}@${opts.manifest.version} listening on http://${hostname}:${port}/`),
     },
-    (request) => app.fetch(request),
+    (request) => edge.app.fetch(request),
   );
   const stop = () => {
     controller.abort();
-    void (telemetry ? telemetry.flush() : Promise.resolve());
+    void edge.telemetry()?.flush();
   };
   deno.addSignalListener("SIGINT", stop);
   deno.addSignalListener("SIGTERM", stop);
   await server.finished;
-  if (telemetry) await telemetry.flush();
+  await edge.telemetry()?.flush();
 }

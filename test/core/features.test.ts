@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createInstanceSchema, createPredictRequestSchema, MAX_ISSUES, validatePredictRequest } from "../../core/features.ts";
+import { createInstanceSchema, createPredictRequestSchema, validatePredictRequest } from "../../core/features.ts";
+import { MAX_ISSUES } from "../../core/issues.ts";
 import { FeatureSpec, type FeatureSpecInput } from "../../core/schema/features.ts";
 
 const specs = (input: FeatureSpecInput[]) => z.array(FeatureSpec).parse(input);
@@ -221,7 +222,7 @@ describe("validatePredictRequest", () => {
     const r = check({ instances: [{}, {}, {}, {}] }, many);
     if (r.ok) throw new Error("expected issues");
     expect(r.issues).toHaveLength(MAX_ISSUES + 1);
-    expect(r.issues.at(-1)).toEqual({ path: "(root)", message: "… and 20 more issues" });
+    expect(r.issues.at(-1)).toEqual({ path: "(root)", message: "… and 20 more issues after the first 100; fix these and send again" });
   });
 });
 

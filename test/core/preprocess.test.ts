@@ -224,6 +224,6 @@ describe("values that cannot reach the model", () => {
     const e = thrown(() => p.transform(Array.from({ length: 60 }, () => ({}))));
     expect(e.message).toBe("120 values cannot be fed to the model");
     expect(e.issues).toHaveLength(101);
-    expect(e.issues[100]).toEqual({ path: "(root)", message: "… and 20 more" });
+    expect(e.issues[100]).toEqual({ path: "(root)", message: "… and 20 more issues after the first 100; fix these and send again" });
   });
 });

@@ -176,7 +176,7 @@ describe("parseTensorInstances (V1)", () => {
         parseTensorInstances([Array(300).fill("x")], { name: "s", dtype: "float32", shape: ["batch", "n"] }, { maxBatch: 1, maxElements: 1000 }),
       );
       expect(issues).toHaveLength(101);
-      expect(issues[100]).toEqual({ path: "(root)", message: "stopped after 100 issues; fix these and send again" });
+      expect(issues[100]).toEqual({ path: "(root)", message: "… and more issues after the first 100; fix these and send again" });
     });
   });
 });

@@ -1,0 +1,79 @@
+/**
+ * The one adapter every target's entry (targets/<name>/runtime.ts) goes through, so that every target serves the same
+ * app and sends the same telemetry: settings and the monitor come from the same env vars everywhere, and the
+ * telemetry client always gets the manifest's baseline and slices (profiles and slices in every batch, on every
+ * target). A target supplies only what differs: the engine, how the model bytes arrive, its env, and how work is kept
+ * alive after a response (Workers: `ctx.waitUntil`).
+ *
+ * @example
+ * ```ts
+ * const edge = createEdgeRuntime({ manifest, engine, modelBytes, target: "deno" });
+ * edge.configure(Deno.env.toObject()); // Workers: on the first request, from c.env
+ * Deno.serve((request) => edge.app.fetch(request));
+ * ```
+ */
+import type { Context, Hono } from "hono";
+import type { Manifest } from "../core/schema/manifest.ts";
+import type { Target } from "../core/schema/telemetry.ts";
+import { createDeployment } from "./deployment.ts";
+import type { Engine } from "./engines/types.ts";
+import type { Predictor } from "./predictor.ts";
+import { DEFAULT_SETTINGS, type EdgeSettings, settingsFromEnv } from "./settings.ts";
+import { createTelemetry, type Telemetry, type TelemetryOptions } from "./telemetry/index.ts";
+import { createTelemetryHook, telemetryConfigFromEnv, type TelemetryHookOptions } from "./telemetry-hook.ts";
+
+/** Telemetry given in code (the browser has no env), as opposed to EDGE_ML_* env vars. */
+export type TelemetrySettings = Pick<TelemetryOptions, "endpoint" | "token" | "deployment"> &
+  Partial<Pick<TelemetryOptions, "sampleRate" | "redact" | "flushIntervalMs" | "fetch" | "log">>;
+
+export interface EdgeRuntimeOptions {
+  manifest: Manifest;
+  engine: Engine;
+  modelBytes: Uint8Array;
+  target: Target;
+  /** Limits baked in at build time; env vars override them in `configure`. */
+  settings?: Partial<EdgeSettings>;
+  /** Keep a promise running after the response (Workers: ctx.waitUntil); a floating promise elsewhere. */
+  schedule?: TelemetryHookOptions["schedule"];
+}
+
+export interface EdgeRuntime {
+  /** The edge app: serve it, or mount it in a larger Hono app (`app.route("/ml", edge.app)`). */
+  readonly app: Hono;
+  readonly settings: EdgeSettings;
+  loadPredictor(): Promise<Predictor>;
+  /** Read settings and the monitor from env vars; only the first call counts (Workers call it per request). */
+  configure(env: Readonly<Record<string, unknown>> | undefined): void;
+  /** The telemetry client, once configured with a monitor. */
+  telemetry(): Telemetry | undefined;
+}
+
+/** The telemetry client of a served model: the same options on every target. */
+export function createModelTelemetry(manifest: Manifest, target: Target, settings: TelemetrySettings): Telemetry {
+  return createTelemetry({ ...settings, target, baseline: manifest.baseline, slices: manifest.slices });
+}
+
+export function createEdgeRuntime(opts: EdgeRuntimeOptions): EdgeRuntime {
+  let telemetry: Telemetry | undefined;
+  let hook: ((event: Parameters<ReturnType<typeof createTelemetryHook>>[0], c: Context) => void) | undefined;
+  let configured = false;
+  const configure = (env: Readonly<Record<string, unknown>> | undefined) => {
+    if (configured) return;
+    configured = true;
+    Object.assign(deployment.settings, settingsFromEnv(env));
+    const config = telemetryConfigFromEnv(env, `${opts.manifest.name}-${opts.target}`);
+    if (!config) return;
+    telemetry = createModelTelemetry(opts.manifest, opts.target, config);
+    hook = createTelemetryHook(telemetry, opts.manifest, { flushDelayMs: config.flushIntervalMs, ...(opts.schedule ? { schedule: opts.schedule } : {}) });
+  };
+  const deployment = createDeployment({
+    manifest: opts.manifest,
+    engine: opts.engine,
+    modelBytes: opts.modelBytes,
+    settings: { ...DEFAULT_SETTINGS, ...opts.settings },
+    // Env vars reach a Worker only with a request: the first one configures the runtime (mounted or not).
+    onStart: (c) => configure(c.env as Record<string, unknown> | undefined),
+    onRequest: (event, c) => hook?.(event, c),
+  });
+  return { app: deployment.app, settings: deployment.settings, loadPredictor: deployment.loadPredictor, configure, telemetry: () => telemetry };
+}

@@ -1,0 +1,28 @@
+/**
+ * The one way the edge app reads a JSON body: Content-Type first (415), then the size limit (413, see body.ts), then
+ * the parse (400 INVALID_JSON). Hono's validator would parse before the limit is known to hold.
+ */
+import type { Context } from "hono";
+import { readBodyText } from "./body.ts";
+import { HttpError } from "./http-error.ts";
+import type { EdgeSettings } from "./settings.ts";
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+export async function readJson(c: Context, settings: EdgeSettings): Promise<unknown> {
+  const type = c.req.header("content-type") ?? "";
+  if (!JSON_TYPE.test(type)) {
+    throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", `expected Content-Type application/json, got ${type === "" ? "none" : JSON.stringify(type)}`, {
+      hint: "send the body as JSON with the header Content-Type: application/json",
+    });
+  }
+  const text = await readBodyText(c.req.raw, settings.maxBodyBytes, `send at most ${settings.maxBatch} instances per request, or split the batch`);
+  if (text.trim() === "") throw new HttpError(400, "INVALID_JSON", "request body is empty", { hint: 'send {"instances": [...]}' });
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new HttpError(400, "INVALID_JSON", `request body is not valid JSON: ${(err as Error).message}`, {
+      hint: "check the JSON syntax (quotes, commas, brackets)",
+    });
+  }
+}
