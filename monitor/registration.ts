@@ -13,57 +13,12 @@
  * ```
  */
 import { z } from "zod";
-import { P_VALUE_THRESHOLD, JS_THRESHOLD, PSI_THRESHOLD, SMALL_SAMPLE_LIMIT } from "../core/drift/choose.ts";
-import { MISSING_RATE_JUMP } from "../core/drift/flags.ts";
 import { Baseline } from "../core/schema/baseline.ts";
-import { TASKS, type Manifest, type Task } from "../core/schema/manifest.ts";
+import type { Manifest, Task } from "../core/schema/manifest.ts";
 import { TARGETS, TelemetryName } from "../core/schema/telemetry.ts";
+import { ModelConfig } from "./schema/model-config.ts";
 
-/**
- * The monitor tests every feature in every window, so its p-value threshold is stricter than a one-off validation's
- * (core's 0.05): with 0.05, one feature-window in twenty would be flagged on unchanged traffic.
- */
-export const MONITOR_P_VALUE = 0.01;
-/** Fewer rows than this in a window: measures are reported, but the window is not judged drifted or not. */
-export const MIN_ROWS = 50;
-
-const measureThresholds = {
-  /** A test drifts when its p-value is below this. */
-  pValue: z.number().gt(0).lt(1),
-  /** Numeric features on large samples: PSI at or above this. */
-  psi: z.number().positive(),
-  /** Categorical features on large samples: Jensen-Shannon distance (base 2) at or above this. */
-  jensenShannon: z.number().gt(0).max(1),
-};
-
-export const DriftThresholds = z.strictObject({
-  pValue: measureThresholds.pValue.default(MONITOR_P_VALUE),
-  psi: measureThresholds.psi.default(PSI_THRESHOLD),
-  jensenShannon: measureThresholds.jensenShannon.default(JS_THRESHOLD),
-  /** Effective sample sizes up to this are judged by the chi-square test, larger ones by a distance. */
-  smallSampleLimit: z.int().nonnegative().default(SMALL_SAMPLE_LIMIT),
-  minRows: z.int().nonnegative().default(MIN_ROWS),
-  missingRateJump: z.number().min(0).max(1).default(MISSING_RATE_JUMP),
-  /** Per-feature overrides ("prediction" for the prediction). */
-  features: z.record(z.string(), z.strictObject(measureThresholds).partial()).default({}),
-});
-export type DriftThresholds = z.output<typeof DriftThresholds>;
-export const DEFAULT_THRESHOLDS: DriftThresholds = DriftThresholds.parse({});
-/** core's threshold for one-off comparisons, kept for reference in reports. */
-export const CORE_P_VALUE = P_VALUE_THRESHOLD;
-
-/** What the monitor needs to know about a model version beside its baseline; every field can be inferred. */
-export const ModelConfig = z.strictObject({
-  task: z.enum(TASKS).optional(),
-  /** Binary models: the label that counts as positive (positive rate, precision, recall). */
-  positiveLabel: z.string().min(1).max(256).optional(),
-  /** Binary models: the score at or above which the prediction is positive (default 0.5). */
-  threshold: z.number().min(0).max(1).optional(),
-  /** Features whose values slice performance metrics (the edge profiles `manifest.slices`). */
-  slices: z.array(z.string().min(1).max(128)).max(16).optional(),
-  thresholds: DriftThresholds.default(DEFAULT_THRESHOLDS),
-});
-export type ModelConfig = z.output<typeof ModelConfig>;
+export * from "./schema/model-config.ts";
 
 const configFields = ModelConfig.shape;
 const version = z.string().min(1).max(64);
@@ -99,13 +54,6 @@ export function inferConfig(config: ModelConfig, baseline: Baseline): ModelConfi
   const positiveLabel = config.positiveLabel ?? labels.find((l) => POSITIVE_NAMES.includes(l.toLowerCase()));
   return { ...config, ...(task ? { task } : {}), ...(positiveLabel !== undefined ? { positiveLabel } : {}) };
 }
-
-/** Thresholds of one feature: the model's, with that feature's overrides. */
-export function thresholdsFor(t: DriftThresholds, feature: string): { pValue: number; psi: number; jensenShannon: number } {
-  const own = Object.hasOwn(t.features, feature) ? t.features[feature] : undefined;
-  return { pValue: own?.pValue ?? t.pValue, psi: own?.psi ?? t.psi, jensenShannon: own?.jensenShannon ?? t.jensenShannon };
-}
-
 /**
  * The registration of a manifest's baseline: task, slices, and for binary models the positive label and decision
  * threshold of its `threshold` postprocessing step. Undefined when the manifest has no baseline.

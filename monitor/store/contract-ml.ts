@@ -9,8 +9,8 @@
  */
 import type { Baseline } from "../../core/schema/baseline.ts";
 import type { Profile } from "../../core/stats/profile-schema.ts";
-import type { AlertRule } from "../alerts/rules.ts";
-import type { ModelConfig } from "../registration.ts";
+import type { AlertRule } from "../schema/rules.ts";
+import type { ModelConfig } from "../schema/model-config.ts";
 
 /** One stored profile: everything one (deployment, version, slice value) served in one bucket. */
 export interface ProfileRow {

@@ -9,7 +9,7 @@
  * ```
  */
 import type { Kysely, Selectable } from "kysely";
-import { parseParams, RULE_KINDS, type AlertRule, type RuleKind } from "../../alerts/rules.ts";
+import { parseParams, RULE_KINDS, type AlertRule, type RuleKind } from "../../schema/rules.ts";
 import type { MonitorDb } from "./migrations.ts";
 import type { AlertEvent, MlStore, WebhookDelivery } from "../contract-ml.ts";
 

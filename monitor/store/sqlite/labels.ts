@@ -11,7 +11,7 @@
 import type { Database } from "better-sqlite3";
 import { sql, type Kysely } from "kysely";
 import { Baseline } from "../../../core/schema/baseline.ts";
-import { ModelConfig } from "../../registration.ts";
+import { ModelConfig } from "../../schema/model-config.ts";
 import type { MonitorDb } from "./migrations.ts";
 import { prepareGet, prepareRun } from "./prepared.ts";
 import type { BaselineRecord, LabelValue, MlStore } from "../contract-ml.ts";

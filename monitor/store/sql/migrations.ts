@@ -1,0 +1,26 @@
+/**
+ * The monitor's SQL schema as an ordered list of migrations for kysely's Migrator (recorded in `kysely_migration`;
+ * never edit a shipped migration, add the next one). Every SQL store runs the same list with its flavor
+ * (./flavor.ts), so a new store shares the schema and its history.
+ *
+ * @example
+ * ```ts
+ * const migrator = new Migrator({ db, provider: { getMigrations: async () => monitorMigrations(SQLITE_FLAVOR) } });
+ * await migrator.migrateToLatest();
+ * ```
+ */
+import type { Migration } from "kysely";
+import { initial } from "./0001-initial.ts";
+import { mlMonitoring } from "./0002-ml-monitoring.ts";
+import { refusals } from "./0003-refusals.ts";
+import type { SchemaFlavor } from "./flavor.ts";
+
+export type { MonitorDb } from "./tables.ts";
+
+export function monitorMigrations(flavor: SchemaFlavor): Record<string, Migration> {
+  return {
+    "0001_initial": initial(flavor),
+    "0002_ml_monitoring": mlMonitoring(flavor),
+    "0003_refusals": refusals(flavor),
+  };
+}

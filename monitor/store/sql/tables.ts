@@ -1,0 +1,121 @@
+/**
+ * The monitor's tables as kysely types: one schema for every SQL store (SQLite, D1, Postgres), created by the
+ * migrations in this folder. Epoch milliseconds and counters are 64-bit integers everywhere.
+ *
+ * @example
+ * ```ts
+ * const db = new Kysely<MonitorDb>({ dialect });
+ * ```
+ */
+import type { Generated } from "kysely";
+
+/** The table types kysely checks queries against. */
+export interface MonitorDb {
+  deployments: { id: Generated<number>; name: string; created_at: number; last_seen: number | null; target: string | null };
+  /** One row per deployment × model × version: samples refer to it by integer id, which keeps their rows small. */
+  series: { id: Generated<number>; deployment_id: number; model: string; version: string };
+  tokens: { id: string; deployment: string; hash: string; prefix: string; created_at: number; revoked_at: number | null };
+  batches: {
+    id: Generated<number>;
+    batch_id: string;
+    deployment: string;
+    model: string;
+    version: string;
+    target: string;
+    window_start: number;
+    window_end: number;
+    received_at: number;
+    requests: number;
+    samples: number;
+    dropped: number;
+  };
+  minute_counters: {
+    deployment: string;
+    model: string;
+    version: string;
+    minute: number;
+    requests: number;
+    errors: number;
+    dropped: number;
+    latency_sum: number;
+    batches: number;
+  };
+  minute_latency: { deployment: string; model: string; version: string; minute: number; bucket: number; count: number };
+  minute_errors: { deployment: string; model: string; version: string; minute: number; class: string; count: number };
+  samples: {
+    id: Generated<number>;
+    deployment_id: number;
+    series_id: number;
+    batch_ref: number;
+    ts: number;
+    request_id: string;
+    idx: number | null;
+    latency_ms: number;
+    status: number;
+    error: string | null;
+    features: string | null;
+    prediction: string | null;
+    slices: string | null;
+  };
+  /** Profiles added up per bucket (a minute by default); the overall profile has slice_key = slice_value = "". */
+  bucket_profiles: {
+    deployment: string;
+    model: string;
+    version: string;
+    slice_key: string;
+    slice_value: string;
+    bucket: number;
+    rows: number;
+    profile: string;
+  };
+  baselines: { deployment: string; model: string; version: string; baseline: string; config: string; registered_at: number };
+  /** Delayed labels by request id (idx: the instance's position, 0 for single-instance requests). */
+  labels: { deployment_id: number; request_id: string; idx: number; label: string; received_at: number };
+  alert_rules: {
+    id: string;
+    deployment: string;
+    kind: string;
+    name: string;
+    params: string;
+    webhook: string | null;
+    enabled: number;
+    source: string;
+    created_at: number;
+    updated_at: number;
+  };
+  alert_events: {
+    id: Generated<number>;
+    rule_id: string;
+    deployment: string;
+    kind: string;
+    subject: string;
+    model: string;
+    version: string;
+    state: string;
+    opened_at: number;
+    resolved_at: number | null;
+    value: number | null;
+    threshold: number | null;
+    message: string;
+    details: string;
+  };
+  /** The webhook outbox: one row per event notification, retried until delivered or out of attempts. */
+  webhook_deliveries: {
+    id: Generated<number>;
+    event_id: number;
+    rule_id: string;
+    url: string;
+    type: string;
+    payload: string;
+    status: string;
+    attempts: number;
+    next_attempt_at: number;
+    last_status: number | null;
+    last_error: string | null;
+    created_at: number;
+    delivered_at: number | null;
+  };
+  webhook_attempts: { delivery_id: number; attempt: number; at: number; status: number | null; error: string | null; duration_ms: number };
+  /** The last refusal per deployment (migration 0003). */
+  refusals: { deployment: string; at: number; status: number; code: string; reason: string; token_id: string | null };
+}
