@@ -15,6 +15,8 @@ import { Hono } from "hono";
 import { adminGuard } from "./admin.ts";
 import { createAlerting, type Alerting, type AlertingOptions } from "./alerts/evaluator.ts";
 import { MonitorError } from "./http-error.ts";
+import { createIngestAuth } from "./ingest-auth.ts";
+import { createRefusalReporter } from "./refusals.ts";
 import { alertRoutes } from "./routes/alerts.ts";
 import { apiRoutes } from "./routes/api.ts";
 import { feedbackRoutes } from "./routes/feedback.ts";
@@ -47,6 +49,10 @@ export interface MonitorAppOptions {
   windowMs?: number;
   /** Webhook delivery settings (retries, clock, fetch). */
   webhooks?: AlertingOptions["webhooks"];
+  /** Where refused telemetry and internal errors are logged (default console.error: the monitor's stderr). */
+  log?: (line: string) => void;
+  /** Refusals of one token and deployment are logged and stored at most this often (default 60 s). */
+  refusalIntervalMs?: number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -61,11 +67,19 @@ export function createMonitor(opts: MonitorAppOptions): { app: Hono; alerting: A
   const now = opts.now ?? Date.now;
   const windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
   const alerting = createAlerting({ store: opts.store, now, windowMs, ...(opts.webhooks ? { webhooks: opts.webhooks } : {}) });
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const refusals = createRefusalReporter({
+    store: opts.store,
+    now,
+    log,
+    ...(opts.refusalIntervalMs !== undefined ? { intervalMs: opts.refusalIntervalMs } : {}),
+  });
+  const authenticate = createIngestAuth({ store: opts.store, refusals });
   const app = new Hono();
 
   app.onError((err, c) => {
     if (err instanceof MonitorError) return c.json(err.toJSON(), err.status);
-    console.error(err);
+    log(err instanceof Error ? (err.stack ?? err.message) : String(err));
     return c.json(new MonitorError(500, "INTERNAL", "internal error", { hint: "see the monitor's log" }).toJSON(), 500);
   });
   app.notFound((c) =>
@@ -78,8 +92,8 @@ export function createMonitor(opts: MonitorAppOptions): { app: Hono; alerting: A
   );
 
   app.get("/healthz", (c) => c.json({ ok: true }));
-  app.route("/", ingestRoutes({ store: opts.store, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, now }));
-  app.route("/", feedbackRoutes({ store: opts.store, now }));
+  app.route("/", ingestRoutes({ store: opts.store, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, now, authenticate, refusals }));
+  app.route("/", feedbackRoutes({ store: opts.store, now, authenticate }));
 
   app.get("/assets/:name", async (c) => {
     const name = c.req.param("name");

@@ -51,6 +51,12 @@ const MAX_CACHED = 1024;
 
 /** The active token record for a plaintext token; undefined when unknown or revoked. */
 export async function verifyToken(store: MonitorStore, token: string): Promise<TokenRecord | undefined> {
+  const record = await lookupToken(store, token);
+  return record === undefined || record.revokedAt !== null ? undefined : record;
+}
+
+/** The record of a plaintext token, revoked or not (to say *why* it is refused); undefined when unknown. */
+export async function lookupToken(store: MonitorStore, token: string): Promise<TokenRecord | undefined> {
   if (token === "" || token.length > 256) return undefined;
   let hash = hashes.get(token);
   if (hash === undefined) {
@@ -58,8 +64,7 @@ export async function verifyToken(store: MonitorStore, token: string): Promise<T
     if (hashes.size >= MAX_CACHED) hashes.clear();
     hashes.set(token, hash);
   }
-  const record = await store.tokenByHash(hash);
-  return record === undefined || record.revokedAt !== null ? undefined : record;
+  return store.tokenByHash(hash);
 }
 
 /** Compare two secrets in time independent of where they differ (hashing first equalizes the lengths). */

@@ -13,20 +13,13 @@
  * curl -X POST localhost:8787/v1/alerts/rules -d '{"deployment":"prod","kind":"error_rate","params":{"max":0.02},"webhook":"https://hooks.example/x"}'
  * ```
  */
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import { issuesFromZod } from "../../core/errors.ts";
 import type { Alerting } from "../alerts/evaluator.ts";
 import { parseParams, parseRuleInput, ruleTitle, RulePatch, type AlertRule } from "../alerts/rules.ts";
 import { MonitorError } from "../http-error.ts";
+import { jsonBody, parsedJsonBody } from "../json-body.ts";
 import type { MonitorStore } from "../store/contract.ts";
-
-async function json(c: Context): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw new MonitorError(400, "INVALID_JSON", "body is not valid JSON");
-  }
-}
 
 function limitOf(raw: string | undefined, max: number, fallback: number): number {
   const n = Number(raw ?? fallback);
@@ -56,10 +49,8 @@ export function alertRoutes(opts: { store: MonitorStore; alerting: Alerting; now
   });
 
   app.get("/v1/alerts/rules", async (c) => c.json({ rules: await store.listRules(c.req.query("deployment")) }));
-  app.post("/v1/alerts/rules", async (c) => {
-    const parsed = parseRuleInput(await json(c));
-    if (!parsed.success) throw new MonitorError(400, "INVALID_RULE", "invalid alert rule", { issues: issuesFromZod(parsed.issues) });
-    const r = parsed.data;
+  app.post("/v1/alerts/rules", parsedJsonBody(parseRuleInput, { code: "INVALID_RULE", what: "alert rule" }), async (c) => {
+    const r = c.get("body");
     const at = opts.now();
     const rule: AlertRule = {
       id: `rule_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`,
@@ -77,11 +68,9 @@ export function alertRoutes(opts: { store: MonitorStore; alerting: Alerting; now
     return c.json({ rule }, 201);
   });
   app.get("/v1/alerts/rules/:id", async (c) => c.json({ rule: await ruleOr404(c.req.param("id")) }));
-  app.put("/v1/alerts/rules/:id", async (c) => {
+  app.put("/v1/alerts/rules/:id", jsonBody(RulePatch, { code: "INVALID_RULE", what: "rule change" }), async (c) => {
     const rule = await ruleOr404(c.req.param("id"));
-    const patch = RulePatch.safeParse(await json(c));
-    if (!patch.success) throw new MonitorError(400, "INVALID_RULE", "invalid rule change", { issues: issuesFromZod(patch.error.issues) });
-    const p = patch.data;
+    const p = c.get("body");
     const params = p.params === undefined ? { success: true as const, data: rule.params } : parseParams(rule.kind, p.params);
     if (!params.success)
       throw new MonitorError(400, "INVALID_RULE", `invalid params for a ${rule.kind} rule`, { issues: issuesFromZod(params.error.issues, ["params"]) });

@@ -12,13 +12,13 @@
  * ```
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { issuesFromZod } from "../../core/errors.ts";
 import { TELEMETRY_LIMITS } from "../../core/schema/telemetry.ts";
-import { MonitorError } from "../http-error.ts";
-import type { MonitorStore } from "../store/contract.ts";
-import { authenticate } from "./ingest.ts";
+import type { IngestAuth } from "../ingest-auth.ts";
+import { parsedJsonBody } from "../json-body.ts";
+import type { MonitorStore, TokenRecord } from "../store/contract.ts";
+
+type Env = { Variables: { token: TokenRecord } };
 
 export const MAX_FEEDBACK_ITEMS = 10_000;
 
@@ -31,33 +31,31 @@ const Item = z.strictObject({
 const Many = z.strictObject({ items: z.array(Item).min(1).max(MAX_FEEDBACK_ITEMS) });
 const One = Item.transform((item) => ({ items: [item] }));
 
-export function feedbackRoutes(opts: { store: MonitorStore; now: () => number }): Hono {
-  const app = new Hono();
+export function feedbackRoutes(opts: { store: MonitorStore; now: () => number; authenticate: IngestAuth }): Hono<Env> {
+  const app = new Hono<Env>();
+  const body = parsedJsonBody(
+    (value) => {
+      // Picked by shape rather than a zod union, so the issues name the fields of the form that was meant.
+      const parsed = (value !== null && typeof value === "object" && "items" in value ? Many : One).safeParse(value);
+      return parsed.success ? { success: true, data: parsed.data } : { success: false, issues: parsed.error.issues };
+    },
+    {
+      code: "INVALID_FEEDBACK",
+      what: "feedback",
+      maxBytes: 4 * 1024 * 1024,
+      hint: 'send {"requestId": "...", "label": ...} or {"items": [...]}',
+      tooLargeHint: `send at most ${MAX_FEEDBACK_ITEMS} items per request`,
+    },
+  );
   app.post(
     "/v1/feedback",
-    bodyLimit({
-      maxSize: 4 * 1024 * 1024,
-      onError: () => {
-        throw new MonitorError(413, "PAYLOAD_TOO_LARGE", "feedback body is over 4 MiB", { hint: `send at most ${MAX_FEEDBACK_ITEMS} items per request` });
-      },
-    }),
+    async (c, next) => {
+      c.set("token", await opts.authenticate(c));
+      await next();
+    },
+    body,
     async (c) => {
-      const token = await authenticate(opts.store, c.req.header("authorization"), undefined);
-      let body: unknown;
-      try {
-        body = await c.req.json();
-      } catch {
-        throw new MonitorError(400, "INVALID_JSON", "body is not valid JSON", { hint: 'send {"requestId": "...", "label": ...} or {"items": [...]}' });
-      }
-      // Picked by shape rather than a zod union, so the issues name the fields of the form that was meant.
-      const parsed = (body !== null && typeof body === "object" && "items" in body ? Many : One).safeParse(body);
-      if (!parsed.success) {
-        throw new MonitorError(400, "INVALID_FEEDBACK", "invalid feedback", {
-          issues: issuesFromZod(parsed.error.issues),
-          hint: 'send {"requestId": "...", "label": ...} or {"items": [...]}',
-        });
-      }
-      const result = await opts.store.putLabels(token.deployment, parsed.data.items, opts.now());
+      const result = await opts.store.putLabels(c.get("token").deployment, c.get("body").items, opts.now());
       return c.json({ ok: true, ...result });
     },
   );

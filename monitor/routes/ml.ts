@@ -13,13 +13,12 @@
  */
 import { Hono, type Context } from "hono";
 import type { z } from "zod";
-import { issuesFromZod } from "../../core/errors.ts";
 import { defaultRules } from "../alerts/rules.ts";
 import { buildPerformance, type PerfTask } from "../analytics/performance.ts";
 import { parseAnalyticsQuery, resolveSeries } from "../analytics/query.ts";
 import { rateSeries } from "../analytics/rate.ts";
 import { driftReport, slicesReport } from "../analytics/reports.ts";
-import { MonitorError } from "../http-error.ts";
+import { jsonBody } from "../json-body.ts";
 import { BaselineRegistration, DeploymentRegistration, inferConfig, ModelConfig } from "../registration.ts";
 import type { MonitorStore } from "../store/contract.ts";
 
@@ -28,18 +27,6 @@ export interface MlRoutesOptions {
   now: () => number;
   /** Default window of drift, rates and performance (the monitor's `--window`). */
   windowMs: number;
-}
-
-async function parseBody<T extends z.ZodType>(c: Context, schema: T, what: string): Promise<z.output<T>> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new MonitorError(400, "INVALID_JSON", "body is not valid JSON");
-  }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new MonitorError(400, "INVALID_BODY", `invalid ${what}`, { issues: issuesFromZod(parsed.error.issues) });
-  return parsed.data;
 }
 
 export function mlRoutes(opts: MlRoutesOptions): Hono {
@@ -62,12 +49,13 @@ export function mlRoutes(opts: MlRoutesOptions): Hono {
     return { deployment, model: r.model, version: r.version, baseline: true, config, rules: created };
   }
 
-  app.post("/v1/deployments/:name/baseline", async (c) => {
-    const body = await parseBody(c, BaselineRegistration, "baseline registration");
-    return c.json(await register(c.req.param("name"), body), 201);
-  });
-  app.post("/v1/deployments", async (c) => {
-    const { deployment, target: _target, ...body } = await parseBody(c, DeploymentRegistration, "deployment registration");
+  // A baseline carries histograms of every feature: larger than most bodies, far smaller than a batch.
+  const limits = { maxBytes: 8 * 1024 * 1024 };
+  app.post("/v1/deployments/:name/baseline", jsonBody(BaselineRegistration, { what: "baseline registration", ...limits }), async (c) =>
+    c.json(await register(c.req.param("name"), c.get("body")), 201),
+  );
+  app.post("/v1/deployments", jsonBody(DeploymentRegistration, { what: "deployment registration", ...limits }), async (c) => {
+    const { deployment, target: _target, ...body } = c.get("body");
     return c.json(await register(deployment, body), 201);
   });
   app.get("/v1/deployments/:name/baselines", async (c) => c.json({ baselines: await store.baselines(c.req.param("name")) }));

@@ -33,6 +33,21 @@ export interface DeploymentVersion {
   lastSeen: number;
 }
 
+/**
+ * The last time the monitor refused a deployment's telemetry: a revoked token (401), or a token of another
+ * deployment (403, recorded under both deployments). Rate-limited by the monitor, so `at` may lag by a minute.
+ */
+export interface RefusalRecord {
+  deployment: string;
+  at: number;
+  status: number;
+  code: string;
+  /** What the monitor answered, e.g. `token is for deployment "a", batch says "b"`. */
+  reason: string;
+  /** Id of the token presented, when the monitor knows it. */
+  tokenId: string | null;
+}
+
 export interface DeploymentSummary {
   name: string;
   createdAt: number;
@@ -41,6 +56,8 @@ export interface DeploymentSummary {
   activeTokens: number;
   dropped: number;
   versions: DeploymentVersion[];
+  /** Why telemetry may be missing: the last refusal, or null when none was recorded. */
+  lastRefusal: Omit<RefusalRecord, "deployment"> | null;
 }
 
 /** Counters of one model version summed over one window of the requested step. */
@@ -109,6 +126,8 @@ export interface MonitorStore extends MlStore {
   /** Revoke the token with this id, or every active token of this deployment; returns how many were revoked. */
   revokeTokens(deploymentOrId: string, at: number): Promise<number>;
   listDeployments(): Promise<DeploymentSummary[]>;
+  /** Keep the last refusal of a deployment (replaces the one before). The deployment need not exist yet. */
+  recordRefusal(refusal: RefusalRecord): Promise<void>;
   windows(query: WindowQuery): Promise<WindowRow[]>;
   totals(): Promise<{ rows: TotalsRow[]; dropped: Record<string, number>; batches: Record<string, number> }>;
   recentSamples(query: { deployment: string; limit: number }): Promise<SampleRow[]>;

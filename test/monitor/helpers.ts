@@ -36,10 +36,11 @@ export interface TestMonitor {
 
 /** A monitor app (no socket) over an in-memory SQLite store, with a token for deployment "prod". */
 export async function testMonitor(
-  opts: { now?: () => number; adminToken?: string; maxBodyBytes?: number; webhooks?: MonitorAppOptions["webhooks"] } = {},
+  opts: Pick<MonitorAppOptions, "now" | "adminToken" | "maxBodyBytes" | "webhooks" | "log" | "refusalIntervalMs"> = {},
 ): Promise<TestMonitor> {
   const store = await openSqliteStore({ file: ":memory:" });
-  const app = createMonitorApp({ store, ...opts });
+  // Refusals are logged to stderr by default; tests that check the log pass their own.
+  const app = createMonitorApp({ store, log: () => {}, ...opts });
   const { token } = await createToken(store, "prod");
   return {
     store,

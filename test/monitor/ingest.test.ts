@@ -83,11 +83,18 @@ describe("POST /v1/ingest", () => {
       const missing = await m.post(makeBatch(), { token: null });
       expect(missing.status).toBe(401);
       expect(await missing.json()).toMatchObject({ error: { code: "UNAUTHORIZED", message: "missing ingest token" } });
-      expect((await m.post(makeBatch(), { token: "edgeml_not-a-real-token" })).status).toBe(401);
+      const unknown = await m.post(makeBatch(), { token: "edgeml_not-a-real-token" });
+      expect(unknown.status).toBe(401);
+      expect(await unknown.json()).toMatchObject({ error: { message: "unknown ingest token: this monitor never issued it" } });
       await m.store.revokeTokens("prod", NOW);
       const revoked = await m.post(makeBatch());
       expect(revoked.status).toBe(401);
-      expect(await revoked.json()).toMatchObject({ error: { message: "unknown or revoked ingest token" } });
+      expect(await revoked.json()).toMatchObject({
+        error: {
+          message: expect.stringMatching(/^ingest token tok_[0-9a-f]+ of deployment "prod" was revoked 2026-/),
+          hint: expect.stringContaining("token create prod"),
+        },
+      });
       expect(await storedState(m.store)).toEqual({ rows: 0, batches: 0, samples: 0 });
     });
 
@@ -95,7 +102,13 @@ describe("POST /v1/ingest", () => {
       const m = await testMonitor({ now });
       const res = await m.post(makeBatch({ deployment: "staging" }));
       expect(res.status).toBe(403);
-      expect(await res.json()).toMatchObject({ error: { code: "FORBIDDEN", message: 'this token is for deployment "prod", not "staging"' } });
+      expect(await res.json()).toEqual({
+        error: {
+          code: "FORBIDDEN",
+          message: 'token is for deployment "prod", batch says "staging"',
+          hint: 'pass --deployment prod (edge-ml dev) or set EDGE_ML_DEPLOYMENT=prod where the edge runs; to report as "staging", use its token: edge-ml monitor token create staging',
+        },
+      });
       expect(await storedState(m.store)).toEqual({ rows: 0, batches: 0, samples: 0 });
     });
 

@@ -9,7 +9,7 @@
  * ```
  */
 import type { Database } from "better-sqlite3";
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type Selectable } from "kysely";
 import { LATENCY_BUCKETS_MS } from "../../../core/schema/telemetry.ts";
 import type { MonitorDb } from "./migrations.ts";
 import { prepareGet } from "./prepared.ts";
@@ -19,6 +19,10 @@ type Reads = Pick<MonitorStore, "tokenByHash" | "listTokens" | "listDeployments"
 
 const emptyLatency = () => new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
 const num = (v: unknown): number => (typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : Number(v ?? 0));
+
+function refusalOf(r: Selectable<MonitorDb["refusals"]> | undefined): DeploymentSummary["lastRefusal"] {
+  return r === undefined ? null : { at: num(r.at), status: num(r.status), code: r.code, reason: r.reason, tokenId: r.token_id };
+}
 
 export function createSqliteReads(db: Kysely<MonitorDb>, sqlite: Database): Reads {
   // Looked up on every ingest request: prepared once.
@@ -76,6 +80,7 @@ export function createSqliteReads(db: Kysely<MonitorDb>, sqlite: Database): Read
         .groupBy("deployment")
         .execute();
       const active = new Map(tokens.map((t) => [t.deployment, num(t.n)]));
+      const refusals = new Map((await db.selectFrom("refusals").selectAll().execute()).map((r) => [r.deployment, r]));
       return deployments.map((d): DeploymentSummary => {
         const mine = versions.filter((v) => v.deployment === d.name);
         return {
@@ -86,6 +91,7 @@ export function createSqliteReads(db: Kysely<MonitorDb>, sqlite: Database): Read
           activeTokens: active.get(d.name) ?? 0,
           dropped: mine.reduce((a, v) => a + num(v.dropped), 0),
           versions: mine.map((v) => ({ model: v.model, version: v.version, requests: num(v.requests), errors: num(v.errors), lastSeen: num(v.last) })),
+          lastRefusal: refusalOf(refusals.get(d.name)),
         };
       });
     },

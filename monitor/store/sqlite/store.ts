@@ -78,6 +78,15 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Monitor
         .values({ id: t.id, deployment: t.deployment, hash: t.hash, prefix: t.prefix, created_at: t.createdAt, revoked_at: t.revokedAt })
         .execute();
     },
+    async recordRefusal(r) {
+      const row = { deployment: r.deployment, at: r.at, status: r.status, code: r.code, reason: r.reason, token_id: r.tokenId };
+      const { deployment: _d, ...rest } = row;
+      await db
+        .insertInto("refusals")
+        .values(row)
+        .onConflict((oc) => oc.column("deployment").doUpdateSet(rest))
+        .execute();
+    },
     async revokeTokens(deploymentOrId, at) {
       const result = await db
         .updateTable("tokens")
