@@ -41,23 +41,32 @@ const ModelConfig = strict({
   gates: Gates.optional(),
 });
 
+const WorkerName = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "lowercase letters, digits and '-', at most 63 characters");
+/** Plain-text vars set on the Worker (secrets go through `wrangler secret put`, never here). */
+const WorkerVars = z.record(z.string(), z.string()).superRefine((vars, ctx) => {
+  for (const key of Object.keys(vars))
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+      ctx.addIssue({ code: "custom", path: [key], message: "a var name is letters, digits and '_', not starting with a digit" });
+});
+
+/** An environment (`edge-ml deploy --env <name>`, wrangler's `[env.<name>]`): what differs from the top level. */
+const WorkerEnv = strict({
+  /** Default: wrangler's convention, `<worker name>-<env>`. */
+  name: WorkerName.optional(),
+  /** Replace the top level's routes (a staging Worker never takes production routes). */
+  routes: z.array(z.string().min(1)).optional(),
+  /** Added to (and overriding) the top level's vars. */
+  vars: WorkerVars.optional(),
+});
+
 const WorkerTarget = strict({
-  /** Worker name on Cloudflare (default: edge-ml-<model name>). */
-  name: z
-    .string()
-    .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "lowercase letters, digits and '-', at most 63 characters")
-    .optional(),
+  /** The model's one Worker name, used by build (its wrangler.toml), deploy and telemetry (default: the model name). */
+  name: WorkerName.optional(),
   /** Route patterns, e.g. "example.com/titanic/*" (without routes the Worker is served on workers.dev). */
   routes: z.array(z.string().min(1)).default([]),
-  /** Plain-text vars set on the Worker (secrets go through `wrangler secret put`, never here). */
-  vars: z
-    .record(z.string(), z.string())
-    .superRefine((vars, ctx) => {
-      for (const key of Object.keys(vars))
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
-          ctx.addIssue({ code: "custom", path: [key], message: "a var name is letters, digits and '_', not starting with a digit" });
-    })
-    .default({}),
+  vars: WorkerVars.default({}),
+  /** Environments by name, e.g. `{ staging: { vars: { LOG_LEVEL: "debug" } } }` for `deploy --env staging`. */
+  env: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, '_' and '-'"), WorkerEnv).default({}),
 });
 
 const Telemetry = strict({

@@ -1,16 +1,41 @@
-/** What differs between build targets; `bundler.ts` does everything they share. */
+/**
+ * The contract of a target (nitro's presets are the model): what `build` bundles, whether and how `dev` serves the
+ * build locally, and whether and how `deploy` ships it. One folder per target implements it; `targets/index.ts` lists
+ * them. Build-side types (BuildResult, BuiltFile) live here so that targets never import the CLI.
+ */
 import type { Manifest } from "../core/schema/manifest.ts";
+import type { EdgeSettings } from "../runtime/settings.ts";
 
-export interface EdgeSettings {
-  maxBodyBytes?: number;
-  maxBatch?: number;
+/** Limits baked into a build (every field optional: the runtime fills defaults, env vars override). */
+export type BuildSettings = Partial<EdgeSettings>;
+
+/** An environment of a target's config (`targets.worker.env.<name>`): what differs from the top level. */
+export interface TargetEnvConfig {
+  name?: string | undefined;
+  routes?: readonly string[] | undefined;
+  vars?: Readonly<Record<string, string>> | undefined;
 }
 
-export interface TargetPlan {
+/** A target's section of edge-ml.config.ts (`targets.<name>`), as builds and deploys read it. */
+export interface TargetConfig extends TargetEnvConfig {
+  env?: Readonly<Record<string, TargetEnvConfig>> | undefined;
+}
+
+/** What a target's extra files are written from; names in them must agree with what `deploy` uses. */
+export interface BuildContext {
+  manifest: Manifest;
+  /** The entry file's name in the output folder. */
+  main: string;
+  config: TargetConfig | undefined;
+}
+
+export interface BuildPlan {
   /** The entry file written to the output folder (the bundle keeps this name, `.js`). */
   main: string;
   /** Runtime adapter module, relative to targets/ (the platform entry). */
   runtimeModule: string;
+  /** esbuild platform: "neutral" for web-standard runtimes, "node" where Node built-ins are imported. */
+  platform: "neutral" | "node";
   /** esbuild export conditions, most specific first. */
   conditions: string[];
   /** onnxruntime-web files copied beside the bundle. */
@@ -19,9 +44,88 @@ export interface TargetPlan {
   splitting: boolean;
   /** Modules esbuild leaves as imports (workerd imports model and wasm as modules). */
   external: string[];
-  entrySource(manifest: Manifest, settings: EdgeSettings, runtimeEntry: string): string;
+  entrySource(manifest: Manifest, settings: BuildSettings, runtimeEntry: string): string;
   /** Extra files written after bundling (wrangler.toml, index.html ...). */
-  extraFiles(manifest: Manifest, main: string): Record<string, string>;
+  extraFiles(ctx: BuildContext): Record<string, string>;
   /** What runs the build, for the CLI's "next" line. */
   next(dir: string, ref: string): string;
 }
+
+export interface BuiltFile {
+  path: string;
+  type: "ESModule" | "Data" | "CompiledWasm" | "Text";
+  bytes: number;
+  gzipBytes: number;
+}
+
+export interface BuildResult {
+  target: string;
+  outDir: string;
+  model: { name: string; version: string; sha256: string };
+  main: string;
+  files: BuiltFile[];
+  totalBytes: number;
+  totalGzipBytes: number;
+  next: string;
+}
+
+export interface ServeOptions {
+  port?: number;
+  host?: string;
+  /** Env vars of the served build (Workers: vars and secrets). */
+  env?: Record<string, string>;
+}
+
+/** A build served on this machine. */
+export interface LocalServer {
+  /** Base URL with a trailing slash, e.g. http://127.0.0.1:8787/ */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface DeployRequest {
+  /** The user's project (its own copy of the platform CLI, e.g. wrangler, is preferred). */
+  root: string;
+  build: BuildResult;
+  manifest: Manifest;
+  /** The deployed name (one per model and environment, the same the build wrote). */
+  name: string;
+  /** An environment of the platform (wrangler's `--env`), if any. */
+  environment?: string;
+  routes: readonly string[];
+  vars: Readonly<Record<string, string>>;
+  dryRun: boolean;
+  /** A note recorded with the deploy (wrangler's --message). */
+  message: string;
+  /** Credentials and settings of the platform's CLI. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Output of the platform's CLI as it comes, for the terminal. */
+  onOutput?: (chunk: string) => void;
+}
+
+export interface DeployOutcome {
+  /** One line on what was (or would be) uploaded, e.g. wrangler's "Total Upload: ...". */
+  upload?: string;
+  url?: string;
+}
+
+export interface TargetDefinition {
+  name: string;
+  description: string;
+  build: BuildPlan;
+  /** How `edge-ml dev --target <name>` serves a build; absent: this target is not served locally. Loaded lazily. */
+  serve?: {
+    /** What runs it, for the terminal ("workerd", "deno", "node"). */
+    runtime: string;
+    load(): Promise<(outDir: string, opts: ServeOptions) => Promise<LocalServer>>;
+  };
+  /** How `edge-ml deploy --target <name>` ships a build; absent: build it and host it yourself. Loaded lazily. */
+  deploy?: {
+    /** The one deployed name of a model (per environment), which the build also writes into the platform config. */
+    name(model: string, config: TargetConfig | undefined, environment?: string): string;
+    load(): Promise<(req: DeployRequest) => Promise<DeployOutcome>>;
+  };
+}
+
+/** Identity helper that checks a target definition. */
+export const defineTarget = <T extends TargetDefinition>(target: T): T => target;

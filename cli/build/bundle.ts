@@ -1,6 +1,7 @@
 /**
  * `edge-ml build`: bundle the runtime, the manifest and the model into an edge function or page module with esbuild.
- * What differs per target (entry code, conditions, files) lives in `targets/<name>/build.ts`; this file does the rest:
+ * What differs per target (entry code, conditions, files) lives in `targets/<name>/build.ts`, found through the one
+ * registry (`targets/index.ts`); this file does the rest:
  * integrity check, copies, bundling, sizes and `build.json` (the dev server and tests read the module list from it).
  *
  * @example
@@ -17,52 +18,34 @@ import { sha256Bytes } from "../project/hash.ts";
 import { ortDistDir } from "../../targets/ort-files.ts";
 import { runtimeModulePath } from "../project/project.ts";
 import { loadModel } from "../registry/registry.ts";
-import { browserPlan } from "../../targets/browser/build.ts";
-import { denoPlan } from "../../targets/deno/build.ts";
-import type { EdgeSettings, TargetPlan } from "../../targets/types.ts";
-import { workerPlan } from "../../targets/worker/build.ts";
+import { getTarget, TARGET_NAMES, type TargetName } from "../../targets/index.ts";
+import type { BuildResult, BuildSettings, BuiltFile, TargetConfig } from "../../targets/types.ts";
 
-export { DENO_RUN } from "../../targets/deno/build.ts";
-export { ORT_WASM_FILE, ortDistDir } from "../../targets/ort-files.ts";
-export type { EdgeSettings } from "../../targets/types.ts";
+/** Every build target (the registry's list). */
+export const TARGETS = TARGET_NAMES;
+export type Target = TargetName;
 
-const PLANS = { worker: workerPlan, deno: denoPlan, browser: browserPlan } satisfies Record<string, TargetPlan>;
-export const TARGETS = Object.keys(PLANS) as Target[];
-export type Target = keyof typeof PLANS;
+/** A target's section of the project config (`targets.<name>`), if it has one. */
+export function targetConfig(config: { targets: object }, target: Target): TargetConfig | undefined {
+  return (config.targets as Record<string, TargetConfig | undefined>)[target];
+}
 
 export interface BuildOptions {
   root: string;
   ref: string;
   target: Target;
   outDir?: string;
-  /** Edge settings baked into the bundle (overridable at run time through env vars on Workers and Deno). */
-  settings?: EdgeSettings;
+  /** Edge settings baked into the bundle (overridable at run time through env vars). */
+  settings?: BuildSettings;
+  /** The target's section of the config (`targets.worker`): names written into the build, e.g. the Worker name. */
+  config?: TargetConfig | undefined;
   minify?: boolean;
   /** Module exporting the target's factory (default: targets/<target>/runtime.ts); benchmarks wrap it. */
   runtimeEntry?: string;
 }
 
-export interface BuiltFile {
-  path: string;
-  type: "ESModule" | "Data" | "CompiledWasm" | "Text";
-  bytes: number;
-  gzipBytes: number;
-}
-
-export interface BuildResult {
-  target: Target;
-  outDir: string;
-  model: { name: string; version: string; sha256: string };
-  main: string;
-  files: BuiltFile[];
-  totalBytes: number;
-  totalGzipBytes: number;
-  next: string;
-}
-
 export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
-  const plan: TargetPlan | undefined = (PLANS as Record<string, TargetPlan>)[opts.target];
-  if (!plan) throw new EdgeMlError("ERR_USAGE", `--target ${opts.target} is not a build target`, { hint: `Should be one of: ${TARGETS.join(", ")}` });
+  const plan = getTarget(opts.target).build;
   const { manifest, dir } = loadModel(opts.root, opts.ref);
   const outDir = resolve(opts.outDir ?? join(opts.root, "dist", `${manifest.name}-${manifest.version}-${opts.target}`));
   const modelBytes = readFileSync(join(dir, manifest.artifact.file));
@@ -81,15 +64,18 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   for (const f of plan.ortFiles) copyFileSync(join(ortDistDir(), f), join(outDir, f));
 
   // The entry is a real file (not stdin) because code splitting needs named entry points.
-  const entryFile = join(outDir, `.${basename(plan.main, ".js")}.entry.ts`);
+  const name = basename(plan.main).replace(/\.m?js$/, "");
+  const entryFile = join(outDir, `.${name}.entry.ts`);
   const runtimeEntry = opts.runtimeEntry ?? runtimeModulePath(plan.runtimeModule);
   writeFileSync(entryFile, plan.entrySource(manifest, opts.settings ?? {}, runtimeEntry));
   try {
     await build({
-      entryPoints: { [basename(plan.main, ".js")]: entryFile },
+      entryPoints: { [name]: entryFile },
       bundle: true,
       format: "esm",
-      platform: "neutral",
+      platform: plan.platform,
+      // Node: the bundle is an ES module whatever package.json sits around it.
+      ...(plan.main.endsWith(".mjs") ? { outExtension: { ".js": ".mjs" } } : {}),
       target: "es2022",
       conditions: plan.conditions,
       mainFields: ["module", "main"],
@@ -106,7 +92,7 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   } finally {
     rmSync(entryFile, { force: true });
   }
-  for (const [name, content] of Object.entries(plan.extraFiles(manifest, plan.main))) writeFileSync(join(outDir, name), content);
+  for (const [file, content] of Object.entries(plan.extraFiles({ manifest, main: plan.main, config: opts.config }))) writeFileSync(join(outDir, file), content);
 
   const files: BuiltFile[] = [
     fileInfo(outDir, plan.main, "ESModule"),

@@ -1,11 +1,12 @@
 /**
- * `edge-ml deploy`: gate ▶ build ▶ wrangler deploy ▶ register with the monitor ▶ move `champion`, with every attempt
- * appended to deploys.log.jsonl.
+ * `edge-ml deploy`: gate ▶ build ▶ the target's deploy (targets/<name>/deploy.ts; Workers: wrangler) ▶ register with
+ * the monitor ▶ move `champion`, with every attempt appended to deploys.log.jsonl.
  *
- * The gate refuses a version without a blessed validation result (deploy-gate.ts) unless forced with a reason. A dry
- * run builds and runs `wrangler deploy --dry-run --outdir` (wrangler checks and bundles the upload, offline) and stops
- * there: no upload, no monitor registration, no alias move. A real deploy needs CLOUDFLARE_API_TOKEN; without it the
- * command stops before building, with a hint, instead of surfacing wrangler's login flow.
+ * The gate refuses a version without a blessed validation result (gate.ts) unless forced with a reason. A dry run
+ * builds and runs the target's dry run (Workers: `wrangler deploy --dry-run --outdir`, offline) and stops there: no
+ * upload, no monitor registration, no alias move. Credentials are the platform CLI's own (Workers: `wrangler login`
+ * or CLOUDFLARE_API_TOKEN); the target turns their absence into a user error with the fix. One deployed name per
+ * model (and environment, `--env`) comes from the target (`workerName`) and is what the build's wrangler.toml says.
  *
  * @example
  * ```ts
@@ -13,22 +14,24 @@
  * r.files; // [{ path: "worker.js", bytes, gzipBytes, type }, ...]
  * ```
  */
-import { readFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { EdgeMlError } from "../../core/errors.ts";
-import { buildTarget, type BuiltFile } from "../build/bundle.ts";
+import { DEPLOYABLE_TARGETS, getTarget, type TargetName } from "../../targets/index.ts";
+import { scopedSettings, withEnvironment } from "../../targets/config.ts";
+import type { BuiltFile } from "../../targets/types.ts";
+import { buildTarget, targetConfig } from "../build/bundle.ts";
 import { loadConfig } from "../project/config.ts";
 import { deployGate } from "./gate.ts";
 import { appendDeployLog, type DeployLogEntry } from "./log.ts";
 import { registerDeployment, type RegistrationResult } from "./monitor.ts";
-import { runWrangler, wranglerDeployArgs } from "./wrangler.ts";
 import { gitState } from "../project/git.ts";
 import { CHAMPION } from "../model-validate/validate.ts";
 import { loadModel, setAlias } from "../registry/registry.ts";
 
-/** Targets `deploy` ships (wrangler); other build targets (deno, browser) are built with `edge-ml build` and hosted as you like. */
-export const DEPLOY_TARGETS = ["worker"] as const;
-export type DeployTarget = (typeof DEPLOY_TARGETS)[number];
+/** Targets `deploy` ships (the registry's); other build targets are built with `edge-ml build` and hosted as you like. */
+export const DEPLOY_TARGETS = DEPLOYABLE_TARGETS;
+export type DeployTarget = TargetName;
 
 export interface DeployOptions {
   root: string;
@@ -39,6 +42,8 @@ export interface DeployOptions {
   reason?: string;
   /** Build folder (default dist/<name>-<version>-<target>). */
   out?: string;
+  /** A platform environment (wrangler's `--env`): its own Worker name, routes and vars (`targets.worker.env.<name>`). */
+  environment?: string;
   env?: Readonly<Record<string, string | undefined>>;
   fetch?: typeof fetch;
   /** Progress for the terminal: each step as it starts, and wrangler's output as it arrives. */
@@ -49,6 +54,7 @@ export interface DeployOptions {
 export interface DeployResult {
   model: { name: string; version: string; sha256: string };
   worker: string;
+  environment?: string;
   routes: string[];
   /** Every var the Worker gets: the build's wrangler.toml [vars], overridden by the config's (passed as --var). */
   vars: Record<string, string>;
@@ -66,21 +72,28 @@ export interface DeployResult {
   warnings: string[];
 }
 
-/** The `[vars]` table of the wrangler.toml `build` wrote (flat `KEY = "value"` lines; edge-ml writes it that way). */
-export function tomlVars(toml: string): Record<string, string> {
+/** A `[vars]` table of the wrangler.toml `build` wrote (flat `KEY = "value"` lines; edge-ml writes it that way). */
+export function tomlVars(toml: string, environment?: string): Record<string, string> {
   const out: Record<string, string> = {};
+  const header = environment === undefined ? "[vars]" : `[env.${environment}.vars]`;
   let inVars = false;
   for (const line of toml.split("\n")) {
     const t = line.trim();
-    if (t.startsWith("[")) inVars = t === "[vars]";
+    if (t.startsWith("[")) inVars = t === header;
     const m = inVars ? /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*")\s*(#.*)?$/.exec(t) : null;
     if (m) out[m[1] as string] = JSON.parse(m[2] as string) as string;
   }
   return out;
 }
 
+/** The vars the build itself sets (Workers: its wrangler.toml), which deploy's own vars override. */
+function builtVars(outDir: string, environment: string | undefined): Record<string, string> {
+  const toml = join(outDir, "wrangler.toml");
+  return existsSync(toml) ? tomlVars(readFileSync(toml, "utf8"), environment) : {};
+}
+
 /** Vars for the Worker: telemetry settings from the config (the token stays a secret), then the user's vars. */
-function workerVars(config: Awaited<ReturnType<typeof loadConfig>>, worker: string): Record<string, string> {
+function edgeVars(config: Awaited<ReturnType<typeof loadConfig>>, worker: string, own: Readonly<Record<string, string>>): Record<string, string> {
   const t = config.telemetry;
   const telemetry = t
     ? {
@@ -90,14 +103,16 @@ function workerVars(config: Awaited<ReturnType<typeof loadConfig>>, worker: stri
         ...(t.redact.length > 0 ? { EDGE_ML_REDACT: t.redact.join(",") } : {}),
       }
     : {};
-  return { ...telemetry, ...(config.targets.worker?.vars ?? {}) };
+  return { ...telemetry, ...own };
 }
 
 export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const env = opts.env ?? process.env;
   const config = await loadConfig(opts.root);
   const { manifest, ref } = loadModel(opts.root, opts.ref);
-  const worker = config.targets.worker?.name ?? manifest.name;
+  const target = getTarget(opts.target, "deploy");
+  const scope = withEnvironment(targetConfig(config, opts.target), opts.environment);
+  const worker = target.deploy!.name(manifest.name, scope, opts.environment);
   const forced = opts.force === true;
   const gate = deployGate(manifest);
   const log = (entry: Pick<DeployLogEntry, "result"> & Partial<DeployLogEntry>) =>
@@ -108,6 +123,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       sha256: manifest.artifact.sha256,
       target: opts.target,
       worker,
+      ...(opts.environment ? { environment: opts.environment } : {}),
       dryRun: opts.dryRun,
       forced,
       reason: opts.reason ?? null,
@@ -123,13 +139,6 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       hint: `run \`npx edge-ml validate ${ref.name}@${ref.version} --data <eval.csv>\` until it is blessed, or deploy anyway with --force --reason "<why>" (recorded in deploys.log.jsonl)`,
     });
   }
-  if (!opts.dryRun && !env["CLOUDFLARE_API_TOKEN"]) {
-    log({ result: "failed", error: "CLOUDFLARE_API_TOKEN is not set" });
-    throw new EdgeMlError("ERR_USAGE", "deploying to Cloudflare needs an API token: CLOUDFLARE_API_TOKEN is not set", {
-      hint: 'create a token with the "Edit Cloudflare Workers" template (dash.cloudflare.com/profile/api-tokens), export CLOUDFLARE_API_TOKEN (and CLOUDFLARE_ACCOUNT_ID), or check the bundle first with --dry-run',
-    });
-  }
-
   const warnings: string[] = [];
   try {
     opts.onStep?.(`building ${ref.name}@${ref.version} for ${opts.target}`);
@@ -138,34 +147,27 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       ref: `${ref.name}@${ref.version}`,
       target: opts.target,
       settings: config.edge,
+      config: scope,
       ...(opts.out ? { outDir: opts.out } : {}),
     });
-    const routes = config.targets.worker?.routes ?? [];
-    const vars = workerVars(config, worker);
-    const uploadDir = join(dirname(build.outDir), `${basename(build.outDir)}.dry-run`);
-    const args = wranglerDeployArgs({
+    const scoped = scopedSettings(scope, opts.environment);
+    const routes = [...scoped.routes];
+    const vars = edgeVars(config, worker, scoped.vars);
+    opts.onStep?.(`${opts.target} deploy${opts.dryRun ? " (dry run)" : ""} as "${worker}"`);
+    const ship = await target.deploy!.load();
+    const { upload, url } = await ship({
+      root: opts.root,
+      build,
+      manifest,
       name: worker,
+      ...(opts.environment ? { environment: opts.environment } : {}),
       routes,
       vars,
       dryRun: opts.dryRun,
-      outDir: uploadDir,
       message: `edge-ml deploy ${ref.name}@${ref.version}${forced ? ` (forced: ${opts.reason ?? ""})` : ""}`,
+      env,
+      ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
     });
-    opts.onStep?.(`wrangler deploy${opts.dryRun ? " --dry-run" : ""} (Worker "${worker}")`);
-    const run = await runWrangler(build.outDir, args, env, undefined, opts.onOutput);
-    if (run.code !== 0) {
-      const tail = run.output
-        .trim()
-        .split("\n")
-        .filter((l) => l.trim() !== "")
-        .slice(-12);
-      throw new EdgeMlError("ERR_BAD_CONFIG", `wrangler deploy failed (exit ${run.code})`, {
-        issues: tail.map((line) => ({ path: "wrangler", message: line.trim() })),
-        hint: `see wrangler's output above; the build is in ${build.outDir} (\`cd ${build.outDir} && npx wrangler deploy\` reproduces it)`,
-      });
-    }
-    const upload = /Total Upload:[^\n]*/.exec(run.output)?.[0];
-    const url = opts.dryRun ? undefined : /https:\/\/\S+\.workers\.dev\S*/.exec(run.output)?.[0];
     let monitor: RegistrationResult | undefined;
     const endpoint = config.telemetry?.endpoint;
     if (!opts.dryRun && endpoint) {
@@ -183,8 +185,9 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     return {
       model: build.model,
       worker,
+      ...(opts.environment ? { environment: opts.environment } : {}),
       routes,
-      vars: { ...tomlVars(readFileSync(join(build.outDir, "wrangler.toml"), "utf8")), ...vars },
+      vars: { ...builtVars(build.outDir, opts.environment), ...vars },
       files: build.files,
       totalBytes: build.totalBytes,
       totalGzipBytes: build.totalGzipBytes,

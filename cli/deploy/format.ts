@@ -18,7 +18,7 @@ export function formatDeploy(r: DeployResult, outShown: string): string {
       : `${green("✔")} deployed ${ref} to Worker "${r.worker}"${r.url ? ` → ${r.url}` : ""}`,
     `  model    ${ref}  sha256 ${r.model.sha256}`,
     `  gate     ${r.forced ? yellow(r.gate) : r.gate}`,
-    `  worker   ${r.worker}`,
+    `  worker   ${r.worker}${r.environment ? `  (environment ${r.environment})` : ""}`,
     `  routes   ${r.routes.length > 0 ? r.routes.join(", ") : "(none: served on workers.dev)"}`,
     `  vars     ${
       Object.entries(r.vars)
@@ -35,7 +35,7 @@ export function formatDeploy(r: DeployResult, outShown: string): string {
   lines.push(
     dim(
       r.dryRun
-        ? `next: npx edge-ml deploy ${ref}   (needs CLOUDFLARE_API_TOKEN; moves the champion alias)`
+        ? `next: npx edge-ml deploy ${ref}${r.environment ? ` --env ${r.environment}` : ""}   (needs \`npx wrangler login\` or CLOUDFLARE_API_TOKEN; moves the champion alias)`
         : `champion → ${r.model.version}; logged in deploys.log.jsonl`,
     ),
   );

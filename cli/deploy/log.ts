@@ -20,6 +20,8 @@ export interface DeployLogEntry {
   sha256: string;
   target: string;
   worker: string;
+  /** The platform environment (`deploy --env`), when one was used. */
+  environment?: string;
   dryRun: boolean;
   forced: boolean;
   reason: string | null;

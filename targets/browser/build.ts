@@ -4,29 +4,34 @@
  */
 import { exampleInstance } from "../../core/example-request.ts";
 import { ORT_WEBGPU_WASM_FILE, ORT_WASM_FILE } from "../ort-files.ts";
-import type { TargetPlan } from "../types.ts";
+import { defineTarget } from "../types.ts";
 
 const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export const browserPlan: TargetPlan = {
-  main: "edge-ml-model.js",
-  runtimeModule: "browser/runtime.ts",
-  conditions: ["browser"],
-  ortFiles: [ORT_WASM_FILE, ORT_WEBGPU_WASM_FILE],
-  splitting: true,
-  external: [],
-  entrySource: (manifest, settings, runtimeEntry) =>
-    [
-      `import { loadModel as load, hasWebGpu } from ${JSON.stringify(runtimeEntry)};`,
-      `export const manifest = ${JSON.stringify(manifest)};`,
-      `export { hasWebGpu };`,
-      `/** Load ${manifest.name}@${manifest.version} in this page. options: { device: "auto" | "wasm" | "webgpu", telemetry? } */`,
-      `export function loadModel(options = {}) {`,
-      `  return load({ manifest, baseUrl: new URL("./", import.meta.url).href, maxBatch: ${settings.maxBatch ?? 1024}, ...options });`,
-      `}`,
-    ].join("\n"),
-  extraFiles: (manifest, main) => ({
-    "index.html": `<!doctype html>
+/** No `serve` or `deploy`: the output is static files for any web server or bundler. */
+export const browserTarget = defineTarget({
+  name: "browser",
+  description: "browsers (in-page inference on WebGPU or WASM): static files to serve with any web server or import from an app",
+  build: {
+    main: "edge-ml-model.js",
+    runtimeModule: "browser/runtime.ts",
+    platform: "neutral",
+    conditions: ["browser"],
+    ortFiles: [ORT_WASM_FILE, ORT_WEBGPU_WASM_FILE],
+    splitting: true,
+    external: [],
+    entrySource: (manifest, settings, runtimeEntry) =>
+      [
+        `import { loadModel as load, hasWebGpu } from ${JSON.stringify(runtimeEntry)};`,
+        `export const manifest = ${JSON.stringify(manifest)};`,
+        `export { hasWebGpu };`,
+        `/** Load ${manifest.name}@${manifest.version} in this page. options: { device: "auto" | "wasm" | "webgpu", telemetry? } */`,
+        `export function loadModel(options = {}) {`,
+        `  return load({ manifest, baseUrl: new URL("./", import.meta.url).href, maxBatch: ${settings.maxBatch ?? 1024}, ...options });`,
+        `}`,
+      ].join("\n"),
+    extraFiles: ({ manifest, main }) => ({
+      "index.html": `<!doctype html>
 <html lang="en">
 <meta charset="utf-8">
 <title>${escapeHtml(manifest.name)}@${escapeHtml(manifest.version)} in the browser (edge-ml)</title>
@@ -61,6 +66,7 @@ try {
 </script>
 </html>
 `,
-  }),
-  next: (dir) => `serve ${dir} over HTTP (e.g. npx http-server ${dir}) and open index.html, or import ./edge-ml-model.js`,
-};
+    }),
+    next: (dir) => `serve ${dir} over HTTP (e.g. npx http-server ${dir}) and open index.html, or import ./edge-ml-model.js`,
+  },
+});

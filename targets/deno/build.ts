@@ -1,23 +1,29 @@
 /** Deno: a server.js that reads model and wasm from beside itself and serves with Deno.serve. */
 import { ORT_WASM_FILE } from "../ort-files.ts";
-import type { TargetPlan } from "../types.ts";
+import { defineTarget } from "../types.ts";
 
 /** The command that runs a Deno build from its folder, with the narrowest permissions that work. */
 export const DENO_RUN = "deno run --allow-net --allow-read=. --allow-env server.js";
 
-export const denoPlan: TargetPlan = {
-  main: "server.js",
-  runtimeModule: "deno/runtime.ts",
-  conditions: ["deno", "worker", "browser"],
-  ortFiles: [ORT_WASM_FILE],
-  splitting: false,
-  external: [],
-  entrySource: (manifest, settings, runtimeEntry) =>
-    [
-      `import { startDenoServer } from ${JSON.stringify(runtimeEntry)};`,
-      `const manifest = ${JSON.stringify(manifest)};`,
-      `await startDenoServer({ manifest, settings: ${JSON.stringify(settings)}, modelUrl: new URL("./model.onnx", import.meta.url), wasmUrl: new URL("./${ORT_WASM_FILE}", import.meta.url) });`,
-    ].join("\n"),
-  extraFiles: () => ({}),
-  next: (dir, ref) => `cd ${dir} && ${DENO_RUN}   (or: npx edge-ml dev ${ref} --target deno)`,
-};
+export const denoTarget = defineTarget({
+  name: "deno",
+  description: "Deno (Deno.serve): served by `dev` with the deno binary; deploy the folder with Deno Deploy or `deno run`",
+  build: {
+    main: "server.js",
+    runtimeModule: "deno/runtime.ts",
+    platform: "neutral",
+    conditions: ["deno", "worker", "browser"],
+    ortFiles: [ORT_WASM_FILE],
+    splitting: false,
+    external: [],
+    entrySource: (manifest, settings, runtimeEntry) =>
+      [
+        `import { startDenoServer } from ${JSON.stringify(runtimeEntry)};`,
+        `const manifest = ${JSON.stringify(manifest)};`,
+        `await startDenoServer({ manifest, settings: ${JSON.stringify(settings)}, modelUrl: new URL("./model.onnx", import.meta.url), wasmUrl: new URL("./${ORT_WASM_FILE}", import.meta.url) });`,
+      ].join("\n"),
+    extraFiles: () => ({}),
+    next: (dir, ref) => `cd ${dir} && ${DENO_RUN}   (or: npx edge-ml dev ${ref} --target deno)`,
+  },
+  serve: { runtime: "deno", load: async () => (await import("./serve.ts")).serve },
+});

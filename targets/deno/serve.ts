@@ -15,12 +15,10 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { EdgeMlError } from "../../core/errors.ts";
+import type { LocalServer, ServeOptions } from "../types.ts";
 
-export interface DenoServer {
-  /** Base URL with a trailing slash. */
-  url: string;
+export interface DenoServer extends LocalServer {
   process: ChildProcess;
-  close(): Promise<void>;
 }
 
 export function denoBinary(): string {
@@ -34,7 +32,7 @@ export function denoBinary(): string {
   return "deno";
 }
 
-export async function serveDeno(outDir: string, opts: { port?: number; host?: string; env?: Record<string, string> } = {}): Promise<DenoServer> {
+export async function serveDeno(outDir: string, opts: ServeOptions = {}): Promise<DenoServer> {
   const dir = resolve(outDir);
   const child = spawn(denoBinary(), ["run", "--allow-net", `--allow-read=${dir}`, "--allow-env", "--no-prompt", join(dir, "server.js")], {
     cwd: dir,
@@ -73,3 +71,6 @@ export async function serveDeno(outDir: string, opts: { port?: number; host?: st
     },
   };
 }
+
+/** The target registry's entry point (targets/deno/build.ts). */
+export const serve = serveDeno;

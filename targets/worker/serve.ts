@@ -12,21 +12,11 @@
 import { Miniflare } from "miniflare";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { BuildResult } from "../../cli/build/bundle.ts";
+import type { BuildResult, LocalServer, ServeOptions } from "../types.ts";
 import { COMPATIBILITY_DATE } from "./wrangler-config.ts";
 
-export interface ServeOptions {
-  port?: number;
-  host?: string;
-  /** Worker env vars (wrangler [vars] / secrets). */
-  bindings?: Record<string, string>;
-}
-
-export interface WorkerServer {
-  /** Base URL with a trailing slash, e.g. http://127.0.0.1:8787/ */
-  url: string;
+export interface WorkerServer extends LocalServer {
   miniflare: Miniflare;
-  close(): Promise<void>;
 }
 
 export async function serveWorker(outDir: string, opts: ServeOptions = {}): Promise<WorkerServer> {
@@ -38,8 +28,12 @@ export async function serveWorker(outDir: string, opts: ServeOptions = {}): Prom
     compatibilityDate: COMPATIBILITY_DATE,
     host: opts.host ?? "127.0.0.1",
     port: opts.port ?? 0,
-    bindings: opts.bindings ?? {},
+    // The Worker's vars and secrets.
+    bindings: opts.env ?? {},
   });
   const url = (await miniflare.ready).toString();
   return { url, miniflare, close: () => miniflare.dispose() };
 }
+
+/** The target registry's entry point (targets/worker/build.ts). */
+export const serve = serveWorker;

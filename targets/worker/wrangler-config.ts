@@ -1,14 +1,34 @@
-/** The wrangler.toml written beside a built Worker. */
+/** The wrangler.toml written beside a built Worker, with one `[env.<name>]` section per configured environment. */
 import type { Manifest } from "../../core/schema/manifest.ts";
+import type { TargetConfig } from "../types.ts";
+import { workerName } from "./name.ts";
 
 /** workerd's compatibility date the runtime is tested against (the pinned miniflare's workerd). */
 export const COMPATIBILITY_DATE = "2026-04-26";
 
-export function renderWranglerToml(opts: { name: string; main: string; manifest: Manifest }): string {
-  const { manifest } = opts;
-  return `# Written by \`edge-ml build\` for ${manifest.name}@${manifest.version}. Deploy with \`npx wrangler deploy\` from this folder.
-name = "${opts.name}"
-main = "${opts.main}"
+const str = (s: string) => JSON.stringify(s);
+
+export function renderWranglerToml(opts: { main: string; manifest: Manifest; config: TargetConfig | undefined }): string {
+  const { manifest, config } = opts;
+  // wrangler does not inherit [vars] into environments: each section repeats them.
+  const vars = (section: string) => `[${section}]
+EDGE_ML_MODEL = ${str(`${manifest.name}@${manifest.version}`)}
+# Telemetry: set EDGE_ML_MONITOR_URL here and the token as a secret: \`npx wrangler secret put EDGE_ML_MONITOR_TOKEN\`.
+EDGE_ML_MONITOR_URL = ""
+EDGE_ML_SAMPLE_RATE = "0.01"
+`;
+  const environments = Object.keys(config?.env ?? {}).map(
+    (env) => `
+# \`npx edge-ml deploy ${manifest.name}@${manifest.version} --env ${env}\`; secrets: \`npx wrangler secret put NAME --env ${env}\`.
+[env.${env}]
+name = ${str(workerName(manifest.name, config, env))}
+
+${vars(`env.${env}.vars`)}`,
+  );
+  return `# Written by \`edge-ml build\` for ${manifest.name}@${manifest.version}. Deploy with \`npx edge-ml deploy\` (or \`npx wrangler deploy\` from this folder).
+# The name is the model's one Worker name (targets.worker.name in edge-ml.config.ts, else the model name).
+name = ${str(workerName(manifest.name, config))}
+main = ${str(opts.main)}
 compatibility_date = "${COMPATIBILITY_DATE}"
 # edge-ml already bundled worker.js with esbuild; wrangler uploads the files as they are.
 no_bundle = true
@@ -25,10 +45,5 @@ type = "CompiledWasm"
 globs = ["**/*.wasm"]
 fallthrough = false
 
-[vars]
-EDGE_ML_MODEL = "${manifest.name}@${manifest.version}"
-# Telemetry: set EDGE_ML_MONITOR_URL here and the token as a secret: \`npx wrangler secret put EDGE_ML_MONITOR_TOKEN\`.
-EDGE_ML_MONITOR_URL = ""
-EDGE_ML_SAMPLE_RATE = "0.01"
-`;
+${vars("vars")}${environments.join("")}`;
 }

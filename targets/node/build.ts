@@ -1,0 +1,37 @@
+/**
+ * Node: a self-contained `server.mjs` (the edge app on @hono/node-server) that reads the model and onnxruntime-web's
+ * wasm from beside itself and listens on HOST/PORT (default 127.0.0.1:3000). Run it with `node server.mjs`; nothing
+ * to install.
+ */
+import { ORT_WASM_FILE } from "../ort-files.ts";
+import { defineTarget } from "../types.ts";
+
+/** The command that runs a Node build from its folder. */
+export const NODE_RUN = "node server.mjs";
+
+export const nodeTarget = defineTarget({
+  name: "node",
+  description: "Node (@hono/node-server): served by `dev` in a Node child process; run `node server.mjs` anywhere Node runs",
+  build: {
+    main: "server.mjs",
+    runtimeModule: "node/runtime.ts",
+    platform: "node",
+    conditions: ["node"],
+    ortFiles: [ORT_WASM_FILE],
+    splitting: false,
+    external: [],
+    entrySource: (manifest, settings, runtimeEntry) =>
+      [
+        `import { readFile } from "node:fs/promises";`,
+        `import { startNodeServer } from ${JSON.stringify(runtimeEntry)};`,
+        `const manifest = ${JSON.stringify(manifest)};`,
+        `const here = new URL("./", import.meta.url);`,
+        `const [model, wasm] = await Promise.all([readFile(new URL("model.onnx", here)), readFile(new URL(${JSON.stringify(ORT_WASM_FILE)}, here))]);`,
+        `const server = await startNodeServer({ manifest, model, wasm, settings: ${JSON.stringify(settings)}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
+        `for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => void server.close().then(() => process.exit(0)));`,
+      ].join("\n"),
+    extraFiles: () => ({}),
+    next: (dir, ref) => `cd ${dir} && ${NODE_RUN}   (or: npx edge-ml dev ${ref} --target node)`,
+  },
+  serve: { runtime: "node", load: async () => (await import("./serve.ts")).serve },
+});

@@ -1,0 +1,84 @@
+/**
+ * Node adapter (`edge-ml/node`): the same edge app on Node through @hono/node-server, for self-hosting. onnxruntime-web's
+ * wasm build runs in Node (NOTES.md: about as fast as native at batch 1); Node may compile wasm from bytes, so the
+ * binary is read from disk and handed to ORT, as on Deno. Settings and telemetry come from the same env vars as on
+ * every target, through the shared adapter (runtime/adapter.ts). This file takes bytes and env as options and leaves
+ * files and `process` to its caller (the `server.mjs` that `edge-ml build --target node` writes, or your server).
+ *
+ * @example
+ * ```ts
+ * import { readFile } from "node:fs/promises";
+ * import { Hono } from "hono";
+ * import { serve } from "@hono/node-server";
+ * import { createNodeEdge } from "edge-ml/node";
+ *
+ * const edge = createNodeEdge({ manifest, model: await readFile("model.onnx"), wasm: await readFile("ort-wasm-simd-threaded.wasm"), env: process.env });
+ * serve({ fetch: new Hono().route("/ml", edge.app).fetch, port: 3000 }); // or startNodeServer({...}) for the app alone
+ * ```
+ */
+import { serve } from "@hono/node-server";
+import * as ort from "onnxruntime-web/wasm";
+import type { Manifest } from "../../core/schema/manifest.ts";
+import { createEdgeRuntime, type EdgeRuntime } from "../../runtime/adapter.ts";
+import { createOrtEngine, type OrtLike } from "../../runtime/engines/ort.ts";
+import { useWasmBytes, type OrtWasmEnv } from "../../runtime/engines/ort-wasm-module.ts";
+import type { EdgeSettings } from "../../runtime/settings.ts";
+
+export interface NodeEdgeOptions {
+  manifest: Manifest;
+  /** The model file's bytes; checked against the manifest's sha256 before the first prediction. */
+  model: Uint8Array;
+  /** The bytes of onnxruntime-web's `ort-wasm-simd-threaded.wasm`. */
+  wasm: Uint8Array;
+  settings?: Partial<EdgeSettings>;
+  /** EDGE_ML_* settings and telemetry (pass `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The edge app for Node: mount `edge.app` in your own Hono app, or serve it with `startNodeServer`. */
+export function createNodeEdge(opts: NodeEdgeOptions): EdgeRuntime {
+  useWasmBytes(ort as unknown as OrtWasmEnv, opts.wasm);
+  const engine = createOrtEngine(ort as unknown as OrtLike, { name: "ort-wasm", executionProviders: ["wasm"] });
+  const edge = createEdgeRuntime({
+    manifest: opts.manifest,
+    engine,
+    modelBytes: opts.model,
+    target: "node",
+    ...(opts.settings ? { settings: opts.settings } : {}),
+  });
+  edge.configure(opts.env ?? {});
+  return edge;
+}
+
+export interface NodeServerOptions extends NodeEdgeOptions {
+  port?: number;
+  hostname?: string;
+}
+
+export interface NodeServer {
+  /** Base URL with a trailing slash. */
+  url: string;
+  edge: EdgeRuntime;
+  /** Stop listening, then send what telemetry is left. */
+  close(): Promise<void>;
+}
+
+/** Load (and integrity-check) the model, then listen: a refused model never accepts traffic. */
+export async function startNodeServer(opts: NodeServerOptions): Promise<NodeServer> {
+  const edge = createNodeEdge(opts);
+  await edge.loadPredictor();
+  const hostname = opts.hostname ?? "127.0.0.1";
+  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve) => {
+    const s = serve({ fetch: edge.app.fetch, port: opts.port ?? 3000, hostname }, (info) => resolve({ server: s, port: info.port }));
+  });
+  const url = `http://${hostname}:${port}/`;
+  console.log(`edge-ml: ${opts.manifest.name}@${opts.manifest.version} listening on ${url}`);
+  return {
+    url,
+    edge,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await edge.telemetry()?.flush();
+    },
+  };
+}
