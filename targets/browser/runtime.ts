@@ -25,8 +25,16 @@ export type Device = (typeof DEVICES)[number];
 
 export interface BrowserModelOptions {
   manifest: Manifest;
-  /** Folder URL of the build (model.onnx and the wasm files sit there). */
-  baseUrl: string;
+  /** Folder URL of an `edge-ml build --target browser` output (model.onnx and the wasm files sit there). */
+  baseUrl?: string;
+  /**
+   * The model file's URL, when it does not sit in `baseUrl` (with a bundler: `import modelUrl from "./model.onnx?url"`).
+   * Without `baseUrl`, onnxruntime-web locates its own wasm through `new URL(..., import.meta.url)`, which bundlers
+   * (Vite, webpack 5, esbuild with a loader) turn into an emitted asset, unless `wasmUrls` names it.
+   */
+  modelUrl?: string | URL;
+  /** onnxruntime-web's wasm binary per device, overriding `baseUrl` and the bundler's asset. */
+  wasmUrls?: Partial<Record<"wasm" | "webgpu", string | URL>>;
   device?: Device;
   maxBatch?: number;
   /** Monitor to send telemetry to (counters, profiles per slice, sampled rows), flushed when the page is hidden. */
@@ -47,6 +55,20 @@ interface OrtModule extends OrtLike {
 
 /** The wasm each onnxruntime-web build fetches (its JS glue is bundled; only the binary comes from the server). */
 const WASM_FILES = { wasm: "ort-wasm-simd-threaded.wasm", webgpu: "ort-wasm-simd-threaded.asyncify.wasm" } as const;
+
+/**
+ * Where the model and the wasm come from: explicit URLs first, then `baseUrl` (an edge-ml build folder); no wasm URL
+ * leaves ORT's own `import.meta.url` lookup, which a bundler rewrites to its emitted asset. Relative URLs are relative
+ * to the page.
+ */
+function locateFiles(opts: BrowserModelOptions, device: "wasm" | "webgpu"): { modelUrl: string; wasmUrl: string | undefined } {
+  const page = (globalThis as unknown as { location?: { href: string } }).location?.href;
+  const base = opts.baseUrl === undefined ? undefined : new URL(opts.baseUrl, page);
+  const model = opts.modelUrl ?? (base ? new URL("model.onnx", base) : undefined);
+  if (model === undefined) throw new Error("loadModel needs modelUrl (the model file's URL) or baseUrl (a folder written by `edge-ml build --target browser`)");
+  const wasm = opts.wasmUrls?.[device] ?? (base ? new URL(WASM_FILES[device], base) : undefined);
+  return { modelUrl: new URL(model, page).href, wasmUrl: wasm === undefined ? undefined : new URL(wasm, page).href };
+}
 
 /** Capabilities, computed once: is there a WebGPU adapter (and not only the API)? */
 let webgpu: Promise<boolean> | undefined;
@@ -70,15 +92,16 @@ export async function loadModel(opts: BrowserModelOptions): Promise<BrowserModel
   if (wanted === "webgpu" && !gpu) throw new Error('device "webgpu" was asked for, but this browser has no WebGPU adapter; use device "auto" or "wasm"');
   const device = wanted === "webgpu" || (wanted === "auto" && gpu) ? "webgpu" : "wasm";
   const ort = (device === "webgpu" ? await import("onnxruntime-web/webgpu") : await import("onnxruntime-web/wasm")) as unknown as OrtModule;
+  const { modelUrl, wasmUrl } = locateFiles(opts, device);
   // Only the binary's URL: a string prefix would make ORT fetch its JS glue too, instead of using the bundled one.
-  ort.env.wasm.wasmPaths = { wasm: new URL(WASM_FILES[device], opts.baseUrl).href };
+  if (wasmUrl !== undefined) ort.env.wasm.wasmPaths = { wasm: wasmUrl };
   ort.env.wasm.proxy = false;
   // Threads need SharedArrayBuffer, which needs a cross-origin-isolated page.
   const isolated = (globalThis as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   ort.env.wasm.numThreads = isolated ? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1) : 1;
 
-  const response = await fetch(new URL("model.onnx", opts.baseUrl));
-  if (!response.ok) throw new Error(`cannot fetch model.onnx from ${opts.baseUrl}: HTTP ${response.status}`);
+  const response = await fetch(modelUrl);
+  if (!response.ok) throw new Error(`cannot fetch the model from ${modelUrl}: HTTP ${response.status}`);
   const bytes = new Uint8Array(await response.arrayBuffer());
   await verifySha256(bytes, opts.manifest.artifact.sha256, `model ${opts.manifest.name}@${opts.manifest.version}`);
   const engine = createOrtEngine(ort, { name: `ort-${device}`, executionProviders: [device] });
