@@ -53,10 +53,8 @@ describe("telemetry end to end", () => {
     const { token } = JSON.parse(created.stdout) as { token: string };
     expect(token).toMatch(/^edgeml_/);
 
-    const dev = spawnCli(
-      ["dev", "mlp@0.1.0", "--port", "0", "--monitor", monitorUrl!, "--token", token, "--deployment", "e2e", "--sample-rate", "0.1"],
-      project,
-    );
+    // The token arrives through the environment (never argv) and names its deployment: no --deployment needed.
+    const dev = spawnCli(["dev", "mlp@0.1.0", "--port", "0", "--monitor", monitorUrl!, "--sample-rate", "0.1"], project, { EDGE_ML_MONITOR_TOKEN: token });
     killOnFinish(dev);
     await dev.waitFor(/stop: Ctrl-C/, 120_000);
     const edge = /serving in workerd at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(dev.stdout())![1]!;
