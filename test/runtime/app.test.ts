@@ -9,11 +9,11 @@ import { Hono } from "hono";
 import * as ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { addModel } from "../../cli/registry/add-model.ts";
-import { HTTP_ERROR_CODES } from "../../core/http-error.ts";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { createDeployment } from "../../runtime/deployment.ts";
 import { createOrtEngine, type OrtLike } from "../../runtime/engines/ort.ts";
 import type { Engine } from "../../runtime/engines/types.ts";
+import { EDGE_CASES, type EdgeCase, edgeRequest, expectEdgeError, good, MP, P, predict } from "../helpers/edge-cases.ts";
 import { FIXTURES, REPO_ROOT, tempDir } from "../helpers/tmp.ts";
 
 const engine = createOrtEngine(ort as unknown as OrtLike, { name: "ort-node", executionProviders: ["cpu"] });
@@ -54,170 +54,22 @@ beforeAll(async () => {
   apps.refusing = app(mlp, refusingEngine);
 });
 
-const good = { sex: "female", age: 29, passengerClass: "1st" };
-const json = (body: unknown) => JSON.stringify(body);
-const predict = (instances: unknown) => json({ instances });
-const P = "/v1/models/titanic:predict";
-const MP = "/v1/models/mlp:predict";
-const MV2 = "/v2/models/mlp/infer";
-
-interface Case {
-  name: string;
-  app: keyof typeof apps;
-  path: string;
-  method?: string;
-  body?: string | ReadableStream<Uint8Array>;
-  contentType?: string | null;
-  status: number;
-  code?: string;
-  /** Field paths that must appear in error.issues. */
-  issues?: string[];
-}
-
+type Local = "refusing" | "tampered" | "mounted";
 const T = "titanic" as const;
-const M = "mlp" as const;
-const cases: Case[] = [
-  // Feature model: every bad field with its path.
-  { name: "instances missing", app: T, path: P, body: json({ rows: [good] }), status: 400, code: "INVALID_INPUT", issues: ["instances", "rows"] },
-  { name: "instances is an object", app: T, path: P, body: json({ instances: good }), status: 400, issues: ["instances"] },
-  { name: "instances is empty", app: T, path: P, body: predict([]), status: 400, issues: ["instances"] },
-  { name: "instances is null", app: T, path: P, body: json({ instances: null }), status: 400, issues: ["instances"] },
-  { name: "instance is a number", app: T, path: P, body: predict([42]), status: 400, issues: ["instances[0]"] },
-  { name: "instance is an array", app: T, path: P, body: predict([["female", 29, "1st"]]), status: 400, issues: ["instances[0]"] },
-  { name: "number sent as a string", app: T, path: P, body: predict([{ ...good, age: "12" }]), status: 400, issues: ["instances[0].age"] },
-  {
-    name: "number overflowing to Infinity",
-    app: T,
-    path: P,
-    body: `{"instances":[{"sex":"male","age":1e999,"passengerClass":"1st"}]}`,
-    status: 400,
-    issues: ["instances[0].age"],
-  },
-  {
-    name: "NaN literal (not JSON)",
-    app: T,
-    path: P,
-    body: `{"instances":[{"sex":"male","age":NaN,"passengerClass":"1st"}]}`,
-    status: 400,
-    code: "INVALID_JSON",
-  },
-  { name: "number below range", app: T, path: P, body: predict([{ ...good, age: -5 }]), status: 400, issues: ["instances[0].age"] },
-  { name: "number above range", app: T, path: P, body: predict([{ ...good, age: 200 }]), status: 400, issues: ["instances[0].age"] },
-  { name: "boolean for a number", app: T, path: P, body: predict([{ ...good, age: true }]), status: 400, issues: ["instances[0].age"] },
-  { name: "object for a number", app: T, path: P, body: predict([{ ...good, age: { value: 3 } }]), status: 400, issues: ["instances[0].age"] },
-  { name: "unknown category", app: T, path: P, body: predict([{ ...good, sex: "robot" }]), status: 400, issues: ["instances[0].sex"] },
-  { name: "required field missing", app: T, path: P, body: predict([{ age: 3, passengerClass: "2nd" }]), status: 400, issues: ["instances[0].sex"] },
-  { name: "null for a non-nullable field", app: T, path: P, body: predict([{ ...good, sex: null }]), status: 400, issues: ["instances[0].sex"] },
-  { name: "number for a category", app: T, path: P, body: predict([{ ...good, passengerClass: 1 }]), status: 400, issues: ["instances[0].passengerClass"] },
-  { name: "unknown extra field", app: T, path: P, body: predict([{ ...good, agee: 3 }]), status: 400, issues: ["instances[0].agee"] },
-  { name: "nested junk (operator object)", app: T, path: P, body: predict([{ ...good, sex: { $gt: "" } }]), status: 400, issues: ["instances[0].sex"] },
-  {
-    name: "several bad fields in several instances",
-    app: T,
-    path: P,
-    body: predict([{ ...good, age: "x" }, good, { ...good, sex: "?", passengerClass: "0th" }]),
-    status: 400,
-    issues: ["instances[0].age", "instances[2].sex", "instances[2].passengerClass"],
-  },
-  { name: "batch over the limit", app: T, path: P, body: predict(Array.from({ length: 257 }, () => good)), status: 400, issues: ["instances"] },
-  // Transport: size, media type, JSON.
-  {
-    name: "body over the limit (Content-Length)",
-    app: T,
-    path: P,
-    body: predict([{ ...good, pad: "x".repeat(1_100_000) }]),
-    status: 413,
-    code: "PAYLOAD_TOO_LARGE",
-  },
-  { name: "body over the limit (chunked)", app: T, path: P, body: chunked(1_100_000), status: 413, code: "PAYLOAD_TOO_LARGE" },
-  { name: "wrong content type", app: T, path: P, body: predict([good]), contentType: "text/plain", status: 415, code: "UNSUPPORTED_MEDIA_TYPE" },
-  { name: "no content type", app: T, path: P, body: predict([good]), contentType: null, status: 415, code: "UNSUPPORTED_MEDIA_TYPE" },
-  { name: "form-encoded body", app: T, path: P, body: "sex=female&age=29", contentType: "application/x-www-form-urlencoded", status: 415 },
-  { name: "not JSON", app: T, path: P, body: "{instances: [}", status: 400, code: "INVALID_JSON" },
-  { name: "empty body", app: T, path: P, body: "", status: 400, code: "INVALID_JSON" },
-  { name: "top-level array", app: T, path: P, body: json([good]), status: 400 },
-  { name: "top-level string", app: T, path: P, body: json("hello"), status: 400 },
-  // Routing: unknown model, verb, path, method.
-  { name: "unknown model name", app: T, path: "/v1/models/other:predict", body: predict([good]), status: 404, code: "MODEL_NOT_FOUND" },
-  { name: "unknown verb", app: T, path: "/v1/models/titanic:explain", body: predict([good]), status: 404, code: "NOT_FOUND" },
-  { name: "unknown model (V2 infer)", app: M, path: "/v2/models/other/infer", body: json({ inputs: [] }), status: 404, code: "MODEL_NOT_FOUND" },
-  { name: "unknown version (V2 infer)", app: M, path: "/v2/models/mlp/versions/9.9.9/infer", body: json({ inputs: [] }), status: 404, code: "MODEL_NOT_FOUND" },
-  { name: "unknown model (metadata)", app: M, path: "/v2/models/other", method: "GET", status: 404, code: "MODEL_NOT_FOUND" },
-  { name: "unknown path", app: T, path: "/v3/anything", method: "GET", status: 404, code: "NOT_FOUND" },
-  { name: "GET on predict", app: T, path: P, method: "GET", status: 405, code: "METHOD_NOT_ALLOWED" },
-  { name: "POST on health", app: T, path: "/v2/health/ready", body: "{}", status: 405, code: "METHOD_NOT_ALLOWED" },
-  // Tensor model.
-  { name: "tensor: wrong inner length", app: M, path: MP, body: predict([[1, 2, 3]]), status: 400, issues: ["instances[0]"] },
-  { name: "tensor: string element", app: M, path: MP, body: predict([["a", 1, 2, 3]]), status: 400, issues: ["instances[0][0]"] },
-  {
-    name: "tensor: ragged batch",
-    app: M,
-    path: MP,
-    body: predict([
-      [1, 2, 3, 4],
-      [1, 2],
-    ]),
-    status: 400,
-    issues: ["instances[1]"],
-  },
-  { name: "tensor: too many dims", app: M, path: MP, body: predict([[[1, 2, 3, 4]]]), status: 400 },
-  { name: "tensor: null element", app: M, path: MP, body: predict([[1, null, 3, 4]]), status: 400, issues: ["instances[0][1]"] },
-  {
-    name: "int64 tensor: fractional value",
-    app: "int",
-    path: "/v1/models/int-sum:predict",
-    body: predict([[1, 2.5, 3]]),
-    status: 400,
-    issues: ["instances[0][1]"],
-  },
-  {
-    name: "V2: unknown input name",
-    app: M,
-    path: MV2,
-    body: json({ inputs: [{ name: "z", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4] }] }),
-    status: 400,
-  },
-  {
-    name: "V2: wrong datatype",
-    app: M,
-    path: MV2,
-    body: json({ inputs: [{ name: "x", shape: [1, 4], datatype: "INT32", data: [1, 2, 3, 4] }] }),
-    status: 400,
-    issues: ["inputs[0].datatype"],
-  },
-  {
-    name: "V2: data length does not match shape",
-    app: M,
-    path: MV2,
-    body: json({ inputs: [{ name: "x", shape: [2, 4], datatype: "FP32", data: [1, 2, 3, 4] }] }),
-    status: 400,
-  },
-  {
-    name: "V2: shape incompatible with the model",
-    app: M,
-    path: MV2,
-    body: json({ inputs: [{ name: "x", shape: [1, 5], datatype: "FP32", data: [1, 2, 3, 4, 5] }] }),
-    status: 400,
-    issues: ["inputs[0].shape[1]"],
-  },
-  { name: "V2: inputs missing", app: M, path: MV2, body: json({ outputs: [] }), status: 400 },
-  {
-    name: "V2: string in FP32 data",
-    app: M,
-    path: MV2,
-    body: json({ inputs: [{ name: "x", shape: [1, 4], datatype: "FP32", data: [1, "2", 3, 4] }] }),
-    status: 400,
-  },
+/** What only an in-process app can show: a chunked body, an engine that refuses, a tampered model, a mount. */
+const local: EdgeCase<"titanic" | Local>[] = [
+  { name: "body over the limit (chunked)", model: T, path: P, body: chunked(1_100_000), status: 413, code: "PAYLOAD_TOO_LARGE" },
   // The model: tensors it refuses (422), a model that fails its integrity check (503).
-  { name: "tensors the model refuses", app: "refusing", path: MP, body: predict([[1, 2, 3, 4]]), status: 422, code: "UNPROCESSABLE_TENSOR" },
-  { name: "model failing its integrity check", app: "tampered", path: MP, body: predict([[1, 2, 3, 4]]), status: 503, code: "MODEL_UNAVAILABLE" },
+  { name: "tensors the model refuses", model: "refusing", path: MP, body: predict([[1, 2, 3, 4]]), status: 422, code: "UNPROCESSABLE_TENSOR" },
+  { name: "model failing its integrity check", model: "tampered", path: MP, body: predict([[1, 2, 3, 4]]), status: 503, code: "MODEL_UNAVAILABLE" },
   // Mounted under /ml: the same answers, below the prefix.
-  { name: "mounted: bad field", app: "mounted", path: `/ml${P}`, body: predict([{ ...good, age: "12" }]), status: 400, issues: ["instances[0].age"] },
-  { name: "mounted: unknown model", app: "mounted", path: "/ml/v1/models/other:predict", body: predict([good]), status: 404, code: "MODEL_NOT_FOUND" },
-  { name: "mounted: unknown path below the prefix", app: "mounted", path: "/ml/nope", method: "GET", status: 404, code: "NOT_FOUND" },
-  { name: "mounted: wrong method", app: "mounted", path: `/ml${P}`, method: "GET", status: 405, code: "METHOD_NOT_ALLOWED" },
-  { name: "mounted: wrong content type", app: "mounted", path: `/ml${P}`, body: "x", contentType: "text/plain", status: 415 },
+  { name: "mounted: bad field", model: "mounted", path: `/ml${P}`, body: predict([{ ...good, age: "12" }]), status: 400, issues: ["instances[0].age"] },
+  { name: "mounted: unknown model", model: "mounted", path: "/ml/v1/models/other:predict", body: predict([good]), status: 404, code: "MODEL_NOT_FOUND" },
+  { name: "mounted: unknown path below the prefix", model: "mounted", path: "/ml/nope", method: "GET", status: 404, code: "NOT_FOUND" },
+  { name: "mounted: wrong method", model: "mounted", path: `/ml${P}`, method: "GET", status: 405, code: "METHOD_NOT_ALLOWED" },
+  { name: "mounted: wrong content type", model: "mounted", path: `/ml${P}`, body: "x", contentType: "text/plain", status: 415 },
 ];
+const cases: EdgeCase<string>[] = [...EDGE_CASES, ...local];
 
 /** A body without Content-Length, streamed in 64 KiB chunks. */
 function chunked(bytes: number): ReadableStream<Uint8Array> {
@@ -232,16 +84,8 @@ function chunked(bytes: number): ReadableStream<Uint8Array> {
   });
 }
 
-async function send(c: Case): Promise<Response> {
-  const headers: Record<string, string> = {};
-  if (c.contentType !== null && c.method !== "GET") headers["content-type"] = c.contentType ?? "application/json";
-  const init: RequestInit & { duplex?: "half" } = { method: c.method ?? "POST", headers };
-  if (c.body !== undefined) init.body = c.body;
-  if (c.body instanceof ReadableStream) init.duplex = "half";
-  return apps[c.app].request(c.path, init);
-}
-
 type ErrorBody = { error: { code: string; message: string; hint?: string; issues?: { path: string; message: string }[] }; requestId?: string };
+const send = (c: EdgeCase<string>) => apps[c.model as keyof typeof apps].request(c.path, edgeRequest(c));
 
 describe("the edge app's 4xx table, in-process", () => {
   it("has a case for every status the app answers with", () => {
@@ -249,20 +93,7 @@ describe("the edge app's 4xx table, in-process", () => {
   });
 
   it.each(cases)("$name → $status", async (c) => {
-    const res = await send(c);
-    expect(res.status).toBe(c.status);
-    expect(res.headers.get("content-type")).toContain("application/json");
-    const body = (await res.json()) as ErrorBody;
-    expect(body.error.message.length).toBeGreaterThan(10);
-    // Every code comes from the one vocabulary, and its status is the one the vocabulary gives it.
-    expect(Object.keys(HTTP_ERROR_CODES)).toContain(body.error.code);
-    expect(HTTP_ERROR_CODES[body.error.code as keyof typeof HTTP_ERROR_CODES].status).toBe(c.status);
-    if (c.code) expect(body.error.code).toBe(c.code);
-    if (c.issues) {
-      const paths = (body.error.issues ?? []).map((i) => i.path);
-      for (const p of c.issues) expect(paths, JSON.stringify(body.error)).toContain(p);
-      for (const i of body.error.issues ?? []) expect(i.message.length).toBeGreaterThan(3);
-    }
+    await expectEdgeError(await send(c), c);
   });
 
   it("a string in a number field says what it got, with a hint, and the request id", async () => {
