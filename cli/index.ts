@@ -1,6 +1,7 @@
 /**
- * The edge-ml CLI: one file per command in `cli/commands/`, registered lazily here so that `edge-ml --help`
- * does not load esbuild, miniflare or onnxruntime.
+ * The edge-ml CLI runner: find the command in the tree (commands/tree.ts), print help from its spec, check the
+ * command line strictly against the spec, and only then import and run the command's code. Help and usage errors
+ * therefore never load esbuild, miniflare or onnxruntime.
  *
  * @example
  * ```sh
@@ -8,57 +9,47 @@
  * npx edge-ml dev titanic@1.0.0
  * ```
  */
-import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
-import { readFileSync } from "node:fs";
-import { printError } from "./terminal/output.ts";
+import { COMMANDS } from "./commands/tree.ts";
+import { PACKAGE_VERSION } from "./project/project.ts";
+import { EXIT, UsageError } from "./terminal/errors.ts";
+import { renderHelp } from "./terminal/help.ts";
+import { colors, printError } from "./terminal/output.ts";
+import { route } from "./terminal/route.ts";
+import { isFamily } from "./terminal/spec.ts";
+import { checkArgs } from "./terminal/strict-args.ts";
 
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
-
-const lazy = (load: () => Promise<{ default: CommandDef<any> }>) => async () => (await load()).default;
-
-export const root = defineCommand({
-  meta: { name: "edge-ml", version: pkg.version, description: "Ship ML models to the edge: registry, validation, builds, monitoring." },
-  subCommands: {
-    init: lazy(() => import("./commands/init.ts")),
-    models: lazy(() => import("./commands/models.ts")),
-    build: lazy(() => import("./commands/build.ts")),
-    dev: lazy(() => import("./commands/dev.ts")),
-    monitor: lazy(() => import("./commands/monitor.ts")),
-    replay: lazy(() => import("./commands/replay.ts")),
-    data: lazy(() => import("./commands/data.ts")),
-    validate: lazy(() => import("./commands/validate.ts")),
-    deploy: lazy(() => import("./commands/deploy.ts")),
-  },
-});
+const wantsHelp = (args: readonly string[]) => args.includes("--help") || args.includes("-h");
+const wantsJson = (args: readonly string[]) => args.includes("--json") || args.includes("--json=true");
 
 /** Run the CLI with `argv` (without node and script); returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
-    console.log(pkg.version);
-    return 0;
+    console.log(PACKAGE_VERSION);
+    return EXIT.ok;
   }
-  if (argv.length === 0 || argv.includes("--help") || argv.includes("-h")) {
-    const [cmd, parent] = await resolveForHelp(argv.filter((a) => a !== "--help" && a !== "-h"));
-    await showUsage(cmd, parent);
-    return 0;
-  }
+  const debug = argv.includes("--debug");
   try {
-    await runCommand(root, { rawArgs: argv });
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
+    const { path, node, rest } = route(COMMANDS, argv);
+    if (argv.length === 0 || wantsHelp(rest)) {
+      console.log(renderHelp(path, node, colors(process.stdout)));
+      return EXIT.ok;
+    }
+    if (isFamily(node)) {
+      const where = ["edge-ml", ...path].join(" ");
+      console.error(renderHelp(path, node, colors(process.stderr)));
+      throw new UsageError(`${where} needs a command: ${Object.keys(node.commands).join(", ")}`, {
+        hint: `e.g. npx ${where} ${Object.keys(node.commands)[0]}`,
+      });
+    }
+    const json = "json" in node.args && wantsJson(rest);
+    try {
+      checkArgs(["edge-ml", ...path].join(" "), node, rest);
+      await node.run(rest.filter((a) => a !== "--debug"));
+    } catch (error) {
+      return printError(error, { debug, json });
+    }
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
   } catch (error) {
-    return printError(error, argv.includes("--debug"));
+    return printError(error, { debug, json: wantsJson(argv) });
   }
-}
-
-async function resolveForHelp(argv: string[]): Promise<[CommandDef<any>, CommandDef<any> | undefined]> {
-  let cmd: CommandDef<any> = root;
-  let parent: CommandDef<any> | undefined;
-  for (const word of argv) {
-    const subs = typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands;
-    const next = subs?.[word];
-    if (next === undefined) break;
-    parent = cmd;
-    cmd = typeof next === "function" ? await next() : await next;
-  }
-  return [cmd, parent];
 }

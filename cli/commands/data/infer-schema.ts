@@ -1,25 +1,20 @@
-/** `edge-ml data infer-schema <csv> [--out schema.json]`: guess a feature schema (FeatureSpec[]) from a CSV. */
+/** `edge-ml data infer-schema <csv> [--out schema.json] [--json]`: guess a feature schema (FeatureSpec[]) from a CSV. */
 import { defineCommand } from "citty";
 import { writeFileSync } from "node:fs";
 import { z } from "zod";
 import { FeatureSpec } from "../../../core/schema/features.ts";
-import { green } from "../../terminal/output.ts";
 import { inferSchema } from "../../data-validate/infer.ts";
+import { printJson } from "../../terminal/json.ts";
+import { green } from "../../terminal/output.ts";
+import { DATA_INFER_SCHEMA } from "../spec/data.ts";
 
 export default defineCommand({
-  meta: { name: "infer-schema", description: "Guess a feature schema from a CSV: types, nullability, ranges, categories" },
-  args: {
-    csv: { type: "positional", description: "CSV file with a header row", required: true },
-    out: { type: "string", description: "write the schema to this file (default: print it)" },
-  },
+  args: DATA_INFER_SCHEMA.args,
   async run({ args }) {
     const features = z.array(FeatureSpec).parse(await inferSchema(args.csv));
-    const text = JSON.stringify(features, null, 2);
-    if (!args.out) {
-      console.log(text);
-      return;
-    }
-    writeFileSync(args.out, `${text}\n`);
+    if (args.out) writeFileSync(args.out, `${JSON.stringify(features, null, 2)}\n`);
+    // Without --out the schema is the output, so it is printed as JSON either way.
+    if (args.json || !args.out) return printJson(features);
     console.log(`${green("✔")} ${features.length} features → ${args.out}`);
     for (const f of features)
       console.log(

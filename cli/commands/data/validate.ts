@@ -1,18 +1,20 @@
 /** `edge-ml data validate <csv> --against <name>@<version>|schema.json [--json] [--report out.html] [--max-null-rate r] [--max-distinct n] [--fail-on-drift]` */
 import { defineCommand } from "citty";
 import { writeFileSync } from "node:fs";
-import { EdgeMlError } from "../../../core/errors.ts";
 import { validateData } from "../../data-validate/validate.ts";
 import { formatDataValidation } from "../../data-validate/format.ts";
 import { DEFAULT_MAX_DISTINCT } from "../../data-validate/rows.ts";
+import { UsageError } from "../../terminal/errors.ts";
+import { printJson } from "../../terminal/json.ts";
 import { dim } from "../../terminal/output.ts";
+import { DATA_VALIDATE } from "../spec/data.ts";
 import { renderDataReport } from "../../report/data.ts";
 
 function parseRate(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const x = Number(value);
   if (value.trim() === "" || !Number.isFinite(x) || x < 0 || x > 1) {
-    throw new EdgeMlError("ERR_USAGE", `--max-null-rate ${value} is not a rate`, { hint: "use a share from 0 to 1, e.g. --max-null-rate 0.1 for 10%" });
+    throw new UsageError(`--max-null-rate ${value} is not a rate`, { hint: "use a share from 0 to 1, e.g. --max-null-rate 0.1 for 10%" });
   }
   return x;
 }
@@ -21,23 +23,14 @@ function parseCount(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
-    throw new EdgeMlError("ERR_USAGE", `--max-distinct ${value} is not a count`, {
+    throw new UsageError(`--max-distinct ${value} is not a count`, {
       hint: `use a whole number of at least 1 (default ${DEFAULT_MAX_DISTINCT})`,
     });
   return n;
 }
 
 export default defineCommand({
-  meta: { name: "validate", description: "Find anomalies in a CSV (missing/extra columns, types, nulls, ranges, categories) and drift from the training data" },
-  args: {
-    csv: { type: "positional", description: "CSV file with a header row", required: true },
-    against: { type: "string", description: "name@version (or name@alias) of a model, or a feature-schema JSON file", required: true },
-    json: { type: "boolean", description: "print the result as JSON" },
-    report: { type: "string", description: "write a self-contained HTML report to this file" },
-    "max-null-rate": { type: "string", description: "largest share of nulls in a nullable feature (default: the training rate + 0.05)" },
-    "max-distinct": { type: "string", description: `most distinct values in a category or text column (default ${DEFAULT_MAX_DISTINCT})` },
-    "fail-on-drift": { type: "boolean", description: "count drifted features as errors (drift is reported either way)" },
-  },
+  args: DATA_VALIDATE.args,
   async run({ args }) {
     const maxNullRate = parseRate(args["max-null-rate"]);
     const maxDistinct = parseCount(args["max-distinct"]);
@@ -49,7 +42,7 @@ export default defineCommand({
       ...(args["fail-on-drift"] ? { failOnDrift: true } : {}),
     });
     if (args.report) writeFileSync(args.report, renderDataReport(v));
-    if (args.json) console.log(JSON.stringify(v.result, null, 2));
+    if (args.json) printJson(v.result);
     else {
       console.log(formatDataValidation(v.result));
       if (args.report) console.log(dim(`report: ${args.report}`));

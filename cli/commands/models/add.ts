@@ -1,27 +1,15 @@
-/** `edge-ml models add <model.onnx> --name <n> --version <semver> ...` */
+/** `edge-ml models add <model.onnx> --name <n> --version <semver> ... [--json]` */
 import { defineCommand } from "citty";
 import { relative } from "node:path";
+import { findProjectRoot } from "../../project/project.ts";
 import { addModel } from "../../registry/add-model.ts";
 import { repeated } from "../../terminal/args.ts";
+import { printJson } from "../../terminal/json.ts";
 import { green } from "../../terminal/output.ts";
-import { findProjectRoot } from "../../project/project.ts";
+import { MODELS_ADD } from "../spec/models.ts";
 
 export default defineCommand({
-  meta: { name: "add", description: "Register an ONNX model as a new immutable version" },
-  args: {
-    model: { type: "positional", description: "path to the .onnx file", required: true },
-    name: { type: "string", description: "model name (lowercase, e.g. titanic)", required: true },
-    version: { type: "string", description: "semantic version, e.g. 1.0.0", required: true },
-    features: { type: "string", description: "feature schema JSON (tabular models)" },
-    preprocess: { type: "string", description: "preprocessing JSON (tabular models)" },
-    postprocess: { type: "string", description: "postprocessing JSON (sigmoid, softmax, threshold, labels, top_k...)" },
-    params: { type: "string", description: "hyperparameters JSON, stored in the lineage" },
-    data: { type: "string", description: "training data CSV (repeatable): hashed and counted into the lineage" },
-    label: { type: "string", description: "label column in the data" },
-    slice: { type: "string", description: "feature to slice metrics by (repeatable)" },
-    task: { type: "string", description: "binary | multiclass | regression | tensor (inferred when omitted)" },
-    description: { type: "string", description: "one line about the model" },
-  },
+  args: MODELS_ADD.args,
   async run({ args, rawArgs }) {
     const root = findProjectRoot();
     const { dir, manifest } = await addModel(root, {
@@ -38,6 +26,7 @@ export default defineCommand({
       data: repeated(rawArgs, "data"),
       slices: repeated(rawArgs, "slice"),
     });
+    if (args.json) return printJson({ dir, manifest });
     const io = (t: { name: string; dtype: string; shape: unknown[] }) => `${t.name} ${t.dtype}[${t.shape.map((d) => d ?? "?").join(", ")}]`;
     console.log(`${green("✔")} added ${manifest.name}@${manifest.version} (${manifest.task}) → ${relative(process.cwd(), dir) || dir}`);
     console.log(`  inputs:  ${manifest.io.inputs.map(io).join("; ")}`);

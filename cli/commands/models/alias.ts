@@ -1,18 +1,16 @@
-/** `edge-ml models alias <name> <alias> <version>` */
+/** `edge-ml models alias <name> <alias> <version> [--json]` */
 import { defineCommand } from "citty";
-import { green } from "../../terminal/output.ts";
 import { findProjectRoot } from "../../project/project.ts";
 import { setAlias } from "../../registry/registry.ts";
+import { printJson } from "../../terminal/json.ts";
+import { green } from "../../terminal/output.ts";
+import { MODELS_ALIAS } from "../spec/models.ts";
 
 export default defineCommand({
-  meta: { name: "alias", description: "Point an alias (champion, staging, ...) at a version" },
-  args: {
-    name: { type: "positional", required: true, description: "model name" },
-    alias: { type: "positional", required: true, description: "alias, e.g. champion" },
-    version: { type: "positional", required: true, description: "version, e.g. 1.0.0" },
-  },
+  args: MODELS_ALIAS.args,
   run({ args }) {
     setAlias(findProjectRoot(), args.name, args.alias, args.version);
+    if (args.json) return printJson({ name: args.name, alias: args.alias, version: args.version });
     console.log(`${green("✔")} ${args.name}@${args.alias} → ${args.version}`);
   },
 });

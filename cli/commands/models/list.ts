@@ -2,10 +2,11 @@
 import { defineCommand } from "citty";
 import { listModelNames, listVersions, readAliases, readManifest } from "../../registry/registry.ts";
 import { findProjectRoot } from "../../project/project.ts";
+import { printJson } from "../../terminal/json.ts";
+import { MODELS_LIST } from "../spec/models.ts";
 
 export default defineCommand({
-  meta: { name: "list", description: "List registered models, versions and aliases" },
-  args: { json: { type: "boolean", description: "print JSON" } },
+  args: MODELS_LIST.args,
   run({ args }) {
     const root = findProjectRoot();
     const models = listModelNames(root).map((name) => {
@@ -19,10 +20,7 @@ export default defineCommand({
         }),
       };
     });
-    if (args.json) {
-      console.log(JSON.stringify(models, null, 2));
-      return;
-    }
+    if (args.json) return printJson(models);
     if (models.length === 0) {
       console.log("no models yet: npx edge-ml models add <model.onnx> --name <name> --version 1.0.0");
       return;

@@ -2,19 +2,14 @@
 import { defineCommand } from "citty";
 import { loadModel } from "../../registry/registry.ts";
 import { findProjectRoot } from "../../project/project.ts";
+import { printJson } from "../../terminal/json.ts";
+import { MODELS_SHOW } from "../spec/models.ts";
 
 export default defineCommand({
-  meta: { name: "show", description: "Show a model version's manifest" },
-  args: {
-    ref: { type: "positional", description: "name@version, name@alias or name", required: true },
-    json: { type: "boolean", description: "print the manifest as JSON" },
-  },
+  args: MODELS_SHOW.args,
   run({ args }) {
     const { manifest: m } = loadModel(findProjectRoot(), args.ref);
-    if (args.json) {
-      console.log(JSON.stringify(m, null, 2));
-      return;
-    }
+    if (args.json) return printJson(m);
     const dims = (s: readonly unknown[]) => `[${s.map((d) => d ?? "?").join(", ")}]`;
     const lines = [
       `${m.name}@${m.version}  (${m.task})  created ${m.createdAt}`,

@@ -209,8 +209,9 @@ describe("CSV quirks (against a schema file)", () => {
   const check = async (csv: string, ...flags: string[]) => {
     writeFileSync(join(dir, "q.csv"), csv);
     const r = await runCli(["data", "validate", "q.csv", "--against", "schema.json", "--json", ...flags], dir);
-    if (r.stdout === "") return { code: r.code, stderr: r.stderr, anomalies: [] as string[] };
-    const result = JSON.parse(r.stdout) as Result;
+    const parsed = JSON.parse(r.stdout) as Result | { error: { code: string; message: string; hint: string | null } };
+    if ("error" in parsed) return { code: r.code, stderr: r.stderr, error: parsed.error, anomalies: [] as string[] };
+    const result = parsed;
     return {
       code: r.code,
       stderr: r.stderr,
@@ -260,9 +261,13 @@ describe("CSV quirks (against a schema file)", () => {
   it("an unclosed quote is a user error with its line; bad flags are usage errors", async () => {
     const r = await check('city,temp,rooms,note\nOslo,1,2,a\nOslo,1,2,"open\nOslo,1,2,b\n');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("q.csv:4: Quote Not Closed");
-    expect(r.stderr).toContain("hint: the CSV cannot be parsed past this point");
-    const bad = await check("city\n", "--max-null-rate", "2");
+    expect(r.error?.message).toContain("q.csv:4: Quote Not Closed");
+    expect(r.error?.hint).toContain("the CSV cannot be parsed past this point");
+    const text = await runCli(["data", "validate", "q.csv", "--against", "schema.json"], dir);
+    expect(text.stderr).toContain("q.csv:4: Quote Not Closed");
+    writeFileSync(join(dir, "q.csv"), "city\n");
+    const bad = await runCli(["data", "validate", "q.csv", "--against", "schema.json", "--max-null-rate", "2"], dir);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatchInlineSnapshot(`
       "✖ --max-null-rate 2 is not a rate
         hint: use a share from 0 to 1, e.g. --max-null-rate 0.1 for 10%"

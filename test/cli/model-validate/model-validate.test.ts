@@ -193,7 +193,10 @@ describe("edge-ml validate", () => {
 
     const lines = readFileSync(join(dir, "eval.csv"), "utf8").trimEnd().split("\n");
     writeFileSync(join(dir, "reg.csv"), [`${lines[0]},logit`, ...lines.slice(1).map((l) => `${l},${l.includes(",yes,") ? 1 : -1}`)].join("\n"));
-    const reg = await runCli(["validate", "titanic@3.0.0", "--data", "reg.csv", "--json", "--resamples", "100"], dir);
+    const regJson = await runCli(["validate", "titanic@3.0.0", "--data", "reg.csv", "--json", "--resamples", "100"], dir);
+    expect(regJson.code).toBe(1);
+    expect(JSON.parse(regJson.stdout)).toMatchObject({ error: { code: "ERR_BAD_CONFIG", issues: [] } });
+    const reg = await runCli(["validate", "titanic@3.0.0", "--data", "reg.csv", "--resamples", "100"], dir);
     expect(reg.code).toBe(1);
     expect(reg.stderr).toMatchInlineSnapshot(`
       "✖ gates.absolute[0].metric: "macro_f1" is not a regression metric

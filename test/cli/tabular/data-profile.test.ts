@@ -77,7 +77,7 @@ describe("edge-ml data profile", () => {
 
   it("refuses a bad --bins and a missing file", async () => {
     const bins = await runCli(["data", "profile", "small.csv", "--bins", "1"], dir);
-    expect(bins.code).toBe(1);
+    expect(bins.code).toBe(2);
     expect(bins.stderr).toMatchInlineSnapshot(`
       "✖ --bins 1 is not a bin count
         hint: use a whole number from 2 to 1000 (default 10)"

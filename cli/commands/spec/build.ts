@@ -1,0 +1,34 @@
+/** Arguments of `edge-ml build` and `edge-ml deploy`, read by help and the strict check without loading esbuild. */
+import { DEPLOYABLE_TARGETS, TARGET_NAMES } from "../../../targets/index.ts";
+import { defineSpec } from "../../terminal/spec.ts";
+
+const ref = { type: "positional", required: true, description: "name@version (or name@alias)" } as const;
+const json = { type: "boolean", description: "print the result as one JSON document on stdout (progress stays on stderr)" } as const;
+
+export const BUILD = defineSpec({
+  description: "Bundle a model version into an edge function",
+  args: {
+    ref,
+    target: { type: "string", default: "worker", description: `build target: ${TARGET_NAMES.join(" | ")}` },
+    out: { type: "string", description: "output folder (default dist/<name>-<version>-<target>)" },
+    json,
+  },
+});
+
+export const DEPLOY = defineSpec({
+  description: "Deploy a blessed model version: gate, build, wrangler deploy, register with the monitor, move champion",
+  args: {
+    ref,
+    target: { type: "string", default: "worker", description: `deploy target: ${DEPLOYABLE_TARGETS.join(" | ")}` },
+    "dry-run": { type: "boolean", description: "build and run `wrangler deploy --dry-run`; upload nothing, move no alias" },
+    force: { type: "boolean", description: "deploy a version that is not blessed (needs --reason; recorded in deploys.log.jsonl)" },
+    reason: { type: "string", description: "why the gate is overridden (with --force)" },
+    out: { type: "string", description: "build folder (default dist/<name>-<version>-<target>)" },
+    "admin-token-file": {
+      type: "string",
+      valueHint: "file",
+      description: "file holding the monitor's admin token, or - for stdin (default: $EDGE_ML_MONITOR_ADMIN_TOKEN)",
+    },
+    json,
+  },
+});

@@ -1,0 +1,38 @@
+/** Arguments of `edge-ml data profile|infer-schema|validate`. */
+import { DEFAULT_BINS } from "../../../core/stats/baseline-build.ts";
+import { DEFAULT_MAX_DISTINCT } from "../../data-validate/rows.ts";
+import { defineSpec } from "../../terminal/spec.ts";
+
+const csv = { type: "positional", description: "CSV file with a header row", required: true } as const;
+
+export const DATA_PROFILE = defineSpec({
+  description: "Per-column profile of a CSV: type, missing rate, range or top categories",
+  args: {
+    csv,
+    features: { type: "string", description: "feature schema JSON (types are guessed from the values without it)" },
+    bins: { type: "string", description: `equal-frequency bins per numeric column (default ${DEFAULT_BINS})` },
+    json: { type: "boolean", description: "print the baseline JSON (the manifest's `baseline` shape)" },
+  },
+});
+
+export const DATA_INFER_SCHEMA = defineSpec({
+  description: "Guess a feature schema from a CSV: types, nullability, ranges, categories",
+  args: {
+    csv,
+    out: { type: "string", description: "write the schema to this file (default: print it)" },
+    json: { type: "boolean", description: "print the schema as JSON on stdout (also with --out)" },
+  },
+});
+
+export const DATA_VALIDATE = defineSpec({
+  description: "Find anomalies in a CSV (missing/extra columns, types, nulls, ranges, categories) and drift from the training data",
+  args: {
+    csv,
+    against: { type: "string", description: "name@version (or name@alias) of a model, or a feature-schema JSON file", required: true },
+    json: { type: "boolean", description: "print the result as JSON" },
+    report: { type: "string", description: "write a self-contained HTML report to this file" },
+    "max-null-rate": { type: "string", description: "largest share of nulls in a nullable feature (default: the training rate + 0.05)" },
+    "max-distinct": { type: "string", description: `most distinct values in a category or text column (default ${DEFAULT_MAX_DISTINCT})` },
+    "fail-on-drift": { type: "boolean", description: "count drifted features as errors (drift is reported either way)" },
+  },
+});

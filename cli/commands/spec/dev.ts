@@ -1,0 +1,24 @@
+/** Arguments of `edge-ml dev`. */
+import { SERVABLE_TARGETS } from "../../../targets/index.ts";
+import { defineSpec } from "../../terminal/spec.ts";
+
+export const DEV = defineSpec({
+  description: "Build a model's Worker and serve it locally in workerd, with live telemetry",
+  args: {
+    ref: { type: "positional", required: true, description: "name@version (or name@alias)" },
+    port: { type: "string", description: "port (default: dev.port of the config, 8787; 0 picks a free one)" },
+    host: { type: "string", description: "interface to listen on", default: "127.0.0.1" },
+    monitor: { type: "string", description: "monitor URL to send telemetry to (default: start a local one)" },
+    "token-file": {
+      type: "string",
+      valueHint: "file",
+      description: "file holding the ingest token for --monitor, or - for stdin (default: $EDGE_ML_MONITOR_TOKEN)",
+    },
+    token: { type: "string", description: "the ingest token itself (visible in `ps` and shell history: prefer the env var or --token-file)" },
+    "monitor-port": { type: "string", description: "port of the local monitor (default 8788; 0 picks a free one)" },
+    "no-monitor": { type: "boolean", description: "send no telemetry" },
+    "sample-rate": { type: "string", description: "fraction of requests kept as sampled rows (default 1 in dev)", default: "1" },
+    deployment: { type: "string", description: "deployment name in the monitor (default <name>-dev)" },
+    target: { type: "string", description: `where to serve it: ${SERVABLE_TARGETS.join(" | ")} (worker: workerd via miniflare)`, default: "worker" },
+  },
+});

@@ -1,0 +1,36 @@
+/** Arguments of `edge-ml monitor [serve]` and `edge-ml monitor token create|list|revoke`. */
+import { defineSpec } from "../../terminal/spec.ts";
+
+export const DEFAULT_MONITOR_DB = ".edge-ml/monitor.db";
+
+const db = { type: "string", description: "SQLite database file", default: DEFAULT_MONITOR_DB } as const;
+const json = { type: "boolean", description: "print JSON" } as const;
+
+export const MONITOR_SERVE = defineSpec({
+  description: "Run the monitoring server until Ctrl-C (the default of `edge-ml monitor`)",
+  args: {
+    port: { type: "string", description: "port (default 8787; 0 picks a free one)" },
+    host: { type: "string", description: "interface to listen on (anything but loopback needs an admin token)", default: "127.0.0.1" },
+    db,
+    "admin-token-file": {
+      type: "string",
+      valueHint: "file",
+      description: "file holding the secret for the dashboard and read API, or - for stdin (default: $EDGE_ML_MONITOR_ADMIN_TOKEN)",
+    },
+    "admin-token": { type: "string", description: "the admin secret itself (visible in `ps` and shell history: prefer the env var or --admin-token-file)" },
+    window: { type: "string", description: "window of drift, rates and alert rules, e.g. 1h (default), 15m, or 5s for demos and tests" },
+    "evaluate-every": { type: "string", description: "how often alert rules are evaluated, e.g. 60s (default), 2s; 0 turns it off" },
+  },
+});
+
+export const TOKEN_CREATE = defineSpec({
+  description: "Create an ingest token for a deployment (printed once)",
+  args: { deployment: { type: "positional", required: true, description: "deployment name, e.g. titanic-prod" }, db, json },
+});
+
+export const TOKEN_LIST = defineSpec({ description: "List ingest tokens (ids and prefixes; tokens themselves are not stored)", args: { db, json } });
+
+export const TOKEN_REVOKE = defineSpec({
+  description: "Revoke a token by id, or every token of a deployment",
+  args: { target: { type: "positional", required: true, description: "token id (tok_…) or deployment name" }, db, json },
+});

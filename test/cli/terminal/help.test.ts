@@ -1,0 +1,80 @@
+/**
+ * Help comes from the command tree's specs, never from the commands' code: run as a real process with a loader hook
+ * that throws on any import of miniflare, better-sqlite3, esbuild, kysely, onnxruntime or wrangler from edge-ml's own
+ * code. (Its speed is measured in bench/cli-help.ts, not here.)
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { COMMANDS } from "../../../cli/commands/tree.ts";
+import { isFamily } from "../../../cli/terminal/spec.ts";
+import { REPO_ROOT } from "../../helpers/tmp.ts";
+
+const GUARD = join(import.meta.dirname, "heavy-import-guard.mjs");
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", GUARD, join(REPO_ROOT, "cli", "bin.mjs"), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, NO_COLOR: "1" },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("--help loads no command code", () => {
+  it("the guard itself works: running a command that bundles trips it", () => {
+    const r = cli(["build", "titanic@1.0.0", "--out", join(REPO_ROOT, "dist", "never")]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("heavy module imported during help: esbuild");
+  });
+
+  it("edge-ml --help lists every command and subcommand", () => {
+    const r = cli(["--help"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    for (const [name, node] of Object.entries(COMMANDS.commands)) {
+      const line = r.stdout.split("\n").find((l) => l.trimStart().startsWith(`${name} `) || l.trim() === name);
+      expect(line, name).toBeDefined();
+      if (isFamily(node)) for (const sub of Object.keys(node.commands)) expect(line).toContain(sub);
+    }
+    expect(r.stdout).toContain("Exit codes: 0 done, 1 error or failed check, 2 wrong command line, 70 internal error.");
+  });
+
+  it.each(["models", "deploy", "monitor token create", "dev", "data validate"])("edge-ml %s --help", (command) => {
+    const words = command.split(" ");
+    const r = cli([...words, "--help"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: edge-ml ${words.join(" ")}`);
+  });
+
+  it("deploy's help names its flags, with the global ones", () => {
+    expect(cli(["deploy", "-h"]).stdout).toMatchInlineSnapshot(`
+      "Deploy a blessed model version: gate, build, wrangler deploy, register with the monitor, move champion
+
+      Usage: edge-ml deploy <ref> [flags]
+
+      Arguments:
+        <ref>  name@version (or name@alias)
+
+      Flags:
+        --target <value>           deploy target: worker (default worker)
+        --dry-run                  build and run \`wrangler deploy --dry-run\`; upload nothing, move no alias
+        --force                    deploy a version that is not blessed (needs --reason; recorded in deploys.log.jsonl)
+        --reason <value>           why the gate is overridden (with --force)
+        --out <value>              build folder (default dist/<name>-<version>-<target>)
+        --admin-token-file <file>  file holding the monitor's admin token, or - for stdin (default: $EDGE_ML_MONITOR_ADMIN_TOKEN)
+        --json                     print the result as one JSON document on stdout (progress stays on stderr)
+        -h, --help                 show help
+        --debug                    print stacks of errors
+      "
+    `);
+  });
+
+  it("usage errors load no command code either", () => {
+    const r = cli(["deploy", "m@1.0.0", "--dryrun"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("did you mean --dry-run?");
+  });
+});
