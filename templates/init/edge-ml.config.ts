@@ -38,9 +38,16 @@ export default {
     // },
   },
 
-  /** Where `edge-ml deploy` sends a model (the Worker name defaults to the model name). */
+  /**
+   * Where `edge-ml deploy` sends a model. `name` is this project's one Worker, the same as in wrangler.jsonc (change
+   * both together); without it each model gets its own Worker, named after the model.
+   */
   targets: {
-    // worker: { name: "titanic", routes: ["example.com/titanic/*"], vars: { LOG_LEVEL: "info" } },
+    worker: {
+      name: "{{name}}",
+      // routes: ["example.com/titanic/*"],
+      // vars: { LOG_LEVEL: "info" },
+    },
   },
 
   /**

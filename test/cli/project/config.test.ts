@@ -74,7 +74,7 @@ describe("config", () => {
   });
 
   it("the init template's example config is valid as written and with every commented example switched on", async () => {
-    const template = readFileSync(join(REPO_ROOT, "templates", "init", "edge-ml.config.ts"), "utf8");
+    const template = readFileSync(join(REPO_ROOT, "templates", "init", "edge-ml.config.ts"), "utf8").replaceAll("{{name}}", "my-project");
     const dir = tempDir();
     writeFileSync(join(dir, "edge-ml.config.ts"), template);
     expect((await loadConfig(dir)).edge.maxBatch).toBe(256);
@@ -84,6 +84,7 @@ describe("config", () => {
     expect(c.gates.absolute?.map((g) => g.metric)).toEqual(["roc_auc", "accuracy"]);
     expect(c.models["titanic"]?.slices).toEqual(["passengerClass", "sex"]);
     expect(c.targets.worker?.routes).toEqual(["example.com/titanic/*"]);
+    expect(c.targets.worker?.name).toBe("my-project");
     expect(c.telemetry?.sampleRate).toBe(0.01);
   });
 });

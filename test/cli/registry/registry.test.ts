@@ -14,8 +14,8 @@ describe("edge-ml init + models", () => {
   it("init writes a project the CLI can use at once", async () => {
     const r = await runCli(["init", "proj"], base);
     expect(r.code).toBe(0);
-    expect(readdirSync(project).sort()).toEqual([".gitignore", "README.md", "edge-ml.config.ts", "models", "wrangler.toml"]);
-    expect(readFileSync(join(project, "wrangler.toml"), "utf8")).toContain('name = "proj"');
+    expect(readdirSync(project).sort()).toEqual([".gitignore", "README.md", "edge-ml.config.ts", "models", "package.json", "wrangler.jsonc"]);
+    expect(readFileSync(join(project, "wrangler.jsonc"), "utf8")).toContain('"name": "proj"');
     const list = await runCli(["models", "list"], project);
     expect(list.code).toBe(0);
     expect(list.stdout).toContain("no models yet");
