@@ -5,20 +5,23 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { benchCliHelp, renderCliHelp } from "./cli-help.ts";
 import { benchWorker, type WorkerBenchRow } from "./worker.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "edge-ml-bench-"));
 try {
   const worker = await benchWorker(tmp);
+  const cliHelp = benchCliHelp();
   const result = {
     date: new Date().toISOString(),
     machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown" },
     worker,
+    cliHelp,
   };
   const dir = join(import.meta.dirname, "results");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
-  const md = renderMarkdown(result.machine, worker);
+  const md = `${renderMarkdown(result.machine, worker)}\n${renderCliHelp(cliHelp)}`;
   writeFileSync(join(dir, "latest.md"), md);
   console.log(md);
 } finally {
