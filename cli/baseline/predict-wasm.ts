@@ -12,7 +12,7 @@ import { createPostprocessor, postprocessBatch } from "../../core/postprocess.ts
 import { createPreprocessor } from "../../core/preprocess.ts";
 import type { TensorSpec } from "../../core/schema/manifest.ts";
 import type { Postprocessing, Preprocessing } from "../../core/schema/preprocessing.ts";
-import type { BatchPredictor } from "./predict.ts";
+import type { BatchPredictor } from "./batch-predictor.ts";
 
 /** The part of onnxruntime-web's API used here (structural: its types come from onnxruntime-common). */
 interface OrtTensor {

@@ -11,18 +11,16 @@
  * ```
  */
 import { EdgeMlError } from "../../core/errors.ts";
-import { createPostprocessor, postprocessBatch, type Prediction } from "../../core/postprocess.ts";
+import { createPostprocessor, postprocessBatch } from "../../core/postprocess.ts";
 import { createPreprocessor } from "../../core/preprocess.ts";
-import type { Instance } from "../../core/schema/features.ts";
 import type { TensorSpec } from "../../core/schema/manifest.ts";
 import type { Postprocessing, Preprocessing } from "../../core/schema/preprocessing.ts";
 import { importOrtNode, ortNodeMissing } from "./ort-node.ts";
+import type { BatchPredictor } from "./batch-predictor.ts";
 import { createWasmBatchPredictor } from "./predict-wasm.ts";
 
-export interface BatchPredictor {
-  predict(instances: readonly Instance[]): Promise<Prediction[]>;
-  release(): Promise<void>;
-}
+// In its own file so that predict-wasm.ts can name it without importing this module back.
+export type { BatchPredictor } from "./batch-predictor.ts";
 
 export async function createBatchPredictor(
   model: Uint8Array,
