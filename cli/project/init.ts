@@ -9,7 +9,7 @@ import { COMPATIBILITY_DATE } from "../../targets/worker/wrangler-config.ts";
 import { PACKAGE_ROOT, PACKAGE_VERSION } from "./project.ts";
 
 /** Files init writes, in the order it reports them. */
-export const INIT_FILES = ["edge-ml.config.ts", "package.json", "wrangler.jsonc", "README.md", ".gitignore", "models/"];
+const INIT_FILES = ["edge-ml.config.ts", "package.json", "wrangler.jsonc", "README.md", ".gitignore", "models/"];
 
 export function initProject(target: string): { dir: string; name: string; files: string[] } {
   const dir = resolve(target);
@@ -33,7 +33,7 @@ export function initProject(target: string): { dir: string; name: string; files:
 }
 
 /** The new project's package.json: edge-ml at this version and the wrangler range this package accepts. */
-export function projectPackageJson(name: string): Record<string, unknown> {
+function projectPackageJson(name: string): Record<string, unknown> {
   const own = JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as Partial<Record<string, Record<string, string>>>;
   const wrangler = own["peerDependencies"]?.["wrangler"] ?? own["dependencies"]?.["wrangler"] ?? own["devDependencies"]?.["wrangler"] ?? "^4";
   return {

@@ -58,7 +58,7 @@ export function formatError(error: unknown, debug = false): string {
 }
 
 /** The `--json` form of an error: the same shape as the edge's HTTP errors. */
-export function errorDocument(error: unknown): { error: { code: string; message: string; issues: { path: string; message: string }[]; hint: string | null } } {
+function errorDocument(error: unknown): { error: { code: string; message: string; issues: { path: string; message: string }[]; hint: string | null } } {
   if (error instanceof EdgeMlError) return { error: { code: error.code, message: error.message, issues: error.issues, hint: error.hint ?? null } };
   const message = error instanceof Error ? error.message : String(error);
   return { error: { code: isCittyUsageError(error) ? "ERR_USAGE" : "ERR_INTERNAL", message, issues: [], hint: null } };

@@ -1,7 +1,7 @@
 /** Arguments of `edge-ml monitor [serve]` and `edge-ml monitor token create|list|revoke`. */
 import { defineSpec } from "../../terminal/spec.ts";
 
-export const DEFAULT_MONITOR_DB = ".edge-ml/monitor.db";
+const DEFAULT_MONITOR_DB = ".edge-ml/monitor.db";
 
 const db = { type: "string", description: "SQLite database file", default: DEFAULT_MONITOR_DB } as const;
 const json = { type: "boolean", description: "print JSON" } as const;

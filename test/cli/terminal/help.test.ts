@@ -10,7 +10,20 @@ import { COMMANDS } from "../../../cli/commands/tree.ts";
 import { isFamily } from "../../../cli/terminal/spec.ts";
 import { REPO_ROOT } from "../../helpers/tmp.ts";
 
-const GUARD = join(import.meta.dirname, "heavy-import-guard.mjs");
+/**
+ * Loaded with `node --import`: an import of a heavy dependency from edge-ml's own code throws. (Imports from inside
+ * node_modules are let through: tsx itself uses esbuild to run the sources of a checkout.)
+ */
+const HOOKS = `
+const HEAVY = /(^|[\\\\/])(miniflare|better-sqlite3|esbuild|kysely|onnxruntime-node|onnxruntime-web|wrangler|workerd)([\\\\/]|$)/;
+export async function resolve(specifier, context, next) {
+  const ours = context.parentURL !== undefined && !context.parentURL.includes("/node_modules/");
+  if (ours && HEAVY.test(specifier)) throw new Error("heavy module imported during help: " + specifier + " from " + context.parentURL);
+  return next(specifier, context);
+}`;
+const GUARD = `data:text/javascript,${encodeURIComponent(
+  `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)});`,
+)}`;
 
 function cli(args: string[]) {
   const r = spawnSync(process.execPath, ["--import", GUARD, join(REPO_ROOT, "cli", "bin.mjs"), ...args], {
