@@ -57,7 +57,7 @@ export async function startMonitor(opts: StartMonitorOptions): Promise<RunningMo
   const host = opts.host ?? "127.0.0.1";
   if (!isLoopback(host) && (opts.adminToken === undefined || opts.adminToken === "")) {
     throw new EdgeMlError("ERR_USAGE", `the monitor would be reachable on ${host} with its dashboard and samples open to anyone`, {
-      hint: "pass --admin-token <secret> (or set EDGE_ML_MONITOR_ADMIN_TOKEN), or listen on 127.0.0.1",
+      hint: "set EDGE_ML_MONITOR_ADMIN_TOKEN (or pass --admin-token-file <file>), or listen on 127.0.0.1",
     });
   }
   const windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
