@@ -1,8 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// Two layers: fast unit tests in Node, and integration tests that drive real runtimes (workerd, deno, chromium)
-// and real processes. Integration tests build bundles and start servers, so they get long timeouts and run in
-// fewer parallel workers (this project's CI machine has 2 cores).
+// Three layers: fast unit tests in Node; integration tests that drive real runtimes (workerd, deno, chromium) and
+// real processes; package tests that install the packed tarballs into fresh apps. Integration and package tests build
+// bundles and start servers, so they get long timeouts and run one file at a time (this project's CI has 2 cores).
 export default defineConfig({
   test: {
     projects: [
@@ -10,7 +10,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/integration/**", "node_modules/**"],
+          exclude: ["test/integration/**", "test/package/**", "node_modules/**"],
           testTimeout: 30_000,
         },
       },
@@ -20,6 +20,19 @@ export default defineConfig({
           include: ["test/integration/**/*.test.ts"],
           testTimeout: 180_000,
           hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // The packages as users get them: packed once (globalSetup runs `npm pack`, whose prepack builds both), then
+        // installed from the tarballs into fresh apps (Vite + Chromium, a Hono Worker in workerd, a TypeScript
+        // consumer). npm installs and bundlers are slow on 2 cores: long timeouts, one file at a time.
+        test: {
+          name: "package",
+          include: ["test/package/**/*.test.ts"],
+          globalSetup: ["test/package/setup.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
           fileParallelism: false,
         },
       },
