@@ -1,10 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { UsageError } from "../../../cli/terminal/errors.ts";
 import { readSecret } from "../../../cli/terminal/secret.ts";
 import { closest, editDistance } from "../../../cli/terminal/suggest.ts";
+import { runCli } from "../../helpers/cli.ts";
 import { tempDir } from "../../helpers/tmp.ts";
 
 describe("readSecret: env, file or stdin; argv only with a warning", () => {
@@ -36,6 +37,32 @@ describe("readSecret: env, file or stdin; argv only with a warning", () => {
     writeFileSync(join(dir, "empty"), "\n");
     await expect(readSecret({ ...base, file: join(dir, "empty") })).rejects.toBeInstanceOf(UsageError);
     await expect(readSecret({ ...base, file: join(dir, "t"), value: "x" })).rejects.toThrow("--token and --token-file both give the token");
+  });
+});
+
+describe("commands that take a token", () => {
+  it("replay --feedback without a token says where a token comes from (never asking for it on argv)", async () => {
+    vi.stubEnv("EDGE_ML_MONITOR_TOKEN", undefined);
+    const r = await runCli(
+      ["replay", "rows.csv", "--url", "http://127.0.0.1:9", "--model", "m", "--feedback", "http://127.0.0.1:9", "--label", "y"],
+      tempDir(),
+    );
+    vi.unstubAllEnvs();
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatchInlineSnapshot(`
+      "✖ --feedback needs the deployment's ingest token ($EDGE_ML_MONITOR_TOKEN or --token-file)
+        hint: e.g. EDGE_ML_MONITOR_TOKEN=... npx edge-ml replay ... --feedback http://127.0.0.1:8788 --label survived (or --token-file <file>)"
+    `);
+  });
+
+  it("--token <value> still works but warns on stderr", async () => {
+    const r = await runCli(
+      ["replay", "nope.csv", "--url", "http://127.0.0.1:9", "--model", "m", "--feedback", "http://127.0.0.1:9", "--label", "y", "--token", "emt_x"],
+      tempDir(),
+    );
+    expect(r.stderr.split("\n")[0]).toBe(
+      "! --token puts the secret in shell history and in `ps` for every user of this machine; use $EDGE_ML_MONITOR_TOKEN, --token-file <path> or --token-file - (stdin)",
+    );
   });
 });
 
