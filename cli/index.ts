@@ -22,7 +22,9 @@ const wantsHelp = (args: readonly string[]) => args.includes("--help") || args.i
 const wantsJson = (args: readonly string[]) => args.includes("--json") || args.includes("--json=true");
 
 /** Run the CLI with `argv` (without node and script); returns the process exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(args: string[]): Promise<number> {
+  // `edge-ml help models add` is `edge-ml models add --help`, as in git and npm.
+  const argv = args[0] === "help" ? [...args.slice(1), "--help"] : args;
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
     console.log(PACKAGE_VERSION);
     return EXIT.ok;

@@ -84,6 +84,12 @@ describe("strict command lines: unknown flags and commands are usage errors (exi
     expect(repeat.stderr).toContain("nope.csv");
   });
 
+  it("`help <command>` is `<command> --help`", async () => {
+    const r = await runCli(["help", "models", "add"], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n")[2]).toBe("Usage: edge-ml models add <model> [flags]");
+  });
+
   it("a bad flag value is a usage error with the closest allowed value", async () => {
     const r = await runCli(["build", "titanic@1.0.0", "--target", "browse"], dir);
     expect(r.code).toBe(2);
