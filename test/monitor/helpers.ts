@@ -1,9 +1,14 @@
 /** Builders shared by the monitor and telemetry tests: valid batches, and a monitor app over an in-memory store. */
 import { createMonitorApp, type MonitorAppOptions } from "../../monitor/app.ts";
-import { openSqliteStore } from "../../monitor/store/sqlite/store.ts";
 import type { MonitorStore } from "../../monitor/store/contract.ts";
 import { createToken } from "../../monitor/tokens.ts";
-import { LATENCY_BUCKETS_MS, type TelemetryBatchInput } from "../../core/schema/telemetry.ts";
+import { LATENCY_BUCKETS_MS, type BatchProfile, type TelemetryBatchInput } from "../../core/schema/telemetry.ts";
+import { Manifest } from "../../core/schema/manifest.ts";
+import { createProfileSet } from "../../runtime/telemetry/profiles.ts";
+import { REPO_ROOT } from "../helpers/tmp.ts";
+import { defaultStore } from "./stores.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
 let seq = 0;
 
@@ -34,11 +39,11 @@ export interface TestMonitor {
   get(path: string): Promise<Response>;
 }
 
-/** A monitor app (no socket) over an in-memory SQLite store, with a token for deployment "prod". */
+/** A monitor app (no socket) over a fresh store (the first of ./stores.ts), with a token for deployment "prod". */
 export async function testMonitor(
   opts: Pick<MonitorAppOptions, "now" | "adminToken" | "maxBodyBytes" | "webhooks" | "log" | "refusalIntervalMs"> = {},
 ): Promise<TestMonitor> {
-  const store = await openSqliteStore({ file: ":memory:" });
+  const store = await defaultStore();
   // Refusals are logged to stderr by default; tests that check the log pass their own.
   const app = createMonitorApp({ store, log: () => {}, ...opts });
   const { token } = await createToken(store, "prod");
@@ -66,4 +71,27 @@ export async function storedState(store: MonitorStore) {
   const totals = await store.totals();
   const samples = await store.recentSamples({ deployment: "prod", limit: 500 });
   return { rows: totals.rows.length, batches: Object.values(totals.batches).reduce((a, n) => a + n, 0), samples: samples.length };
+}
+
+export const TITANIC = Manifest.parse(JSON.parse(readFileSync(join(REPO_ROOT, "models", "titanic", "1.0.0", "manifest.json"), "utf8")));
+
+/** A batch profile of `n` titanic rows sliced by sex, varied by `seed` (in the baseline's bins unless another is given). */
+export function makeProfile(n: number, seed: number, baseline = TITANIC.baseline!): BatchProfile {
+  const set = createProfileSet(baseline, ["sex"]);
+  for (let i = 0; i < n; i++)
+    set.add(
+      [{ sex: (i + seed) % 3 === 0 ? "female" : "male", age: (i * 7 + seed) % 90, passengerClass: "3rd" }],
+      [{ score: ((i + seed) % 10) / 10, label: "no" }],
+    );
+  return set.take()!;
+}
+
+/** A batch whose window ends at `end`, with `requests` requests and profile `p`. */
+export function batchAt(end: number, p: BatchProfile | undefined, requests = 10): TelemetryBatchInput {
+  const counts = LATENCY_BUCKETS_MS.map((_b, k) => (k === 3 ? requests : 0)).concat(0);
+  return makeBatch({
+    window: { start: end - 5000, end },
+    ...(p ? { profile: p } : {}),
+    counters: { requests, errors: {}, latency: { bounds: [...LATENCY_BUCKETS_MS], counts, sum: requests * 3 }, dropped: 0 },
+  });
 }

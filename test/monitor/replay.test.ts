@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { Manifest } from "../../core/schema/manifest.ts";
 import { registerBaseline, registrationFromManifest } from "../../monitor/registration.ts";
 import { startMonitor, type RunningMonitor } from "../../monitor/server.ts";
@@ -73,6 +73,9 @@ const parse = (line: string) => {
 
 describe("edge-ml replay", () => {
   it("streams rows through the edge with changes, and posts the labels as feedback", async () => {
+    // The ingest token comes from the environment, as users give it (never argv).
+    vi.stubEnv("EDGE_ML_MONITOR_TOKEN", token);
+    onTestFinished(() => void vi.unstubAllEnvs());
     const r = await runCli(
       [
         "replay",
@@ -89,8 +92,6 @@ describe("edge-ml replay", () => {
         "30",
         "--feedback",
         monitor.url,
-        "--token",
-        token,
         "--label",
         "survived",
         "--rate",
@@ -131,11 +132,10 @@ describe("edge-ml replay", () => {
     const unknown = await runCli(["replay", csv, "--url", edgeUrl, "--model", "titanic", "--set", "fare=3"], REPO_ROOT);
     expect(unknown.stderr).toContain('cannot change "fare": not a feature of titanic');
     const model = await runCli(["replay", csv, "--url", edgeUrl, "--model", "penguins"], REPO_ROOT);
+    vi.stubEnv("EDGE_ML_MONITOR_TOKEN", token);
+    onTestFinished(() => void vi.unstubAllEnvs());
     expect(model.stderr).toContain('does not serve model "penguins"');
-    const label = await runCli(
-      ["replay", csv, "--url", edgeUrl, "--model", "titanic", "--feedback", monitor.url, "--token", token, "--label", "alive"],
-      REPO_ROOT,
-    );
+    const label = await runCli(["replay", csv, "--url", edgeUrl, "--model", "titanic", "--feedback", monitor.url, "--label", "alive"], REPO_ROOT);
     expect(label.stderr).toContain('has no column "alive"');
   });
 });

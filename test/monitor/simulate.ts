@@ -13,7 +13,7 @@ import { mulberry32 } from "../../core/random.ts";
 import type { Instance } from "../../core/schema/features.ts";
 import { Manifest } from "../../core/schema/manifest.ts";
 import { createMonitor } from "../../monitor/app.ts";
-import { openSqliteStore } from "../../monitor/store/sqlite/store.ts";
+import { defaultStore } from "./stores.ts";
 import type { MonitorStore } from "../../monitor/store/contract.ts";
 import { createToken } from "../../monitor/tokens.ts";
 import { createTelemetry } from "../../runtime/telemetry/index.ts";
@@ -89,7 +89,7 @@ export async function simulate(
 ): Promise<Simulation> {
   const deployment = o.deployment ?? "prod";
   const clock = { t: T0 };
-  const store = await openSqliteStore({ file: ":memory:", ...(o.bucketMs ? { profileBucketMs: o.bucketMs } : {}) });
+  const store = await defaultStore(o.bucketMs ? { profileBucketMs: o.bucketMs } : {});
   const { app, alerting } = createMonitor({
     store,
     now: () => clock.t,

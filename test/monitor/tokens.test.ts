@@ -1,57 +1,22 @@
-import Database from "better-sqlite3";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createMonitorApp } from "../../monitor/app.ts";
-import { openSqliteStore } from "../../monitor/store/sqlite/store.ts";
-import { createToken, sha256Hex, verifyToken } from "../../monitor/tokens.ts";
+import { createToken } from "../../monitor/tokens.ts";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { makeBatch } from "./helpers.ts";
+import { defaultStore } from "./stores.ts";
 
 describe("ingest tokens", () => {
-  it("stores only the SHA-256 of a token, and returns the plaintext once", async () => {
-    const file = join(tempDir(), "m.db");
-    const store = await openSqliteStore({ file });
-    const created = await createToken(store, "prod", 1000);
-    await store.close();
-    expect(created.token).toMatch(/^edgeml_[A-Za-z0-9_-]{43}$/);
-    expect(created.id).toMatch(/^tok_[0-9a-f]{12}$/);
-
-    const raw = new Database(file, { readonly: true });
-    const rows = raw.prepare("select * from tokens").all() as Record<string, unknown>[];
-    raw.close();
-    expect(rows).toEqual([
-      { id: created.id, deployment: "prod", hash: await sha256Hex(created.token), prefix: created.token.slice(0, 13), created_at: 1000, revoked_at: null },
-    ]);
-    expect(JSON.stringify(rows)).not.toContain(created.token);
-    // sha256("abc") from FIPS 180-2: the hash is the standard one, so other stores (D1, Postgres) can compute it too.
-    expect(await sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  });
-
-  it("verifies active tokens only, and revokes by id or by deployment", async () => {
-    const store = await openSqliteStore({ file: ":memory:" });
-    const a = await createToken(store, "prod");
-    const b = await createToken(store, "prod");
-    const c = await createToken(store, "staging");
-    expect((await verifyToken(store, a.token))?.deployment).toBe("prod");
-    expect(await verifyToken(store, "edgeml_wrong")).toBeUndefined();
-    expect(await store.revokeTokens(a.id, 5)).toBe(1);
-    expect(await verifyToken(store, a.token)).toBeUndefined();
-    expect(await verifyToken(store, b.token)).toBeDefined();
-    expect(await store.revokeTokens("prod", 6)).toBe(1); // b; a is already revoked
-    expect(await store.revokeTokens("prod", 7)).toBe(0);
-    expect((await verifyToken(store, c.token))?.deployment).toBe("staging");
-  });
-
   it("refuses a deployment name that could not label metrics", async () => {
-    const store = await openSqliteStore({ file: ":memory:" });
+    const store = await defaultStore();
     await expect(createToken(store, "bad name!")).rejects.toThrow('"bad name!" is not a valid deployment name');
+    await store.close();
   });
 });
 
 describe("admin token", () => {
   it("guards the read API, /metrics and the dashboard, not ingest", async () => {
-    const store = await openSqliteStore({ file: ":memory:" });
+    const store = await defaultStore();
     const app = createMonitorApp({ store, adminToken: "s3cret" });
     const { token } = await createToken(store, "prod");
     for (const path of ["/", "/v1/deployments", "/v1/metrics?deployment=prod", "/v1/samples?deployment=prod", "/metrics"]) {
@@ -69,7 +34,7 @@ describe("admin token", () => {
   });
 
   it("signs a browser in with /?token=, then drops the token from the URL", async () => {
-    const store = await openSqliteStore({ file: ":memory:" });
+    const store = await defaultStore();
     const app = createMonitorApp({ store, adminToken: "s3cret" });
     const res = await app.request("/?token=s3cret&deployment=prod");
     expect(res.status).toBe(303);
@@ -91,7 +56,8 @@ describe("edge-ml monitor token", () => {
     expect(human.stdout.replace(/tok_[0-9a-f]+/g, "tok_ID").replace(/edgeml_\S+/g, "edgeml_TOKEN")).toMatchInlineSnapshot(`
       "✔ ingest token tok_ID for deployment titanic-prod:
       edgeml_TOKEN
-        shown once (only its hash is stored). On Workers: npx wrangler secret put EDGE_ML_MONITOR_TOKEN"
+        shown once (only its hash is stored). On Workers: npx wrangler secret put EDGE_ML_MONITOR_TOKEN
+        locally: export EDGE_ML_MONITOR_TOKEN=... (or save it to a file for --token-file), never --token <value>"
     `);
 
     const listed = await runCli(["monitor", "token", "list", "--db", "m.db"], dir);

@@ -1,0 +1,76 @@
+/**
+ * What only the SQLite store promises, beyond the contract (../store-contract.test.ts): the file holds token hashes,
+ * never tokens; the profile bucket must divide a minute; and the shared migrations keep SQLite's own DDL (rowid keys,
+ * WITHOUT ROWID tables), so databases created before the migrations were shared and after them are alike.
+ */
+import Database from "better-sqlite3";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { openSqliteStore } from "../../../monitor/store/sqlite/store.ts";
+import { createToken, sha256Hex } from "../../../monitor/tokens.ts";
+import { tempDir } from "../../helpers/tmp.ts";
+
+function schemaOf(file: string): Record<string, string> {
+  const raw = new Database(file, { readonly: true });
+  try {
+    const rows = raw.prepare("select name, sql from sqlite_master where type = 'table' and name not like 'kysely%'").all() as { name: string; sql: string }[];
+    return Object.fromEntries(rows.map((r) => [r.name, r.sql]));
+  } finally {
+    raw.close();
+  }
+}
+
+describe("SQLite store", () => {
+  it("stores only the SHA-256 of a token", async () => {
+    const file = join(tempDir(), "m.db");
+    const store = await openSqliteStore({ file });
+    const created = await createToken(store, "prod", 1000);
+    await store.close();
+    expect(created.token).toMatch(/^edgeml_[A-Za-z0-9_-]{43}$/);
+    expect(created.id).toMatch(/^tok_[0-9a-f]{12}$/);
+    const raw = new Database(file, { readonly: true });
+    const rows = raw.prepare("select * from tokens").all() as Record<string, unknown>[];
+    raw.close();
+    expect(rows).toEqual([
+      { id: created.id, deployment: "prod", hash: await sha256Hex(created.token), prefix: created.token.slice(0, 13), created_at: 1000, revoked_at: null },
+    ]);
+    expect(JSON.stringify(rows)).not.toContain(created.token);
+    // sha256("abc") from FIPS 180-2: the standard hash, so any store (D1, Postgres) can compute it too.
+    expect(await sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+
+  it("refuses a profile bucket that does not divide a minute", async () => {
+    await expect(openSqliteStore({ file: ":memory:", profileBucketMs: 7000 })).rejects.toThrow(/divide a minute/);
+  });
+
+  it("keeps SQLite's DDL: rowid ids, WITHOUT ROWID counter tables, the refusals table of migration 0003", async () => {
+    const file = join(tempDir(), "m.db");
+    await (await openSqliteStore({ file })).close();
+    const schema = schemaOf(file);
+    expect(schema["samples"]).toContain('"id" integer primary key');
+    expect(schema["minute_counters"]).toMatch(/\) without rowid$/);
+    expect(schema["bucket_profiles"]).toMatch(/\) without rowid$/);
+    expect(schema["minute_counters"]).toContain('"latency_sum" real not null');
+    expect(schema["refusals"]).toBe(
+      'CREATE TABLE "refusals" ("deployment" text primary key, "at" integer not null, "status" integer not null, "code" text not null, "reason" text not null, "token_id" text)',
+    );
+    expect(Object.keys(schema).sort()).toEqual([
+      "alert_events",
+      "alert_rules",
+      "baselines",
+      "batches",
+      "bucket_profiles",
+      "deployments",
+      "labels",
+      "minute_counters",
+      "minute_errors",
+      "minute_latency",
+      "refusals",
+      "samples",
+      "series",
+      "tokens",
+      "webhook_attempts",
+      "webhook_deliveries",
+    ]);
+  });
+});

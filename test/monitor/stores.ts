@@ -1,0 +1,38 @@
+/**
+ * Every MonitorStore the contract suite (./store-contract.test.ts) runs against. A new store (Postgres, D1) is its
+ * folder under monitor/store/ plus one entry here.
+ */
+import { join } from "node:path";
+import type { MonitorStore } from "../../monitor/store/contract.ts";
+import { openSqliteStore } from "../../monitor/store/sqlite/store.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+export interface StoreOptions {
+  /** Profile bucket length (default a minute). */
+  profileBucketMs?: number;
+}
+
+/** One empty database; `open()` may be called again (a second connection, or a restart after `close()`). */
+export interface StoreHandle {
+  open(): Promise<MonitorStore>;
+}
+
+export interface StoreFactory {
+  name: string;
+  fresh(opts?: StoreOptions): Promise<StoreHandle>;
+}
+
+export const sqliteFactory: StoreFactory = {
+  name: "sqlite",
+  async fresh(opts = {}) {
+    const file = join(tempDir(), "monitor.db");
+    return { open: () => openSqliteStore({ file, ...opts }) };
+  },
+};
+
+export const STORES: readonly StoreFactory[] = [sqliteFactory];
+
+/** The store monitor tests run on when they test the app, not the store. */
+export async function defaultStore(opts?: StoreOptions): Promise<MonitorStore> {
+  return (await STORES[0]!.fresh(opts)).open();
+}
