@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { deploy } from "../../cli/deploy/deploy.ts";
 import { formatBytes } from "../../cli/terminal/output.ts";
 import { runCli } from "../helpers/cli.ts";
 import { addVersion, setChampion, titanicProject } from "../helpers/validate-project.ts";
@@ -28,7 +29,9 @@ describe("edge-ml deploy --dry-run", () => {
     const v = await runCli(["validate", "titanic@1.1.0", "--data", "eval.csv", "--resamples", "200"], dir);
     expect(v.code).toBe(0);
     const r = await runCli(["deploy", "titanic@1.1.0", "--dry-run", "--out", "dist/w"], dir);
-    expect(r.stderr).toBe("");
+    // stderr has the progress: each step, and wrangler's output streamed as it came; no error.
+    expect(r.stderr).not.toContain("✖");
+    expect(r.stderr).toContain("--dry-run: exiting now.");
     expect(r.code).toBe(0);
     const out = r.stdout.split("\n");
     expect(out[0]).toBe('✔ dry run: titanic@1.1.0 would deploy to Worker "titanic-edge" (nothing uploaded)');
@@ -63,6 +66,29 @@ describe("edge-ml deploy --dry-run", () => {
       git: null,
     });
     expect(typeof lastLog(dir)["time"]).toBe("string");
+    // One Worker name everywhere: the build folder's wrangler.toml says what deploy used.
+    expect(readFileSync(join(dir, "dist", "w", "wrangler.toml"), "utf8")).toMatch(/^name = "titanic-edge"$/m);
+  });
+
+  it("--env staging: wrangler's environment, its own Worker name in the build and the log, output streamed as it comes", async () => {
+    const chunks: string[] = [];
+    const r = await deploy({
+      root: dir,
+      ref: "titanic@1.1.0",
+      target: "worker",
+      dryRun: true,
+      environment: "staging",
+      out: join(dir, "dist", "staging"),
+      onOutput: (c) => void chunks.push(c),
+    });
+    expect(r).toMatchObject({ worker: "titanic-edge-staging", environment: "staging", routes: [] });
+    expect(r.vars).toMatchObject({ EDGE_ML_MODEL: "titanic@1.1.0", EDGE_ML_DEPLOYMENT: "titanic-edge-staging", LOG_LEVEL: "info" });
+    const toml = readFileSync(join(dir, "dist", "staging", "wrangler.toml"), "utf8");
+    expect(toml.slice(toml.indexOf("[env.staging]"))).toMatch(/^name = "titanic-edge-staging"$/m);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.join("")).toContain("--dry-run: exiting now.");
+    expect(r.upload).toMatch(/^Total Upload: /);
+    expect(lastLog(dir)).toMatchObject({ version: "1.1.0", worker: "titanic-edge-staging", environment: "staging", result: "dry-run" });
   });
 
   it("--force --reason deploys (dry run) an unvalidated version and records the reason", async () => {
@@ -70,7 +96,7 @@ describe("edge-ml deploy --dry-run", () => {
     expect(refused.code).toBe(1);
     expect(lastLog(dir)).toMatchObject({ version: "1.2.0", result: "refused", forced: false });
     const r = await runCli(["deploy", "titanic@1.2.0", "--dry-run", "--force", "--reason", "hotfix for incident 42", "--out", "dist/forced"], dir);
-    expect(r.stderr).toBe("");
+    expect(r.stderr).not.toContain("✖");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("  gate     forced past: it has no validation result");
     expect(lastLog(dir)).toMatchObject({
