@@ -38,6 +38,14 @@ export function renderDashboard(opts: {
     deployments.length === 0
       ? `<p class="empty">No deployments yet. Create an ingest token with <code>npx edge-ml monitor token create &lt;deployment&gt;</code> and set it on the edge.</p>`
       : `<table id="deployments-table"><thead><tr><th>deployment</th><th>target</th><th>versions</th><th class="num">requests</th><th class="num">errors</th><th class="num">error rate</th><th class="num">dropped samples</th><th>last batch</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+  // Why a deployment's telemetry may be missing: the monitor refused it (a revoked or another deployment's token).
+  const refusals = deployments
+    .filter((d) => d.lastRefusal !== null)
+    .map((d) => {
+      const r = d.lastRefusal!;
+      return `<li data-deployment="${esc(d.name)}"><strong>${esc(d.name)}</strong>: telemetry refused <time datetime="${new Date(r.at).toISOString()}">${ago(opts.now - r.at)}</time> (${r.status} ${esc(r.code)}): ${esc(r.reason)}</li>`;
+    });
+  const refused = refusals.length === 0 ? "" : `<ul id="refusals" class="refusals">${refusals.join("")}</ul>`;
   const overview = (name: string) => `
   <section id="detail" data-deployment="${esc(name)}">
     <div class="bar"><h2>${esc(name)}</h2>
@@ -67,7 +75,7 @@ export function renderDashboard(opts: {
 <link rel="stylesheet" href="/assets/uPlot.min.css">
 <style>${CSS}${ML_CSS}</style></head>
 <body><header><h1>edge-ml monitor</h1><span class="dim">${fmt(deployments.length)} deployment${deployments.length === 1 ? "" : "s"}</span></header>
-<main><section id="deployments"><h2>Deployments</h2>${table}</section>${detail}</main>
+<main><section id="deployments"><h2>Deployments</h2>${table}${refused}</section>${detail}</main>
 <script src="/assets/uPlot.iife.min.js"></script><script src="/assets/dashboard.js"></script><script src="/assets/dashboard-ml.js"></script>
 </body></html>`;
 }
@@ -102,4 +110,5 @@ figcaption{font-weight:600;margin-bottom:.3rem}
 .chart{min-height:240px}
 #samples td{font-family:ui-monospace,monospace;font-size:12px;max-width:420px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .empty{background:#fff;padding:1rem;border:1px dashed #c5cad4}
+.refusals{background:#fff4e5;border:1px solid #f0b45b;padding:.5rem 1rem .5rem 2rem;margin:.5rem 0}
 `;

@@ -58,6 +58,11 @@ describe("refused batches", () => {
     expect(after["prod"]).toMatchObject({ at: START + 120_000, status: 401, code: "UNAUTHORIZED", tokenId: id });
     expect(after["prod"]?.reason).toMatch(/^ingest token tok_\w+ of deployment "prod" was revoked/);
     expect(after["staging"]).toEqual(refusal);
+
+    // The dashboard says it too, above the charts.
+    const page = await (await m.get("/")).text();
+    expect(page).toContain('<li data-deployment="prod"><strong>prod</strong>: telemetry refused <time');
+    expect(page).toMatch(/\(401 UNAUTHORIZED\): ingest token tok_\w+ of deployment &#34;prod&#34; was revoked/);
   });
 });
 
