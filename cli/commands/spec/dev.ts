@@ -18,7 +18,7 @@ export const DEV = defineSpec({
     "monitor-port": { type: "string", description: "port of the local monitor (default 8788; 0 picks a free one)" },
     "no-monitor": { type: "boolean", description: "send no telemetry" },
     "sample-rate": { type: "string", description: "fraction of requests kept as sampled rows (default 1 in dev)", default: "1" },
-    deployment: { type: "string", description: "deployment name in the monitor (default <name>-dev)" },
+    deployment: { type: "string", description: "deployment name in the monitor (default: the one the --monitor token is for, else <name>-dev)" },
     target: { type: "string", description: `where to serve it: ${SERVABLE_TARGETS.join(" | ")} (worker: workerd via miniflare)`, default: "worker" },
   },
 });
