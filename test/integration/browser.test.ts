@@ -12,6 +12,7 @@ import { buildTarget } from "../../cli/build/bundle.ts";
 import { createPreprocessor } from "../../core/preprocess.ts";
 import { Manifest } from "../../core/schema/manifest.ts";
 import { startMonitor } from "../../monitor/server.ts";
+import { registerBaseline, registrationFromManifest } from "../../monitor/registration.ts";
 import { createToken } from "../../monitor/tokens.ts";
 import { launchChromium } from "../helpers/chromium.ts";
 import { maxAbsDiff, referenceRun } from "../helpers/reference.ts";
@@ -117,10 +118,11 @@ describe("browser target in Chromium", () => {
     expect(await page.textContent("#device")).toBe("wasm");
   });
 
-  it("sends telemetry with keepalive when the page is hidden", async () => {
+  it("sends telemetry with keepalive when the page is hidden: counters, and profiles per slice like every target", async () => {
     const monitor = await startMonitor({ port: 0, dbFile: join(tempDir(), "m.db") });
     try {
       const { token } = await createToken(monitor.store, "browser-test");
+      expect((await registerBaseline(monitor.url, "browser-test", registrationFromManifest(manifest)!, undefined)).ok).toBe(true);
       const page = await openPage(browser);
       await inPage(
         page,
@@ -140,6 +142,13 @@ describe("browser target in Chromium", () => {
       }
       expect(text).toMatch(/edgeml_requests_total\{deployment="browser-test",model="titanic",version="1.0.0"\} 8/);
       expect(text).toMatch(/edgeml_errors_total\{deployment="browser-test",[^}]*class="bad_request"\} 1/);
+      // The same client as the edge targets (runtime/adapter.ts): every predicted instance profiled, per slice too.
+      const slices = (await (await fetch(`${monitor.url}/v1/slices?deployment=browser-test`)).json()) as {
+        rows: number;
+        slices: { key: string; values: { value: string; rows: number }[] }[];
+      };
+      expect(slices.rows).toBe(7);
+      expect(slices.slices.find((x) => x.key === "passengerClass")!.values).toEqual([expect.objectContaining({ value: "2nd", rows: 7 })]);
     } finally {
       await monitor.close();
     }
