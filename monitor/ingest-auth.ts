@@ -19,8 +19,17 @@ export function createIngestAuth(opts: { store: MonitorStore; refusals: RefusalR
   /** `queryToken`: also accept `?token=` (ingest only: sendBeacon cannot set headers). */
   return async function authenticate(c: Context, queryToken = false): Promise<TokenRecord> {
     const token = c.req.header("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? (queryToken ? c.req.query("token") : undefined);
-    const refuse = async (key: string, deployments: string[], tokenId: string | null, error: MonitorError): Promise<never> => {
-      await opts.refusals.report({ key, deployments, status: error.status, code: error.code, reason: error.message, tokenId, path: c.req.path });
+    const refuse = async (key: string, deployments: string[], tokenId: string | null, error: MonitorError, sender?: string): Promise<never> => {
+      await opts.refusals.report({
+        key,
+        deployments,
+        status: error.status,
+        code: error.code,
+        reason: error.message,
+        tokenId,
+        path: c.req.path,
+        ...(sender ? { sender } : {}),
+      });
       throw error;
     };
     if (token === undefined) {
@@ -31,17 +40,19 @@ export function createIngestAuth(opts: { store: MonitorStore; refusals: RefusalR
         new MonitorError(401, "UNAUTHORIZED", "missing ingest token", {
           hint: "send Authorization: Bearer <token>; create one with `edge-ml monitor token create <deployment>`",
         }),
+        "a request without a token",
       );
     }
     const record = await lookupToken(opts.store, token);
     if (record === undefined) {
       return refuse(
-        token.slice(0, TOKEN_PREFIX.length + 6),
+        "(unknown)",
         [],
         null,
         new MonitorError(401, "UNAUTHORIZED", "unknown ingest token: this monitor never issued it", {
           hint: "check EDGE_ML_MONITOR_TOKEN (or the token file) and the monitor URL; see the tokens with `edge-ml monitor token list`",
         }),
+        `unknown token ${token.slice(0, TOKEN_PREFIX.length + 6)}…`,
       );
     }
     if (record.revokedAt !== null) {

@@ -13,8 +13,10 @@
 import type { MonitorStore } from "./store/contract.ts";
 
 export interface RefusalReport {
-  /** What identifies the sender: a token id, or a token's prefix when the monitor does not know it. */
+  /** What rate-limits the reports: a token id; all unknown tokens share one key (anyone can send as many as they like). */
   key: string;
+  /** How the log names the sender (default `token <tokenId>`), e.g. an unknown token's prefix. */
+  sender?: string;
   /** Deployments to record it under (none when the token is unknown: anyone can send one). */
   deployments: readonly string[];
   status: number;
@@ -52,7 +54,7 @@ export function createRefusalReporter(opts: RefusalReporterOptions) {
     if (seen.size >= MAX_KEYS) seen.clear();
     seen.set(key, { at: t, suppressed: 0 });
     const more = last !== undefined && last.suppressed > 0 ? ` (+${last.suppressed} more since the last report)` : "";
-    const who = r.tokenId === null ? `token ${r.key}…` : `token ${r.tokenId}`;
+    const who = r.sender ?? `token ${r.tokenId ?? "(none)"}`;
     try {
       opts.log(`edge-ml monitor: refused ${r.path} from ${who}: ${r.status} ${r.code}: ${r.reason}${more}`);
     } catch {
