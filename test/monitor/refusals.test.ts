@@ -38,7 +38,9 @@ describe("refused batches", () => {
     expect(lines).toHaveLength(3);
     // Unknown tokens are one sender: a flood of made-up tokens makes one line a minute, not one per token.
     for (const guess of ["edgeml_aaaaaaaaa", "edgeml_bbbbbbbbb"]) expect((await m.post(makeBatch(), { token: guess })).status).toBe(401);
-    expect(lines.slice(3)).toEqual(["edge-ml monitor: refused /v1/ingest from unknown token edgeml_aaaaaa…: 401 UNAUTHORIZED: unknown ingest token: this monitor never issued it"]);
+    expect(lines.slice(3)).toEqual([
+      "edge-ml monitor: refused /v1/ingest from unknown token edgeml_aaaaaa…: 401 UNAUTHORIZED: unknown ingest token: this monitor never issued it",
+    ]);
   });
 
   it("show as the last refusal of the token's deployment, and of the claimed one once it exists", async () => {
