@@ -1,0 +1,173 @@
+/**
+ * edge-ml (the toolkit) as a user gets it, in one fresh project: installed from its tarball without its optional
+ * peers (size measured); the compiled CLI runs from node_modules/.bin and builds from the installed package; its
+ * subpaths are the runtime package's modules (one copy in an app); `edge-ml`, `edge-ml/browser` and `edge-ml/worker`
+ * type-check without Node types; and a Hono Worker that mounts `edge-ml/worker` under /ml, bundled by the user's own
+ * wrangler (`deploy --dry-run --outdir`), serves predictions in workerd equal to onnxruntime-node's.
+ */
+import { Miniflare } from "miniflare";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { maxAbsDiff } from "../helpers/reference.ts";
+import { REPO_ROOT } from "../helpers/tmp.ts";
+import { createApp, installedPackages, mib, npmInstall, REPO_PINS, run, treeBytes } from "./app.ts";
+import { copyModel, INSTANCES, referenceScores } from "./titanic.ts";
+
+const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
+/** The newest date miniflare 4.20260426's workerd knows. */
+const COMPATIBILITY_DATE = "2026-04-26";
+
+// The Worker, as in the README ("Use it in your app"): an existing Hono app that mounts the edge app under /ml.
+const WORKER_TS = `import { Hono } from "hono";
+import { createWorker } from "edge-ml/worker";
+import manifest from "../models/titanic/1.0.0/manifest.json";
+import model from "../models/titanic/1.0.0/model.onnx";
+import wasm from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
+
+const edge = createWorker({ manifest, model, wasm });
+
+const app = new Hono();
+app.get("/", (c) => c.text("my app"));
+app.route("/ml", edge.app);
+
+export default app;
+`;
+const WRANGLER_JSONC = `{
+  "name": "my-app",
+  "main": "src/index.ts",
+  "compatibility_date": "${COMPATIBILITY_DATE}",
+  // model.onnx arrives as an ArrayBuffer; .wasm files are CompiledWasm modules by default.
+  "rules": [{ "type": "Data", "globs": ["**/*.onnx"], "fallthrough": true }]
+}
+`;
+// A consumer with no Node types at all (`types: []`), strict as this repository.
+const CONSUMER_TS = `import { defineConfig, type Manifest } from "edge-ml";
+import { loadModel } from "edge-ml/browser";
+import { createWorker } from "edge-ml/worker";
+
+export const config = defineConfig({ edge: { maxBatch: 64 }, telemetry: { endpoint: "https://monitor.example.com" } });
+
+export async function inPage(manifest: Manifest, modelUrl: string): Promise<string> {
+  const model = await loadModel({ manifest, modelUrl });
+  const { predictions } = await model.predict([{ sex: "female", age: 29, passengerClass: "1st" }]);
+  return \`\${model.device}: \${JSON.stringify(predictions)}\`;
+}
+
+export function mounted(manifest: Manifest, model: ArrayBuffer, wasm: WebAssembly.Module) {
+  return createWorker({ manifest, model, wasm }).app;
+}
+`;
+
+describe("edge-ml in a fresh project", () => {
+  const app = createApp("toolkit-app");
+  const node = (script: string) => run(app, process.execPath, ["--input-type=module", "-e", script]);
+  let expected: number[];
+
+  beforeAll(async () => {
+    expected = await referenceScores();
+  });
+
+  it("installs from its tarball without its optional peers (wrangler, onnxruntime-node, deno)", async () => {
+    const { toolkit, runtime } = inject("packages");
+    await npmInstall(app, [toolkit, runtime], { ignoreScripts: true });
+    const names = installedPackages(join(app, "node_modules"));
+    for (const own of ["edge-ml", "@edge-ml/runtime", "miniflare", "esbuild", "better-sqlite3"]) expect(names).toContain(own);
+    for (const peer of ["wrangler", "onnxruntime-node", "deno"]) expect(names, `${peer} is installed`).not.toContain(peer);
+    // One copy of the runtime: edge-ml's dependency is the top-level @edge-ml/runtime.
+    expect(readdirSync(join(app, "node_modules", "edge-ml"))).not.toContain("node_modules");
+    const bytes = treeBytes(join(app, "node_modules"));
+    console.log(`install size, full toolkit (edge-ml, no optional peers, install scripts skipped): ${mib(bytes)} in node_modules (${names.size} packages)`);
+  });
+
+  it("the bin runs the compiled CLI, which builds from the installed package", async () => {
+    expect((await run(app, "node_modules/.bin/edge-ml", ["--version"])).stdout.trim()).toBe(VERSION);
+    copyModel(join(app, "models", "titanic", "1.0.0"));
+    const { stdout } = await run(app, "node_modules/.bin/edge-ml", ["build", "titanic@1.0.0", "--target", "worker", "--out", "build/worker", "--json"]);
+    const build = JSON.parse(stdout) as { main: string; files: { path: string; bytes: number }[] };
+    expect(build.files.map((f) => f.path)).toEqual(expect.arrayContaining(["worker.js", "model.onnx", "ort-wasm-simd-threaded.wasm"]));
+    // No TypeScript sources ship: the CLI and the bundle's runtime entry came from dist/.
+    expect(readdirSync(join(app, "node_modules", "edge-ml", "cli"))).toEqual(["bin.mjs"]);
+    expect(readFileSync(join(app, "build", "worker", "worker.js"), "utf8").length).toBeGreaterThan(10_000);
+  });
+
+  it("edge-ml's subpaths are @edge-ml/runtime's modules, so an app bundles one copy", async () => {
+    const { stdout } = await node(`
+      const pairs = [["edge-ml/browser", "@edge-ml/runtime/browser", "loadModel"], ["edge-ml/worker", "@edge-ml/runtime/worker", "createWorker"], ["edge-ml/node", "@edge-ml/runtime/node", "createNodeEdge"]];
+      const same = [];
+      for (const [a, b, name] of pairs) same.push((await import(a))[name] === (await import(b))[name] && typeof (await import(a))[name] === "function");
+      const { defineConfig } = await import("edge-ml");
+      console.log(JSON.stringify({ same, config: defineConfig({ edge: { maxBatch: 8 } }) }));`);
+    expect(JSON.parse(stdout)).toEqual({ same: [true, true, true], config: { edge: { maxBatch: 8 } } });
+  });
+
+  it.each(["bundler", "nodenext"])("type-checks edge-ml, edge-ml/browser and edge-ml/worker without Node types (moduleResolution %s)", async (resolution) => {
+    mkdirSync(join(app, "types"), { recursive: true });
+    writeFileSync(join(app, "types", "consumer.ts"), CONSUMER_TS);
+    const tsconfig = join(app, `tsconfig.${resolution}.json`);
+    const compilerOptions = {
+      strict: true,
+      noEmit: true,
+      target: "ES2022",
+      lib: ["ES2022", "DOM"],
+      types: [],
+      module: resolution === "bundler" ? "ESNext" : "NodeNext",
+      moduleResolution: resolution,
+      skipLibCheck: false,
+      exactOptionalPropertyTypes: true,
+      noUncheckedIndexedAccess: true,
+    };
+    writeFileSync(tsconfig, JSON.stringify({ compilerOptions, files: ["types/consumer.ts"] }, null, 2));
+    const tsc = join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
+    const { stdout } = await run(app, process.execPath, [tsc, "-p", tsconfig, "--listFiles"]);
+    const files = stdout.split("\n").filter(Boolean);
+    expect(files).toContainEqual(expect.stringMatching(/node_modules\/edge-ml\/dist\/exports\/index\.d\.ts$/));
+    expect(files).toContainEqual(expect.stringMatching(/node_modules\/@edge-ml\/runtime\/dist\/targets\/worker\/runtime\.d\.ts$/));
+    expect(files.filter((f) => f.includes("/@types/node/"))).toEqual([]);
+  });
+
+  describe("a Hono Worker that mounts edge-ml/worker under /ml", () => {
+    let miniflare: Miniflare | undefined;
+    afterAll(async () => {
+      await miniflare?.dispose();
+    });
+
+    it("is bundled by the user's wrangler and served in workerd, equal to onnxruntime-node within 1e-5", async () => {
+      await npmInstall(app, [`hono@${REPO_PINS.dependencies["hono"]}`, `wrangler@${REPO_PINS.devDependencies["wrangler"]}`], { ignoreScripts: true });
+      mkdirSync(join(app, "src"), { recursive: true });
+      writeFileSync(join(app, "src", "index.ts"), WORKER_TS);
+      writeFileSync(join(app, "wrangler.jsonc"), WRANGLER_JSONC);
+      await run(app, "node_modules/.bin/wrangler", ["deploy", "--dry-run", "--outdir", "out"]);
+
+      // miniflare cannot discover modules past ORT's dynamic import(): list what wrangler wrote (NOTES.md).
+      const out = join(app, "out");
+      const kind = (f: string) => (f.endsWith(".wasm") ? "CompiledWasm" : f.endsWith(".onnx") ? "Data" : "ESModule");
+      const files = readdirSync(out).filter((f) => /\.(js|wasm|onnx)$/.test(f));
+      const modules = ["index.js", ...files.filter((f) => f !== "index.js")].map((f) => ({ type: kind(f), path: join(out, f) }) as const);
+      expect(modules.map((m) => m.type).sort()).toEqual(["CompiledWasm", "Data", "ESModule"]);
+      // One copy of the edge app in the bundle although the app imports edge-ml/worker (which re-exports the runtime).
+      expect(readFileSync(join(out, "index.js"), "utf8").match(/function createWorker\(/g)).toHaveLength(1);
+
+      miniflare = new Miniflare({ modulesRoot: out, modules, compatibilityDate: COMPATIBILITY_DATE, host: "127.0.0.1", port: 0 });
+      const url = await miniflare.ready;
+      expect(await (await fetch(url)).text()).toBe("my app");
+      const res = await fetch(new URL("ml/v1/models/titanic:predict", url), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ instances: INSTANCES }),
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { predictions: { score: number; label: string }[]; model: { name: string; version: string } };
+      expect(body.model).toEqual({ name: "titanic", version: "1.0.0" });
+      expect(
+        maxAbsDiff(
+          body.predictions.map((p) => p.score),
+          expected,
+        ),
+      ).toBeLessThanOrEqual(1e-5);
+      expect(body.predictions.map((p) => p.label)).toEqual(expected.map((p) => (p >= 0.5 ? "yes" : "no")));
+      // Routes outside the mount stay the app's own.
+      expect((await fetch(new URL("v1/models/titanic:predict", url), { method: "POST" })).status).toBe(404);
+    });
+  });
+});
