@@ -59,4 +59,30 @@ describe("edge-ml dev", () => {
     expect(workerdPids().filter((p) => ours.includes(p))).toEqual([]);
     await expect(fetch(`${url}v2/health/live`)).rejects.toThrow();
   });
+
+  it("--target node serves the Node build (server.mjs on @hono/node-server) and stops it on SIGINT", async () => {
+    const base = tempDir();
+    expect((await runCli(["init", "demo"], base)).code).toBe(0);
+    const project = join(base, "demo");
+    const model = join(FIXTURES, "models", "mlp-tensor.onnx");
+    expect((await runCli(["models", "add", model, "--name", "mlp", "--version", "0.1.0"], project)).code).toBe(0);
+    const dev = spawnCli(["dev", "mlp@0.1.0", "--target", "node", "--port", "0", "--no-monitor"], project);
+    onTestFinished(() => {
+      if (dev.child.exitCode === null) dev.child.kill("SIGKILL");
+    });
+    await dev.waitFor(/stop: Ctrl-C/, 120_000);
+    const url = /serving in node at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(dev.stdout())?.[1];
+    expect(url, dev.stdout()).toBeDefined();
+    const res = await fetch(`${url}v1/models/mlp:predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ instances: [[1, 1, 1, 1]] }),
+    });
+    expect(res.status).toBe(200);
+    const ref = await referenceRun(model, { x: { dtype: "float32", data: Float32Array.from([1, 1, 1, 1]), dims: [1, 4] } });
+    expect(maxAbsDiff(((await res.json()) as { predictions: number[][] }).predictions.flat(), ref["y"]!.data as Float32Array)).toBeLessThanOrEqual(1e-5);
+    dev.child.kill("SIGINT");
+    expect([0, 130, "SIGINT"]).toContain(await dev.exited);
+    await expect(fetch(`${url}v2/health/live`)).rejects.toThrow();
+  });
 });
