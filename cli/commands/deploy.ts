@@ -1,4 +1,4 @@
-/** `edge-ml deploy <name>@<version> [--target worker] [--dry-run] [--force --reason <text>] [--out dir] [--json]` */
+/** `edge-ml deploy <name>@<version> [--target worker] [--env <name>] [--dry-run] [--force --reason <text>] [--out dir] [--json]` */
 import { defineCommand } from "citty";
 import { relative } from "node:path";
 import { DEPLOY_TARGETS, deploy } from "../deploy/deploy.ts";
@@ -34,6 +34,7 @@ export default defineCommand({
         ...(args.force ? { force: true } : {}),
         ...(args.reason ? { reason: args.reason.trim() } : {}),
         ...(args.out ? { out: args.out } : {}),
+        ...(args.env ? { environment: args.env } : {}),
         ...(adminToken ? { env: { ...process.env, EDGE_ML_MONITOR_ADMIN_TOKEN: adminToken } } : {}),
         onStep: (step) => steps.start(step),
         onOutput: (chunk) => steps.output(chunk),

@@ -24,6 +24,11 @@ export const DEPLOY = defineSpec({
     force: { type: "boolean", description: "deploy a version that is not blessed (needs --reason; recorded in deploys.log.jsonl)" },
     reason: { type: "string", description: "why the gate is overridden (with --force)" },
     out: { type: "string", description: "build folder (default dist/<name>-<version>-<target>)" },
+    env: {
+      type: "string",
+      valueHint: "name",
+      description: "wrangler environment: its own Worker (targets.worker.env.<name>.name, else <worker>-<name>), routes and vars",
+    },
     "admin-token-file": {
       type: "string",
       valueHint: "file",
