@@ -29,14 +29,19 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `word`, if it is close enough to be a typo: at most a third of the word's length (at
- * least 1, at most 3) edits away. Separators are ignored first, so `dryrun` finds `dry-run` and `dryRun` too.
+ * least 1, at most 3) edits away. Separators are ignored first, so `dryrun` finds `dry-run` and `dryRun` too; a
+ * word of 3+ letters that starts exactly one candidate (`infer` ▶ `infer-schema`) finds it.
  */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   const squash = (s: string) => s.toLowerCase().replace(/[-_]/g, "");
+  const list = [...candidates];
+  const bare = word.replace(/^-+/, "");
+  const prefixed = list.filter((c) => c.replace(/^-+/, "").startsWith(bare));
+  if (bare.length >= 3 && prefixed.length === 1) return prefixed[0];
   const limit = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of candidates) {
+  for (const candidate of list) {
     const distance = squash(word) === squash(candidate) ? 0 : editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;

@@ -77,6 +77,7 @@ describe("--help loads no command code", () => {
         --force                    deploy a version that is not blessed (needs --reason; recorded in deploys.log.jsonl)
         --reason <value>           why the gate is overridden (with --force)
         --out <value>              build folder (default dist/<name>-<version>-<target>)
+        --env <name>               wrangler environment: its own Worker (targets.worker.env.<name>.name, else <worker>-<name>), routes and vars
         --admin-token-file <file>  file holding the monitor's admin token, or - for stdin (default: $EDGE_ML_MONITOR_ADMIN_TOKEN)
         --json                     print the result as one JSON document on stdout (progress stays on stderr)
         -h, --help                 show help

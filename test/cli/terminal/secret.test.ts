@@ -74,5 +74,7 @@ describe("did you mean", () => {
     expect(closest("--taget", ["--target", "--out", "--json"])).toBe("--target");
     expect(closest("frobnicate", ["init", "models", "data"])).toBeUndefined();
     expect(closest("js", ["json"])).toBeUndefined();
+    expect(closest("--max", ["--max-null-rate", "--max-distinct"])).toBeUndefined();
+    expect(closest("--max-null", ["--max-null-rate", "--max-distinct"])).toBe("--max-null-rate");
   });
 });
