@@ -1,6 +1,6 @@
 /**
  * The ML-monitoring half of the storage contract: profiles added up per bucket, registered baselines, delayed labels,
- * alert rules and events, and the webhook outbox. `MonitorStore` (./types.ts) extends these.
+ * alert rules and events, and the webhook outbox. `MonitorStore` (./contract.ts) extends these.
  *
  * @example
  * ```ts

@@ -1,6 +1,8 @@
 /**
  * The monitor's storage contract. SQLite (monitor/store/sqlite/) is the default; D1 or Postgres implement the
- * same interface. Reads return pre-aggregated per-minute rows; raw samples are only read by `recentSamples`.
+ * same interface, in a folder of their own, and pass the same suite (test/monitor/store-contract.test.ts: one line per
+ * store). SQL stores share the schema and its migrations (./sql/). Reads return pre-aggregated per-minute rows; raw
+ * samples are only read by `recentSamples`. This file and ./contract-ml.ts import only core/ and monitor/schema/.
  *
  * @example
  * ```ts

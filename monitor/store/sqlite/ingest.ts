@@ -1,6 +1,6 @@
 /**
  * The write path of the SQLite store, built for ingest throughput: statements built by kysely and prepared once
- * (monitor/store/prepared.ts), and one synchronous better-sqlite3 transaction per batch: counters, profiles
+ * (./prepared.ts), and one synchronous better-sqlite3 transaction per batch: counters, profiles
  * (./profiles.ts) and samples. Nothing else on the
  * connection can interleave with it, and it has committed (into the WAL) when the function returns: the caller
  * acknowledges the batch only after that.
