@@ -12,7 +12,7 @@ describe("config", () => {
     const c = parseConfig({ edge: { maxBatch: 64 }, targets: { worker: { name: "titanic" } }, telemetry: { endpoint: "https://m.example.com" } });
     expect(c.edge).toEqual({ maxBodyBytes: 1048576, maxBatch: 64 });
     expect(c.dev).toEqual({ port: 8787 });
-    expect(c.targets.worker).toEqual({ name: "titanic", routes: [], vars: {} });
+    expect(c.targets.worker).toEqual({ name: "titanic", routes: [], vars: {}, env: {} });
     expect(c.telemetry).toEqual({ endpoint: "https://m.example.com", sampleRate: 0.01, redact: [] });
     expect(c.gates).toEqual({});
     expect(c.models).toEqual({});
@@ -50,7 +50,7 @@ describe("config", () => {
     expect((error as EdgeMlError).issues.map((i) => `• ${i.path}: ${i.message}`).join("\n")).toMatchInlineSnapshot(`
       "• models.titanic: unknown key "slice" (allowed: label, slices, gates)
       • targets.worker.vars.bad-name: a var name is letters, digits and '_', not starting with a digit
-      • targets.worker: unknown key "nam" (allowed: name, routes, vars)
+      • targets.worker: unknown key "nam" (allowed: name, routes, vars, env)
       • telemetry.endpoint: expected an http(s) URL, e.g. https://monitor.example.com
       • telemetry.sampleRate: Too big: expected number to be <=1
       • gates.absolute[0].metric: "auc" is not a metric (Should be one of: accuracy, precision, recall, f1, roc_auc, log_loss, macro_f1, mae, rmse)
