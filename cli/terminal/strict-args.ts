@@ -24,11 +24,27 @@ export const GLOBAL_ARGS = {
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const isFlag = (token: string) => token.startsWith("-") && token !== "-" && !/^-\d/.test(token);
 
+type Flags = [string, ArgDef][];
+
 export function checkArgs(command: string, spec: LeafSpec, rawArgs: readonly string[]): void {
-  const defs: Record<string, ArgDef> = { ...GLOBAL_ARGS, ...spec.args };
-  const flags = Object.entries(defs).filter(([, d]) => d.type !== "positional");
-  const positionals = Object.entries(spec.args).filter(([, d]) => d.type === "positional");
+  const all: Record<string, ArgDef> = { ...GLOBAL_ARGS, ...spec.args };
+  const flags: Flags = Object.entries(all).filter(([, d]) => d.type !== "positional");
   const help = `npx ${command} --help lists its arguments`;
+  const { seen, given } = scan(command, flags, rawArgs, help);
+  for (const [name, count] of seen) {
+    if (count > 1 && !(spec.repeatable ?? []).includes(name) && name !== "debug" && name !== "help")
+      throw new UsageError(`--${name} is given ${count} times`, { hint: "give it once (only the last value would count)" });
+  }
+  if (seen.has("help")) return;
+  checkPositionals(command, spec, given, help);
+  for (const [name, def] of flags) {
+    if (def.required === true && def.default === undefined && !seen.has(name))
+      throw new UsageError(`${command} needs --${name}${def.description ? `: ${def.description}` : ""}`, { hint: help });
+  }
+}
+
+/** Walk the tokens: every flag must be known and get its value; returns how often each flag came and the positionals. */
+function scan(command: string, flags: Flags, rawArgs: readonly string[], help: string): { seen: Map<string, number>; given: string[] } {
   const seen = new Map<string, number>();
   const given: string[] = [];
   for (let i = 0; i < rawArgs.length; i++) {
@@ -55,19 +71,19 @@ export function checkArgs(command: string, spec: LeafSpec, rawArgs: readonly str
     if (def.type === "boolean") {
       if (inline !== undefined && inline !== "true" && inline !== "false")
         throw new UsageError(`${written} is a switch: it takes no value (got "${inline}")`, { hint: `write ${written} alone, or ${written}=false` });
-      continue;
+    } else if (inline === undefined) {
+      // A value may start with one dash (`-` for stdin, `-3`), never with two: `--out --json` lost its value.
+      const next = rawArgs[i + 1];
+      if (next === undefined || next.startsWith("--"))
+        throw new UsageError(`${written} needs a value`, { hint: def.description ? `${written}: ${def.description}` : help });
+      i++;
     }
-    if (inline !== undefined) continue;
-    const next = rawArgs[i + 1];
-    if (next === undefined || (isFlag(next) && next.startsWith("--")))
-      throw new UsageError(`${written} needs a value`, { hint: def.description ? `${written}: ${def.description}` : help });
-    i++;
   }
-  for (const [name, count] of seen) {
-    if (count > 1 && !(spec.repeatable ?? []).includes(name) && name !== "debug" && name !== "help")
-      throw new UsageError(`--${name} is given ${count} times`, { hint: "give it once (only the last value would count)" });
-  }
-  if (seen.has("help")) return;
+  return { seen, given };
+}
+
+function checkPositionals(command: string, spec: LeafSpec, given: readonly string[], help: string): void {
+  const positionals = Object.entries(spec.args).filter(([, d]) => d.type === "positional");
   if (given.length > positionals.length) {
     const extra = given.slice(positionals.length);
     const expected = positionals.length === 0 ? "no arguments" : positionals.map(([n]) => `<${n}>`).join(" ");
@@ -79,10 +95,6 @@ export function checkArgs(command: string, spec: LeafSpec, rawArgs: readonly str
     if (given[i] === undefined && def.required !== false && def.default === undefined)
       throw new UsageError(`${command} needs <${name}>${def.description ? `: ${def.description}` : ""}`, { hint: help });
   });
-  for (const [name, def] of flags) {
-    if (def.required === true && def.default === undefined && !seen.has(name))
-      throw new UsageError(`${command} needs --${name}${def.description ? `: ${def.description}` : ""}`, { hint: help });
-  }
 }
 
 /** A flag's other names (`h` for `help`); positionals have none. */
@@ -92,7 +104,7 @@ export function aliases(def: ArgDef): string[] {
   return Array.isArray(alias) ? alias : [alias];
 }
 
-function findFlag(flags: [string, ArgDef][], written: string): [string, ArgDef] | undefined {
+function findFlag(flags: Flags, written: string): [string, ArgDef] | undefined {
   const bare = written.replace(/^--?/, "");
   const short = !written.startsWith("--");
   for (const entry of flags) {
