@@ -48,7 +48,8 @@ describe("drift alert end to end", () => {
     const [, monitorUrl] = await monitor.waitFor(/monitor listening on (http:\/\/127\.0\.0\.1:\d+)/);
     const { token } = JSON.parse((await runCli(["monitor", "token", "create", "e2e", "--db", db, "--json"], project)).stdout) as { token: string };
 
-    const dev = spawnCli(["dev", "titanic@1.0.0", "--port", "0", "--monitor", monitorUrl!, "--token", token, "--deployment", "e2e"], project);
+    // The token travels in the environment, never on argv (ps shows argv to every user of the machine).
+    const dev = spawnCli(["dev", "titanic@1.0.0", "--port", "0", "--monitor", monitorUrl!, "--deployment", "e2e"], project, { EDGE_ML_MONITOR_TOKEN: token });
     killOnFinish(dev);
     await dev.waitFor(/stop: Ctrl-C/, 120_000);
     expect(dev.stdout()).toContain('monitor: registered the baseline of titanic@1.0.0 for "e2e"');
@@ -57,12 +58,14 @@ describe("drift alert end to end", () => {
     expect(rules.map((r) => r.kind).sort()).toEqual(["drift", "error_rate", "latency_p99", "metric_drop", "prediction_rate"]);
 
     const replay = async (extra: string[]) => {
-      const p = spawnCli(["replay", EVAL, "--url", edge, "--model", "titanic", "--rate", "50", "--shuffle", "--loop", ...extra], project);
+      const p = spawnCli(["replay", EVAL, "--url", edge, "--model", "titanic", "--rate", "50", "--shuffle", "--loop", ...extra], project, {
+        EDGE_ML_MONITOR_TOKEN: token,
+      });
       killOnFinish(p);
       expect(await p.exited, p.stderr()).toBe(0);
       return p.stdout();
     };
-    const calm = await replay(["--limit", "400", "--feedback", monitorUrl!, "--token", token, "--label", "survived"]);
+    const calm = await replay(["--limit", "400", "--feedback", monitorUrl!, "--label", "survived"]);
     expect(calm).toMatch(/replayed 400 rows .*: 400 × 200/);
     expect(calm).toContain("feedback: 400 labels stored");
     // Let the last batches land and the evaluator see the last complete windows.
