@@ -34,7 +34,7 @@ export interface JsonBodyOptions {
   tooLargeHint?: string;
 }
 
-export const DEFAULT_JSON_BODY_BYTES = 1024 * 1024;
+const DEFAULT_JSON_BODY_BYTES = 1024 * 1024;
 
 export type JsonBodyEnv<T> = { Variables: { body: T } };
 

@@ -8,7 +8,7 @@
  * ```
  */
 import { z } from "zod";
-import { P_VALUE_THRESHOLD, JS_THRESHOLD, PSI_THRESHOLD, SMALL_SAMPLE_LIMIT } from "../../core/drift/choose.ts";
+import { JS_THRESHOLD, PSI_THRESHOLD, SMALL_SAMPLE_LIMIT } from "../../core/drift/choose.ts";
 import { MISSING_RATE_JUMP } from "../../core/drift/flags.ts";
 import { TASKS } from "../../core/schema/manifest.ts";
 
@@ -16,9 +16,9 @@ import { TASKS } from "../../core/schema/manifest.ts";
  * The monitor tests every feature in every window, so its p-value threshold is stricter than a one-off validation's
  * (core's 0.05): with 0.05, one feature-window in twenty would be flagged on unchanged traffic.
  */
-export const MONITOR_P_VALUE = 0.01;
+const MONITOR_P_VALUE = 0.01;
 /** Fewer rows than this in a window: measures are reported, but the window is not judged drifted or not. */
-export const MIN_ROWS = 50;
+const MIN_ROWS = 50;
 
 const measureThresholds = {
   /** A test drifts when its p-value is below this. */
@@ -41,9 +41,7 @@ export const DriftThresholds = z.strictObject({
   features: z.record(z.string(), z.strictObject(measureThresholds).partial()).default({}),
 });
 export type DriftThresholds = z.output<typeof DriftThresholds>;
-export const DEFAULT_THRESHOLDS: DriftThresholds = DriftThresholds.parse({});
-/** core's threshold for one-off comparisons, kept for reference in reports. */
-export const CORE_P_VALUE = P_VALUE_THRESHOLD;
+const DEFAULT_THRESHOLDS: DriftThresholds = DriftThresholds.parse({});
 
 /** What the monitor needs to know about a model version beside its baseline; every field can be inferred. */
 export const ModelConfig = z.strictObject({

@@ -24,7 +24,7 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** A duration as milliseconds or text ("1h"). */
-export const Duration = z.union([z.int().positive(), z.string()]).transform((v, ctx) => {
+const Duration = z.union([z.int().positive(), z.string()]).transform((v, ctx) => {
   const ms = typeof v === "number" ? v : parseDuration(v);
   if (ms === undefined) {
     ctx.addIssue({ code: "custom", message: 'expected milliseconds or a duration like "10s", "5m", "1h"' });
@@ -36,15 +36,15 @@ export const Duration = z.union([z.int().positive(), z.string()]).transform((v, 
 const window = Duration.optional();
 const count = (d: number) => z.int().nonnegative().default(d);
 
-export const DriftParams = z.strictObject({
+const DriftParams = z.strictObject({
   window,
   consecutive: z.int().min(1).max(100).default(3),
   /** Features to watch ("prediction" for the prediction); all of the baseline's by default. */
   features: z.array(z.string()).max(1000).optional(),
 });
-export const ErrorRateParams = z.strictObject({ window, max: z.number().min(0).max(1).default(0.05), minRequests: count(20) });
-export const LatencyParams = z.strictObject({ window, maxMs: z.number().positive().default(1000), minRequests: count(20) });
-export const PredictionRateParams = z.strictObject({
+const ErrorRateParams = z.strictObject({ window, max: z.number().min(0).max(1).default(0.05), minRequests: count(20) });
+const LatencyParams = z.strictObject({ window, maxMs: z.number().positive().default(1000), minRequests: count(20) });
+const PredictionRateParams = z.strictObject({
   window,
   trailingWindows: z.int().min(1).max(1000).default(24),
   maxDeviationPct: z.number().positive().default(50),
@@ -53,7 +53,7 @@ export const PredictionRateParams = z.strictObject({
   minRows: count(50),
   slices: z.boolean().default(true),
 });
-export const MetricDropParams = z.strictObject({
+const MetricDropParams = z.strictObject({
   window,
   metric: z.enum(METRIC_NAMES).default("accuracy"),
   maxDrop: z.number().positive().default(0.1),

@@ -13,7 +13,7 @@ export interface StoreOptions {
 }
 
 /** One empty database; `open()` may be called again (a second connection, or a restart after `close()`). */
-export interface StoreHandle {
+interface StoreHandle {
   open(): Promise<MonitorStore>;
 }
 
@@ -22,7 +22,7 @@ export interface StoreFactory {
   fresh(opts?: StoreOptions): Promise<StoreHandle>;
 }
 
-export const sqliteFactory: StoreFactory = {
+const sqliteFactory: StoreFactory = {
   name: "sqlite",
   async fresh(opts = {}) {
     const file = join(tempDir(), "monitor.db");

@@ -15,8 +15,6 @@ import { mlMonitoring } from "./0002-ml-monitoring.ts";
 import { refusals } from "./0003-refusals.ts";
 import type { SchemaFlavor } from "./flavor.ts";
 
-export type { MonitorDb } from "./tables.ts";
-
 export function monitorMigrations(flavor: SchemaFlavor): Record<string, Migration> {
   return {
     "0001_initial": initial(flavor),
