@@ -95,8 +95,14 @@ export async function freePort(): Promise<number> {
 }
 
 /** Start a long-running process in the app and wait until its output matches `ready`. */
-export async function startServer(cwd: string, cmd: string, args: string[], ready: RegExp): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(cmd, args, { cwd, env: ENV, stdio: ["ignore", "pipe", "pipe"] });
+export async function startServer(
+  cwd: string,
+  cmd: string,
+  args: string[],
+  ready: RegExp,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(cmd, args, { cwd, env: { ...ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   await new Promise<void>((resolve, reject) => {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { maxAbsDiff } from "../helpers/reference.ts";
 import { REPO_ROOT } from "../helpers/tmp.ts";
-import { createApp, installedPackages, mib, npmInstall, REPO_PINS, run, treeBytes } from "./app.ts";
+import { createApp, freePort, installedPackages, mib, npmInstall, REPO_PINS, run, startServer, treeBytes } from "./app.ts";
 import { copyModel, INSTANCES, referenceScores } from "./titanic.ts";
 
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -40,6 +40,36 @@ const WRANGLER_JSONC = `{
   // model.onnx arrives as an ArrayBuffer; .wasm files are CompiledWasm modules by default.
   "rules": [{ "type": "Data", "globs": ["**/*.onnx"], "fallthrough": true }]
 }
+`;
+// Self-hosting on Node, as in the README: the edge app mounted in the user's Hono server on @hono/node-server.
+const SERVER_MJS = `import { readFile } from "node:fs/promises";
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { createNodeEdge } from "edge-ml/node";
+
+const dir = new URL("./models/titanic/1.0.0/", import.meta.url);
+const edge = createNodeEdge({
+  manifest: JSON.parse(await readFile(new URL("manifest.json", dir), "utf8")),
+  model: await readFile(new URL("model.onnx", dir)),
+  wasm: await readFile(new URL(import.meta.resolve("onnxruntime-web/ort-wasm-simd-threaded.wasm"))),
+  env: process.env,
+});
+
+const app = new Hono();
+app.get("/", (c) => c.text("my app"));
+app.route("/ml", edge.app);
+
+serve({ fetch: app.fetch, hostname: "127.0.0.1", port: Number(process.env.PORT ?? 3000) }, ({ port }) => console.log(\`listening on http://127.0.0.1:\${port}/\`));
+`;
+// Deno, as in the README: Deno 2 reads the app's package.json and node_modules.
+const DENO_MAIN_TS = `import { startDenoServer } from "edge-ml/deno";
+import manifest from "./models/titanic/1.0.0/manifest.json" with { type: "json" };
+
+await startDenoServer({
+  manifest,
+  modelUrl: new URL("./models/titanic/1.0.0/model.onnx", import.meta.url),
+  wasmUrl: new URL(import.meta.resolve("onnxruntime-web/ort-wasm-simd-threaded.wasm")),
+});
 `;
 // A consumer with no Node types at all (`types: []`), strict as this repository.
 const CONSUMER_TS = `import { defineConfig, type Manifest } from "edge-ml";
@@ -168,6 +198,41 @@ describe("edge-ml in a fresh project", () => {
       expect(body.predictions.map((p) => p.label)).toEqual(expected.map((p) => (p >= 0.5 ? "yes" : "no")));
       // Routes outside the mount stay the app's own.
       expect((await fetch(new URL("v1/models/titanic:predict", url), { method: "POST" })).status).toBe(404);
+    });
+  });
+
+  describe("self-hosted: edge-ml/node in a Hono server, edge-ml/deno in Deno", () => {
+    const stops: (() => Promise<void>)[] = [];
+    afterAll(async () => {
+      await Promise.all(stops.map((stop) => stop()));
+    });
+
+    const predictAt = async (url: string) => {
+      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ instances: INSTANCES }) });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { predictions: { score: number }[] }).predictions.map((p) => p.score);
+    };
+
+    it("Node: the edge app mounted under /ml answers like onnxruntime-node", async () => {
+      writeFileSync(join(app, "server.mjs"), SERVER_MJS);
+      const port = String(await freePort());
+      const server = await startServer(app, process.execPath, ["server.mjs"], /listening on http:\/\/127\.0\.0\.1:\d+/, { PORT: port });
+      stops.push(server.stop);
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("my app");
+      expect(maxAbsDiff(await predictAt(`http://127.0.0.1:${port}/ml/v1/models/titanic:predict`), expected)).toBeLessThanOrEqual(1e-5);
+    });
+
+    it("Deno: startDenoServer from edge-ml/deno answers like onnxruntime-node", async () => {
+      writeFileSync(join(app, "main.ts"), DENO_MAIN_TS);
+      const port = String(await freePort());
+      // deno is an optional peer of edge-ml; the repository's pinned binary stands in for the user's.
+      const deno = join(REPO_ROOT, "node_modules", ".bin", "deno");
+      const server = await startServer(app, deno, ["run", "--allow-net", "--allow-read", "--allow-env", "main.ts"], /listening on http:\/\/127\.0\.0\.1:\d+/, {
+        PORT: port,
+        HOST: "127.0.0.1",
+      });
+      stops.push(server.stop);
+      expect(maxAbsDiff(await predictAt(`http://127.0.0.1:${port}/v1/models/titanic:predict`), expected)).toBeLessThanOrEqual(1e-5);
     });
   });
 });
