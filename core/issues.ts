@@ -17,7 +17,7 @@ import type { Issue } from "./errors.ts";
 export const MAX_ISSUES = 100;
 
 /** The closing issue of a capped list; `more` is undefined when the producer stopped counting. */
-export function moreIssues(more: number | undefined): Issue {
+function moreIssues(more: number | undefined): Issue {
   const what = more === undefined ? "more issues" : `${more} more issue${more === 1 ? "" : "s"}`;
   return { path: "(root)", message: `… and ${what} after the first ${MAX_ISSUES}; fix these and send again` };
 }

@@ -21,7 +21,7 @@ export class HttpError extends ApiError {
 }
 
 /** The telemetry error class of a status (the monitor counts errors by class). */
-export function errorClassOf(status: number): ErrorClass {
+function errorClassOf(status: number): ErrorClass {
   if (status === 413) return "too_large";
   if (status === 415) return "unsupported_media";
   if (status === 422) return "unprocessable";

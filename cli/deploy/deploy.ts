@@ -31,12 +31,11 @@ import { loadModel, setAlias } from "../registry/registry.ts";
 
 /** Targets `deploy` ships (the registry's); other build targets are built with `edge-ml build` and hosted as you like. */
 export const DEPLOY_TARGETS = DEPLOYABLE_TARGETS;
-export type DeployTarget = TargetName;
 
 export interface DeployOptions {
   root: string;
   ref: string;
-  target: DeployTarget;
+  target: TargetName;
   dryRun: boolean;
   force?: boolean;
   reason?: string;

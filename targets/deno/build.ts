@@ -3,7 +3,7 @@ import { ORT_WASM_FILE } from "../ort-files.ts";
 import { defineTarget } from "../types.ts";
 
 /** The command that runs a Deno build from its folder, with the narrowest permissions that work. */
-export const DENO_RUN = "deno run --allow-net --allow-read=. --allow-env server.js";
+const DENO_RUN = "deno run --allow-net --allow-read=. --allow-env server.js";
 
 export const denoTarget = defineTarget({
   name: "deno",
@@ -25,5 +25,5 @@ export const denoTarget = defineTarget({
     extraFiles: () => ({}),
     next: (dir, ref) => `cd ${dir} && ${DENO_RUN}   (or: npx edge-ml dev ${ref} --target deno)`,
   },
-  serve: { runtime: "deno", load: async () => (await import("./serve.ts")).serve },
+  serve: { runtime: "deno", load: async () => (await import("./serve.ts")).serveDeno },
 });

@@ -41,13 +41,17 @@ export async function serveDeno(outDir: string, opts: ServeOptions = {}): Promis
   });
   let out = "";
   let err = "";
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  let listening = false;
+  // Before it listens, stderr explains a failed start; after, the server's own errors (a telemetry refusal) go on to
+  // this terminal, as workerd's console does through miniflare.
+  child.stderr!.on("data", (d: Buffer) => (listening ? process.stderr.write(d) : (err += d.toString())));
   const url = await new Promise<string>((resolveUrl, reject) => {
     const onData = (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/\S+\/)/.exec(out);
       if (m) {
         child.stdout!.off("data", onData);
+        listening = true;
         resolveUrl(m[1]!);
       }
     };
@@ -71,6 +75,3 @@ export async function serveDeno(outDir: string, opts: ServeOptions = {}): Promis
     },
   };
 }
-
-/** The target registry's entry point (targets/deno/build.ts). */
-export const serve = serveDeno;

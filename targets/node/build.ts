@@ -7,7 +7,7 @@ import { ORT_WASM_FILE } from "../ort-files.ts";
 import { defineTarget } from "../types.ts";
 
 /** The command that runs a Node build from its folder. */
-export const NODE_RUN = "node server.mjs";
+const NODE_RUN = "node server.mjs";
 
 export const nodeTarget = defineTarget({
   name: "node",
@@ -33,5 +33,5 @@ export const nodeTarget = defineTarget({
     extraFiles: () => ({}),
     next: (dir, ref) => `cd ${dir} && ${NODE_RUN}   (or: npx edge-ml dev ${ref} --target node)`,
   },
-  serve: { runtime: "node", load: async () => (await import("./serve.ts")).serve },
+  serve: { runtime: "node", load: async () => (await import("./serve.ts")).serveNode },
 });

@@ -25,14 +25,17 @@ export async function serveNode(outDir: string, opts: ServeOptions = {}): Promis
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  // The build's own output (telemetry refusals, errors) goes on to this terminal once it listens.
+  let listening = false;
+  // Before it listens, stderr explains a failed start; after, the server's own errors (a telemetry refusal) go on to
+  // this terminal, as workerd's console does through miniflare.
+  child.stderr!.on("data", (d: Buffer) => (listening ? process.stderr.write(d) : (out += d.toString())));
   const url = await new Promise<string>((resolveUrl, reject) => {
     const onData = (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/\S+\/)/.exec(out);
       if (m) {
         child.stdout!.off("data", onData);
+        listening = true;
         resolveUrl(m[1]!);
       }
     };
@@ -41,7 +44,6 @@ export async function serveNode(outDir: string, opts: ServeOptions = {}): Promis
       reject(new EdgeMlError("ERR_ENGINE", `node exited (${code}) before listening:\n${out}`, { hint: `run the build by hand: cd ${dir} && node server.mjs` })),
     );
   });
-  child.stderr!.on("data", (d: Buffer) => process.stderr.write(d));
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   return {
     url,
@@ -52,6 +54,3 @@ export async function serveNode(outDir: string, opts: ServeOptions = {}): Promis
     },
   };
 }
-
-/** The target registry's entry point (targets/node/build.ts). */
-export const serve = serveNode;

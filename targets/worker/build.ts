@@ -26,6 +26,6 @@ export const workerTarget = defineTarget({
     extraFiles: ({ manifest, main, config }) => ({ "wrangler.toml": renderWranglerToml({ main, manifest, config }) }),
     next: (dir, ref) => `npx edge-ml deploy ${ref}   (or: cd ${dir} && npx wrangler deploy; try it first: npx edge-ml dev ${ref})`,
   },
-  serve: { runtime: "workerd", load: async () => (await import("./serve.ts")).serve },
+  serve: { runtime: "workerd", load: async () => (await import("./serve.ts")).serveWorker },
   deploy: { name: workerName, load: async () => (await import("./deploy.ts")).deploy },
 });

@@ -34,6 +34,3 @@ export async function serveWorker(outDir: string, opts: ServeOptions = {}): Prom
   const url = (await miniflare.ready).toString();
   return { url, miniflare, close: () => miniflare.dispose() };
 }
-
-/** The target registry's entry point (targets/worker/build.ts). */
-export const serve = serveWorker;

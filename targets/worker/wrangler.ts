@@ -30,7 +30,7 @@ export interface WranglerDeployArgs {
 }
 
 /** The wrangler CLI script: the project's own wrangler if it has one, else the one beside edge-ml. */
-export function wranglerBin(projectRoot?: string): string {
+function wranglerBin(projectRoot?: string): string {
   const bases = [...(projectRoot ? [join(projectRoot, "package.json")] : []), import.meta.url];
   for (const base of bases) {
     try {
