@@ -12,6 +12,7 @@
  * ```
  */
 import { Hono, type Context } from "hono";
+import { renderHttpError } from "../core/http-error.ts";
 import type { Manifest } from "../core/schema/manifest.ts";
 import { HttpError, type ErrorClass } from "./http-error.ts";
 import { readJson } from "./json-body.ts";
@@ -150,7 +151,7 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
       return c.json({ ready: true, model: modelInfo });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      return c.json({ ready: false, model: modelInfo, error: { code: "NOT_READY", message } }, 503);
+      return c.json({ ready: false, model: modelInfo, ...renderHttpError("NOT_READY", message) }, 503);
     }
   });
   // Built on first use: the settings it documents may be completed on the first request.
