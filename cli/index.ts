@@ -33,19 +33,20 @@ export async function main(args: string[]): Promise<number> {
   try {
     const { path, node, rest } = route(COMMANDS, argv);
     if (argv.length === 0 || wantsHelp(rest)) {
-      console.log(renderHelp(path, node, colors(process.stdout)));
+      console.log(renderHelp(path, node, isFamily(node) ? undefined : await node.spec(), colors(process.stdout)));
       return EXIT.ok;
     }
     if (isFamily(node)) {
       const where = ["edge-ml", ...path].join(" ");
-      console.error(renderHelp(path, node, colors(process.stderr)));
+      console.error(renderHelp(path, node, undefined, colors(process.stderr)));
       throw new UsageError(`${where} needs a command: ${Object.keys(node.commands).join(", ")}`, {
         hint: `e.g. npx ${where} ${Object.keys(node.commands)[0]}`,
       });
     }
-    const json = "json" in node.args && wantsJson(rest);
+    const spec = await node.spec();
+    const json = "json" in spec.args && wantsJson(rest);
     try {
-      checkArgs(["edge-ml", ...path].join(" "), node, rest);
+      checkArgs(["edge-ml", ...path].join(" "), spec, rest);
       await node.run(rest.filter((a) => a !== "--debug"));
     } catch (error) {
       return printError(error, { debug, json });

@@ -1,57 +1,118 @@
 /**
- * Every command, in one place: what help and the strict argument check need (spec/*.ts, light) and where each
- * command's code is (imported only when that command runs).
+ * Every command, in one place: its name and description (all the top-level help needs), where its arguments are
+ * (spec/*.ts, light: loaded for its own help and the strict argument check) and where its code is (imported only
+ * when it runs).
  */
 import { type CommandNode, lazyCommand } from "../terminal/spec.ts";
-import { BUILD, DEPLOY } from "./spec/build.ts";
-import { DATA_INFER_SCHEMA, DATA_PROFILE, DATA_VALIDATE } from "./spec/data.ts";
-import { DEV } from "./spec/dev.ts";
-import { INIT } from "./spec/init.ts";
-import { MODELS_ADD, MODELS_ALIAS, MODELS_LIST, MODELS_SHOW } from "./spec/models.ts";
-import { MONITOR_SERVE, TOKEN_CREATE, TOKEN_LIST, TOKEN_REVOKE } from "./spec/monitor.ts";
-import { REPLAY } from "./spec/replay.ts";
-import { VALIDATE } from "./spec/validate.ts";
 
 export const COMMANDS = {
   description: "Ship ML models to the edge: registry, validation, builds, monitoring.",
   commands: {
-    init: lazyCommand(INIT, () => import("./init.ts")),
+    init: lazyCommand(
+      "Create a new edge-ml project (edge-ml.config.ts, package.json, wrangler.jsonc, models/)",
+      () => import("./spec/init.ts").then((m) => m.INIT),
+      () => import("./init.ts"),
+    ),
     models: {
       description: "Register, list and inspect versioned models in models/",
       commands: {
-        add: lazyCommand(MODELS_ADD, () => import("./models/add.ts")),
-        list: lazyCommand(MODELS_LIST, () => import("./models/list.ts")),
-        show: lazyCommand(MODELS_SHOW, () => import("./models/show.ts")),
-        alias: lazyCommand(MODELS_ALIAS, () => import("./models/alias.ts")),
+        add: lazyCommand(
+          "Register an ONNX model as a new immutable version",
+          () => import("./spec/models.ts").then((m) => m.MODELS_ADD),
+          () => import("./models/add.ts"),
+        ),
+        list: lazyCommand(
+          "List registered models, versions and aliases",
+          () => import("./spec/models.ts").then((m) => m.MODELS_LIST),
+          () => import("./models/list.ts"),
+        ),
+        show: lazyCommand(
+          "Show a model version's manifest",
+          () => import("./spec/models.ts").then((m) => m.MODELS_SHOW),
+          () => import("./models/show.ts"),
+        ),
+        alias: lazyCommand(
+          "Point an alias (champion, staging, ...) at a version",
+          () => import("./spec/models.ts").then((m) => m.MODELS_ALIAS),
+          () => import("./models/alias.ts"),
+        ),
       },
     },
     data: {
       description: "Profile, infer a schema for, and validate data files (types, missing values, anomalies, drift)",
       commands: {
-        profile: lazyCommand(DATA_PROFILE, () => import("./data/profile.ts")),
-        "infer-schema": lazyCommand(DATA_INFER_SCHEMA, () => import("./data/infer-schema.ts")),
-        validate: lazyCommand(DATA_VALIDATE, () => import("./data/validate.ts")),
+        profile: lazyCommand(
+          "Per-column profile of a CSV: type, missing rate, range or top categories",
+          () => import("./spec/data.ts").then((m) => m.DATA_PROFILE),
+          () => import("./data/profile.ts"),
+        ),
+        "infer-schema": lazyCommand(
+          "Guess a feature schema from a CSV: types, nullability, ranges, categories",
+          () => import("./spec/data.ts").then((m) => m.DATA_INFER_SCHEMA),
+          () => import("./data/infer-schema.ts"),
+        ),
+        validate: lazyCommand(
+          "Find anomalies in a CSV (missing/extra columns, types, nulls, ranges, categories) and drift from the training data",
+          () => import("./spec/data.ts").then((m) => m.DATA_VALIDATE),
+          () => import("./data/validate.ts"),
+        ),
       },
     },
-    validate: lazyCommand(VALIDATE, () => import("./validate.ts")),
-    build: lazyCommand(BUILD, () => import("./build.ts")),
-    dev: lazyCommand(DEV, () => import("./dev.ts")),
-    deploy: lazyCommand(DEPLOY, () => import("./deploy.ts")),
+    validate: lazyCommand(
+      "Evaluate a model version on labelled data, check the gates, and record the result in its manifest",
+      () => import("./spec/validate.ts").then((m) => m.VALIDATE),
+      () => import("./validate.ts"),
+    ),
+    build: lazyCommand(
+      "Bundle a model version into an edge function",
+      () => import("./spec/build.ts").then((m) => m.BUILD),
+      () => import("./build.ts"),
+    ),
+    dev: lazyCommand(
+      "Build a model's Worker and serve it locally in workerd, with live telemetry",
+      () => import("./spec/dev.ts").then((m) => m.DEV),
+      () => import("./dev.ts"),
+    ),
+    deploy: lazyCommand(
+      "Deploy a blessed model version: gate, build, wrangler deploy, register with the monitor, move champion",
+      () => import("./spec/build.ts").then((m) => m.DEPLOY),
+      () => import("./deploy.ts"),
+    ),
     monitor: {
       description: "Run the monitoring server (ingest, metrics, dashboard) and manage ingest tokens",
       default: "serve",
       commands: {
-        serve: lazyCommand(MONITOR_SERVE, () => import("./monitor/serve.ts")),
+        serve: lazyCommand(
+          "Run the monitoring server until Ctrl-C (the default of `edge-ml monitor`)",
+          () => import("./spec/monitor.ts").then((m) => m.MONITOR_SERVE),
+          () => import("./monitor/serve.ts"),
+        ),
         token: {
           description: "Manage the ingest tokens of deployments",
           commands: {
-            create: lazyCommand(TOKEN_CREATE, () => import("./monitor/token/create.ts")),
-            list: lazyCommand(TOKEN_LIST, () => import("./monitor/token/list.ts")),
-            revoke: lazyCommand(TOKEN_REVOKE, () => import("./monitor/token/revoke.ts")),
+            create: lazyCommand(
+              "Create an ingest token for a deployment (printed once)",
+              () => import("./spec/monitor.ts").then((m) => m.TOKEN_CREATE),
+              () => import("./monitor/token/create.ts"),
+            ),
+            list: lazyCommand(
+              "List ingest tokens (ids and prefixes; tokens themselves are not stored)",
+              () => import("./spec/monitor.ts").then((m) => m.TOKEN_LIST),
+              () => import("./monitor/token/list.ts"),
+            ),
+            revoke: lazyCommand(
+              "Revoke a token by id, or every token of a deployment",
+              () => import("./spec/monitor.ts").then((m) => m.TOKEN_REVOKE),
+              () => import("./monitor/token/revoke.ts"),
+            ),
           },
         },
       },
     },
-    replay: lazyCommand(REPLAY, () => import("./replay.ts")),
+    replay: lazyCommand(
+      "Stream a CSV through an edge endpoint (optionally drifted) and post its labels as feedback",
+      () => import("./spec/replay.ts").then((m) => m.REPLAY),
+      () => import("./replay.ts"),
+    ),
   },
 } as const satisfies CommandNode;

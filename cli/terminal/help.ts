@@ -4,12 +4,12 @@
  *
  * @example
  * ```ts
- * console.log(renderHelp(["models"], COMMANDS.commands.models, colors(process.stdout)));
+ * console.log(renderHelp(["models"], COMMANDS.commands.models, undefined, colors(process.stdout)));
  * ```
  */
 import type { ArgDef } from "citty";
 import type { Colors } from "./output.ts";
-import { type CommandNode, isFamily } from "./spec.ts";
+import { type CommandNode, isFamily, type LeafSpec } from "./spec.ts";
 import { aliases, GLOBAL_ARGS } from "./strict-args.ts";
 
 const table = (rows: [string, string][]) => {
@@ -27,7 +27,8 @@ function flagRow(name: string, def: ArgDef, c: Colors): [string, string] {
   return [`${alias}--${name}${value}`, `${def.description ?? ""}${extra ? c.dim(` (${extra})`) : ""}`];
 }
 
-export function renderHelp(path: readonly string[], node: CommandNode, c: Colors): string {
+/** Help of a family (from the tree alone) or of a command (`spec`: its loaded arguments). */
+export function renderHelp(path: readonly string[], node: CommandNode, spec: LeafSpec | undefined, c: Colors): string {
   const name = ["edge-ml", ...path].join(" ");
   const lines = [node.description, ""];
   if (isFamily(node)) {
@@ -40,14 +41,14 @@ export function renderHelp(path: readonly string[], node: CommandNode, c: Colors
     if (path.length === 0) lines.push("Exit codes: 0 done, 1 error or failed check, 2 wrong command line, 70 internal error.");
     return lines.join("\n");
   }
-  const args = Object.entries(node.args);
+  const args = Object.entries(spec?.args ?? {});
   const positionals = args.filter(([, d]) => d.type === "positional");
   const usage = positionals.map(([n, d]) => (d.required === false ? `[${n}]` : `<${n}>`)).join(" ");
   lines.push(`${c.bold("Usage:")} ${name}${usage ? ` ${usage}` : ""} [flags]`);
   if (positionals.length > 0) lines.push("", c.bold("Arguments:"), ...table(positionals.map(([n, d]) => [`<${n}>`, d.description ?? ""])));
   const flags = args.filter(([, d]) => d.type !== "positional").map(([n, d]) => flagRow(n, d, c));
   lines.push("", c.bold("Flags:"), ...table([...flags, ...Object.entries(GLOBAL_ARGS).map(([n, d]) => flagRow(n, d, c))]));
-  const repeatable = node.repeatable ?? [];
+  const repeatable = spec?.repeatable ?? [];
   if (repeatable.length > 0) lines.push("", c.dim(`Repeatable: ${repeatable.map((r) => `--${r}`).join(", ")}.`));
   return lines.join("\n");
 }

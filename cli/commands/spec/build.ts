@@ -6,7 +6,6 @@ const ref = { type: "positional", required: true, description: "name@version (or
 const json = { type: "boolean", description: "print the result as one JSON document on stdout (progress stays on stderr)" } as const;
 
 export const BUILD = defineSpec({
-  description: "Bundle a model version into an edge function",
   args: {
     ref,
     target: { type: "string", default: "worker", description: `build target: ${TARGET_NAMES.join(" | ")}` },
@@ -16,7 +15,6 @@ export const BUILD = defineSpec({
 });
 
 export const DEPLOY = defineSpec({
-  description: "Deploy a blessed model version: gate, build, wrangler deploy, register with the monitor, move champion",
   args: {
     ref,
     target: { type: "string", default: "worker", description: `deploy target: ${DEPLOYABLE_TARGETS.join(" | ")}` },

@@ -6,7 +6,6 @@ import { defineSpec } from "../../terminal/spec.ts";
 const csv = { type: "positional", description: "CSV file with a header row", required: true } as const;
 
 export const DATA_PROFILE = defineSpec({
-  description: "Per-column profile of a CSV: type, missing rate, range or top categories",
   args: {
     csv,
     features: { type: "string", description: "feature schema JSON (types are guessed from the values without it)" },
@@ -16,7 +15,6 @@ export const DATA_PROFILE = defineSpec({
 });
 
 export const DATA_INFER_SCHEMA = defineSpec({
-  description: "Guess a feature schema from a CSV: types, nullability, ranges, categories",
   args: {
     csv,
     out: { type: "string", description: "write the schema to this file (default: print it)" },
@@ -25,7 +23,6 @@ export const DATA_INFER_SCHEMA = defineSpec({
 });
 
 export const DATA_VALIDATE = defineSpec({
-  description: "Find anomalies in a CSV (missing/extra columns, types, nulls, ranges, categories) and drift from the training data",
   args: {
     csv,
     against: { type: "string", description: "name@version (or name@alias) of a model, or a feature-schema JSON file", required: true },

@@ -3,7 +3,6 @@ import { SERVABLE_TARGETS } from "../../../targets/index.ts";
 import { defineSpec } from "../../terminal/spec.ts";
 
 export const DEV = defineSpec({
-  description: "Build a model's Worker and serve it locally in workerd, with live telemetry",
   args: {
     ref: { type: "positional", required: true, description: "name@version (or name@alias)" },
     port: { type: "string", description: "port (default: dev.port of the config, 8787; 0 picks a free one)" },

@@ -2,7 +2,6 @@
 import { defineSpec } from "../../terminal/spec.ts";
 
 export const INIT = defineSpec({
-  description: "Create a new edge-ml project (edge-ml.config.ts, package.json, wrangler.jsonc, models/)",
   args: {
     dir: { type: "positional", required: true, description: "folder to create" },
     json: { type: "boolean", description: "print what was written as JSON" },

@@ -4,7 +4,6 @@ import { defineSpec } from "../../terminal/spec.ts";
 const json = { type: "boolean", description: "print JSON" } as const;
 
 export const MODELS_ADD = defineSpec({
-  description: "Register an ONNX model as a new immutable version",
   args: {
     model: { type: "positional", description: "path to the .onnx file", required: true },
     name: { type: "string", description: "model name (lowercase, e.g. titanic)", required: true },
@@ -23,10 +22,9 @@ export const MODELS_ADD = defineSpec({
   repeatable: ["data", "slice"],
 });
 
-export const MODELS_LIST = defineSpec({ description: "List registered models, versions and aliases", args: { json } });
+export const MODELS_LIST = defineSpec({ args: { json } });
 
 export const MODELS_SHOW = defineSpec({
-  description: "Show a model version's manifest",
   args: {
     ref: { type: "positional", description: "name@version, name@alias or name", required: true },
     json: { type: "boolean", description: "print the manifest as JSON" },
@@ -34,7 +32,6 @@ export const MODELS_SHOW = defineSpec({
 });
 
 export const MODELS_ALIAS = defineSpec({
-  description: "Point an alias (champion, staging, ...) at a version",
   args: {
     name: { type: "positional", required: true, description: "model name" },
     alias: { type: "positional", required: true, description: "alias, e.g. champion" },

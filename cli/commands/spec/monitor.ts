@@ -7,7 +7,6 @@ const db = { type: "string", description: "SQLite database file", default: DEFAU
 const json = { type: "boolean", description: "print JSON" } as const;
 
 export const MONITOR_SERVE = defineSpec({
-  description: "Run the monitoring server until Ctrl-C (the default of `edge-ml monitor`)",
   args: {
     port: { type: "string", description: "port (default 8787; 0 picks a free one)" },
     host: { type: "string", description: "interface to listen on (anything but loopback needs an admin token)", default: "127.0.0.1" },
@@ -24,13 +23,11 @@ export const MONITOR_SERVE = defineSpec({
 });
 
 export const TOKEN_CREATE = defineSpec({
-  description: "Create an ingest token for a deployment (printed once)",
   args: { deployment: { type: "positional", required: true, description: "deployment name, e.g. titanic-prod" }, db, json },
 });
 
-export const TOKEN_LIST = defineSpec({ description: "List ingest tokens (ids and prefixes; tokens themselves are not stored)", args: { db, json } });
+export const TOKEN_LIST = defineSpec({ args: { db, json } });
 
 export const TOKEN_REVOKE = defineSpec({
-  description: "Revoke a token by id, or every token of a deployment",
   args: { target: { type: "positional", required: true, description: "token id (tok_…) or deployment name" }, db, json },
 });

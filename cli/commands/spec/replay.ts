@@ -2,7 +2,6 @@
 import { defineSpec } from "../../terminal/spec.ts";
 
 export const REPLAY = defineSpec({
-  description: "Stream a CSV through an edge endpoint (optionally drifted) and post its labels as feedback",
   args: {
     csv: { type: "positional", required: true, description: "CSV file with a header row (feature columns, and the label column for --feedback)" },
     url: { type: "string", required: true, description: "edge base URL, e.g. http://127.0.0.1:8787" },

@@ -3,7 +3,6 @@ import { DEFAULT_RESAMPLES, DEFAULT_SEED } from "../../../core/metrics/bootstrap
 import { defineSpec } from "../../terminal/spec.ts";
 
 export const VALIDATE = defineSpec({
-  description: "Evaluate a model version on labelled data, check the gates, and record the result in its manifest",
   args: {
     ref: { type: "positional", required: true, description: "name@version (or name@alias)" },
     data: { type: "string", required: true, description: "evaluation CSV with the features and the label" },
