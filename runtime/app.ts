@@ -3,7 +3,7 @@
  * health and an OpenAPI document. Bad input always gets a 4xx JSON error naming each bad field; never a 5xx.
  *
  * The app can be mounted under a prefix in a larger Hono app (`app.route("/ml", edgeApp)`): it answers its own 404s
- * and 405s below the prefix, and the prefix it was reached under shows in hints, `/` and the OpenAPI `servers`.
+ * and 405s below the prefix (mount.ts), and the prefix it was reached under shows in hints, `/` and OpenAPI `servers`.
  *
  * @example
  * ```ts
@@ -17,6 +17,7 @@ import type { Manifest } from "../core/schema/manifest.ts";
 import { HttpError, type ErrorClass } from "./http-error.ts";
 import { readJson } from "./json-body.ts";
 import { modelMetadata } from "./metadata.ts";
+import { fallback, prefixOf } from "./mount.ts";
 import { buildOpenApi } from "./openapi.ts";
 import type { Predictor } from "./predictor.ts";
 import type { EdgeSettings } from "./settings.ts";
@@ -54,22 +55,6 @@ interface RunResult {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const internal = () => new HttpError(500, "INTERNAL", "internal error", { hint: "this is a bug in edge-ml; please report it with the request" });
-
-/** Routes and their methods, for 405 answers (the catch-all sees paths relative to the mount prefix). */
-const ROUTES: readonly [RegExp, string][] = [
-  [/^\/v1\/models\/[^/]+$/, "POST"],
-  [/^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?\/infer$/, "POST"],
-  [/^\/v2\/models\/[^/]+$/, "GET"],
-  [/^\/v2\/health\/(?:live|ready)$/, "GET"],
-  [/^\/openapi\.json$/, "GET"],
-  [/^\/?$/, "GET"],
-];
-
-/** The prefix this app was mounted under: the matched route path minus the pattern the app registered. */
-function prefixOf(c: Context, pattern: string): string {
-  const route = c.req.routePath;
-  return route.endsWith(pattern) ? route.slice(0, route.length - pattern.length) : "";
-}
 
 export function createEdgeApp(opts: EdgeAppOptions): Hono {
   const { manifest } = opts;
@@ -160,24 +145,10 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
   // OpenAPI paths stay relative to `servers`, which names the prefix the document was fetched under.
   app.get("/openapi.json", (c) => c.json({ ...doc(), servers: [{ url: prefixOf(c, "/openapi.json") || "/" }] }));
   app.get("/", (c) => {
-    // Mounted, "/" merges into the prefix itself ("/ml").
-    const prefix = c.req.routePath.replace(/\/$/, "");
+    const prefix = prefixOf(c, "/");
     return c.json({ model: modelInfo, task: manifest.task, endpoints: Object.keys(doc().paths).map((p) => prefix + p) });
   });
-  // A catch-all rather than notFound(): a parent app's notFound wins over a mounted app's, this route does not.
-  app.all("/*", (c) => {
-    const prefix = prefixOf(c, "/*");
-    const path = new URL(c.req.url).pathname;
-    const local = path.slice(prefix.length);
-    const allowed = ROUTES.find(([re]) => re.test(local))?.[1];
-    if (allowed) {
-      c.header("allow", allowed === "GET" ? "GET, HEAD" : allowed);
-      const e = new HttpError(405, "METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${path}`, { hint: `use ${allowed} ${path}` });
-      return c.json(e.toJSON(), e.status);
-    }
-    const e = new HttpError(404, "NOT_FOUND", `no route ${c.req.method} ${path}`, { hint: `try POST ${predictPath(prefix)} or GET ${prefix}/openapi.json` });
-    return c.json(e.toJSON(), e.status);
-  });
+  app.all("/*", fallback(manifest.name));
   return app;
 }
 
