@@ -10,12 +10,14 @@ const str = (s: string) => JSON.stringify(s);
 
 export function renderWranglerToml(opts: { main: string; manifest: Manifest; config: TargetConfig | undefined }): string {
   const { manifest, config } = opts;
-  // wrangler does not inherit [vars] into environments: each section repeats them.
-  const vars = (section: string) => `[${section}]
+  // wrangler does not inherit [vars] into environments: each section repeats them. The telemetry deployment is the
+  // Worker's name, so the monitor, wrangler and deploys.log.jsonl all say the same.
+  const vars = (section: string, name: string) => `[${section}]
 EDGE_ML_MODEL = ${str(`${manifest.name}@${manifest.version}`)}
 # Telemetry: set EDGE_ML_MONITOR_URL here and the token as a secret: \`npx wrangler secret put EDGE_ML_MONITOR_TOKEN\`.
 EDGE_ML_MONITOR_URL = ""
 EDGE_ML_SAMPLE_RATE = "0.01"
+EDGE_ML_DEPLOYMENT = ${str(name)}
 `;
   const environments = Object.keys(config?.env ?? {}).map(
     (env) => `
@@ -23,7 +25,7 @@ EDGE_ML_SAMPLE_RATE = "0.01"
 [env.${env}]
 name = ${str(workerName(manifest.name, config, env))}
 
-${vars(`env.${env}.vars`)}`,
+${vars(`env.${env}.vars`, workerName(manifest.name, config, env))}`,
   );
   return `# Written by \`edge-ml build\` for ${manifest.name}@${manifest.version}. Deploy with \`npx edge-ml deploy\` (or \`npx wrangler deploy\` from this folder).
 # The name is the model's one Worker name (targets.worker.name in edge-ml.config.ts, else the model name).
@@ -45,5 +47,5 @@ type = "CompiledWasm"
 globs = ["**/*.wasm"]
 fallthrough = false
 
-${vars("vars")}${environments.join("")}`;
+${vars("vars", workerName(manifest.name, config))}${environments.join("")}`;
 }

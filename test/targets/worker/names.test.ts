@@ -41,8 +41,9 @@ describe("the build's wrangler.toml", () => {
     expect(tomlName(toml)).toBe("titanic-edge");
     expect(tomlName(toml, "env.staging")).toBe("titanic-edge-staging");
     expect(tomlName(toml, "env.canary")).toBe("titanic-canary");
-    expect(tomlVars(toml)).toEqual({ EDGE_ML_MODEL: "titanic@1.0.0", EDGE_ML_MONITOR_URL: "", EDGE_ML_SAMPLE_RATE: "0.01" });
-    expect(tomlVars(toml, "staging")).toEqual(tomlVars(toml));
+    const vars = { EDGE_ML_MODEL: "titanic@1.0.0", EDGE_ML_MONITOR_URL: "", EDGE_ML_SAMPLE_RATE: "0.01" };
+    expect(tomlVars(toml)).toEqual({ ...vars, EDGE_ML_DEPLOYMENT: "titanic-edge" });
+    expect(tomlVars(toml, "staging")).toEqual({ ...vars, EDGE_ML_DEPLOYMENT: "titanic-edge-staging" });
   });
 
   it("without a config, the model's name and no environments", () => {
