@@ -42,10 +42,17 @@ export function benchCliHelp(runs = 15): CliHelpRow[] {
     ...COMMAND_LINES.map((a): [string, string[]] => [`edge-ml ${a.join(" ")}`, [bin, ...a]]),
     ...(js ? COMMAND_LINES.map((a): [string, string[]] => [`edge-ml ${a.join(" ")} (compiled dist/)`, ["--input-type=module", "-e", js, ...a]]) : []),
   ];
-  return lines.map(([command, args]) => {
-    time(args); // warm the OS file cache and tsx's transform cache: what a user sees from the second run on
-    const ms = Array.from({ length: runs }, () => time(args));
-    return { command, runs, medianMs: round(quantile(ms, 0.5), 1), p95Ms: round(quantile(ms, 0.95), 1) };
+  return lines.flatMap(([command, args]) => {
+    try {
+      time(args); // warm the OS file cache and tsx's transform cache: what a user sees from the second run on
+      const ms = Array.from({ length: runs }, () => time(args));
+      return [{ command, runs, medianMs: round(quantile(ms, 0.5), 1), p95Ms: round(quantile(ms, 0.95), 1) }];
+    } catch (error) {
+      // dist/ can be half-written while `npm run build` runs: report the sources and skip the compiled rows.
+      if (!command.endsWith("(compiled dist/)")) throw error;
+      console.error(`cli-help: skipped ${command}: ${(error as Error).message}`);
+      return [];
+    }
   });
 }
 
