@@ -121,14 +121,19 @@ describe("edge-ml in a fresh project", () => {
     expect(readFileSync(join(app, "build", "worker", "worker.js"), "utf8").length).toBeGreaterThan(10_000);
   });
 
-  it("edge-ml's subpaths are @edge-ml/runtime's modules, so an app bundles one copy", async () => {
+  it("edge-ml's runtime subpaths are @edge-ml/runtime's modules (an app bundles one copy); edge-ml and edge-ml/monitor load", async () => {
     const { stdout } = await node(`
       const pairs = [["edge-ml/browser", "@edge-ml/runtime/browser", "loadModel"], ["edge-ml/worker", "@edge-ml/runtime/worker", "createWorker"], ["edge-ml/node", "@edge-ml/runtime/node", "createNodeEdge"]];
       const same = [];
       for (const [a, b, name] of pairs) same.push((await import(a))[name] === (await import(b))[name] && typeof (await import(a))[name] === "function");
       const { defineConfig } = await import("edge-ml");
-      console.log(JSON.stringify({ same, config: defineConfig({ edge: { maxBatch: 8 } }) }));`);
-    expect(JSON.parse(stdout)).toEqual({ same: [true, true, true], config: { edge: { maxBatch: 8 } } });
+      const monitor = Object.keys(await import("edge-ml/monitor")).sort();
+      console.log(JSON.stringify({ same, config: defineConfig({ edge: { maxBatch: 8 } }), monitor }));`);
+    const { same, config, monitor } = JSON.parse(stdout) as { same: boolean[]; config: unknown; monitor: string[] };
+    expect(same).toEqual([true, true, true]);
+    expect(config).toEqual({ edge: { maxBatch: 8 } });
+    // The monitor entry loads (its native SQLite addon only when a store is opened).
+    expect(monitor).toEqual(expect.arrayContaining(["createMonitorApp", "openSqliteStore", "startMonitor"]));
   });
 
   it.each(["bundler", "nodenext"])("type-checks edge-ml, edge-ml/browser and edge-ml/worker without Node types (moduleResolution %s)", async (resolution) => {
