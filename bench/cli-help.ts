@@ -3,10 +3,12 @@
  * time, as a user runs it) and report median and p95 in ms, with a bare `node -e 0` as the floor. Target: under 1 s.
  * In a checkout bin.mjs runs the TypeScript sources through tsx; an installed package runs the compiled dist/, timed
  * too when dist/ is newer than the sources (`npm run build`).
- * Run alone with `npx tsx bench/cli-help.ts [runs]` (prints JSON and the markdown table) or from `npm run bench`.
+ * Run alone with `npx tsx bench/cli-help.ts [runs]` (writes bench/results/cli-help.{json,md}, with the load average,
+ * since other work on the machine moves these numbers most) or as part of `npm run bench`.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { quantile, round } from "./stats.ts";
 
@@ -69,6 +71,11 @@ export function renderCliHelp(rows: readonly CliHelpRow[]): string {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const rows = benchCliHelp(Number(process.argv[2] ?? 15));
-  console.log(JSON.stringify({ date: new Date().toISOString(), node: process.version, cliHelp: rows }, null, 2));
+  const result = { date: new Date().toISOString(), machine: { node: process.version, cpus: cpus().length, load: loadavg()[0] }, cliHelp: rows };
+  const dir = join(import.meta.dirname, "results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "cli-help.json"), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(dir, "cli-help.md"), renderCliHelp(rows));
+  console.log(JSON.stringify(result, null, 2));
   console.log(renderCliHelp(rows));
 }
