@@ -90,8 +90,6 @@ export const Config = strict({
 });
 export type Config = z.output<typeof Config>;
 export type ConfigInput = z.input<typeof Config>;
-export type ModelConfig = z.output<typeof ModelConfig>;
-export type WorkerTargetConfig = z.output<typeof WorkerTarget>;
 
 /**
  * Identity helper that gives `edge-ml.config.ts` types and editor completion (validation happens when the CLI loads it).

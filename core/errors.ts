@@ -12,7 +12,7 @@
  * ```
  */
 
-export const USER_ERROR_CODES = [
+const USER_ERROR_CODES = [
   "ERR_BAD_INPUT",
   "ERR_BAD_CONFIG",
   "ERR_BAD_MANIFEST",
@@ -26,7 +26,7 @@ export const USER_ERROR_CODES = [
   "ERR_GATE_FAILED",
   "ERR_USAGE",
 ] as const;
-export const SYSTEM_ERROR_CODES = ["ERR_INTERNAL", "ERR_ENGINE", "ERR_BUILD"] as const;
+const SYSTEM_ERROR_CODES = ["ERR_INTERNAL", "ERR_ENGINE", "ERR_BUILD"] as const;
 export type ErrorCode = (typeof USER_ERROR_CODES)[number] | (typeof SYSTEM_ERROR_CODES)[number];
 
 /** One problem found in an input, with the field path it concerns (e.g. `instances[2].island`). */

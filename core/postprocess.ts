@@ -17,7 +17,7 @@ import { formatShape } from "./describe-value.ts";
 import type { TensorSpec } from "./schema/manifest.ts";
 import type { Postprocessing } from "./schema/preprocessing.ts";
 
-export type Label = string | number;
+type Label = string | number;
 
 export interface Prediction {
   /** Raw output row (no steps, more than one number). */

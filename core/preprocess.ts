@@ -21,7 +21,7 @@ import type { Preprocessing, PreprocessStep } from "./schema/preprocessing.ts";
 export { validatePreprocessing } from "./preprocess-validate.ts";
 
 /** One model input produced by preprocessing: a [batch, columns] float tensor. */
-export interface PreprocessedTensor {
+interface PreprocessedTensor {
   dtype: "float32" | "float64";
   data: Float32Array | Float64Array;
   dims: [number, number];

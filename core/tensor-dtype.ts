@@ -15,7 +15,7 @@
 import { describeValue } from "./describe-value.ts";
 import type { Dtype } from "./schema/manifest.ts";
 
-export type TensorValues =
+type TensorValues =
   | Float32Array
   | Float64Array
   | Int8Array

@@ -17,7 +17,7 @@ import type { Dim, TensorSpec } from "./schema/manifest.ts";
 import { createSink, DTYPE_TO_V2, elementName, isV2Datatype, V2_TO_DTYPE, V2_DATATYPES, type ParsedTensor, type Sink } from "./tensor-dtype.ts";
 import { IssueList } from "./issues.ts";
 
-export { DTYPE_TO_V2, V2_TO_DTYPE, type ParsedTensor, type TensorValues, type V2Datatype } from "./tensor-dtype.ts";
+export { DTYPE_TO_V2, V2_TO_DTYPE } from "./tensor-dtype.ts";
 
 export interface TensorLimits {
   /** Most examples (first dimension) in one request. */
@@ -30,7 +30,7 @@ export type TensorParse = { ok: true; tensor: ParsedTensor } | { ok: false; issu
 /** `feeds` is keyed by model input name (ready for a session run); `id` is the request id to echo in the response. */
 export type V2Parse = { ok: true; feeds: Record<string, ParsedTensor>; id?: string } | { ok: false; issues: Issue[] };
 
-export const DEFAULT_MAX_ELEMENTS = 1_000_000;
+const DEFAULT_MAX_ELEMENTS = 1_000_000;
 const V2_BODY_KEYS = ["id", "parameters", "inputs", "outputs"];
 const V2_INPUT_KEYS = ["name", "shape", "datatype", "parameters", "data"];
 

@@ -13,7 +13,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import { MonitorError } from "./http-error.ts";
 import { secretEquals } from "./tokens.ts";
 
-export const ADMIN_COOKIE = "edgeml_admin";
+const ADMIN_COOKIE = "edgeml_admin";
 
 export function adminGuard(adminToken: string | undefined): MiddlewareHandler {
   return async (c, next) => {

@@ -28,7 +28,7 @@ import { renderDashboard } from "./views/dashboard.ts";
 /** Dashboard files by name; undefined when missing. */
 export type AssetLoader = (name: AssetName) => Promise<string | Uint8Array | undefined>;
 
-export const ASSETS = {
+const ASSETS = {
   "uPlot.iife.min.js": "text/javascript; charset=utf-8",
   "uPlot.min.css": "text/css; charset=utf-8",
   "dashboard.js": "text/javascript; charset=utf-8",
@@ -55,7 +55,7 @@ export interface MonitorAppOptions {
   refusalIntervalMs?: number;
 }
 
-export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_WINDOW_MS = 3_600_000;
 
 export function createMonitorApp(opts: MonitorAppOptions): Hono {

@@ -18,7 +18,7 @@ import { MonitorError } from "./http-error.ts";
 import { MINUTE_MS, type WindowQuery, type WindowRow } from "./store/contract.ts";
 
 /** Most windows one query may ask for (a week of minutes is 10 080). */
-export const MAX_WINDOWS = 20_000;
+const MAX_WINDOWS = 20_000;
 const AUTO_STEPS_MS = [1, 5, 15, 60, 360, 1440].map((m) => m * MINUTE_MS);
 const UNITS: Record<string, number> = { s: 1000, m: MINUTE_MS, h: 60 * MINUTE_MS, d: 1440 * MINUTE_MS };
 
@@ -51,7 +51,7 @@ export function parseMetricsQuery(query: Record<string, string>, now: number): W
   return { deployment: q.deployment, from, to, stepMs };
 }
 
-export interface MetricsPoint {
+interface MetricsPoint {
   t: number;
   requests: number;
   errors: number;
@@ -63,7 +63,7 @@ export interface MetricsPoint {
   errorsByClass: Record<string, number>;
 }
 
-export interface MetricsSeries {
+interface MetricsSeries {
   model: string;
   version: string;
   totals: Omit<MetricsPoint, "t">;

@@ -32,7 +32,7 @@ export interface PredictResult {
   instances?: Instance[];
 }
 
-export interface V2Output {
+interface V2Output {
   name: string;
   shape: number[];
   datatype: string;

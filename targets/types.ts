@@ -10,7 +10,7 @@ import type { EdgeSettings } from "../runtime/settings.ts";
 export type BuildSettings = Partial<EdgeSettings>;
 
 /** An environment of a target's config (`targets.worker.env.<name>`): what differs from the top level. */
-export interface TargetEnvConfig {
+interface TargetEnvConfig {
   name?: string | undefined;
   routes?: readonly string[] | undefined;
   vars?: Readonly<Record<string, string>> | undefined;
@@ -22,14 +22,14 @@ export interface TargetConfig extends TargetEnvConfig {
 }
 
 /** What a target's extra files are written from; names in them must agree with what `deploy` uses. */
-export interface BuildContext {
+interface BuildContext {
   manifest: Manifest;
   /** The entry file's name in the output folder. */
   main: string;
   config: TargetConfig | undefined;
 }
 
-export interface BuildPlan {
+interface BuildPlan {
   /** The entry file written to the output folder (the bundle keeps this name, `.js`). */
   main: string;
   /** Runtime adapter module, relative to targets/ (the platform entry). */

@@ -15,7 +15,7 @@ import type { FeatureSpec, Instance } from "../../core/schema/features.ts";
 import { checkCell, expectedType, type CellAnomaly } from "./cell.ts";
 import type { RawRow } from "./csv.ts";
 
-export type AnomalyKind = "missing_column" | "duplicate_column" | "extra_column" | "ragged_row" | CellAnomaly | "null_rate" | "too_many_distinct" | "drift";
+type AnomalyKind = "missing_column" | "duplicate_column" | "extra_column" | "ragged_row" | CellAnomaly | "null_rate" | "too_many_distinct" | "drift";
 
 export interface Anomaly {
   kind: AnomalyKind;
@@ -32,7 +32,7 @@ export interface Anomaly {
 }
 
 /** Report order: file structure first, then per column (schema order) by kind. */
-export const KIND_ORDER: readonly AnomalyKind[] = [
+const KIND_ORDER: readonly AnomalyKind[] = [
   "missing_column",
   "duplicate_column",
   "extra_column",
@@ -45,7 +45,7 @@ export const KIND_ORDER: readonly AnomalyKind[] = [
   "too_many_distinct",
   "drift",
 ];
-export const MAX_EXAMPLES = 5;
+const MAX_EXAMPLES = 5;
 export const DEFAULT_MAX_DISTINCT = 1000;
 
 export interface RowValidatorOptions {
@@ -61,7 +61,7 @@ export interface RowValidatorOptions {
   maxDistinct: number;
 }
 
-export interface RowCheck {
+interface RowCheck {
   /** The usable cells as typed values (a bad cell is left out, so a profiler counts it as missing). */
   instance: Instance;
   /** No error in this row: it can be fed to the model. */

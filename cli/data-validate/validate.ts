@@ -33,7 +33,7 @@ export interface DataValidateOptions {
   failOnDrift?: boolean;
 }
 
-export interface DriftEntry {
+interface DriftEntry {
   feature: string;
   kind: "numeric" | "categorical";
   measure: string;
@@ -71,7 +71,7 @@ export interface DataValidation {
 }
 
 /** Six significant digits: stable across platforms in JSON and snapshots, far below any threshold's precision. */
-export const round = (x: number) => Number(x.toPrecision(6));
+const round = (x: number) => Number(x.toPrecision(6));
 
 /**
  * The null-rate limit per nullable feature: `maxNullRate` for all of them when given; otherwise the training null

@@ -11,7 +11,7 @@
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 
-export const DEPLOY_LOG = "deploys.log.jsonl";
+const DEPLOY_LOG = "deploys.log.jsonl";
 
 export interface DeployLogEntry {
   time: string;

@@ -26,9 +26,9 @@ import { createRowStore, type RowStore } from "./metrics.ts";
 
 /** Rows per model run: large enough to amortize a session call, small enough to keep memory flat. */
 const BATCH = 1024;
-export const MISSING_SLICE = "(missing)";
+const MISSING_SLICE = "(missing)";
 
-export interface EvaluatedModel {
+interface EvaluatedModel {
   features: readonly FeatureSpec[];
   predictor: BatchPredictor;
 }

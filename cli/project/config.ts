@@ -16,7 +16,7 @@ import { EdgeMlError, issuesFromZod } from "../../core/errors.ts";
 import { Config } from "../../core/config.ts";
 import type { Gates } from "../../core/validation/gates.ts";
 
-export { Config, defineConfig, type ConfigInput, type ModelConfig, type WorkerTargetConfig } from "../../core/config.ts";
+export { Config } from "../../core/config.ts";
 
 const TOP_LEVEL_KEYS = "edge, dev, models, targets, telemetry, gates";
 

@@ -33,7 +33,7 @@ export function findProjectRoot(from: string = process.cwd()): string {
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 
 /** True when running the compiled package (dist/), false when running the TypeScript sources of a checkout. */
-export const COMPILED = import.meta.url.endsWith(".js");
+const COMPILED = import.meta.url.endsWith(".js");
 
 /** The edge-ml package's version (package.json), for `--version` and build metadata. */
 export const PACKAGE_VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -48,7 +48,7 @@ export const PACKAGE_VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, "pack
  * packageModulePath("targets/worker/runtime.ts"); // <pkg>/targets/worker/runtime.ts or <pkg>/dist/targets/worker/runtime.js
  * ```
  */
-export function packageModulePath(relative: string): string {
+function packageModulePath(relative: string): string {
   return COMPILED ? join(PACKAGE_ROOT, "dist", relative.replace(/\.ts$/, ".js")) : join(PACKAGE_ROOT, relative);
 }
 

@@ -17,8 +17,8 @@ import { Manifest } from "../../core/schema/manifest.ts";
 
 const Aliases = z.record(z.string(), z.string());
 
-export const modelsDir = (root: string) => join(root, "models");
-export const versionDir = (root: string, name: string, version: string) => join(root, "models", name, version);
+const modelsDir = (root: string) => join(root, "models");
+const versionDir = (root: string, name: string, version: string) => join(root, "models", name, version);
 
 export interface ModelRef {
   name: string;

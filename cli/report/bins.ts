@@ -25,7 +25,7 @@ const shares = (counts: readonly number[]) => {
 };
 
 /** Bin labels for left-closed bins over interior edges: "< e1", "e1–e2", ..., "≥ ek". */
-export function binLabels(edges: readonly number[]): string[] {
+function binLabels(edges: readonly number[]): string[] {
   if (edges.length === 0) return ["all"];
   const out = [`< ${num(edges[0])}`];
   for (let i = 1; i < edges.length; i++) out.push(`${num(edges[i - 1])}–${num(edges[i])}`);

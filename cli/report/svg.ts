@@ -19,7 +19,7 @@ export const COLORS = { a: "#2e6bd1", b: "#e8833a", ok: "#067647", bad: "#b42318
 
 const f = (x: number) => (Math.round(x * 10) / 10).toString();
 
-export function legend(series: readonly { name: string; color: string }[]): string {
+function legend(series: readonly { name: string; color: string }[]): string {
   return `<div class="legend">${series.map((s) => `<span><i style="background:${s.color}"></i>${esc(s.name)}</span>`).join("")}</div>`;
 }
 

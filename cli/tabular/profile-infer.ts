@@ -14,7 +14,7 @@ import type { FeatureSpec } from "../../core/schema/features.ts";
 import { MISSING_TOKENS } from "../baseline/values.ts";
 import { readCsv } from "./csv.ts";
 
-export const MAX_CATEGORIES = 50;
+const MAX_CATEGORIES = 50;
 
 interface ColumnGuess {
   missing: number;

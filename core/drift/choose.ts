@@ -31,7 +31,7 @@ export interface MeasureChoice {
 
 /** At or below this (effective) sample size, a test decides. */
 export const SMALL_SAMPLE_LIMIT = 1_000;
-export const P_VALUE_THRESHOLD = 0.05;
+const P_VALUE_THRESHOLD = 0.05;
 export const PSI_THRESHOLD = 0.2;
 export const JS_THRESHOLD = 0.1;
 

@@ -17,9 +17,9 @@ import { jensenShannon, lInfinity, psi, wasserstein } from "./distances.ts";
 import { missingRateJump, unseenCategories, type MissingRateJump, type UnseenCategories } from "./flags.ts";
 
 /** Name of the bucket that holds categories outside the baseline's top K, in aligned category lists. */
-export const OTHER = "__other__";
+const OTHER = "__other__";
 
-export interface DriftMeasures {
+interface DriftMeasures {
   psi: number;
   jensenShannon: number;
   chiSquare: ChiSquareResult;

@@ -17,7 +17,7 @@
 import type { Evaluator, MetricValues } from "./names.ts";
 
 /** Probabilities are clipped before the log so a confident mistake costs a large finite loss, as in sklearn. */
-export const LOG_LOSS_EPSILON = 1e-15;
+const LOG_LOSS_EPSILON = 1e-15;
 
 const ratio = (num: number, den: number): number | null => (den > 0 ? num / den : null);
 

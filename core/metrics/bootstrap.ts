@@ -31,7 +31,7 @@ export const DEFAULT_RESAMPLES = 1000;
 export const DEFAULT_SEED = 42;
 export const DEFAULT_CONFIDENCE = 0.95;
 /** Share of resamples in which a metric must be defined for its interval to be reported. */
-export const MIN_DEFINED = 0.9;
+const MIN_DEFINED = 0.9;
 
 export interface MetricEstimate {
   /** The metric on the rows themselves; null where undefined. */

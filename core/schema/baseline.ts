@@ -65,7 +65,7 @@ export const FeatureBaseline = z.discriminatedUnion("kind", [NumericBaseline, Ca
 export type FeatureBaseline = z.output<typeof FeatureBaseline>;
 
 /** Rows a feature baseline accounts for: non-missing plus missing. */
-export function baselineRows(b: FeatureBaseline): number {
+function baselineRows(b: FeatureBaseline): number {
   if (b.kind === "numeric") return b.count + b.missing;
   return Object.values(b.counts).reduce((a, c) => a + c, 0) + b.other + b.missing;
 }
@@ -91,4 +91,3 @@ export const Baseline = z
     if (b.predictionLabel) check(b.predictionLabel, ["predictionLabel"]);
   });
 export type Baseline = z.output<typeof Baseline>;
-export type BaselineInput = z.input<typeof Baseline>;

@@ -11,7 +11,7 @@
  */
 import { z } from "zod";
 
-export const FEATURE_TYPES = ["number", "integer", "boolean", "category", "string"] as const;
+const FEATURE_TYPES = ["number", "integer", "boolean", "category", "string"] as const;
 
 export const FeatureSpec = z.strictObject({
   name: z.string().min(1),

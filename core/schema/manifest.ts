@@ -20,7 +20,7 @@ export const TASKS = ["binary", "multiclass", "regression", "tensor"] as const;
 export type Task = (typeof TASKS)[number];
 
 /** ONNX tensor element types edge-ml can feed and read (names as onnxruntime-web spells them). */
-export const DTYPES = ["float32", "float64", "float16", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "bool", "string"] as const;
+const DTYPES = ["float32", "float64", "float16", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "bool", "string"] as const;
 export type Dtype = (typeof DTYPES)[number];
 
 /** A dimension: a fixed size, a symbolic name (e.g. "batch"), or null when the graph leaves it unnamed. */
@@ -46,7 +46,7 @@ export const Artifact = z.strictObject({
 });
 export type Artifact = z.output<typeof Artifact>;
 
-export const Variant = z.strictObject({
+const Variant = z.strictObject({
   name: z.string(),
   file: z.string(),
   sha256,
@@ -55,14 +55,14 @@ export const Variant = z.strictObject({
   checks: z.record(z.string(), z.unknown()).default({}),
 });
 
-export const DataFile = z.strictObject({
+const DataFile = z.strictObject({
   file: z.string(),
   sha256,
   rows: z.int().nonnegative(),
   role: z.enum(["train", "eval", "other"]).default("train"),
 });
 
-export const Lineage = z.strictObject({
+const Lineage = z.strictObject({
   code: z.strictObject({ commit: z.string(), dirty: z.boolean() }).nullable(),
   data: z.array(DataFile).default([]),
   hyperparameters: z.record(z.string(), z.unknown()).default({}),

@@ -58,14 +58,13 @@ export const PreprocessStep = z.discriminatedUnion("op", [
 ]);
 export type PreprocessStep = z.output<typeof PreprocessStep>;
 
-export const TensorInputSpec = z.strictObject({
+const TensorInputSpec = z.strictObject({
   /** The ONNX graph input this tensor feeds. */
   name: z.string().min(1),
   dtype: z.enum(["float32", "float64"]).default("float32"),
   /** Column names in slot order. */
   columns: z.array(column).min(1),
 });
-export type TensorInputSpec = z.output<typeof TensorInputSpec>;
 
 export const Preprocessing = z.strictObject({
   steps: z.array(PreprocessStep).default([]),

@@ -101,7 +101,7 @@ function plainBatchProfile(b: unknown): boolean {
   return true;
 }
 
-export interface FastIssue {
+interface FastIssue {
   path: (string | number)[];
   message: string;
 }

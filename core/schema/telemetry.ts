@@ -64,7 +64,7 @@ const ms = z.number().min(0).max(3_600_000);
 
 const maxKeys = (max: number) => (r: Record<string, unknown>) => Object.keys(r).length <= max;
 
-export const LatencyHistogram = z.strictObject({
+const LatencyHistogram = z.strictObject({
   bounds: z
     .array(z.number())
     .refine(
@@ -75,9 +75,8 @@ export const LatencyHistogram = z.strictObject({
   /** Exact sum of the latencies (ms): gives the mean and Prometheus `_sum`, which buckets alone cannot. */
   sum: z.number().min(0).max(Number.MAX_SAFE_INTEGER),
 });
-export type LatencyHistogram = z.output<typeof LatencyHistogram>;
 
-export const Counters = z
+const Counters = z
   .strictObject({
     requests: count,
     errors: z.partialRecord(z.enum(ERROR_CLASSES), count),
@@ -95,7 +94,6 @@ export const Counters = z
     if (timed !== c.requests)
       ctx.addIssue({ code: "custom", path: ["latency", "counts"], message: `counts add up to ${timed}, expected requests = ${c.requests}` });
   });
-export type Counters = z.output<typeof Counters>;
 
 export const Sample = z.strictObject({
   ts: epochMs,

@@ -48,8 +48,8 @@ export interface Summarizer {
 }
 
 export const DEFAULT_BINS = 10;
-export const DEFAULT_TOP_K = 20;
-export const MAX_TRACKED_CATEGORIES = 10_000;
+const DEFAULT_TOP_K = 20;
+const MAX_TRACKED_CATEGORIES = 10_000;
 
 interface ColumnSummary {
   add(v: FeatureValue | undefined): void;

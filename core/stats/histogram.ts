@@ -46,9 +46,3 @@ export function histogramQuantile(bounds: readonly number[], counts: readonly nu
   }
   return bounds[bounds.length - 1] ?? null;
 }
-
-/** Add `b` into `a` bucket by bucket (histograms with the same bounds merge by addition). */
-export function addCounts(a: number[], b: readonly number[]): number[] {
-  for (let i = 0; i < b.length; i++) a[i] = (a[i] ?? 0) + b[i]!;
-  return a;
-}

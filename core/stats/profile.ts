@@ -22,7 +22,7 @@ import type { FeatureValue, Instance } from "../schema/features.ts";
 import { binIndex } from "./bins.ts";
 import type { CategoricalProfile, FeatureProfile, NumericProfile, Profile } from "./profile-schema.ts";
 
-export type { CategoricalProfile, FeatureProfile, NumericProfile, Profile } from "./profile-schema.ts";
+export type { FeatureProfile, NumericProfile, Profile } from "./profile-schema.ts";
 
 /** Unseen category names kept per snapshot; more unseen values are still counted in `other`. */
 export const MAX_UNSEEN_NAMES = 16;

@@ -38,8 +38,8 @@ export interface QuantileSketch {
   edges(bins: number): number[];
 }
 
-export const EXACT_QUANTILE_LIMIT = 200_000;
-export const RESERVOIR_SIZE = 100_000;
+const EXACT_QUANTILE_LIMIT = 200_000;
+const RESERVOIR_SIZE = 100_000;
 
 export function createQuantileSketch(options: QuantileSketchOptions = {}): QuantileSketch {
   const exactLimit = options.exactLimit ?? EXACT_QUANTILE_LIMIT;

@@ -18,7 +18,7 @@ import { METRIC_NAMES } from "../metrics/names.ts";
 import { strictObject } from "./strict.ts";
 
 /** Slices smaller than this are reported but not gated: a metric on 10 rows says little. */
-export const DEFAULT_MIN_ROWS = 30;
+const DEFAULT_MIN_ROWS = 30;
 
 const metric = z.enum(METRIC_NAMES, { error: (iss) => `${JSON.stringify(iss.input)} is not a metric (Should be one of: ${METRIC_NAMES.join(", ")})` });
 const minRows = z.int().positive().default(DEFAULT_MIN_ROWS);
@@ -50,4 +50,3 @@ export const Gates = strictObject({
   relative: z.array(RelativeGate).optional(),
 });
 export type Gates = z.output<typeof Gates>;
-export type GatesInput = z.input<typeof Gates>;

@@ -13,7 +13,7 @@ import { z } from "zod";
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "expected a lowercase hex sha256");
 const count = z.int().nonnegative();
 
-export const MetricEstimateSchema = z.strictObject({
+const MetricEstimateSchema = z.strictObject({
   value: z.number().nullable(),
   /** Bootstrap confidence interval [low, high]; null when the metric is undefined in over 10% of resamples. */
   ci: z.tuple([z.number(), z.number()]).nullable(),
@@ -49,7 +49,7 @@ export const Check = z.strictObject({
 });
 export type Check = z.output<typeof Check>;
 
-export const AnomalySummary = z.strictObject({
+const AnomalySummary = z.strictObject({
   kind: z.string(),
   severity: z.enum(["error", "warning"]),
   column: z.string().nullable(),
@@ -80,4 +80,3 @@ export const ValidationResult = z.strictObject({
   dataValidation: z.strictObject({ ok: z.boolean(), errors: count, warnings: count, anomalies: z.array(AnomalySummary) }),
 });
 export type ValidationResult = z.output<typeof ValidationResult>;
-export type ValidationResultInput = z.input<typeof ValidationResult>;

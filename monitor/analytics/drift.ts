@@ -18,7 +18,7 @@ import type { Baseline, FeatureBaseline } from "../../core/schema/baseline.ts";
 import type { FeatureProfile, Profile } from "../../core/stats/profile-schema.ts";
 import { thresholdsFor, type DriftThresholds } from "../registration.ts";
 
-export interface FeatureDriftResult {
+interface FeatureDriftResult {
   kind: "numeric" | "categorical";
   n: { baseline: number; current: number; effective: number };
   /** The measure that decides, chosen by the effective sample size, and why. */
@@ -55,7 +55,7 @@ export interface DriftResult {
 /** The name drift reports and alert rules use for the model's prediction. */
 export const PREDICTION = "prediction";
 
-export function featureDrift(name: string, baseline: FeatureBaseline, current: FeatureProfile, t: DriftThresholds, rows: number): FeatureDriftResult {
+function featureDrift(name: string, baseline: FeatureBaseline, current: FeatureProfile, t: DriftThresholds, rows: number): FeatureDriftResult {
   const own = thresholdsFor(t, name);
   let c: ReturnType<typeof compareFeature>;
   try {

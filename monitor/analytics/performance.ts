@@ -45,7 +45,7 @@ export interface PerformanceGroup {
 }
 
 /** A label counts as positive when it is the positive label (case-insensitive), true, 1 or "1". */
-export function isPositive(label: LabelValue, positiveLabel: string | undefined): boolean {
+function isPositive(label: LabelValue, positiveLabel: string | undefined): boolean {
   if (typeof label === "boolean") return label;
   const s = String(label).toLowerCase();
   return (positiveLabel !== undefined && s === positiveLabel.toLowerCase()) || s === "1" || s === "true";
@@ -56,7 +56,7 @@ function field(prediction: unknown, key: "score" | "value" | "label"): unknown {
 }
 
 /** The number a prediction is scored by: its score (classifiers), its value (regression), or the bare number. */
-export function scoreOf(prediction: unknown): number | null {
+function scoreOf(prediction: unknown): number | null {
   const v = typeof prediction === "number" ? prediction : (field(prediction, "score") ?? field(prediction, "value"));
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
@@ -112,7 +112,7 @@ export function evaluateRows(rows: readonly LabeledSample[], o: Pick<Performance
 }
 
 /** A row's value of a slice feature: from its own features (exact per instance), else the request's slice values. */
-export function sliceValueOf(row: LabeledSample, key: string): string {
+function sliceValueOf(row: LabeledSample, key: string): string {
   const v = row.features !== null && Object.hasOwn(row.features, key) ? row.features[key] : row.slices?.[key];
   return v === null || v === undefined ? SLICE_MISSING : String(v);
 }

@@ -16,7 +16,7 @@ import { MonitorError } from "../http-error.ts";
 import type { BaselineRecord, MonitorStore } from "../store/contract.ts";
 
 /** Most windows one analytics query may ask for. */
-export const MAX_ANALYTICS_WINDOWS = 5000;
+const MAX_ANALYTICS_WINDOWS = 5000;
 
 export interface AnalyticsQuery {
   deployment: string;

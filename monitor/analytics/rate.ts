@@ -32,7 +32,7 @@ export interface RateCell {
   pValue: number | null;
 }
 
-export interface RateWindow {
+interface RateWindow {
   t: number;
   overall: RateCell;
   slices: Record<string, Record<string, RateCell>>;

@@ -28,7 +28,7 @@ export interface Histogram {
 
 const short = (x: number) => String(Number(x.toPrecision(4)));
 
-export function histogramOf(b: FeatureBaseline, c: FeatureProfile | undefined): Histogram {
+function histogramOf(b: FeatureBaseline, c: FeatureProfile | undefined): Histogram {
   if (b.kind === "numeric") {
     const e = b.edges;
     const labels = e.length === 0 ? ["all"] : [`< ${short(e[0]!)}`, ...e.slice(1).map((x, i) => `${short(e[i]!)}–${short(x)}`), `≥ ${short(e[e.length - 1]!)}`];

@@ -13,7 +13,7 @@ import { buildMetrics, parseMetricsQuery } from "../metrics.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../prometheus.ts";
 import type { MonitorStore } from "../store/contract.ts";
 
-export const MAX_SAMPLES_LIMIT = 500;
+const MAX_SAMPLES_LIMIT = 500;
 
 export function apiRoutes(opts: { store: MonitorStore; now: () => number }): Hono {
   const { store } = opts;

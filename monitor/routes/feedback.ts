@@ -20,7 +20,7 @@ import type { MonitorStore, TokenRecord } from "../store/contract.ts";
 
 type Env = { Variables: { token: TokenRecord } };
 
-export const MAX_FEEDBACK_ITEMS = 10_000;
+const MAX_FEEDBACK_ITEMS = 10_000;
 
 const Item = z.strictObject({
   requestId: z.string().min(1).max(TELEMETRY_LIMITS.maxId),

@@ -22,7 +22,7 @@ export interface ProfileRow {
   profile: Profile;
 }
 
-export interface ProfileQuery {
+interface ProfileQuery {
   deployment: string;
   model: string;
   version: string;
@@ -33,7 +33,7 @@ export interface ProfileQuery {
   slices: "overall" | "all" | { key: string };
 }
 
-export interface ProfileSeries {
+interface ProfileSeries {
   model: string;
   version: string;
   firstBucket: number;
@@ -51,7 +51,7 @@ export interface BaselineRecord {
 
 export type LabelValue = string | number | boolean;
 
-export interface LabelItem {
+interface LabelItem {
   requestId: string;
   /** Position of the instance in its request (0 for single-instance requests). */
   index: number;
@@ -89,9 +89,9 @@ export interface AlertEvent {
   details: Record<string, unknown>;
 }
 
-export type NewAlertEvent = Omit<AlertEvent, "id" | "state" | "resolvedAt">;
+type NewAlertEvent = Omit<AlertEvent, "id" | "state" | "resolvedAt">;
 
-export interface WebhookAttempt {
+interface WebhookAttempt {
   attempt: number;
   at: number;
   status: number | null;

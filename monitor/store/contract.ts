@@ -27,7 +27,7 @@ export interface TokenRecord {
   revokedAt: number | null;
 }
 
-export interface DeploymentVersion {
+interface DeploymentVersion {
   model: string;
   version: string;
   requests: number;
@@ -39,7 +39,7 @@ export interface DeploymentVersion {
  * The last time the monitor refused a deployment's telemetry: a revoked token (401), or a token of another
  * deployment (403, recorded under both deployments). Rate-limited by the monitor, so `at` may lag by a minute.
  */
-export interface RefusalRecord {
+interface RefusalRecord {
   deployment: string;
   at: number;
   status: number;

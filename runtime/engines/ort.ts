@@ -20,13 +20,13 @@ export interface OrtLike {
   };
   Tensor: new (type: string, data: TypedArray | string[], dims: readonly number[]) => OrtTensorLike;
 }
-export interface OrtSessionLike {
+interface OrtSessionLike {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   run(feeds: Record<string, OrtTensorLike>): Promise<Record<string, OrtTensorLike>>;
   release(): Promise<void>;
 }
-export interface OrtTensorLike {
+interface OrtTensorLike {
   readonly type: string;
   readonly data: unknown;
   readonly dims: readonly number[];

@@ -28,8 +28,6 @@ export interface BufferLimits {
   newProfiles?: (() => ProfileSet) | undefined;
 }
 
-export type TelemetryBuffer = ReturnType<typeof createBuffer>;
-
 export function createBuffer(limits: BufferLimits) {
   // name → version → accumulator: two Map lookups per request and no key string built.
   const accumulators = new Map<string, Map<string, Accumulator>>();

@@ -8,5 +8,4 @@
  * ```
  */
 export { createTelemetry } from "./client.ts";
-export type { Refusal } from "./refusal.ts";
-export type { Telemetry, TelemetryEvent, TelemetryOptions, TelemetryStats } from "./types.ts";
+export type { Telemetry, TelemetryOptions } from "./types.ts";

@@ -112,7 +112,7 @@ async function hashInto(target: Record<string, unknown>, key: string, text: stri
 }
 
 /** JSON that survives BigInt (int64 outputs) and typed arrays, which JSON.stringify throws on or mangles. */
-export function safeJson(value: unknown): string {
+function safeJson(value: unknown): string {
   return JSON.stringify(value, jsonReplacer) ?? "null";
 }
 

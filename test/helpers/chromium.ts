@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 
-export const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = "/usr/bin/chromium";
 const FLAGS = ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
 /** Launch Chromium (a fresh profile each time); `webgpu` adds --enable-unsafe-webgpu (SwiftShader's adapter on CPU-only machines). */

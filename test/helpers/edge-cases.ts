@@ -8,7 +8,7 @@ import { HTTP_ERROR_CODES } from "../../core/http-error.ts";
  */
 
 export const good = { sex: "female", age: 29, passengerClass: "1st" };
-export const json = (body: unknown) => JSON.stringify(body);
+const json = (body: unknown) => JSON.stringify(body);
 export const predict = (instances: unknown) => json({ instances });
 export const P = "/v1/models/titanic:predict";
 export const MP = "/v1/models/mlp:predict";

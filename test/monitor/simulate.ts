@@ -25,7 +25,7 @@ export const HOUR = 3_600_000;
 export const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
 const MODEL_DIR = join(REPO_ROOT, "models", "titanic", "1.0.0");
 
-export interface Row {
+interface Row {
   instance: Instance;
   label: "yes" | "no";
 }

@@ -9,7 +9,7 @@ export function fakeClock(start = Date.UTC(2026, 0, 1, 12)) {
   return { now: () => t, advance: (ms: number) => void (t += ms) };
 }
 
-export interface Sent {
+interface Sent {
   url: string;
   headers: Record<string, string>;
   body: TelemetryBatch;
