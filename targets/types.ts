@@ -22,7 +22,7 @@ export interface TargetConfig extends TargetEnvConfig {
 }
 
 /** What a target's extra files are written from; names in them must agree with what `deploy` uses. */
-interface BuildContext {
+export interface BuildContext {
   manifest: Manifest;
   /** The entry file's name in the output folder. */
   main: string;

@@ -18,7 +18,7 @@ import type { Baseline, FeatureBaseline } from "../../core/schema/baseline.ts";
 import type { FeatureProfile, Profile } from "../../core/stats/profile-schema.ts";
 import { thresholdsFor, type DriftThresholds } from "../registration.ts";
 
-interface FeatureDriftResult {
+export interface FeatureDriftResult {
   kind: "numeric" | "categorical";
   n: { baseline: number; current: number; effective: number };
   /** The measure that decides, chosen by the effective sample size, and why. */
