@@ -17,12 +17,23 @@
 import type { FeatureSpec, FeatureValue } from "../../core/schema/features.ts";
 import { MISSING_TOKENS } from "../baseline/values.ts";
 
-export type CellAnomaly = "null_value" | "wrong_type" | "out_of_range" | "unseen_category";
+export type CellAnomaly = "null_value" | "wrong_type" | "out_of_range" | "unseen_category" | "category_variant";
 
 /** `value` present: the row can use the cell. `anomaly` present: what is wrong with it (both for a warning). */
 export interface CellVerdict {
   value?: FeatureValue;
   anomaly?: CellAnomaly;
+  /** category_variant: the known category the cell differs from only by case or surrounding whitespace. */
+  resembles?: string;
+}
+
+/**
+ * The known category `raw` matches once case and surrounding whitespace are ignored (" Approach " ▶ "Approach").
+ * Formatting noise is worth its own anomaly: the fix is a trim in the pipeline, not a retrain for a new value.
+ */
+export function resembledCategory(values: readonly string[], raw: string): string | undefined {
+  const key = raw.trim().toLowerCase();
+  return values.find((v) => v.toLowerCase() === key);
 }
 
 const BOOLEANS = new Map([
@@ -52,8 +63,12 @@ export function checkCell(f: FeatureSpec, raw: string): CellVerdict {
       return b === undefined ? { anomaly: "wrong_type" } : { value: b };
     }
     case "category":
-      if (f.values !== undefined && !f.values.includes(raw))
-        return f.allowUnknown ? { value: raw, anomaly: "unseen_category" } : { anomaly: "unseen_category" };
+      if (f.values !== undefined && !f.values.includes(raw)) {
+        const resembles = resembledCategory(f.values, raw);
+        const anomaly = resembles === undefined ? "unseen_category" : "category_variant";
+        const near = resembles === undefined ? {} : { resembles };
+        return f.allowUnknown ? { value: raw, anomaly, ...near } : { anomaly, ...near };
+      }
       return { value: raw };
     case "string":
       return { value: raw };

@@ -36,6 +36,13 @@ export function formatDataValidation(r: DataValidationResult): string {
     `${a.message}${a.lines.length > 0 ? dim(`  (line${a.lines.length === 1 ? "" : "s"} ${a.lines.join(", ")}${a.count > a.lines.length && a.kind !== "too_many_distinct" ? ", …" : ""})`) : ""}`,
   ]);
   if (table.length > 0) lines.push(...pad(table));
+  const b = r.badRows;
+  if (b.rows > 0)
+    lines.push(
+      `${plural(b.rows, "bad row")} (${plural(b.cells, "bad cell")}): ${b.file !== null ? `every one listed in ${b.file}` : "--json lists them, --bad-rows <file.csv|jsonl> writes them to a file"}`,
+    );
+  if (r.split !== null)
+    lines.push(`split: ${plural(r.split.clean, "row")} in ${r.split.dir}/clean.csv, ${plural(r.split.rejected, "row")} in ${r.split.dir}/rejected.csv`);
   if (r.drift !== null && r.drift.length > 0) {
     lines.push("drift against the training baseline:");
     const rows = [["  feature", "measure", "value", "drifts when", "drifted", "missing"]];

@@ -12,10 +12,33 @@
  * ```
  */
 import type { FeatureSpec, Instance } from "../../core/schema/features.ts";
-import { checkCell, expectedType, type CellAnomaly } from "./cell.ts";
+import { checkCell, expectedType, resembledCategory, type CellAnomaly } from "./cell.ts";
 import type { RawRow } from "./csv.ts";
+import type { LabelAnomaly, LabelCheck } from "./labels.ts";
 
-type AnomalyKind = "missing_column" | "duplicate_column" | "extra_column" | "ragged_row" | CellAnomaly | "null_rate" | "too_many_distinct" | "drift";
+export type AnomalyKind =
+  | "missing_column"
+  | "duplicate_column"
+  | "extra_column"
+  | "ragged_row"
+  | "duplicate_row"
+  | CellAnomaly
+  | LabelAnomaly
+  | "duplicate_id"
+  | "null_rate"
+  | "too_many_distinct"
+  | "drift";
+
+/** One bad cell (or whole row: column null) of one data row, as `--bad-rows` and `--split` list them. */
+export interface RowIssue {
+  column: string | null;
+  code: AnomalyKind;
+  /** The cell as read (a ragged row: its field count; a duplicate row: the row as a CSV line). */
+  value: string;
+  /** category_variant: the category it resembles; duplicates: the earlier line it repeats. */
+  resembles?: string;
+  repeats?: number;
+}
 
 export interface Anomaly {
   kind: AnomalyKind;
@@ -37,11 +60,17 @@ const KIND_ORDER: readonly AnomalyKind[] = [
   "duplicate_column",
   "extra_column",
   "ragged_row",
+  "duplicate_row",
   "null_value",
   "null_rate",
   "wrong_type",
   "out_of_range",
   "unseen_category",
+  "category_variant",
+  "missing_label",
+  "unknown_label",
+  "non_numeric_label",
+  "duplicate_id",
   "too_many_distinct",
   "drift",
 ];
@@ -59,18 +88,26 @@ export interface RowValidatorOptions {
   /** Largest allowed share of nulls per nullable feature; features not in the map are not limited. */
   nullLimits: ReadonlyMap<string, number>;
   maxDistinct: number;
+  /** Checks the label column's cells (missing, unknown, non-numeric labels) when the file has it. */
+  labelCheck?: LabelCheck | undefined;
 }
 
-interface RowCheck {
+export interface RowCheck {
   /** The usable cells as typed values (a bad cell is left out, so a profiler counts it as missing). */
   instance: Instance;
   /** No error in this row: it can be fed to the model. */
   ok: boolean;
+  /** The row's fields cannot be matched to columns (its one issue is ragged_row). */
+  ragged: boolean;
+  /** Every anomaly of this row's cells, warnings too, in column order (label last). */
+  issues: RowIssue[];
 }
 
 export interface RowValidator {
-  /** Check one data row; null for a ragged row (its fields cannot be matched to columns). */
-  check(row: RawRow): RowCheck | null;
+  /** Check one data row. */
+  check(row: RawRow): RowCheck;
+  /** Count a row-level anomaly found after the pass (duplicates). */
+  note(kind: AnomalyKind, column: string | null, line: number, value?: string): void;
   /** The raw text of `column` in a row that passed the ragged check; undefined when the file has no such column. */
   field(row: RawRow, column: string): string | undefined;
   /** Data rows seen (ragged ones included). */
@@ -121,6 +158,7 @@ export function createRowValidator(opts: RowValidatorOptions): RowValidator {
   const expected = new Set([...features.map((f) => f.name), ...(opts.known ?? [])]);
   for (const h of new Set(header)) if (!expected.has(h)) note(tally("extra_column", h, "warning"), opts.headerLine);
 
+  const labelAt = label === undefined || features.some((f) => f.name === label) ? undefined : index.get(label);
   const slots = present.map((f) => ({ f, at: index.get(f.name) as number }));
   const nulls = new Map<string, Tally>(
     present
@@ -135,11 +173,13 @@ export function createRowValidator(opts: RowValidatorOptions): RowValidator {
     check(row) {
       rows++;
       if (row.fields.length !== header.length) {
-        note(tally("ragged_row", null, "error"), row.line, `${row.fields.length} fields`);
-        return null;
+        const value = `${row.fields.length} fields`;
+        note(tally("ragged_row", null, "error"), row.line, value);
+        return { instance: {}, ok: false, ragged: true, issues: [{ column: null, code: "ragged_row", value }] };
       }
       checked++;
       const instance: Instance = {};
+      const issues: RowIssue[] = [];
       let ok = missingColumns.length === 0;
       for (const { f, at } of slots) {
         const raw = row.fields[at] ?? "";
@@ -153,11 +193,25 @@ export function createRowValidator(opts: RowValidatorOptions): RowValidator {
           const warning = verdict.value !== undefined;
           if (!warning) ok = false;
           note(tally(verdict.anomaly, f.name, warning ? "warning" : "error"), row.line, raw);
+          issues.push({ column: f.name, code: verdict.anomaly, value: raw, ...(verdict.resembles !== undefined ? { resembles: verdict.resembles } : {}) });
         }
         const d = distinct.get(f.name);
         if (d !== undefined && d.size <= opts.maxDistinct && verdict.value !== null) d.add(raw);
       }
-      return { instance, ok };
+      if (labelAt !== undefined && label !== undefined && opts.labelCheck !== undefined) {
+        const raw = row.fields[labelAt] ?? "";
+        const bad = opts.labelCheck(raw);
+        if (bad !== undefined) {
+          const t = tally(bad.code, label, "error");
+          t.detail ??= bad.expected;
+          note(t, row.line, raw);
+          issues.push({ column: label, code: bad.code, value: raw });
+        }
+      }
+      return { instance, ok, ragged: false, issues };
+    },
+    note(kind, column, line, value) {
+      note(tally(kind, column, "error"), line, value);
     },
     field(row, column) {
       const at = index.get(column);
@@ -226,6 +280,24 @@ function toAnomaly(t: Tally, features: readonly FeatureSpec[], width: number): A
     case "unseen_category":
       message = `${rowsWord} with categories not in the schema (${f?.values?.join(", ") ?? ""})${t.severity === "warning" ? "; allowUnknown sends them to the unknown bucket" : ""}: ${shown}`;
       break;
+    case "category_variant":
+      message = `${rowsWord} differing from a known category only by case or spaces: ${t.values.map((v) => `${quote(v)} ▶ ${resembledCategory(f?.values ?? [], v) ?? "?"}`).join(", ")}`;
+      break;
+    case "missing_label":
+      message = `${rowsWord} without a label (\`edge-ml validate\` cannot score them)`;
+      break;
+    case "unknown_label":
+      message = `${rowsWord} with a label the model was not trained on (expected ${t.detail ?? "a known label"}): ${shown}`;
+      break;
+    case "non_numeric_label":
+      message = `${rowsWord} with a target that is not a number: ${shown}`;
+      break;
+    case "duplicate_row":
+      message = `${rowsWord} repeating an earlier row exactly (the first copy is kept)`;
+      break;
+    case "duplicate_id":
+      message = `${rowsWord} repeating an earlier row's id: ${shown}`;
+      break;
     default:
       message = t.detail ?? t.kind;
   }
@@ -235,14 +307,16 @@ function toAnomaly(t: Tally, features: readonly FeatureSpec[], width: number): A
     column: t.column,
     count: n,
     lines: t.lines,
-    ...(t.values.length > 0 && t.kind !== "ragged_row" && t.kind !== "null_value" ? { values: t.values } : {}),
+    ...(t.values.length > 0 && t.kind !== "ragged_row" && t.kind !== "null_value" && t.kind !== "duplicate_row" && t.kind !== "missing_label"
+      ? { values: t.values }
+      : {}),
     message,
   };
 }
 
 /** File-structure anomalies first, then per column in schema order (extra columns after), each by kind order. */
 export function sortAnomalies(list: Anomaly[], features: readonly FeatureSpec[]): Anomaly[] {
-  const fileLevel = new Set<AnomalyKind>(["missing_column", "duplicate_column", "extra_column", "ragged_row"]);
+  const fileLevel = new Set<AnomalyKind>(["missing_column", "duplicate_column", "extra_column", "ragged_row", "duplicate_row"]);
   const col = (a: Anomaly) => {
     const i = features.findIndex((f) => f.name === a.column);
     return i === -1 ? features.length : i;

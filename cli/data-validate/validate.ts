@@ -18,10 +18,15 @@ import { EdgeMlError } from "../../core/errors.ts";
 import type { Baseline } from "../../core/schema/baseline.ts";
 import type { FeatureSpec } from "../../core/schema/features.ts";
 import { createProfiler, type Profile } from "../../core/stats/profile.ts";
+import { MISSING_TOKENS } from "../baseline/values.ts";
 import { openCsv } from "./csv.ts";
 import { createProgress } from "../terminal/progress.ts";
 import { createRowValidator, DEFAULT_MAX_DISTINCT, sortAnomalies, type Anomaly, type RowValidator } from "./rows.ts";
 import { resolveTarget, type ValidationTarget } from "./target.ts";
+import { createBadRowList, type BadRow } from "./bad-rows.ts";
+import { createDuplicateFinder, DEFAULT_DEDUPE_MEMORY, type Repeat } from "./duplicates.ts";
+import { createLabelCheck } from "./labels.ts";
+import { extras, repeatIssue, writeOutputs } from "./outputs.ts";
 
 export interface DataValidateOptions {
   csv: string;
@@ -31,6 +36,16 @@ export interface DataValidateOptions {
   maxDistinct?: number;
   /** Report drifted features as error anomalies (by default drift is reported, not failed). */
   failOnDrift?: boolean;
+  /** The label column (default: the model's label); its values are checked against the model's labels. */
+  label?: string;
+  /** An id column: a repeated id is a duplicate_id anomaly. */
+  id?: string;
+  /** Write every bad cell to this .csv or .jsonl file. */
+  badRows?: string;
+  /** Write clean.csv and rejected.csv into this folder. */
+  split?: string;
+  /** Records the duplicate check keeps in memory before spilling sorted runs to disk. */
+  dedupeMemory?: number;
 }
 
 interface DriftEntry {
@@ -61,6 +76,16 @@ export interface DataValidationResult {
   /** Per-feature drift against the training baseline; null without one (a schema file). */
   drift: DriftEntry[] | null;
   limits: { maxDistinct: number; nullRate: Record<string, number> };
+  /** The label column checked (null: none), and the id column duplicates are looked for in. */
+  label: string | null;
+  id: string | null;
+  /**
+   * Every bad cell: `rows` distinct bad rows, `cells` entries; `list` holds the first BAD_ROWS_INLINE entries by row,
+   * `omitted` the rest, all of which are in `file` (--bad-rows) when one was asked for.
+   */
+  badRows: { rows: number; cells: number; list: BadRow[]; omitted: number; file: string | null };
+  /** --split: the folder and how many rows went to clean.csv and rejected.csv (they add up to `rows`). */
+  split: { dir: string; clean: number; rejected: number } | null;
 }
 
 export interface DataValidation {
@@ -119,7 +144,31 @@ function driftAnomaly(e: DriftEntry): Anomaly {
   };
 }
 
-/** Stream the CSV once: anomalies, hash, and a profile in the baseline's bins. */
+/** One bit per data row: which rows have an anomaly (exact count of bad rows at 1 bit a row, however many cells). */
+function createRowMarks() {
+  let bits = new Uint8Array(1 << 12);
+  let count = 0;
+  return {
+    mark(row: number) {
+      if (row >> 3 >= bits.length) {
+        const grown = new Uint8Array(Math.max(bits.length * 2, (row >> 3) + 1));
+        grown.set(bits);
+        bits = grown;
+      }
+      const mask = 1 << (row & 7);
+      if (((bits[row >> 3] ?? 0) & mask) === 0) count++;
+      bits[row >> 3] = (bits[row >> 3] ?? 0) | mask;
+    },
+    get count() {
+      return count;
+    },
+  };
+}
+
+/**
+ * Stream the CSV once: anomalies, every bad cell, duplicates, hash, and a profile in the baseline's bins; a second
+ * pass writes `badRows` / `split` when asked for (outputs.ts).
+ */
 export async function validateData(opts: DataValidateOptions): Promise<DataValidation> {
   const target = resolveTarget(opts.against);
   let size = 0;
@@ -130,27 +179,43 @@ export async function validateData(opts: DataValidateOptions): Promise<DataValid
   }
   const maxDistinct = opts.maxDistinct ?? DEFAULT_MAX_DISTINCT;
   const limits = nullLimits(target.features, target.baseline, opts.maxNullRate);
+  const label = opts.label ?? target.label;
+  const labelCheck = label === undefined ? undefined : createLabelCheck(target.manifest);
+  const makeValidator = (header: string[], headerLine: number) =>
+    createRowValidator({
+      features: target.features,
+      header,
+      headerLine,
+      known: [...target.known, ...(label !== undefined ? [label] : []), ...(opts.id !== undefined ? [opts.id] : [])],
+      label,
+      labelCheck,
+      nullLimits: limits,
+      maxDistinct,
+    });
   const csv = openCsv(opts.csv);
   const profiler = target.baseline ? createProfiler(target.baseline) : undefined;
   const progress = createProgress(`validating ${opts.csv}`, size);
+  const duplicates = createDuplicateFinder({ maxInMemory: opts.dedupeMemory ?? DEFAULT_DEDUPE_MEMORY });
+  const list = createBadRowList();
+  const marks = createRowMarks();
   let validator: RowValidator | undefined;
+  let idAt: number | undefined;
   let columns: string[] = [];
-  for await (const row of csv.rows) {
+  let row = 0;
+  for await (const raw of csv.rows) {
     if (validator === undefined) {
-      columns = row.fields;
-      validator = createRowValidator({
-        features: target.features,
-        header: row.fields,
-        headerLine: row.line,
-        known: target.known,
-        label: target.label,
-        nullLimits: limits,
-        maxDistinct,
-      });
+      columns = raw.fields;
+      validator = makeValidator(raw.fields, raw.line);
+      idAt = idColumn(opts.id, raw.fields, opts.csv);
       continue;
     }
-    const checked = validator.check(row);
-    if (checked !== null) profiler?.add(checked.instance);
+    row++;
+    const checked = validator.check(raw);
+    if (!checked.ragged) profiler?.add(checked.instance);
+    if (checked.issues.length > 0) marks.mark(row);
+    for (const i of checked.issues) list.addCell({ row, line: raw.line, column: i.column, anomaly: i.code, value: i.value, ...extras(i) });
+    const id = idAt === undefined || checked.ragged ? undefined : raw.fields[idAt];
+    duplicates.add(row, raw.line, raw.fields, id === undefined || MISSING_TOKENS.has(id) ? undefined : id);
     if ((validator.rows & 1023) === 0) progress.update(csv.bytesRead(), validator.rows);
   }
   progress.done();
@@ -160,12 +225,26 @@ export async function validateData(opts: DataValidateOptions): Promise<DataValid
       hint: "a CSV with a header row naming the columns, then one row per instance",
     });
   }
+  const main = validator;
+  const onRepeat = (r: Repeat) => {
+    const issue = repeatIssue(r, opts.id);
+    main.note(r.kind, issue.column, r.line, r.kind === "duplicate_id" ? r.value : undefined);
+    marks.mark(r.row);
+    list.addRepeat({ row: r.row, line: r.line, column: issue.column, anomaly: r.kind, value: r.value, repeats: r.repeats });
+  };
+  const repeats = duplicates.repeats();
+  let split: DataValidationResult["split"] = null;
+  if (opts.badRows !== undefined || opts.split !== undefined) {
+    const out = await writeOutputs({ csv: opts.csv, badRows: opts.badRows, split: opts.split, makeValidator, idColumn: opts.id, repeats, onRepeat });
+    if (out.split && opts.split !== undefined) split = { dir: opts.split, ...out.split };
+  } else for (const r of repeats) onRepeat(r);
   const profile = profiler?.snapshot();
   const drift = target.baseline && profile ? Object.entries(compareProfile(target.baseline, profile).features).map(([name, d]) => driftEntry(name, d)) : null;
   const anomalies = validator.finish();
   if (opts.failOnDrift && drift) anomalies.push(...drift.filter((d) => d.drifted).map(driftAnomaly));
   sortAnomalies(anomalies, target.features);
   const errors = anomalies.filter((a) => a.severity === "error").length;
+  const bad = list.finish();
   const result: DataValidationResult = {
     v: 1,
     file: relative(process.cwd(), opts.csv) || opts.csv,
@@ -179,6 +258,18 @@ export async function validateData(opts: DataValidateOptions): Promise<DataValid
     anomalies,
     drift,
     limits: { maxDistinct, nullRate: Object.fromEntries(limits) },
+    label: label ?? null,
+    id: opts.id ?? null,
+    badRows: { rows: marks.count, cells: bad.cells, list: bad.list, omitted: bad.omitted, file: opts.badRows ?? null },
+    split,
   };
   return { result, target, ...(profile ? { profile } : {}) };
+}
+
+/** The id column's index; a declared id column the file lacks is a usage error (the check could not run). */
+function idColumn(id: string | undefined, header: readonly string[], file: string): number | undefined {
+  if (id === undefined) return undefined;
+  const at = header.indexOf(id);
+  if (at === -1) throw new EdgeMlError("ERR_USAGE", `--id ${id}: ${file} has no column "${id}"`, { hint: `its columns are: ${header.join(", ")}` });
+  return at;
 }

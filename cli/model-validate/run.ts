@@ -115,7 +115,7 @@ export async function evaluateCsv(opts: EvaluateCsvOptions): Promise<EvaluateCsv
     }
     const checks = validators.map((v) => v.check(row));
     const main = validators[0] as RowValidator;
-    if (checks[0] === null) continue;
+    if (checks[0]?.ragged !== false) continue;
     const label = codec.encode(main.field(row, opts.label) ?? "", `${csv}:${row.line}`, opts.label);
     if (checks.every((c) => c?.ok === true)) {
       checks.forEach((c, k) => (pending.instances[k] as Instance[]).push((c as { instance: Instance }).instance));

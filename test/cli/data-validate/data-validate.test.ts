@@ -145,6 +145,7 @@ describe("edge-ml data validate against a model", () => {
         ✖ age             wrong_type       1 row not a number: "abc"  (line 5)
         ✖ age             out_of_range     1 row outside the range [0, 120]: "300"  (line 7)
         ✖ passengerClass  unseen_category  1 row with categories not in the schema (1st, 2nd, 3rd): "4th"  (line 9)
+      6 bad rows (6 bad cells): --json lists them, --bad-rows <file.csv|jsonl> writes them to a file
       drift against the training baseline:
         feature         measure     value   drifts when  drifted  missing
         sex             chi_square  0.5669  p < 0.05     no       0.0% -> 0.6%
