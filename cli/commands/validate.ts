@@ -1,4 +1,4 @@
-/** `edge-ml validate <name>@<version> --data eval.csv [--label col] [--slice col]... [--runtime node|wasm] [--report out.html] [--json]` */
+/** `edge-ml validate <name>@<version> --data eval.csv [--label col] [--slice col]... [--runtime node|wasm] [--report out.html] [--json] [--drop-bad-labels]` */
 import { defineCommand } from "citty";
 import { writeFileSync } from "node:fs";
 import { relative } from "node:path";
@@ -37,6 +37,7 @@ export default defineCommand({
       ...(args.label ? { label: args.label } : {}),
       ...(resamples !== undefined ? { resamples } : {}),
       ...(seed !== undefined ? { seed } : {}),
+      ...(args["drop-bad-labels"] ? { dropBadLabels: true } : {}),
     });
     if (args.report) writeFileSync(args.report, renderModelReport(v));
     if (args.json) printJson(v.result);

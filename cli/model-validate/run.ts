@@ -21,6 +21,7 @@ import type { BatchPredictor } from "../baseline/predict.ts";
 import { openCsv, type RawRow } from "../data-validate/csv.ts";
 import { createProgress } from "../terminal/progress.ts";
 import { createRowValidator, DEFAULT_MAX_DISTINCT, type Anomaly, type RowValidator } from "../data-validate/rows.ts";
+import type { BadLabels } from "./bad-labels.ts";
 import type { LabelCodec } from "./labels.ts";
 import { createRowStore, type RowStore } from "./metrics.ts";
 
@@ -41,6 +42,8 @@ export interface EvaluateCsvOptions {
   slices: readonly string[];
   codec: LabelCodec;
   nullLimits: ReadonlyMap<string, number>;
+  /** Collects the rows whose label cannot be encoded (they are never scored). */
+  badLabels: BadLabels;
 }
 
 export interface EvaluateCsvResult {
@@ -116,8 +119,13 @@ export async function evaluateCsv(opts: EvaluateCsvOptions): Promise<EvaluateCsv
     const checks = validators.map((v) => v.check(row));
     const main = validators[0] as RowValidator;
     if (checks[0]?.ragged !== false) continue;
-    const label = codec.encode(main.field(row, opts.label) ?? "", `${csv}:${row.line}`, opts.label);
-    if (checks.every((c) => c?.ok === true)) {
+    let label: number | undefined;
+    try {
+      label = codec.encode(main.field(row, opts.label) ?? "", `${csv}:${row.line}`, opts.label);
+    } catch (e) {
+      opts.badLabels.add(row.line, e);
+    }
+    if (label !== undefined && checks.every((c) => c?.ok === true)) {
       checks.forEach((c, k) => (pending.instances[k] as Instance[]).push((c as { instance: Instance }).instance));
       pending.labels.push(label);
       pending.slices.push(
@@ -132,6 +140,7 @@ export async function evaluateCsv(opts: EvaluateCsvOptions): Promise<EvaluateCsv
   }
   await flush();
   progress.done();
+  opts.badLabels.refuseIfAny();
   if (validators === undefined)
     throw new EdgeMlError("ERR_BAD_DATA", `${csv} is empty: no header row`, { file: csv, hint: "a CSV with a header row, then one row per instance" });
   const main = validators[0] as RowValidator;

@@ -26,6 +26,7 @@ import { createLabelCodec } from "./labels.ts";
 import { writeValidation } from "./manifest.ts";
 import { scoreRows } from "./metrics.ts";
 import { createValidationPredictor, type Runtime } from "./predictor.ts";
+import { createBadLabels } from "./bad-labels.ts";
 import { evaluateCsv } from "./run.ts";
 import { loadModel, readAliases } from "../registry/registry.ts";
 
@@ -42,6 +43,8 @@ export interface ModelValidateOptions {
   seed?: number;
   /** Record the result in the manifest (default true). */
   write?: boolean;
+  /** Leave rows with a missing or unknown label out (counted in a data check) instead of refusing the data. */
+  dropBadLabels?: boolean;
 }
 
 export interface ModelValidation {
@@ -111,6 +114,7 @@ export async function validateModel(opts: ModelValidateOptions): Promise<ModelVa
   }
 
   const bytes = (m: { manifest: Manifest; dir: string }) => readFileSync(join(m.dir, m.manifest.artifact.file));
+  const badLabels = createBadLabels(relative(process.cwd(), opts.data) || opts.data, label, opts.dropBadLabels === true, `${ref.name}@${ref.version}`);
   const predictors = [await createValidationPredictor(runtime, bytes({ manifest, dir }), manifest)];
   try {
     if (champion) predictors.push(await createValidationPredictor(runtime, bytes(champion), champion.manifest));
@@ -124,13 +128,16 @@ export async function validateModel(opts: ModelValidateOptions): Promise<ModelVa
       slices,
       codec,
       nullLimits: nullLimits(manifest.features ?? [], manifest.baseline, undefined),
+      badLabels,
     });
+    const dropped = badLabels.check(run.rows.size);
     const mine = scoreRows(run.rows, run.rows.outputs(0), codec, bootstrapOpts);
     const theirs = champion ? scoreRows(run.rows, run.rows.outputs(1), createLabelCodec(champion.manifest), bootstrapOpts) : undefined;
     const compared =
       champion && theirs ? { version: champion.ref.version, ...theirs } : championVersion === ref.version ? { version: ref.version, ...mine } : undefined;
     const checks = [
       dataCheck(run.anomalies, run.dataRows, run.rows.size),
+      ...(dropped ? [dropped] : []),
       ...evaluateGates({ task: codec.task, rows: run.rows.size, metrics: mine.metrics, slices: mine.slices, champion: compared, gates, source: gates.source }),
     ];
     const errors = run.anomalies.filter((a) => a.severity === "error");

@@ -13,6 +13,7 @@ export const VALIDATE = defineSpec({
     json: { type: "boolean", description: "print the validation result as JSON" },
     resamples: { type: "string", description: `bootstrap resamples for the 95% intervals (default ${DEFAULT_RESAMPLES})` },
     seed: { type: "string", description: `bootstrap seed (default ${DEFAULT_SEED})` },
+    "drop-bad-labels": { type: "boolean", description: "leave out (and count) rows whose label is missing or unknown, instead of refusing the data" },
   },
   repeatable: ["slice"],
 });

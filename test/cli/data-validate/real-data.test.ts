@@ -110,6 +110,17 @@ describe("data validate on the Titanic list with 380 injected corruptions", asyn
     expect(new Set(rejected.slice(1).map((f) => Number(f[5])))).toEqual(new Set(log.map((c) => c.line)));
   });
 
+  it("edge-ml validate refuses the bad labels naming their lines, or drops and counts them", async () => {
+    const labelLines = log.filter((c) => c.column === "survived").map((c) => c.line);
+    const refused = await runCli(["validate", "titanic@1.0.0", "--data", "corrupt.csv", "--json"], dir);
+    expect(refused.code).toBe(1);
+    const error = (JSON.parse(refused.stdout) as { error: { code: string; message: string } }).error;
+    expect(error.message).toContain(`corrupt.csv: 40 rows with a bad label in column "survived" (lines ${labelLines.slice(0, 10).join(", ")}, … and 30 more)`);
+    const dropped = await runCli(["validate", "titanic@1.0.0", "--data", "corrupt.csv", "--drop-bad-labels", "--resamples", "100", "--json"], dir);
+    const checks = (JSON.parse(dropped.stdout) as { checks: { metric: string | null; value: number | null }[] }).checks;
+    expect(checks.find((c) => c.metric === "dropped_bad_labels")?.value).toBe(40);
+  });
+
   it("spilling the duplicate check to disk finds the same rows", async () => {
     const spilled = await runCli([...args, "--dedupe-memory", "64"], dir);
     expect((JSON.parse(spilled.stdout) as Result).badRows.list).toEqual(result.badRows.list);

@@ -112,19 +112,31 @@ describe("edge-ml validate", () => {
     expect(validation(dir, "1.0.0").compareTo?.version).toBe("1.0.0");
   });
 
-  it("a label outside the threshold labels is an error naming the row", async () => {
+  it("labels outside the threshold labels (or missing) refuse the data naming the lines, or are dropped and counted", async () => {
     const dir = titanicProject();
     const lines = readFileSync(join(dir, "eval.csv"), "utf8").split("\n");
     lines[2] = lines[2]!.replace(",no,", ",maybe,");
+    lines[5] = lines[5]!.replace(/,(no|yes),/, ",,");
     writeFileSync(join(dir, "bad-label.csv"), lines.join("\n"));
     const before = readFileSync(manifestFile(dir, "1.0.0"), "utf8");
     const r = await runCli(["validate", "titanic@1.0.0", "--data", "bad-label.csv"], dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatchInlineSnapshot(`
-      "✖ bad-label.csv:3: label "maybe" in column "survived" is not one of the model's labels no, yes (no = negative, yes = positive)
-        hint: fix or drop that row (every evaluated row needs a label the model knows), or pass the right column with --label"
+      "✖ bad-label.csv: 2 rows with a bad label in column "survived" (lines 3, 6); first: bad-label.csv:3: label "maybe" in column "survived" is not one of the model's labels no, yes (no = negative, yes = positive)
+        hint: fix or drop those rows (\`npx edge-ml data validate bad-label.csv --against titanic@1.0.0 --bad-rows bad.csv --split <dir>\` lists them and writes the clean ones), pass --drop-bad-labels to leave them out and count them, or pass the right column with --label"
     `);
     expect(readFileSync(manifestFile(dir, "1.0.0"), "utf8")).toBe(before);
+    const dropped = await runCli(["validate", "titanic@1.0.0", "--data", "bad-label.csv", "--drop-bad-labels", "--resamples", "100", "--json"], dir);
+    const result = JSON.parse(dropped.stdout) as {
+      data: { rows: number; evaluated: number };
+      checks: { metric: string | null; value: number | null; pass: boolean; message: string }[];
+    };
+    expect(result.data).toMatchObject({ rows: 328, evaluated: 326 });
+    expect(result.checks.find((c) => c.metric === "dropped_bad_labels")).toMatchObject({
+      value: 2,
+      pass: true,
+      message: '2 rows with a bad label in column "survived" dropped (--drop-bad-labels): lines 3, 6',
+    });
     const col = await runCli(["validate", "titanic@1.0.0", "--data", "eval.csv", "--label", "outcome"], dir);
     expect(col.stderr).toContain('eval.csv has no column "outcome" (the label)');
   });
