@@ -1,5 +1,6 @@
 /**
- * The HTML report of `data validate --report`: verdict, anomalies with example lines, and per feature the drift
+ * The HTML report of `data validate --report`: verdict, anomalies with example lines (each linked to its bad rows), the
+ * bad rows per anomaly (bad-rows.ts), and per feature the drift
  * measure with baseline-vs-new histograms (inline SVG). Self-contained; opens offline.
  *
  * @example
@@ -7,19 +8,21 @@
  * writeFileSync("report.html", renderDataReport(await validateData({ csv, against: "titanic@1.0.0" })));
  * ```
  */
+import type { Anomaly } from "../data-validate/rows.ts";
 import type { DataValidation } from "../data-validate/validate.ts";
+import { badRowsSection } from "./bad-rows.ts";
 import { histogramShares } from "./bins.ts";
 import { badge, esc, num, pct, renderPage, section, table } from "./html.ts";
 import { barsSvg, COLORS } from "./svg.ts";
 
-function anomaliesSection(v: DataValidation): string {
+function anomaliesSection(v: DataValidation, anchors: ReadonlyMap<Anomaly, string>): string {
   const { anomalies } = v.result;
   if (anomalies.length === 0) return section("Anomalies", `<p class="pass">No anomalies: every column and row fits the schema.</p>`);
   const rows = anomalies.map((a) => [
     `<span class="${a.severity === "error" ? "fail" : "skip"}">${a.severity}</span>`,
     esc(a.column ?? "(row)"),
     `<span class="mono">${esc(a.kind)}</span>`,
-    String(a.count),
+    anchors.has(a) ? `<a href="#${anchors.get(a)}">${a.count}</a>` : String(a.count),
     esc(a.lines.join(", ")),
     esc(a.message),
   ]);
@@ -77,5 +80,6 @@ export function renderDataReport(v: DataValidation): string {
     .map(([k, x]) => `${esc(k)} ≤ ${pct(x)}`)
     .join(", ");
   const settings = `<p class="dim">Limits: null rate ${limits || "not limited"}; at most ${r.limits.maxDistinct} distinct values per text column. ${r.warnings} warning${r.warnings === 1 ? "" : "s"} (warnings do not fail validation).</p>`;
-  return renderPage(`Data validation: ${r.file}`, subtitle, [anomaliesSection(v), settings, driftSection(v)]);
+  const rows = badRowsSection(r);
+  return renderPage(`Data validation: ${r.file}`, subtitle, [anomaliesSection(v, rows.anchors), rows.html, settings, driftSection(v)]);
 }

@@ -121,6 +121,22 @@ describe("data validate on the Titanic list with 380 injected corruptions", asyn
     expect(checks.find((c) => c.metric === "dropped_bad_labels")?.value).toBe(40);
   });
 
+  it("--report links every anomaly to its rows: the first 50 shown, the rest counted, the file named", async () => {
+    const r = await runCli([...args, "--bad-rows", "bad.csv", "--report", "report.html"], dir);
+    expect(r.code).toBe(1);
+    const html = readFileSync(join(dir, "report.html"), "utf8");
+    const links = [...html.matchAll(/href="#(rows-\d+)"/g)].map((m) => m[1]);
+    expect(links).toHaveLength(result.anomalies.filter((a) => a.kind !== "extra_column").length);
+    for (const id of links) expect(html).toContain(`id="${id}"`);
+    // age has 80 wrong types: 50 shown, 30 counted.
+    expect(html).toContain('… and 30 more; every one is in <span class="mono">bad.csv</span>.');
+    expect(html).toContain("resembles <b>male</b>");
+    const csvRows = parse(readFileSync(join(dir, "bad.csv"), "utf8"), { columns: true }) as Record<string, string>[];
+    expect(csvRows.map((x) => `${x["row"]}:${x["column"]}:${x["anomaly"]}:${x["value"]}`)).toEqual(
+      result.badRows.list.map((b) => `${b.row}:${b.column ?? ""}:${b.anomaly}:${b.value}`),
+    );
+  });
+
   it("spilling the duplicate check to disk finds the same rows", async () => {
     const spilled = await runCli([...args, "--dedupe-memory", "64"], dir);
     expect((JSON.parse(spilled.stdout) as Result).badRows.list).toEqual(result.badRows.list);
