@@ -8,8 +8,8 @@ function rows(n: number): string[][] {
   return Array.from({ length: n }, (_, i) => (i % 7 === 6 ? [`r${i - 3}`, `é ${(i - 3) % 50}`, "x,y"] : [`r${i}`, `é ${i % 50}`, "x,y"]));
 }
 
-function find(n: number, maxInMemory: number) {
-  const d = createDuplicateFinder({ maxInMemory });
+function find(n: number, maxInMemory: number, hash?: () => string) {
+  const d = createDuplicateFinder({ maxInMemory, ...(hash ? { hash } : {}) });
   rows(n).forEach((fields, i) => d.add(i + 1, i + 2, fields, fields[1]));
   return { repeats: [...d.repeats()], runs: d.spilledRuns() };
 }
@@ -35,6 +35,12 @@ describe("createDuplicateFinder", () => {
     expect(spilled.runs).toBeGreaterThan(50);
     expect(spilled.repeats).toEqual(memory.repeats);
     expect(memory.repeats.filter((r) => r.kind === "duplicate_row")).toHaveLength(Math.floor(5000 / 7));
+  });
+
+  it("compares full contents: rows whose hashes collide are not duplicates", () => {
+    // Every record in one bucket: only equal contents may pair up.
+    const colliding = find(600, 40, () => "x");
+    expect(colliding.repeats).toEqual(find(600, 1_000_000).repeats);
   });
 });
 
