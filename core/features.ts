@@ -12,6 +12,7 @@
  * ```
  */
 import { z } from "zod";
+import { normalizeCategories, resembledCategory } from "./category-variant.ts";
 import { describeValue, listNames } from "./describe-value.ts";
 import { formatPath, issuesFromZod, type Issue } from "./errors.ts";
 import { capIssues } from "./issues.ts";
@@ -83,8 +84,8 @@ function categorySchema(f: FeatureSpec): z.ZodType<string> {
     error: (iss) => {
       const input: unknown = iss.input;
       if (typeof input !== "string") return expected(`one of ${listNames(values)}`, f.nullable)(iss);
-      // A wrong case is the most common near-miss ("male" vs "Male"); naming the fix saves a round trip.
-      const near = values.find((v) => v.toLowerCase() === input.toLowerCase());
+      // A wrong case or a stray space is the most common near-miss ("male" vs "Male "); naming the fix saves a round trip.
+      const near = resembledCategory(values, input);
       const hint = near === undefined ? "" : ` (did you mean ${JSON.stringify(near)}?)`;
       return `${JSON.stringify(input)} is not one of ${listNames(values)}${hint}`;
     },
@@ -197,7 +198,9 @@ function toIssues(zodIssues: readonly z.core.$ZodIssue[], names: readonly string
 export function createPredictRequestValidator(features: readonly FeatureSpec[], opts: PredictRequestOptions): (body: unknown) => PredictValidation {
   const schema = createPredictRequestSchema(features, opts);
   const names = features.map((f) => f.name);
-  return (body) => {
+  const normalizes = features.some((f) => f.normalize !== undefined);
+  return (raw) => {
+    const body = normalizes ? normalizeCategories(raw, features) : raw;
     const r = schema.safeParse(body);
     if (!r.success) return { ok: false, issues: toIssues(r.error.issues, names) };
     const { instances, parameters } = r.data;

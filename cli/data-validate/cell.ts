@@ -15,6 +15,7 @@
  * ```
  */
 import type { FeatureSpec, FeatureValue } from "../../core/schema/features.ts";
+import { resembledCategory } from "../../core/category-variant.ts";
 import { MISSING_TOKENS } from "../baseline/values.ts";
 
 export type CellAnomaly = "null_value" | "wrong_type" | "out_of_range" | "unseen_category" | "category_variant";
@@ -25,15 +26,6 @@ export interface CellVerdict {
   anomaly?: CellAnomaly;
   /** category_variant: the known category the cell differs from only by case or surrounding whitespace. */
   resembles?: string;
-}
-
-/**
- * The known category `raw` matches once case and surrounding whitespace are ignored (" Approach " ▶ "Approach").
- * Formatting noise is worth its own anomaly: the fix is a trim in the pipeline, not a retrain for a new value.
- */
-export function resembledCategory(values: readonly string[], raw: string): string | undefined {
-  const key = raw.trim().toLowerCase();
-  return values.find((v) => v.toLowerCase() === key);
 }
 
 const BOOLEANS = new Map([
@@ -65,9 +57,10 @@ export function checkCell(f: FeatureSpec, raw: string): CellVerdict {
     case "category":
       if (f.values !== undefined && !f.values.includes(raw)) {
         const resembles = resembledCategory(f.values, raw);
-        const anomaly = resembles === undefined ? "unseen_category" : "category_variant";
-        const near = resembles === undefined ? {} : { resembles };
-        return f.allowUnknown ? { value: raw, anomaly, ...near } : { anomaly, ...near };
+        if (resembles === undefined) return f.allowUnknown ? { value: raw, anomaly: "unseen_category" } : { anomaly: "unseen_category" };
+        // With normalize, the edge maps the variant to its category: a warning, and the row keeps the category.
+        if (f.normalize === "case_and_space") return { value: resembles, anomaly: "category_variant", resembles };
+        return f.allowUnknown ? { value: raw, anomaly: "category_variant", resembles } : { anomaly: "category_variant", resembles };
       }
       return { value: raw };
     case "string":

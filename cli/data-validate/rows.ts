@@ -12,7 +12,8 @@
  * ```
  */
 import type { FeatureSpec, Instance } from "../../core/schema/features.ts";
-import { checkCell, expectedType, resembledCategory, type CellAnomaly } from "./cell.ts";
+import { resembledCategory } from "../../core/category-variant.ts";
+import { checkCell, expectedType, type CellAnomaly } from "./cell.ts";
 import type { RawRow } from "./csv.ts";
 import type { LabelAnomaly, LabelCheck } from "./labels.ts";
 
@@ -281,7 +282,7 @@ function toAnomaly(t: Tally, features: readonly FeatureSpec[], width: number): A
       message = `${rowsWord} with categories not in the schema (${f?.values?.join(", ") ?? ""})${t.severity === "warning" ? "; allowUnknown sends them to the unknown bucket" : ""}: ${shown}`;
       break;
     case "category_variant":
-      message = `${rowsWord} differing from a known category only by case or spaces: ${t.values.map((v) => `${quote(v)} ▶ ${resembledCategory(f?.values ?? [], v) ?? "?"}`).join(", ")}`;
+      message = `${rowsWord} differing from a known category only by case or spaces${f?.normalize ? " (normalize maps them to it, here and at the edge)" : ""}: ${t.values.map((v) => `${quote(v)} ▶ ${resembledCategory(f?.values ?? [], v) ?? "?"}`).join(", ")}`;
       break;
     case "missing_label":
       message = `${rowsWord} without a label (\`edge-ml validate\` cannot score them)`;

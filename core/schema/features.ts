@@ -24,6 +24,12 @@ export const FeatureSpec = z.strictObject({
   values: z.array(z.string()).optional(),
   /** Accept categories outside `values` (they fall in preprocessing's unknown bucket and are counted). */
   allowUnknown: z.boolean().default(false),
+  /**
+   * "case_and_space": a value equal to one of `values` once trimmed and lower-cased (" Male " ▶ "male") is mapped to
+   * it at the edge, before validation, and `data validate` reports it as a warning (core/category-variant.ts).
+   * Absent: such a value is an unknown category like any other.
+   */
+  normalize: z.literal("case_and_space").optional(),
   description: z.string().optional(),
 });
 export type FeatureSpec = z.output<typeof FeatureSpec>;

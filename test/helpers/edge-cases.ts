@@ -38,6 +38,8 @@ export const EDGE_CASES: EdgeCase[] = [
   { name: "instance is a number", model: T, path: P, body: predict([42]), status: 400, issues: ["instances[0]"] },
   { name: "instance is an array", model: T, path: P, body: predict([["female", 29, "1st"]]), status: 400, issues: ["instances[0]"] },
   { name: "number sent as a string", model: T, path: P, body: predict([{ ...good, age: "12" }]), status: 400, issues: ["instances[0].age"] },
+  // Without `normalize` on the feature, a case or whitespace variant is an unknown category (the 400 names the fix).
+  { name: "category variant without normalize", model: T, path: P, body: predict([{ ...good, sex: " Female " }]), status: 400, issues: ["instances[0].sex"] },
   {
     name: "number overflowing to Infinity",
     model: T,

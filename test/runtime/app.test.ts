@@ -19,7 +19,7 @@ import { FIXTURES, REPO_ROOT, tempDir } from "../helpers/tmp.ts";
 const engine = createOrtEngine(ort as unknown as OrtLike, { name: "ort-node", executionProviders: ["cpu"] });
 const root = tempDir();
 type App = { request(path: string, init?: RequestInit): Response | Promise<Response> };
-const apps: Record<"titanic" | "mlp" | "int" | "mounted" | "tampered" | "refusing", App> = {} as never;
+const apps: Record<"titanic" | "normalized" | "mlp" | "int" | "mounted" | "tampered" | "refusing", App> = {} as never;
 let titanicManifest: Manifest;
 
 function model(dir: string): { manifest: Manifest; bytes: Uint8Array } {
@@ -44,6 +44,9 @@ beforeAll(async () => {
   const app = (m: { manifest: Manifest; bytes: Uint8Array }, e: Engine = engine) =>
     createDeployment({ manifest: m.manifest, engine: e, modelBytes: m.bytes }).app;
   apps.titanic = app(titanic);
+  // The same model with its categories normalized at the edge (core/category-variant.ts).
+  const features = titanic.manifest.features?.map((f) => (f.type === "category" ? { ...f, normalize: "case_and_space" as const } : f));
+  apps.normalized = app({ manifest: { ...titanic.manifest, ...(features ? { features } : {}) }, bytes: titanic.bytes });
   apps.mlp = app(mlp);
   apps.int = app(int);
   // A user's Hono Worker with the edge app mounted under /ml, beside routes of its own.
@@ -125,6 +128,33 @@ describe("the edge app's 4xx table, in-process", () => {
     const ready = await apps.tampered.request("/v2/health/ready");
     expect(ready.status).toBe(503);
     expect(JSON.stringify(await ready.json())).toContain("integrity check");
+  });
+});
+
+describe('categories with normalize: "case_and_space"', () => {
+  const predictions = async (a: App, instances: unknown[]) => {
+    const res = await a.request(P, { method: "POST", headers: { "content-type": "application/json" }, body: predict(instances) });
+    return { status: res.status, body: (await res.json()) as { predictions?: unknown[]; error?: { issues: { path: string; message: string }[] } } };
+  };
+
+  it("maps case and whitespace variants to their category: the same predictions as the exact values", async () => {
+    const exact = [good, { sex: "male", age: 40, passengerClass: "3rd" }];
+    const variants = [
+      { sex: " Female ", age: 29, passengerClass: "1ST" },
+      { sex: "MALE", age: 40, passengerClass: "\t3rd " },
+    ];
+    const want = await predictions(apps.titanic, exact);
+    expect(want.status).toBe(200);
+    const got = await predictions(apps.normalized, variants);
+    expect(got.status).toBe(200);
+    expect(got.body.predictions).toEqual(want.body.predictions);
+  });
+
+  it("still refuses values that are not variants, and the model without normalize refuses variants with a hint", async () => {
+    const other = await predictions(apps.normalized, [{ ...good, sex: "fe male" }]);
+    expect(other.status).toBe(400);
+    const plain = await predictions(apps.titanic, [{ ...good, passengerClass: " 1st" }]);
+    expect(plain.body.error?.issues).toEqual([{ path: "instances[0].passengerClass", message: '" 1st" is not one of 1st, 2nd, 3rd (did you mean "1st"?)' }]);
   });
 });
 
