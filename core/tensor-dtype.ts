@@ -15,7 +15,8 @@
 import { describeValue } from "./describe-value.ts";
 import type { Dtype } from "./schema/manifest.ts";
 
-type TensorValues =
+/** The typed arrays ONNX tensors are carried in (engines take and return these). */
+export type TypedArray =
   | Float32Array
   | Float64Array
   | Int8Array
@@ -25,8 +26,8 @@ type TensorValues =
   | Int32Array
   | Uint32Array
   | BigInt64Array
-  | BigUint64Array
-  | string[];
+  | BigUint64Array;
+type TensorValues = TypedArray | string[];
 
 /** A tensor ready for an engine; float16 is carried as its IEEE bit patterns in a Uint16Array. */
 export interface ParsedTensor {

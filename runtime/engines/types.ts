@@ -3,18 +3,9 @@
  * onnxruntime-node, TF.js later). The predictor only talks to this.
  */
 import type { Dtype } from "../../core/schema/manifest.ts";
+import type { TypedArray } from "../../core/tensor-dtype.ts";
 
-export type TypedArray =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array;
+export type { TypedArray };
 
 export interface TensorData {
   dtype: Dtype;

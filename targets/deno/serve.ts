@@ -10,16 +10,12 @@
  * await server.close();
  * ```
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { EdgeMlError } from "../../core/errors.ts";
-import type { LocalServer, ServeOptions } from "../types.ts";
-
-export interface DenoServer extends LocalServer {
-  process: ChildProcess;
-}
+import { type ServerProcess, whenListening } from "../listening-process.ts";
+import type { ServeOptions } from "../types.ts";
 
 export function denoBinary(): string {
   try {
@@ -32,46 +28,16 @@ export function denoBinary(): string {
   return "deno";
 }
 
-export async function serveDeno(outDir: string, opts: ServeOptions = {}): Promise<DenoServer> {
+export async function serveDeno(outDir: string, opts: ServeOptions = {}): Promise<ServerProcess> {
   const dir = resolve(outDir);
   const child = spawn(denoBinary(), ["run", "--allow-net", `--allow-read=${dir}`, "--allow-env", "--no-prompt", join(dir, "server.js")], {
     cwd: dir,
     env: { ...process.env, ...opts.env, PORT: String(opts.port ?? 8000), HOST: opts.host ?? "127.0.0.1", NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let out = "";
-  let err = "";
-  let listening = false;
-  // Before it listens, stderr explains a failed start; after, the server's own errors (a telemetry refusal) go on to
-  // this terminal, as workerd's console does through miniflare.
-  child.stderr!.on("data", (d: Buffer) => (listening ? process.stderr.write(d) : (err += d.toString())));
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+\/)/.exec(out);
-      if (m) {
-        child.stdout!.off("data", onData);
-        listening = true;
-        resolveUrl(m[1]!);
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.once("exit", (code) =>
-      reject(
-        new EdgeMlError("ERR_ENGINE", `deno exited (${code}) before listening:\n${err || out}`, {
-          hint: "run the build by hand: cd <out> && deno run --allow-net --allow-read=. --allow-env server.js",
-        }),
-      ),
-    );
-    child.once("error", (e) => reject(new EdgeMlError("ERR_ENGINE", `cannot start deno: ${e.message}`, { hint: "install it: npm install deno" })));
+  return whenListening(child, {
+    runtime: "deno",
+    hint: `cd ${dir} && deno run --allow-net --allow-read=. --allow-env server.js`,
+    installHint: "install it: npm install -D deno (an optional peer of edge-ml)",
   });
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  return {
-    url,
-    process: child,
-    async close() {
-      if (child.exitCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
 }
