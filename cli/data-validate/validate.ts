@@ -20,6 +20,7 @@ import type { FeatureSpec } from "../../core/schema/features.ts";
 import { createProfiler, type Profile } from "../../core/stats/profile.ts";
 import { MISSING_TOKENS } from "../baseline/values.ts";
 import { openCsv } from "./csv.ts";
+import { UsageError } from "../terminal/errors.ts";
 import { createProgress } from "../terminal/progress.ts";
 import { createRowValidator, DEFAULT_MAX_DISTINCT, sortAnomalies, type Anomaly, type RowValidator } from "./rows.ts";
 import { resolveTarget, type ValidationTarget } from "./target.ts";
@@ -270,6 +271,6 @@ export async function validateData(opts: DataValidateOptions): Promise<DataValid
 function idColumn(id: string | undefined, header: readonly string[], file: string): number | undefined {
   if (id === undefined) return undefined;
   const at = header.indexOf(id);
-  if (at === -1) throw new EdgeMlError("ERR_USAGE", `--id ${id}: ${file} has no column "${id}"`, { hint: `its columns are: ${header.join(", ")}` });
+  if (at === -1) throw new UsageError(`--id ${id}: ${file} has no column "${id}"`, { hint: `its columns are: ${header.join(", ")}` });
   return at;
 }

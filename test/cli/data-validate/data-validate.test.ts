@@ -275,6 +275,16 @@ describe("CSV quirks (against a schema file)", () => {
     `);
   });
 
+  it("--label checks a label column against a schema; --id finds repeated ids; bad output paths and id columns are usage errors", async () => {
+    const csv = "city,temp,rooms,note,y,id\nOslo,1,3,a,1,k1\nOslo,1,3,a,,k2\nBergen,2,2,b,0,k1\nOslo,1,3,a,1,k1\n";
+    const r = await check(csv, "--label", "y", "--id", "id");
+    expect(r.anomalies).toEqual(["duplicate_row - 1 @5", "missing_label y 1 @3", 'duplicate_id id 2 @4,5 ["k1"]']);
+    const txt = await check(csv, "--bad-rows", "bad.txt");
+    expect([txt.code, txt.error?.message]).toEqual([2, "--bad-rows bad.txt: the file must end in .csv or .jsonl"]);
+    const id = await check(csv, "--id", "key");
+    expect([id.code, id.error?.message]).toEqual([2, '--id key: q.csv has no column "key"']);
+  });
+
   it("streams a large file: counts every row and finds a problem on its last line", async () => {
     const n = 200_000;
     const body = Array.from({ length: n }, (_, i) => `${i % 2 ? "Oslo" : "Bergen"},${(i % 90) - 40},${i % 7},"row ${i}"`);
