@@ -81,10 +81,10 @@ export interface DataValidationResult {
   label: string | null;
   id: string | null;
   /**
-   * Every bad cell: `rows` distinct bad rows, `cells` entries; `list` holds the first BAD_ROWS_INLINE entries by row,
-   * `omitted` the rest, all of which are in `file` (--bad-rows) when one was asked for.
+   * Every bad cell: `rows` distinct bad rows, `cells` entries; `list` holds the first 10,000 entries by row, `omitted`
+   * the rest, and `file` (--bad-rows) all of them; `where` says in words where the full list is.
    */
-  badRows: { rows: number; cells: number; list: BadRow[]; omitted: number; file: string | null };
+  badRows: { rows: number; cells: number; list: BadRow[]; omitted: number; file: string | null; where: string };
   /** --split: the folder and how many rows went to clean.csv and rejected.csv (they add up to `rows`). */
   split: { dir: string; clean: number; rejected: number } | null;
 }
@@ -261,10 +261,16 @@ export async function validateData(opts: DataValidateOptions): Promise<DataValid
     limits: { maxDistinct, nullRate: Object.fromEntries(limits) },
     label: label ?? null,
     id: opts.id ?? null,
-    badRows: { rows: marks.count, cells: bad.cells, list: bad.list, omitted: bad.omitted, file: opts.badRows ?? null },
+    badRows: { rows: marks.count, cells: bad.cells, list: bad.list, omitted: bad.omitted, file: opts.badRows ?? null, where: whereBadRows(bad, opts.badRows) },
     split,
   };
   return { result, target, ...(profile ? { profile } : {}) };
+}
+
+function whereBadRows(bad: { cells: number; omitted: number }, file: string | undefined): string {
+  if (file !== undefined) return `all ${bad.cells} in ${file}${bad.omitted > 0 ? ` (the first ${bad.cells - bad.omitted} here)` : ""}`;
+  if (bad.omitted === 0) return "all here";
+  return `the first ${bad.cells - bad.omitted} here; pass --bad-rows <file.csv|jsonl> for all ${bad.cells}`;
 }
 
 /** The id column's index; a declared id column the file lacks is a usage error (the check could not run). */

@@ -285,6 +285,40 @@ describe("CSV quirks (against a schema file)", () => {
     expect([id.code, id.error?.message]).toEqual([2, '--id key: q.csv has no column "key"']);
   });
 
+  it("inlines the first 10,000 bad cells in --json and says where the rest are", async () => {
+    const body = Array.from({ length: 12_000 }, (_, i) => `Oslo,${i % 2 ? 99 : 1},3,"n${i}"`);
+    const csv = `city,temp,rooms,note\n${body.join("\n")}\n`;
+    writeFileSync(join(dir, "q.csv"), csv);
+    const run = async (...flags: string[]) =>
+      (
+        JSON.parse((await runCli(["data", "validate", "q.csv", "--against", "schema.json", "--json", "--max-distinct", "100000", ...flags], dir)).stdout) as {
+          badRows: { rows: number; cells: number; list: { row: number }[]; omitted: number; where: string };
+        }
+      ).badRows;
+    const inline = await run();
+    expect({ ...inline, list: inline.list.length, last: inline.list.at(-1)?.row }).toEqual({
+      rows: 6000,
+      cells: 6000,
+      list: 6000,
+      omitted: 0,
+      file: null,
+      where: "all here",
+      last: 12_000,
+    });
+    writeFileSync(join(dir, "q.csv"), csv.replaceAll(",1,3,", ",99,3,"));
+    const many = await run("--bad-rows", "all.csv");
+    expect({ ...many, list: many.list.length }).toEqual({
+      rows: 12_000,
+      cells: 12_000,
+      list: 10_000,
+      omitted: 2000,
+      file: "all.csv",
+      where: "all 12000 in all.csv (the first 10000 here)",
+    });
+    expect(readFileSync(join(dir, "all.csv"), "utf8").trimEnd().split("\n")).toHaveLength(12_001);
+    expect((await run()).where).toBe("the first 10000 here; pass --bad-rows <file.csv|jsonl> for all 12000");
+  });
+
   it("streams a large file: counts every row and finds a problem on its last line", async () => {
     const n = 200_000;
     const body = Array.from({ length: n }, (_, i) => `${i % 2 ? "Oslo" : "Bergen"},${(i % 90) - 40},${i % 7},"row ${i}"`);
