@@ -17,7 +17,7 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { UsageError } from "../terminal/errors.ts";
 import { csvLine } from "./csv-write.ts";
-import type { AnomalyKind } from "./rows.ts";
+import type { AnomalyKind } from "./anomaly.ts";
 
 /** Entries `--json` inlines: enough to fix a file by hand, small enough for a terminal or a CI log (~1 MB). */
 const BAD_ROWS_INLINE = 10_000;

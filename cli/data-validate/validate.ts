@@ -12,7 +12,7 @@
  */
 import { statSync } from "node:fs";
 import { relative } from "node:path";
-import { compareProfile, type FeatureDrift } from "../../core/drift/compare.ts";
+import { compareProfile } from "../../core/drift/compare.ts";
 import { MISSING_RATE_JUMP } from "../../core/drift/flags.ts";
 import { EdgeMlError } from "../../core/errors.ts";
 import type { Baseline } from "../../core/schema/baseline.ts";
@@ -22,7 +22,10 @@ import { MISSING_TOKENS } from "../baseline/values.ts";
 import { openCsv } from "./csv.ts";
 import { UsageError } from "../terminal/errors.ts";
 import { createProgress } from "../terminal/progress.ts";
-import { createRowValidator, DEFAULT_MAX_DISTINCT, sortAnomalies, type Anomaly, type RowValidator } from "./rows.ts";
+import { type Anomaly, sortAnomalies } from "./anomaly.ts";
+import { type DriftEntry, driftAnomaly, driftEntry, round } from "./drift.ts";
+import { createRowMarks } from "./row-marks.ts";
+import { createRowValidator, DEFAULT_MAX_DISTINCT, type RowValidator } from "./rows.ts";
 import { resolveTarget, type ValidationTarget } from "./target.ts";
 import { createBadRowList, type BadRow } from "./bad-rows.ts";
 import { createDuplicateFinder, DEFAULT_DEDUPE_MEMORY, type Repeat } from "./duplicates.ts";
@@ -47,20 +50,6 @@ export interface DataValidateOptions {
   split?: string;
   /** Records the duplicate check keeps in memory before spilling sorted runs to disk. */
   dedupeMemory?: number;
-}
-
-interface DriftEntry {
-  feature: string;
-  kind: "numeric" | "categorical";
-  measure: string;
-  type: "test" | "distance";
-  threshold: number;
-  /** p-value (test) or distance; null when a side has no values. */
-  value: number | null;
-  drifted: boolean;
-  reason: string;
-  values: { baseline: number; current: number };
-  missingRate: { baseline: number; current: number };
 }
 
 export interface DataValidationResult {
@@ -96,9 +85,6 @@ export interface DataValidation {
   profile?: Profile;
 }
 
-/** Six significant digits: stable across platforms in JSON and snapshots, far below any threshold's precision. */
-const round = (x: number) => Number(x.toPrecision(6));
-
 /**
  * The null-rate limit per nullable feature: `maxNullRate` for all of them when given; otherwise the training null
  * rate plus 5 points (core/drift's MISSING_RATE_JUMP) where a baseline knows it; otherwise no limit.
@@ -115,55 +101,6 @@ export function nullLimits(features: readonly FeatureSpec[], baseline: Baseline 
     if (b !== undefined && baseline !== undefined && baseline.rows > 0) out.set(f.name, round(Math.min(1, b.missing / baseline.rows + MISSING_RATE_JUMP)));
   }
   return out;
-}
-
-function driftEntry(feature: string, d: FeatureDrift): DriftEntry {
-  const c = d.chosen;
-  return {
-    feature,
-    kind: d.kind,
-    measure: c.measure,
-    type: c.type,
-    threshold: c.threshold,
-    value: c.value === null ? null : round(c.value),
-    drifted: c.drifted,
-    reason: c.reason,
-    values: { baseline: d.n.baseline, current: d.n.current },
-    missingRate: { baseline: round(d.missing.baseline), current: round(d.missing.current) },
-  };
-}
-
-function driftAnomaly(e: DriftEntry): Anomaly {
-  const cmp = e.type === "test" ? `p = ${e.value} < ${e.threshold}` : `${e.value} >= ${e.threshold}`;
-  return {
-    kind: "drift",
-    severity: "error",
-    column: e.feature,
-    count: e.values.current,
-    lines: [],
-    message: `distribution differs from the training baseline (${e.measure} ${cmp}; ${e.reason})`,
-  };
-}
-
-/** One bit per data row: which rows have an anomaly (exact count of bad rows at 1 bit a row, however many cells). */
-function createRowMarks() {
-  let bits = new Uint8Array(1 << 12);
-  let count = 0;
-  return {
-    mark(row: number) {
-      if (row >> 3 >= bits.length) {
-        const grown = new Uint8Array(Math.max(bits.length * 2, (row >> 3) + 1));
-        grown.set(bits);
-        bits = grown;
-      }
-      const mask = 1 << (row & 7);
-      if (((bits[row >> 3] ?? 0) & mask) === 0) count++;
-      bits[row >> 3] = (bits[row >> 3] ?? 0) | mask;
-    },
-    get count() {
-      return count;
-    },
-  };
 }
 
 /**

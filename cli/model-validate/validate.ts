@@ -21,7 +21,7 @@ import { checkGateMetrics, evaluateGates } from "../../core/validation/checks.ts
 import type { Check, ValidationResult } from "../../core/validation/result.ts";
 import { gatesFor, loadConfig } from "../project/config.ts";
 import { nullLimits } from "../data-validate/validate.ts";
-import type { Anomaly } from "../data-validate/rows.ts";
+import type { Anomaly } from "../data-validate/anomaly.ts";
 import { createLabelCodec } from "./labels.ts";
 import { writeValidation } from "./manifest.ts";
 import { scoreRows } from "./metrics.ts";

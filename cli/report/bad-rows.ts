@@ -9,7 +9,7 @@
  * ```
  */
 import type { BadRow } from "../data-validate/bad-rows.ts";
-import type { Anomaly } from "../data-validate/rows.ts";
+import type { Anomaly } from "../data-validate/anomaly.ts";
 import type { DataValidationResult } from "../data-validate/validate.ts";
 import { esc, section, table } from "./html.ts";
 

@@ -8,7 +8,7 @@
  * writeFileSync("report.html", renderDataReport(await validateData({ csv, against: "titanic@1.0.0" })));
  * ```
  */
-import type { Anomaly } from "../data-validate/rows.ts";
+import type { Anomaly } from "../data-validate/anomaly.ts";
 import type { DataValidation } from "../data-validate/validate.ts";
 import { badRowsSection } from "./bad-rows.ts";
 import { histogramShares } from "./bins.ts";
