@@ -46,6 +46,8 @@ export interface DuplicateFinder {
   repeats(): Generator<Repeat, void, undefined>;
   /** Run files the sorts wrote (0: everything fitted in memory). */
   spilledRuns(): number;
+  /** Remove any spilled runs (after an error stopped the pass; repeats() cleans up on its own). */
+  dispose(): void;
 }
 
 const hash128 = (kind: Kind, content: string) =>
@@ -102,5 +104,9 @@ export function createDuplicateFinder(opts: DuplicateFinderOptions): DuplicateFi
       for (const [row, kind, line, repeats, value] of byRow.sorted()) yield { row, line, kind: kind === 0 ? "duplicate_row" : "duplicate_id", repeats, value };
     },
     spilledRuns: () => byHash.runs + byRow.runs,
+    dispose() {
+      byHash.dispose();
+      byRow.dispose();
+    },
   };
 }

@@ -24,6 +24,8 @@ export interface SpillSorter<T> {
   readonly runs: number;
   /** Every record added, in order; call once. */
   sorted(): Generator<T, void, undefined>;
+  /** Remove the run files (sorted() does it when the merge ends; this is for a pass that stopped on an error). */
+  dispose(): void;
 }
 
 const CHUNK = 1 << 16;
@@ -54,6 +56,9 @@ export function createSpillSorter<T>(compare: (a: T, b: T) => number, maxInMemor
   let buffer: T[] = [];
   const files: string[] = [];
   let dir: string | undefined;
+  const dispose = () => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  };
   const spill = () => {
     dir ??= mkdtempSync(join(tmpdir(), "edge-ml-sort-"));
     const file = join(dir, `run-${files.length}.jsonl`);
@@ -97,8 +102,9 @@ export function createSpillSorter<T>(compare: (a: T, b: T) => number, maxInMemor
           heads[best] = (sources[best] as Iterator<T>).next();
         }
       } finally {
-        if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+        dispose();
       }
     },
+    dispose,
   };
 }

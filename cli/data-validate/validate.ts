@@ -140,42 +140,47 @@ export async function validateData(opts: DataValidateOptions): Promise<DataValid
   let idAt: number | undefined;
   let columns: string[] = [];
   let row = 0;
-  for await (const raw of csv.rows) {
-    if (validator === undefined) {
-      columns = raw.fields;
-      validator = makeValidator(raw.fields, raw.line);
-      idAt = idColumn(opts.id, raw.fields, opts.csv);
-      continue;
-    }
-    row++;
-    const checked = validator.check(raw);
-    if (!checked.ragged) profiler?.add(checked.instance);
-    if (checked.issues.length > 0) marks.mark(row);
-    for (const i of checked.issues) list.addCell({ row, line: raw.line, column: i.column, anomaly: i.code, value: i.value, ...extras(i) });
-    const id = idAt === undefined || checked.ragged ? undefined : raw.fields[idAt];
-    duplicates.add(row, raw.line, raw.fields, id === undefined || MISSING_TOKENS.has(id) ? undefined : id);
-    if ((validator.rows & 1023) === 0) progress.update(csv.bytesRead(), validator.rows);
-  }
-  progress.done();
-  if (validator === undefined) {
-    throw new EdgeMlError("ERR_BAD_DATA", `${opts.csv} is empty: no header row`, {
-      file: opts.csv,
-      hint: "a CSV with a header row naming the columns, then one row per instance",
-    });
-  }
-  const main = validator;
-  const onRepeat = (r: Repeat) => {
-    const issue = repeatIssue(r, opts.id);
-    main.note(r.kind, issue.column, r.line, r.kind === "duplicate_id" ? r.value : undefined);
-    marks.mark(r.row);
-    list.addRepeat({ row: r.row, line: r.line, column: issue.column, anomaly: r.kind, value: r.value, repeats: r.repeats });
-  };
-  const repeats = duplicates.repeats();
   let split: DataValidationResult["split"] = null;
-  if (opts.badRows !== undefined || opts.split !== undefined) {
-    const out = await writeOutputs({ csv: opts.csv, badRows: opts.badRows, split: opts.split, makeValidator, idColumn: opts.id, repeats, onRepeat });
-    if (out.split && opts.split !== undefined) split = { dir: opts.split, ...out.split };
-  } else for (const r of repeats) onRepeat(r);
+  // Spilled sort runs are removed by the merge; a pass stopped by an error (a broken quote) removes them here.
+  try {
+    for await (const raw of csv.rows) {
+      if (validator === undefined) {
+        columns = raw.fields;
+        validator = makeValidator(raw.fields, raw.line);
+        idAt = idColumn(opts.id, raw.fields, opts.csv);
+        continue;
+      }
+      row++;
+      const checked = validator.check(raw);
+      if (!checked.ragged) profiler?.add(checked.instance);
+      if (checked.issues.length > 0) marks.mark(row);
+      for (const i of checked.issues) list.addCell({ row, line: raw.line, column: i.column, anomaly: i.code, value: i.value, ...extras(i) });
+      const id = idAt === undefined || checked.ragged ? undefined : raw.fields[idAt];
+      duplicates.add(row, raw.line, raw.fields, id === undefined || MISSING_TOKENS.has(id) ? undefined : id);
+      if ((validator.rows & 1023) === 0) progress.update(csv.bytesRead(), validator.rows);
+    }
+    progress.done();
+    if (validator === undefined) {
+      throw new EdgeMlError("ERR_BAD_DATA", `${opts.csv} is empty: no header row`, {
+        file: opts.csv,
+        hint: "a CSV with a header row naming the columns, then one row per instance",
+      });
+    }
+    const main = validator;
+    const onRepeat = (r: Repeat) => {
+      const issue = repeatIssue(r, opts.id);
+      main.note(r.kind, issue.column, r.line, r.kind === "duplicate_id" ? r.value : undefined);
+      marks.mark(r.row);
+      list.addRepeat({ row: r.row, line: r.line, column: issue.column, anomaly: r.kind, value: r.value, repeats: r.repeats });
+    };
+    const repeats = duplicates.repeats();
+    if (opts.badRows !== undefined || opts.split !== undefined) {
+      const out = await writeOutputs({ csv: opts.csv, badRows: opts.badRows, split: opts.split, makeValidator, idColumn: opts.id, repeats, onRepeat });
+      if (out.split && opts.split !== undefined) split = { dir: opts.split, ...out.split };
+    } else for (const r of repeats) onRepeat(r);
+  } finally {
+    duplicates.dispose();
+  }
   const profile = profiler?.snapshot();
   const drift = target.baseline && profile ? Object.entries(compareProfile(target.baseline, profile).features).map(([name, d]) => driftEntry(name, d)) : null;
   const anomalies = validator.finish();
