@@ -100,7 +100,7 @@ describe("data validate on the Titanic list with 380 injected corruptions", asyn
   });
 
   it("--split writes clean.csv and rejected.csv that add up to the input", () => {
-    const read = (f: string) => parse(readFileSync(join(dir, "quarantine", f), "utf8"), { relax_column_count: true }) as string[][];
+    const read = (f: string) => parse(readFileSync(join(dir, "quarantine", f), "utf8")) as string[][];
     const clean = read("clean.csv");
     const rejected = read("rejected.csv");
     expect(clean[0]).toEqual(["name", "survived", "sex", "age", "passengerClass"]);
@@ -108,6 +108,10 @@ describe("data validate on the Titanic list with 380 injected corruptions", asyn
     expect(clean.length - 1 + rejected.length - 1).toBe(result.rows);
     expect(result.split).toEqual({ dir: "quarantine", clean: clean.length - 1, rejected: rejected.length - 1 });
     expect(new Set(rejected.slice(1).map((f) => Number(f[5])))).toEqual(new Set(log.map((c) => c.line)));
+    // clean.csv is the untouched rows, as they were.
+    const input = parse(readFileSync(join(dir, "corrupt.csv"), "utf8"), { relax_column_count: true }) as string[][];
+    const touched = new Set(log.map((c) => c.row));
+    expect(clean.slice(1)).toEqual(input.slice(1).filter((_, i) => !touched.has(i + 1)));
   });
 
   it("edge-ml validate refuses the bad labels naming their lines, or drops and counts them", async () => {
