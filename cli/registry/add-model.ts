@@ -15,7 +15,7 @@ import { EdgeMlError } from "../../core/errors.ts";
 import { validatePostprocessing } from "../../core/postprocess.ts";
 import { validatePreprocessing } from "../../core/preprocess.ts";
 import { FeatureSpec } from "../../core/schema/features.ts";
-import { Manifest, MANIFEST_SCHEMA_VERSION, TASKS, type Task } from "../../core/schema/manifest.ts";
+import { Manifest, requiredSchemaVersion, TASKS, type Task } from "../../core/schema/manifest.ts";
 import { Postprocessing, Preprocessing } from "../../core/schema/preprocessing.ts";
 import { modelBaseline } from "../baseline/baseline.ts";
 import { csvSummary } from "../tabular/csv.ts";
@@ -127,10 +127,9 @@ export async function addModel(root: string, opts: AddModelOptions): Promise<{ d
     task,
     model: bytes,
   });
-  // --- end baseline
 
   const manifest = Manifest.parse({
-    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    schemaVersion: requiredSchemaVersion({ features }),
     name: opts.name,
     version: opts.version,
     createdAt: new Date().toISOString(),

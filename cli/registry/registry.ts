@@ -92,7 +92,7 @@ export function readManifest(root: string, ref: ModelRef): Manifest {
     throw new EdgeMlError("ERR_BAD_MANIFEST", `${shown} is not a valid manifest`, {
       file: shown,
       issues: issuesFromZod(parsed.error.issues),
-      hint: "fix the fields listed above (the JSON Schema is in schema/manifest.schema.json), or re-add the model",
+      hint: "fix the fields listed above (the format is core/schema/manifest.ts), or register the model again with `edge-ml models add`",
     });
   }
   return parsed.data;

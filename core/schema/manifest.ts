@@ -14,7 +14,13 @@ import { Baseline } from "./baseline.ts";
 import { FeatureSpec } from "./features.ts";
 import { Postprocessing, Preprocessing } from "./preprocessing.ts";
 
-export const MANIFEST_SCHEMA_VERSION = 1;
+/**
+ * Manifest contract versions this code reads. 1: the first contract. 2: category features may say
+ * `normalize: "case_and_space"` (issue 9). A manifest is written with the lowest version that holds its fields
+ * (`requiredSchemaVersion`), so an older edge-ml still reads every manifest that uses nothing newer.
+ */
+export const MANIFEST_SCHEMA_VERSIONS = [1, 2] as const;
+export type ManifestSchemaVersion = (typeof MANIFEST_SCHEMA_VERSIONS)[number];
 
 export const TASKS = ["binary", "multiclass", "regression", "tensor"] as const;
 export type Task = (typeof TASKS)[number];
@@ -70,8 +76,8 @@ const Lineage = z.strictObject({
   source: z.strictObject({ file: z.string(), sha256 }).optional(),
 });
 
-export const Manifest = z.strictObject({
-  schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
+const ManifestFields = z.strictObject({
+  schemaVersion: z.union(MANIFEST_SCHEMA_VERSIONS.map((v) => z.literal(v))),
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "lowercase letters, digits, '.', '_' and '-'"),
   version: z.string(),
   createdAt: z.iso.datetime(),
@@ -91,6 +97,20 @@ export const Manifest = z.strictObject({
   /** Result of `edge-ml validate` (model-validation gate; see core/validation/result.ts). Absent until validated. */
   validation: ValidationResult.optional(),
   metrics: z.record(z.string(), z.number()).default({}),
+});
+
+/** The contract version a manifest's fields need (see MANIFEST_SCHEMA_VERSIONS). */
+export function requiredSchemaVersion(m: { features?: readonly { normalize?: string | undefined }[] | undefined }): ManifestSchemaVersion {
+  return m.features?.some((f) => f.normalize !== undefined) ? 2 : 1;
+}
+
+export const Manifest = ManifestFields.superRefine((m, ctx) => {
+  if (m.schemaVersion >= 2) return;
+  m.features?.forEach((f, i) => {
+    if (f.normalize !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["features", i, "normalize"], message: `needs schemaVersion 2 (this manifest says ${m.schemaVersion})` });
+    }
+  });
 });
 export type Manifest = z.output<typeof Manifest>;
 export type ManifestInput = z.input<typeof Manifest>;
