@@ -16,6 +16,7 @@ import { UsageError } from "../terminal/errors.ts";
 import { devTelemetry } from "../dev/telemetry.ts";
 import { DEV } from "./spec/dev.ts";
 import { loadModel } from "../registry/registry.ts";
+import { registerBaseline, registrationFromManifest } from "../../monitor/registration.ts";
 import { getTarget, type TargetName } from "../../targets/index.ts";
 
 export default defineCommand({
@@ -68,7 +69,6 @@ export default defineCommand({
     // Register the model's baseline with the monitor, for drift, slices and default alerts.
     // A failure only warns: predictions and counters flow without it, and the baseline can be registered later.
     if (monitorUrl) {
-      const { registerBaseline, registrationFromManifest } = await import("../../monitor/registration.ts");
       const registration = registrationFromManifest(manifest);
       const r = registration ? await registerBaseline(monitorUrl, deployment, registration, process.env["EDGE_ML_MONITOR_ADMIN_TOKEN"]) : undefined;
       if (r) console.log(r.ok ? dim(`  monitor: ${r.message}`) : yellow(`  ! monitor: ${r.message}`));

@@ -13,8 +13,9 @@ export interface CliProcess {
   exited: Promise<number | string>;
 }
 
-export function spawnCli(args: string[], cwd: string, env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, [join(REPO_ROOT, "cli", "bin.mjs"), ...args], {
+/** `bin` defaults to this checkout's CLI; package tests pass an installed one (node_modules/edge-ml/cli/bin.mjs). */
+export function spawnCli(args: string[], cwd: string, env: Record<string, string> = {}, bin = join(REPO_ROOT, "cli", "bin.mjs")): CliProcess {
+  const child = spawn(process.execPath, [bin, ...args], {
     cwd,
     env: { ...process.env, NO_COLOR: "1", WRANGLER_SEND_METRICS: "false", ...env },
     stdio: ["ignore", "pipe", "pipe"],

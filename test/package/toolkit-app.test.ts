@@ -8,7 +8,8 @@
 import { Miniflare } from "miniflare";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from "vitest";
+import { spawnCli } from "../helpers/process.ts";
 import { maxAbsDiff } from "../helpers/reference.ts";
 import { REPO_ROOT } from "../helpers/tmp.ts";
 import { createApp, freePort, installedPackages, mib, npmInstall, REPO_PINS, run, startServer, treeBytes } from "./app.ts";
@@ -119,6 +120,29 @@ describe("edge-ml in a fresh project", () => {
     // No TypeScript sources ship: the CLI and the bundle's runtime entry came from dist/.
     expect(readdirSync(join(app, "node_modules", "edge-ml", "cli"))).toEqual(["bin.mjs"]);
     expect(readFileSync(join(app, "build", "worker", "worker.js"), "utf8").length).toBeGreaterThan(10_000);
+  });
+
+  it("the installed bin's dev serves the model in workerd, equal to onnxruntime-node, and stops on SIGINT", async () => {
+    const dev = spawnCli(["dev", "titanic@1.0.0", "--port", "0", "--no-monitor"], app, {}, join(app, "node_modules", "edge-ml", "cli", "bin.mjs"));
+    onTestFinished(() => {
+      if (dev.child.exitCode === null) dev.child.kill("SIGKILL");
+    });
+    const [, url] = await dev.waitFor(/serving in workerd at (http:\/\/127\.0\.0\.1:\d+\/)/, 120_000);
+    const res = await fetch(`${url}v1/models/titanic:predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ instances: INSTANCES }),
+    });
+    expect(res.status).toBe(200);
+    const { predictions } = (await res.json()) as { predictions: { score: number }[] };
+    expect(
+      maxAbsDiff(
+        predictions.map((p) => p.score),
+        expected,
+      ),
+    ).toBeLessThanOrEqual(1e-5);
+    dev.child.kill("SIGINT");
+    expect([0, 130, "SIGINT"]).toContain(await dev.exited);
   });
 
   it("edge-ml's runtime subpaths are @edge-ml/runtime's modules (an app bundles one copy); edge-ml and edge-ml/monitor load", async () => {
