@@ -36,6 +36,7 @@ export const DeploymentRegistration = z.strictObject({
   target: z.enum(TARGETS).optional(),
   ...configFields,
 });
+export type DeploymentRegistrationInput = z.input<typeof DeploymentRegistration>;
 
 const POSITIVE_NAMES = ["yes", "true", "1", "positive", "pos"];
 

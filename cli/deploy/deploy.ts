@@ -24,7 +24,7 @@ import { buildTarget, targetConfig } from "../build/bundle.ts";
 import { loadConfig } from "../project/config.ts";
 import { deployGate } from "./gate.ts";
 import { appendDeployLog, type DeployLogEntry } from "./log.ts";
-import { registerDeployment, type RegistrationResult } from "./monitor.ts";
+import { deploymentRegistration, registerDeployment, type RegistrationResult } from "./monitor.ts";
 import { gitState } from "../project/git.ts";
 import { CHAMPION } from "../model-validate/validate.ts";
 import { loadModel, setAlias } from "../registry/registry.ts";
@@ -171,12 +171,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     const endpoint = config.telemetry?.endpoint;
     if (!opts.dryRun && endpoint) {
       opts.onStep?.(`registering ${worker} with the monitor`);
-      monitor = await registerDeployment(
-        endpoint,
-        { deployment: worker, model: ref.name, version: ref.version, baseline: manifest.baseline ?? null, target: opts.target },
-        env["EDGE_ML_MONITOR_ADMIN_TOKEN"],
-        opts.fetch,
-      );
+      monitor = await registerDeployment(endpoint, deploymentRegistration(manifest, worker, opts.target), env["EDGE_ML_MONITOR_ADMIN_TOKEN"], opts.fetch);
       if (monitor.status !== "registered") warnings.push(monitor.message);
     }
     if (!opts.dryRun) setAlias(opts.root, ref.name, CHAMPION, ref.version);

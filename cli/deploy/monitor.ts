@@ -9,14 +9,18 @@
  * r.status; // "registered" | "unsupported" | "failed"
  * ```
  */
-import type { Baseline } from "../../core/schema/baseline.ts";
+import type { Manifest } from "../../core/schema/manifest.ts";
+import { type DeploymentRegistrationInput, registrationFromManifest } from "../../monitor/registration.ts";
 
-export interface DeploymentRegistration {
-  deployment: string;
-  model: string;
-  version: string;
-  baseline: Baseline | null;
-  target: string;
+type DeploymentRegistration = DeploymentRegistrationInput;
+
+/**
+ * What `deploy` registers: the same baseline, task, slices and decision threshold `dev` registers
+ * (registrationFromManifest), plus the deployment and its target; without a baseline, the deployment alone.
+ */
+export function deploymentRegistration(manifest: Manifest, deployment: string, target: DeploymentRegistration["target"]): DeploymentRegistration {
+  const fromManifest = registrationFromManifest(manifest) ?? { model: manifest.name, version: manifest.version, baseline: null };
+  return { deployment, ...(target ? { target } : {}), ...fromManifest };
 }
 
 export interface RegistrationResult {

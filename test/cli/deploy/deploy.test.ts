@@ -6,7 +6,10 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tomlVars } from "../../../cli/deploy/deploy.ts";
-import { registerDeployment } from "../../../cli/deploy/monitor.ts";
+import { deploymentRegistration, registerDeployment } from "../../../cli/deploy/monitor.ts";
+import { Manifest } from "../../../core/schema/manifest.ts";
+import { DeploymentRegistration, registrationFromManifest } from "../../../monitor/registration.ts";
+import { REPO_ROOT } from "../../helpers/tmp.ts";
 import { wranglerDeployArgs } from "../../../targets/worker/wrangler.ts";
 import { runCli } from "../../helpers/cli.ts";
 import { manifestFile, titanicProject } from "../../helpers/validate-project.ts";
@@ -127,7 +130,7 @@ describe("deploy helpers", () => {
         seen.push({ url: String(url), init: init ?? {} });
         return new Response(status === 201 ? "{}" : "nope", { status });
       }) as typeof fetch;
-    const body = { deployment: "titanic", model: "titanic", version: "1.0.0", baseline: null, target: "worker" };
+    const body = { deployment: "titanic", model: "titanic", version: "1.0.0", baseline: null, target: "worker" as const };
     expect(await registerDeployment("http://m.test/", body, "tok", answer(201))).toEqual({
       status: "registered",
       message: "registered titanic with the monitor (http://m.test/v1/deployments)",
@@ -143,5 +146,15 @@ describe("deploy helpers", () => {
       throw new TypeError("fetch failed");
     }) as typeof fetch);
     expect(down).toEqual({ status: "failed", message: "cannot reach the monitor at http://m.test/v1/deployments: fetch failed" });
+  });
+
+  it("registers what dev registers (baseline, task, slices, threshold), plus the deployment and its target", () => {
+    const manifest = Manifest.parse(JSON.parse(readFileSync(join(REPO_ROOT, "models", "titanic", "1.0.0", "manifest.json"), "utf8")));
+    const body = deploymentRegistration(manifest, "titanic-prod", "worker");
+    expect(body).toEqual({ deployment: "titanic-prod", target: "worker", ...registrationFromManifest(manifest) });
+    expect(body).toMatchObject({ task: "binary", slices: ["passengerClass", "sex"], positiveLabel: "yes", threshold: 0.5 });
+    expect(DeploymentRegistration.safeParse(body).success).toBe(true);
+    const bare = deploymentRegistration(Manifest.parse({ ...manifest, baseline: undefined }), "t", "worker");
+    expect(bare).toEqual({ deployment: "t", target: "worker", model: "titanic", version: "1.0.0", baseline: null });
   });
 });
