@@ -10,22 +10,13 @@
  * await inferSchema("train.csv"); // [{ name: "sex", type: "category", nullable: false, values: ["female", "male"], allowUnknown: false }, ...]
  * ```
  */
-import { statSync } from "node:fs";
-import { EdgeMlError } from "../../core/errors.ts";
 import type { FeatureSpec } from "../../core/schema/features.ts";
 import { MISSING_TOKENS } from "../baseline/values.ts";
-import { readCsv } from "../tabular/csv.ts";
+import { assertCsvFile, readCsv } from "../tabular/csv.ts";
 import { inferFeatures } from "../tabular/profile-infer.ts";
 
 export async function inferSchema(csv: string): Promise<FeatureSpec[]> {
-  let isFile = false;
-  try {
-    isFile = statSync(csv).isFile();
-  } catch {
-    // reported below
-  }
-  if (!isFile)
-    throw new EdgeMlError("ERR_USAGE", `data file ${csv} does not exist or is not a file`, { hint: "pass the path of a CSV file with a header row" });
+  assertCsvFile(csv);
   const features = await inferFeatures(csv);
   const categories = new Map(features.filter((f) => f.type === "category").map((f) => [f.name, new Set<string>()]));
   if (categories.size > 0) {

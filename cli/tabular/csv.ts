@@ -2,13 +2,25 @@
  * CSV reading through csv-parse (BOM, quoted commas and newlines, CRLF), streamed so files larger than memory work.
  */
 import { parse } from "csv-parse";
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { EdgeMlError } from "../../core/errors.ts";
 
 export interface CsvRecord {
   /** 1-based line number in the file where the record starts (header is line 1). */
   line: number;
   values: Record<string, string>;
+}
+
+/** A user error unless `path` is an existing file (checked before streaming, for a clear message). */
+export function assertCsvFile(path: string): void {
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    // reported below
+  }
+  if (!isFile)
+    throw new EdgeMlError("ERR_USAGE", `data file ${path} does not exist or is not a file`, { hint: "pass the path of a CSV file with a header row" });
 }
 
 /** Stream the records of a CSV file with a header row. */

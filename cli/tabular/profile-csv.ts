@@ -6,15 +6,14 @@
  * const { features, baseline } = await profileCsv("data/train.csv", { bins: 10 });
  * ```
  */
-import { statSync } from "node:fs";
 import { relative } from "node:path";
 import { z } from "zod";
-import { EdgeMlError } from "../../core/errors.ts";
 import type { Baseline } from "../../core/schema/baseline.ts";
 import { FeatureSpec } from "../../core/schema/features.ts";
 import { baselineFromCsv } from "../baseline/baseline.ts";
 import { sha256File } from "../project/hash.ts";
 import { readJsonFile } from "../project/json-file.ts";
+import { assertCsvFile } from "./csv.ts";
 import { inferFeatures } from "./profile-infer.ts";
 
 export interface ProfileCsvOptions {
@@ -24,14 +23,7 @@ export interface ProfileCsvOptions {
 }
 
 export async function profileCsv(csv: string, opts: ProfileCsvOptions = {}): Promise<{ features: FeatureSpec[]; baseline: Baseline }> {
-  let isFile = false;
-  try {
-    isFile = statSync(csv).isFile();
-  } catch {
-    // reported below
-  }
-  if (!isFile)
-    throw new EdgeMlError("ERR_USAGE", `data file ${csv} does not exist or is not a file`, { hint: "pass the path of a CSV file with a header row" });
+  assertCsvFile(csv);
   const features = opts.features
     ? readJsonFile(opts.features, z.array(FeatureSpec), "feature schema", "a JSON array of features, see core/schema/features.ts")
     : await inferFeatures(csv);
