@@ -32,6 +32,20 @@ const Edge = strict({
   maxBatch: z.int().positive().max(100_000).default(256),
 });
 
+/**
+ * Gates of `edge-ml optimize`: a variant is kept only when, against the fp32 model on the same inputs, it loses at
+ * most `maxMetricLoss` of the task metric (0.005 = 0.5 percentage points), its argmax along the last axis agrees on at
+ * least `minArgmaxAgreement` of the rows, and it is at most `maxLatencyRatio` times as slow on the target runtime.
+ */
+const OptimizeGates = strict({
+  maxMetricLoss: z.number().min(0).max(1).default(0.005),
+  minArgmaxAgreement: z.number().min(0).max(1).default(0.99),
+  maxLatencyRatio: z.number().positive().default(1.1),
+  /** Largest absolute output difference allowed (none by default: quantization changes outputs by design). */
+  maxAbsError: z.number().positive().optional(),
+});
+export type OptimizeGates = z.output<typeof OptimizeGates>;
+
 const ModelConfig = strict({
   /** Label column of evaluation data (default: the manifest's `label`). */
   label: z.string().min(1).optional(),
@@ -39,6 +53,8 @@ const ModelConfig = strict({
   slices: z.array(z.string().min(1)).optional(),
   /** Replace the project-wide `gates` for this model (each list separately: absolute, relative). */
   gates: Gates.optional(),
+  /** Replace the project-wide `optimize` gates for this model (key by key). */
+  optimize: OptimizeGates.partial().optional(),
 });
 
 const WorkerName = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "lowercase letters, digits and '-', at most 63 characters");
@@ -87,6 +103,8 @@ export const Config = strict({
   telemetry: Telemetry.optional(),
   /** Default gates for every model (`edge-ml validate`); `models.<name>.gates` replaces them per list. */
   gates: Gates.default({}),
+  /** Default gates of `edge-ml optimize`; `models.<name>.optimize` overrides them key by key. */
+  optimize: OptimizeGates.default({ maxMetricLoss: 0.005, minArgmaxAgreement: 0.99, maxLatencyRatio: 1.1 }),
 });
 export type Config = z.output<typeof Config>;
 export type ConfigInput = z.input<typeof Config>;

@@ -23,7 +23,7 @@ import { gatesFor, loadConfig } from "../project/config.ts";
 import { nullLimits } from "../data-validate/validate.ts";
 import type { Anomaly } from "../data-validate/anomaly.ts";
 import { createLabelCodec } from "./labels.ts";
-import { writeValidation } from "./manifest.ts";
+import { writeValidation } from "../registry/manifest-file.ts";
 import { scoreRows } from "./metrics.ts";
 import { createValidationPredictor, type Runtime } from "./predictor.ts";
 import { createBadLabels } from "./bad-labels.ts";

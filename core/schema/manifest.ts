@@ -16,10 +16,12 @@ import { Postprocessing, Preprocessing } from "./preprocessing.ts";
 
 /**
  * Manifest contract versions this code reads. 1: the first contract. 2: category features may say
- * `normalize: "case_and_space"` (issue 9). A manifest is written with the lowest version that holds its fields
- * (`requiredSchemaVersion`), so an older edge-ml still reads every manifest that uses nothing newer.
+ * `normalize: "case_and_space"` (issue 9). 3: stored `samples` for tensor models, optimized `variants` with their
+ * recipe, gates and own validation, and validation results on samples (issue 10). A manifest is written with the
+ * lowest version that holds its fields (`requiredSchemaVersion`), so an older edge-ml still reads every manifest that
+ * uses nothing newer.
  */
-export const MANIFEST_SCHEMA_VERSIONS = [1, 2] as const;
+export const MANIFEST_SCHEMA_VERSIONS = [1, 2, 3] as const;
 export type ManifestSchemaVersion = (typeof MANIFEST_SCHEMA_VERSIONS)[number];
 
 export const TASKS = ["binary", "multiclass", "regression", "tensor"] as const;
@@ -52,7 +54,8 @@ export const Artifact = z.strictObject({
 });
 export type Artifact = z.output<typeof Artifact>;
 
-const Variant = z.strictObject({
+/** The version-1 variant record (never written by edge-ml 0.1; still read). */
+const LegacyVariant = z.strictObject({
   name: z.string(),
   file: z.string(),
   sha256,
@@ -60,6 +63,64 @@ const Variant = z.strictObject({
   kind: z.enum(["optimized", "int8", "fp16"]),
   checks: z.record(z.string(), z.unknown()).default({}),
 });
+
+export const VARIANT_KINDS = ["optimized", "int8", "int8-dynamic", "fp16", "int4"] as const;
+export type VariantKind = (typeof VARIANT_KINDS)[number];
+export const OPTIMIZE_TARGETS = ["worker", "browser", "deno", "node"] as const;
+
+/** One gate of `edge-ml optimize`: the variant against the fp32 model on the same inputs. */
+export const VariantGate = z.strictObject({
+  /** metric: task metric loss (percentage points); argmax: agreement along the last axis; max_abs_error; latency: ratio to fp32. */
+  kind: z.enum(["metric", "argmax", "max_abs_error", "cosine", "latency"]),
+  metric: z.string().nullable(),
+  value: z.number().nullable(),
+  threshold: z.number(),
+  op: z.enum([">=", "<="]),
+  /** Latency: the 95% interval of the ratio. */
+  ci95: z.tuple([z.number(), z.number()]).optional(),
+  pass: z.boolean(),
+  message: z.string(),
+});
+export type VariantGate = z.output<typeof VariantGate>;
+
+/** An optimized or quantized file of this version (`edge-ml optimize`), selected with `--variant <name>`. */
+export const Variant = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "lowercase letters, digits, '.', '_' and '-'"),
+  file: z.string(),
+  sha256,
+  bytes: z.int().nonnegative(),
+  kind: z.enum(VARIANT_KINDS),
+  opsets: z.array(z.strictObject({ domain: z.string(), version: z.int() })),
+  /** The file it was made from (the version's fp32 artifact). */
+  parent: z.strictObject({ file: z.string(), sha256 }),
+  /** How it was made: graph optimization level, quantization scheme, nodes kept in fp32. */
+  recipe: z.strictObject({
+    level: z.enum(["basic", "extended"]).nullable(),
+    scheme: z.string().nullable(),
+    excluded: z.array(z.string()).default([]),
+  }),
+  /** The runtime its latency was measured on. */
+  target: z.enum(OPTIMIZE_TARGETS),
+  createdAt: z.iso.datetime(),
+  /** What it was compared on: the evaluation CSV or the stored samples, with their hash. */
+  comparedOn: z.strictObject({ kind: z.enum(["data", "samples"]), file: z.string(), sha256, rows: z.int().nonnegative() }),
+  gates: z.array(VariantGate),
+  /** Result of `edge-ml validate <ref> --variant <name>`: the deploy gate reads this one for the variant. */
+  validation: ValidationResult.optional(),
+});
+export type Variant = z.output<typeof Variant>;
+
+/** Recorded requests stored with a version (`models add --samples`): one KServe V2 request body per line. */
+export const SamplesRef = z.strictObject({
+  file: z.string(),
+  sha256,
+  bytes: z.int().nonnegative(),
+  lines: z.int().positive(),
+  /** Lines that carry expected `outputs` / `labels`. */
+  withOutputs: z.int().nonnegative(),
+  withLabels: z.int().nonnegative(),
+});
+export type SamplesRef = z.output<typeof SamplesRef>;
 
 const DataFile = z.strictObject({
   file: z.string(),
@@ -84,7 +145,9 @@ const ManifestFields = z.strictObject({
   description: z.string().optional(),
   task: z.enum(TASKS),
   artifact: Artifact,
-  variants: z.array(Variant).default([]),
+  variants: z.array(z.union([Variant, LegacyVariant])).default([]),
+  /** Recorded requests for tensor models (version 3). */
+  samples: SamplesRef.optional(),
   io: z.strictObject({ inputs: z.array(TensorSpec).min(1), outputs: z.array(TensorSpec).min(1) }),
   features: z.array(FeatureSpec).optional(),
   preprocessing: Preprocessing.optional(),
@@ -99,18 +162,38 @@ const ManifestFields = z.strictObject({
   metrics: z.record(z.string(), z.number()).default({}),
 });
 
+interface VersionedFields {
+  features?: readonly { normalize?: string | undefined }[] | undefined;
+  samples?: unknown;
+  variants?: readonly object[] | undefined;
+  validation?: object | undefined;
+}
+
+/** Where a manifest uses a field newer than version 1, and the version that field needs. */
+function versionedFields(m: VersionedFields): { path: (string | number)[]; version: ManifestSchemaVersion }[] {
+  const out: { path: (string | number)[]; version: ManifestSchemaVersion }[] = [];
+  m.features?.forEach((f, i) => {
+    if (f.normalize !== undefined) out.push({ path: ["features", i, "normalize"], version: 2 });
+  });
+  if (m.samples !== undefined) out.push({ path: ["samples"], version: 3 });
+  m.variants?.forEach((v, i) => {
+    if (!("checks" in v)) out.push({ path: ["variants", i], version: 3 });
+  });
+  if (m.validation !== undefined && "samples" in m.validation) out.push({ path: ["validation"], version: 3 });
+  return out;
+}
+
 /** The contract version a manifest's fields need (see MANIFEST_SCHEMA_VERSIONS). */
-export function requiredSchemaVersion(m: { features?: readonly { normalize?: string | undefined }[] | undefined }): ManifestSchemaVersion {
-  return m.features?.some((f) => f.normalize !== undefined) ? 2 : 1;
+export function requiredSchemaVersion(m: VersionedFields): ManifestSchemaVersion {
+  return versionedFields(m).reduce<ManifestSchemaVersion>((a, f) => (f.version > a ? f.version : a), 1);
 }
 
 export const Manifest = ManifestFields.superRefine((m, ctx) => {
-  if (m.schemaVersion >= 2) return;
-  m.features?.forEach((f, i) => {
-    if (f.normalize !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["features", i, "normalize"], message: `needs schemaVersion 2 (this manifest says ${m.schemaVersion})` });
+  for (const f of versionedFields(m)) {
+    if (f.version > m.schemaVersion) {
+      ctx.addIssue({ code: "custom", path: f.path, message: `needs schemaVersion ${f.version} (this manifest says ${m.schemaVersion})` });
     }
-  });
+  }
 });
 export type Manifest = z.output<typeof Manifest>;
 export type ManifestInput = z.input<typeof Manifest>;

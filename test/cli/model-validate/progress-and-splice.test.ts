@@ -1,7 +1,7 @@
 /** The progress bar's TTY/delay rules, and the byte-preserving splice of `validation` into manifest text. */
 import { describe, expect, it } from "vitest";
 import { createProgress } from "../../../cli/terminal/progress.ts";
-import { spliceValidation, topLevelMembers } from "../../../cli/model-validate/manifest.ts";
+import { spliceValidation, topLevelMembers } from "../../../cli/registry/manifest-file.ts";
 
 function fakeStream(isTTY: boolean) {
   const writes: string[] = [];

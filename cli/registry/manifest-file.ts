@@ -1,7 +1,8 @@
 /**
- * Record a validation result in an existing version's manifest: the one mutation a registered version allows.
+ * Record results in an existing version's manifest: its `validation` and its `variants` are the mutations a
+ * registered version allows (the model file, IO, schema and lineage never change).
  *
- * Only the top-level `validation` member changes: the text is spliced (its old value replaced, or the member inserted
+ * Only the named top-level members change: the text is spliced (its old value replaced, or the member inserted
  * before `metrics`), so every other byte of manifest.json stays as it was, whatever formatting wrote it; the model
  * file is never opened. The new text is checked (it parses, it is a valid manifest, and apart from `validation` it
  * equals the old one) and then written atomically: a temporary file beside it, renamed over it.
@@ -14,7 +15,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { EdgeMlError, issuesFromZod } from "../../core/errors.ts";
-import { Manifest } from "../../core/schema/manifest.ts";
+import { Manifest, requiredSchemaVersion } from "../../core/schema/manifest.ts";
 import type { ValidationResult } from "../../core/validation/result.ts";
 
 interface Member {
@@ -90,18 +91,18 @@ function serialize(value: unknown, indent: string | null): string {
   return JSON.stringify(value, null, indent.length > 0 ? indent : 2).replaceAll("\n", `\n${indent}`);
 }
 
-/** The manifest text with its top-level `validation` member set to `value`, every other byte unchanged. */
-export function spliceValidation(text: string, value: unknown): string {
+/** The manifest text with its top-level member `key` set to `value`, every other byte unchanged. */
+export function spliceMember(text: string, key: string, value: unknown): string {
   const members = topLevelMembers(text);
   const first = members[0];
   const lineStart = first === undefined ? -1 : text.lastIndexOf("\n", first.keyStart);
   const indent = first === undefined || lineStart === -1 ? null : text.slice(lineStart + 1, first.keyStart);
-  const existing = members.find((m) => m.key === "validation");
+  const existing = members.find((m) => m.key === key);
   if (existing) return text.slice(0, existing.valueStart) + serialize(value, indent) + text.slice(existing.valueEnd);
   // Inserted before an existing member (`metrics` when there is one, as in the schema's order), so the new text is
   // the old text plus one inserted span: no byte of it changes, not even a comma.
   const before = members.find((m) => m.key === "metrics") ?? members[members.length - 1];
-  const member = `"validation":${indent === null ? "" : " "}${serialize(value, indent)}`;
+  const member = `${JSON.stringify(key)}:${indent === null ? "" : " "}${serialize(value, indent)}`;
   if (before === undefined) {
     const open = text.indexOf("{");
     return `${text.slice(0, open + 1)}${member}${text.slice(open + 1)}`;
@@ -109,11 +110,25 @@ export function spliceValidation(text: string, value: unknown): string {
   return `${text.slice(0, before.keyStart)}${member},${indent === null ? "" : `\n${indent}`}${text.slice(before.keyStart)}`;
 }
 
-export function writeValidation(file: string, result: ValidationResult): void {
+/** `spliceMember` for the `validation` result. */
+export function spliceValidation(text: string, value: unknown): string {
+  return spliceMember(text, "validation", value);
+}
+
+/**
+ * Set top-level members of a registered version's manifest (`validation`, `variants`), raising `schemaVersion` when the
+ * new values need a newer contract. Every other member keeps its bytes; the result is checked (a valid manifest that
+ * differs only in those members) and written atomically. Returns the new manifest.
+ */
+export function updateManifest(file: string, changes: Readonly<Record<string, unknown>>): Manifest {
   const before = readFileSync(file, "utf8");
-  let after: string;
+  let after = before;
+  let old: Record<string, unknown>;
   try {
-    after = spliceValidation(before, result);
+    old = JSON.parse(before) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(changes)) after = spliceMember(after, key, value);
+    const needed = requiredSchemaVersion({ ...old, ...changes } as Parameters<typeof requiredSchemaVersion>[0]);
+    if (typeof old["schemaVersion"] === "number" && needed > old["schemaVersion"]) after = spliceMember(after, "schemaVersion", needed);
   } catch (cause) {
     throw new EdgeMlError("ERR_BAD_MANIFEST", `${file}: cannot locate the top-level members (${(cause as Error).message})`, {
       file,
@@ -121,16 +136,18 @@ export function writeValidation(file: string, result: ValidationResult): void {
       cause,
     });
   }
-  const old = JSON.parse(before) as Record<string, unknown>;
   const next = JSON.parse(after) as Record<string, unknown>;
   const parsed = Manifest.safeParse(next);
   if (!parsed.success) {
-    throw new EdgeMlError("ERR_INTERNAL", `the validation result does not fit the manifest schema`, { issues: issuesFromZod(parsed.error.issues) });
+    throw new EdgeMlError("ERR_INTERNAL", `the new ${Object.keys(changes).join(", ")} do not fit the manifest schema`, {
+      issues: issuesFromZod(parsed.error.issues),
+    });
   }
-  const { validation: _a, ...restBefore } = old;
-  const { validation: _b, ...restAfter } = next;
-  if (!isDeepStrictEqual(restBefore, restAfter) || !isDeepStrictEqual(next["validation"], JSON.parse(JSON.stringify(result)))) {
-    throw new EdgeMlError("ERR_INTERNAL", `${file}: splicing the validation result would change other fields; nothing was written`);
+  const changed = new Set([...Object.keys(changes), "schemaVersion"]);
+  const rest = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([k]) => !changed.has(k)));
+  const same = Object.entries(changes).every(([k, v]) => isDeepStrictEqual(next[k], JSON.parse(JSON.stringify(v))));
+  if (!isDeepStrictEqual(rest(old), rest(next)) || !same) {
+    throw new EdgeMlError("ERR_INTERNAL", `${file}: splicing ${Object.keys(changes).join(", ")} would change other fields; nothing was written`);
   }
   const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
   try {
@@ -140,4 +157,9 @@ export function writeValidation(file: string, result: ValidationResult): void {
     rmSync(tmp, { force: true });
     throw error;
   }
+  return parsed.data;
+}
+
+export function writeValidation(file: string, result: ValidationResult): void {
+  updateManifest(file, { validation: result });
 }
