@@ -17,7 +17,7 @@ import { EdgeMlError } from "../../core/errors.ts";
 import { sha256Bytes } from "../project/hash.ts";
 import { ortDistDir } from "../../targets/ort-files.ts";
 import { runtimeModulePath } from "../project/project.ts";
-import { loadModel } from "../registry/registry.ts";
+import { loadServable } from "../registry/variant.ts";
 import { getTarget, TARGET_NAMES, type TargetName } from "../../targets/index.ts";
 import type { BuildResult, BuildSettings, BuiltFile, TargetConfig } from "../../targets/types.ts";
 
@@ -42,11 +42,13 @@ export interface BuildOptions {
   minify?: boolean;
   /** Module exporting the target's factory (default: targets/<target>/runtime.ts); benchmarks wrap it. */
   runtimeEntry?: string;
+  /** Serve this optimized variant (`edge-ml optimize`) instead of the fp32 artifact. */
+  variant?: string | undefined;
 }
 
 export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   const plan = getTarget(opts.target).build;
-  const { manifest, dir } = loadModel(opts.root, opts.ref);
+  const { manifest, dir } = loadServable(opts.root, opts.ref, opts.variant);
   const outDir = resolve(opts.outDir ?? join(opts.root, "dist", `${manifest.name}-${manifest.version}-${opts.target}`));
   const modelBytes = readFileSync(join(dir, manifest.artifact.file));
   const actual = sha256Bytes(modelBytes);

@@ -19,7 +19,15 @@ export default defineCommand({
     const steps = createSteps();
     steps.start(`building ${args.ref} for ${target}`);
     const result = await steps.around(() =>
-      buildTarget({ root, ref: args.ref, target, settings: config.edge, config: targetConfig(config, target), ...(args.out ? { outDir: args.out } : {}) }),
+      buildTarget({
+        root,
+        ref: args.ref,
+        target,
+        settings: config.edge,
+        config: targetConfig(config, target),
+        variant: args.variant,
+        ...(args.out ? { outDir: args.out } : {}),
+      }),
     );
     if (args.json) {
       const { model, outDir, main, files, totalBytes, totalGzipBytes, next } = result;

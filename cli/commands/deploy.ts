@@ -35,6 +35,7 @@ export default defineCommand({
         ...(args.reason ? { reason: args.reason.trim() } : {}),
         ...(args.out ? { out: args.out } : {}),
         ...(args.env ? { environment: args.env } : {}),
+        ...(args.variant ? { variant: args.variant } : {}),
         ...(adminToken ? { env: { ...process.env, EDGE_ML_MONITOR_ADMIN_TOKEN: adminToken } } : {}),
         onStep: (step) => steps.start(step),
         onOutput: (chunk) => steps.output(chunk),

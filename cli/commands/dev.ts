@@ -15,7 +15,7 @@ import { readSecret } from "../terminal/secret.ts";
 import { UsageError } from "../terminal/errors.ts";
 import { devTelemetry } from "../dev/telemetry.ts";
 import { DEV } from "./spec/dev.ts";
-import { loadModel } from "../registry/registry.ts";
+import { loadServable } from "../registry/variant.ts";
 import { registerBaseline, registrationFromManifest } from "../../monitor/registration.ts";
 import { getTarget, type TargetName } from "../../targets/index.ts";
 
@@ -24,7 +24,7 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     const root = findProjectRoot();
     const config = await loadConfig(root);
-    const { manifest, ref } = loadModel(root, args.ref);
+    const { manifest, ref } = loadServable(root, args.ref, args.variant);
     const sampleRate = Number(args["sample-rate"]);
     if (!(sampleRate >= 0 && sampleRate <= 1)) throw new UsageError(`--sample-rate ${args["sample-rate"]} is not in 0..1`, { hint: "e.g. --sample-rate 0.05" });
 
@@ -54,7 +54,8 @@ export default defineCommand({
       target,
       settings: config.edge,
       config: targetConfig(config, target),
-      outDir: join(root, ".edge-ml", "dev", `${ref.name}-${ref.version}-${target}`),
+      variant: args.variant,
+      outDir: join(root, ".edge-ml", "dev", `${ref.name}-${manifest.version}-${target}`),
     });
     const bindings: Record<string, string> =
       monitorUrl && token

@@ -63,6 +63,11 @@ export const COMMANDS = {
       () => import("./spec/validate.ts").then((m) => m.VALIDATE),
       () => import("./validate.ts"),
     ),
+    optimize: lazyCommand(
+      "Optimize and quantize a model version (int8, fp16, int4); keep a variant only if it passes accuracy and latency gates",
+      () => import("./spec/optimize.ts").then((m) => m.OPTIMIZE),
+      () => import("./optimize.ts"),
+    ),
     build: lazyCommand(
       "Bundle a model version into an edge function",
       () => import("./spec/build.ts").then((m) => m.BUILD),

@@ -27,7 +27,8 @@ import { appendDeployLog, type DeployLogEntry } from "./log.ts";
 import { deploymentRegistration, registerDeployment, type RegistrationResult } from "./monitor.ts";
 import { gitState } from "../project/git.ts";
 import { CHAMPION } from "../model-validate/validate.ts";
-import { loadModel, setAlias } from "../registry/registry.ts";
+import { setAlias } from "../registry/registry.ts";
+import { loadServable } from "../registry/variant.ts";
 
 /** Targets `deploy` ships (the registry's); other build targets are built with `edge-ml build` and hosted as you like. */
 export const DEPLOY_TARGETS = DEPLOYABLE_TARGETS;
@@ -41,6 +42,8 @@ export interface DeployOptions {
   reason?: string;
   /** Build folder (default dist/<name>-<version>-<target>). */
   out?: string;
+  /** Deploy this optimized variant (`edge-ml optimize`); the gate reads the variant's own validation. */
+  variant?: string;
   /** A platform environment (wrangler's `--env`): its own Worker name, routes and vars (`targets.worker.env.<name>`). */
   environment?: string;
   env?: Readonly<Record<string, string | undefined>>;
@@ -108,7 +111,7 @@ function edgeVars(config: Awaited<ReturnType<typeof loadConfig>>, worker: string
 export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const env = opts.env ?? process.env;
   const config = await loadConfig(opts.root);
-  const { manifest, ref } = loadModel(opts.root, opts.ref);
+  const { manifest, ref } = loadServable(opts.root, opts.ref, opts.variant);
   const target = getTarget(opts.target, "deploy");
   const scope = withEnvironment(targetConfig(config, opts.target), opts.environment);
   const worker = target.deploy!.name(manifest.name, scope, opts.environment);
@@ -118,7 +121,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     appendDeployLog(opts.root, {
       time: new Date().toISOString(),
       model: ref.name,
-      version: ref.version,
+      version: manifest.version,
       sha256: manifest.artifact.sha256,
       target: opts.target,
       worker,
@@ -133,20 +136,21 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
 
   if (!gate.ok && !forced) {
     log({ result: "refused", error: `not deployable: ${gate.summary}` });
-    throw new EdgeMlError("ERR_GATE_FAILED", `${ref.name}@${ref.version} cannot be deployed: ${gate.summary}`, {
+    throw new EdgeMlError("ERR_GATE_FAILED", `${ref.name}@${manifest.version} cannot be deployed: ${gate.summary}`, {
       issues: gate.reasons,
-      hint: `run \`npx edge-ml validate ${ref.name}@${ref.version} --data <eval.csv>\` until it is blessed, or deploy anyway with --force --reason "<why>" (recorded in deploys.log.jsonl)`,
+      hint: `run \`npx edge-ml validate ${ref.name}@${ref.version}${opts.variant ? ` --variant ${opts.variant}` : ""} --data <eval.csv>\` (or --samples) until it is blessed, or deploy anyway with --force --reason "<why>" (recorded in deploys.log.jsonl)`,
     });
   }
   const warnings: string[] = [];
   try {
-    opts.onStep?.(`building ${ref.name}@${ref.version} for ${opts.target}`);
+    opts.onStep?.(`building ${ref.name}@${manifest.version} for ${opts.target}`);
     const build = await buildTarget({
       root: opts.root,
       ref: `${ref.name}@${ref.version}`,
       target: opts.target,
       settings: config.edge,
       config: scope,
+      variant: opts.variant,
       ...(opts.out ? { outDir: opts.out } : {}),
     });
     const scoped = scopedSettings(scope, opts.environment);
@@ -163,7 +167,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       routes,
       vars,
       dryRun: opts.dryRun,
-      message: `edge-ml deploy ${ref.name}@${ref.version}${forced ? ` (forced: ${opts.reason ?? ""})` : ""}`,
+      message: `edge-ml deploy ${ref.name}@${manifest.version}${forced ? ` (forced: ${opts.reason ?? ""})` : ""}`,
       env,
       ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
     });

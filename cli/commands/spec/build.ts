@@ -3,6 +3,7 @@ import { DEPLOYABLE_TARGETS, TARGET_NAMES } from "../../../targets/index.ts";
 import { defineSpec } from "../../terminal/spec.ts";
 
 const ref = { type: "positional", required: true, description: "name@version (or name@alias)" } as const;
+const variant = { type: "string", valueHint: "name", description: "serve an optimized variant of the version (see `edge-ml optimize`, `models show`)" } as const;
 const json = { type: "boolean", description: "print the result as one JSON document on stdout (progress stays on stderr)" } as const;
 
 export const BUILD = defineSpec({
@@ -10,6 +11,7 @@ export const BUILD = defineSpec({
     ref,
     target: { type: "string", default: "worker", description: `build target: ${TARGET_NAMES.join(" | ")}` },
     out: { type: "string", description: "output folder (default dist/<name>-<version>-<target>)" },
+    variant,
     json,
   },
 });
@@ -32,6 +34,7 @@ export const DEPLOY = defineSpec({
       valueHint: "file",
       description: "file holding the monitor's admin token, or - for stdin (default: $EDGE_ML_MONITOR_ADMIN_TOKEN)",
     },
+    variant,
     json,
   },
 });

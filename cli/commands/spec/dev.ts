@@ -18,6 +18,7 @@ export const DEV = defineSpec({
     "no-monitor": { type: "boolean", description: "send no telemetry" },
     "sample-rate": { type: "string", description: "fraction of requests kept as sampled rows (default 1 in dev)", default: "1" },
     deployment: { type: "string", description: "deployment name in the monitor (default: the one the --monitor token is for, else <name>-dev)" },
+    variant: { type: "string", valueHint: "name", description: "serve an optimized variant of the version (see `edge-ml optimize`, `models show`)" },
     target: { type: "string", description: `where to serve it: ${SERVABLE_TARGETS.join(" | ")} (worker: workerd via miniflare)`, default: "worker" },
   },
 });

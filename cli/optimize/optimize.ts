@@ -1,0 +1,594 @@
+/**
+ * `edge-ml optimize`: make smaller or faster files of a registered version and keep one only when it still predicts
+ * the same and is not slower where it runs.
+ *
+ * A goal (`--quantize int8`) is not one recipe: every scheme that applies is tried (weight-only per channel and per
+ * tensor, dynamic; then the same with the first and last quantized layers kept in fp32, the usual remedy when the
+ * edges of a network are sensitive), each candidate is compared with the fp32 model on the same inputs (the
+ * evaluation CSV, or the version's stored samples) in onnxruntime-web's wasm build, the survivors are timed against
+ * fp32 in the target's runtime (interleaved blocks, one process), and the smallest candidate that passes every gate
+ * becomes the variant `<name>` in the version's manifest (rerunning replaces it). Failed candidates are reported,
+ * never written.
+ *
+ * @example
+ * ```ts
+ * const r = await optimizeModel({ root, ref: "convnet@1.0.0", quantize: "int8", target: "worker" });
+ * r.kept?.name; // "int8"
+ * ```
+ */
+import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { EdgeMlError } from "../../core/errors.ts";
+import { DEFAULT_CONFIDENCE, DEFAULT_SEED } from "../../core/metrics/index.ts";
+import { METRICS, type MetricName } from "../../core/metrics/names.ts";
+import type { OptimizeGates } from "../../core/config.ts";
+import { createPreprocessor } from "../../core/preprocess.ts";
+import type { Instance } from "../../core/schema/features.ts";
+import type { Manifest, Variant, VariantGate, VariantKind } from "../../core/schema/manifest.ts";
+import { createBatchPredictor, type BatchPredictor } from "../baseline/predict.ts";
+import { nullLimits } from "../data-validate/validate.ts";
+import { createBadLabels } from "../model-validate/bad-labels.ts";
+import { createLabelCodec } from "../model-validate/labels.ts";
+import { scoreRows } from "../model-validate/metrics.ts";
+import { evaluateCsv } from "../model-validate/run.ts";
+import { loadConfig } from "../project/config.ts";
+import { sha256Bytes, sha256File } from "../project/hash.ts";
+import { updateManifest } from "../registry/manifest-file.ts";
+import { loadModel } from "../registry/registry.ts";
+import { readSamples, storedSamples, type SampleLine } from "../registry/samples.ts";
+import { inspectOnnx } from "../registry/onnx-inspect.ts";
+import { createAgreement, argmax, type OutputAgreement } from "./agreement.ts";
+import { type GraphLevel, optimizeGraph } from "./graph.ts";
+import { measureLatency, type Feed, type LatencyTarget } from "./latency/index.ts";
+import { quantizeModel, type QuantizeScheme } from "./quantize/index.ts";
+import { openSession, type Feeds, type TensorValue } from "./session.ts";
+
+export const QUANTIZE_GOALS = ["int8", "int8-dynamic", "fp16", "int4"] as const;
+export type QuantizeGoal = (typeof QUANTIZE_GOALS)[number];
+
+export interface OptimizeOptions {
+  root: string;
+  ref: string;
+  quantize?: QuantizeGoal;
+  level?: GraphLevel;
+  /** Evaluation CSV (tabular models: features + label). */
+  data?: string;
+  label?: string;
+  /** Samples file (default: the version's stored samples). */
+  samples?: string;
+  target: LatencyTarget;
+  /** Variant name (default: the quantization goal, or "optimized"). */
+  name?: string;
+  /** Wall time for the latency measurement (default 12 s). */
+  latencyBudgetMs?: number;
+  /** Report only: write no file and no manifest change. */
+  dryRun?: boolean;
+  onStep?: (step: string) => void;
+}
+
+interface Recipe {
+  /** Shown in the report: "int8-per-channel", "int8-per-tensor (first/last fp32)". */
+  label: string;
+  scheme: QuantizeScheme | null;
+  exclude: string[];
+}
+
+export interface CandidateReport {
+  recipe: string;
+  scheme: string | null;
+  excluded: string[];
+  bytes: number;
+  /** bytes / fp32 bytes. */
+  sizeRatio: number;
+  quantized: number;
+  skipped: number;
+  agreement: OutputAgreement[];
+  /** The task metric on labelled inputs, fp32 and this candidate, and the loss (positive = worse). */
+  metric?: { name: string; fp32: number; candidate: number; loss: number };
+  latency?: { ratio: number; ci95: [number, number]; medianUs: number };
+  gates: VariantGate[];
+  pass: boolean;
+  /** Why the candidate could not be made or run. */
+  error?: string;
+}
+
+export interface OptimizeResult {
+  model: { name: string; version: string };
+  target: LatencyTarget;
+  level: GraphLevel | null;
+  goal: QuantizeGoal | null;
+  comparedOn: Variant["comparedOn"];
+  fp32: { bytes: number; latencyUs: number | null };
+  latencyRuntime: string | null;
+  gates: OptimizeGates;
+  candidates: CandidateReport[];
+  /** The variant written (null when none passed). */
+  kept: Variant | null;
+  manifestFile: string;
+}
+
+/** Candidate schemes for a goal, in the order tried. */
+function recipesFor(goal: QuantizeGoal | undefined): Recipe[] {
+  if (goal === undefined) return [{ label: "graph only", scheme: null, exclude: [] }];
+  if (goal === "int8") {
+    return (["int8-per-channel", "int8-per-tensor", "int8-dynamic"] as const).map((scheme) => ({ label: scheme, scheme, exclude: [] }));
+  }
+  return [{ label: goal, scheme: goal, exclude: [] }];
+}
+
+const KIND: Record<string, VariantKind> = {
+  "int8-per-channel": "int8",
+  "int8-per-tensor": "int8",
+  "int8-dynamic": "int8-dynamic",
+  fp16: "fp16",
+  int4: "int4",
+};
+
+interface Inputs {
+  comparedOn: Variant["comparedOn"];
+  /** Runs each candidate on the inputs and returns its agreement with fp32 and the task metric. */
+  evaluate(
+    candidates: readonly Uint8Array[],
+  ): Promise<{ agreement: OutputAgreement[]; metric?: { name: string; fp32: number; candidate: number; loss: number } }[]>;
+  /** A few inputs for the latency measurement. */
+  latencyFeeds: Record<string, Feed>[];
+}
+
+export async function optimizeModel(opts: OptimizeOptions): Promise<OptimizeResult> {
+  if (opts.quantize === undefined && opts.level === undefined) {
+    throw new EdgeMlError("ERR_USAGE", "nothing to do: pass --quantize and/or --level", {
+      hint: "e.g. `npx edge-ml optimize <name>@<version> --quantize int8` (int8 | int8-dynamic | fp16 | int4) or --level extended",
+    });
+  }
+  const config = await loadConfig(opts.root);
+  const { manifest, ref, dir } = loadModel(opts.root, opts.ref);
+  const own = Object.hasOwn(config.models, ref.name) ? config.models[ref.name] : undefined;
+  const gates: OptimizeGates = { ...config.optimize, ...Object.fromEntries(Object.entries(own?.optimize ?? {}).filter(([, v]) => v !== undefined)) };
+  const name = opts.name ?? opts.quantize ?? "optimized";
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) {
+    throw new EdgeMlError("ERR_USAGE", `variant name "${name}" is not allowed`, { hint: "use lowercase letters, digits, '.', '_' and '-'" });
+  }
+  const fp32 = await readArtifact(dir, manifest);
+  const step = opts.onStep ?? (() => {});
+
+  step("reading the comparison inputs");
+  const inputs = opts.data !== undefined ? await tabularInputs(opts, manifest, fp32) : await sampleInputs(opts, manifest, dir, fp32);
+
+  let base = fp32;
+  if (opts.level !== undefined) {
+    step(`optimizing the graph (level ${opts.level}) with onnxruntime-node`);
+    base = await optimizeGraph(fp32, opts.level);
+  }
+
+  const candidates: { recipe: Recipe; bytes?: Uint8Array; report: CandidateReport }[] = [];
+  const make = (recipe: Recipe) => {
+    const report: CandidateReport = {
+      recipe: recipe.label,
+      scheme: recipe.scheme,
+      excluded: recipe.exclude,
+      bytes: 0,
+      sizeRatio: 0,
+      quantized: 0,
+      skipped: 0,
+      agreement: [],
+      gates: [],
+      pass: false,
+    };
+    if (recipe.scheme === null) {
+      report.bytes = base.byteLength;
+      report.sizeRatio = base.byteLength / fp32.byteLength;
+      candidates.push({ recipe, bytes: base, report });
+      return undefined;
+    }
+    try {
+      const q = quantizeModel(base, { scheme: recipe.scheme, exclude: recipe.exclude });
+      report.bytes = q.bytes.byteLength;
+      report.sizeRatio = q.bytes.byteLength / fp32.byteLength;
+      report.quantized = q.quantized.length;
+      report.skipped = q.skipped.length;
+      candidates.push({ recipe, bytes: q.bytes, report });
+      return q;
+    } catch (e) {
+      report.error = (e as Error).message;
+      report.gates = [];
+      candidates.push({ recipe, report });
+      return undefined;
+    }
+  };
+
+  const firstRound = recipesFor(opts.quantize);
+  const made = firstRound.map((r) => {
+    step(`quantizing: ${r.label}`);
+    return make(r);
+  });
+  await evaluateRound(candidates, inputs, gates, step);
+  // Edges of a network are often the sensitive part: when a weight-only scheme fails on accuracy, try it again with
+  // the first and last quantized nodes kept in fp32.
+  const accurateSoFar = (c: (typeof candidates)[number]) => c.report.error === undefined && c.report.gates.length > 0 && c.report.gates.every((g) => g.pass);
+  if (opts.quantize !== undefined && !candidates.some(accurateSoFar)) {
+    const retry: Recipe[] = [];
+    firstRound.forEach((r, i) => {
+      const q = made[i];
+      if (r.scheme === null || q === undefined || q.quantized.length < 3) return;
+      const first = q.quantized[0]?.node;
+      const last = q.quantized[q.quantized.length - 1]?.node;
+      if (first !== undefined && last !== undefined) retry.push({ label: `${r.label} (first/last in fp32)`, scheme: r.scheme, exclude: [first, last] });
+    });
+    const from = candidates.length;
+    for (const r of retry) {
+      step(`quantizing: ${r.label}`);
+      make(r);
+    }
+    await evaluateRound(candidates.slice(from), inputs, gates, step);
+  }
+
+  // Latency on the target, for the candidates that passed on accuracy, all in one runtime instance with fp32.
+  const accurate = candidates.filter((c) => c.bytes !== undefined && accurateSoFar(c));
+  let fp32LatencyUs: number | null = null;
+  let latencyRuntime: string | null = null;
+  if (accurate.length > 0) {
+    step(`measuring latency in the ${opts.target} runtime (${accurate.length} candidate${accurate.length === 1 ? "" : "s"} against fp32)`);
+    const report = await measureLatency({
+      target: opts.target,
+      models: [{ id: "fp32", bytes: fp32 }, ...accurate.map((c, i) => ({ id: `c${i}`, bytes: c.bytes as Uint8Array }))],
+      feeds: inputs.latencyFeeds,
+      budgetMs: opts.latencyBudgetMs ?? 12_000,
+    });
+    latencyRuntime = report.runtime;
+    fp32LatencyUs = report.models[0]?.medianUs ?? null;
+    accurate.forEach((c, i) => {
+      const ratio = report.ratios.find((r) => r.id === `c${i}`);
+      const m = report.models.find((x) => x.id === `c${i}`);
+      if (ratio === undefined || m === undefined) return;
+      c.report.latency = { ratio: ratio.ratio, ci95: ratio.ci95, medianUs: m.medianUs };
+      const pass = ratio.ratio <= gates.maxLatencyRatio;
+      c.report.gates.push({
+        kind: "latency",
+        metric: null,
+        value: ratio.ratio,
+        threshold: gates.maxLatencyRatio,
+        op: "<=",
+        ci95: ratio.ci95,
+        pass,
+        message: `${fmtRatio(ratio.ratio)} the fp32 latency on ${opts.target} (95% CI ${fmtRatio(ratio.ci95[0])}–${fmtRatio(ratio.ci95[1])}) ${pass ? "≤" : ">"} ${fmtRatio(gates.maxLatencyRatio)}`,
+      });
+    });
+  }
+  for (const c of candidates) c.report.pass = c.report.error === undefined && c.report.gates.length > 0 && c.report.gates.every((g) => g.pass);
+
+  const manifestFile = join(dir, "manifest.json");
+  const passing = candidates.filter((c) => c.report.pass && c.bytes !== undefined);
+  passing.sort((a, b) => a.report.bytes - b.report.bytes || (a.report.latency?.ratio ?? 1) - (b.report.latency?.ratio ?? 1));
+  const best = passing[0];
+  let kept: Variant | null = null;
+  if (best?.bytes !== undefined) {
+    const bytes = best.bytes;
+    const info = inspectOnnx(bytes, `${best.recipe.label} variant`);
+    kept = {
+      name,
+      file: `model.${name}.onnx`,
+      sha256: sha256Bytes(bytes),
+      bytes: bytes.byteLength,
+      kind: best.recipe.scheme === null ? "optimized" : (KIND[best.recipe.scheme] ?? "int8"),
+      opsets: info.opsets,
+      parent: { file: manifest.artifact.file, sha256: manifest.artifact.sha256 },
+      recipe: { level: opts.level ?? null, scheme: best.recipe.scheme, excluded: best.recipe.exclude },
+      target: opts.target,
+      createdAt: new Date().toISOString(),
+      comparedOn: inputs.comparedOn,
+      gates: best.report.gates,
+    };
+    if (!opts.dryRun) {
+      step(`writing variant ${name} (${kept.file})`);
+      writeVariant(dir, manifestFile, manifest, kept, bytes);
+    }
+  }
+  return {
+    model: { name: ref.name, version: ref.version },
+    target: opts.target,
+    level: opts.level ?? null,
+    goal: opts.quantize ?? null,
+    comparedOn: inputs.comparedOn,
+    fp32: { bytes: fp32.byteLength, latencyUs: fp32LatencyUs },
+    latencyRuntime,
+    gates,
+    candidates: candidates.map((c) => c.report),
+    kept,
+    manifestFile,
+  };
+}
+
+/** Accuracy gates for candidates not yet evaluated. */
+async function evaluateRound(
+  candidates: { bytes?: Uint8Array; report: CandidateReport }[],
+  inputs: Inputs,
+  gates: OptimizeGates,
+  step: (s: string) => void,
+): Promise<void> {
+  const todo = candidates.filter((c) => c.bytes !== undefined && c.report.error === undefined);
+  if (todo.length === 0) return;
+  step(`comparing ${todo.length} candidate${todo.length === 1 ? "" : "s"} with fp32 on ${inputs.comparedOn.file} (onnxruntime-web wasm)`);
+  const results: Awaited<ReturnType<Inputs["evaluate"]>> = [];
+  // One candidate at a time: a candidate that does not load in onnxruntime-web is reported, not fatal.
+  for (const c of todo) {
+    try {
+      const [r] = await inputs.evaluate([c.bytes as Uint8Array]);
+      results.push(r as (typeof results)[number]);
+    } catch (e) {
+      c.report.error = (e as Error).message;
+      results.push({ agreement: [] });
+    }
+  }
+  todo.forEach((c, i) => {
+    const r = results[i];
+    if (r === undefined || c.report.error !== undefined) return;
+    c.report.agreement = r.agreement;
+    if (r.metric) c.report.metric = r.metric;
+    c.report.gates = accuracyGates(r.agreement, r.metric, gates);
+  });
+}
+
+function accuracyGates(agreement: readonly OutputAgreement[], metric: CandidateReport["metric"], gates: OptimizeGates): VariantGate[] {
+  const out: VariantGate[] = [];
+  if (metric) {
+    const pass = metric.loss <= gates.maxMetricLoss + 1e-12;
+    out.push({
+      kind: "metric",
+      metric: metric.name,
+      value: metric.loss,
+      threshold: gates.maxMetricLoss,
+      op: "<=",
+      pass,
+      message: `${metric.name} ${metric.candidate.toFixed(4)} vs fp32 ${metric.fp32.toFixed(4)}: loss ${pct(metric.loss)} ${pass ? "≤" : ">"} ${pct(gates.maxMetricLoss)}`,
+    });
+  }
+  for (const a of agreement) {
+    if (a.argmaxAgreement !== null) {
+      const pass = a.argmaxAgreement >= gates.minArgmaxAgreement;
+      out.push({
+        kind: "argmax",
+        metric: a.output,
+        value: a.argmaxAgreement,
+        threshold: gates.minArgmaxAgreement,
+        op: ">=",
+        pass,
+        message: `argmax of ${a.output} agrees with fp32 on ${pct(a.argmaxAgreement)} of ${a.rows} rows ${pass ? "≥" : "<"} ${pct(gates.minArgmaxAgreement)}`,
+      });
+    }
+    if (gates.maxAbsError !== undefined) {
+      const pass = a.maxAbsError <= gates.maxAbsError;
+      out.push({
+        kind: "max_abs_error",
+        metric: a.output,
+        value: a.maxAbsError,
+        threshold: gates.maxAbsError,
+        op: "<=",
+        pass,
+        message: `largest difference in ${a.output} ${a.maxAbsError.toPrecision(3)} ${pass ? "≤" : ">"} ${gates.maxAbsError}`,
+      });
+    }
+  }
+  if (out.length === 0) {
+    // No labels and no class axis (e.g. a regression tensor model): the outputs must still be close.
+    for (const a of agreement) {
+      const pass = a.cosine >= 0.999;
+      out.push({
+        kind: "cosine",
+        metric: a.output,
+        value: a.cosine,
+        threshold: 0.999,
+        op: ">=",
+        pass,
+        message: `cosine similarity of ${a.output} with fp32 ${a.cosine.toFixed(6)} ${pass ? "≥" : "<"} 0.999 (set optimize.maxAbsError to gate on the largest difference)`,
+      });
+    }
+  }
+  return out;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+const fmtRatio = (x: number) => `${x.toFixed(2)}x`;
+
+async function readArtifact(dir: string, manifest: Manifest): Promise<Uint8Array> {
+  const { readFileSync } = await import("node:fs");
+  const file = join(dir, manifest.artifact.file);
+  const bytes = new Uint8Array(readFileSync(file));
+  if (sha256Bytes(bytes) !== manifest.artifact.sha256) {
+    throw new EdgeMlError("ERR_INTEGRITY", `${file} does not match the manifest's sha256`, {
+      file,
+      hint: "the model file was changed after registration; restore it from git",
+    });
+  }
+  return bytes;
+}
+
+/** Inputs from samples: every line's feeds; metric = accuracy (argmax vs label) where lines carry labels. */
+async function sampleInputs(opts: OptimizeOptions, manifest: Manifest, dir: string, fp32: Uint8Array): Promise<Inputs> {
+  let lines: SampleLine[];
+  let file: string;
+  if (opts.samples !== undefined) {
+    lines = readSamples(opts.samples, manifest.io);
+    file = relative(opts.root, opts.samples) || opts.samples;
+  } else {
+    const stored = storedSamples(dir, manifest);
+    if (stored === undefined) {
+      throw new EdgeMlError("ERR_USAGE", `${manifest.name}@${manifest.version} has no stored samples, and no --data or --samples was given`, {
+        hint:
+          manifest.features !== undefined
+            ? "pass the evaluation CSV with --data <eval.csv>"
+            : "pass --samples <file.jsonl> (KServe V2 request bodies, one per line), or register the version with `models add --samples`",
+      });
+    }
+    lines = stored;
+    file = relative(opts.root, join(dir, manifest.samples?.file ?? "samples.jsonl"));
+  }
+  const sha = await sha256File(opts.samples ?? join(dir, manifest.samples?.file ?? "samples.jsonl"));
+  const reference = await openSession(fp32, "wasm", `${manifest.name}@${manifest.version}`);
+  const refOutputs: Record<string, TensorValue>[] = [];
+  try {
+    for (const l of lines) refOutputs.push(await reference.run(l.feeds as Feeds));
+  } finally {
+    await reference.release();
+  }
+  const labelled = lines.filter((l) => l.labels !== undefined && l.labels.length > 0).length;
+  const classOutput = manifest.io.outputs.find((o) => {
+    const first = refOutputs[0]?.[o.name];
+    return first !== undefined && (first.dims[first.dims.length - 1] ?? 1) > 1;
+  })?.name;
+  const accuracy = (outs: readonly Record<string, TensorValue>[]): number => {
+    let right = 0;
+    let total = 0;
+    lines.forEach((l, i) => {
+      const t = classOutput === undefined ? undefined : outs[i]?.[classOutput];
+      if (t === undefined || l.labels === undefined) return;
+      const k = t.dims[t.dims.length - 1] ?? 1;
+      l.labels.forEach((label, row) => {
+        total++;
+        if (argmax(t.data as ArrayLike<number>, row * k, k) === label) right++;
+      });
+    });
+    return total === 0 ? Number.NaN : right / total;
+  };
+  const fp32Accuracy = labelled > 0 && classOutput !== undefined ? accuracy(refOutputs) : undefined;
+  return {
+    comparedOn: { kind: "samples", file, sha256: sha, rows: lines.length },
+    latencyFeeds: lines.slice(0, 16).map((l) => l.feeds as unknown as Record<string, Feed>),
+    async evaluate(cands) {
+      const out = [];
+      for (const bytes of cands) {
+        const session = await openSession(bytes, "wasm", "the candidate");
+        const agreement = createAgreement();
+        const outs: Record<string, TensorValue>[] = [];
+        try {
+          for (const [i, l] of lines.entries()) {
+            const o = await session.run(l.feeds as Feeds);
+            agreement.add(refOutputs[i] as Record<string, TensorValue>, o);
+            outs.push(o);
+          }
+        } finally {
+          await session.release();
+        }
+        const candidate = fp32Accuracy !== undefined ? accuracy(outs) : undefined;
+        out.push({
+          agreement: agreement.result(),
+          ...(fp32Accuracy !== undefined && candidate !== undefined
+            ? { metric: { name: "accuracy", fp32: fp32Accuracy, candidate, loss: fp32Accuracy - candidate } }
+            : {}),
+        });
+      }
+      return out;
+    },
+  };
+}
+
+/** The metric a tabular task's loss is measured in (percentage points for scores in [0, 1]; relative for rmse). */
+const PRIMARY: Record<"binary" | "multiclass" | "regression", MetricName> = { binary: "roc_auc", multiclass: "accuracy", regression: "rmse" };
+
+/** Inputs from an evaluation CSV: the rows `validate` would score, through the version's preprocessing. */
+async function tabularInputs(opts: OptimizeOptions, manifest: Manifest, fp32: Uint8Array): Promise<Inputs> {
+  const data = opts.data as string;
+  if (manifest.features === undefined || manifest.preprocessing === undefined) {
+    throw new EdgeMlError("ERR_USAGE", `${manifest.name}@${manifest.version} has no feature schema: --data needs a tabular model`, {
+      hint: "compare a tensor model on its samples (--samples <file.jsonl>, or the ones stored with `models add --samples`)",
+    });
+  }
+  const codec = createLabelCodec(manifest);
+  const label = opts.label ?? manifest.label;
+  if (label === undefined) {
+    throw new EdgeMlError("ERR_USAGE", `which column holds the labels? ${manifest.name}@${manifest.version} records none`, { hint: "pass --label <column>" });
+  }
+  const preprocessing = manifest.preprocessing;
+  const predictor = (bytes: Uint8Array) => createBatchPredictor(bytes, preprocessing, manifest.postprocessing, manifest.io.outputs, "wasm");
+  // The first rows the fp32 model sees become the latency inputs (one batch of up to 64).
+  let captured: Instance[] = [];
+  const capture = (p: BatchPredictor): BatchPredictor => ({
+    predict: (instances) => {
+      if (captured.length === 0) captured = instances.slice(0, 64);
+      return p.predict(instances);
+    },
+    release: () => p.release(),
+  });
+  const run = async (cands: readonly Uint8Array[]) => {
+    const predictors = [capture(await predictor(fp32))];
+    try {
+      for (const c of cands) predictors.push(await predictor(c));
+      return await evaluateCsv({
+        csv: data,
+        models: predictors.map((p) => ({ features: manifest.features ?? [], predictor: p })),
+        label,
+        slices: [],
+        codec,
+        nullLimits: nullLimits(manifest.features ?? [], manifest.baseline, undefined),
+        badLabels: createBadLabels(relative(process.cwd(), data) || data, label, true, `${manifest.name}@${manifest.version}`),
+      });
+    } finally {
+      for (const p of predictors) await p.release();
+    }
+  };
+  // One pass with fp32 alone to find the latency batch and the data hash.
+  const first = await run([]);
+  const pre = createPreprocessor(preprocessing);
+  const feeds = Object.fromEntries(
+    [...pre.transform(captured)].map(([name, t]) => [name, { dtype: t.dtype, dims: [...t.dims], data: t.data } as unknown as Feed]),
+  );
+  const metricName = PRIMARY[codec.task];
+  const boot = { resamples: 10, seed: DEFAULT_SEED, confidence: DEFAULT_CONFIDENCE };
+  return {
+    comparedOn: { kind: "data", file: relative(opts.root, data) || data, sha256: first.sha256, rows: first.rows.size },
+    latencyFeeds: [feeds],
+    async evaluate(cands) {
+      const r = await run(cands);
+      const labels = r.rows.labels();
+      const ref = r.rows.outputs(0);
+      const refScore = scoreRows(r.rows, ref, codec, boot).metrics[metricName]?.value ?? Number.NaN;
+      return cands.map((_, k) => {
+        const out = r.rows.outputs(k + 1);
+        const score = scoreRows(r.rows, out, codec, boot).metrics[metricName]?.value ?? Number.NaN;
+        const higher = METRICS[metricName].higherIsBetter;
+        const loss = higher ? refScore - score : (score - refScore) / Math.max(Math.abs(refScore), 1e-12);
+        let agree = 0;
+        let maxAbs = 0;
+        let dot = 0;
+        let na = 0;
+        let nb = 0;
+        for (let i = 0; i < ref.length; i++) {
+          const a = ref[i] as number;
+          const b = out[i] as number;
+          const cls = (x: number) => (codec.task === "binary" ? (x >= codec.threshold ? 1 : 0) : x);
+          if (cls(a) === cls(b)) agree++;
+          maxAbs = Math.max(maxAbs, Math.abs(a - b));
+          dot += a * b;
+          na += a * a;
+          nb += b * b;
+        }
+        const agreement: OutputAgreement = {
+          output: codec.task === "binary" ? "score" : codec.task === "multiclass" ? "class" : "value",
+          elements: ref.length,
+          rows: codec.task === "regression" ? 0 : ref.length,
+          maxAbsError: maxAbs,
+          maxRelError: Number.NaN,
+          cosine: dot / Math.sqrt(na * nb || Number.MIN_VALUE),
+          argmaxAgreement: codec.task === "regression" || ref.length === 0 ? null : agree / ref.length,
+        };
+        return { agreement: [agreement], metric: { name: metricName, fp32: refScore, candidate: score, loss }, labels: labels.length };
+      });
+    },
+  };
+}
+
+/** Write the variant's file (temp + rename) and its record (replacing one of the same name). */
+function writeVariant(dir: string, manifestFile: string, manifest: Manifest, variant: Variant, bytes: Uint8Array): void {
+  const path = join(dir, variant.file);
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+  const previous = manifest.variants.find((v) => v.name === variant.name);
+  const variants = [...manifest.variants.filter((v) => v.name !== variant.name), variant];
+  try {
+    updateManifest(manifestFile, { variants });
+  } catch (e) {
+    if (previous?.file !== variant.file) rmSync(path, { force: true });
+    throw e;
+  }
+  if (previous !== undefined && previous.file !== variant.file) rmSync(join(dir, previous.file), { force: true });
+}
