@@ -1,0 +1,150 @@
+/**
+ * int8-dynamic, as onnxruntime's quantize_dynamic writes it: the activation is quantized at run time
+ * (DynamicQuantizeLinear → uint8, per tensor), the weight ahead of time (int8, symmetric, per output channel), the
+ * integer product runs in MatMulInteger / ConvInteger and is scaled back to float32:
+ * `Y = Cast(MatMulInteger(Aq, Bq, Azp, 0)) · (Ascale · Bscale) (+ bias)`. Gemm goes through the MatMul form.
+ * All three kernels (uint8 A with int8 B) run in onnxruntime-node and onnxruntime-web's WASM build (see index.ts).
+ *
+ * @example
+ * ```ts
+ * quantizeDynamic(ctx); // needs ctx.opset >= 11 (DynamicQuantizeLinear)
+ * ```
+ */
+import type { QuantizeContext } from "./context.ts";
+import type { GraphScope, Node } from "./graph-scan.ts";
+import { matmulForm } from "./matmul-form.ts";
+import { bytesTensor, DT, dimsOf, floatTensor, quantizeInt8, readFloat32 } from "./tensor-data.ts";
+
+const UNCOVERED: Record<string, string> = {
+  ConvTranspose: "int8-dynamic has no ConvTranspose integer kernel in onnxruntime; int8-per-channel covers it",
+  LSTM: "int8-dynamic covers MatMul, Gemm and Conv (DynamicQuantizeLSTM is not emitted); int8-per-channel covers LSTM",
+  GRU: "int8-dynamic covers MatMul, Gemm and Conv; int8-per-channel covers GRU",
+  RNN: "int8-dynamic covers MatMul, Gemm and Conv; int8-per-channel covers RNN",
+};
+
+export function quantizeDynamic(ctx: QuantizeContext): void {
+  const cache = new Map<string, { q: string; scale: string; zp: string }>();
+  for (const { scope, node } of ctx.nodes()) {
+    const op = (node.domain ?? "") === "" ? (node.opType ?? "") : "";
+    if (op !== "MatMul" && op !== "Gemm" && op !== "Conv") {
+      if (UNCOVERED[op] && node.input?.some((_, i) => ctx.weightAt(node, i))) ctx.skip(node, UNCOVERED[op]!);
+      continue;
+    }
+    if (ctx.isExcluded(node)) {
+      ctx.skip(node, "excluded by the exclude option", node.input?.[1]);
+      continue;
+    }
+    const reason = op === "Conv" ? convInteger(ctx, scope, node, cache) : matmulInteger(ctx, scope, node, cache);
+    if (reason) ctx.skip(node, reason, ctx.weightAt(node, 1)?.name);
+  }
+}
+
+type Cache = Map<string, { q: string; scale: string; zp: string }>;
+
+function matmulInteger(ctx: QuantizeContext, scope: GraphScope, node: Node, cache: Cache): string | undefined {
+  const form = matmulForm(ctx, node);
+  if (typeof form === "string") return form;
+  const { weight: w, k, n } = form;
+  const key = `${w.name}|${form.transposed}|${form.alpha}`;
+  let qw = cache.get(key);
+  if (!qw) {
+    const { q, scales } = quantizeInt8(form.b, [k, n], 1);
+    const f = ctx.scan.freshName;
+    qw = { q: f(`${w.name}_quantized`), scale: f(`${w.name}_scale`), zp: f(`${w.name}_zero_point`) };
+    ctx.edit.addInitializer(w.scope, bytesTensor(qw.q, [k, n], DT.INT8, new Uint8Array(q.buffer)));
+    ctx.edit.addInitializer(
+      w.scope,
+      floatTensor(
+        qw.scale,
+        [n],
+        scales.map((s) => s * form.alpha),
+      ),
+    );
+    ctx.edit.addInitializer(w.scope, bytesTensor(qw.zp, [], DT.INT8, new Uint8Array(1)));
+    cache.set(key, qw);
+  }
+  const nodes = integerProduct(ctx, node, form.a, "MatMulInteger", qw, [], form.bias);
+  ctx.edit.replace(scope, node, [...form.pre, ...nodes]);
+  const how = [form.transposed ? "B transposed" : "", form.alpha !== 1 ? "alpha folded into the scale" : "", form.bias ? "bias added after" : ""].filter(
+    Boolean,
+  );
+  ctx.quantized.push({
+    node: ctx.label(node),
+    op: node.opType ?? "",
+    weight: w.name,
+    shape: dimsOf(w.tensor),
+    detail: ["DynamicQuantizeLinear + MatMulInteger (uint8 A, int8 B per-channel)", ...how].join("; "),
+  });
+  return undefined;
+}
+
+function convInteger(ctx: QuantizeContext, scope: GraphScope, node: Node, cache: Cache): string | undefined {
+  const w = ctx.weightAt(node, 1);
+  if (!w) return `W ("${node.input?.[1] ?? ""}") is computed at run time, not a constant weight`;
+  const problem = ctx.weightProblem(w);
+  if (problem) return problem;
+  const dims = dimsOf(w.tensor);
+  const biasName = node.input?.[2];
+  const bias = biasName ? ctx.weightAt(node, 2) : undefined;
+  const biasValues = bias ? readFloat32(bias.tensor) : undefined;
+  if (biasName && !biasValues) return `bias "${biasName}" is not a constant float32 tensor (it is reshaped to [M, 1, ...] ahead of time)`;
+  const channelShape = [dims[0]!, ...dims.slice(2).map(() => 1)];
+  const f = ctx.scan.freshName;
+  let qw = cache.get(w.name);
+  if (!qw) {
+    const { q, scales } = quantizeInt8(readFloat32(w.tensor)!, dims, 0);
+    qw = { q: f(`${w.name}_quantized`), scale: f(`${w.name}_scale`), zp: f(`${w.name}_zero_point`) };
+    ctx.edit.addInitializer(w.scope, bytesTensor(qw.q, dims, DT.INT8, new Uint8Array(q.buffer)));
+    ctx.edit.addInitializer(w.scope, floatTensor(qw.scale, channelShape, scales));
+    ctx.edit.addInitializer(w.scope, bytesTensor(qw.zp, [], DT.INT8, new Uint8Array(1)));
+    cache.set(w.name, qw);
+  }
+  let biasOut: string | undefined;
+  if (bias && biasValues) {
+    biasOut = f(`${bias.name}_per_channel`);
+    ctx.edit.addInitializer(bias.scope, floatTensor(biasOut, channelShape, biasValues));
+  }
+  const attrs = (node.attribute ?? []).filter((a) => ["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"].includes(a.name ?? ""));
+  ctx.edit.replace(scope, node, integerProduct(ctx, node, node.input![0]!, "ConvInteger", qw, attrs, biasOut));
+  ctx.quantized.push({
+    node: ctx.label(node),
+    op: "Conv",
+    weight: w.name,
+    shape: dims,
+    detail: `DynamicQuantizeLinear + ConvInteger (uint8 X, int8 W per-channel)${biasOut ? "; bias added after" : ""}`,
+  });
+  return undefined;
+}
+
+/** DynamicQuantizeLinear(A) → integer op → Cast(float) → Mul(Ascale · Wscale) (→ Add bias), writing the node's output. */
+function integerProduct(
+  ctx: QuantizeContext,
+  node: Node,
+  a: string,
+  op: "MatMulInteger" | "ConvInteger",
+  qw: { q: string; scale: string; zp: string },
+  attribute: NonNullable<Node["attribute"]>,
+  bias: string | undefined,
+): Node[] {
+  const f = ctx.scan.freshName;
+  const base = ctx.label(node);
+  const [aq, as, az, yi, yf, s] = ["A_quantized", "A_scale", "A_zero_point", "int32", "float", "scale"].map((x) => f(`${base}_${x}`)) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const out = node.output![0]!;
+  const scaled = bias ? f(`${base}_scaled`) : out;
+  const nodes: Node[] = [
+    { name: f(`${base}_DynamicQuantizeLinear`), opType: "DynamicQuantizeLinear", domain: "", input: [a], output: [aq, as, az] },
+    { name: f(`${base}_${op}`), opType: op, domain: "", input: [aq, qw.q, az, qw.zp], output: [yi], attribute },
+    { name: f(`${base}_Cast`), opType: "Cast", domain: "", input: [yi], output: [yf], attribute: [{ name: "to", type: 2, i: DT.FLOAT }] },
+    { name: f(`${base}_ScaleMul`), opType: "Mul", domain: "", input: [as, qw.scale], output: [s] },
+    { name: f(`${base}_Mul`), opType: "Mul", domain: "", input: [yf, s], output: [scaled] },
+  ];
+  if (bias) nodes.push({ name: f(`${base}_AddBias`), opType: "Add", domain: "", input: [scaled, bias], output: [out] });
+  return nodes;
+}
