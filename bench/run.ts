@@ -1,27 +1,45 @@
 /**
  * `npm run bench`: runs every benchmark and writes bench/results/latest.json and bench/results/latest.md.
- * Targets are reported, never asserted: speed belongs here, not in unit tests.
+ * Targets are reported, never asserted: speed belongs here, not in unit tests. `BENCH_ONLY=optimize npm run bench`
+ * runs only the optimize benchmark and writes bench/results/optimize.{json,md}.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchCliHelp, renderCliHelp } from "./cli-help.ts";
+import { benchOptimize, renderOptimize } from "./optimize.ts";
 import { benchWorker, type WorkerBenchRow } from "./worker.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "edge-ml-bench-"));
+const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown" };
+const resultsDir = join(import.meta.dirname, "results");
 try {
+  if (process.env["BENCH_ONLY"] === "optimize") {
+    const optimize = await benchOptimize(tmp);
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(join(resultsDir, "optimize.json"), `${JSON.stringify({ date: new Date().toISOString(), machine, optimize }, null, 2)}\n`);
+    const md = `# edge-ml optimize benchmark\n\nNode ${machine.node}, ${machine.cpus} cores (${machine.cpu}).\n\n${renderOptimize(optimize)}`;
+    writeFileSync(join(resultsDir, "optimize.md"), md);
+    console.log(md);
+    rmSync(tmp, { recursive: true, force: true });
+    process.exit(0);
+  }
   const worker = await benchWorker(tmp);
   const cliHelp = benchCliHelp();
+  const optimizeTmp = join(tmp, "optimize");
+  mkdirSync(optimizeTmp);
+  const optimize = await benchOptimize(optimizeTmp);
   const result = {
     date: new Date().toISOString(),
-    machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown" },
+    machine,
     worker,
     cliHelp,
+    optimize,
   };
-  const dir = join(import.meta.dirname, "results");
+  const dir = resultsDir;
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
-  const md = `${renderMarkdown(result.machine, worker)}\n${renderCliHelp(cliHelp)}`;
+  const md = `${renderMarkdown(result.machine, worker)}\n${renderOptimize(optimize)}\n${renderCliHelp(cliHelp)}`;
   writeFileSync(join(dir, "latest.md"), md);
   console.log(md);
 } finally {
