@@ -1,7 +1,6 @@
 /**
  * What every scheme shares: the scanned model, the pending edit, the options resolved, the report being written, and
- * the checks that decide whether a weight can be quantized at all (inline float32, big enough, not pinned as a graph
- * input or output).
+ * the checks that decide whether a weight can be quantized at all (inline float32, big enough, not a graph output).
  *
  * @example
  * ```ts
@@ -30,7 +29,7 @@ export interface QuantizeContext {
   isExcluded(node: Node): boolean;
   weightAt(node: Node, index: number): Weight | undefined;
   useAt(node: Node, index: number): Use | undefined;
-  /** Why this weight cannot be quantized, or undefined when it can. */
+  /** Why this weight cannot be quantized (excluded, not float32, too small ...), or undefined when it can. */
   weightProblem(w: Weight): string | undefined;
   /** Every node of the model with its graph, in graph order (subgraph nodes after their parent graph's). */
   nodes(): { scope: GraphScope; node: Node }[];
@@ -68,6 +67,8 @@ export function createContext(scan: ModelScan, opts: QuantizeOptions, opset: num
     weightAt: (node, i) => uses.get(node)?.get(i)?.weight,
     useAt: (node, i) => uses.get(node)?.get(i),
     weightProblem(w) {
+      // A weight is named by its initializer name, which for a Constant node is also the output name.
+      if (exclude.has(w.name) || (w.constantNode && ctx.isExcluded(w.constantNode))) return "excluded by the exclude option";
       if (w.pinned) return `"${w.name}" is also a ${w.pinned}: it keeps its name and type`;
       const dt = w.tensor.dataType ?? 0;
       if (dt !== 1) return `"${w.name}" is ${DATA_TYPE_NAMES[dt] ?? `data type ${dt}`}, not float32`;

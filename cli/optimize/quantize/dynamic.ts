@@ -11,7 +11,7 @@
  * ```
  */
 import type { QuantizeContext } from "./context.ts";
-import type { GraphScope, Node } from "./graph-scan.ts";
+import { type GraphScope, type Node, isDefaultDomain } from "./graph-scan.ts";
 import { matmulForm } from "./matmul-form.ts";
 import { bytesTensor, DT, dimsOf, floatTensor, quantizeInt8, readFloat32 } from "./tensor-data.ts";
 
@@ -23,9 +23,9 @@ const UNCOVERED: Record<string, string> = {
 };
 
 export function quantizeDynamic(ctx: QuantizeContext): void {
-  const cache = new Map<string, { q: string; scale: string; zp: string }>();
+  const cache: Cache = { weights: new Map(), activations: new Map() };
   for (const { scope, node } of ctx.nodes()) {
-    const op = (node.domain ?? "") === "" ? (node.opType ?? "") : "";
+    const op = isDefaultDomain(node) ? (node.opType ?? "") : "";
     if (op !== "MatMul" && op !== "Gemm" && op !== "Conv") {
       if (UNCOVERED[op] && node.input?.some((_, i) => ctx.weightAt(node, i))) ctx.skip(node, UNCOVERED[op]!);
       continue;
@@ -39,14 +39,26 @@ export function quantizeDynamic(ctx: QuantizeContext): void {
   }
 }
 
-type Cache = Map<string, { q: string; scale: string; zp: string }>;
+interface QuantizedWeight {
+  q: string;
+  scale: string;
+  zp: string;
+}
+/**
+ * Weights quantized so far (a shared weight is quantized once), and activations already quantized per graph: nodes
+ * that read the same A (Q, K and V projections) share one DynamicQuantizeLinear, emitted with the first of them.
+ */
+interface Cache {
+  weights: Map<string, QuantizedWeight>;
+  activations: Map<GraphScope, Map<string, [string, string, string]>>;
+}
 
 function matmulInteger(ctx: QuantizeContext, scope: GraphScope, node: Node, cache: Cache): string | undefined {
   const form = matmulForm(ctx, node);
   if (typeof form === "string") return form;
   const { weight: w, k, n } = form;
   const key = `${w.name}|${form.transposed}|${form.alpha}`;
-  let qw = cache.get(key);
+  let qw = cache.weights.get(key);
   if (!qw) {
     const { q, scales } = quantizeInt8(form.b, [k, n], 1);
     const f = ctx.scan.freshName;
@@ -61,9 +73,9 @@ function matmulInteger(ctx: QuantizeContext, scope: GraphScope, node: Node, cach
       ),
     );
     ctx.edit.addInitializer(w.scope, bytesTensor(qw.zp, [], DT.INT8, new Uint8Array(1)));
-    cache.set(key, qw);
+    cache.weights.set(key, qw);
   }
-  const nodes = integerProduct(ctx, node, form.a, "MatMulInteger", qw, [], form.bias);
+  const nodes = integerProduct(ctx, cache, scope, node, form.a, "MatMulInteger", qw, [], form.bias);
   ctx.edit.replace(scope, node, [...form.pre, ...nodes]);
   const how = [form.transposed ? "B transposed" : "", form.alpha !== 1 ? "alpha folded into the scale" : "", form.bias ? "bias added after" : ""].filter(
     Boolean,
@@ -90,14 +102,14 @@ function convInteger(ctx: QuantizeContext, scope: GraphScope, node: Node, cache:
   if (biasName && !biasValues) return `bias "${biasName}" is not a constant float32 tensor (it is reshaped to [M, 1, ...] ahead of time)`;
   const channelShape = [dims[0]!, ...dims.slice(2).map(() => 1)];
   const f = ctx.scan.freshName;
-  let qw = cache.get(w.name);
+  let qw = cache.weights.get(w.name);
   if (!qw) {
     const { q, scales } = quantizeInt8(readFloat32(w.tensor)!, dims, 0);
     qw = { q: f(`${w.name}_quantized`), scale: f(`${w.name}_scale`), zp: f(`${w.name}_zero_point`) };
     ctx.edit.addInitializer(w.scope, bytesTensor(qw.q, dims, DT.INT8, new Uint8Array(q.buffer)));
     ctx.edit.addInitializer(w.scope, floatTensor(qw.scale, channelShape, scales));
     ctx.edit.addInitializer(w.scope, bytesTensor(qw.zp, [], DT.INT8, new Uint8Array(1)));
-    cache.set(w.name, qw);
+    cache.weights.set(w.name, qw);
   }
   let biasOut: string | undefined;
   if (bias && biasValues) {
@@ -105,7 +117,7 @@ function convInteger(ctx: QuantizeContext, scope: GraphScope, node: Node, cache:
     ctx.edit.addInitializer(bias.scope, floatTensor(biasOut, channelShape, biasValues));
   }
   const attrs = (node.attribute ?? []).filter((a) => ["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"].includes(a.name ?? ""));
-  ctx.edit.replace(scope, node, integerProduct(ctx, node, node.input![0]!, "ConvInteger", qw, attrs, biasOut));
+  ctx.edit.replace(scope, node, integerProduct(ctx, cache, scope, node, node.input![0]!, "ConvInteger", qw, attrs, biasOut));
   ctx.quantized.push({
     node: ctx.label(node),
     op: "Conv",
@@ -119,32 +131,35 @@ function convInteger(ctx: QuantizeContext, scope: GraphScope, node: Node, cache:
 /** DynamicQuantizeLinear(A) → integer op → Cast(float) → Mul(Ascale · Wscale) (→ Add bias), writing the node's output. */
 function integerProduct(
   ctx: QuantizeContext,
+  cache: Cache,
+  scope: GraphScope,
   node: Node,
   a: string,
   op: "MatMulInteger" | "ConvInteger",
-  qw: { q: string; scale: string; zp: string },
+  qw: QuantizedWeight,
   attribute: NonNullable<Node["attribute"]>,
   bias: string | undefined,
 ): Node[] {
   const f = ctx.scan.freshName;
   const base = ctx.label(node);
-  const [aq, as, az, yi, yf, s] = ["A_quantized", "A_scale", "A_zero_point", "int32", "float", "scale"].map((x) => f(`${base}_${x}`)) as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
+  const nodes: Node[] = [];
+  const inScope = cache.activations.get(scope) ?? new Map<string, [string, string, string]>();
+  cache.activations.set(scope, inScope);
+  let aq = inScope.get(a);
+  if (!aq) {
+    aq = [f(`${a}_quantized`), f(`${a}_scale`), f(`${a}_zero_point`)];
+    inScope.set(a, aq);
+    nodes.push({ name: f(`${a}_DynamicQuantizeLinear`), opType: "DynamicQuantizeLinear", domain: "", input: [a], output: [...aq] });
+  }
+  const [yi, yf, s] = [f(`${base}_int32`), f(`${base}_float`), f(`${base}_scale`)];
   const out = node.output![0]!;
   const scaled = bias ? f(`${base}_scaled`) : out;
-  const nodes: Node[] = [
-    { name: f(`${base}_DynamicQuantizeLinear`), opType: "DynamicQuantizeLinear", domain: "", input: [a], output: [aq, as, az] },
-    { name: f(`${base}_${op}`), opType: op, domain: "", input: [aq, qw.q, az, qw.zp], output: [yi], attribute },
+  nodes.push(
+    { name: f(`${base}_${op}`), opType: op, domain: "", input: [aq[0], qw.q, aq[2], qw.zp], output: [yi], attribute },
     { name: f(`${base}_Cast`), opType: "Cast", domain: "", input: [yi], output: [yf], attribute: [{ name: "to", type: 2, i: DT.FLOAT }] },
-    { name: f(`${base}_ScaleMul`), opType: "Mul", domain: "", input: [as, qw.scale], output: [s] },
+    { name: f(`${base}_ScaleMul`), opType: "Mul", domain: "", input: [aq[1], qw.scale], output: [s] },
     { name: f(`${base}_Mul`), opType: "Mul", domain: "", input: [yf, s], output: [scaled] },
-  ];
+  );
   if (bias) nodes.push({ name: f(`${base}_AddBias`), opType: "Add", domain: "", input: [scaled, bias], output: [out] });
   return nodes;
 }

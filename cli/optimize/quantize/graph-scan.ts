@@ -36,8 +36,13 @@ export interface Weight {
   /** Set when the weight is a Constant node's output rather than an initializer. */
   constantNode: Node | undefined;
   uses: Use[];
-  /** The weight is also a graph input (overridable at run time) or a graph output: it must keep its name and type. */
-  pinned: "graph input" | "graph output" | undefined;
+  /** The weight is also a graph output: it must keep its name and type. */
+  pinned: "graph output" | undefined;
+  /**
+   * The initializer is also listed in graph.input (an "overridable" weight, what older exporters wrote for every weight).
+   * Quantizing it drops it from the inputs: callers never feed it, and the new model could not honour a fed value.
+   */
+  listedAsInput: boolean;
 }
 
 export interface ModelScan {
@@ -58,6 +63,11 @@ export function subgraphsOf(node: Node): Graph[] {
     if (a.type === SUBGRAPHS_ATTR) out.push(...(a.graphs ?? []));
   }
   return out;
+}
+
+/** The default ONNX domain is written "" or, by some exporters, "ai.onnx". */
+export function isDefaultDomain(node: Node): boolean {
+  return !node.domain || node.domain === "ai.onnx";
 }
 
 export function nodeLabel(node: Node, fallbackIndex: number): string {
@@ -81,27 +91,27 @@ export function scanModel(root: Graph): ModelScan {
       names.set(n, null);
       used.add(n);
     }
-    const pinnedOf = (name: string) => (inputs.has(name) ? "graph input" : outputs.has(name) ? "graph output" : undefined);
+    const pinnedOf = (name: string) => (outputs.has(name) ? ("graph output" as const) : undefined);
     for (const t of graph.initializer ?? []) {
       const name = t.name ?? "";
       used.add(name);
-      const w: Weight = { name, scope, tensor: t, constantNode: undefined, uses: [], pinned: pinnedOf(name) };
+      const w: Weight = { name, scope, tensor: t, constantNode: undefined, uses: [], pinned: pinnedOf(name), listedAsInput: inputs.has(name) };
       weights.push(w);
       names.set(name, w);
     }
     for (const node of graph.node ?? []) {
       for (const o of node.output ?? []) {
         used.add(o);
-        const value = node.opType === "Constant" && (node.domain ?? "") === "" ? node.attribute?.find((a) => a.name === "value")?.t : undefined;
+        const value = node.opType === "Constant" && isDefaultDomain(node) ? node.attribute?.find((a) => a.name === "value")?.t : undefined;
         if (value) {
-          const w: Weight = { name: o, scope, tensor: value, constantNode: node, uses: [], pinned: pinnedOf(o) };
+          const w: Weight = { name: o, scope, tensor: value, constantNode: node, uses: [], pinned: pinnedOf(o), listedAsInput: false };
           weights.push(w);
           names.set(o, w);
         } else names.set(o, null);
       }
     }
     for (const node of graph.node ?? []) {
-      ops.add(`${node.domain ?? ""}:${node.opType ?? ""}`);
+      ops.add(`${isDefaultDomain(node) ? "" : node.domain}:${node.opType ?? ""}`);
       if (node.name) used.add(node.name);
       (node.input ?? []).forEach((name, index) => {
         const w = names.get(name);

@@ -9,6 +9,7 @@
  * ```
  */
 import type { QuantizeContext } from "./context.ts";
+import { isDefaultDomain } from "./graph-scan.ts";
 import { matmulForm } from "./matmul-form.ts";
 import { bytesTensor, DT, dimsOf, floatTensor, quantizeBlocks4 } from "./tensor-data.ts";
 
@@ -21,7 +22,7 @@ export function quantizeInt4(ctx: QuantizeContext): void {
   const bs = ctx.blockSize;
   const cache = new Map<string, { b: string; scales: string; zp: string }>();
   for (const { scope, node } of ctx.nodes()) {
-    const op = (node.domain ?? "") === "" ? (node.opType ?? "") : "";
+    const op = isDefaultDomain(node) ? (node.opType ?? "") : "";
     if (UNCOVERED.has(op)) {
       if (node.input?.some((_, i) => ctx.weightAt(node, i)))
         ctx.skip(node, `int4 covers MatMul and Gemm (MatMulNBits); ${op} stays fp32, int8-per-channel covers it`);

@@ -19,8 +19,11 @@ export interface ModelEdit {
   prepend(scope: GraphScope, node: Node): void;
   replace(scope: GraphScope, node: Node, nodes: Node[]): void;
   isReplaced(node: Node): boolean;
-  /** Rewrites the graphs: replacements, prepended nodes, new initializers; removes weights nobody reads any more. */
-  apply(weights: readonly Weight[]): void;
+  /**
+   * Rewrites the graphs: replacements, prepended nodes, new initializers; removes weights nobody reads any more.
+   * Returns the weights removed that were also listed as graph inputs.
+   */
+  apply(weights: readonly Weight[]): Weight[];
 }
 
 export function createModelEdit(): ModelEdit {
@@ -30,7 +33,9 @@ export function createModelEdit(): ModelEdit {
   const touched = new Set<GraphScope>();
   const push = <T>(map: Map<GraphScope, T[]>, scope: GraphScope, item: T) => {
     touched.add(scope);
-    map.set(scope, [...(map.get(scope) ?? []), item]);
+    const list = map.get(scope);
+    if (list) list.push(item);
+    else map.set(scope, [item]);
   };
   return {
     addInitializer: (scope, tensor) => push(added, scope, tensor),
@@ -43,6 +48,7 @@ export function createModelEdit(): ModelEdit {
     apply(weights) {
       const dead = new Set<Node | Tensor>();
       const deadNames = new Set<string>();
+      const droppedInputs: Weight[] = [];
       // New nodes may read an original weight too (a Gemm bias re-read by the Add that replaces it).
       const readByNew = new Set([...replaced.values(), ...prepended.values()].flat().flatMap((n) => n.input ?? []));
       for (const w of weights) {
@@ -51,6 +57,7 @@ export function createModelEdit(): ModelEdit {
         dead.add(w.constantNode ?? w.tensor);
         deadNames.add(w.name);
         touched.add(w.scope);
+        if (w.listedAsInput) droppedInputs.push(w);
       }
       for (const scope of touched) {
         const g = scope.graph;
@@ -58,7 +65,9 @@ export function createModelEdit(): ModelEdit {
         g.node = [...(prepended.get(scope) ?? []), ...nodes];
         g.initializer = [...(g.initializer ?? []).filter((t) => !dead.has(t)), ...(added.get(scope) ?? [])];
         g.valueInfo = (g.valueInfo ?? []).filter((v) => !deadNames.has(v.name ?? ""));
+        g.input = (g.input ?? []).filter((v) => !droppedInputs.some((w) => w.scope === scope && w.name === v.name));
       }
+      return droppedInputs;
     },
   };
 }

@@ -33,8 +33,6 @@ export function raiseBlockers(ops: ReadonlySet<string>, from: number, to: number
   return [...ops].filter((o) => o.startsWith(":") && !SAME_FROM_9_TO_11.has(o.slice(1))).map((o) => o.slice(1));
 }
 
-export const CHECKED_FOR_RAISE: readonly string[] = [...SAME_FROM_9_TO_11];
-
 /** Lowest IR version that may carry a default-domain opset (onnx/helper.py VERSION_TABLE). */
 export function minIrVersion(opset: number): number {
   if (opset <= 8) return 3;

@@ -55,14 +55,17 @@ export function quantizeModel(model: Uint8Array, opts: QuantizeOptions): Quantiz
 
   if (ctx.quantized.length === 0) throw nothingQuantized(opts, ctx.skipped);
   reportFp32Readers(ctx);
-  ctx.edit.apply(scan.weights);
+  for (const w of ctx.edit.apply(scan.weights)) {
+    for (const q of ctx.quantized) if (q.weight === w.name) q.detail += "; no longer an overridable graph input";
+  }
 
   defaultImport.version = opset;
   for (const domain of ctx.domains) {
     if (!(m.opsetImport ?? []).some((o) => o.domain === domain)) m.opsetImport = [...(m.opsetImport ?? []), { domain, version: 1 }];
   }
   m.irVersion = Math.max(Number(m.irVersion ?? 0), minIrVersion(opset));
-  const note = `${opts.scheme}: ${ctx.quantized.length} node(s) quantized, ${ctx.skipped.length} skipped (edge-ml quantize)`;
+  const raised = opset === from ? "" : `, opset ${from} → ${opset}`;
+  const note = `${opts.scheme}: ${ctx.quantized.length} node(s) quantized, ${ctx.skipped.length} skipped${raised} (edge-ml quantize)`;
   m.metadataProps = [...(m.metadataProps ?? []).filter((p) => p.key !== "edge-ml.quantize"), { key: "edge-ml.quantize", value: note }];
   const bytes = onnx.ModelProto.encode(m).finish();
   return {

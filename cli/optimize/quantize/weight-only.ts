@@ -11,7 +11,7 @@
  * ```
  */
 import type { QuantizeContext } from "./context.ts";
-import type { Node, Use, Weight } from "./graph-scan.ts";
+import { type Node, type Use, type Weight, isDefaultDomain } from "./graph-scan.ts";
 import { bytesTensor, DT, dimsOf, type Fp16Stats, float16Bits, floatTensor, quantizeInt8, readFloat32 } from "./tensor-data.ts";
 
 /** op → weight inputs that int8 weight-only covers, and the output-channel axis of that weight. */
@@ -35,7 +35,7 @@ export function floatAttr(node: Node, name: string, fallback: number): number {
   return a?.f === undefined || a.f === null ? fallback : Number(a.f);
 }
 
-const isSlot = (u: Use) => (u.node.domain ?? "") === "" && INT8_SLOTS[u.node.opType ?? ""]?.[u.index] !== undefined;
+const isSlot = (u: Use) => isDefaultDomain(u.node) && INT8_SLOTS[u.node.opType ?? ""]?.[u.index] !== undefined;
 
 export function quantizeWeightsInt8(ctx: QuantizeContext, perChannel: boolean): void {
   reportUncoveredNodes(ctx);
@@ -117,7 +117,7 @@ export function quantizeWeightsInt8(ctx: QuantizeContext, perChannel: boolean): 
 /** Nodes int8 weight-only covers whose weight input is computed at run time: say so instead of passing over them. */
 function reportUncoveredNodes(ctx: QuantizeContext): void {
   for (const { node } of ctx.nodes()) {
-    const slots = (node.domain ?? "") === "" ? INT8_SLOTS[node.opType ?? ""] : undefined;
+    const slots = isDefaultDomain(node) ? INT8_SLOTS[node.opType ?? ""] : undefined;
     if (!slots) continue;
     for (const i of Object.keys(slots).map(Number)) {
       const name = node.input?.[i];

@@ -9,7 +9,17 @@ import { EdgeMlError } from "../../../core/errors.ts";
 import { quantizeModel } from "../../../cli/optimize/quantize/index.ts";
 import { type Fp16Stats, toFloat16Bits } from "../../../cli/optimize/quantize/tensor-data.ts";
 import { floatTensor as randomTensor, rng, valueInfo } from "../../fixtures/onnx-builder.ts";
-import { clipMlpOpset9, constantMatMul, gemmMlp, ifBranches, model, randomFeed, sharedWeight, tinyModel } from "../../fixtures/quantize-graphs.ts";
+import {
+  clipMlpOpset9,
+  constantMatMul,
+  gemmMlp,
+  gemmMlpInitializersAsInputs,
+  ifBranches,
+  model,
+  randomFeed,
+  sharedWeight,
+  tinyModel,
+} from "../../fixtures/quantize-graphs.ts";
 import { relativeError, runModel } from "./ort-run.ts";
 
 const { onnx } = onnxProto;
@@ -240,6 +250,15 @@ describe("options and refusals", () => {
     }
   });
 
+  it("exclude also takes a weight name (an initializer, or a Constant node's output)", () => {
+    const r = quantizeModel(gemmMlp(0).bytes, { scheme: "fp16", exclude: ["W1"] });
+    expect(r.quantized.map((q) => q.weight)).toEqual(["W0"]);
+    expect(r.skipped).toContainEqual({ node: "fc1", op: "Gemm", weight: "W1", reason: "excluded by the exclude option" });
+    const c = quantizeModel(ifBranches().bytes, { scheme: "int4", exclude: ["Wk"] });
+    expect(c.quantized.map((q) => q.weight).sort()).toEqual(["Winner", "Wouter"]);
+    expect(c.skipped).toEqual([{ node: "else_mm_const", op: "MatMul", weight: "Wk", reason: "excluded by the exclude option" }]);
+  });
+
   it("minElements decides what is too small", () => {
     const r = quantizeModel(gemmMlp(0).bytes, { scheme: "int8-per-tensor", minElements: 100 });
     expect(r.quantized.map((q) => q.node)).toEqual(["fc0", "fc1", "head"]);
@@ -267,5 +286,45 @@ describe("options and refusals", () => {
   it("bad options are usage errors", () => {
     expect(refusal(() => quantizeModel(tinyModel().bytes, { scheme: "int4", blockSize: 24 })).code).toBe("ERR_USAGE");
     expect(refusal(() => quantizeModel(tinyModel().bytes, { scheme: "int3" as "int4" })).code).toBe("ERR_USAGE");
+  });
+});
+
+describe("initializers also listed as graph inputs (older exporters)", () => {
+  it("are quantized and dropped from graph.input; the real input stays and the model runs", async () => {
+    const f = gemmMlpInitializersAsInputs(9);
+    expect(onnx.ModelProto.decode(f.bytes).graph!.input).toHaveLength(7);
+    const r = quantizeModel(f.bytes, { scheme: "int8-per-channel" });
+    const g = onnx.ModelProto.decode(r.bytes).graph!;
+    // W0 and W1 are gone (quantized); the small ones (b0, b1, W2, b2) stay fp32 and stay overridable inputs.
+    expect(g.input!.map((v) => v.name)).toEqual(["x", "b0", "b1", "W2", "b2"]);
+    expect(r.quantized.map((q) => q.detail).every((d) => d.endsWith("no longer an overridable graph input"))).toBe(true);
+    const feeds = f.feeds[0]!;
+    const want = await runModel("node", f.bytes, feeds);
+    for (const runtime of ["node", "wasm"] as const) expect(relativeError(want, await runModel(runtime, r.bytes, feeds))).toBeLessThan(0.02);
+  });
+});
+
+describe("int8-dynamic", () => {
+  it("nodes reading the same activation share one DynamicQuantizeLinear", async () => {
+    const r0 = rng(17);
+    const graph = onnx.GraphProto.create({
+      name: "qkv",
+      node: [
+        { opType: "MatMul", name: "q", input: ["x", "Wq"], output: ["qo"] },
+        { opType: "MatMul", name: "k", input: ["x", "Wk"], output: ["ko"] },
+        { opType: "Add", name: "sum", input: ["qo", "ko"], output: ["y"] },
+      ],
+      initializer: [randomTensor("Wq", [32, 32], r0, 0.3), randomTensor("Wk", [32, 32], r0, 0.3)],
+      input: [valueInfo("x", 1, ["batch", 32])],
+      output: [valueInfo("y", 1, ["batch", 32])],
+    });
+    const bytes = model(graph, 13);
+    const r = quantizeModel(bytes, { scheme: "int8-dynamic" });
+    const g = onnx.ModelProto.decode(r.bytes).graph!;
+    expect(g.node!.filter((n) => n.opType === "DynamicQuantizeLinear")).toHaveLength(1);
+    expect(g.node!.filter((n) => n.opType === "MatMulInteger")).toHaveLength(2);
+    const feeds = { x: randomFeed([4, 32], 18) };
+    const want = await runModel("node", bytes, feeds);
+    for (const runtime of ["node", "wasm"] as const) expect(relativeError(want, await runModel(runtime, r.bytes, feeds))).toBeLessThan(0.03);
   });
 });

@@ -7,7 +7,7 @@ import onnxProto from "onnx-proto";
 import { describe, expect, it } from "vitest";
 import { EdgeMlError } from "../../../core/errors.ts";
 import { type QuantizeResult, type QuantizeScheme, quantizeModel } from "../../../cli/optimize/quantize/index.ts";
-import { constantMatMul, convNet, type Fixture, gemmMlp, ifBranches, lstmNet, loopBody, sharedWeight } from "../../fixtures/quantize-graphs.ts";
+import { constantMatMul, convNet, type Fixture, gemmMlp, ifBranches, lstmNet, loopBody, scanBody, sharedWeight } from "../../fixtures/quantize-graphs.ts";
 import { relativeError, runModel } from "./ort-run.ts";
 
 const { onnx } = onnxProto;
@@ -64,6 +64,10 @@ const loopCase = (fixture: Fixture): Case => {
   const q = { quantized: ["body_mm:Wbody", "body_mm_outer:Wouter"] };
   return { fixture, expect: { "int8-per-tensor": q, "int8-per-channel": q, "int8-dynamic": q, fp16: q, int4: q } };
 };
+const scanCase = (fixture: Fixture): Case => {
+  const q = { quantized: ["scan_mm_x:Wx", "scan_mm_h:Wh"] };
+  return { fixture, expect: { "int8-per-tensor": q, "int8-per-channel": q, "int8-dynamic": q, fp16: q, int4: q } };
+};
 const sharedCase = (fixture: Fixture): Case => {
   const runtimeB = "mm_wt:is computed at run time";
   const fp32Reader = 'w_transpose:reads "W" as fp32';
@@ -117,6 +121,8 @@ const CASES: Case[] = [
   ifCase(ifBranches(11)),
   loopCase(loopBody()),
   loopCase(loopBody(17)),
+  scanCase(scanBody()),
+  scanCase(scanBody(9)),
   sharedCase(sharedWeight()),
   sharedCase(sharedWeight(21)),
   lstmCase(lstmNet()),
