@@ -12,7 +12,7 @@ import type { ModelValidation } from "./validate.ts";
 import { dim, green, red } from "../terminal/output.ts";
 import { formatNumber } from "../tabular/profile-table.ts";
 
-function pad(rows: string[][], numeric: ReadonlySet<number> = new Set()): string[] {
+export function pad(rows: string[][], numeric: ReadonlySet<number> = new Set()): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
   return rows.map((r) =>
     r
@@ -24,14 +24,14 @@ function pad(rows: string[][], numeric: ReadonlySet<number> = new Set()): string
 
 const ci = (m: MetricSet[string] | undefined) => (m?.ci ? `[${formatNumber(m.ci[0])}, ${formatNumber(m.ci[1])}]` : "");
 
-function checkLine(c: ValidationResult["checks"][number]): string {
+export function checkLine(c: ValidationResult["checks"][number]): string {
   const mark = c.skipped !== undefined ? dim("-") : c.pass ? green("✔") : red("✖");
   return `  ${mark} ${c.kind.padEnd(8)} ${c.message}`;
 }
 
 export function formatModelValidation(v: ModelValidation, manifestShown: string): string {
   const r = v.result;
-  const ref = `${v.name}@${v.version}`;
+  const ref = `${v.name}@${v.version}${v.variant !== undefined ? ` (variant ${v.variant})` : ""}`;
   const lines = [
     `${r.blessed ? `${green("✔")} ${ref} is blessed` : `${red("✖")} ${ref} is not blessed`} (${r.task}; ${r.data.evaluated} of ${r.data.rows} rows of ${r.data.file}; runtime ${r.runtime})`,
   ];
@@ -62,7 +62,8 @@ export function formatModelValidation(v: ModelValidation, manifestShown: string)
   lines.push(...r.checks.map(checkLine));
   if (r.checks.length === 1) lines.push(dim("  (no gates configured: add `gates` to edge-ml.config.ts)"));
   lines.push(dim(`bootstrap: ${r.bootstrap.method}, ${r.bootstrap.resamples} resamples, seed ${r.bootstrap.seed}`));
-  lines.push(dim(`recorded in ${manifestShown} (validation)`));
-  lines.push(dim(r.blessed ? `next: npx edge-ml deploy ${ref} --dry-run` : "next: fix the failing checks (or the data), then run validate again"));
+  lines.push(dim(`recorded in ${manifestShown} (${v.variant !== undefined ? `variant ${v.variant}'s validation` : "validation"})`));
+  const next = `npx edge-ml deploy ${v.name}@${v.version}${v.variant !== undefined ? ` --variant ${v.variant}` : ""} --dry-run`;
+  lines.push(dim(r.blessed ? `next: ${next}` : "next: fix the failing checks (or the data), then run validate again"));
   return lines.join("\n");
 }

@@ -4,7 +4,8 @@
  * One pass over the CSV runs the candidate and the `champion` alias on the same rows (model-validate-run.ts); metrics
  * come with percentile-bootstrap 95% intervals overall and per slice (model-validate-metrics.ts); the gates of
  * `edge-ml.config.ts` become checks (core/validation/checks.ts). The version is blessed when every check passes and
- * the data had no errors. The result goes into the manifest's `validation` field (model-validate-manifest.ts).
+ * the data had no errors. The result goes into the manifest's `validation` field, or with `variant` into that
+ * variant's (artifact.ts). Tensor models are validated on samples instead (samples.ts).
  *
  * @example
  * ```ts
@@ -18,12 +19,12 @@ import { EdgeMlError } from "../../core/errors.ts";
 import { DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED, rocCurve } from "../../core/metrics/index.ts";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { checkGateMetrics, evaluateGates } from "../../core/validation/checks.ts";
-import type { Check, ValidationResult } from "../../core/validation/result.ts";
+import type { Check, TabularValidationResult } from "../../core/validation/result.ts";
 import { gatesFor, loadConfig } from "../project/config.ts";
 import { nullLimits } from "../data-validate/validate.ts";
 import type { Anomaly } from "../data-validate/anomaly.ts";
 import { createLabelCodec } from "./labels.ts";
-import { writeValidation } from "../registry/manifest-file.ts";
+import { recordValidation, validatedArtifact } from "./artifact.ts";
 import { scoreRows } from "./metrics.ts";
 import { createValidationPredictor, type Runtime } from "./predictor.ts";
 import { createBadLabels } from "./bad-labels.ts";
@@ -45,13 +46,16 @@ export interface ModelValidateOptions {
   write?: boolean;
   /** Leave rows with a missing or unknown label out (counted in a data check) instead of refusing the data. */
   dropBadLabels?: boolean;
+  /** Validate this variant (`manifest.variants`) instead of the fp32 artifact; the result goes into the variant. */
+  variant?: string;
 }
 
 export interface ModelValidation {
-  result: ValidationResult;
+  result: TabularValidationResult;
   manifestFile: string;
   name: string;
   version: string;
+  variant?: string;
   anomalies: Anomaly[];
   /** Binary models: the ROC curve over every evaluated row (for the report). */
   roc?: { fpr: number; tpr: number }[];
@@ -59,8 +63,9 @@ export interface ModelValidation {
 
 function requireTabular(manifest: Manifest): void {
   if (manifest.features === undefined || manifest.preprocessing === undefined) {
-    throw new EdgeMlError("ERR_USAGE", `${manifest.name}@${manifest.version} has no feature schema: validate runs tabular models on a CSV`, {
-      hint: "register the model with --features and --preprocess (see `npx edge-ml models add --help`)",
+    const ref = `${manifest.name}@${manifest.version}`;
+    throw new EdgeMlError("ERR_USAGE", `${ref} has no feature schema: --data runs tabular models on a CSV`, {
+      hint: `validate a tensor model on recorded requests: \`npx edge-ml validate ${ref}\` (its stored samples) or --samples <samples.jsonl>`,
     });
   }
 }
@@ -114,8 +119,9 @@ export async function validateModel(opts: ModelValidateOptions): Promise<ModelVa
   }
 
   const bytes = (m: { manifest: Manifest; dir: string }) => readFileSync(join(m.dir, m.manifest.artifact.file));
+  const target = validatedArtifact(manifest, dir, opts.variant);
   const badLabels = createBadLabels(relative(process.cwd(), opts.data) || opts.data, label, opts.dropBadLabels === true, `${ref.name}@${ref.version}`);
-  const predictors = [await createValidationPredictor(runtime, bytes({ manifest, dir }), manifest)];
+  const predictors = [await createValidationPredictor(runtime, target.bytes, manifest)];
   try {
     if (champion) predictors.push(await createValidationPredictor(runtime, bytes(champion), champion.manifest));
     const run = await evaluateCsv({
@@ -141,12 +147,12 @@ export async function validateModel(opts: ModelValidateOptions): Promise<ModelVa
       ...evaluateGates({ task: codec.task, rows: run.rows.size, metrics: mine.metrics, slices: mine.slices, champion: compared, gates, source: gates.source }),
     ];
     const errors = run.anomalies.filter((a) => a.severity === "error");
-    const result: ValidationResult = {
+    const result: TabularValidationResult = {
       v: 1,
       blessed: checks.every((c) => c.pass),
       date: new Date().toISOString(),
       task: codec.task,
-      artifactSha256: manifest.artifact.sha256,
+      artifactSha256: target.sha256,
       runtime,
       data: { file: relative(opts.root, opts.data) || opts.data, sha256: run.sha256, rows: run.dataRows, evaluated: run.rows.size, label },
       bootstrap: { method: "percentile", ...bootstrapOpts },
@@ -170,9 +176,10 @@ export async function validateModel(opts: ModelValidateOptions): Promise<ModelVa
       },
     };
     const manifestFile = join(dir, "manifest.json");
-    if (opts.write !== false) writeValidation(manifestFile, result);
+    if (opts.write !== false) recordValidation(manifestFile, manifest, result, opts.variant);
     const roc = codec.task === "binary" ? rocCurve(run.rows.labels(), run.rows.outputs(0)) : undefined;
-    return { result, manifestFile, name: ref.name, version: ref.version, anomalies: run.anomalies, ...(roc ? { roc } : {}) };
+    const variant = opts.variant !== undefined ? { variant: opts.variant } : {};
+    return { result, manifestFile, name: ref.name, version: ref.version, ...variant, anomalies: run.anomalies, ...(roc ? { roc } : {}) };
   } finally {
     for (const p of predictors) await p.release();
   }

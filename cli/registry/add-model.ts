@@ -24,6 +24,7 @@ import { sha256Bytes, sha256File } from "../project/hash.ts";
 import { readJsonFile } from "../project/json-file.ts";
 import { inspectOnnx } from "./onnx-inspect.ts";
 import { writeVersion } from "./registry.ts";
+import { parseSamples, readSamplesFile, SAMPLES_FILE, samplesRef, shownPath } from "./samples.ts";
 
 export interface AddModelOptions {
   model: string;
@@ -38,6 +39,8 @@ export interface AddModelOptions {
   slices: string[];
   task?: string;
   description?: string;
+  /** Recorded requests (JSON Lines of KServe V2 bodies), checked against the model's IO and stored as samples.jsonl. */
+  samples?: string;
 }
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -61,6 +64,9 @@ export async function addModel(root: string, opts: AddModelOptions): Promise<{ d
     throw new EdgeMlError("ERR_USAGE", `model file ${opts.model} does not exist or is not a file`, { hint: "pass the path of an .onnx file" });
   }
   const info = inspectOnnx(bytes, opts.model);
+  // Checked before anything else is read or computed: a bad line stops the registration with nothing written.
+  const sampleBytes = opts.samples === undefined ? undefined : readSamplesFile(opts.samples);
+  const samples = opts.samples && sampleBytes ? samplesRef(sampleBytes, parseSamples(sampleBytes.toString("utf8"), shownPath(opts.samples), info)) : undefined;
 
   const schemaHint = "see `npx edge-ml models add --help` and the format in core/schema/";
   const features = opts.features ? readJsonFile(opts.features, z.array(FeatureSpec), "feature schema", schemaHint) : undefined;
@@ -129,7 +135,7 @@ export async function addModel(root: string, opts: AddModelOptions): Promise<{ d
   });
 
   const manifest = Manifest.parse({
-    schemaVersion: requiredSchemaVersion({ features }),
+    schemaVersion: requiredSchemaVersion({ features, samples }),
     name: opts.name,
     version: opts.version,
     createdAt: new Date().toISOString(),
@@ -148,6 +154,7 @@ export async function addModel(root: string, opts: AddModelOptions): Promise<{ d
     ...(preprocessing ? { preprocessing } : {}),
     ...(postprocessing ? { postprocessing } : {}),
     ...(opts.label ? { label: opts.label } : {}),
+    ...(samples ? { samples } : {}),
     slices: opts.slices,
     ...(baseline ? { baseline } : {}),
     lineage: {
@@ -157,7 +164,7 @@ export async function addModel(root: string, opts: AddModelOptions): Promise<{ d
       source: { file: basename(opts.model), sha256: sha256Bytes(bytes) },
     },
   });
-  const dir = writeVersion(root, manifest, { "model.onnx": bytes });
+  const dir = writeVersion(root, manifest, { "model.onnx": bytes, ...(sampleBytes ? { [SAMPLES_FILE]: sampleBytes } : {}) });
   return { dir, manifest };
 }
 

@@ -8,19 +8,20 @@
  * writeFileSync("validation.html", renderModelReport(await validateModel({ root, ref: "titanic@1.0.0", data })));
  * ```
  */
-import type { MetricSet } from "../../core/validation/result.ts";
+import type { Check, MetricSet } from "../../core/validation/result.ts";
+import { isSamplesValidation, type SamplesValidation } from "../model-validate/samples.ts";
 import type { ModelValidation } from "../model-validate/validate.ts";
 import { badge, esc, num, renderPage, section, table } from "./html.ts";
 import { intervalsSvg, rocSvg } from "./svg.ts";
 
 const interval = (m: MetricSet[string] | undefined) => (m?.ci ? `[${num(m.ci[0])}, ${num(m.ci[1])}]` : "–");
 
-function checksSection(v: ModelValidation): string {
-  const rows = v.result.checks.map((c) => [
+function checksSection(checks: readonly Check[]): string {
+  const rows = checks.map((c) => [
     c.skipped !== undefined ? `<span class="skip">skipped</span>` : c.pass ? `<span class="pass">pass</span>` : `<span class="fail">fail</span>`,
     esc(c.kind),
     esc(c.metric ?? "–"),
-    esc(c.slice ? `${c.slice.feature}=${c.slice.value}` : "overall"),
+    esc(c.slice ? `${c.slice.feature}=${c.slice.value}` : (c.output ?? "overall")),
     String(c.rows),
     num(c.value),
     c.threshold === null ? "–" : `${esc(c.op ?? "")} ${num(c.threshold)}`,
@@ -30,7 +31,7 @@ function checksSection(v: ModelValidation): string {
     "Checks",
     table(["result", "kind", "metric", "scope", "rows", "value", "needs", "detail"], rows, {
       numeric: [4, 5, 6],
-      classes: v.result.checks.map((c) => (c.pass ? "" : "fail")),
+      classes: checks.map((c) => (c.pass ? "" : "fail")),
     }),
   );
 }
@@ -110,7 +111,40 @@ function dataSection(v: ModelValidation): string {
   );
 }
 
-export function renderModelReport(v: ModelValidation): string {
+function renderSamplesReport(v: SamplesValidation): string {
+  const r = v.result;
+  const s = r.samples;
+  const subtitle = [
+    badge(r.blessed, "blessed", "not blessed"),
+    `&nbsp; ${esc(r.task)} · ${s.lines} lines of ${esc(s.file)} (${s.withOutputs} with expected outputs, the rest against onnxruntime-node) · runtime ${esc(r.runtime)} · ${esc(r.date)}`,
+    v.variant !== undefined ? ` · variant <b>${esc(v.variant)}</b>` : "",
+    `<br><span class="mono">artifact ${esc(r.artifactSha256)} · samples ${esc(s.sha256)}</span>`,
+  ].join("");
+  const rows = r.outputs.map((o) => [
+    esc(o.name),
+    String(o.lines),
+    String(o.values),
+    num(o.maxAbsError),
+    num(o.maxRelError),
+    num(o.minCosine, 8),
+    num(o.argmaxAgreement),
+  ]);
+  const outputs = section(
+    "Outputs",
+    table(["output", "lines", "values", "max abs error", "max rel error", "lowest cosine", "argmax agreement"], rows, { numeric: [1, 2, 3, 4, 5, 6] }),
+    `<p class="dim">Relative error: |served - reference| / max(|reference|, 1e-3). Cosine: each line's output vector against the reference's.</p>`,
+    r.labels
+      ? `<p>Labels (${esc(r.labels.output)}, ${r.labels.rows} rows): ${r.labels.accuracy !== null ? `accuracy ${num(r.labels.accuracy)}` : `MAE ${num(r.labels.mae)}`}</p>`
+      : "",
+  );
+  return renderPage(`Model validation: ${v.name}@${v.version}`, subtitle, [checksSection(r.checks), outputs]);
+}
+
+export function renderModelReport(v: ModelValidation | SamplesValidation): string {
+  return isSamplesValidation(v) ? renderSamplesReport(v) : renderTabularReport(v);
+}
+
+function renderTabularReport(v: ModelValidation): string {
   const r = v.result;
   const subtitle = [
     badge(r.blessed, "blessed", "not blessed"),
@@ -119,5 +153,5 @@ export function renderModelReport(v: ModelValidation): string {
     `<br><span class="mono">artifact ${esc(r.artifactSha256)} · data ${esc(r.data.sha256)}</span>`,
   ].join("");
   const roc = v.roc && r.metrics["roc_auc"] ? section("ROC curve", rocSvg(v.roc, `AUC ${num(r.metrics["roc_auc"].value)}`)) : "";
-  return renderPage(`Model validation: ${v.name}@${v.version}`, subtitle, [checksSection(v), metricsSection(v), slicesSection(v), roc, dataSection(v)]);
+  return renderPage(`Model validation: ${v.name}@${v.version}`, subtitle, [checksSection(r.checks), metricsSection(v), slicesSection(v), roc, dataSection(v)]);
 }

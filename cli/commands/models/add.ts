@@ -1,4 +1,4 @@
-/** `edge-ml models add <model.onnx> --name <n> --version <semver> ... [--json]` */
+/** `edge-ml models add <model.onnx> --name <n> --version <semver> ... [--samples samples.jsonl] [--json]` */
 import { defineCommand } from "citty";
 import { relative } from "node:path";
 import { findProjectRoot } from "../../project/project.ts";
@@ -23,6 +23,7 @@ export default defineCommand({
       ...(args.label ? { label: args.label } : {}),
       ...(args.task ? { task: args.task } : {}),
       ...(args.description ? { description: args.description } : {}),
+      ...(args.samples ? { samples: args.samples } : {}),
       data: repeated(rawArgs, "data"),
       slices: repeated(rawArgs, "slice"),
     });
@@ -32,6 +33,9 @@ export default defineCommand({
     console.log(`  inputs:  ${manifest.io.inputs.map(io).join("; ")}`);
     console.log(`  outputs: ${manifest.io.outputs.map(io).join("; ")}`);
     console.log(`  sha256:  ${manifest.artifact.sha256}`);
-    console.log(`  next:    npx edge-ml dev ${manifest.name}@${manifest.version}`);
+    const s = manifest.samples;
+    if (s) console.log(`  samples: ${s.lines} line${s.lines === 1 ? "" : "s"} (${s.withOutputs} with outputs, ${s.withLabels} with labels) → ${s.file}`);
+    const ref = `${manifest.name}@${manifest.version}`;
+    console.log(`  next:    ${s ? `npx edge-ml validate ${ref}` : `npx edge-ml dev ${ref}`}`);
   },
 });

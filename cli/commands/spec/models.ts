@@ -17,6 +17,10 @@ export const MODELS_ADD = defineSpec({
     slice: { type: "string", description: "feature to slice metrics by (repeatable)" },
     task: { type: "string", description: "binary | multiclass | regression | tensor (inferred when omitted)" },
     description: { type: "string", description: "one line about the model" },
+    samples: {
+      type: "string",
+      description: "recorded requests (JSON Lines, one KServe V2 body per line, optionally with outputs and labels), stored with the version for validate",
+    },
     json: { type: "boolean", description: "print the new version's manifest and folder as JSON" },
   },
   repeatable: ["data", "slice"],

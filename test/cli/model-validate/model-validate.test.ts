@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Manifest } from "../../../core/schema/manifest.ts";
-import { ValidationResult } from "../../../core/validation/result.ts";
+import { TabularValidationResult } from "../../../core/validation/result.ts";
 import { runCli } from "../../helpers/cli.ts";
 import { REPO_ROOT } from "../../helpers/tmp.ts";
 import { addVersion, manifestFile, setChampion, titanicProject } from "../../helpers/validate-project.ts";
@@ -20,7 +20,7 @@ const training = JSON.parse(readFileSync(join(REPO_ROOT, "examples", "titanic", 
   slices: Record<string, Record<string, { n: number; accuracy: number }>>;
 };
 const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
-const validation = (dir: string, version = "1.0.0") => ValidationResult.parse(JSON.parse(readFileSync(manifestFile(dir, version), "utf8")).validation);
+const validation = (dir: string, version = "1.0.0") => TabularValidationResult.parse(JSON.parse(readFileSync(manifestFile(dir, version), "utf8")).validation);
 
 describe("edge-ml validate", () => {
   it("a ROC-AUC >= 0.80 gate passes overall: blessed, metrics as the training script computed, only `validation` written", async () => {
@@ -148,7 +148,7 @@ describe("edge-ml validate", () => {
     writeFileSync(join(dir, "bad-age.csv"), lines.join("\n"));
     const r = await runCli(["validate", "titanic@1.0.0", "--data", "bad-age.csv", "--json"], dir);
     expect(r.code).toBe(1);
-    const v = ValidationResult.parse(JSON.parse(r.stdout));
+    const v = TabularValidationResult.parse(JSON.parse(r.stdout));
     expect(v.data).toMatchObject({ rows: 328, evaluated: 327 });
     expect(v.checks[0]).toMatchObject({ kind: "data", pass: false });
     expect(v.checks[0]?.message).toBe("1 data error (out_of_range in age); 1 bad value, 327 of 328 rows evaluated");
@@ -173,8 +173,8 @@ describe("edge-ml validate", () => {
       dir,
     );
     expect(wasm.code).toBe(0);
-    const a = ValidationResult.parse(JSON.parse(node.stdout));
-    const b = ValidationResult.parse(JSON.parse(wasm.stdout));
+    const a = TabularValidationResult.parse(JSON.parse(node.stdout));
+    const b = TabularValidationResult.parse(JSON.parse(wasm.stdout));
     expect(b.runtime).toBe("wasm");
     for (const [name, m] of Object.entries(a.metrics)) expect(b.metrics[name]?.value, name).toBeCloseTo(m.value ?? NaN, 5);
     const html = readFileSync(join(dir, "v.html"), "utf8");
@@ -199,7 +199,7 @@ describe("edge-ml validate", () => {
     });
     const multi = await runCli(["validate", "titanic@2.0.0", "--data", "eval.csv", "--json", "--resamples", "100"], dir);
     expect(multi.code).toBe(0);
-    const mv = ValidationResult.parse(JSON.parse(multi.stdout));
+    const mv = TabularValidationResult.parse(JSON.parse(multi.stdout));
     expect(Object.keys(mv.metrics)).toEqual(["accuracy", "macro_f1"]);
     expect(mv.metrics["accuracy"]?.value).toBeCloseTo(training.accuracy, 5);
 
@@ -222,7 +222,7 @@ describe("edge-ml validate", () => {
     writeFileSync(join(ok, "reg.csv"), readFileSync(join(dir, "reg.csv")));
     const r = await runCli(["validate", "titanic@3.0.0", "--data", "reg.csv", "--label", "logit", "--json", "--resamples", "100"], ok);
     expect(r.code).toBe(0);
-    const rv = ValidationResult.parse(JSON.parse(r.stdout));
+    const rv = TabularValidationResult.parse(JSON.parse(r.stdout));
     expect(Object.keys(rv.metrics)).toEqual(["mae", "rmse"]);
     expect(rv.metrics["rmse"]?.value).toBeGreaterThanOrEqual(rv.metrics["mae"]?.value ?? Infinity);
   });
