@@ -16,6 +16,8 @@ import {
   gemmMlpInitializersAsInputs,
   ifBranches,
   model,
+  int,
+  ints,
   randomFeed,
   sharedWeight,
   tinyModel,
@@ -327,4 +329,78 @@ describe("int8-dynamic", () => {
     const want = await runModel("node", bytes, feeds);
     for (const runtime of ["node", "wasm"] as const) expect(relativeError(want, await runModel(runtime, r.bytes, feeds))).toBeLessThan(0.03);
   });
+});
+
+describe("more op shapes, in onnxruntime-node and -web (wasm)", () => {
+  const untyped = (name: string) => onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: 1 } } });
+  const r0 = rng(23);
+  const cases: { name: string; node: onnxProto.onnx.INodeProto; weights: [string, number[]][]; x: number[]; quantized: string[] }[] = [
+    {
+      name: "depthwise Conv (group 16)",
+      node: { opType: "Conv", attribute: [ints("kernel_shape", [3, 3]), int("group", 16)] },
+      weights: [["W", [16, 1, 3, 3]]],
+      x: [2, 16, 8, 8],
+      quantized: ["W"],
+    },
+    {
+      name: "grouped Conv (group 4)",
+      node: { opType: "Conv", attribute: [ints("kernel_shape", [3, 3]), int("group", 4)] },
+      weights: [["W", [16, 4, 3, 3]]],
+      x: [2, 16, 8, 8],
+      quantized: ["W"],
+    },
+    { name: "Conv 1-D", node: { opType: "Conv", attribute: [ints("kernel_shape", [3])] }, weights: [["W", [16, 8, 3]]], x: [2, 8, 20], quantized: ["W"] },
+    {
+      name: "Conv 3-D",
+      node: { opType: "Conv", attribute: [ints("kernel_shape", [3, 3, 3])] },
+      weights: [["W", [8, 4, 3, 3, 3]]],
+      x: [1, 4, 6, 6, 6],
+      quantized: ["W"],
+    },
+    {
+      name: "GRU",
+      node: { opType: "GRU", attribute: [int("hidden_size", 24)] },
+      weights: [
+        ["W", [1, 72, 16]],
+        ["R", [1, 72, 24]],
+      ],
+      x: [5, 2, 16],
+      quantized: ["W", "R"],
+    },
+    {
+      name: "RNN",
+      node: { opType: "RNN", attribute: [int("hidden_size", 32)] },
+      weights: [
+        ["W", [1, 32, 16]],
+        ["R", [1, 32, 32]],
+      ],
+      x: [5, 2, 16],
+      quantized: ["W", "R"],
+    },
+  ];
+  for (const c of cases) {
+    for (const scheme of c.node.opType === "Conv"
+      ? (["int8-per-channel", "int8-dynamic", "fp16"] as const)
+      : (["int8-per-tensor", "int8-per-channel", "fp16"] as const)) {
+      it(`${c.name} / ${scheme}`, async () => {
+        const graph = onnx.GraphProto.create({
+          name: c.name,
+          node: [{ ...c.node, name: "op", input: ["x", ...c.weights.map(([n]) => n)], output: ["y"] }],
+          initializer: c.weights.map(([n, dims]) => randomTensor(n, dims, r0, 0.3)),
+          input: [valueInfo("x", 1, c.x)],
+          output: [untyped("y")],
+        });
+        const bytes = model(graph, 13);
+        const r = quantizeModel(bytes, { scheme, minElements: 100 });
+        expect(r.quantized.map((q) => q.weight)).toEqual(c.quantized);
+        const feeds = { x: randomFeed(c.x, 24) };
+        const want = await runModel("node", bytes, feeds);
+        for (const runtime of ["node", "wasm"] as const) {
+          const err = relativeError(want, await runModel(runtime, r.bytes, feeds));
+          expect(err).toBeLessThan(scheme === "fp16" ? 1e-3 : 0.02);
+          expect(err).toBeGreaterThan(0);
+        }
+      });
+    }
+  }
 });
