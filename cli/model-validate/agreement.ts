@@ -85,7 +85,7 @@ export function createAgreement(name: string): Agreement {
           maxAbs = abs;
           worst = line;
         }
-        maxRel = Math.max(maxRel, abs / Math.max(Math.abs(b), REL_ERROR_FLOOR));
+        if (abs > 0) maxRel = Math.max(maxRel, abs / Math.max(Math.abs(b), REL_ERROR_FLOOR));
         if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
         dot += a * b;
         ns += a * a;

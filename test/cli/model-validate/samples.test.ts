@@ -64,6 +64,11 @@ describe("edge-ml validate on samples", () => {
     const json = await runCli(["validate", "mlp@1.0.0", "--runtime", "node", "--json"], dir);
     expect(json.code).toBe(0);
     expect(SamplesValidationResult.parse(JSON.parse(json.stdout)).runtime).toBe("node");
+    const report = await runCli(["validate", "mlp@1.0.0", "--report", "samples.html"], dir);
+    expect(report.code).toBe(0);
+    const html = readFileSync(join(dir, "samples.html"), "utf8");
+    expect(html).toContain("<h2>Outputs</h2>");
+    expect(html).toContain("Labels (y, 2 rows): accuracy 1");
   });
 
   it("perturbed expected outputs: not blessed, the check names the output and the error; deploy refuses", async () => {
