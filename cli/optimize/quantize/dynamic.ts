@@ -15,7 +15,11 @@ import { type GraphScope, type Node, isDefaultDomain } from "./graph-scan.ts";
 import { matmulForm } from "./matmul-form.ts";
 import { bytesTensor, DT, dimsOf, floatTensor, quantizeInt8, readFloat32 } from "./tensor-data.ts";
 
+const FUSED = "a com.microsoft fused op from graph optimization is not rewritten: quantize before --level extended, or use int8-per-channel / fp16";
 const UNCOVERED: Record<string, string> = {
+  FusedConv: FUSED,
+  FusedGemm: FUSED,
+  FusedMatMul: FUSED,
   ConvTranspose: "int8-dynamic has no ConvTranspose integer kernel in onnxruntime; int8-per-channel covers it",
   LSTM: "int8-dynamic covers MatMul, Gemm and Conv (DynamicQuantizeLSTM is not emitted); int8-per-channel covers LSTM",
   GRU: "int8-dynamic covers MatMul, Gemm and Conv; int8-per-channel covers GRU",
@@ -25,8 +29,8 @@ const UNCOVERED: Record<string, string> = {
 export function quantizeDynamic(ctx: QuantizeContext): void {
   const cache: Cache = { weights: new Map(), activations: new Map() };
   for (const { scope, node } of ctx.nodes()) {
-    const op = isDefaultDomain(node) ? (node.opType ?? "") : "";
-    if (op !== "MatMul" && op !== "Gemm" && op !== "Conv") {
+    const op = isDefaultDomain(node) || node.domain === "com.microsoft" ? (node.opType ?? "") : "";
+    if (!isDefaultDomain(node) || (op !== "MatMul" && op !== "Gemm" && op !== "Conv")) {
       if (UNCOVERED[op] && node.input?.some((_, i) => ctx.weightAt(node, i))) ctx.skip(node, UNCOVERED[op]!);
       continue;
     }

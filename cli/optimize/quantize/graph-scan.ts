@@ -56,7 +56,7 @@ export interface ModelScan {
 const SUBGRAPH_ATTR = 5;
 const SUBGRAPHS_ATTR = 10;
 
-export function subgraphsOf(node: Node): Graph[] {
+function subgraphsOf(node: Node): Graph[] {
   const out: Graph[] = [];
   for (const a of node.attribute ?? []) {
     if (a.type === SUBGRAPH_ATTR && a.g) out.push(a.g);

@@ -14,21 +14,21 @@ import { matmulForm } from "./matmul-form.ts";
 import { bytesTensor, DT, dimsOf, floatTensor, quantizeBlocks4 } from "./tensor-data.ts";
 
 /** Below this K or N a 4-bit layout saves little and costs accuracy: such MatMuls stay fp32. */
-export const INT4_MIN_DIM = 64;
+const INT4_MIN_DIM = 64;
 
-const UNCOVERED = new Set(["Conv", "ConvTranspose", "LSTM", "GRU", "RNN"]);
+const UNCOVERED = new Set(["Conv", "ConvTranspose", "LSTM", "GRU", "RNN", "FusedConv", "FusedGemm", "FusedMatMul"]);
 
 export function quantizeInt4(ctx: QuantizeContext): void {
   const bs = ctx.blockSize;
   const cache = new Map<string, { b: string; scales: string; zp: string }>();
   for (const { scope, node } of ctx.nodes()) {
-    const op = isDefaultDomain(node) ? (node.opType ?? "") : "";
+    const op = isDefaultDomain(node) || node.domain === "com.microsoft" ? (node.opType ?? "") : "";
     if (UNCOVERED.has(op)) {
       if (node.input?.some((_, i) => ctx.weightAt(node, i)))
         ctx.skip(node, `int4 covers MatMul and Gemm (MatMulNBits); ${op} stays fp32, int8-per-channel covers it`);
       continue;
     }
-    if (op !== "MatMul" && op !== "Gemm") continue;
+    if (!isDefaultDomain(node) || (op !== "MatMul" && op !== "Gemm")) continue;
     if (ctx.isExcluded(node)) {
       ctx.skip(node, "excluded by the exclude option", node.input?.[1]);
       continue;

@@ -53,8 +53,14 @@ export function quantizeModel(model: Uint8Array, opts: QuantizeOptions): Quantiz
   else if (opts.scheme === "int8-dynamic") quantizeDynamic(ctx);
   else quantizeInt4(ctx);
 
-  if (ctx.quantized.length === 0) throw nothingQuantized(opts, ctx.skipped);
   reportFp32Readers(ctx);
+  // The report reads in graph order (a parent graph's nodes, then its subgraphs'), whatever order the scheme used.
+  const order = new Map<string, number>();
+  ctx.nodes().forEach(({ node }, i) => order.set(ctx.label(node), order.get(ctx.label(node)) ?? i));
+  const byNode = (a: { node: string }, b: { node: string }) => (order.get(a.node) ?? 0) - (order.get(b.node) ?? 0);
+  ctx.quantized.sort(byNode);
+  ctx.skipped.sort(byNode);
+  if (ctx.quantized.length === 0) throw nothingQuantized(opts, ctx.skipped);
   for (const w of ctx.edit.apply(scan.weights)) {
     for (const q of ctx.quantized) if (q.weight === w.name) q.detail += "; no longer an overridable graph input";
   }

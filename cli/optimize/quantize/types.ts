@@ -45,7 +45,7 @@ export interface QuantizeResult {
   skipped: SkippedEntry[];
   /** Default-domain opset before/after. */
   opset: { from: number; to: number };
-  /** Non-default domains the quantized graph uses (e.g. ["com.microsoft"]). */
+  /** Non-default domains of the nodes quantization added (e.g. ["com.microsoft"] for MatMulNBits). */
   domains: string[];
   /** Bytes of all constant tensors (initializers and Constant values) before and after. */
   weightBytes: { before: number; after: number };

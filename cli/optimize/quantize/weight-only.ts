@@ -14,16 +14,27 @@ import type { QuantizeContext } from "./context.ts";
 import { type Node, type Use, type Weight, isDefaultDomain } from "./graph-scan.ts";
 import { bytesTensor, DT, dimsOf, type Fp16Stats, float16Bits, floatTensor, quantizeInt8, readFloat32 } from "./tensor-data.ts";
 
-/** op → weight inputs that int8 weight-only covers, and the output-channel axis of that weight. */
-const INT8_SLOTS: Record<string, Record<number, (node: Node, rank: number) => number | string>> = {
-  MatMul: { 1: (_n, rank) => (rank === 2 ? 1 : "B is not 2-D (batched MatMul weights stay fp32)") },
-  Gemm: { 1: (n) => (intAttr(n, "transB") === 1 ? 0 : 1) },
-  Conv: { 1: () => 0 },
-  ConvTranspose: { 1: () => 1 },
-  LSTM: { 1: () => 1, 2: () => 1 },
-  GRU: { 1: () => 1, 2: () => 1 },
-  RNN: { 1: () => 1, 2: () => 1 },
+type AxisRule = (node: Node, rank: number) => number | string;
+const matmulB: AxisRule = (n, rank) => (rank === 2 ? (intAttr(n, "transB") === 1 ? 0 : 1) : "B is not 2-D (batched MatMul weights stay fp32)");
+
+/**
+ * `domain:op` → weight inputs int8 weight-only covers, and the output-channel axis of that weight. The com.microsoft
+ * fused ops are what onnxruntime's extended graph optimization writes (Conv+Relu → FusedConv ...).
+ */
+const INT8_SLOTS: Record<string, Record<number, AxisRule>> = {
+  ":MatMul": { 1: matmulB },
+  ":Gemm": { 1: (n) => (intAttr(n, "transB") === 1 ? 0 : 1) },
+  ":Conv": { 1: () => 0 },
+  ":ConvTranspose": { 1: () => 1 },
+  ":LSTM": { 1: () => 1, 2: () => 1 },
+  ":GRU": { 1: () => 1, 2: () => 1 },
+  ":RNN": { 1: () => 1, 2: () => 1 },
+  "com.microsoft:FusedConv": { 1: () => 0 },
+  "com.microsoft:FusedGemm": { 1: (n) => (intAttr(n, "transB") === 1 ? 0 : 1) },
+  "com.microsoft:FusedMatMul": { 1: matmulB },
 };
+
+const slotsOf = (node: Node) => INT8_SLOTS[`${isDefaultDomain(node) ? "" : node.domain}:${node.opType ?? ""}`];
 
 export function intAttr(node: Node, name: string, fallback = 0): number {
   const a = node.attribute?.find((x) => x.name === name);
@@ -35,7 +46,7 @@ export function floatAttr(node: Node, name: string, fallback: number): number {
   return a?.f === undefined || a.f === null ? fallback : Number(a.f);
 }
 
-const isSlot = (u: Use) => isDefaultDomain(u.node) && INT8_SLOTS[u.node.opType ?? ""]?.[u.index] !== undefined;
+const isSlot = (u: Use) => slotsOf(u.node)?.[u.index] !== undefined;
 
 export function quantizeWeightsInt8(ctx: QuantizeContext, perChannel: boolean): void {
   reportUncoveredNodes(ctx);
@@ -55,7 +66,7 @@ export function quantizeWeightsInt8(ctx: QuantizeContext, perChannel: boolean): 
     const dims = dimsOf(w.tensor);
     const ok: { use: Use; axis: number }[] = [];
     for (const u of active) {
-      const axis = INT8_SLOTS[u.node.opType ?? ""]![u.index]!(u.node, dims.length);
+      const axis = slotsOf(u.node)![u.index]!(u.node, dims.length);
       if (typeof axis === "string") ctx.skip(u.node, axis, w.name);
       else ok.push({ use: u, axis });
     }
@@ -117,7 +128,7 @@ export function quantizeWeightsInt8(ctx: QuantizeContext, perChannel: boolean): 
 /** Nodes int8 weight-only covers whose weight input is computed at run time: say so instead of passing over them. */
 function reportUncoveredNodes(ctx: QuantizeContext): void {
   for (const { node } of ctx.nodes()) {
-    const slots = isDefaultDomain(node) ? INT8_SLOTS[node.opType ?? ""] : undefined;
+    const slots = slotsOf(node);
     if (!slots) continue;
     for (const i of Object.keys(slots).map(Number)) {
       const name = node.input?.[i];

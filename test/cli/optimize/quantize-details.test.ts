@@ -3,6 +3,10 @@
  * against onnxruntime by dequantizing in the test), where dequantizers go in subgraphs, shared weights, opset handling,
  * options, and the refusals.
  */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as ortNode from "onnxruntime-node";
 import onnxProto from "onnx-proto";
 import { describe, expect, it } from "vitest";
 import { EdgeMlError } from "../../../core/errors.ts";
@@ -12,6 +16,7 @@ import { floatTensor as randomTensor, rng, valueInfo } from "../../fixtures/onnx
 import {
   clipMlpOpset9,
   constantMatMul,
+  convNet,
   gemmMlp,
   gemmMlpInitializersAsInputs,
   ifBranches,
@@ -261,6 +266,13 @@ describe("options and refusals", () => {
     expect(c.skipped).toEqual([{ node: "else_mm_const", op: "MatMul", weight: "Wk", reason: "excluded by the exclude option" }]);
   });
 
+  it("the report is in graph order, not in the order weights are stored", () => {
+    const m = onnx.ModelProto.decode(gemmMlp(0).bytes);
+    m.graph!.initializer!.reverse();
+    const r = quantizeModel(onnx.ModelProto.encode(m).finish(), { scheme: "fp16", minElements: 1 });
+    expect(r.quantized.map((q) => `${q.node}:${q.weight}`)).toEqual(["fc0:b0", "fc0:W0", "fc1:b1", "fc1:W1", "head:b2", "head:W2"]);
+  });
+
   it("minElements decides what is too small", () => {
     const r = quantizeModel(gemmMlp(0).bytes, { scheme: "int8-per-tensor", minElements: 100 });
     expect(r.quantized.map((q) => q.node)).toEqual(["fc0", "fc1", "head"]);
@@ -403,4 +415,36 @@ describe("more op shapes, in onnxruntime-node and -web (wasm)", () => {
       });
     }
   }
+});
+
+describe("after onnxruntime's extended graph optimization (what `optimize --level extended` hands over)", () => {
+  async function optimized(bytes: Uint8Array): Promise<Uint8Array> {
+    const dir = mkdtempSync(join(tmpdir(), "edge-ml-quantize-"));
+    try {
+      const out = join(dir, "optimized.onnx");
+      const session = await ortNode.InferenceSession.create(bytes, { graphOptimizationLevel: "extended", optimizedModelFilePath: out });
+      await session.release();
+      return new Uint8Array(readFileSync(out));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("int8 and fp16 cover com.microsoft FusedConv / FusedGemm; int8-dynamic and int4 say why they do not", async () => {
+    for (const f of [convNet(), gemmMlp(1)]) {
+      const bytes = await optimized(f.bytes);
+      const ops = onnx.ModelProto.decode(bytes).graph!.node!.map((n) => n.opType);
+      expect(ops.some((op) => op === "FusedConv" || op === "FusedGemm")).toBe(true);
+      const want = await runModel("node", f.bytes, f.feeds[0]!);
+      for (const scheme of ["int8-per-channel", "fp16"] as const) {
+        const r = quantizeModel(bytes, { scheme });
+        expect(r.quantized.filter((q) => q.op.startsWith("Fused"))).toHaveLength(2);
+        for (const runtime of ["node", "wasm"] as const) {
+          expect(relativeError(want, await runModel(runtime, r.bytes, f.feeds[0]!))).toBeLessThan(scheme === "fp16" ? 1e-3 : 0.02);
+        }
+      }
+      const err = refusal(() => quantizeModel(bytes, { scheme: "int8-dynamic" }));
+      expect(err.message).toContain("a com.microsoft fused op from graph optimization is not rewritten");
+    }
+  });
 });
