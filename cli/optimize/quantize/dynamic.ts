@@ -13,7 +13,7 @@
 import type { QuantizeContext } from "./context.ts";
 import { type GraphScope, type Node, isDefaultDomain } from "./graph-scan.ts";
 import { matmulForm } from "./matmul-form.ts";
-import { bytesTensor, DT, dimsOf, floatTensor, quantizeInt8, readFloat32 } from "./tensor-data.ts";
+import { bytesTensor, DT, dimsOf, floatTensor, int64Tensor, quantizeInt8, readFloat32 } from "./tensor-data.ts";
 
 const FUSED = "a com.microsoft fused op from graph optimization is not rewritten: quantize before --level extended, or use int8-per-channel / fp16";
 const UNCOVERED: Record<string, string> = {
@@ -103,7 +103,6 @@ function convInteger(ctx: QuantizeContext, scope: GraphScope, node: Node, cache:
   const biasName = node.input?.[2];
   const bias = biasName ? ctx.weightAt(node, 2) : undefined;
   const biasValues = bias ? readFloat32(bias.tensor) : undefined;
-  if (biasName && !biasValues) return `bias "${biasName}" is not a constant float32 tensor (it is reshaped to [M, 1, ...] ahead of time)`;
   const channelShape = [dims[0]!, ...dims.slice(2).map(() => 1)];
   const f = ctx.scan.freshName;
   let qw = cache.weights.get(w.name);
@@ -115,13 +114,21 @@ function convInteger(ctx: QuantizeContext, scope: GraphScope, node: Node, cache:
     ctx.edit.addInitializer(w.scope, bytesTensor(qw.zp, [], DT.INT8, new Uint8Array(1)));
     cache.weights.set(w.name, qw);
   }
+  // ConvInteger has no bias: it is added after, shaped [M, 1, ...] to broadcast over the spatial dims — ahead of time
+  // when it is a constant, by a Reshape when it is computed (exporters often route a bias through an Identity).
   let biasOut: string | undefined;
+  const pre: Node[] = [];
   if (bias && biasValues) {
     biasOut = f(`${bias.name}_per_channel`);
     ctx.edit.addInitializer(bias.scope, floatTensor(biasOut, channelShape, biasValues));
+  } else if (biasName) {
+    const shape = f(`${ctx.label(node)}_bias_shape`);
+    biasOut = f(`${biasName}_per_channel`);
+    ctx.edit.addInitializer(scope, int64Tensor(shape, channelShape));
+    pre.push({ name: f(`${ctx.label(node)}_ReshapeBias`), opType: "Reshape", domain: "", input: [biasName, shape], output: [biasOut] });
   }
   const attrs = (node.attribute ?? []).filter((a) => ["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"].includes(a.name ?? ""));
-  ctx.edit.replace(scope, node, integerProduct(ctx, cache, scope, node, node.input![0]!, "ConvInteger", qw, attrs, biasOut));
+  ctx.edit.replace(scope, node, [...pre, ...integerProduct(ctx, cache, scope, node, node.input![0]!, "ConvInteger", qw, attrs, biasOut)]);
   ctx.quantized.push({
     node: ctx.label(node),
     op: "Conv",

@@ -86,8 +86,10 @@ export function quantizeModel(model: Uint8Array, opts: QuantizeOptions): Quantiz
 
 /** A node the scheme did not rewrite that reads a weight it quantized: the fp32 weight stays for it (stored twice). */
 function reportFp32Readers(ctx: QuantizeContext): void {
+  const quantized = new Set(ctx.quantized.map((q) => q.weight));
   for (const w of ctx.scan.weights) {
-    if (!w.uses.some((u) => ctx.edit.isReplaced(u.node))) continue;
+    // Only the weights a rewritten node took in quantized form: a Gemm bias re-read by the new Add is not one.
+    if (!quantized.has(w.name) || !w.uses.some((u) => ctx.edit.isReplaced(u.node))) continue;
     for (const u of w.uses) {
       if (ctx.edit.isReplaced(u.node) || u.node.input?.[u.index] !== w.name) continue;
       if (ctx.skipped.some((s) => s.node === ctx.label(u.node) && s.weight === w.name)) continue;

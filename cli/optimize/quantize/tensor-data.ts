@@ -56,6 +56,13 @@ export function floatTensor(name: string, dims: readonly number[], values: Array
   return onnx.TensorProto.create({ name, dims: [...dims], dataType: DT.FLOAT, rawData: raw });
 }
 
+export function int64Tensor(name: string, values: readonly number[]): Tensor {
+  const raw = new Uint8Array(values.length * 8);
+  const view = new DataView(raw.buffer);
+  values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+  return onnx.TensorProto.create({ name, dims: [values.length], dataType: DT.INT64, rawData: raw });
+}
+
 export function bytesTensor(name: string, dims: readonly number[], dataType: number, raw: Uint8Array): Tensor {
   return onnx.TensorProto.create({ name, dims: [...dims], dataType, rawData: raw });
 }

@@ -319,6 +319,44 @@ describe("initializers also listed as graph inputs (older exporters)", () => {
 });
 
 describe("int8-dynamic", () => {
+  it("a Gemm bias that another node also reads is not reported as a weight kept twice (only quantized weights are)", () => {
+    const r0 = rng(21);
+    const graph = onnx.GraphProto.create({
+      name: "gemm-bias-reader",
+      node: [
+        { opType: "Gemm", name: "fc", input: ["x", "W", "b"], output: ["y"] },
+        { opType: "Identity", name: "bias_out", input: ["b"], output: ["y2"] },
+      ],
+      initializer: [randomTensor("W", [32, 32], r0, 0.3), randomTensor("b", [32], r0, 0.5)],
+      input: [valueInfo("x", 1, ["batch", 32])],
+      output: [valueInfo("y", 1, ["batch", 32]), valueInfo("y2", 1, [32])],
+    });
+    const r = quantizeModel(model(graph, 13), { scheme: "int8-dynamic" });
+    expect(r.quantized.map((q) => q.node)).toEqual(["fc"]);
+    expect(r.skipped).toEqual([]);
+  });
+
+  it("a Conv bias computed at run time (exporters route shared biases through Identity) is reshaped by a Reshape", async () => {
+    const r0 = rng(19);
+    const graph = onnx.GraphProto.create({
+      name: "conv-identity-bias",
+      node: [
+        { opType: "Identity", name: "bias_alias", input: ["b"], output: ["b_alias"] },
+        { opType: "Conv", name: "conv", input: ["x", "W", "b_alias"], output: ["y"], attribute: [ints("kernel_shape", [3, 3])] },
+      ],
+      initializer: [randomTensor("W", [16, 8, 3, 3], r0, 0.3), randomTensor("b", [16], r0, 0.5)],
+      input: [valueInfo("x", 1, ["batch", 8, "h", "w"])],
+      output: [onnx.ValueInfoProto.create({ name: "y", type: { tensorType: { elemType: 1 } } })],
+    });
+    const bytes = model(graph, 13);
+    const r = quantizeModel(bytes, { scheme: "int8-dynamic" });
+    expect(r.quantized.map((q) => q.node)).toEqual(["conv"]);
+    expect(onnx.ModelProto.decode(r.bytes).graph!.node!.map((n) => n.opType)).toContain("Reshape");
+    const feeds = { x: randomFeed([2, 8, 9, 7], 20) };
+    const want = await runModel("node", bytes, feeds);
+    for (const runtime of ["node", "wasm"] as const) expect(relativeError(want, await runModel(runtime, r.bytes, feeds))).toBeLessThan(0.03);
+  });
+
   it("nodes reading the same activation share one DynamicQuantizeLinear", async () => {
     const r0 = rng(17);
     const graph = onnx.GraphProto.create({
