@@ -20,9 +20,11 @@ export function formatSamplesValidation(v: SamplesValidation, manifestShown: str
   const r = v.result;
   const ref = `${v.name}@${v.version}${v.variant !== undefined ? ` (variant ${v.variant})` : ""}`;
   const s = r.samples;
+  // A variant is compared with what the fp32 model gives; the fp32 artifact with its own bytes on onnxruntime-node.
+  const node = v.variant !== undefined ? "against fp32 on onnxruntime-node" : "against onnxruntime-node";
   const against = [
     s.withOutputs > 0 ? `${s.withOutputs} against expected outputs` : "",
-    s.lines > s.withOutputs ? `${s.lines - s.withOutputs} against onnxruntime-node` : "",
+    s.lines > s.withOutputs ? `${s.lines - s.withOutputs} ${node}` : "",
   ].filter(Boolean);
   const lines = [
     `${r.blessed ? `${green("✔")} ${ref} is blessed` : `${red("✖")} ${ref} is not blessed`} (${r.task}; ${s.lines} line${s.lines === 1 ? "" : "s"} of ${s.file} on ${r.runtime}; ${against.join(", ")})`,

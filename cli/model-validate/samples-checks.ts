@@ -1,7 +1,9 @@
 /**
  * The samples gates (core/validation/gates.ts `SamplesGates`) as checks: per model output, max absolute and relative
  * error, lowest cosine and argmax agreement; lines whose outputs could not be compared (a shape the reference does not
- * have, an output missing) fail a check of their own; with labels, accuracy or MAE when a gate asks for it.
+ * have, an output missing) fail a check of their own; with labels, accuracy or MAE when a gate asks for it. A variant
+ * gets the optimize gates instead (`variantChecks`): argmax agreement with the fp32 outputs, accuracy loss against
+ * the fp32 model on the labels, and max abs error only when `optimize.maxAbsError` is set.
  *
  * @example
  * ```ts
@@ -9,6 +11,7 @@
  * // [{ kind: "samples", metric: "max_abs_error", output: "y", value: 3e-8, threshold: 1e-4, op: "<=", pass: true, ... }]
  * ```
  */
+import type { OptimizeGates } from "../../core/config.ts";
 import type { SamplesGates } from "../../core/validation/gates.ts";
 import type { Check, OutputAgreement, SamplesValidationResult } from "../../core/validation/result.ts";
 
@@ -93,6 +96,57 @@ function labelChecks(labels: SamplesValidationResult["labels"], g: SamplesGates)
   return out;
 }
 
+function problemChecks(problems: ReadonlyMap<string, string[]>): Check[] {
+  return [...problems].map(([output, list]) => ({
+    kind: "samples" as const,
+    metric: "comparable",
+    ...(output === "" ? {} : { output }),
+    slice: null,
+    rows: list.length,
+    value: list.length,
+    threshold: 0,
+    op: "<=" as const,
+    pass: false,
+    message: `${output === "" ? "labels" : output}: ${list[0] ?? ""}${list.length > 1 ? ` (and ${list.length - 1} more line${list.length === 2 ? "" : "s"})` : ""}`,
+  }));
+}
+
+/** A variant against the fp32 model's outputs, with the optimize gates (see the module comment). */
+export function variantChecks(
+  outputs: readonly OutputAgreement[],
+  problems: ReadonlyMap<string, string[]>,
+  labels: SamplesValidationResult["labels"],
+  fp32Labels: SamplesValidationResult["labels"],
+  g: OptimizeGates,
+): Check[] {
+  const checks = problemChecks(problems);
+  for (const o of outputs) {
+    if (g.maxAbsError !== undefined)
+      checks.push(
+        gate(
+          o.name,
+          "max_abs_error",
+          o.values,
+          o.maxAbsError,
+          g.maxAbsError,
+          "<=",
+          "max abs error vs fp32",
+          o.worstLine === null ? "" : ` (worst: line ${o.worstLine})`,
+        ),
+      );
+    if (o.argmaxAgreement !== null)
+      checks.push(
+        gate(o.name, "argmax_agreement", o.rows, o.argmaxAgreement, g.minArgmaxAgreement, ">=", "argmax agreement with fp32", ` over ${o.rows} rows`),
+      );
+  }
+  if (labels?.accuracy != null && fp32Labels?.accuracy != null) {
+    const loss = Number((fp32Labels.accuracy - labels.accuracy).toPrecision(6));
+    const extra = ` (accuracy ${labels.accuracy} vs fp32 ${fp32Labels.accuracy} over ${labels.rows} rows)`;
+    checks.push(gate(labels.output, "accuracy_loss", labels.rows, loss, g.maxMetricLoss, "<=", "accuracy loss", extra));
+  }
+  return checks;
+}
+
 /** Problems by output name ("" for the labels): each output with problems fails one check naming the first. */
 export function samplesChecks(
   outputs: readonly OutputAgreement[],
@@ -100,22 +154,7 @@ export function samplesChecks(
   labels: SamplesValidationResult["labels"],
   gates: SamplesGates,
 ): Check[] {
-  const checks: Check[] = [];
-  for (const [output, list] of problems) {
-    const first = list[0] ?? "";
-    checks.push({
-      kind: "samples",
-      metric: "comparable",
-      ...(output === "" ? {} : { output }),
-      slice: null,
-      rows: list.length,
-      value: list.length,
-      threshold: 0,
-      op: "<=",
-      pass: false,
-      message: `${output === "" ? "labels" : output}: ${first}${list.length > 1 ? ` (and ${list.length - 1} more line${list.length === 2 ? "" : "s"})` : ""}`,
-    });
-  }
+  const checks = problemChecks(problems);
   for (const o of outputs) checks.push(...outputChecks(o, gates));
   checks.push(...labelChecks(labels, gates));
   return checks;

@@ -3,7 +3,9 @@
  * edge serves (onnxruntime-web's wasm by default) and compare every output with the line's expected outputs, or,
  * for lines without them, with onnxruntime-node's outputs on the same bytes. The samples gates
  * (`gates.samples`, per model `models.<name>.gates.samples`) become checks; the result goes into the manifest's
- * `validation` (or the variant's), which is what lets `deploy` ship a tensor model without --force.
+ * `validation`, which is what lets `deploy` ship a tensor model without --force. A variant (`--variant`) is compared
+ * with what the fp32 model gives and held to the optimize gates (argmax agreement, accuracy loss on labels, and max
+ * abs error when `optimize.maxAbsError` is set); its result goes into the variant's own `validation`.
  *
  * @example
  * ```ts
@@ -16,7 +18,7 @@ import { EdgeMlError } from "../../core/errors.ts";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { SamplesGates } from "../../core/validation/gates.ts";
 import type { OutputAgreement, SamplesValidationResult } from "../../core/validation/result.ts";
-import type { Config } from "../../core/config.ts";
+import type { Config, OptimizeGates } from "../../core/config.ts";
 import { loadConfig } from "../project/config.ts";
 import { sha256Bytes } from "../project/hash.ts";
 import { loadModel } from "../registry/registry.ts";
@@ -25,7 +27,7 @@ import { argmax, createAgreement, toNumbers, type Agreement } from "./agreement.
 import { recordValidation, validatedArtifact } from "./artifact.ts";
 import type { Runtime } from "./predictor.ts";
 import type { ModelValidation } from "./validate.ts";
-import { samplesChecks } from "./samples-checks.ts";
+import { samplesChecks, variantChecks } from "./samples-checks.ts";
 import { createTensorSession, type TensorSession } from "./tensor-session.ts";
 
 export interface SamplesValidateOptions {
@@ -105,32 +107,43 @@ function createLabelScore(output: string) {
   };
 }
 
+/** The optimize gates for a model (`optimize`, overridden key by key by `models.<name>.optimize`): a variant's gates. */
+export function optimizeGatesFor(config: Config, model: string): OptimizeGates {
+  const own = Object.hasOwn(config.models, model) ? config.models[model]?.optimize : undefined;
+  return { ...config.optimize, ...Object.fromEntries(Object.entries(own ?? {}).filter(([, v]) => v !== undefined)) };
+}
+
 export async function validateSamples(opts: SamplesValidateOptions): Promise<SamplesValidation> {
   const config = await loadConfig(opts.root);
   const { manifest, ref, dir } = loadModel(opts.root, opts.ref);
   const samples = loadLines(opts, manifest, dir);
   const target = validatedArtifact(manifest, dir, opts.variant);
   const runtime = opts.runtime ?? "wasm";
-  const gates = samplesGatesFor(config, ref.name);
+  // A variant changes outputs by design (quantization): it is held to what the fp32 model gives (the recorded
+  // outputs, else the fp32 file on onnxruntime-node) with the optimize gates, not to float32 rounding.
+  const variant = opts.variant !== undefined;
+  const referenceBytes = variant ? validatedArtifact(manifest, dir).bytes : target.bytes;
 
   const sessions: TensorSession[] = [];
   try {
     const served = await createTensorSession(runtime, target.bytes);
     sessions.push(served);
-    // The reference for lines without expected outputs: onnxruntime-node on the same bytes (itself when it is served).
-    let reference: TensorSession | undefined = runtime === "node" ? served : undefined;
+    // The reference for lines without expected outputs: onnxruntime-node on the reference bytes (the served session
+    // itself when it is that already).
+    let reference: TensorSession | undefined = runtime === "node" && !variant ? served : undefined;
+    const referenceRun = async (line: SampleLine, out: Record<string, SampleTensor>) => {
+      if (reference === undefined) sessions.push((reference = await createTensorSession("node", referenceBytes)));
+      return reference === served ? out : reference.run(line.feeds);
+    };
     const agreements = new Map<string, Agreement>();
     const problems = new Map<string, string[]>();
     const problem = (key: string, message: string) => problems.set(key, [...(problems.get(key) ?? []), message]);
     const labelOutput = manifest.io.outputs[0]?.name ?? "";
     const labels = createLabelScore(labelOutput);
+    const referenceLabels = createLabelScore(labelOutput);
     for (const line of samples.lines) {
       const out = await served.run(line.feeds);
-      let expected = line.outputs;
-      if (expected === undefined) {
-        if (reference === undefined) sessions.push((reference = await createTensorSession("node", target.bytes)));
-        expected = reference === served ? out : await reference.run(line.feeds);
-      }
+      const expected = line.outputs ?? (await referenceRun(line, out));
       for (const [name, t] of Object.entries(expected)) {
         let a = agreements.get(name);
         if (a === undefined) agreements.set(name, (a = createAgreement(name)));
@@ -140,12 +153,15 @@ export async function validateSamples(opts: SamplesValidateOptions): Promise<Sam
       if (line.labels) {
         const p = labels.add(line.line, out[labelOutput], line.labels);
         if (p !== undefined) problem("", p);
+        if (variant) referenceLabels.add(line.line, expected[labelOutput] ?? (await referenceRun(line, out))[labelOutput], line.labels);
       }
     }
     const order = manifest.io.outputs.map((o) => o.name);
     const outputs: OutputAgreement[] = [...agreements.values()].map((a) => a.finish()).sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
     const labelResult = labels.finish();
-    const checks = samplesChecks(outputs, problems, labelResult, gates);
+    const checks = variant
+      ? variantChecks(outputs, problems, labelResult, referenceLabels.finish(), optimizeGatesFor(config, ref.name))
+      : samplesChecks(outputs, problems, labelResult, samplesGatesFor(config, ref.name));
     const result: SamplesValidationResult = {
       v: 1,
       blessed: checks.every((c) => c.pass),

@@ -47,7 +47,21 @@ export const SAMPLES_FILE = "samples.jsonl";
 // A recorded request may be bigger than one the edge takes in a single call, but not unbounded: a line is parsed whole.
 const LIMITS = { maxBatch: 1_000_000, maxElements: 50_000_000 };
 
-function outputTensor(t: V2Tensor, i: number, specs: readonly TensorSpec[], seen: Set<string>, add: (path: string, message: string) => void) {
+type Add = (path: string, message: string) => void;
+
+/** Sizes the line's inputs give the symbolic dims ("batch" → 2), so the expected outputs can be held to them. */
+function symbolSizes(specs: readonly TensorSpec[], feeds: Readonly<Record<string, SampleTensor>>): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const spec of specs) {
+    spec.shape.forEach((d, k) => {
+      const size = feeds[spec.name]?.dims[k];
+      if (typeof d === "string" && size !== undefined && !sizes.has(d)) sizes.set(d, size);
+    });
+  }
+  return sizes;
+}
+
+function outputTensor(t: V2Tensor, i: number, specs: readonly TensorSpec[], seen: Set<string>, symbols: ReadonlyMap<string, number>, add: Add) {
   const path = `outputs[${i}]`;
   const spec = specs.find((s) => s.name === t.name);
   if (spec === undefined) return add(`${path}.name`, `"${t.name}" is not a model output (expected one of ${specs.map((s) => s.name).join(", ")})`);
@@ -62,6 +76,14 @@ function outputTensor(t: V2Tensor, i: number, specs: readonly TensorSpec[], seen
     );
   const fixed = spec.shape.findIndex((d, k) => typeof d === "number" && t.shape[k] !== d);
   if (fixed >= 0) return add(`${path}.shape[${fixed}]`, `is ${t.shape[fixed]}, but the model output "${spec.name}" needs ${spec.shape[fixed]}`);
+  const named = spec.shape.findIndex((d, k) => typeof d === "string" && symbols.has(d) && symbols.get(d) !== t.shape[k]);
+  if (named >= 0) {
+    const d = spec.shape[named] as string;
+    return add(
+      `${path}.shape[${named}]`,
+      `is ${t.shape[named]}, but "${d}" is ${symbols.get(d)} in this line's inputs (output shape ${formatShape(spec.shape)})`,
+    );
+  }
   const values = t.data.flat(Number.POSITIVE_INFINITY);
   const want = t.shape.reduce((a, b) => a * b, 1);
   if (values.length !== want) return add(`${path}.data`, `has ${values.length} values, but shape ${formatShape(t.shape)} needs ${want}`);
@@ -74,8 +96,18 @@ function outputTensor(t: V2Tensor, i: number, specs: readonly TensorSpec[], seen
   return { dtype: spec.dtype, dims: t.shape, data: sink.data as TypedArray };
 }
 
+/** Labels of a classifier (first output's last axis fixed above 1) must be class indexes of that axis. */
+function checkLabels(labels: readonly number[], spec: TensorSpec | undefined, add: Add): boolean {
+  const classes = spec !== undefined && spec.shape.length >= 2 ? spec.shape[spec.shape.length - 1] : undefined;
+  if (typeof classes !== "number" || classes < 2) return true;
+  const bad = labels.findIndex((l) => !Number.isInteger(l) || l < 0 || l >= classes);
+  if (bad < 0) return true;
+  add(`labels[${bad}]`, `${labels[bad]} is not a class index of the output "${spec?.name}" (0 to ${classes - 1}, its last axis)`);
+  return false;
+}
+
 /** One line against the model's IO; problems go to `add` with the line's field paths. */
-function parseLine(text: string, line: number, io: Manifest["io"], add: (path: string, message: string) => void): SampleLine | undefined {
+function parseLine(text: string, line: number, io: Manifest["io"], add: Add): SampleLine | undefined {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -105,9 +137,10 @@ function parseLine(text: string, line: number, io: Manifest["io"], add: (path: s
   const out: SampleLine = { line, feeds };
   if (body.outputs) {
     const seen = new Set<string>();
+    const symbols = symbolSizes(io.inputs, feeds);
     const outputs: Record<string, SampleTensor> = {};
     body.outputs.forEach((t, i) => {
-      const tensor = outputTensor(t, i, io.outputs, seen, add);
+      const tensor = outputTensor(t, i, io.outputs, seen, symbols, add);
       if (tensor) outputs[t.name] = tensor;
     });
     if (Object.keys(outputs).length !== body.outputs.length) return undefined;
@@ -117,6 +150,7 @@ function parseLine(text: string, line: number, io: Manifest["io"], add: (path: s
     const batch = Object.values(feeds)[0]?.dims[0];
     if (batch !== undefined && body.labels.length !== batch)
       return void add("labels", `has ${body.labels.length} labels, but the batch has ${batch} rows (one label per row)`);
+    if (!checkLabels(body.labels, io.outputs[0], add)) return undefined;
     out.labels = body.labels;
   }
   return out;

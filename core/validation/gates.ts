@@ -54,7 +54,8 @@ export type RelativeGate = z.output<typeof RelativeGate>;
  * ratio), `minCosine` 0.99999 (each line's output vector against the reference), `minArgmaxAgreement` 1 (along the
  * last axis). The defaults hold an engine to the reference's float32 rounding: the same bytes on wasm and on
  * onnxruntime-node differ by about 1e-7. With labels: `minAccuracy` (argmax vs the class index) or `maxMae`
- * (regression), not gated unless given.
+ * (regression), not gated unless given. A variant (`validate --variant`) is held to the optimize gates instead:
+ * quantization changes outputs by design.
  */
 export const SamplesGates = strictObject({
   maxAbsError: z.number().nonnegative().default(1e-4),

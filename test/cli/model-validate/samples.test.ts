@@ -155,7 +155,13 @@ describe("edge-ml validate on samples", () => {
     const m = manifestOf(dir);
     expect(m.validation).toBeUndefined();
     const stored = m.variants[0];
-    expect(stored && "validation" in stored ? stored.validation : undefined).toMatchObject({ blessed: true, artifactSha256: variant.sha256 });
+    const own = stored && "validation" in stored ? stored.validation : undefined;
+    expect(own).toMatchObject({ blessed: true, artifactSha256: variant.sha256 });
+    // Held to the fp32 model's outputs with the optimize gates: argmax agreement and accuracy loss on the labels.
+    expect(own?.checks.map((c) => `${c.metric} ${c.value} ${c.op} ${c.threshold} ${c.pass}`)).toEqual([
+      "argmax_agreement 1 >= 0.99 true",
+      "accuracy_loss 0 <= 0.005 true",
+    ]);
     expect(deployGate(m, "copy")).toMatchObject({ ok: true });
     expect(deployGate(m)).toMatchObject({ ok: false, summary: "it has no validation result" });
     expect(deployGate(m, "nope")).toMatchObject({ ok: false, reasons: [{ path: "variants", message: 'no variant named "nope" (variants: copy)' }] });

@@ -6,6 +6,7 @@ import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createAgreement } from "../../../cli/model-validate/agreement.ts";
+import { variantChecks } from "../../../cli/model-validate/samples-checks.ts";
 import { sha256Bytes } from "../../../cli/project/hash.ts";
 import { updateManifest } from "../../../cli/registry/manifest-file.ts";
 import { Manifest } from "../../../core/schema/manifest.ts";
@@ -92,6 +93,19 @@ describe("agreement measures", () => {
     expect(half.finish().maxAbsError).toBe(1);
     expect(createAgreement("y").add(4, f32([1, 3], [0, 0, 0]), f32([1, 2], [0, 0]))).toBe("line 4: the model gave [1, 3], the reference is [1, 2]");
     expect(createAgreement("y").add(5, undefined, f32([1, 2], [0, 0]))).toBe('line 5: the model gave no output "y"');
+  });
+
+  it("a variant: argmax agreement with fp32 and accuracy loss on the labels; max abs error only when configured", () => {
+    const y = { name: "y", lines: 4, values: 24, maxAbsError: 0.03, maxRelError: 0.2, minCosine: 0.999, argmaxAgreement: 0.875, rows: 8, worstLine: 2 };
+    const labels = (accuracy: number) => ({ output: "y", rows: 8, accuracy, mae: null });
+    const gates = { maxMetricLoss: 0.005, minArgmaxAgreement: 0.99, maxLatencyRatio: 1.1 };
+    const checks = variantChecks([y], new Map(), labels(0.75), labels(0.875), gates);
+    expect(checks.map((c) => c.message)).toEqual([
+      "y: argmax agreement with fp32 0.875 < 0.99 over 8 rows",
+      "y: accuracy loss 0.125 > 0.005 (accuracy 0.75 vs fp32 0.875 over 8 rows)",
+    ]);
+    const strict = variantChecks([y], new Map(), null, null, { ...gates, maxAbsError: 0.01 });
+    expect(strict.map((c) => `${c.metric} ${c.pass}`)).toEqual(["max_abs_error false", "argmax_agreement false"]);
   });
 
   it("the samples gates' defaults", () => {

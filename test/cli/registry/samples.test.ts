@@ -68,12 +68,14 @@ describe("models add --samples", () => {
       { ...good, labels: [1] },
       { ...good, outputs: [{ name: "y", shape: [2, 4], datatype: "FP32", data: [] }] },
       { ...good, extra: 1 },
+      { ...good, labels: [0, 3] },
+      { ...good, outputs: [{ name: "y", shape: [3, 3], datatype: "FP32", data: Array(9).fill(0) }] },
     ]);
     const r = await runCli(["models", "add", MLP, "--name", "mlp", "--version", "2.0.0", "--samples", "bad.jsonl"], dir);
     expect(r.code).toBe(1);
     const body = r.stderr.replace(/(: [^:\n]*JSON[^\n]*position \d+)[^\n]*/, "$1 …");
-    expect(body.split("\n").slice(0, 9).join("\n")).toMatchInlineSnapshot(`
-      "✖ bad.jsonl: 8 problems on lines 2, 3, 4, 5, 6, 7, 8
+    expect(body.split("\n").slice(0, 11).join("\n")).toMatchInlineSnapshot(`
+      "✖ bad.jsonl: 10 problems on lines 2, 3, 4, 5, 6, 7, 8, 9, 10
         • bad.jsonl:2: inputs[0].shape[1]: is 5, but the model input "x" needs 4 (shape [batch, 4])
         • bad.jsonl:3: inputs[0].name: "z" is not a model input (expected one of x)
         • bad.jsonl:3: inputs: missing input "x" (the model's inputs are: x)
@@ -81,7 +83,9 @@ describe("models add --samples", () => {
         • bad.jsonl:5: (line): not JSON: Expected property name or '}' in JSON at position 1 …
         • bad.jsonl:6: labels: has 1 labels, but the batch has 2 rows (one label per row)
         • bad.jsonl:7: outputs[0].shape[1]: is 4, but the model output "y" needs 3
-        • bad.jsonl:8: (root): unknown key "extra" (allowed: id, parameters, inputs, outputs, labels)"
+        • bad.jsonl:8: (root): unknown key "extra" (allowed: id, parameters, inputs, outputs, labels)
+        • bad.jsonl:9: labels[1]: 3 is not a class index of the output "y" (0 to 2, its last axis)
+        • bad.jsonl:10: outputs[0].shape[0]: is 3, but "batch" is 2 in this line's inputs (output shape [batch, 3])"
     `);
     expect(r.stderr).toContain("hint: each line is a KServe V2 request body");
     expect(existsSync(join(dir, "models", "mlp", "2.0.0"))).toBe(false);
