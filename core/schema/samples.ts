@@ -31,6 +31,6 @@ export const SampleLineJson = strictObject({
   /** Expected outputs (any subset of the model's outputs): what the served model must give on these inputs. */
   outputs: z.array(V2Tensor).min(1, "give at least one output, or leave out `outputs`").optional(),
   /** One per batch row: a class index (argmax of the first output) or a number (regression). */
-  labels: z.array(z.number().refine(Number.isFinite, "expected a finite number")).optional(),
+  labels: z.array(z.number()).optional(),
 });
 export type SampleLineJson = z.output<typeof SampleLineJson>;
