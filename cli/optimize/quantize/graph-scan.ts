@@ -21,11 +21,15 @@ export interface GraphScope {
   parent: GraphScope | undefined;
 }
 
-/** One read of a weight: `node.input[index]`, with `node` in `scope.graph`. */
+/**
+ * One read of a weight: `node.input[index]` (=== `name`), with `node` in `scope.graph`. `name` is the weight's own
+ * name, or the output of an Identity that forwards it (exporters route shared or tied weights through Identity).
+ */
 export interface Use {
   scope: GraphScope;
   node: Node;
   index: number;
+  name: string;
 }
 
 /** A constant tensor: an initializer or the `value` of a Constant node, owned by the graph that defines it. */
@@ -50,6 +54,8 @@ export interface ModelScan {
   scopes: GraphScope[];
   /** Every op in the model (all graphs), as `domain:op`, for opset decisions. */
   ops: Set<string>;
+  /** Identity nodes that forward a weight: once nothing reads their output they can go, and the weight with them. */
+  aliases: Set<Node>;
   freshName(base: string): string;
 }
 
@@ -78,6 +84,7 @@ export function scanModel(root: Graph): ModelScan {
   const weights: Weight[] = [];
   const scopes: GraphScope[] = [];
   const ops = new Set<string>();
+  const aliases = new Set<Node>();
   const used = new Set<string>();
 
   const visit = (graph: Graph, parent: GraphScope | undefined, outer: Map<string, Weight | null>) => {
@@ -107,6 +114,9 @@ export function scanModel(root: Graph): ModelScan {
           const w: Weight = { name: o, scope, tensor: value, constantNode: node, uses: [], pinned: pinnedOf(o), listedAsInput: false };
           weights.push(w);
           names.set(o, w);
+        } else if (node.opType === "Identity" && isDefaultDomain(node) && names.get(node.input?.[0] ?? "")) {
+          names.set(o, names.get(node.input![0]!)!);
+          aliases.add(node);
         } else names.set(o, null);
       }
     }
@@ -115,7 +125,7 @@ export function scanModel(root: Graph): ModelScan {
       if (node.name) used.add(node.name);
       (node.input ?? []).forEach((name, index) => {
         const w = names.get(name);
-        if (w) w.uses.push({ scope, node, index });
+        if (w) w.uses.push({ scope, node, index, name });
       });
       for (const g of subgraphsOf(node)) visit(g, scope, names);
     }
@@ -126,6 +136,7 @@ export function scanModel(root: Graph): ModelScan {
     weights,
     scopes,
     ops,
+    aliases,
     freshName(base: string) {
       let name = base;
       for (let i = 1; used.has(name); i++) name = `${base}_${i}`;

@@ -11,7 +11,7 @@
  * edit.apply(scan.weights);
  * ```
  */
-import type { GraphScope, Node, Weight } from "./graph-scan.ts";
+import type { GraphScope, ModelScan, Node, Weight } from "./graph-scan.ts";
 import type { Tensor } from "./tensor-data.ts";
 
 export interface ModelEdit {
@@ -23,7 +23,7 @@ export interface ModelEdit {
    * Rewrites the graphs: replacements, prepended nodes, new initializers; removes weights nobody reads any more.
    * Returns the weights removed that were also listed as graph inputs.
    */
-  apply(weights: readonly Weight[]): Weight[];
+  apply(scan: ModelScan): Weight[];
 }
 
 export function createModelEdit(): ModelEdit {
@@ -45,24 +45,26 @@ export function createModelEdit(): ModelEdit {
       replaced.set(node, nodes);
     },
     isReplaced: (node) => replaced.has(node),
-    apply(weights) {
-      const dead = new Set<Node | Tensor>();
-      const deadNames = new Set<string>();
+    apply(scan) {
+      const lists = new Map(scan.scopes.map((s) => [s, [...(prepended.get(s) ?? []), ...(s.graph.node ?? []).flatMap((n) => replaced.get(n) ?? [n])]]));
+      const removed = unreadAliases(scan, lists, replaced);
+      const dead = new Set<Node | Tensor>(removed);
+      const deadNames = new Set([...removed].flatMap((n) => n.output ?? []));
       const droppedInputs: Weight[] = [];
       // New nodes may read an original weight too (a Gemm bias re-read by the Add that replaces it).
       const readByNew = new Set([...replaced.values(), ...prepended.values()].flat().flatMap((n) => n.input ?? []));
-      for (const w of weights) {
-        const read = readByNew.has(w.name) || w.uses.some((u) => !replaced.has(u.node) && u.node.input?.[u.index] === w.name);
+      for (const w of scan.weights) {
+        const read = readByNew.has(w.name) || w.uses.some((u) => !replaced.has(u.node) && !removed.has(u.node) && u.node.input?.[u.index] === w.name);
         if (read || w.pinned || w.uses.length === 0) continue;
         dead.add(w.constantNode ?? w.tensor);
         deadNames.add(w.name);
         touched.add(w.scope);
         if (w.listedAsInput) droppedInputs.push(w);
       }
+      for (const n of removed) touched.add(scan.scopes.find((s) => s.graph.node?.includes(n))!);
       for (const scope of touched) {
         const g = scope.graph;
-        const nodes = (g.node ?? []).filter((n) => !dead.has(n)).flatMap((n) => replaced.get(n) ?? [n]);
-        g.node = [...(prepended.get(scope) ?? []), ...nodes];
+        g.node = (lists.get(scope) ?? []).filter((n) => !dead.has(n));
         g.initializer = [...(g.initializer ?? []).filter((t) => !dead.has(t)), ...(added.get(scope) ?? [])];
         g.valueInfo = (g.valueInfo ?? []).filter((v) => !deadNames.has(v.name ?? ""));
         g.input = (g.input ?? []).filter((v) => !droppedInputs.some((w) => w.scope === scope && w.name === v.name));
@@ -70,4 +72,23 @@ export function createModelEdit(): ModelEdit {
       return droppedInputs;
     },
   };
+}
+
+/** Identity nodes forwarding a weight whose output nothing reads any more (their readers now read the quantized form). */
+function unreadAliases(scan: ModelScan, lists: Map<GraphScope, Node[]>, replaced: Map<Node, Node[]>): Set<Node> {
+  const removed = new Set<Node>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    const read = new Set<string>();
+    for (const [scope, nodes] of lists) {
+      for (const n of nodes) if (!removed.has(n)) for (const i of n.input ?? []) read.add(i);
+      for (const o of scope.graph.output ?? []) read.add(o.name ?? "");
+    }
+    for (const n of scan.aliases) {
+      if (removed.has(n) || replaced.has(n) || (n.output ?? []).some((o) => read.has(o))) continue;
+      removed.add(n);
+      changed = true;
+    }
+  }
+  return removed;
 }

@@ -61,7 +61,7 @@ export function quantizeModel(model: Uint8Array, opts: QuantizeOptions): Quantiz
   ctx.quantized.sort(byNode);
   ctx.skipped.sort(byNode);
   if (ctx.quantized.length === 0) throw nothingQuantized(opts, ctx.skipped);
-  for (const w of ctx.edit.apply(scan.weights)) {
+  for (const w of ctx.edit.apply(scan)) {
     for (const q of ctx.quantized) if (q.weight === w.name) q.detail += "; no longer an overridable graph input";
   }
 
@@ -91,7 +91,8 @@ function reportFp32Readers(ctx: QuantizeContext): void {
     // Only the weights a rewritten node took in quantized form: a Gemm bias re-read by the new Add is not one.
     if (!quantized.has(w.name) || !w.uses.some((u) => ctx.edit.isReplaced(u.node))) continue;
     for (const u of w.uses) {
-      if (ctx.edit.isReplaced(u.node) || u.node.input?.[u.index] !== w.name) continue;
+      // An Identity forwarding the weight is not a reader: the nodes reading its output are.
+      if (ctx.edit.isReplaced(u.node) || ctx.scan.aliases.has(u.node) || u.node.input?.[u.index] !== u.name) continue;
       if (ctx.skipped.some((s) => s.node === ctx.label(u.node) && s.weight === w.name)) continue;
       ctx.skip(u.node, `reads "${w.name}" as fp32, which therefore stays in the file beside its quantized copy`, w.name);
     }

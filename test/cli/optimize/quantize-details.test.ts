@@ -209,6 +209,38 @@ describe("graph placement", () => {
   });
 });
 
+describe("weights forwarded by Identity (how exporters write tied or shared weights)", () => {
+  const r0 = rng(27);
+  const graph = onnx.GraphProto.create({
+    name: "tied",
+    node: [
+      { opType: "Identity", name: "tie", input: ["W"], output: ["W_tied"] },
+      { opType: "MatMul", name: "mm_direct", input: ["x", "W"], output: ["h"] },
+      { opType: "Tanh", name: "tanh", input: ["h"], output: ["ht"] },
+      { opType: "MatMul", name: "mm_tied", input: ["ht", "W_tied"], output: ["y"] },
+    ],
+    initializer: [randomTensor("W", [64, 64], r0, 0.3)],
+    input: [valueInfo("x", 1, ["batch", 64])],
+    output: [valueInfo("y", 1, ["batch", 64])],
+  });
+  const bytes = model(graph, 13);
+  for (const scheme of ["int8-per-channel", "int8-dynamic", "fp16", "int4"] as const) {
+    it(`${scheme}: both readers are quantized, the Identity goes, and the fp32 weight with it`, async () => {
+      const r = quantizeModel(bytes, { scheme });
+      expect(r.quantized.map((q) => `${q.node}:${q.weight}`).filter((e) => e.startsWith("mm_"))).toEqual(["mm_direct:W", "mm_tied:W"]);
+      expect(r.skipped).toEqual([]);
+      const g = onnx.ModelProto.decode(r.bytes).graph!;
+      expect(g.node!.map((n) => n.opType)).not.toContain("Identity");
+      expect(g.initializer!.map((t) => t.name)).not.toContain("W");
+      expect(r.weightBytes.after).toBeLessThan(r.weightBytes.before * 0.55);
+      const feeds = { x: randomFeed([3, 64], 28) };
+      const want = await runModel("node", bytes, feeds);
+      for (const runtime of ["node", "wasm"] as const)
+        expect(relativeError(want, await runModel(runtime, r.bytes, feeds))).toBeLessThan(scheme === "int4" ? 0.1 : 0.03);
+    });
+  }
+});
+
 describe("opsets and IR versions", () => {
   it("below opset 13, per-channel uses com.microsoft DequantizeLinear and imports that domain; per-tensor at 10+ stays ai.onnx", () => {
     const r9 = quantizeModel(gemmMlp(0, 9).bytes, { scheme: "int8-per-channel" });
@@ -336,23 +368,32 @@ describe("int8-dynamic", () => {
     expect(r.skipped).toEqual([]);
   });
 
-  it("a Conv bias computed at run time (exporters route shared biases through Identity) is reshaped by a Reshape", async () => {
+  it("a Conv bias computed at run time is reshaped by a Reshape; one forwarded by an Identity is a constant", async () => {
     const r0 = rng(19);
     const graph = onnx.GraphProto.create({
       name: "conv-identity-bias",
       node: [
         { opType: "Identity", name: "bias_alias", input: ["b"], output: ["b_alias"] },
-        { opType: "Conv", name: "conv", input: ["x", "W", "b_alias"], output: ["y"], attribute: [ints("kernel_shape", [3, 3])] },
+        { opType: "Conv", name: "conv", input: ["x", "W", "b_alias"], output: ["c"], attribute: [ints("kernel_shape", [3, 3])] },
+        { opType: "Mul", name: "bias_scaled", input: ["b", "two"], output: ["b2"] },
+        { opType: "Conv", name: "conv2", input: ["c", "W2", "b2"], output: ["y"], attribute: [ints("kernel_shape", [3, 3])] },
       ],
-      initializer: [randomTensor("W", [16, 8, 3, 3], r0, 0.3), randomTensor("b", [16], r0, 0.5)],
+      initializer: [
+        randomTensor("W", [16, 8, 3, 3], r0, 0.3),
+        randomTensor("b", [16], r0, 0.5),
+        randomTensor("W2", [16, 16, 3, 3], r0, 0.2),
+        onnx.TensorProto.create({ name: "two", dims: [], dataType: 1, floatData: [2] }),
+      ],
       input: [valueInfo("x", 1, ["batch", 8, "h", "w"])],
       output: [onnx.ValueInfoProto.create({ name: "y", type: { tensorType: { elemType: 1 } } })],
     });
     const bytes = model(graph, 13);
     const r = quantizeModel(bytes, { scheme: "int8-dynamic" });
-    expect(r.quantized.map((q) => q.node)).toEqual(["conv"]);
-    expect(onnx.ModelProto.decode(r.bytes).graph!.node!.map((n) => n.opType)).toContain("Reshape");
-    const feeds = { x: randomFeed([2, 8, 9, 7], 20) };
+    expect(r.quantized.map((q) => q.node)).toEqual(["conv", "conv2"]);
+    const ops = onnx.ModelProto.decode(r.bytes).graph!.node!.map((n) => n.opType);
+    expect(ops.filter((op) => op === "Reshape")).toHaveLength(1);
+    expect(ops).not.toContain("Identity");
+    const feeds = { x: randomFeed([2, 8, 11, 9], 20) };
     const want = await runModel("node", bytes, feeds);
     for (const runtime of ["node", "wasm"] as const) expect(relativeError(want, await runModel(runtime, r.bytes, feeds))).toBeLessThan(0.03);
   });
