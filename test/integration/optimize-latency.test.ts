@@ -6,6 +6,7 @@
  * 0.75-1.33 rather than "CI contains 1", which by design fails 5% of the time; a real 1.5x difference still fails it.
  */
 import { describe, expect, it } from "vitest";
+import { EdgeMlError } from "../../core/errors.ts";
 import { type LatencyReport, type LatencyTarget, measureLatency } from "../../cli/optimize/latency/index.ts";
 import { mlpModel } from "../fixtures/onnx-builder.ts";
 
@@ -25,7 +26,7 @@ async function measure(target: LatencyTarget): Promise<LatencyReport> {
       { id: "small-again", bytes: small },
     ],
     feeds,
-    budgetMs: 6000,
+    budgetMs: 8000,
     onProgress: (done, total) => progress.push([done, total]),
   });
   console.log(`${target}: ${Math.round(performance.now() - t)} ms\n${JSON.stringify(report)}`);
@@ -70,5 +71,30 @@ describe("measureLatency in the target's runtime", () => {
   });
   it("node: onnxruntime-web wasm in this process", async () => {
     expectLatency(await measure("node"), "node", /in Node v\d/);
+  });
+});
+
+describe("measureLatency refuses what the runtime cannot run", () => {
+  it("a feed without the model's input, and bytes that are not a model, as user errors", async () => {
+    const fail = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e as EdgeMlError,
+      );
+    const missing = await fail(measureLatency({ target: "node", models: [{ id: "small", bytes: small }], feeds: [{ y: feeds[0]!.x }], budgetMs: 500 }));
+    expect(missing).toBeInstanceOf(EdgeMlError);
+    expect(missing).toMatchObject({ code: "ERR_BAD_INPUT", message: expect.stringContaining('model small needs input "x"') });
+    const garbage = await fail(
+      measureLatency({
+        target: "node",
+        models: [
+          { id: "small", bytes: small },
+          { id: "junk", bytes: new Uint8Array([1, 2, 3]) },
+        ],
+        feeds,
+        budgetMs: 500,
+      }),
+    );
+    expect(garbage).toMatchObject({ code: "ERR_BAD_MODEL_FILE", message: expect.stringContaining("junk") });
   });
 });

@@ -5,9 +5,14 @@
  *
  * Timing is done here with performance.now(), not over HTTP: a request's plumbing would dwarf a 30 µs inference.
  * Local workerd (miniflare) advances its clock during computation; deployed Workers do not (Spectre mitigation), which
- * is why this runs in a local workerd. Clocks are coarse in some runtimes (workerd steps by 1 ms, Chromium by 0.1 ms
- * without cross-origin isolation), so single runs are never timed: a block runs the same model n times back to back
- * and records the mean, and blocks are made long compared to the clock step (see planRounds).
+ * is why this runs in a local workerd. Clocks are coarse in some runtimes (workerd steps by 1 ms, Chromium by 5 µs
+ * when cross-origin isolated, 100 µs otherwise), so single runs are never timed: a model's block in a round is n runs,
+ * done as slices of back-to-back runs (each slice ≥ 1 ms and ≥ 4 clock steps) that alternate with the other models'
+ * slices, and the block's value is its time per run without the slices a preemption hit (typicalPerRun).
+ *
+ * Phases: load every session (the first create also starts ORT and is reported apart); warm up until the run times
+ * stop improving (V8 tiers the wasm up in the background); plan rounds and runs per block from the time left
+ * (planRounds); one untimed round; then 10-30 timed rounds, stopping early past the deadline once 10 are done.
  *
  * Portable: no Node, Deno or Workers APIs, so each runtime's entry bundles it.
  */
@@ -52,7 +57,7 @@ const MIN_BLOCK_MS = 10;
 /** Slices of a block are at least this long, and at least this many clock steps (see slicesPerBlock). */
 const MIN_SLICE_MS = 1;
 const CLOCK_STEPS_PER_SLICE = 4;
-/** Blocks are long enough for this many slices (a median of fewer is itself noisy): 36 ms on workerd's 1 ms clock. */
+/** Blocks are long enough for this many slices (outliers are told by the median slice): 36 ms on workerd's 1 ms clock. */
 const MIN_SLICES = 9;
 /** Shares of the measuring phase spent warming up, at least and at most (see the warm-up). */
 const WARMUP_MIN_SHARE = 0.1;
@@ -120,26 +125,24 @@ export async function runHarness(ort: OrtWebLike, input: HarnessInput, hooks: Ha
     /**
      * One round: every model's block, each block cut into `slices` slices that alternate between the models (A B, B A,
      * A B, ... from the round's order), so a burst of load from elsewhere on the machine lands on all blocks of the
-     * round alike. Returns each block's mean time per run, and its typical time per run: the median of its slices'
-     * means. The typical time is what the report uses: a slice during which the process lost its core to another
-     * process (a preemption adds milliseconds at once) is an outlier that the median ignores and the mean does not.
-     * On this project's shared 2-core machine under load, self-comparisons (a model against its own copy) came out
-     * 0.93-2.25 with block means and 1.00-1.08 with slice medians, in the same four runs.
+     * round alike. Returns each block's mean time per run, and its typical time per run (typicalPerRun: the mean
+     * without the slices that were hit by a preemption), which is what the report uses.
      */
     const round = async (order: readonly number[], runsPerBlock: readonly number[], slices: number) => {
-      const spent = new Array<number>(m).fill(0);
-      const sliceMs: number[][] = order.map(() => []);
+      const timings: { ms: number; runs: number }[][] = order.map(() => []);
       for (let s = 0; s < slices; s++) {
         for (const i of s % 2 === 0 ? order : [...order].reverse()) {
           const n = runsPerBlock[i]!;
           // Slice s gets runs [n·s/slices, n·(s+1)/slices): the slices of a block add up to its n runs.
-          const k = Math.floor((n * (s + 1)) / slices) - Math.floor((n * s) / slices);
-          const dt = await timed(i, k);
-          spent[i]! += dt;
-          sliceMs[i]!.push(dt / k);
+          const runs = Math.floor((n * (s + 1)) / slices) - Math.floor((n * s) / slices);
+          timings[i]!.push({ ms: await timed(i, runs), runs });
         }
       }
-      return { meanMs: spent.map((ms, i) => ms / runsPerBlock[i]!), typicalMs: sliceMs.map((xs) => median(xs)) };
+      return {
+        runs: [...runsPerBlock],
+        meanMs: timings.map((xs) => perRun(xs)),
+        typicalMs: timings.map((xs) => typicalPerRun(xs, clockResolutionMs)),
+      };
     };
 
     const clockResolutionMs = clockResolution(now);
@@ -181,16 +184,26 @@ export async function runHarness(ort: OrtWebLike, input: HarnessInput, hooks: Ha
     // times per run are a second estimate; the plan is made again with the lower of the two per model (a busy machine
     // inflates either, and blocks of very different lengths would weigh the cost of switching models unequally).
     const settle = await round(orders(m, 1)[0]!, plan.runsPerBlock, slices);
-    const perRun = perRunMs.map((t, i) => Math.max(Math.min(t, settle.typicalMs[i]!), 1e-4));
-    plan = planRounds(perRun, Math.max(0, phaseMs - (now() - t1)), minBlockMs);
-    slices = slicesPerBlock(perRun, plan.runsPerBlock, minSliceMs);
+    const estimate = perRunMs.map((t, i) => Math.max(Math.min(t, settle.typicalMs[i]!), 1e-4));
+    plan = planRounds(estimate, Math.max(0, phaseMs - (now() - t1)), minBlockMs);
+    slices = slicesPerBlock(estimate, plan.runsPerBlock, minSliceMs);
     const rounds: HarnessResult["rounds"] = [];
     const order = orders(m, plan.rounds);
     const total = plan.rounds * m;
     const deadline = t1 + phaseMs * OVERRUN;
+    let runsPerBlock = plan.runsPerBlock;
     for (let r = 0; r < plan.rounds; r++) {
       if (r >= MIN_ROUNDS && r % 2 === 0 && now() > deadline) break; // stop after a whole A B / B A pair
-      rounds.push({ order: order[r]!, ...(await round(order[r]!, plan.runsPerBlock, slices)) });
+      const result = await round(order[r]!, runsPerBlock, slices);
+      rounds.push({ order: order[r]!, ...result });
+      // Runs got faster than estimated (the wasm still tiering up, or a busy machine during the estimate): lengthen
+      // blocks that came out much shorter than planned, so slices stay many clock steps long. Never shortened: the
+      // deadline already bounds the time, and a block slowed by a burst of load elsewhere should not shrink.
+      const resized = runsPerBlock.map((n, i) => Math.max(n, Math.round(plan.blockMs / Math.max(result.meanMs[i]!, 1e-4))));
+      if (resized.some((n, i) => n > 1.5 * runsPerBlock[i]!)) {
+        runsPerBlock = resized;
+        slices = slicesPerBlock(result.meanMs, runsPerBlock, minSliceMs);
+      }
       hooks.onProgress?.((r + 1) * m, total);
       // A macrotask between rounds (never inside a block) lets the runtime deliver the progress line.
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -202,7 +215,7 @@ export async function runHarness(ort: OrtWebLike, input: HarnessInput, hooks: Ha
       initMs,
       loadMs,
       warmupRuns,
-      runsPerBlock: plan.runsPerBlock,
+      runsPerBlock,
       slicesPerBlock: slices,
       rounds,
     };
@@ -216,7 +229,7 @@ export async function runHarness(ort: OrtWebLike, input: HarnessInput, hooks: Ha
  * MIN_ROUNDS..MAX_ROUNDS), every model's block about equally long, at least one run. A model slower than the block
  * gets one run per block, and the rounds shrink to fit, though never below MIN_ROUNDS (the budget is a target).
  */
-export function planRounds(perRunMs: readonly number[], remainingMs: number, minBlockMs: number): { rounds: number; runsPerBlock: number[] } {
+export function planRounds(perRunMs: readonly number[], remainingMs: number, minBlockMs: number): { rounds: number; runsPerBlock: number[]; blockMs: number } {
   const m = perRunMs.length;
   const clamp = (x: number) => Math.min(MAX_ROUNDS, Math.max(MIN_ROUNDS, Math.floor(x)));
   let rounds = clamp(remainingMs / (m * minBlockMs));
@@ -224,7 +237,7 @@ export function planRounds(perRunMs: readonly number[], remainingMs: number, min
   const runsPerBlock = perRunMs.map((t) => Math.max(1, Math.round(blockMs / t)));
   const roundMs = perRunMs.reduce((s, t, i) => s + t * runsPerBlock[i]!, 0);
   if (roundMs * rounds > remainingMs * 1.2) rounds = clamp(remainingMs / roundMs);
-  return { rounds, runsPerBlock };
+  return { rounds, runsPerBlock, blockMs };
 }
 
 /**
@@ -285,6 +298,30 @@ function clockResolution(now: () => number): number {
     }
   }
   return Number.isFinite(min) ? min : 1;
+}
+
+function perRun(slices: readonly { ms: number; runs: number }[]): number {
+  let ms = 0;
+  let runs = 0;
+  for (const s of slices) {
+    ms += s.ms;
+    runs += s.runs;
+  }
+  return ms / runs;
+}
+
+/**
+ * A block's time per run without its outlier slices: the mean over the slices no slower than 1.5x the block's median
+ * slice (by time per run) plus two clock steps. A slice during which the process lost its core to another process (a
+ * preemption adds milliseconds at once) is such an outlier; the two clock steps keep a slice that merely read one
+ * step long on a coarse clock. On this project's shared 2-core machine under load, self-comparisons (a
+ * model against its own copy) came out 0.93-2.25 with plain block means and 1.00-1.08 without the outliers, in the
+ * same four runs. Not the median itself: with workerd's 1 ms clock a slice reads k or k+1 ms, and the median of such
+ * readings sticks to whole milliseconds (a 7% bias was seen), while their mean is unbiased.
+ */
+export function typicalPerRun(slices: readonly { ms: number; runs: number }[], clockResolutionMs: number): number {
+  const mid = median(slices.map((s) => s.ms / s.runs));
+  return perRun(slices.filter((s) => s.ms <= 1.5 * mid * s.runs + 2 * clockResolutionMs));
 }
 
 function median(xs: readonly number[]): number {

@@ -53,13 +53,16 @@ export interface LatencyReport {
   /** e.g. "onnxruntime-web 1.30.0 wasm (1 thread) in workerd 1.20260426.1 (miniflare 4.20260426.0)". */
   runtime: string;
   /**
-   * Per model: median and 90th percentile over blocks of the block's mean time per run (µs; single runs are not
-   * timed, workerd's clock steps by 1 ms), timed runs, and session creation time (ms).
+   * Per model: median and 90th percentile over blocks of the block's time per run (µs; without the block's slices
+   * that a preemption hit, see harness.ts; single runs are not timed, workerd's clock steps by 1 ms), timed runs (warm-up
+   * excluded), and session creation time in a started runtime (ms).
    */
   models: { id: string; medianUs: number; p90Us: number; runs: number; loadMs: number }[];
   /**
-   * Each model vs models[0]: ratio of per-block means (geometric mean over interleaved block pairs) with a 95% CI
-   * (Student t interval on the per-round log ratios; see stats.ts).
+   * Each model vs models[0]: ratio of per-block times per run (geometric mean over the interleaved block pairs, one
+   * per round) with a 95% CI (Student t interval on the per-round log ratios; see stats.ts). Two sessions of the very
+   * same model can differ by ~1% for real (Deno measured 0.99 [0.983, 0.997]), so a CI that excludes 1 means
+   * "measurably different", not necessarily "meaningfully different".
    */
   ratios: { id: string; vs: string; ratio: number; ci95: [number, number]; blocks: number }[];
 }

@@ -5,7 +5,7 @@ import type { HarnessResult } from "./wire.ts";
 export interface ReportModel {
   id: string;
   /**
-   * Median over blocks of the block's time per run (µs): the median of its slices' mean run times, see harness.ts.
+   * Median over blocks of the block's time per run (µs), leaving out slices a preemption hit (harness.ts).
    * Single runs are not timed: clocks are too coarse.
    */
   medianUs: number;
@@ -28,13 +28,13 @@ export interface ReportRatio {
 const round = (x: number, digits: number) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
 
 export function summarize(ids: readonly string[], result: HarnessResult): { models: ReportModel[]; ratios: ReportRatio[] } {
-  // Each block's typical time per run (the median of its slices' means; harness.ts says why not the plain mean).
+  // Each block's typical time per run (without slices hit by a preemption; harness.ts says why not the plain mean).
   const blockValues = (i: number) => result.rounds.map((r) => r.typicalMs[i]!);
   const models = ids.map((id, i) => ({
     id,
     medianUs: round(quantile(blockValues(i), 0.5) * 1000, 2),
     p90Us: round(quantile(blockValues(i), 0.9) * 1000, 2),
-    runs: result.runsPerBlock[i]! * result.rounds.length,
+    runs: result.rounds.reduce((sum, r) => sum + r.runs[i]!, 0),
     loadMs: round(result.loadMs[i]!, 2),
   }));
   const ratios = ids.slice(1).map((id, k) => {

@@ -1,14 +1,14 @@
 /**
  * The statistics of `measureLatency`, pure and runtime-free so they can be tested on synthetic blocks.
  *
- * Each round runs every model once as a block (several runs, timed together); a block's value is its mean run time.
- * A model is compared with the baseline (models[0]) round by round: the log of (model's block mean / baseline's block
- * mean in the same round) is one paired observation. Slow drift of the machine (thermal, other processes, GC
+ * Each round runs every model once as a block (many runs, in slices timed together, see harness.ts); a block's value
+ * is its time per run (leaving out slices that a preemption hit). A model is compared with the baseline (models[0])
+ * round by round: the log of (model's block value / baseline's block value in the same round) is one paired observation. Slow drift of the machine (thermal, other processes, GC
  * pressure) moves both blocks of a round alike and cancels in the ratio; the block order alternates between rounds
  * (A B, B A, ...) so whatever favours the first or second slot of a round cancels too.
  *
  * The ratio is the geometric mean of the per-round ratios, exp(mean log ratio). Its 95% confidence interval is a
- * Student t interval on the log ratios, exp(mean ± t(0.975, n-1) · sd / √n). Why t and not a bootstrap: with the 10-50
+ * Student t interval on the log ratios, exp(mean ± t(0.975, n-1) · sd / √n). Why t and not a bootstrap: with the 10-30
  * rounds a measurement has, the t interval is the standard choice for paired log ratios (they are close to normal once
  * each is a mean of many runs), and it is deterministic, so the same blocks always give the same interval.
  */

@@ -46,14 +46,15 @@ export interface HarnessResult {
   /** InferenceSession.create per model, in a started runtime. */
   loadMs: number[];
   warmupRuns: number[];
+  /** Runs per block in the last round (blocks are lengthened when runs turn out faster than estimated). */
   runsPerBlock: number[];
   /** Each block ran as this many slices, alternating with the other models' slices (harness.ts). */
   slicesPerBlock: number;
   /**
-   * One entry per round: the order the models ran in; per model (by index) its block's mean time per run and its
-   * typical time per run, the median of the block's slice means (ms).
+   * One entry per round: the order the models ran in; per model (by index) its block's runs, mean time per run, and
+   * typical time per run, without slices hit by a preemption (ms; harness.ts typicalPerRun).
    */
-  rounds: { order: number[]; meanMs: number[]; typicalMs: number[] }[];
+  rounds: { order: number[]; runs: number[]; meanMs: number[]; typicalMs: number[] }[];
   /** The runtime's own version when it can tell (Deno.version.deno, the page's user agent). */
   runtimeVersion?: string;
 }

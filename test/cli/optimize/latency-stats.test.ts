@@ -1,13 +1,16 @@
 /**
  * The statistics behind `measureLatency` on synthetic block data: Student t quantiles against published values, the
  * paired ratio's t interval against a hand computation, drift cancelling in paired blocks, the interval's coverage in a
- * simulation, and how harness results become a report (block plan and alternating order included).
+ * simulation, and how harness results become a report (block plan and alternating order included); then what is
+ * refused before any runtime starts, and the request/event framing.
  */
 import { describe, expect, it } from "vitest";
-import { orders, planRounds } from "../../../cli/optimize/latency/harness.ts";
+import { EdgeMlError } from "../../../core/errors.ts";
+import { orders, planRounds, slicesPerBlock, typicalPerRun } from "../../../cli/optimize/latency/harness.ts";
+import { measureLatency } from "../../../cli/optimize/latency/index.ts";
 import { summarize } from "../../../cli/optimize/latency/report.ts";
 import { pairedRatio, quantile, studentTCdf, studentTQuantile } from "../../../cli/optimize/latency/stats.ts";
-import type { HarnessResult } from "../../../cli/optimize/latency/wire.ts";
+import { bytesFromBase64, decodeRequest, encodeRequest, eventReader, type HarnessEvent, type HarnessResult } from "../../../cli/optimize/latency/wire.ts";
 
 /** Seeded PRNG and standard normal draws (Box-Muller), so the simulation is the same every run. */
 function normals(seed: number) {
@@ -109,12 +112,27 @@ describe("block plan and order", () => {
   it("sizes blocks about equally long, with at least 10 rounds and one run", () => {
     const plan = planRounds([0.01, 0.3], 2000, 10);
     expect(plan.rounds).toBeGreaterThanOrEqual(10);
-    expect(plan.rounds).toBeLessThanOrEqual(50);
+    expect(plan.rounds).toBeLessThanOrEqual(30);
     const blockMs = plan.runsPerBlock.map((n, i) => n * [0.01, 0.3][i]!);
     expect(blockMs[0]! / blockMs[1]!).toBeGreaterThan(0.9);
     expect(blockMs[0]! / blockMs[1]!).toBeLessThan(1.1);
     // A model slower than the whole budget still gets 10 rounds of one run.
-    expect(planRounds([5000], 1000, 10)).toEqual({ rounds: 10, runsPerBlock: [1] });
+    expect(planRounds([5000], 1000, 10)).toMatchObject({ rounds: 10, runsPerBlock: [1] });
+    // Slices of at least 1 ms and one run each: a 20 ms block of 0.01 ms runs → 20 slices; 3 runs → 3 slices.
+    expect(slicesPerBlock([0.01, 0.3], [2000, 67], 1)).toBe(20);
+    expect(slicesPerBlock([0.01, 10], [2000, 3], 1)).toBe(3);
+    expect(slicesPerBlock([0.01], [50], 4)).toBe(1);
+  });
+});
+
+describe("typicalPerRun", () => {
+  it("leaves out a slice a preemption hit, and keeps a coarse clock's readings unbiased", () => {
+    // 4.4 ms slices of 100 runs read on a 1 ms clock: 4 ms six times in ten, 5 ms four times; one slice lost 25 ms.
+    const slices = [...Array(6).fill({ ms: 4, runs: 100 }), ...Array(4).fill({ ms: 5, runs: 100 }), { ms: 30, runs: 100 }];
+    expect(typicalPerRun(slices, 1)).toBeCloseTo(0.044, 10); // the median alone would say 0.040
+    // On a fine clock, a slice 1.5x slower than the median is an outlier; 1.4x is not.
+    const fine = [...Array(5).fill({ ms: 1, runs: 10 }), { ms: 1.4, runs: 10 }, { ms: 1.6, runs: 10 }];
+    expect(typicalPerRun(fine, 0.001)).toBeCloseTo(6.4 / 60, 10);
   });
 });
 
@@ -122,6 +140,7 @@ describe("summarize", () => {
   it("reports per-model block statistics and ratios vs the first model", () => {
     const rounds = Array.from({ length: 10 }, (_, r) => ({
       order: r % 2 ? [1, 0] : [0, 1],
+      runs: [200, 80],
       meanMs: [0.2, 0.3],
       typicalMs: [0.1 * (1 + r / 10), 0.25 * (1 + r / 10)],
     }));
@@ -151,6 +170,60 @@ describe("summarize", () => {
     expect(models[1]!.runs).toBe(800);
     expect(models[1]!.p90Us).toBeGreaterThan(models[1]!.medianUs);
     expect(ratios).toEqual([{ id: "b", vs: "a", ratio: 2.5, ci95: [2.5, 2.5], blocks: 10 }]);
+  });
+});
+
+describe("inputs refused before a runtime starts", () => {
+  const model = { id: "m", bytes: new Uint8Array(8) };
+  const code = async (p: Promise<unknown>) =>
+    p.then(
+      () => "resolved",
+      (e: unknown) => (e instanceof EdgeMlError ? e.code : String(e)),
+    );
+
+  it("needs models with distinct ids and feeds that fill their dims with the dtype's values", async () => {
+    const x = { dtype: "float32" as const, dims: [1, 2], data: [1, 2] };
+    expect(await code(measureLatency({ target: "node", models: [], feeds: [{ x }] }))).toBe("ERR_USAGE");
+    expect(await code(measureLatency({ target: "node", models: [model, model], feeds: [{ x }] }))).toBe("ERR_USAGE");
+    expect(await code(measureLatency({ target: "node", models: [model], feeds: [] }))).toBe("ERR_BAD_INPUT");
+    expect(await code(measureLatency({ target: "node", models: [model], feeds: [{ x: { ...x, dims: [1, 3] } }] }))).toBe("ERR_BAD_INPUT");
+    expect(await code(measureLatency({ target: "node", models: [model], feeds: [{ x: { dtype: "int64", dims: [1], data: [1.5] } }] }))).toBe("ERR_BAD_INPUT");
+    expect(await code(measureLatency({ target: "gpu" as never, models: [model], feeds: [{ x }] }))).toBe("ERR_USAGE");
+  });
+});
+
+describe("wire", () => {
+  it("carries models and feeds through one request, int64 exactly", () => {
+    const big = new BigInt64Array([2n ** 62n + 1n, -3n]);
+    const b64 = Buffer.from(big.buffer).toString("base64");
+    const input = {
+      ids: ["a", "b"],
+      models: [new Uint8Array([1, 2, 3]), new Uint8Array([4, 5])],
+      feeds: [{ ids: { dtype: "int64" as const, dims: [2], base64: b64 } }],
+      measureMs: 1234,
+      minMeasureMs: 500,
+    };
+    const back = decodeRequest(encodeRequest(input));
+    expect(back.ids).toEqual(["a", "b"]);
+    expect(back.models.map((m) => [...m])).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
+    expect(back.measureMs).toBe(1234);
+    expect(back.minMeasureMs).toBe(500);
+    expect([...new BigInt64Array(bytesFromBase64(back.feeds[0]!["ids"]!.base64).buffer)]).toEqual([2n ** 62n + 1n, -3n]);
+  });
+
+  it("reads marked event lines split across chunks and ignores other output", () => {
+    const events: HarnessEvent[] = [];
+    const reader = eventReader((e) => events.push(e));
+    reader.push('some ORT warning\n@@edge-ml-latency {"type":"progress","do');
+    reader.push('ne":3,"total":9}\n@@edge-ml-latency {"type":"error","message":"x"}');
+    reader.end();
+    expect(events).toEqual([
+      { type: "progress", done: 3, total: 9 },
+      { type: "error", message: "x" },
+    ]);
   });
 });
 
