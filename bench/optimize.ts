@@ -56,7 +56,7 @@ export async function benchOptimize(tmp: string, budgetMs = Number(process.env["
           bytes: c.bytes,
           sizeRatio: round(c.sizeRatio, 3),
           argmaxAgreement: argmax.length > 0 ? Math.min(...argmax) : null,
-          maxAbsError: c.agreement.length > 0 ? Number(Math.max(...c.agreement.map((a) => a.maxAbsError)).toPrecision(3)) : null,
+          maxAbsError: c.agreement.length > 0 ? Number(Math.max(...c.agreement.map((a) => a.maxAbsError ?? Number.POSITIVE_INFINITY)).toPrecision(3)) : null,
           metricLoss: c.metric ? round(c.metric.loss, 4) : null,
           latencyRatio: c.latency ? round(c.latency.ratio, 3) : null,
           latencyCi95: c.latency ? [round(c.latency.ci95[0], 3), round(c.latency.ci95[1], 3)] : null,

@@ -24,7 +24,7 @@ export function formatOptimize(r: OptimizeResult, manifestFile: string): string 
   const head = ["candidate", "size", "of fp32", "argmax agree", "max |err|", "metric loss", "latency", "95% CI", "verdict"];
   const rows = r.candidates.map((k) => {
     const argmax = k.agreement.map((a) => a.argmaxAgreement).filter((x): x is number => x !== null);
-    const maxErr = k.agreement.reduce((a, x) => Math.max(a, x.maxAbsError), 0);
+    const maxErr = k.agreement.reduce((a, x) => Math.max(a, x.maxAbsError ?? Number.POSITIVE_INFINITY), 0);
     const failed = k.gates.filter((g) => !g.pass).map((g) => g.kind);
     const verdict = k.error ? c.red("error") : k.pass ? c.green("pass") : c.red(`fail: ${failed.join(", ") || "not measured"}`);
     return [

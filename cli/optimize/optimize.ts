@@ -25,23 +25,24 @@ import type { OptimizeGates } from "../../core/config.ts";
 import { createPreprocessor } from "../../core/preprocess.ts";
 import type { Instance } from "../../core/schema/features.ts";
 import type { Manifest, Variant, VariantGate, VariantKind } from "../../core/schema/manifest.ts";
+import type { OutputAgreement } from "../../core/validation/result.ts";
 import { createBatchPredictor, type BatchPredictor } from "../baseline/predict.ts";
 import { nullLimits } from "../data-validate/validate.ts";
+import { argmax, createAgreement } from "../model-validate/agreement.ts";
 import { createBadLabels } from "../model-validate/bad-labels.ts";
 import { createLabelCodec } from "../model-validate/labels.ts";
 import { scoreRows } from "../model-validate/metrics.ts";
 import { evaluateCsv } from "../model-validate/run.ts";
+import { createTensorSession } from "../model-validate/tensor-session.ts";
 import { loadConfig } from "../project/config.ts";
 import { sha256Bytes, sha256File } from "../project/hash.ts";
 import { updateManifest } from "../registry/manifest-file.ts";
 import { loadModel } from "../registry/registry.ts";
-import { readSamples, storedSamples, type SampleLine } from "../registry/samples.ts";
+import { readSamples, type SampleLine, type SampleTensor, storedSamples } from "../registry/samples.ts";
 import { inspectOnnx } from "../registry/onnx-inspect.ts";
-import { createAgreement, argmax, type OutputAgreement } from "./agreement.ts";
 import { type GraphLevel, optimizeGraph } from "./graph.ts";
 import { measureLatency, type Feed, type LatencyTarget } from "./latency/index.ts";
 import { quantizeModel, type QuantizeScheme } from "./quantize/index.ts";
-import { openSession, type Feeds, type TensorValue } from "./session.ts";
 
 export const QUANTIZE_GOALS = ["int8", "int8-dynamic", "fp16", "int4"] as const;
 export type QuantizeGoal = (typeof QUANTIZE_GOALS)[number];
@@ -347,39 +348,39 @@ function accuracyGates(agreement: readonly OutputAgreement[], metric: CandidateR
       const pass = a.argmaxAgreement >= gates.minArgmaxAgreement;
       out.push({
         kind: "argmax",
-        metric: a.output,
+        metric: a.name,
         value: a.argmaxAgreement,
         threshold: gates.minArgmaxAgreement,
         op: ">=",
         pass,
-        message: `argmax of ${a.output} agrees with fp32 on ${pct(a.argmaxAgreement)} of ${a.rows} rows ${pass ? "≥" : "<"} ${pct(gates.minArgmaxAgreement)}`,
+        message: `argmax of ${a.name} agrees with fp32 on ${pct(a.argmaxAgreement)} of ${a.rows} rows ${pass ? "≥" : "<"} ${pct(gates.minArgmaxAgreement)}`,
       });
     }
     if (gates.maxAbsError !== undefined) {
-      const pass = a.maxAbsError <= gates.maxAbsError;
+      const pass = a.maxAbsError !== null && a.maxAbsError <= gates.maxAbsError;
       out.push({
         kind: "max_abs_error",
-        metric: a.output,
+        metric: a.name,
         value: a.maxAbsError,
         threshold: gates.maxAbsError,
         op: "<=",
         pass,
-        message: `largest difference in ${a.output} ${a.maxAbsError.toPrecision(3)} ${pass ? "≤" : ">"} ${gates.maxAbsError}`,
+        message: `largest difference in ${a.name} ${a.maxAbsError === null ? "not finite" : a.maxAbsError.toPrecision(3)} ${pass ? "≤" : ">"} ${gates.maxAbsError}`,
       });
     }
   }
   if (out.length === 0) {
     // No labels and no class axis (e.g. a regression tensor model): the outputs must still be close.
     for (const a of agreement) {
-      const pass = a.cosine >= 0.999;
+      const pass = a.minCosine !== null && a.minCosine >= 0.999;
       out.push({
         kind: "cosine",
-        metric: a.output,
-        value: a.cosine,
+        metric: a.name,
+        value: a.minCosine,
         threshold: 0.999,
         op: ">=",
         pass,
-        message: `cosine similarity of ${a.output} with fp32 ${a.cosine.toFixed(6)} ${pass ? "≥" : "<"} 0.999 (set optimize.maxAbsError to gate on the largest difference)`,
+        message: `lowest cosine similarity of ${a.name} with fp32 ${a.minCosine === null ? "not finite" : a.minCosine.toFixed(6)} ${pass ? "≥" : "<"} 0.999 (set optimize.maxAbsError to gate on the largest difference)`,
       });
     }
   }
@@ -423,10 +424,10 @@ async function sampleInputs(opts: OptimizeOptions, manifest: Manifest, dir: stri
     file = relative(opts.root, join(dir, manifest.samples?.file ?? "samples.jsonl"));
   }
   const sha = await sha256File(opts.samples ?? join(dir, manifest.samples?.file ?? "samples.jsonl"));
-  const reference = await openSession(fp32, "wasm", `${manifest.name}@${manifest.version}`);
-  const refOutputs: Record<string, TensorValue>[] = [];
+  const reference = await createTensorSession("wasm", fp32);
+  const refOutputs: Record<string, SampleTensor>[] = [];
   try {
-    for (const l of lines) refOutputs.push(await reference.run(l.feeds as Feeds));
+    for (const l of lines) refOutputs.push(await reference.run(l.feeds));
   } finally {
     await reference.release();
   }
@@ -435,7 +436,7 @@ async function sampleInputs(opts: OptimizeOptions, manifest: Manifest, dir: stri
     const first = refOutputs[0]?.[o.name];
     return first !== undefined && (first.dims[first.dims.length - 1] ?? 1) > 1;
   })?.name;
-  const accuracy = (outs: readonly Record<string, TensorValue>[]): number => {
+  const accuracy = (outs: readonly Record<string, SampleTensor>[]): number => {
     let right = 0;
     let total = 0;
     lines.forEach((l, i) => {
@@ -456,13 +457,16 @@ async function sampleInputs(opts: OptimizeOptions, manifest: Manifest, dir: stri
     async evaluate(cands) {
       const out = [];
       for (const bytes of cands) {
-        const session = await openSession(bytes, "wasm", "the candidate");
-        const agreement = createAgreement();
-        const outs: Record<string, TensorValue>[] = [];
+        const session = await createTensorSession("wasm", bytes);
+        const agreements = new Map(Object.keys(refOutputs[0] ?? {}).map((name) => [name, createAgreement(name)]));
+        const outs: Record<string, SampleTensor>[] = [];
         try {
           for (const [i, l] of lines.entries()) {
-            const o = await session.run(l.feeds as Feeds);
-            agreement.add(refOutputs[i] as Record<string, TensorValue>, o);
+            const o = await session.run(l.feeds);
+            for (const [name, a] of agreements) {
+              const problem = a.add(l.line, o[name], refOutputs[i]?.[name] as SampleTensor);
+              if (problem !== undefined) throw new Error(`the candidate does not answer like fp32: ${problem}`);
+            }
             outs.push(o);
           }
         } finally {
@@ -470,7 +474,7 @@ async function sampleInputs(opts: OptimizeOptions, manifest: Manifest, dir: stri
         }
         const candidate = fp32Accuracy !== undefined ? accuracy(outs) : undefined;
         out.push({
-          agreement: agreement.result(),
+          agreement: [...agreements.values()].map((a) => a.finish()),
           ...(fp32Accuracy !== undefined && candidate !== undefined
             ? { metric: { name: "accuracy", fp32: fp32Accuracy, candidate, loss: fp32Accuracy - candidate } }
             : {}),
@@ -562,13 +566,15 @@ async function tabularInputs(opts: OptimizeOptions, manifest: Manifest, fp32: Ui
           nb += b * b;
         }
         const agreement: OutputAgreement = {
-          output: codec.task === "binary" ? "score" : codec.task === "multiclass" ? "class" : "value",
-          elements: ref.length,
+          name: codec.task === "binary" ? "score" : codec.task === "multiclass" ? "class" : "value",
+          lines: ref.length,
+          values: ref.length,
           rows: codec.task === "regression" ? 0 : ref.length,
-          maxAbsError: maxAbs,
-          maxRelError: Number.NaN,
-          cosine: dot / Math.sqrt(na * nb || Number.MIN_VALUE),
+          maxAbsError: Number.isFinite(maxAbs) ? maxAbs : null,
+          maxRelError: null,
+          minCosine: na === 0 && nb === 0 ? 1 : dot / Math.sqrt(na * nb || Number.MIN_VALUE),
           argmaxAgreement: codec.task === "regression" || ref.length === 0 ? null : agree / ref.length,
+          worstLine: null,
         };
         return { agreement: [agreement], metric: { name: metricName, fp32: refScore, candidate: score, loss }, labels: labels.length };
       });
