@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * const scan = scanModel(model.graph);
- * for (const w of scan.weights) w.uses; // [{ graph, node, index }] — node.input[index] === w.name
+ * for (const w of scan.weights) w.uses; // [{ scope, node, index, name }] — node.input[index] === name (w.name or an Identity of it)
  * ```
  */
 import type onnxProto from "onnx-proto";

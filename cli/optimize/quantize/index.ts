@@ -9,8 +9,13 @@
  * - DynamicQuantizeLinear (opset 11) → MatMulInteger with uint8 A and uint8 or int8 B: node ✓, wasm ✓.
  * - ConvInteger with uint8 X and uint8 or int8 W: node ✓, wasm ✓.
  * - com.microsoft MatMulNBits (bits 4, block 16, with and without zero_points): node ✓, wasm ✓.
- * - Cast float16 → float (opset 9): node ✓, wasm ✓. (Most fp16 compute kernels are absent from the WASM build, so fp16
- *   here means fp16 storage and fp32 compute.)
+ * - ConvInteger also grouped, depthwise, 1-D and 3-D (uint8 X, int8 W): node ✓, wasm ✓ (test/cli/optimize).
+ * - com.microsoft FusedConv / FusedGemm (what onnxruntime's extended graph optimization writes) reading a
+ *   DequantizeLinear or Cast output: node ✓, wasm ✓.
+ * - Cast float16 → float (opset 9): node ✓, wasm ✓. Float16 MatMul/Gemm/Conv/Add/Relu/Tanh also load and run in both,
+ *   but (as far as we can tell) through Casts that onnxruntime's CPU provider inserts around fp16 nodes it has no kernel
+ *   for: the fp16 scheme therefore stores weights as float16 and writes the Cast(to=float) itself, so compute is fp32
+ *   by construction and the result does not depend on that fallback.
  *
  * @example
  * ```ts

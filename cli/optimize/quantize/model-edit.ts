@@ -8,7 +8,7 @@
  * const edit = createModelEdit();
  * edit.prepend(w.scope, dqNode);
  * edit.replace(use.scope, use.node, [a, b, c]);
- * edit.apply(scan.weights);
+ * edit.apply(scan); // also drops the weights (and Identity forwarders) nothing reads any more
  * ```
  */
 import type { GraphScope, ModelScan, Node, Weight } from "./graph-scan.ts";
