@@ -19,7 +19,7 @@ export async function run(requestUrl: string, wasmUrl: string): Promise<HarnessE
     const input = decodeRequest(new Uint8Array(await res.arrayBuffer()));
     const progress = (globalThis as unknown as { __edgeMlLatencyProgress?: Progress }).__edgeMlLatencyProgress;
     const result = await runHarness(ort as unknown as OrtWebLike, input, { ...(progress ? { onProgress: (d, t) => void progress(d, t) } : {}) });
-    return { type: "result", result: { ...result, runtimeVersion: navigator.userAgent } };
+    return { type: "result", result };
   } catch (e) {
     return errorEvent(e);
   }

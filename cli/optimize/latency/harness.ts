@@ -39,7 +39,7 @@ export interface HarnessHooks {
 }
 
 /** A problem with the caller's models or feeds (not a failure of the runtime); its code travels back to the host. */
-export class HarnessUserError extends Error {
+class HarnessUserError extends Error {
   constructor(
     readonly code: "ERR_BAD_INPUT" | "ERR_BAD_MODEL_FILE",
     message: string,

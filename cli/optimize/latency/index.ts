@@ -22,7 +22,7 @@ import type { RunnerInput, RunnerOutput } from "./runner.ts";
 import { base64FromBytes, type WireDtype, type WireFeed } from "./wire.ts";
 
 export type LatencyTarget = "worker" | "deno" | "browser" | "node";
-export const LATENCY_TARGETS: readonly LatencyTarget[] = ["worker", "deno", "browser", "node"];
+const LATENCY_TARGETS: readonly LatencyTarget[] = ["worker", "deno", "browser", "node"];
 
 export interface LatencyModel {
   id: string;

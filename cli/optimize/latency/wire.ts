@@ -55,7 +55,7 @@ export interface HarnessResult {
    * typical time per run, without slices hit by a preemption (ms; harness.ts typicalPerRun).
    */
   rounds: { order: number[]; runs: number[]; meanMs: number[]; typicalMs: number[] }[];
-  /** The runtime's own version when it can tell (Deno.version.deno, the page's user agent). */
+  /** The runtime's own version when only the runtime can tell (Deno.version.deno). */
   runtimeVersion?: string;
 }
 
@@ -64,7 +64,7 @@ export type HarnessEvent =
   | { type: "result"; result: HarnessResult }
   | { type: "error"; message: string; stack?: string; code?: "ERR_BAD_INPUT" | "ERR_BAD_MODEL_FILE" };
 
-export const LINE_MARKER = "@@edge-ml-latency ";
+const LINE_MARKER = "@@edge-ml-latency ";
 
 export function encodeRequest(input: HarnessInput): Uint8Array {
   const header: HarnessHeader = {
@@ -116,7 +116,7 @@ export function encodeEvent(event: HarnessEvent): string {
 }
 
 /** The events in `text` (complete lines only), skipping lines without the marker. */
-export function parseEvents(text: string): HarnessEvent[] {
+function parseEvents(text: string): HarnessEvent[] {
   const events: HarnessEvent[] = [];
   for (const line of text.split("\n")) {
     const at = line.indexOf(LINE_MARKER);
