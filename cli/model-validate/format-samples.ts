@@ -13,7 +13,7 @@ import { checkLine, pad } from "./format.ts";
 import { formatError } from "./samples-checks.ts";
 import type { SamplesValidation } from "./samples.ts";
 
-const cos = (x: number | null) => (x === null ? "not finite" : x.toPrecision(7));
+const cos = (x: number | null) => (x === null ? "not finite" : x.toPrecision(8));
 const share = (x: number | null) => (x === null ? "-" : `${Number((x * 100).toPrecision(4))}%`);
 
 export function formatSamplesValidation(v: SamplesValidation, manifestShown: string): string {

@@ -24,7 +24,9 @@ export function formatError(x: number | null): string {
 
 function gate(output: string, metric: string, rows: number, value: number | null, threshold: number, op: "<=" | ">=", what: string, extra = ""): Check {
   const pass = value !== null && (op === "<=" ? value <= threshold : value >= threshold);
-  const shown = metric === "min_cosine" || metric === "argmax_agreement" ? (value === null ? "not finite" : String(value)) : formatError(value);
+  // Cosines sit next to 1: eight digits tell 0.99999 apart from 0.9999999 without printing sixteen.
+  const shown =
+    value === null ? "not finite" : metric === "min_cosine" ? value.toPrecision(8) : metric === "argmax_agreement" ? String(value) : formatError(value);
   const rel = pass ? op : op === "<=" ? ">" : "<";
   return {
     kind: "samples",

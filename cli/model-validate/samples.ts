@@ -132,7 +132,8 @@ export async function validateSamples(opts: SamplesValidateOptions): Promise<Sam
     // itself when it is that already).
     let reference: TensorSession | undefined = runtime === "node" && !variant ? served : undefined;
     const referenceRun = async (line: SampleLine, out: Record<string, SampleTensor>) => {
-      if (reference === undefined) sessions.push((reference = await createTensorSession("node", referenceBytes)));
+      if (reference === undefined)
+        sessions.push((reference = await createTensorSession("node", referenceBytes, "comparing sample lines that carry no expected outputs (the reference)")));
       return reference === served ? out : reference.run(line.feeds);
     };
     const agreements = new Map<string, Agreement>();

@@ -39,10 +39,10 @@ export interface TensorSession {
   release(): Promise<void>;
 }
 
-async function loadOrt(runtime: Runtime): Promise<Ort> {
+async function loadOrt(runtime: Runtime, purpose: string): Promise<Ort> {
   if (runtime === "node") {
     const ort = await importOrtNode();
-    if (ort === undefined) throw ortNodeMissing("comparing samples without expected outputs (the reference is onnxruntime-node), or --runtime node,");
+    if (ort === undefined) throw ortNodeMissing(purpose);
     return ort as unknown as Ort;
   }
   const web = (await import("onnxruntime-web")) as unknown as Ort & { env: { wasm: { numThreads?: number } } };
@@ -50,8 +50,9 @@ async function loadOrt(runtime: Runtime): Promise<Ort> {
   return web;
 }
 
-export async function createTensorSession(runtime: Runtime, bytes: Uint8Array): Promise<TensorSession> {
-  const ort = await loadOrt(runtime);
+/** `purpose` completes the error when onnxruntime-node is missing ("<purpose> needs onnxruntime-node, ..."). */
+export async function createTensorSession(runtime: Runtime, bytes: Uint8Array, purpose = "validate --runtime node"): Promise<TensorSession> {
+  const ort = await loadOrt(runtime, purpose);
   const options = runtime === "wasm" ? { executionProviders: ["wasm"], graphOptimizationLevel: "all" } : { intraOpNumThreads: 1 };
   const session = await ort.InferenceSession.create(bytes, options);
   return {
