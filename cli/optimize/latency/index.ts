@@ -84,6 +84,7 @@ export async function measureLatency(opts: LatencyOptions): Promise<LatencyRepor
   if (opts.feeds.length === 0) throw new EdgeMlError("ERR_BAD_INPUT", "measureLatency needs at least one feed (a record of input name → tensor)");
   const feeds = opts.feeds.map((set, i) => Object.fromEntries(Object.entries(set).map(([name, f]) => [name, toWire(f, `feeds[${i}].${name}`)])));
   const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_MS;
+  if (!(budgetMs > 0 && Number.isFinite(budgetMs))) throw new EdgeMlError("ERR_USAGE", `latency budget ${budgetMs} ms is not a positive number`);
   const input: RunnerInput = {
     ids,
     models: opts.models.map((m) => m.bytes),

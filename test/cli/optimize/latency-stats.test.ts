@@ -189,6 +189,7 @@ describe("inputs refused before a runtime starts", () => {
     expect(await code(measureLatency({ target: "node", models: [model], feeds: [{ x: { ...x, dims: [1, 3] } }] }))).toBe("ERR_BAD_INPUT");
     expect(await code(measureLatency({ target: "node", models: [model], feeds: [{ x: { dtype: "int64", dims: [1], data: [1.5] } }] }))).toBe("ERR_BAD_INPUT");
     expect(await code(measureLatency({ target: "gpu" as never, models: [model], feeds: [{ x }] }))).toBe("ERR_USAGE");
+    expect(await code(measureLatency({ target: "node", models: [model], feeds: [{ x }], budgetMs: 0 }))).toBe("ERR_USAGE");
   });
 });
 
