@@ -70,7 +70,11 @@ export function quantizeModel(model: Uint8Array, opts: QuantizeOptions): Quantiz
     if (!(m.opsetImport ?? []).some((o) => o.domain === domain)) m.opsetImport = [...(m.opsetImport ?? []), { domain, version: 1 }];
   }
   m.irVersion = Math.max(Number(m.irVersion ?? 0), minIrVersion(opset));
-  const raised = opset === from ? "" : `, opset ${from} → ${opset}`;
+  const checked = [...scan.ops]
+    .filter((o) => o.startsWith(":"))
+    .map((o) => o.slice(1))
+    .sort();
+  const raised = opset === from ? "" : `, opset ${from} → ${opset} (ops checked unchanged: ${checked.join(", ")})`;
   const note = `${opts.scheme}: ${ctx.quantized.length} node(s) quantized, ${ctx.skipped.length} skipped${raised} (edge-ml quantize)`;
   m.metadataProps = [...(m.metadataProps ?? []).filter((p) => p.key !== "edge-ml.quantize"), { key: "edge-ml.quantize", value: note }];
   const bytes = onnx.ModelProto.encode(m).finish();

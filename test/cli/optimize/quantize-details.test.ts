@@ -262,6 +262,7 @@ describe("opsets and IR versions", () => {
     const m = onnx.ModelProto.decode(r.bytes);
     expect(Number(m.opsetImport![0]!.version)).toBe(11);
     expect(Number(m.irVersion)).toBeGreaterThanOrEqual(6);
+    expect(m.metadataProps!.find((p) => p.key === "edge-ml.quantize")?.value).toContain("opset 9 → 11 (ops checked unchanged: Gemm, Relu)");
     const err = refusal(() => quantizeModel(clipMlpOpset9().bytes, { scheme: "int8-dynamic" }));
     expect(err.message).toContain("mm (MatMul): DynamicQuantizeLinear needs opset 11, the model has 9, and raising it could change Clip");
     // The weight-only schemes need no raise: the same model quantizes with them.
