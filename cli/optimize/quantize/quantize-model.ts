@@ -13,7 +13,7 @@ import onnxProto from "onnx-proto";
 import { EdgeMlError } from "../../../core/errors.ts";
 import { createContext, type QuantizeContext } from "./context.ts";
 import { quantizeDynamic } from "./dynamic.ts";
-import { type Graph, scanModel } from "./graph-scan.ts";
+import { type Graph, type ModelScan, scanModel } from "./graph-scan.ts";
 import { quantizeInt4 } from "./int4.ts";
 import { minIrVersion, raiseBlockers } from "./opset.ts";
 import { tensorBytes } from "./tensor-data.ts";
@@ -38,6 +38,7 @@ export function quantizeModel(model: Uint8Array, opts: QuantizeOptions): Quantiz
   }
   const before = weightBytes(graph);
   const scan = scanModel(graph);
+  checkExclude(opts.exclude ?? [], scan);
   let opset = from;
   let refusal: string | undefined;
   if (opts.scheme === "int8-dynamic" && from < DYNAMIC_OPSET) {
@@ -100,6 +101,20 @@ function reportFp32Readers(ctx: QuantizeContext): void {
       if (ctx.skipped.some((s) => s.node === ctx.label(u.node) && s.weight === w.name)) continue;
       ctx.skip(u.node, `reads "${w.name}" as fp32, which therefore stays in the file beside its quantized copy`, w.name);
     }
+  }
+}
+
+/** An exclude entry that names nothing is almost always a typo: say so rather than quantize what it meant to keep. */
+function checkExclude(exclude: readonly string[], scan: ModelScan): void {
+  const known = new Set(scan.weights.map((w) => w.name));
+  for (const { graph } of scan.scopes) {
+    for (const n of graph.node ?? []) for (const name of [n.name ?? "", ...(n.output ?? [])]) known.add(name);
+  }
+  const unknown = exclude.filter((e) => !known.has(e));
+  if (unknown.length > 0) {
+    throw new EdgeMlError("ERR_USAGE", `exclude names no node, node output or weight of the model: ${unknown.map((u) => `"${u}"`).join(", ")}`, {
+      hint: "use the node names (or output names) that the quantization report lists, e.g. from a run without exclude",
+    });
   }
 }
 

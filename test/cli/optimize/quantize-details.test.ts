@@ -331,6 +331,9 @@ describe("options and refusals", () => {
   });
 
   it("bad options are usage errors", () => {
+    const typo = refusal(() => quantizeModel(gemmMlp(0).bytes, { scheme: "fp16", exclude: ["fc0", "fc9"] }));
+    expect(typo.code).toBe("ERR_USAGE");
+    expect(typo.message).toBe('exclude names no node, node output or weight of the model: "fc9"');
     expect(refusal(() => quantizeModel(tinyModel().bytes, { scheme: "int4", blockSize: 24 })).code).toBe("ERR_USAGE");
     expect(refusal(() => quantizeModel(tinyModel().bytes, { scheme: "int3" as "int4" })).code).toBe("ERR_USAGE");
   });
