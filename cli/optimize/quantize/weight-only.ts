@@ -112,7 +112,7 @@ export function quantizeWeightsInt8(ctx: QuantizeContext, perChannel: boolean): 
     // Other readers (a Transpose, an Add ...) take any float32 tensor of this shape: they read the dequantized weight
     // too, so the fp32 copy can go. Excluded readers keep the fp32 original.
     for (const use of w.uses) {
-      if (isSlot(use) || ctx.isExcluded(use.node)) continue;
+      if (isSlot(use) || ctx.isExcluded(use.node) || ctx.scan.aliases.has(use.node)) continue;
       use.node.input![use.index] = out;
       ctx.quantized.push({
         node: ctx.label(use.node),
@@ -139,9 +139,11 @@ function reportUncoveredNodes(ctx: QuantizeContext): void {
 
 export function quantizeWeightsFp16(ctx: QuantizeContext): void {
   for (const w of ctx.scan.weights) {
-    if (w.uses.length === 0 || (w.tensor.dataType ?? 0) !== DT.FLOAT) continue;
-    const first = w.uses[0]!.node;
-    const active = w.uses.filter((u) => {
+    // An Identity forwarding the weight is left alone: its readers are uses too, and it goes once they are rewired.
+    const readers = w.uses.filter((u) => !ctx.scan.aliases.has(u.node));
+    if (readers.length === 0 || (w.tensor.dataType ?? 0) !== DT.FLOAT) continue;
+    const first = readers[0]!.node;
+    const active = readers.filter((u) => {
       if (!ctx.isExcluded(u.node)) return true;
       ctx.skip(u.node, "excluded by the exclude option", w.name);
       return false;
