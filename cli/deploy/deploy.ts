@@ -138,7 +138,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     log({ result: "refused", error: `not deployable: ${gate.summary}` });
     throw new EdgeMlError("ERR_GATE_FAILED", `${ref.name}@${manifest.version} cannot be deployed: ${gate.summary}`, {
       issues: gate.reasons,
-      hint: `run \`npx edge-ml validate ${ref.name}@${ref.version}${opts.variant ? ` --variant ${opts.variant}` : ""} --data <eval.csv>\` (or --samples) until it is blessed, or deploy anyway with --force --reason "<why>" (recorded in deploys.log.jsonl)`,
+      hint: `run \`npx edge-ml validate ${ref.name}@${ref.version}${opts.variant ? ` --variant ${opts.variant}` : ""}${manifest.features ? " --data <eval.csv>" : ""}\`${manifest.features ? "" : " (on its stored samples, or --samples <file.jsonl>)"} until it is blessed, or deploy anyway with --force --reason "<why>" (recorded in deploys.log.jsonl)`,
     });
   }
   const warnings: string[] = [];

@@ -16,7 +16,7 @@
  *
  * Portable: no Node, Deno or Workers APIs, so each runtime's entry bundles it.
  */
-import { bytesFromBase64, type HarnessInput, type HarnessResult, type WireFeed } from "./wire.ts";
+import { bytesFromBase64, type HarnessInput, type HarnessResult, type WireFeed, type WireOutput } from "./wire.ts";
 
 /** The slice of onnxruntime-web's API used here (structural: web builds in every runtime fit). */
 export interface OrtWebLike {
@@ -209,6 +209,7 @@ export async function runHarness(ort: OrtWebLike, input: HarnessInput, hooks: Ha
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     if (rounds.length < plan.rounds) hooks.onProgress?.(total, total);
+    const outputs = input.captureOutputs ? await captureOutputs(sessions, feedsPerModel) : undefined;
     return {
       ortVersion: ort.env.versions?.web ?? "unknown",
       clockResolutionMs,
@@ -218,10 +219,21 @@ export async function runHarness(ort: OrtWebLike, input: HarnessInput, hooks: Ha
       runsPerBlock,
       slicesPerBlock: slices,
       rounds,
+      ...(outputs ? { outputs } : {}),
     };
   } finally {
     for (const s of sessions) await s.release();
   }
+}
+
+/** Every model's outputs on its first feed set, as plain numbers (after timing: never inside a block). */
+async function captureOutputs(sessions: readonly OrtWebSession[], feedsPerModel: readonly Record<string, unknown>[][]): Promise<Record<string, WireOutput>[]> {
+  const out: Record<string, WireOutput>[] = [];
+  for (const [i, s] of sessions.entries()) {
+    const result = (await s.run(feedsPerModel[i]![0]!)) as Record<string, { type: string; dims: readonly number[]; data: ArrayLike<number | bigint> }>;
+    out.push(Object.fromEntries(Object.entries(result).map(([name, t]) => [name, { dtype: t.type, dims: [...t.dims], data: Array.from(t.data, Number) }])));
+  }
+  return out;
 }
 
 /**

@@ -19,7 +19,7 @@
 import { EdgeMlError } from "../../../core/errors.ts";
 import { summarize } from "./report.ts";
 import type { RunnerInput, RunnerOutput } from "./runner.ts";
-import { base64FromBytes, type WireDtype, type WireFeed } from "./wire.ts";
+import { base64FromBytes, type WireDtype, type WireFeed, type WireOutput } from "./wire.ts";
 
 export type LatencyTarget = "worker" | "deno" | "browser" | "node";
 const LATENCY_TARGETS: readonly LatencyTarget[] = ["worker", "deno", "browser", "node"];
@@ -45,6 +45,8 @@ export interface LatencyOptions {
    * compiling the 14 MB wasm, Chromium starting) is not shortened.
    */
   budgetMs?: number;
+  /** Also return every model's outputs on the first feed set, as the runtime computed them. */
+  captureOutputs?: boolean;
   /** Blocks done of all planned blocks (after warm-up). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -65,6 +67,8 @@ export interface LatencyReport {
    * "measurably different", not necessarily "meaningfully different".
    */
   ratios: { id: string; vs: string; ratio: number; ci95: [number, number]; blocks: number }[];
+  /** With `captureOutputs`: each model's outputs on the first feed set, computed in the target's runtime. */
+  outputs?: { id: string; outputs: Record<string, WireOutput> }[];
 }
 
 const DEFAULT_BUDGET_MS = 10_000;
@@ -92,11 +96,17 @@ export async function measureLatency(opts: LatencyOptions): Promise<LatencyRepor
     measureMs: () => Math.max(0, budgetMs - (performance.now() - started)),
     minMeasureMs: budgetMs * MIN_MEASURE_SHARE,
     budgetMs,
+    ...(opts.captureOutputs ? { captureOutputs: true } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   };
   const run = await runnerFor(opts.target);
   const { result, runtime } = await run(input);
-  return { target: opts.target, runtime: `onnxruntime-web ${result.ortVersion} wasm (1 thread) in ${runtime}`, ...summarize(ids, result) };
+  return {
+    target: opts.target,
+    runtime: `onnxruntime-web ${result.ortVersion} wasm (1 thread) in ${runtime}`,
+    ...summarize(ids, result),
+    ...(result.outputs ? { outputs: result.outputs.map((outputs, i) => ({ id: ids[i] as string, outputs })) } : {}),
+  };
 }
 
 async function runnerFor(target: LatencyTarget): Promise<(input: RunnerInput) => Promise<RunnerOutput>> {

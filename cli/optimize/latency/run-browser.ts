@@ -38,7 +38,14 @@ export async function runInChromium(input: RunnerInput): Promise<RunnerOutput> {
       measureMs = input.measureMs();
       return {
         type: "application/octet-stream",
-        body: encodeRequest({ ids: input.ids, models: input.models, feeds: input.feeds, measureMs, minMeasureMs: input.minMeasureMs }),
+        body: encodeRequest({
+          ids: input.ids,
+          models: input.models,
+          feeds: input.feeds,
+          measureMs,
+          minMeasureMs: input.minMeasureMs,
+          ...(input.captureOutputs ? { captureOutputs: true } : {}),
+        }),
       };
     }
     return undefined;

@@ -61,7 +61,16 @@ export async function runInDeno(input: RunnerInput): Promise<RunnerOutput> {
     });
     // deno may exit before reading all of stdin (a bad flag, say): its output then says why, not EPIPE.
     proc.stdin!.on("error", () => {});
-    proc.stdin!.end(encodeRequest({ ids: input.ids, models: input.models, feeds: input.feeds, measureMs, minMeasureMs: input.minMeasureMs }));
+    proc.stdin!.end(
+      encodeRequest({
+        ids: input.ids,
+        models: input.models,
+        feeds: input.feeds,
+        measureMs,
+        minMeasureMs: input.minMeasureMs,
+        ...(input.captureOutputs ? { captureOutputs: true } : {}),
+      }),
+    );
     await withTimeout(done, timeoutFor(input.budgetMs), "deno");
     const result = sink.settle(output);
     return { result, runtime };

@@ -12,7 +12,14 @@ export async function runInNode(input: RunnerInput): Promise<RunnerOutput> {
   try {
     const result = await runHarness(
       ort,
-      { ids: input.ids, models: input.models, feeds: input.feeds, measureMs: input.measureMs(), minMeasureMs: input.minMeasureMs },
+      {
+        ids: input.ids,
+        models: input.models,
+        feeds: input.feeds,
+        measureMs: input.measureMs(),
+        minMeasureMs: input.minMeasureMs,
+        ...(input.captureOutputs ? { captureOutputs: true } : {}),
+      },
       input.onProgress ? { onProgress: input.onProgress } : {},
     );
     return { result, runtime };

@@ -38,7 +38,14 @@ export async function runInWorkerd(input: RunnerInput): Promise<RunnerOutput> {
     const measureMs = input.measureMs();
     const sink = eventSink(runtime, input.onProgress);
     const measure = async () => {
-      const body = encodeRequest({ ids: input.ids, models: input.models, feeds: input.feeds, measureMs, minMeasureMs: input.minMeasureMs });
+      const body = encodeRequest({
+        ids: input.ids,
+        models: input.models,
+        feeds: input.feeds,
+        measureMs,
+        minMeasureMs: input.minMeasureMs,
+        ...(input.captureOutputs ? { captureOutputs: true } : {}),
+      });
       const res = await miniflare.dispatchFetch("http://latency.local/", { method: "POST", body });
       const reader = eventReader(sink.onEvent);
       const decoder = new TextDecoder();

@@ -11,6 +11,7 @@ export interface RunnerInput {
   /** Least time the harness spends warming up and timing blocks, whatever start-up cost. */
   minMeasureMs: number;
   budgetMs: number;
+  captureOutputs?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 

@@ -25,6 +25,8 @@ export interface HarnessHeader {
   measureMs: number;
   /** Least time for warm-up and blocks, however long ORT took to start (the budget is a target). */
   minMeasureMs: number;
+  /** Also return every model's outputs on the first feed set (to check the numbers in that runtime). */
+  captureOutputs?: boolean;
 }
 
 export interface HarnessInput {
@@ -33,6 +35,14 @@ export interface HarnessInput {
   feeds: Record<string, WireFeed>[];
   measureMs: number;
   minMeasureMs: number;
+  captureOutputs?: boolean;
+}
+
+/** A model output as the runtime gave it (numbers; int64 through Number). */
+export interface WireOutput {
+  dtype: string;
+  dims: number[];
+  data: number[];
 }
 
 /** What the harness measured; the host turns it into a LatencyReport (see report.ts). */
@@ -57,6 +67,8 @@ export interface HarnessResult {
   rounds: { order: number[]; runs: number[]; meanMs: number[]; typicalMs: number[] }[];
   /** The runtime's own version when only the runtime can tell (Deno.version.deno). */
   runtimeVersion?: string;
+  /** With `captureOutputs`: per model (by index), its outputs on the first feed set. */
+  outputs?: Record<string, WireOutput>[];
 }
 
 export type HarnessEvent =
@@ -73,6 +85,7 @@ export function encodeRequest(input: HarnessInput): Uint8Array {
     feeds: input.feeds,
     measureMs: input.measureMs,
     minMeasureMs: input.minMeasureMs,
+    ...(input.captureOutputs ? { captureOutputs: true } : {}),
   };
   const head = new TextEncoder().encode(JSON.stringify(header));
   const total = 4 + head.byteLength + input.models.reduce((s, m) => s + m.byteLength, 0);
@@ -96,7 +109,14 @@ export function decodeRequest(bytes: Uint8Array): HarnessInput {
     at += size;
     return m;
   });
-  return { ids: header.ids, models, feeds: header.feeds, measureMs: header.measureMs, minMeasureMs: header.minMeasureMs };
+  return {
+    ids: header.ids,
+    models,
+    feeds: header.feeds,
+    measureMs: header.measureMs,
+    minMeasureMs: header.minMeasureMs,
+    ...(header.captureOutputs ? { captureOutputs: true } : {}),
+  };
 }
 
 /** The error event for anything the harness threw (a HarnessUserError's code is kept). */

@@ -48,7 +48,7 @@ describe("config", () => {
     }
     expect(error).toBeInstanceOf(EdgeMlError);
     expect((error as EdgeMlError).issues.map((i) => `• ${i.path}: ${i.message}`).join("\n")).toMatchInlineSnapshot(`
-      "• models.titanic: unknown key "slice" (allowed: label, slices, gates)
+      "• models.titanic: unknown key "slice" (allowed: label, slices, gates, optimize)
       • targets.worker.vars.bad-name: a var name is letters, digits and '_', not starting with a digit
       • targets.worker: unknown key "nam" (allowed: name, routes, vars, env)
       • telemetry.endpoint: expected an http(s) URL, e.g. https://monitor.example.com
@@ -56,7 +56,7 @@ describe("config", () => {
       • gates.absolute[0].metric: "auc" is not a metric (Should be one of: accuracy, precision, recall, f1, roc_auc, log_loss, macro_f1, mae, rmse)
       • gates.absolute[1]: give min, max or both
       • gates.relative[0].maxDrop: Too small: expected number to be >=0
-      • (root): unknown key "monitr" (allowed: edge, dev, models, targets, telemetry, gates)"
+      • (root): unknown key "monitr" (allowed: edge, dev, models, targets, telemetry, gates, optimize)"
     `);
   });
 

@@ -79,6 +79,7 @@ describe("--help loads no command code", () => {
         --out <value>              build folder (default dist/<name>-<version>-<target>)
         --env <name>               wrangler environment: its own Worker (targets.worker.env.<name>.name, else <worker>-<name>), routes and vars
         --admin-token-file <file>  file holding the monitor's admin token, or - for stdin (default: $EDGE_ML_MONITOR_ADMIN_TOKEN)
+        --variant <name>           serve an optimized variant of the version (see \`edge-ml optimize\`, \`models show\`)
         --json                     print the result as one JSON document on stdout (progress stays on stderr)
         -h, --help                 show help
         --debug                    print stacks of errors
