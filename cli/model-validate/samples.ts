@@ -55,7 +55,7 @@ export interface SamplesValidation {
 export const isSamplesValidation = (v: ModelValidation | SamplesValidation): v is SamplesValidation => "samples" in v.result;
 
 /** The samples gates for a model: `models.<name>.gates.samples`, else `gates.samples`, else the defaults. */
-export function samplesGatesFor(config: Config, model: string): SamplesGates {
+function samplesGatesFor(config: Config, model: string): SamplesGates {
   const own = Object.hasOwn(config.models, model) ? config.models[model]?.gates?.samples : undefined;
   return own ?? config.gates.samples ?? SamplesGates.parse({});
 }

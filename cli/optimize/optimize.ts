@@ -33,6 +33,7 @@ import { createBadLabels } from "../model-validate/bad-labels.ts";
 import { createLabelCodec } from "../model-validate/labels.ts";
 import { scoreRows } from "../model-validate/metrics.ts";
 import { evaluateCsv } from "../model-validate/run.ts";
+import { optimizeGatesFor } from "../model-validate/samples.ts";
 import { createTensorSession } from "../model-validate/tensor-session.ts";
 import { loadConfig } from "../project/config.ts";
 import { sha256Bytes, sha256File } from "../project/hash.ts";
@@ -143,8 +144,7 @@ export async function optimizeModel(opts: OptimizeOptions): Promise<OptimizeResu
   }
   const config = await loadConfig(opts.root);
   const { manifest, ref, dir } = loadModel(opts.root, opts.ref);
-  const own = Object.hasOwn(config.models, ref.name) ? config.models[ref.name] : undefined;
-  const gates: OptimizeGates = { ...config.optimize, ...Object.fromEntries(Object.entries(own?.optimize ?? {}).filter(([, v]) => v !== undefined)) };
+  const gates = optimizeGatesFor(config, ref.name);
   const name = opts.name ?? opts.quantize ?? "optimized";
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) {
     throw new EdgeMlError("ERR_USAGE", `variant name "${name}" is not allowed`, { hint: "use lowercase letters, digits, '.', '_' and '-'" });

@@ -9,14 +9,13 @@
  *
  * @example
  * ```ts
- * writeValidation("models/titanic/1.0.0/manifest.json", result);
+ * updateManifest("models/titanic/1.0.0/manifest.json", { validation: result });
  * ```
  */
 import { isDeepStrictEqual } from "node:util";
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { EdgeMlError, issuesFromZod } from "../../core/errors.ts";
 import { Manifest, requiredSchemaVersion } from "../../core/schema/manifest.ts";
-import type { ValidationResult } from "../../core/validation/result.ts";
 
 interface Member {
   key: string;
@@ -92,7 +91,7 @@ function serialize(value: unknown, indent: string | null): string {
 }
 
 /** The manifest text with its top-level member `key` set to `value`, every other byte unchanged. */
-export function spliceMember(text: string, key: string, value: unknown): string {
+function spliceMember(text: string, key: string, value: unknown): string {
   const members = topLevelMembers(text);
   const first = members[0];
   const lineStart = first === undefined ? -1 : text.lastIndexOf("\n", first.keyStart);
@@ -158,8 +157,4 @@ export function updateManifest(file: string, changes: Readonly<Record<string, un
     throw error;
   }
   return parsed.data;
-}
-
-export function writeValidation(file: string, result: ValidationResult): void {
-  updateManifest(file, { validation: result });
 }

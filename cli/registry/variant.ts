@@ -29,7 +29,7 @@ export function findVariant(manifest: Manifest, name: string): Variant {
 }
 
 /** The manifest as served with `variant` in place of the fp32 artifact (unchanged when `variant` is undefined). */
-export function servedManifest(manifest: Manifest, variant: string | undefined): Manifest {
+function servedManifest(manifest: Manifest, variant: string | undefined): Manifest {
   if (variant === undefined) return manifest;
   const v = findVariant(manifest, variant);
   const { validation: _fp32, ...rest } = manifest;

@@ -3,7 +3,11 @@ import { DEPLOYABLE_TARGETS, TARGET_NAMES } from "../../../targets/index.ts";
 import { defineSpec } from "../../terminal/spec.ts";
 
 const ref = { type: "positional", required: true, description: "name@version (or name@alias)" } as const;
-const variant = { type: "string", valueHint: "name", description: "serve an optimized variant of the version (see `edge-ml optimize`, `models show`)" } as const;
+const variant = {
+  type: "string",
+  valueHint: "name",
+  description: "serve an optimized variant of the version (see `edge-ml optimize`, `models show`)",
+} as const;
 const json = { type: "boolean", description: "print the result as one JSON document on stdout (progress stays on stderr)" } as const;
 
 export const BUILD = defineSpec({

@@ -24,5 +24,5 @@
  * ```
  */
 export { quantizeModel } from "./quantize-model.ts";
-export type { QuantizedEntry, QuantizeOptions, QuantizeResult, QuantizeScheme, SkippedEntry } from "./types.ts";
-export { DEFAULT_BLOCK_SIZE, DEFAULT_MIN_ELEMENTS, QUANTIZE_SCHEMES } from "./types.ts";
+export type { QuantizeResult, QuantizeScheme } from "./types.ts";
+export { QUANTIZE_SCHEMES } from "./types.ts";
