@@ -29,14 +29,16 @@ export function formatDeploy(r: DeployResult, outShown: string): string {
     ...r.files.map((f) => `    ${f.path.padEnd(30)} ${formatBytes(f.bytes).padStart(10)}  (gzip ${formatBytes(f.gzipBytes)})`),
     `    ${"total".padEnd(30)} ${formatBytes(r.totalBytes).padStart(10)}  (gzip ${formatBytes(r.totalGzipBytes)})`,
   ];
+  // A variant is served as <version>+<variant> (cli/registry/variant.ts).
+  const [base, variant] = r.model.version.split("+") as [string, string | undefined];
   if (r.upload) lines.push(dim(`  wrangler: ${r.upload}`));
   if (r.monitor?.status === "registered") lines.push(`  monitor  ${r.monitor.message}`);
   for (const w of r.warnings) lines.push(`${yellow("!")} ${w}`);
   lines.push(
     dim(
       r.dryRun
-        ? `next: npx edge-ml deploy ${ref}${r.environment ? ` --env ${r.environment}` : ""}   (needs \`npx wrangler login\` or CLOUDFLARE_API_TOKEN; moves the champion alias)`
-        : `champion → ${r.model.version}; logged in deploys.log.jsonl`,
+        ? `next: npx edge-ml deploy ${r.model.name}@${base}${variant ? ` --variant ${variant}` : ""}${r.environment ? ` --env ${r.environment}` : ""}   (needs \`npx wrangler login\` or CLOUDFLARE_API_TOKEN; moves the champion alias)`
+        : `champion → ${base}${variant ? ` (serving its variant ${variant})` : ""}; logged in deploys.log.jsonl`,
     ),
   );
   return lines.join("\n");

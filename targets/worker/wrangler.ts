@@ -48,6 +48,10 @@ function wranglerBin(projectRoot?: string): string {
 export function wranglerDeployArgs(a: WranglerDeployArgs): string[] {
   return [
     "deploy",
+    // The build folder's own config, named: wrangler looks for wrangler.json, then .jsonc, then .toml, each up the
+    // whole tree, so a project's wrangler.jsonc (what `init` writes) would win over the build's wrangler.toml.
+    "--config",
+    "wrangler.toml",
     "--name",
     a.name,
     ...(a.environment ? ["--env", a.environment] : []),

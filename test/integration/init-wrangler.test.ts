@@ -22,4 +22,17 @@ describe("init ▶ build ▶ wrangler deploy --dry-run from the project root", (
     expect(run.output).toContain("Total Upload:");
     expect(run.output).not.toMatch(/\[WARNING\]|\[ERROR\]/);
   });
+
+  it("edge-ml deploy --dry-run in that project ships its own build, not the project's wrangler.jsonc entry", async () => {
+    // wrangler looks for wrangler.json, then .jsonc, then .toml up the tree: without naming the build's config it
+    // found the project's wrangler.jsonc (main: dist/worker/worker.js, not built here) and failed.
+    const base = tempDir();
+    expect((await runCli(["init", "shop-scorer"], base)).code).toBe(0);
+    const project = join(base, "shop-scorer");
+    cpSync(join(REPO_ROOT, "models", "titanic", "1.0.0"), join(project, "models", "titanic", "1.0.0"), { recursive: true });
+    const r = await runCli(["deploy", "titanic@1.0.0", "--dry-run", "--force", "--reason", "wrangler config test"], project);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('would deploy to Worker "shop-scorer"');
+    expect(r.stdout).toMatch(/wrangler: Total Upload:/);
+  });
 });

@@ -107,6 +107,8 @@ describe("deploy helpers", () => {
   it("wrangler arguments carry the name, routes, vars (colons kept) and the dry-run outdir", () => {
     expect(wranglerDeployArgs({ name: "t", routes: ["a.com/*"], vars: { URL: "https://m:1" }, dryRun: true, outDir: "up" })).toEqual([
       "deploy",
+      "--config",
+      "wrangler.toml",
       "--name",
       "t",
       "--route",

@@ -68,6 +68,8 @@ describe("deploy settings per environment", () => {
   it("wrangler gets --env with the environment's name", () => {
     expect(wranglerDeployArgs({ name: "t-staging", environment: "staging", routes: [], vars: { A: "1" }, dryRun: false })).toEqual([
       "deploy",
+      "--config",
+      "wrangler.toml",
       "--name",
       "t-staging",
       "--env",
