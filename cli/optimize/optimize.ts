@@ -542,7 +542,6 @@ async function tabularInputs(opts: OptimizeOptions, manifest: Manifest, fp32: Ui
     latencyFeeds: [feeds],
     async evaluate(cands) {
       const r = await run(cands);
-      const labels = r.rows.labels();
       const ref = r.rows.outputs(0);
       const refScore = scoreRows(r.rows, ref, codec, boot).metrics[metricName]?.value ?? Number.NaN;
       return cands.map((_, k) => {
@@ -550,33 +549,20 @@ async function tabularInputs(opts: OptimizeOptions, manifest: Manifest, fp32: Ui
         const score = scoreRows(r.rows, out, codec, boot).metrics[metricName]?.value ?? Number.NaN;
         const higher = METRICS[metricName].higherIsBetter;
         const loss = higher ? refScore - score : (score - refScore) / Math.max(Math.abs(refScore), 1e-12);
+        // Errors and cosine over the whole column (one "line"); agreement on the decision the task makes from it.
+        const name = codec.task === "binary" ? "score" : codec.task === "multiclass" ? "class" : "value";
+        const measures = createAgreement(name);
+        measures.add(1, { dtype: "float64", dims: [out.length], data: out }, { dtype: "float64", dims: [ref.length], data: ref });
+        const cls = (x: number) => (codec.task === "binary" ? (x >= codec.threshold ? 1 : 0) : x);
         let agree = 0;
-        let maxAbs = 0;
-        let dot = 0;
-        let na = 0;
-        let nb = 0;
-        for (let i = 0; i < ref.length; i++) {
-          const a = ref[i] as number;
-          const b = out[i] as number;
-          const cls = (x: number) => (codec.task === "binary" ? (x >= codec.threshold ? 1 : 0) : x);
-          if (cls(a) === cls(b)) agree++;
-          maxAbs = Math.max(maxAbs, Math.abs(a - b));
-          dot += a * b;
-          na += a * a;
-          nb += b * b;
-        }
+        for (let i = 0; i < ref.length; i++) if (cls(ref[i] as number) === cls(out[i] as number)) agree++;
+        const regression = codec.task === "regression" || ref.length === 0;
         const agreement: OutputAgreement = {
-          name: codec.task === "binary" ? "score" : codec.task === "multiclass" ? "class" : "value",
-          lines: ref.length,
-          values: ref.length,
-          rows: codec.task === "regression" ? 0 : ref.length,
-          maxAbsError: Number.isFinite(maxAbs) ? maxAbs : null,
-          maxRelError: null,
-          minCosine: na === 0 && nb === 0 ? 1 : dot / Math.sqrt(na * nb || Number.MIN_VALUE),
-          argmaxAgreement: codec.task === "regression" || ref.length === 0 ? null : agree / ref.length,
-          worstLine: null,
+          ...measures.finish(),
+          rows: regression ? 0 : ref.length,
+          argmaxAgreement: regression ? null : agree / ref.length,
         };
-        return { agreement: [agreement], metric: { name: metricName, fp32: refScore, candidate: score, loss }, labels: labels.length };
+        return { agreement: [agreement], metric: { name: metricName, fp32: refScore, candidate: score, loss } };
       });
     },
   };

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { EdgeMlError } from "../../../core/errors.ts";
 import { ORT_WASM_FILE, ortDistDir } from "../../../targets/ort-files.ts";
 import { bundleEntry, entryPath } from "./bundle.ts";
-import { eventSink, type RunnerInput, type RunnerOutput, timeoutFor, withTimeout } from "./runner.ts";
+import { eventSink, harnessInput, type RunnerInput, type RunnerOutput, timeoutFor, withTimeout } from "./runner.ts";
 import { encodeRequest, type HarnessEvent } from "./wire.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -38,14 +38,7 @@ export async function runInChromium(input: RunnerInput): Promise<RunnerOutput> {
       measureMs = input.measureMs();
       return {
         type: "application/octet-stream",
-        body: encodeRequest({
-          ids: input.ids,
-          models: input.models,
-          feeds: input.feeds,
-          measureMs,
-          minMeasureMs: input.minMeasureMs,
-          ...(input.captureOutputs ? { captureOutputs: true } : {}),
-        }),
+        body: encodeRequest(harnessInput(input, measureMs)),
       };
     }
     return undefined;

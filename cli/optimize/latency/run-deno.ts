@@ -11,7 +11,7 @@ import { EdgeMlError } from "../../../core/errors.ts";
 import { denoBinary } from "../../../targets/deno/serve.ts";
 import { ORT_WASM_FILE, ortDistDir } from "../../../targets/ort-files.ts";
 import { bundleEntry, entryPath } from "./bundle.ts";
-import { eventSink, type RunnerInput, type RunnerOutput, timeoutFor, withTimeout } from "./runner.ts";
+import { eventSink, harnessInput, type RunnerInput, type RunnerOutput, timeoutFor, withTimeout } from "./runner.ts";
 import { encodeRequest, eventReader } from "./wire.ts";
 
 const INSTALL_HINT = "install it: npm install -D deno (an optional peer dependency of edge-ml), or put deno on PATH";
@@ -61,16 +61,7 @@ export async function runInDeno(input: RunnerInput): Promise<RunnerOutput> {
     });
     // deno may exit before reading all of stdin (a bad flag, say): its output then says why, not EPIPE.
     proc.stdin!.on("error", () => {});
-    proc.stdin!.end(
-      encodeRequest({
-        ids: input.ids,
-        models: input.models,
-        feeds: input.feeds,
-        measureMs,
-        minMeasureMs: input.minMeasureMs,
-        ...(input.captureOutputs ? { captureOutputs: true } : {}),
-      }),
-    );
+    proc.stdin!.end(encodeRequest(harnessInput(input, measureMs)));
     await withTimeout(done, timeoutFor(input.budgetMs), "deno");
     const result = sink.settle(output);
     return { result, runtime };

@@ -1,6 +1,6 @@
 /** `node`: onnxruntime-web's wasm build in this Node process, one thread, as `validate --runtime wasm` runs it. */
 import { type OrtWebLike, runHarness } from "./harness.ts";
-import { harnessError, type RunnerInput, type RunnerOutput } from "./runner.ts";
+import { harnessError, harnessInput, type RunnerInput, type RunnerOutput } from "./runner.ts";
 import { errorEvent } from "./wire.ts";
 
 export async function runInNode(input: RunnerInput): Promise<RunnerOutput> {
@@ -10,18 +10,7 @@ export async function runInNode(input: RunnerInput): Promise<RunnerOutput> {
   ort.env.wasm.proxy = false;
   const runtime = `Node ${process.version}`;
   try {
-    const result = await runHarness(
-      ort,
-      {
-        ids: input.ids,
-        models: input.models,
-        feeds: input.feeds,
-        measureMs: input.measureMs(),
-        minMeasureMs: input.minMeasureMs,
-        ...(input.captureOutputs ? { captureOutputs: true } : {}),
-      },
-      input.onProgress ? { onProgress: input.onProgress } : {},
-    );
+    const result = await runHarness(ort, harnessInput(input, input.measureMs()), input.onProgress ? { onProgress: input.onProgress } : {});
     return { result, runtime };
   } catch (e) {
     const event = errorEvent(e);

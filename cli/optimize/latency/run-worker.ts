@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { ORT_WASM_FILE, ortDistDir } from "../../../targets/ort-files.ts";
 import { COMPATIBILITY_DATE } from "../../../targets/worker/wrangler-config.ts";
 import { bundleEntry, entryPath } from "./bundle.ts";
-import { eventSink, type RunnerInput, type RunnerOutput, timeoutFor, withTimeout } from "./runner.ts";
+import { eventSink, harnessInput, type RunnerInput, type RunnerOutput, timeoutFor, withTimeout } from "./runner.ts";
 import { encodeRequest, eventReader } from "./wire.ts";
 
 export async function runInWorkerd(input: RunnerInput): Promise<RunnerOutput> {
@@ -38,14 +38,7 @@ export async function runInWorkerd(input: RunnerInput): Promise<RunnerOutput> {
     const measureMs = input.measureMs();
     const sink = eventSink(runtime, input.onProgress);
     const measure = async () => {
-      const body = encodeRequest({
-        ids: input.ids,
-        models: input.models,
-        feeds: input.feeds,
-        measureMs,
-        minMeasureMs: input.minMeasureMs,
-        ...(input.captureOutputs ? { captureOutputs: true } : {}),
-      });
+      const body = encodeRequest(harnessInput(input, measureMs));
       const res = await miniflare.dispatchFetch("http://latency.local/", { method: "POST", body });
       const reader = eventReader(sink.onEvent);
       const decoder = new TextDecoder();

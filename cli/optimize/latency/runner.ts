@@ -1,6 +1,6 @@
 /** What the per-runtime runners (run-*.ts) share: their input and output, and how a harness failure is reported. */
 import { EdgeMlError } from "../../../core/errors.ts";
-import type { HarnessEvent, HarnessResult, WireFeed } from "./wire.ts";
+import type { HarnessEvent, HarnessInput, HarnessResult, WireFeed } from "./wire.ts";
 
 export interface RunnerInput {
   ids: string[];
@@ -13,6 +13,18 @@ export interface RunnerInput {
   budgetMs: number;
   captureOutputs?: boolean;
   onProgress?: (done: number, total: number) => void;
+}
+
+/** What the in-runtime harness gets, with the time left measured now (just before the request goes out). */
+export function harnessInput(input: RunnerInput, measureMs: number): HarnessInput {
+  return {
+    ids: input.ids,
+    models: input.models,
+    feeds: input.feeds,
+    measureMs,
+    minMeasureMs: input.minMeasureMs,
+    ...(input.captureOutputs ? { captureOutputs: true } : {}),
+  };
 }
 
 export interface RunnerOutput {
