@@ -27,6 +27,8 @@ export interface QuantizeContext {
   domains: Set<string>;
   label(node: Node): string;
   isExcluded(node: Node): boolean;
+  /** The uses whose node is not excluded; each excluded one is reported as skipped. */
+  notExcluded<U extends Use>(uses: readonly U[], weight: string): U[];
   weightAt(node: Node, index: number): Weight | undefined;
   useAt(node: Node, index: number): Use | undefined;
   /** Why this weight cannot be quantized (excluded, not float32, too small ...), or undefined when it can. */
@@ -64,6 +66,13 @@ export function createContext(scan: ModelScan, opts: QuantizeOptions, opset: num
     domains: new Set(),
     label,
     isExcluded: (node) => exclude.has(node.name ?? "") || (node.output ?? []).some((o) => exclude.has(o)),
+    notExcluded(list, weight) {
+      return list.filter((u) => {
+        if (!ctx.isExcluded(u.node)) return true;
+        ctx.skip(u.node, "excluded by the exclude option", weight);
+        return false;
+      });
+    },
     weightAt: (node, i) => uses.get(node)?.get(i)?.weight,
     useAt: (node, i) => uses.get(node)?.get(i),
     weightProblem(w) {

@@ -52,11 +52,7 @@ export function quantizeWeightsInt8(ctx: QuantizeContext, perChannel: boolean): 
   reportUncoveredNodes(ctx);
   for (const w of ctx.scan.weights) {
     const slotUses = w.uses.filter(isSlot);
-    const active = slotUses.filter((u) => {
-      if (!ctx.isExcluded(u.node)) return true;
-      ctx.skip(u.node, "excluded by the exclude option", w.name);
-      return false;
-    });
+    const active = ctx.notExcluded(slotUses, w.name);
     if (active.length === 0) continue;
     const problem = ctx.weightProblem(w);
     if (problem) {
@@ -143,11 +139,7 @@ export function quantizeWeightsFp16(ctx: QuantizeContext): void {
     const readers = w.uses.filter((u) => !ctx.scan.aliases.has(u.node));
     if (readers.length === 0 || (w.tensor.dataType ?? 0) !== DT.FLOAT) continue;
     const first = readers[0]!.node;
-    const active = readers.filter((u) => {
-      if (!ctx.isExcluded(u.node)) return true;
-      ctx.skip(u.node, "excluded by the exclude option", w.name);
-      return false;
-    });
+    const active = ctx.notExcluded(readers, w.name);
     if (active.length === 0) continue;
     const problem = ctx.weightProblem(w);
     if (problem) {

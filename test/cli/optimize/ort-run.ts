@@ -3,6 +3,7 @@
  * returning the outputs as float arrays in the session's output order.
  */
 import * as ortNode from "onnxruntime-node";
+import { EdgeMlError } from "../../../core/errors.ts";
 import type { FeedSpec } from "../../fixtures/quantize-graphs.ts";
 
 type Ort = typeof ortNode;
@@ -62,4 +63,15 @@ export function relativeError(reference: Float32Array[], actual: Float32Array[])
     }
   });
   return maxDiff / (hi - lo || 1);
+}
+
+/** The EdgeMlError `fn` refuses with; fails the test when it returns or throws anything else. */
+export function refusal(fn: () => unknown): EdgeMlError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof EdgeMlError) return e;
+    throw e;
+  }
+  throw new Error("expected a refusal");
 }

@@ -9,7 +9,6 @@ import { join } from "node:path";
 import * as ortNode from "onnxruntime-node";
 import onnxProto from "onnx-proto";
 import { describe, expect, it } from "vitest";
-import { EdgeMlError } from "../../../core/errors.ts";
 import { quantizeModel } from "../../../cli/optimize/quantize/index.ts";
 import { type Fp16Stats, toFloat16Bits } from "../../../cli/optimize/quantize/tensor-data.ts";
 import { floatTensor as randomTensor, rng, valueInfo } from "../../fixtures/onnx-builder.ts";
@@ -27,7 +26,7 @@ import {
   sharedWeight,
   tinyModel,
 } from "../../fixtures/quantize-graphs.ts";
-import { relativeError, runModel } from "./ort-run.ts";
+import { refusal, relativeError, runModel } from "./ort-run.ts";
 
 const { onnx } = onnxProto;
 type Graph = onnxProto.onnx.IGraphProto;
@@ -39,16 +38,6 @@ function decodeHalf(h: number): number {
   if (e === 0) return sign * m * 2 ** -24;
   if (e === 31) return m ? Number.NaN : sign * Number.POSITIVE_INFINITY;
   return sign * (1 + m / 1024) * 2 ** (e - 15);
-}
-
-function refusal(fn: () => unknown): EdgeMlError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof EdgeMlError) return e;
-    throw e;
-  }
-  throw new Error("expected a refusal");
 }
 
 const initializer = (g: Graph, name: string) => (g.initializer ?? []).find((t) => t.name === name);

@@ -5,10 +5,9 @@
  */
 import onnxProto from "onnx-proto";
 import { afterAll, describe, expect, it } from "vitest";
-import { EdgeMlError } from "../../../core/errors.ts";
 import { type QuantizeResult, type QuantizeScheme, quantizeModel } from "../../../cli/optimize/quantize/index.ts";
 import { constantMatMul, convNet, type Fixture, gemmMlp, ifBranches, lstmNet, loopBody, scanBody, sharedWeight } from "../../fixtures/quantize-graphs.ts";
-import { relativeError, runModel } from "./ort-run.ts";
+import { refusal, relativeError, runModel } from "./ort-run.ts";
 
 const { onnx } = onnxProto;
 
@@ -134,17 +133,6 @@ const reference = (f: Fixture) => {
   if (!references.has(f)) references.set(f, Promise.all(f.feeds.map((feeds) => runModel("node", f.bytes, feeds))));
   return references.get(f)!;
 };
-
-/** The error for a refused case, or fails the test. */
-function refusal(fn: () => unknown): EdgeMlError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof EdgeMlError) return e;
-    throw e;
-  }
-  throw new Error("expected quantizeModel to refuse");
-}
 
 const summary: string[] = [];
 
