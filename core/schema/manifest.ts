@@ -185,7 +185,7 @@ function versionedFields(m: VersionedFields): { path: (string | number)[]; versi
 
 /** The contract version a manifest's fields need (see MANIFEST_SCHEMA_VERSIONS). */
 export function requiredSchemaVersion(m: VersionedFields): ManifestSchemaVersion {
-  return versionedFields(m).reduce<ManifestSchemaVersion>((a, f) => (f.version > a ? f.version : a), 1);
+  return versionedFields(m).reduce<ManifestSchemaVersion>((a, f) => Math.max(a, f.version) as ManifestSchemaVersion, 1);
 }
 
 export const Manifest = ManifestFields.superRefine((m, ctx) => {
