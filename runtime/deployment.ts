@@ -8,6 +8,7 @@
  * ```
  */
 import type { Manifest } from "../core/schema/manifest.ts";
+import { foldsWeightDequantize } from "../core/session-hints.ts";
 import { createEdgeApp, type EdgeAppOptions } from "./app.ts";
 import { DEFAULT_SETTINGS, type EdgeSettings } from "./settings.ts";
 import type { Engine } from "./engines/types.ts";
@@ -30,7 +31,7 @@ export function createDeployment(opts: DeploymentOptions) {
     if (loading === undefined) {
       loading = (async () => {
         await verifySha256(opts.modelBytes, opts.manifest.artifact.sha256, `model ${opts.manifest.name}@${opts.manifest.version}`);
-        const session = await opts.engine.createSession(opts.modelBytes);
+        const session = await opts.engine.createSession(opts.modelBytes, { foldWeightDequantize: foldsWeightDequantize(opts.manifest) });
         return createPredictor({ manifest: opts.manifest, session, maxBatch: settings.maxBatch });
       })();
       // A failed load is retried on the next request instead of being cached (e.g. a transient engine failure).

@@ -25,6 +25,7 @@ import type { OptimizeGates } from "../../core/config.ts";
 import { createPreprocessor } from "../../core/preprocess.ts";
 import type { Instance } from "../../core/schema/features.ts";
 import type { Manifest, Variant, VariantGate, VariantKind } from "../../core/schema/manifest.ts";
+import { isWeightOnlyInt8 } from "../../core/session-hints.ts";
 import type { OutputAgreement } from "../../core/validation/result.ts";
 import { createBatchPredictor, type BatchPredictor } from "../baseline/predict.ts";
 import { nullLimits } from "../data-validate/validate.ts";
@@ -231,7 +232,11 @@ export async function optimizeModel(opts: OptimizeOptions): Promise<OptimizeResu
     step(`measuring latency in the ${opts.target} runtime (${accurate.length} candidate${accurate.length === 1 ? "" : "s"} against fp32)`);
     const report = await measureLatency({
       target: opts.target,
-      models: [{ id: "fp32", bytes: fp32 }, ...accurate.map((c, i) => ({ id: `c${i}`, bytes: c.bytes as Uint8Array }))],
+      // Each candidate runs as the edge would serve it: a weight-only int8 variant with its dequantization folded.
+      models: [
+        { id: "fp32", bytes: fp32 },
+        ...accurate.map((c, i) => ({ id: `c${i}`, bytes: c.bytes as Uint8Array, foldWeightDequantize: isWeightOnlyInt8(c.recipe.scheme) })),
+      ],
       feeds: inputs.latencyFeeds,
       budgetMs: opts.latencyBudgetMs ?? 12_000,
     });

@@ -10,8 +10,9 @@
  * const session = await engine.createSession(bytes);
  * ```
  */
-import type { Engine, EngineSession, TensorData, TypedArray } from "./types.ts";
+import type { Engine, EngineSession, SessionHints, TensorData, TypedArray } from "./types.ts";
 import type { Dtype } from "../../core/schema/manifest.ts";
+import { ortHintOptions } from "../../core/session-hints.ts";
 
 /** The slice of the onnxruntime API this engine uses (structural, so web and node builds both fit). */
 export interface OrtLike {
@@ -43,13 +44,18 @@ export interface OrtEngineOptions {
 }
 
 export function createOrtEngine(ort: OrtLike, options: OrtEngineOptions): Engine {
-  const create = (model: Uint8Array) => ort.InferenceSession.create(model, { executionProviders: options.executionProviders, graphOptimizationLevel: "all" });
+  const create = (model: Uint8Array, hints: SessionHints = {}) =>
+    ort.InferenceSession.create(model, {
+      executionProviders: options.executionProviders,
+      graphOptimizationLevel: "all",
+      ...ortHintOptions(hints.foldWeightDequantize),
+    });
   let started: Promise<unknown> | undefined;
   return {
     name: options.name,
-    async createSession(model) {
+    async createSession(model, hints) {
       if (started === undefined) {
-        const first = options.aroundFirstCreate ? options.aroundFirstCreate(() => create(model)) : create(model);
+        const first = options.aroundFirstCreate ? options.aroundFirstCreate(() => create(model, hints)) : create(model, hints);
         // A failed start is retried by the next call instead of being cached forever.
         started = first.catch(() => {
           started = undefined;
@@ -57,7 +63,7 @@ export function createOrtEngine(ort: OrtLike, options: OrtEngineOptions): Engine
         return wrapSession(ort, await first);
       }
       await started;
-      return wrapSession(ort, await create(model));
+      return wrapSession(ort, await create(model, hints));
     },
   };
 }

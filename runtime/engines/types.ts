@@ -21,8 +21,14 @@ export interface EngineSession {
   release(): Promise<void>;
 }
 
+/** What an engine may tune for this model (see core/session-hints.ts). */
+export interface SessionHints {
+  /** Weight-only int8: fold each constant weight's DequantizeLinear into a float weight when the session is created. */
+  foldWeightDequantize?: boolean;
+}
+
 export interface Engine {
   /** e.g. "ort-wasm", "ort-webgpu", "ort-node" */
   readonly name: string;
-  createSession(model: Uint8Array): Promise<EngineSession>;
+  createSession(model: Uint8Array, hints?: SessionHints): Promise<EngineSession>;
 }

@@ -13,6 +13,7 @@
  * ```
  */
 import type { Manifest } from "../../core/schema/manifest.ts";
+import { foldsWeightDequantize } from "../../core/session-hints.ts";
 import type { OrtLike } from "../../runtime/engines/ort.ts";
 import { createOrtEngine } from "../../runtime/engines/ort.ts";
 import { verifySha256 } from "../../runtime/integrity.ts";
@@ -105,7 +106,7 @@ export async function loadModel(opts: BrowserModelOptions): Promise<BrowserModel
   const bytes = new Uint8Array(await response.arrayBuffer());
   await verifySha256(bytes, opts.manifest.artifact.sha256, `model ${opts.manifest.name}@${opts.manifest.version}`);
   const engine = createOrtEngine(ort, { name: `ort-${device}`, executionProviders: [device] });
-  const session = await engine.createSession(bytes);
+  const session = await engine.createSession(bytes, { foldWeightDequantize: foldsWeightDequantize(opts.manifest) });
   const predictor = createPredictor({ manifest: opts.manifest, session, maxBatch: opts.maxBatch ?? 1024 });
 
   // The same client as every other target (runtime/adapter.ts): baseline profiles and slices in every batch.

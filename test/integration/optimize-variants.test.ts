@@ -18,6 +18,7 @@ import * as ortWebModule from "onnxruntime-web";
 import { describe, expect, it } from "vitest";
 import { measureLatency } from "../../cli/optimize/latency/index.ts";
 import { QUANTIZE_SCHEMES, type QuantizeScheme, quantizeModel } from "../../cli/optimize/quantize/index.ts";
+import { isWeightOnlyInt8 } from "../../core/session-hints.ts";
 import { V2_TO_DTYPE } from "../../core/tensor-dtype.ts";
 import { opset21Model, opset21Samples } from "../fixtures/optimize/make-opset21.ts";
 import { FIXTURES } from "../helpers/tmp.ts";
@@ -76,7 +77,8 @@ describe.each(MODELS)("%s", (model) => {
     );
     const report = await measureLatency({
       target: "worker",
-      models: [{ id: "fp32", bytes }, ...variants.map((v) => ({ id: v.scheme, bytes: v.bytes }))],
+      // Served as the edge serves them: weight-only int8 with its dequantization folded at session creation.
+      models: [{ id: "fp32", bytes }, ...variants.map((v) => ({ id: v.scheme, bytes: v.bytes, foldWeightDequantize: isWeightOnlyInt8(v.scheme) }))],
       feeds: [feeds],
       budgetMs: 1000,
       captureOutputs: true,

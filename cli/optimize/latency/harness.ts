@@ -16,6 +16,7 @@
  *
  * Portable: no Node, Deno or Workers APIs, so each runtime's entry bundles it.
  */
+import { ortHintOptions } from "../../../core/session-hints.ts";
 import { bytesFromBase64, type HarnessInput, type HarnessResult, type WireFeed, type WireOutput } from "./wire.ts";
 
 /** The slice of onnxruntime-web's API used here (structural: web builds in every runtime fit). */
@@ -79,7 +80,7 @@ export async function runHarness(ort: OrtWebLike, input: HarnessInput, hooks: Ha
   const tInit = now();
   const create = async (bytes: Uint8Array, i: number) => {
     try {
-      return await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
+      return await ort.InferenceSession.create(bytes, { ...SESSION_OPTIONS, ...ortHintOptions(input.fold?.[i]) });
     } catch (e) {
       throw new HarnessUserError("ERR_BAD_MODEL_FILE", `onnxruntime-web cannot load model ${input.ids[i]}: ${(e as Error).message ?? e}`);
     }

@@ -27,6 +27,8 @@ const LATENCY_TARGETS: readonly LatencyTarget[] = ["worker", "deno", "browser", 
 export interface LatencyModel {
   id: string;
   bytes: Uint8Array;
+  /** Create the session as the edge serves a weight-only int8 variant (core/session-hints.ts). */
+  foldWeightDequantize?: boolean;
 }
 export interface Feed {
   dtype: WireDtype;
@@ -97,6 +99,7 @@ export async function measureLatency(opts: LatencyOptions): Promise<LatencyRepor
     minMeasureMs: budgetMs * MIN_MEASURE_SHARE,
     budgetMs,
     ...(opts.captureOutputs ? { captureOutputs: true } : {}),
+    ...(opts.models.some((m) => m.foldWeightDequantize) ? { fold: opts.models.map((m) => m.foldWeightDequantize === true) } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   };
   const run = await runnerFor(opts.target);

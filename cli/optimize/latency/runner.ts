@@ -12,6 +12,7 @@ export interface RunnerInput {
   minMeasureMs: number;
   budgetMs: number;
   captureOutputs?: boolean;
+  fold?: boolean[];
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -24,6 +25,7 @@ export function harnessInput(input: RunnerInput, measureMs: number): HarnessInpu
     measureMs,
     minMeasureMs: input.minMeasureMs,
     ...(input.captureOutputs ? { captureOutputs: true } : {}),
+    ...(input.fold ? { fold: input.fold } : {}),
   };
 }
 

@@ -27,6 +27,8 @@ export interface HarnessHeader {
   minMeasureMs: number;
   /** Also return every model's outputs on the first feed set (to check the numbers in that runtime). */
   captureOutputs?: boolean;
+  /** Per model: create its session with weight dequantization folded (core/session-hints.ts), as the edge does. */
+  fold?: boolean[];
 }
 
 export interface HarnessInput {
@@ -36,6 +38,7 @@ export interface HarnessInput {
   measureMs: number;
   minMeasureMs: number;
   captureOutputs?: boolean;
+  fold?: boolean[];
 }
 
 /** A model output as the runtime gave it (numbers; int64 through Number). */
@@ -86,6 +89,7 @@ export function encodeRequest(input: HarnessInput): Uint8Array {
     measureMs: input.measureMs,
     minMeasureMs: input.minMeasureMs,
     ...(input.captureOutputs ? { captureOutputs: true } : {}),
+    ...(input.fold ? { fold: input.fold } : {}),
   };
   const head = new TextEncoder().encode(JSON.stringify(header));
   const total = 4 + head.byteLength + input.models.reduce((s, m) => s + m.byteLength, 0);
@@ -116,6 +120,7 @@ export function decodeRequest(bytes: Uint8Array): HarnessInput {
     measureMs: header.measureMs,
     minMeasureMs: header.minMeasureMs,
     ...(header.captureOutputs ? { captureOutputs: true } : {}),
+    ...(header.fold ? { fold: header.fold } : {}),
   };
 }
 
