@@ -60,7 +60,12 @@ function samplesGatesFor(config: Config, model: string): SamplesGates {
   return own ?? config.gates.samples ?? SamplesGates.parse({});
 }
 
-function loadLines(opts: SamplesValidateOptions, manifest: Manifest, dir: string): { lines: SampleLine[]; file: string; sha256: string } {
+/** The samples to run: `--samples <file>` when given, else the version's stored ones (hash checked); file and hash as recorded. */
+export function loadSamples(
+  opts: { root: string; samples?: string | undefined },
+  manifest: Manifest,
+  dir: string,
+): { lines: SampleLine[]; file: string; sha256: string } {
   if (opts.samples !== undefined) {
     const bytes = readSamplesFile(opts.samples);
     const lines = parseSamples(bytes.toString("utf8"), shownPath(opts.samples), manifest.io);
@@ -79,7 +84,7 @@ function loadLines(opts: SamplesValidateOptions, manifest: Manifest, dir: string
 }
 
 /** Labels against the first model output: argmax accuracy when its last axis has several values, else MAE. */
-function createLabelScore(output: string) {
+export function createLabelScore(output: string) {
   let rows = 0;
   let correct = 0;
   let absSum = 0;
@@ -116,7 +121,7 @@ export function optimizeGatesFor(config: Config, model: string): OptimizeGates {
 export async function validateSamples(opts: SamplesValidateOptions): Promise<SamplesValidation> {
   const config = await loadConfig(opts.root);
   const { manifest, ref, dir } = loadModel(opts.root, opts.ref);
-  const samples = loadLines(opts, manifest, dir);
+  const samples = loadSamples(opts, manifest, dir);
   const target = validatedArtifact(manifest, dir, opts.variant);
   const runtime = opts.runtime ?? "wasm";
   // A variant changes outputs by design (quantization): it is held to what the fp32 model gives (the recorded

@@ -29,18 +29,19 @@ import { isWeightOnlyInt8 } from "../../core/session-hints.ts";
 import type { OutputAgreement } from "../../core/validation/result.ts";
 import { createBatchPredictor, type BatchPredictor } from "../baseline/predict.ts";
 import { nullLimits } from "../data-validate/validate.ts";
-import { argmax, createAgreement } from "../model-validate/agreement.ts";
+import { createAgreement } from "../model-validate/agreement.ts";
+import { validatedArtifact } from "../model-validate/artifact.ts";
 import { createBadLabels } from "../model-validate/bad-labels.ts";
 import { createLabelCodec } from "../model-validate/labels.ts";
 import { scoreRows } from "../model-validate/metrics.ts";
 import { evaluateCsv } from "../model-validate/run.ts";
-import { optimizeGatesFor } from "../model-validate/samples.ts";
+import { createLabelScore, loadSamples, optimizeGatesFor } from "../model-validate/samples.ts";
 import { createTensorSession } from "../model-validate/tensor-session.ts";
 import { loadConfig } from "../project/config.ts";
-import { sha256Bytes, sha256File } from "../project/hash.ts";
+import { sha256Bytes } from "../project/hash.ts";
 import { updateManifest } from "../registry/manifest-file.ts";
 import { loadModel } from "../registry/registry.ts";
-import { readSamples, type SampleLine, type SampleTensor, storedSamples } from "../registry/samples.ts";
+import type { SampleTensor } from "../registry/samples.ts";
 import { inspectOnnx } from "../registry/onnx-inspect.ts";
 import { type GraphLevel, optimizeGraph } from "./graph.ts";
 import { measureLatency, type Feed, type LatencyTarget } from "./latency/index.ts";
@@ -150,7 +151,7 @@ export async function optimizeModel(opts: OptimizeOptions): Promise<OptimizeResu
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) {
     throw new EdgeMlError("ERR_USAGE", `variant name "${name}" is not allowed`, { hint: "use lowercase letters, digits, '.', '_' and '-'" });
   }
-  const fp32 = await readArtifact(dir, manifest);
+  const fp32 = validatedArtifact(manifest, dir).bytes;
   const step = opts.onStep ?? (() => {});
 
   step("reading the comparison inputs");
@@ -395,40 +396,9 @@ function accuracyGates(agreement: readonly OutputAgreement[], metric: CandidateR
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const fmtRatio = (x: number) => `${x.toFixed(2)}x`;
 
-async function readArtifact(dir: string, manifest: Manifest): Promise<Uint8Array> {
-  const { readFileSync } = await import("node:fs");
-  const file = join(dir, manifest.artifact.file);
-  const bytes = new Uint8Array(readFileSync(file));
-  if (sha256Bytes(bytes) !== manifest.artifact.sha256) {
-    throw new EdgeMlError("ERR_INTEGRITY", `${file} does not match the manifest's sha256`, {
-      file,
-      hint: "the model file was changed after registration; restore it from git",
-    });
-  }
-  return bytes;
-}
-
 /** Inputs from samples: every line's feeds; metric = accuracy (argmax vs label) where lines carry labels. */
 async function sampleInputs(opts: OptimizeOptions, manifest: Manifest, dir: string, fp32: Uint8Array): Promise<Inputs> {
-  let lines: SampleLine[];
-  let file: string;
-  if (opts.samples !== undefined) {
-    lines = readSamples(opts.samples, manifest.io);
-    file = relative(opts.root, opts.samples) || opts.samples;
-  } else {
-    const stored = storedSamples(dir, manifest);
-    if (stored === undefined) {
-      throw new EdgeMlError("ERR_USAGE", `${manifest.name}@${manifest.version} has no stored samples, and no --data or --samples was given`, {
-        hint:
-          manifest.features !== undefined
-            ? "pass the evaluation CSV with --data <eval.csv>"
-            : "pass --samples <file.jsonl> (KServe V2 request bodies, one per line), or register the version with `models add --samples`",
-      });
-    }
-    lines = stored;
-    file = relative(opts.root, join(dir, manifest.samples?.file ?? "samples.jsonl"));
-  }
-  const sha = await sha256File(opts.samples ?? join(dir, manifest.samples?.file ?? "samples.jsonl"));
+  const { lines, file, sha256 } = loadSamples(opts, manifest, dir);
   const reference = await createTensorSession("wasm", fp32);
   const refOutputs: Record<string, SampleTensor>[] = [];
   try {
@@ -436,28 +406,16 @@ async function sampleInputs(opts: OptimizeOptions, manifest: Manifest, dir: stri
   } finally {
     await reference.release();
   }
-  const labelled = lines.filter((l) => l.labels !== undefined && l.labels.length > 0).length;
-  const classOutput = manifest.io.outputs.find((o) => {
-    const first = refOutputs[0]?.[o.name];
-    return first !== undefined && (first.dims[first.dims.length - 1] ?? 1) > 1;
-  })?.name;
-  const accuracy = (outs: readonly Record<string, SampleTensor>[]): number => {
-    let right = 0;
-    let total = 0;
-    lines.forEach((l, i) => {
-      const t = classOutput === undefined ? undefined : outs[i]?.[classOutput];
-      if (t === undefined || l.labels === undefined) return;
-      const k = t.dims[t.dims.length - 1] ?? 1;
-      l.labels.forEach((label, row) => {
-        total++;
-        if (argmax(t.data as ArrayLike<number>, row * k, k) === label) right++;
-      });
-    });
-    return total === 0 ? Number.NaN : right / total;
+  // Labels score the first output, as `validate` scores them: accuracy where it has a class axis.
+  const labelOutput = manifest.io.outputs[0]?.name ?? "";
+  const accuracy = (outs: readonly Record<string, SampleTensor>[]): number | undefined => {
+    const score = createLabelScore(labelOutput);
+    lines.forEach((l, i) => l.labels && score.add(l.line, outs[i]?.[labelOutput], l.labels));
+    return score.finish()?.accuracy ?? undefined;
   };
-  const fp32Accuracy = labelled > 0 && classOutput !== undefined ? accuracy(refOutputs) : undefined;
+  const fp32Accuracy = accuracy(refOutputs);
   return {
-    comparedOn: { kind: "samples", file, sha256: sha, rows: lines.length },
+    comparedOn: { kind: "samples", file, sha256, rows: lines.length },
     latencyFeeds: lines.slice(0, 16).map((l) => l.feeds as unknown as Record<string, Feed>),
     async evaluate(cands) {
       const out = [];
