@@ -36,6 +36,8 @@ export interface QuantizeContext {
   /** Every node of the model with its graph, in graph order (subgraph nodes after their parent graph's). */
   nodes(): { scope: GraphScope; node: Node }[];
   skip(node: Node, reason: string, weight?: string): void;
+  /** Report a node that now reads weight `w` quantized (`op`: the op it was, when the node itself was replaced). */
+  record(node: Node, w: Weight, detail: string, op?: string): void;
 }
 
 const DATA_TYPE_NAMES: Record<number, string> = { 2: "uint8", 3: "int8", 6: "int32", 7: "int64", 10: "float16", 11: "float64", 16: "bfloat16" };
@@ -90,6 +92,9 @@ export function createContext(scan: ModelScan, opts: QuantizeOptions, opset: num
     nodes: () => all,
     skip(node, reason, weight) {
       ctx.skipped.push({ node: label(node), op: node.opType ?? "", ...(weight === undefined ? {} : { weight }), reason });
+    },
+    record(node, w, detail, op) {
+      ctx.quantized.push({ node: label(node), op: op ?? node.opType ?? "", weight: w.name, shape: dimsOf(w.tensor), detail });
     },
   };
   return ctx;

@@ -84,13 +84,7 @@ function matmulInteger(ctx: QuantizeContext, scope: GraphScope, node: Node, cach
   const how = [form.transposed ? "B transposed" : "", form.alpha !== 1 ? "alpha folded into the scale" : "", form.bias ? "bias added after" : ""].filter(
     Boolean,
   );
-  ctx.quantized.push({
-    node: ctx.label(node),
-    op: node.opType ?? "",
-    weight: w.name,
-    shape: dimsOf(w.tensor),
-    detail: ["DynamicQuantizeLinear + MatMulInteger (uint8 A, int8 B per-channel)", ...how].join("; "),
-  });
+  ctx.record(node, w, ["DynamicQuantizeLinear + MatMulInteger (uint8 A, int8 B per-channel)", ...how].join("; "));
   return undefined;
 }
 
@@ -129,13 +123,7 @@ function convInteger(ctx: QuantizeContext, scope: GraphScope, node: Node, cache:
   }
   const attrs = (node.attribute ?? []).filter((a) => ["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"].includes(a.name ?? ""));
   ctx.edit.replace(scope, node, [...pre, ...integerProduct(ctx, cache, scope, node, node.input![0]!, "ConvInteger", qw, attrs, biasOut)]);
-  ctx.quantized.push({
-    node: ctx.label(node),
-    op: "Conv",
-    weight: w.name,
-    shape: dims,
-    detail: `DynamicQuantizeLinear + ConvInteger (uint8 X, int8 W per-channel)${biasOut ? "; bias added after" : ""}`,
-  });
+  ctx.record(node, w, `DynamicQuantizeLinear + ConvInteger (uint8 X, int8 W per-channel)${biasOut ? "; bias added after" : ""}`, "Conv");
   return undefined;
 }
 

@@ -11,7 +11,7 @@
 import type { QuantizeContext } from "./context.ts";
 import { isDefaultDomain } from "./graph-scan.ts";
 import { matmulForm } from "./matmul-form.ts";
-import { bytesTensor, DT, dimsOf, floatTensor, quantizeBlocks4 } from "./tensor-data.ts";
+import { bytesTensor, DT, floatTensor, quantizeBlocks4 } from "./tensor-data.ts";
 
 /** Below this K or N a 4-bit layout saves little and costs accuracy: such MatMuls stay fp32. */
 const INT4_MIN_DIM = 64;
@@ -79,12 +79,6 @@ export function quantizeInt4(ctx: QuantizeContext): void {
     const how = [form.transposed ? "B transposed" : "", form.alpha !== 1 ? "alpha folded into the scales" : "", form.bias ? "bias added after" : ""].filter(
       Boolean,
     );
-    ctx.quantized.push({
-      node: base,
-      op: node.opType ?? "",
-      weight: w.name,
-      shape: dimsOf(w.tensor),
-      detail: [`MatMulNBits 4-bit, block ${bs} along K, asymmetric (K=${k}, N=${n})`, ...how].join("; "),
-    });
+    ctx.record(node, w, [`MatMulNBits 4-bit, block ${bs} along K, asymmetric (K=${k}, N=${n})`, ...how].join("; "));
   }
 }

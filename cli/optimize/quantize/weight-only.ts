@@ -97,26 +97,14 @@ export function quantizeWeightsInt8(ctx: QuantizeContext, perChannel: boolean): 
     const shared = ok.length > 1 ? `, shared by ${ok.length} nodes through one DequantizeLinear` : "";
     for (const { use } of ok) {
       use.node.input![use.index] = out;
-      ctx.quantized.push({
-        node: ctx.label(use.node),
-        op: use.node.opType ?? "",
-        weight: w.name,
-        shape: dims,
-        detail: `int8 ${how}${shared}${domain ? ` (${domain})` : ""}`,
-      });
+      ctx.record(use.node, w, `int8 ${how}${shared}${domain ? ` (${domain})` : ""}`);
     }
     // Other readers (a Transpose, an Add ...) take any float32 tensor of this shape: they read the dequantized weight
     // too, so the fp32 copy can go. Excluded readers keep the fp32 original.
     for (const use of w.uses) {
       if (isSlot(use) || ctx.isExcluded(use.node) || ctx.scan.aliases.has(use.node)) continue;
       use.node.input![use.index] = out;
-      ctx.quantized.push({
-        node: ctx.label(use.node),
-        op: use.node.opType ?? "",
-        weight: w.name,
-        shape: dims,
-        detail: "reads the dequantized weight (an op int8 does not cover)",
-      });
+      ctx.record(use.node, w, "reads the dequantized weight (an op int8 does not cover)");
     }
   }
 }
@@ -173,12 +161,6 @@ function convertFp16(ctx: QuantizeContext, w: Weight, active: Use[]): void {
   ].filter(Boolean);
   for (const use of active) {
     use.node.input![use.index] = out;
-    ctx.quantized.push({
-      node: ctx.label(use.node),
-      op: use.node.opType ?? "",
-      weight: w.name,
-      shape: dims,
-      detail: ["fp16 + Cast(to=float)", ...notes].join("; "),
-    });
+    ctx.record(use.node, w, ["fp16 + Cast(to=float)", ...notes].join("; "));
   }
 }
