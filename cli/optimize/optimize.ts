@@ -130,10 +130,8 @@ const KIND: Record<string, VariantKind> = {
 
 interface Inputs {
   comparedOn: Variant["comparedOn"];
-  /** Runs each candidate on the inputs and returns its agreement with fp32 and the task metric. */
-  evaluate(
-    candidates: readonly Uint8Array[],
-  ): Promise<{ agreement: OutputAgreement[]; metric?: { name: string; fp32: number; candidate: number; loss: number } }[]>;
+  /** Runs a candidate on the inputs and returns its agreement with fp32 (whose outputs are computed once) and the task metric. */
+  evaluate(candidate: Uint8Array): Promise<{ agreement: OutputAgreement[]; metric?: { name: string; fp32: number; candidate: number; loss: number } }>;
   /** A few inputs for the latency measurement. */
   latencyFeeds: Record<string, Feed>[];
 }
@@ -315,24 +313,17 @@ async function evaluateRound(
   const todo = candidates.filter((c) => c.bytes !== undefined && c.report.error === undefined);
   if (todo.length === 0) return;
   step(`comparing ${todo.length} candidate${todo.length === 1 ? "" : "s"} with fp32 on ${inputs.comparedOn.file} (onnxruntime-web wasm)`);
-  const results: Awaited<ReturnType<Inputs["evaluate"]>> = [];
-  // One candidate at a time: a candidate that does not load in onnxruntime-web is reported, not fatal.
+  // One candidate at a time: a candidate that does not load or run in onnxruntime-web is reported, not fatal.
   for (const c of todo) {
     try {
-      const [r] = await inputs.evaluate([c.bytes as Uint8Array]);
-      results.push(r as (typeof results)[number]);
+      const r = await inputs.evaluate(c.bytes as Uint8Array);
+      c.report.agreement = r.agreement;
+      if (r.metric) c.report.metric = r.metric;
+      c.report.gates = accuracyGates(r.agreement, r.metric, gates);
     } catch (e) {
       c.report.error = (e as Error).message;
-      results.push({ agreement: [] });
     }
   }
-  todo.forEach((c, i) => {
-    const r = results[i];
-    if (r === undefined || c.report.error !== undefined) return;
-    c.report.agreement = r.agreement;
-    if (r.metric) c.report.metric = r.metric;
-    c.report.gates = accuracyGates(r.agreement, r.metric, gates);
-  });
 }
 
 function accuracyGates(agreement: readonly OutputAgreement[], metric: CandidateReport["metric"], gates: OptimizeGates): VariantGate[] {
@@ -417,33 +408,29 @@ async function sampleInputs(opts: OptimizeOptions, manifest: Manifest, dir: stri
   return {
     comparedOn: { kind: "samples", file, sha256, rows: lines.length },
     latencyFeeds: lines.slice(0, 16).map((l) => l.feeds as unknown as Record<string, Feed>),
-    async evaluate(cands) {
-      const out = [];
-      for (const bytes of cands) {
-        const session = await createTensorSession("wasm", bytes);
-        const agreements = new Map(Object.keys(refOutputs[0] ?? {}).map((name) => [name, createAgreement(name)]));
-        const outs: Record<string, SampleTensor>[] = [];
-        try {
-          for (const [i, l] of lines.entries()) {
-            const o = await session.run(l.feeds);
-            for (const [name, a] of agreements) {
-              const problem = a.add(l.line, o[name], refOutputs[i]?.[name] as SampleTensor);
-              if (problem !== undefined) throw new Error(`the candidate does not answer like fp32: ${problem}`);
-            }
-            outs.push(o);
+    async evaluate(bytes) {
+      const session = await createTensorSession("wasm", bytes);
+      const agreements = new Map(Object.keys(refOutputs[0] ?? {}).map((name) => [name, createAgreement(name)]));
+      const outs: Record<string, SampleTensor>[] = [];
+      try {
+        for (const [i, l] of lines.entries()) {
+          const o = await session.run(l.feeds);
+          for (const [name, a] of agreements) {
+            const problem = a.add(l.line, o[name], refOutputs[i]?.[name] as SampleTensor);
+            if (problem !== undefined) throw new Error(`the candidate does not answer like fp32: ${problem}`);
           }
-        } finally {
-          await session.release();
+          outs.push(o);
         }
-        const candidate = fp32Accuracy !== undefined ? accuracy(outs) : undefined;
-        out.push({
-          agreement: [...agreements.values()].map((a) => a.finish()),
-          ...(fp32Accuracy !== undefined && candidate !== undefined
-            ? { metric: { name: "accuracy", fp32: fp32Accuracy, candidate, loss: fp32Accuracy - candidate } }
-            : {}),
-        });
+      } finally {
+        await session.release();
       }
-      return out;
+      const candidate = fp32Accuracy !== undefined ? accuracy(outs) : undefined;
+      return {
+        agreement: [...agreements.values()].map((a) => a.finish()),
+        ...(fp32Accuracy !== undefined && candidate !== undefined
+          ? { metric: { name: "accuracy", fp32: fp32Accuracy, candidate, loss: fp32Accuracy - candidate } }
+          : {}),
+      };
     },
   };
 }
@@ -475,13 +462,14 @@ async function tabularInputs(opts: OptimizeOptions, manifest: Manifest, fp32: Ui
     },
     release: () => p.release(),
   });
-  const run = async (cands: readonly Uint8Array[]) => {
-    const predictors = [capture(await predictor(fp32))];
+  // One model per pass over the CSV: every model has the same feature schema, so the same rows are scored, in the
+  // same order, and fp32's outputs and score are computed once for all candidates.
+  const run = async (bytes: Uint8Array, wrap: (p: BatchPredictor) => BatchPredictor = (p) => p) => {
+    const p = wrap(await predictor(bytes));
     try {
-      for (const c of cands) predictors.push(await predictor(c));
       return await evaluateCsv({
         csv: data,
-        models: predictors.map((p) => ({ features: manifest.features ?? [], predictor: p })),
+        models: [{ features: manifest.features ?? [], predictor: p }],
         label,
         slices: [],
         codec,
@@ -489,44 +477,43 @@ async function tabularInputs(opts: OptimizeOptions, manifest: Manifest, fp32: Ui
         badLabels: createBadLabels(relative(process.cwd(), data) || data, label, true, `${manifest.name}@${manifest.version}`),
       });
     } finally {
-      for (const p of predictors) await p.release();
+      await p.release();
     }
   };
-  // One pass with fp32 alone to find the latency batch and the data hash.
-  const first = await run([]);
+  // The fp32 pass also picks the latency batch (its first rows) and hashes the data.
+  const first = await run(fp32, capture);
   const pre = createPreprocessor(preprocessing);
   const feeds = Object.fromEntries(
     [...pre.transform(captured)].map(([name, t]) => [name, { dtype: t.dtype, dims: [...t.dims], data: t.data } as unknown as Feed]),
   );
   const metricName = PRIMARY[codec.task];
   const boot = { resamples: 10, seed: DEFAULT_SEED, confidence: DEFAULT_CONFIDENCE };
+  const ref = first.rows.outputs(0);
+  const refScore = scoreRows(first.rows, ref, codec, boot).metrics[metricName]?.value ?? Number.NaN;
   return {
     comparedOn: { kind: "data", file: relative(opts.root, data) || data, sha256: first.sha256, rows: first.rows.size },
     latencyFeeds: [feeds],
-    async evaluate(cands) {
-      const r = await run(cands);
-      const ref = r.rows.outputs(0);
-      const refScore = scoreRows(r.rows, ref, codec, boot).metrics[metricName]?.value ?? Number.NaN;
-      return cands.map((_, k) => {
-        const out = r.rows.outputs(k + 1);
-        const score = scoreRows(r.rows, out, codec, boot).metrics[metricName]?.value ?? Number.NaN;
-        const higher = METRICS[metricName].higherIsBetter;
-        const loss = higher ? refScore - score : (score - refScore) / Math.max(Math.abs(refScore), 1e-12);
-        // Errors and cosine over the whole column (one "line"); agreement on the decision the task makes from it.
-        const name = codec.task === "binary" ? "score" : codec.task === "multiclass" ? "class" : "value";
-        const measures = createAgreement(name);
-        measures.add(1, { dtype: "float64", dims: [out.length], data: out }, { dtype: "float64", dims: [ref.length], data: ref });
-        const cls = (x: number) => (codec.task === "binary" ? (x >= codec.threshold ? 1 : 0) : x);
-        let agree = 0;
-        for (let i = 0; i < ref.length; i++) if (cls(ref[i] as number) === cls(out[i] as number)) agree++;
-        const regression = codec.task === "regression" || ref.length === 0;
-        const agreement: OutputAgreement = {
-          ...measures.finish(),
-          rows: regression ? 0 : ref.length,
-          argmaxAgreement: regression ? null : agree / ref.length,
-        };
-        return { agreement: [agreement], metric: { name: metricName, fp32: refScore, candidate: score, loss } };
-      });
+    async evaluate(bytes) {
+      const r = await run(bytes);
+      const out = r.rows.outputs(0);
+      if (out.length !== ref.length) throw new Error(`the candidate scored ${out.length} rows of ${data}, fp32 ${ref.length}`);
+      const score = scoreRows(r.rows, out, codec, boot).metrics[metricName]?.value ?? Number.NaN;
+      const higher = METRICS[metricName].higherIsBetter;
+      const loss = higher ? refScore - score : (score - refScore) / Math.max(Math.abs(refScore), 1e-12);
+      // Errors and cosine over the whole column (one "line"); agreement on the decision the task makes from it.
+      const name = codec.task === "binary" ? "score" : codec.task === "multiclass" ? "class" : "value";
+      const measures = createAgreement(name);
+      measures.add(1, { dtype: "float64", dims: [out.length], data: out }, { dtype: "float64", dims: [ref.length], data: ref });
+      const cls = (x: number) => (codec.task === "binary" ? (x >= codec.threshold ? 1 : 0) : x);
+      let agree = 0;
+      for (let i = 0; i < ref.length; i++) if (cls(ref[i] as number) === cls(out[i] as number)) agree++;
+      const regression = codec.task === "regression" || ref.length === 0;
+      const agreement: OutputAgreement = {
+        ...measures.finish(),
+        rows: regression ? 0 : ref.length,
+        argmaxAgreement: regression ? null : agree / ref.length,
+      };
+      return { agreement: [agreement], metric: { name: metricName, fp32: refScore, candidate: score, loss } };
     },
   };
 }
