@@ -71,6 +71,34 @@ def write_samples(name, lines):
     return os.path.getsize(path)
 
 
+def record_samples(name, model, input_name, output_name, count, make):
+    """Run `model` on `make(i)` -> (input, labels or None) for i < count and write the samples file; returns its size."""
+    lines = []
+    for i in range(count):
+        x, labels = make(i)
+        with torch.no_grad():
+            y = model(torch.from_numpy(x)).numpy()
+        lines.append(sample_line([(input_name, x)], [(output_name, y)], labels))
+    return write_samples(name, lines)
+
+
+def train(model, opt, sched, steps, batch, name=None):
+    """Cross-entropy training on `batch()` -> (x, y); prints progress every 100 steps when named. Leaves eval mode."""
+    t0 = time.time()
+    model.train()
+    for step in range(steps):
+        x, y = batch()
+        loss = nn.functional.cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(y))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        if name is not None and step % 100 == 0:
+            print(f"  {name} step {step} loss {loss.item():.3f} ({time.time() - t0:.0f}s)", flush=True)
+    model.eval()
+    return t0
+
+
 def rounded(x, decimals=3):
     """Inputs are written with `decimals` digits; torch runs on exactly what a reader of the JSON gets."""
     return np.round(np.asarray(x, dtype=np.float64), decimals).astype(np.float32)
@@ -188,19 +216,7 @@ def make_convnet(report):
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
     steps, bs = 500, 48
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
-    t0 = time.time()
-    model.train()
-    for step in range(steps):
-        width = int(rng.choice([32, 36, 40, 44, 48]))
-        x, y = shapes_batch(bs, width, rng)
-        loss = nn.functional.cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(y))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        if step % 100 == 0:
-            print(f"  convnet step {step} loss {loss.item():.3f} ({time.time() - t0:.0f}s)", flush=True)
-    model.eval()
+    t0 = train(model, opt, sched, steps, lambda: shapes_batch(bs, int(rng.choice([32, 36, 40, 44, 48])), rng), "convnet")
     test_rng = np.random.default_rng(1011)
     correct = total = 0
     margins = []
@@ -243,15 +259,9 @@ def make_convnet(report):
         report["convnet-opset9"] = {"error": f"{type(err).__name__}: {err}"}
 
     sample_rng = np.random.default_rng(2011)
-    lines = []
-    for i in range(24):
-        batch = 1 + i % 2
-        width = [32, 36, 40, 44, 48, 33, 47, 38][i % 8]
-        x, y = shapes_batch(batch, width, sample_rng)
-        with torch.no_grad():
-            logits = model(torch.from_numpy(x)).numpy()
-        lines.append(sample_line([("image", x)], [("logits", logits)], y))
-    entry["samples_bytes"] = write_samples("convnet", lines)
+    entry["samples_bytes"] = record_samples(
+        "convnet", model, "image", "logits", 24, lambda i: shapes_batch(1 + i % 2, [32, 36, 40, 44, 48, 33, 47, 38][i % 8], sample_rng)
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -293,15 +303,7 @@ def make_mlp(report):
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     steps = 4000
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps)
-    t0 = time.time()
-    for step in range(steps):
-        x, y = data(256, rng)
-        loss = nn.functional.cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(y))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-    model.eval()
+    t0 = train(model, opt, sched, steps, lambda: data(256, rng))
     x, y = data(5000, np.random.default_rng(1013))
     with torch.no_grad():
         acc = float((model(torch.from_numpy(x)).argmax(1).numpy() == y).mean())
@@ -325,13 +327,7 @@ def make_mlp(report):
     }
     report["mlp"] = entry
     sample_rng = np.random.default_rng(2013)
-    lines = []
-    for i in range(24):
-        x, y = data([1, 2, 4, 8, 16, 3][i % 6], sample_rng)
-        with torch.no_grad():
-            logits = model(torch.from_numpy(x)).numpy()
-        lines.append(sample_line([("features", x)], [("logits", logits)], y))
-    entry["samples_bytes"] = write_samples("mlp", lines)
+    entry["samples_bytes"] = record_samples("mlp", model, "features", "logits", 24, lambda i: data([1, 2, 4, 8, 16, 3][i % 6], sample_rng))
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -372,15 +368,7 @@ def make_recurrent(report):
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
     steps = 1500
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
-    t0 = time.time()
-    for step in range(steps):
-        x, y = data(64, int(rng.integers(4, 25)), rng)
-        loss = nn.functional.cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(y))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-    model.eval()
+    t0 = train(model, opt, sched, steps, lambda: data(64, int(rng.integers(4, 25)), rng))
     test_rng = np.random.default_rng(1017)
     correct = total = 0
     with torch.no_grad():
@@ -420,13 +408,9 @@ def make_recurrent(report):
     }
     report["recurrent"] = entry
     sample_rng = np.random.default_rng(2017)
-    lines = []
-    for i in range(24):
-        x, y = data(1 + i % 3, [3, 5, 8, 13, 21, 1, 30, 10][i % 8], sample_rng, outliers=i % 4 == 3)
-        with torch.no_grad():
-            logits = model(torch.from_numpy(x)).numpy()
-        lines.append(sample_line([("sequence", x)], [("logits", logits)], y))
-    entry["samples_bytes"] = write_samples("recurrent", lines)
+    entry["samples_bytes"] = record_samples(
+        "recurrent", model, "sequence", "logits", 24, lambda i: data(1 + i % 3, [3, 5, 8, 13, 21, 1, 30, 10][i % 8], sample_rng, outliers=i % 4 == 3)
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -460,13 +444,9 @@ def make_attention(report):
     }
     report["attention"] = entry
     sample_rng = np.random.default_rng(2019)
-    lines = []
-    for i in range(20):
-        x = rounded(sample_rng.normal(0, 1, (1 + i % 2, [2, 5, 9, 12, 1, 7, 16, 3][i % 8], 128)))
-        with torch.no_grad():
-            y = layer(torch.from_numpy(x)).numpy()
-        lines.append(sample_line([("hidden", x)], [("output", y)]))
-    entry["samples_bytes"] = write_samples("attention", lines)
+    entry["samples_bytes"] = record_samples(
+        "attention", layer, "hidden", "output", 20, lambda i: (rounded(sample_rng.normal(0, 1, (1 + i % 2, [2, 5, 9, 12, 1, 7, 16, 3][i % 8], 128))), None)
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -504,14 +484,9 @@ def make_squeezenet(report):
         return
     report["squeezenet"] = entry
     sample_rng = np.random.default_rng(2023)
-    lines = []
-    for i in range(16):
-        h, w = [(32, 32), (40, 48), (48, 40), (36, 44)][i % 4]
-        x = rounded(sample_rng.uniform(0, 1, (1, 3, h, w)))
-        with torch.no_grad():
-            y = model(torch.from_numpy(x)).numpy()
-        lines.append(sample_line([("image", x)], [("logits", y)]))
-    entry["samples_bytes"] = write_samples("squeezenet", lines)
+    entry["samples_bytes"] = record_samples(
+        "squeezenet", model, "image", "logits", 16, lambda i: (rounded(sample_rng.uniform(0, 1, (1, 3, *[(32, 32), (40, 48), (48, 40), (36, 44)][i % 4]))), None)
+    )
 
 
 BUILDERS = {
