@@ -2,15 +2,15 @@
  * `edge-ml validate` on samples: the wasm engine (what the edge serves) against expected outputs and onnxruntime-node,
  * the samples gates, the result in the manifest (contract version 3), a variant's own validation, and old manifests.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { deployGate } from "../../../cli/deploy/gate.ts";
-import { sha256Bytes } from "../../../cli/project/hash.ts";
 import { updateManifest } from "../../../cli/registry/manifest-file.ts";
 import { Manifest } from "../../../core/schema/manifest.ts";
 import { SamplesValidationResult } from "../../../core/validation/result.ts";
 import { runCli } from "../../helpers/cli.ts";
+import { addCopyVariant } from "../../helpers/variant.ts";
 import { tempDir } from "../../helpers/tmp.ts";
 import { MLP, mlpSamples, writeJsonl } from "./mlp-samples.ts";
 
@@ -124,24 +124,12 @@ describe("edge-ml validate on samples", () => {
   it("--variant: the variant's file runs, its own validation is written; the deploy gate reads each separately", async () => {
     const dir = await project();
     const version = join(dir, "models", "mlp", "1.0.0");
-    copyFileSync(MLP, join(version, "model.copy.onnx"));
     // A copy stands in for an optimized file: the variant is told apart by its own file, record and validation.
-    const m0 = manifestOf(dir);
-    const variant = {
-      name: "copy",
-      file: "model.copy.onnx",
-      sha256: sha256Bytes(readFileSync(join(version, "model.copy.onnx"))),
-      bytes: m0.artifact.bytes,
-      kind: "optimized",
-      opsets: m0.artifact.opsets,
-      parent: { file: "model.onnx", sha256: m0.artifact.sha256 },
+    const { variant } = addCopyVariant(version, {
       recipe: { level: "basic", scheme: null, excluded: [] },
-      target: "worker",
-      createdAt: new Date().toISOString(),
-      comparedOn: { kind: "samples", file: "samples.jsonl", sha256: m0.samples?.sha256, rows: 8 },
+      comparedOn: { kind: "samples", file: "samples.jsonl", sha256: manifestOf(dir).samples?.sha256 ?? "", rows: 8 },
       gates: [{ kind: "argmax", metric: null, value: 1, threshold: 0.99, op: ">=", pass: true, message: "argmax agreement 1 >= 0.99" }],
-    };
-    updateManifest(join(version, "manifest.json"), { variants: [variant] });
+    });
 
     const missing = await runCli(["validate", "mlp@1.0.0", "--variant", "int8"], dir);
     expect(missing.code).toBe(1);

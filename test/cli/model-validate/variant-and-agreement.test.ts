@@ -2,16 +2,15 @@
  * `validate --data --variant`: a tabular variant's own result (the fp32 one untouched); and the agreement measures
  * on hand-made tensors (relative-error floor, non-finite values, zero vectors, argmax ties and one-value last axes).
  */
-import { copyFileSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createAgreement } from "../../../cli/model-validate/agreement.ts";
 import { variantChecks } from "../../../cli/model-validate/samples-checks.ts";
-import { sha256Bytes } from "../../../cli/project/hash.ts";
-import { updateManifest } from "../../../cli/registry/manifest-file.ts";
 import { Manifest } from "../../../core/schema/manifest.ts";
 import { SamplesGates } from "../../../core/validation/gates.ts";
 import { runCli } from "../../helpers/cli.ts";
+import { addCopyVariant } from "../../helpers/variant.ts";
 import { manifestFile, titanicProject } from "../../helpers/validate-project.ts";
 
 const f32 = (dims: number[], data: number[]) => ({ dtype: "float32" as const, dims, data: Float32Array.from(data) });
@@ -21,25 +20,10 @@ describe("validate --data --variant", () => {
     const dir = titanicProject({ gates: { absolute: [{ metric: "roc_auc", min: 0.8 }] } });
     const file = manifestFile(dir, "1.0.0");
     const version = join(dir, "models", "titanic", "1.0.0");
-    copyFileSync(join(version, "model.onnx"), join(version, "model.copy.onnx"));
-    const m = Manifest.parse(JSON.parse(readFileSync(file, "utf8")));
-    updateManifest(file, {
-      variants: [
-        {
-          name: "copy",
-          file: "model.copy.onnx",
-          sha256: sha256Bytes(readFileSync(join(version, "model.copy.onnx"))),
-          bytes: m.artifact.bytes,
-          kind: "optimized",
-          opsets: m.artifact.opsets,
-          parent: { file: "model.onnx", sha256: m.artifact.sha256 },
-          recipe: { level: "extended", scheme: null, excluded: [] },
-          target: "worker",
-          createdAt: new Date().toISOString(),
-          comparedOn: { kind: "data", file: "eval.csv", sha256: "0".repeat(64), rows: 328 },
-          gates: [],
-        },
-      ],
+    const { before: m } = addCopyVariant(version, {
+      recipe: { level: "extended", scheme: null, excluded: [] },
+      comparedOn: { kind: "data", file: "eval.csv", sha256: "0".repeat(64), rows: 328 },
+      gates: [],
     });
     const r = await runCli(["validate", "titanic@1.0.0", "--data", "eval.csv", "--variant", "copy", "--resamples", "100"], dir);
     expect(r.stderr).toBe("");
