@@ -1,0 +1,2 @@
+import type { KernelFactory } from "./types.ts";
+export const ML_KERNELS: Record<string, KernelFactory> = {};

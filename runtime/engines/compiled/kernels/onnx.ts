@@ -1,0 +1,2 @@
+import type { KernelFactory } from "./types.ts";
+export const ONNX_KERNELS: Record<string, KernelFactory> = {};
