@@ -8,6 +8,15 @@ const variant = {
   valueHint: "name",
   description: "serve an optimized variant of the version (see `edge-ml optimize`, `models show`)",
 } as const;
+/** Which engine runs the model at the edge (see runtime/engines/compiled). */
+export const ENGINES = ["auto", "ort", "compiled"] as const;
+export type EngineChoice = (typeof ENGINES)[number];
+const engine = {
+  type: "string",
+  default: "auto",
+  description:
+    "inference engine: auto (compiled JS when every op is supported and it matches onnxruntime-node within 1e-5, else ort) | ort (onnxruntime-web wasm) | compiled",
+} as const;
 const json = { type: "boolean", description: "print the result as one JSON document on stdout (progress stays on stderr)" } as const;
 
 export const BUILD = defineSpec({
@@ -16,6 +25,8 @@ export const BUILD = defineSpec({
     target: { type: "string", default: "worker", description: `build target: ${TARGET_NAMES.join(" | ")}` },
     out: { type: "string", description: "output folder (default dist/<name>-<version>-<target>)" },
     variant,
+    engine,
+    "no-measure": { type: "boolean", description: "skip measuring start-up and memory in workerd (worker target)" },
     json,
   },
 });
@@ -39,6 +50,7 @@ export const DEPLOY = defineSpec({
       description: "file holding the monitor's admin token, or - for stdin (default: $EDGE_ML_MONITOR_ADMIN_TOKEN)",
     },
     variant,
+    engine,
     json,
   },
 });

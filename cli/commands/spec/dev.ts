@@ -1,6 +1,9 @@
 /** Arguments of `edge-ml dev`. */
 import { SERVABLE_TARGETS } from "../../../targets/index.ts";
 import { defineSpec } from "../../terminal/spec.ts";
+import { ENGINES } from "./build.ts";
+
+const ENGINE = { type: "string", default: "auto", description: `inference engine: ${ENGINES.join(" | ")} (as for build)` } as const;
 
 export const DEV = defineSpec({
   args: {
@@ -19,6 +22,7 @@ export const DEV = defineSpec({
     "sample-rate": { type: "string", description: "fraction of requests kept as sampled rows (default 1 in dev)", default: "1" },
     deployment: { type: "string", description: "deployment name in the monitor (default: the one the --monitor token is for, else <name>-dev)" },
     variant: { type: "string", valueHint: "name", description: "serve an optimized variant of the version (see `edge-ml optimize`, `models show`)" },
+    engine: ENGINE,
     target: { type: "string", description: `where to serve it: ${SERVABLE_TARGETS.join(" | ")} (worker: workerd via miniflare)`, default: "worker" },
   },
 });
