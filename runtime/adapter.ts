@@ -30,6 +30,8 @@ export interface EdgeRuntimeOptions {
   manifest: Manifest;
   engine: Engine;
   modelBytes: Uint8Array;
+  /** What `modelBytes` must hash to when it is not the manifest's artifact (a compiled graph). */
+  modelSha256?: string;
   target: Target;
   /** Limits baked in at build time; env vars override them in `configure`. */
   settings?: Partial<EdgeSettings>;
@@ -70,6 +72,7 @@ export function createEdgeRuntime(opts: EdgeRuntimeOptions): EdgeRuntime {
     manifest: opts.manifest,
     engine: opts.engine,
     modelBytes: opts.modelBytes,
+    ...(opts.modelSha256 ? { modelSha256: opts.modelSha256 } : {}),
     settings: { ...DEFAULT_SETTINGS, ...opts.settings },
     // Env vars reach a Worker only with a request: the first one configures the runtime (mounted or not).
     onStart: (c) => configure(c.env as Record<string, unknown> | undefined),

@@ -19,6 +19,8 @@ export interface DeploymentOptions {
   manifest: Manifest;
   engine: Engine;
   modelBytes: Uint8Array;
+  /** The sha256 `modelBytes` must hash to: the manifest's artifact (default), or a compiled graph's, baked in at build. */
+  modelSha256?: string;
   settings?: Partial<EdgeSettings>;
   onRequest?: EdgeAppOptions["onRequest"];
   onStart?: EdgeAppOptions["onStart"];
@@ -30,7 +32,7 @@ export function createDeployment(opts: DeploymentOptions) {
   const loadPredictor = (): Promise<Predictor> => {
     if (loading === undefined) {
       loading = (async () => {
-        await verifySha256(opts.modelBytes, opts.manifest.artifact.sha256, `model ${opts.manifest.name}@${opts.manifest.version}`);
+        await verifySha256(opts.modelBytes, opts.modelSha256 ?? opts.manifest.artifact.sha256, `model ${opts.manifest.name}@${opts.manifest.version}`);
         const session = await opts.engine.createSession(opts.modelBytes, { foldWeightDequantize: foldsWeightDequantize(opts.manifest) });
         return createPredictor({ manifest: opts.manifest, session, maxBatch: settings.maxBatch });
       })();

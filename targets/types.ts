@@ -29,22 +29,31 @@ export interface BuildContext {
   config: TargetConfig | undefined;
 }
 
+/** The engines a build can bundle: onnxruntime-web (wasm) or the compiled engine (runtime/engines/compiled). */
+export type EngineKind = "ort" | "compiled";
+
+/** What the entry loads the model with: the ONNX file and ORT's wasm, or the compiled graph (checked by its sha256). */
+export type BuildEngine = { kind: "ort" } | { kind: "compiled"; file: string; sha256: string };
+
+/** The compiled graph's file name in a build (a Data module for workerd, fetched or read elsewhere). */
+export const COMPILED_GRAPH_FILE = "model.graph";
+
 interface BuildPlan {
   /** The entry file written to the output folder (the bundle keeps this name, `.js`). */
   main: string;
-  /** Runtime adapter module, relative to targets/ (the platform entry). */
-  runtimeModule: string;
+  /** Runtime adapter module per engine, relative to targets/ (the platform entry). */
+  runtimeModule: Record<EngineKind, string>;
   /** esbuild platform: "neutral" for web-standard runtimes, "node" where Node built-ins are imported. */
   platform: "neutral" | "node";
   /** esbuild export conditions, most specific first. */
   conditions: string[];
-  /** onnxruntime-web files copied beside the bundle. */
+  /** onnxruntime-web files copied beside the bundle (ORT builds only). */
   ortFiles: string[];
   /** Code splitting (browser: each ORT build is its own chunk, loaded only when chosen). */
   splitting: boolean;
   /** Modules esbuild leaves as imports (workerd imports model and wasm as modules). */
   external: string[];
-  entrySource(manifest: Manifest, settings: BuildSettings, runtimeEntry: string): string;
+  entrySource(manifest: Manifest, settings: BuildSettings, runtimeEntry: string, engine: BuildEngine): string;
   /** Extra files written after bundling (wrangler.toml, index.html ...). */
   extraFiles(ctx: BuildContext): Record<string, string>;
   /** What runs the build, for the CLI's "next" line. */
@@ -58,10 +67,25 @@ export interface BuiltFile {
   gzipBytes: number;
 }
 
+/** Which engine a build bundles and why (`build` prints it; build.json keeps it). */
+export interface BuildEngineReport {
+  name: "compiled" | "ort-wasm";
+  /** Why this engine: e.g. "--engine ort", or the first op the compiled engine does not support. */
+  reason: string;
+  /** Compiled builds: the graph file, its sha256, the ops it runs, and the differential check against the reference. */
+  compiled?: {
+    file: string;
+    sha256: string;
+    ops: string[];
+    check: { reference: string; inputs: number; maxAbsError: number; tolerance: number };
+  };
+}
+
 export interface BuildResult {
   target: string;
   outDir: string;
   model: { name: string; version: string; sha256: string };
+  engine: BuildEngineReport;
   main: string;
   files: BuiltFile[];
   totalBytes: number;

@@ -18,8 +18,19 @@ import { sha256Bytes } from "../project/hash.ts";
 import { ortDistDir } from "../../targets/ort-files.ts";
 import { runtimeModulePath } from "../project/project.ts";
 import { loadServable } from "../registry/variant.ts";
+import { storedSamples } from "../registry/samples.ts";
 import { getTarget, TARGET_NAMES, type TargetName } from "../../targets/index.ts";
-import type { BuildResult, BuildSettings, BuiltFile, TargetConfig } from "../../targets/types.ts";
+import {
+  type BuildEngine,
+  type BuildEngineReport,
+  type BuildResult,
+  type BuildSettings,
+  type BuiltFile,
+  COMPILED_GRAPH_FILE,
+  type TargetConfig,
+} from "../../targets/types.ts";
+import type { EngineChoice } from "../commands/spec/build.ts";
+import { chooseEngine, type EngineDecision } from "./compile/choose.ts";
 
 /** Every build target (the registry's list). */
 export const TARGETS = TARGET_NAMES;
@@ -44,6 +55,10 @@ export interface BuildOptions {
   runtimeEntry?: string;
   /** Serve this optimized variant (`edge-ml optimize`) instead of the fp32 artifact. */
   variant?: string | undefined;
+  /** auto (default): the compiled engine when it supports every node and matches the reference, else ORT. */
+  engine?: EngineChoice | undefined;
+  /** Called with the engine decision before bundling (the CLI prints it as a step). */
+  onEngine?: (report: BuildEngineReport) => void;
 }
 
 export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
@@ -60,16 +75,31 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
     });
   }
 
+  const samples = storedSamples(dir, manifest)?.map((s) => s.feeds);
+  const decision = await chooseEngine({ manifest, model: modelBytes, requested: opts.engine ?? "auto", ...(samples ? { samples } : {}) });
+  const engine = engineReport(decision);
+  opts.onEngine?.(engine);
+
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  copyFileSync(join(dir, manifest.artifact.file), join(outDir, "model.onnx"));
-  for (const f of plan.ortFiles) copyFileSync(join(ortDistDir(), f), join(outDir, f));
+  let entryEngine: BuildEngine;
+  let modelFiles: BuiltFile[];
+  if (decision.engine === "compiled") {
+    writeFileSync(join(outDir, COMPILED_GRAPH_FILE), decision.bytes);
+    entryEngine = { kind: "compiled", file: COMPILED_GRAPH_FILE, sha256: decision.sha256 };
+    modelFiles = [fileInfo(outDir, COMPILED_GRAPH_FILE, "Data")];
+  } else {
+    copyFileSync(join(dir, manifest.artifact.file), join(outDir, "model.onnx"));
+    for (const f of plan.ortFiles) copyFileSync(join(ortDistDir(), f), join(outDir, f));
+    entryEngine = { kind: "ort" };
+    modelFiles = [fileInfo(outDir, "model.onnx", "Data"), ...plan.ortFiles.map((f) => fileInfo(outDir, f, "CompiledWasm"))];
+  }
 
   // The entry is a real file (not stdin) because code splitting needs named entry points.
   const name = basename(plan.main).replace(/\.m?js$/, "");
   const entryFile = join(outDir, `.${name}.entry.ts`);
-  const runtimeEntry = opts.runtimeEntry ?? runtimeModulePath(plan.runtimeModule);
-  writeFileSync(entryFile, plan.entrySource(manifest, opts.settings ?? {}, runtimeEntry));
+  const runtimeEntry = opts.runtimeEntry ?? runtimeModulePath(plan.runtimeModule[entryEngine.kind]);
+  writeFileSync(entryFile, plan.entrySource(manifest, opts.settings ?? {}, runtimeEntry, entryEngine));
   try {
     await build({
       entryPoints: { [name]: entryFile },
@@ -96,16 +126,13 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   }
   for (const [file, content] of Object.entries(plan.extraFiles({ manifest, main: plan.main, config: opts.config }))) writeFileSync(join(outDir, file), content);
 
-  const files: BuiltFile[] = [
-    fileInfo(outDir, plan.main, "ESModule"),
-    fileInfo(outDir, "model.onnx", "Data"),
-    ...plan.ortFiles.map((f) => fileInfo(outDir, f, "CompiledWasm")),
-  ];
+  const files: BuiltFile[] = [fileInfo(outDir, plan.main, "ESModule"), ...modelFiles];
   const ref = `${manifest.name}@${manifest.version}`;
   const result: BuildResult = {
     target: opts.target,
     outDir,
     model: { name: manifest.name, version: manifest.version, sha256: manifest.artifact.sha256 },
+    engine,
     main: plan.main,
     files,
     totalBytes: files.reduce((a, f) => a + f.bytes, 0),
@@ -114,6 +141,21 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   };
   writeFileSync(join(outDir, "build.json"), `${JSON.stringify({ ...result, outDir: "." }, null, 2)}\n`);
   return result;
+}
+
+function engineReport(decision: EngineDecision): BuildEngineReport {
+  if (decision.engine === "ort") return { name: "ort-wasm", reason: decision.reason };
+  const { check } = decision;
+  return {
+    name: "compiled",
+    reason: `every op is supported (${decision.ops.join(", ")}) and it matches ${check.reference} within ${check.tolerance} on ${check.inputs} inputs`,
+    compiled: {
+      file: COMPILED_GRAPH_FILE,
+      sha256: decision.sha256,
+      ops: decision.ops,
+      check: { reference: check.reference, inputs: check.inputs, maxAbsError: check.maxAbsError, tolerance: check.tolerance },
+    },
+  };
 }
 
 function fileInfo(outDir: string, path: string, type: BuiltFile["type"]): BuiltFile {

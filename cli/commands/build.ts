@@ -8,7 +8,7 @@ import { choice } from "../terminal/args.ts";
 import { printJson } from "../terminal/json.ts";
 import { formatBytes, green } from "../terminal/output.ts";
 import { createSteps } from "../terminal/steps.ts";
-import { BUILD } from "./spec/build.ts";
+import { BUILD, ENGINES } from "./spec/build.ts";
 
 export default defineCommand({
   args: BUILD.args,
@@ -26,6 +26,8 @@ export default defineCommand({
         settings: config.edge,
         config: targetConfig(config, target),
         variant: args.variant,
+        engine: choice("engine", args.engine, ENGINES),
+        onEngine: (engine) => steps.start(`engine: ${engine.name} (${engine.reason})`),
         ...(args.out ? { outDir: args.out } : {}),
       }),
     );

@@ -9,7 +9,7 @@ import { UsageError } from "../terminal/errors.ts";
 import { printJson } from "../terminal/json.ts";
 import { readSecret } from "../terminal/secret.ts";
 import { createSteps } from "../terminal/steps.ts";
-import { DEPLOY } from "./spec/build.ts";
+import { DEPLOY, ENGINES } from "./spec/build.ts";
 
 export default defineCommand({
   args: DEPLOY.args,
@@ -36,6 +36,7 @@ export default defineCommand({
         ...(args.out ? { out: args.out } : {}),
         ...(args.env ? { environment: args.env } : {}),
         ...(args.variant ? { variant: args.variant } : {}),
+        engine: choice("engine", args.engine, ENGINES),
         ...(adminToken ? { env: { ...process.env, EDGE_ML_MONITOR_ADMIN_TOKEN: adminToken } } : {}),
         onStep: (step) => steps.start(step),
         onOutput: (chunk) => steps.output(chunk),

@@ -14,6 +14,8 @@ import { findProjectRoot } from "../project/project.ts";
 import { readSecret } from "../terminal/secret.ts";
 import { UsageError } from "../terminal/errors.ts";
 import { devTelemetry } from "../dev/telemetry.ts";
+import { choice } from "../terminal/args.ts";
+import { ENGINES } from "./spec/build.ts";
 import { DEV } from "./spec/dev.ts";
 import { loadServable } from "../registry/variant.ts";
 import { registerBaseline, registrationFromManifest } from "../../monitor/registration.ts";
@@ -55,6 +57,7 @@ export default defineCommand({
       settings: config.edge,
       config: targetConfig(config, target),
       variant: args.variant,
+      engine: choice("engine", args.engine, ENGINES),
       outDir: join(root, ".edge-ml", "dev", `${ref.name}-${manifest.version}-${target}`),
     });
     const bindings: Record<string, string> =

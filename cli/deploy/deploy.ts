@@ -29,6 +29,7 @@ import { gitState } from "../project/git.ts";
 import { CHAMPION } from "../model-validate/validate.ts";
 import { setAlias } from "../registry/registry.ts";
 import { loadServable } from "../registry/variant.ts";
+import type { EngineChoice } from "../commands/spec/build.ts";
 
 /** Targets `deploy` ships (the registry's); other build targets are built with `edge-ml build` and hosted as you like. */
 export const DEPLOY_TARGETS = DEPLOYABLE_TARGETS;
@@ -44,6 +45,8 @@ export interface DeployOptions {
   out?: string;
   /** Deploy this optimized variant (`edge-ml optimize`); the gate reads the variant's own validation. */
   variant?: string;
+  /** Which engine the build bundles (`--engine`; default auto). */
+  engine?: EngineChoice;
   /** A platform environment (wrangler's `--env`): its own Worker name, routes and vars (`targets.worker.env.<name>`). */
   environment?: string;
   env?: Readonly<Record<string, string | undefined>>;
@@ -151,6 +154,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       settings: config.edge,
       config: scope,
       variant: opts.variant,
+      engine: opts.engine,
       ...(opts.out ? { outDir: opts.out } : {}),
     });
     const scoped = scopedSettings(scope, opts.environment);

@@ -14,22 +14,31 @@ export const browserTarget = defineTarget({
   description: "browsers (in-page inference on WebGPU or WASM): static files to serve with any web server or import from an app",
   build: {
     main: "edge-ml-model.js",
-    runtimeModule: "browser/runtime.ts",
+    runtimeModule: { ort: "browser/runtime.ts", compiled: "browser/compiled.ts" },
     platform: "neutral",
     conditions: ["browser"],
     ortFiles: [ORT_WASM_FILE, ORT_WEBGPU_WASM_FILE],
     splitting: true,
     external: [],
-    entrySource: (manifest, settings, runtimeEntry) =>
-      [
-        `import { loadModel as load, hasWebGpu } from ${JSON.stringify(runtimeEntry)};`,
-        `export const manifest = ${JSON.stringify(manifest)};`,
-        `export { hasWebGpu };`,
-        `/** Load ${manifest.name}@${manifest.version} in this page. options: { device: "auto" | "wasm" | "webgpu", telemetry? } */`,
-        `export function loadModel(options = {}) {`,
-        `  return load({ manifest, baseUrl: new URL("./", import.meta.url).href, maxBatch: ${settings.maxBatch ?? 1024}, ...options });`,
-        `}`,
-      ].join("\n"),
+    entrySource: (manifest, settings, runtimeEntry, engine) =>
+      engine.kind === "compiled"
+        ? [
+            `import { loadCompiledModel } from ${JSON.stringify(runtimeEntry)};`,
+            `export const manifest = ${JSON.stringify(manifest)};`,
+            `/** Load ${manifest.name}@${manifest.version} in this page (compiled engine: plain JavaScript, no wasm). options: { telemetry? } */`,
+            `export function loadModel(options = {}) {`,
+            `  return loadCompiledModel({ manifest, baseUrl: new URL("./", import.meta.url).href, graphSha256: ${JSON.stringify(engine.sha256)}, maxBatch: ${settings.maxBatch ?? 1024}, ...options });`,
+            `}`,
+          ].join("\n")
+        : [
+            `import { loadModel as load, hasWebGpu } from ${JSON.stringify(runtimeEntry)};`,
+            `export const manifest = ${JSON.stringify(manifest)};`,
+            `export { hasWebGpu };`,
+            `/** Load ${manifest.name}@${manifest.version} in this page. options: { device: "auto" | "wasm" | "webgpu", telemetry? } */`,
+            `export function loadModel(options = {}) {`,
+            `  return load({ manifest, baseUrl: new URL("./", import.meta.url).href, maxBatch: ${settings.maxBatch ?? 1024}, ...options });`,
+            `}`,
+          ].join("\n"),
     extraFiles: ({ manifest, main }) => ({
       "index.html": `<!doctype html>
 <html lang="en">
@@ -37,7 +46,7 @@ export const browserTarget = defineTarget({
 <title>${escapeHtml(manifest.name)}@${escapeHtml(manifest.version)} in the browser (edge-ml)</title>
 <style>body{font:15px system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}textarea{width:100%;height:8rem;font:13px monospace}pre{background:#f4f4f5;padding:1rem;overflow:auto}</style>
 <h1>${escapeHtml(manifest.name)}@${escapeHtml(manifest.version)}</h1>
-<p>${escapeHtml(manifest.task)} model running in this page with onnxruntime-web. Device: <b id="device">loading…</b></p>
+<p>${escapeHtml(manifest.task)} model running in this page. Device: <b id="device">loading…</b></p>
 <label for="instances">Instances (JSON array)</label>
 <textarea id="instances">${escapeHtml(JSON.stringify([exampleInstance(manifest)], null, 2))}</textarea>
 <p><button id="predict" disabled>Predict</button></p>

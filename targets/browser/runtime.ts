@@ -17,9 +17,10 @@ import { foldsWeightDequantize } from "../../core/session-hints.ts";
 import type { OrtLike } from "../../runtime/engines/ort.ts";
 import { createOrtEngine } from "../../runtime/engines/ort.ts";
 import { verifySha256 } from "../../runtime/integrity.ts";
-import { createModelTelemetry, type TelemetrySettings } from "../../runtime/adapter.ts";
-import { createPredictor, type PredictResult, type Predictor } from "../../runtime/predictor.ts";
-import { sliceValues } from "../../runtime/telemetry-hook.ts";
+import type { TelemetrySettings } from "../../runtime/adapter.ts";
+import { type BrowserModel, browserModel } from "./model.ts";
+
+export type { BrowserModel };
 
 export const DEVICES = ["auto", "wasm", "webgpu"] as const;
 export type Device = (typeof DEVICES)[number];
@@ -40,14 +41,6 @@ export interface BrowserModelOptions {
   maxBatch?: number;
   /** Monitor to send telemetry to (counters, profiles per slice, sampled rows), flushed when the page is hidden. */
   telemetry?: TelemetrySettings;
-}
-
-export interface BrowserModel {
-  readonly manifest: Manifest;
-  /** The execution provider in use. */
-  readonly device: "wasm" | "webgpu";
-  predict(instances: unknown[]): Promise<PredictResult>;
-  infer(body: unknown): ReturnType<Predictor["infer"]>;
 }
 
 interface OrtModule extends OrtLike {
@@ -107,43 +100,5 @@ export async function loadModel(opts: BrowserModelOptions): Promise<BrowserModel
   await verifySha256(bytes, opts.manifest.artifact.sha256, `model ${opts.manifest.name}@${opts.manifest.version}`);
   const engine = createOrtEngine(ort, { name: `ort-${device}`, executionProviders: [device] });
   const session = await engine.createSession(bytes, { foldWeightDequantize: foldsWeightDequantize(opts.manifest) });
-  const predictor = createPredictor({ manifest: opts.manifest, session, maxBatch: opts.maxBatch ?? 1024 });
-
-  // The same client as every other target (runtime/adapter.ts): baseline profiles and slices in every batch.
-  const telemetry = opts.telemetry ? createModelTelemetry(opts.manifest, "browser", opts.telemetry) : undefined;
-  if (telemetry && typeof addEventListener === "function") {
-    // pagehide fires on navigation and bfcache; visibilitychange covers tabs closed from the switcher (mobile).
-    addEventListener("pagehide", () => telemetry.flushBeacon());
-    addEventListener("visibilitychange", () => {
-      if ((globalThis as unknown as { document?: { visibilityState?: string } }).document?.visibilityState === "hidden") telemetry.flushBeacon();
-    });
-  }
-  const model = { name: opts.manifest.name, version: opts.manifest.version };
-  return {
-    manifest: opts.manifest,
-    device,
-    async predict(instances) {
-      const started = performance.now();
-      const requestId = crypto.randomUUID();
-      try {
-        const result = await predictor.predict({ instances });
-        telemetry?.record({
-          model,
-          requestId,
-          latencyMs: performance.now() - started,
-          status: 200,
-          features: result.instances,
-          predictions: result.predictions,
-          slices: sliceValues(opts.manifest.slices, result.instances),
-        });
-        if (telemetry?.shouldFlush()) void telemetry.flush();
-        return result;
-      } catch (err) {
-        const status = (err as { status?: number }).status ?? 500;
-        telemetry?.record({ model, requestId, latencyMs: performance.now() - started, status });
-        throw err;
-      }
-    },
-    infer: (body) => predictor.infer(body),
-  };
+  return browserModel({ manifest: opts.manifest, session, device, maxBatch: opts.maxBatch, telemetry: opts.telemetry });
 }

@@ -10,18 +10,24 @@ export const denoTarget = defineTarget({
   description: "Deno (Deno.serve): served by `dev` with the deno binary; deploy the folder with Deno Deploy or `deno run`",
   build: {
     main: "server.js",
-    runtimeModule: "deno/runtime.ts",
+    runtimeModule: { ort: "deno/runtime.ts", compiled: "deno/compiled.ts" },
     platform: "neutral",
     conditions: ["deno", "worker", "browser"],
     ortFiles: [ORT_WASM_FILE],
     splitting: false,
     external: [],
-    entrySource: (manifest, settings, runtimeEntry) =>
-      [
-        `import { startDenoServer } from ${JSON.stringify(runtimeEntry)};`,
-        `const manifest = ${JSON.stringify(manifest)};`,
-        `await startDenoServer({ manifest, settings: ${JSON.stringify(settings)}, modelUrl: new URL("./model.onnx", import.meta.url), wasmUrl: new URL("./${ORT_WASM_FILE}", import.meta.url) });`,
-      ].join("\n"),
+    entrySource: (manifest, settings, runtimeEntry, engine) =>
+      engine.kind === "compiled"
+        ? [
+            `import { startCompiledDenoServer } from ${JSON.stringify(runtimeEntry)};`,
+            `const manifest = ${JSON.stringify(manifest)};`,
+            `await startCompiledDenoServer({ manifest, settings: ${JSON.stringify(settings)}, graphUrl: new URL("./${engine.file}", import.meta.url), graphSha256: ${JSON.stringify(engine.sha256)} });`,
+          ].join("\n")
+        : [
+            `import { startDenoServer } from ${JSON.stringify(runtimeEntry)};`,
+            `const manifest = ${JSON.stringify(manifest)};`,
+            `await startDenoServer({ manifest, settings: ${JSON.stringify(settings)}, modelUrl: new URL("./model.onnx", import.meta.url), wasmUrl: new URL("./${ORT_WASM_FILE}", import.meta.url) });`,
+          ].join("\n"),
     extraFiles: () => ({}),
     next: (dir, ref) => `cd ${dir} && ${DENO_RUN}   (or: npx edge-ml dev ${ref} --target deno)`,
   },

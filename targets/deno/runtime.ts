@@ -11,21 +11,10 @@
  */
 import * as ort from "onnxruntime-web/wasm";
 import type { Manifest } from "../../core/schema/manifest.ts";
-import { createEdgeRuntime } from "../../runtime/adapter.ts";
 import { createOrtEngine, type OrtLike } from "../../runtime/engines/ort.ts";
 import { useWasmBytes, type OrtWasmEnv } from "../../runtime/engines/ort-wasm-module.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
-
-/** The slice of the Deno namespace this adapter uses (portable code has no Deno types). */
-interface DenoLike {
-  readFile(url: URL): Promise<Uint8Array>;
-  env: { toObject(): Record<string, string> };
-  serve(
-    options: { hostname: string; port: number; onListen?: (addr: { hostname: string; port: number }) => void; signal?: AbortSignal },
-    handler: (request: Request) => Response | Promise<Response>,
-  ): { finished: Promise<void> };
-  addSignalListener(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
-}
+import { denoGlobal, serveDenoEdge } from "./edge.ts";
 
 export interface DenoServerOptions {
   manifest: Manifest;
@@ -35,31 +24,9 @@ export interface DenoServerOptions {
 }
 
 export async function startDenoServer(opts: DenoServerOptions): Promise<void> {
-  const deno = (globalThis as unknown as { Deno: DenoLike }).Deno;
-  const env = deno.env.toObject();
+  const deno = denoGlobal();
   const [modelBytes, wasmBytes] = await Promise.all([deno.readFile(opts.modelUrl), deno.readFile(opts.wasmUrl)]);
   useWasmBytes(ort as unknown as OrtWasmEnv, wasmBytes);
   const engine = createOrtEngine(ort as unknown as OrtLike, { name: "ort-wasm", executionProviders: ["wasm"] });
-  const edge = createEdgeRuntime({ manifest: opts.manifest, engine, modelBytes, target: "deno", ...(opts.settings ? { settings: opts.settings } : {}) });
-  edge.configure(env);
-  // Load (and integrity-check) the model before accepting traffic: a Deno process is long-lived.
-  await edge.loadPredictor();
-  const controller = new AbortController();
-  const server = deno.serve(
-    {
-      hostname: env["HOST"] ?? "127.0.0.1",
-      port: Number(env["PORT"] ?? 8000),
-      signal: controller.signal,
-      onListen: ({ hostname, port }) => console.log(`edge-ml: ${opts.manifest.name}@${opts.manifest.version} listening on http://${hostname}:${port}/`),
-    },
-    (request) => edge.app.fetch(request),
-  );
-  const stop = () => {
-    controller.abort();
-    void edge.telemetry()?.flush();
-  };
-  deno.addSignalListener("SIGINT", stop);
-  deno.addSignalListener("SIGTERM", stop);
-  await server.finished;
-  await edge.telemetry()?.flush();
+  await serveDenoEdge({ manifest: opts.manifest, engine, modelBytes, settings: opts.settings });
 }

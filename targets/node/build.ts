@@ -14,22 +14,31 @@ export const nodeTarget = defineTarget({
   description: "Node (@hono/node-server): served by `dev` in a Node child process; run `node server.mjs` anywhere Node runs",
   build: {
     main: "server.mjs",
-    runtimeModule: "node/runtime.ts",
+    runtimeModule: { ort: "node/runtime.ts", compiled: "node/compiled.ts" },
     platform: "node",
     conditions: ["node"],
     ortFiles: [ORT_WASM_FILE],
     splitting: false,
     external: [],
-    entrySource: (manifest, settings, runtimeEntry) =>
-      [
-        `import { readFile } from "node:fs/promises";`,
-        `import { startNodeServer } from ${JSON.stringify(runtimeEntry)};`,
-        `const manifest = ${JSON.stringify(manifest)};`,
-        `const here = new URL("./", import.meta.url);`,
-        `const [model, wasm] = await Promise.all([readFile(new URL("model.onnx", here)), readFile(new URL(${JSON.stringify(ORT_WASM_FILE)}, here))]);`,
-        `const server = await startNodeServer({ manifest, model, wasm, settings: ${JSON.stringify(settings)}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
-        `for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => void server.close().then(() => process.exit(0)));`,
-      ].join("\n"),
+    entrySource: (manifest, settings, runtimeEntry, engine) =>
+      engine.kind === "compiled"
+        ? [
+            `import { readFile } from "node:fs/promises";`,
+            `import { startCompiledNodeServer } from ${JSON.stringify(runtimeEntry)};`,
+            `const manifest = ${JSON.stringify(manifest)};`,
+            `const graph = await readFile(new URL(${JSON.stringify(engine.file)}, import.meta.url));`,
+            `const server = await startCompiledNodeServer({ manifest, graph, graphSha256: ${JSON.stringify(engine.sha256)}, settings: ${JSON.stringify(settings)}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
+            `for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => void server.close().then(() => process.exit(0)));`,
+          ].join("\n")
+        : [
+            `import { readFile } from "node:fs/promises";`,
+            `import { startNodeServer } from ${JSON.stringify(runtimeEntry)};`,
+            `const manifest = ${JSON.stringify(manifest)};`,
+            `const here = new URL("./", import.meta.url);`,
+            `const [model, wasm] = await Promise.all([readFile(new URL("model.onnx", here)), readFile(new URL(${JSON.stringify(ORT_WASM_FILE)}, here))]);`,
+            `const server = await startNodeServer({ manifest, model, wasm, settings: ${JSON.stringify(settings)}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
+            `for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => void server.close().then(() => process.exit(0)));`,
+          ].join("\n"),
     extraFiles: () => ({}),
     next: (dir, ref) => `cd ${dir} && ${NODE_RUN}   (or: npx edge-ml dev ${ref} --target node)`,
   },

@@ -16,13 +16,15 @@
  * serve({ fetch: new Hono().route("/ml", edge.app).fetch, port: 3000 }); // or startNodeServer({...}) for the app alone
  * ```
  */
-import { serve } from "@hono/node-server";
 import * as ort from "onnxruntime-web/wasm";
 import type { Manifest } from "../../core/schema/manifest.ts";
-import { createEdgeRuntime, type EdgeRuntime } from "../../runtime/adapter.ts";
+import type { EdgeRuntime } from "../../runtime/adapter.ts";
 import { createOrtEngine, type OrtLike } from "../../runtime/engines/ort.ts";
 import { useWasmBytes, type OrtWasmEnv } from "../../runtime/engines/ort-wasm-module.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
+import { createNodeEdgeWith, listenNodeEdge, type NodeServer } from "./edge.ts";
+
+export type { NodeServer };
 
 export interface NodeEdgeOptions {
   manifest: Manifest;
@@ -39,15 +41,7 @@ export interface NodeEdgeOptions {
 export function createNodeEdge(opts: NodeEdgeOptions): EdgeRuntime {
   useWasmBytes(ort as unknown as OrtWasmEnv, opts.wasm);
   const engine = createOrtEngine(ort as unknown as OrtLike, { name: "ort-wasm", executionProviders: ["wasm"] });
-  const edge = createEdgeRuntime({
-    manifest: opts.manifest,
-    engine,
-    modelBytes: opts.model,
-    target: "node",
-    ...(opts.settings ? { settings: opts.settings } : {}),
-  });
-  edge.configure(opts.env ?? {});
-  return edge;
+  return createNodeEdgeWith({ manifest: opts.manifest, engine, modelBytes: opts.model, settings: opts.settings, env: opts.env });
 }
 
 export interface NodeServerOptions extends NodeEdgeOptions {
@@ -55,30 +49,7 @@ export interface NodeServerOptions extends NodeEdgeOptions {
   hostname?: string;
 }
 
-export interface NodeServer {
-  /** Base URL with a trailing slash. */
-  url: string;
-  edge: EdgeRuntime;
-  /** Stop listening, then send what telemetry is left. */
-  close(): Promise<void>;
-}
-
 /** Load (and integrity-check) the model, then listen: a refused model never accepts traffic. */
-export async function startNodeServer(opts: NodeServerOptions): Promise<NodeServer> {
-  const edge = createNodeEdge(opts);
-  await edge.loadPredictor();
-  const hostname = opts.hostname ?? "127.0.0.1";
-  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve) => {
-    const s = serve({ fetch: edge.app.fetch, port: opts.port ?? 3000, hostname }, (info) => resolve({ server: s, port: info.port }));
-  });
-  const url = `http://${hostname}:${port}/`;
-  console.log(`edge-ml: ${opts.manifest.name}@${opts.manifest.version} listening on ${url}`);
-  return {
-    url,
-    edge,
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await edge.telemetry()?.flush();
-    },
-  };
+export function startNodeServer(opts: NodeServerOptions): Promise<NodeServer> {
+  return listenNodeEdge(createNodeEdge(opts), opts.manifest, opts);
 }

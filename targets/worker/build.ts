@@ -9,20 +9,27 @@ export const workerTarget = defineTarget({
   description: "Cloudflare Workers (workerd): served by `dev` in workerd through miniflare, shipped by `deploy` with wrangler",
   build: {
     main: "worker.js",
-    runtimeModule: "worker/runtime.ts",
+    runtimeModule: { ort: "worker/runtime.ts", compiled: "worker/compiled.ts" },
     platform: "neutral",
     conditions: ["workerd", "worker", "browser"],
     ortFiles: [ORT_WASM_FILE],
     splitting: false,
-    external: ["*.wasm", "*.onnx"],
-    entrySource: (manifest, settings, runtimeEntry) =>
-      [
-        `import model from "./model.onnx";`,
-        `import wasm from "./${ORT_WASM_FILE}";`,
-        `import { createWorker } from ${JSON.stringify(runtimeEntry)};`,
-        `const manifest = ${JSON.stringify(manifest)};`,
-        `export default createWorker({ manifest, model, wasm, settings: ${JSON.stringify(settings)} });`,
-      ].join("\n"),
+    external: ["*.wasm", "*.onnx", "*.graph"],
+    entrySource: (manifest, settings, runtimeEntry, engine) =>
+      engine.kind === "compiled"
+        ? [
+            `import graph from "./${engine.file}";`,
+            `import { createCompiledWorker } from ${JSON.stringify(runtimeEntry)};`,
+            `const manifest = ${JSON.stringify(manifest)};`,
+            `export default createCompiledWorker({ manifest, graph, graphSha256: ${JSON.stringify(engine.sha256)}, settings: ${JSON.stringify(settings)} });`,
+          ].join("\n")
+        : [
+            `import model from "./model.onnx";`,
+            `import wasm from "./${ORT_WASM_FILE}";`,
+            `import { createWorker } from ${JSON.stringify(runtimeEntry)};`,
+            `const manifest = ${JSON.stringify(manifest)};`,
+            `export default createWorker({ manifest, model, wasm, settings: ${JSON.stringify(settings)} });`,
+          ].join("\n"),
     extraFiles: ({ manifest, main, config }) => ({ "wrangler.toml": renderWranglerToml({ main, manifest, config }) }),
     next: (dir, ref) => `npx edge-ml deploy ${ref}   (or: cd ${dir} && npx wrangler deploy; try it first: npx edge-ml dev ${ref})`,
   },

@@ -18,13 +18,14 @@
  * export default app;
  * ```
  */
-import type { ExecutionContext, Hono } from "hono";
 import * as ort from "onnxruntime-web/wasm";
 import type { Manifest } from "../../core/schema/manifest.ts";
-import { createEdgeRuntime } from "../../runtime/adapter.ts";
 import { createOrtEngine, type OrtLike } from "../../runtime/engines/ort.ts";
 import { useCompiledWasm, type OrtWasmEnv } from "../../runtime/engines/ort-wasm-module.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
+import { createEdgeWorker, type EdgeWorker } from "./edge.ts";
+
+export type { EdgeWorker };
 
 export interface WorkerOptions {
   manifest: Manifest;
@@ -33,23 +34,8 @@ export interface WorkerOptions {
   settings?: Partial<EdgeSettings>;
 }
 
-export interface EdgeWorker {
-  /** The edge app, to mount in a larger Hono app (`app.route("/ml", edge.app)`). */
-  app: Hono;
-  /** The module Worker handler: `export default createWorker(...)`. */
-  fetch(request: Request, env: Record<string, unknown>, ctx: ExecutionContext): Response | Promise<Response>;
-}
-
 export function createWorker(opts: WorkerOptions): EdgeWorker {
   const shim = useCompiledWasm(ort as unknown as OrtWasmEnv, opts.wasm);
   const engine = createOrtEngine(ort as unknown as OrtLike, { name: "ort-wasm", executionProviders: ["wasm"], aroundFirstCreate: shim.around });
-  const edge = createEdgeRuntime({
-    manifest: opts.manifest,
-    engine,
-    modelBytes: new Uint8Array(opts.model),
-    target: "worker",
-    ...(opts.settings ? { settings: opts.settings } : {}),
-    schedule: (c, work) => c.executionCtx.waitUntil(work),
-  });
-  return { app: edge.app, fetch: (request, env, ctx) => edge.app.fetch(request, env, ctx) };
+  return createEdgeWorker({ manifest: opts.manifest, engine, modelBytes: new Uint8Array(opts.model), settings: opts.settings });
 }

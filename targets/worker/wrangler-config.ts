@@ -39,7 +39,7 @@ base_dir = "."
 
 [[rules]]
 type = "Data"
-globs = ["**/*.onnx"]
+globs = ["**/*.onnx", "**/*.graph"]
 fallthrough = false
 
 [[rules]]

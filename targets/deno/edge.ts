@@ -1,0 +1,63 @@
+/**
+ * Serve the edge app with `Deno.serve` around any engine: the ORT entry (runtime.ts) and the compiled entry
+ * (compiled.ts) differ only in the engine and the files they read, and each imports only its own engine.
+ */
+import type { Manifest } from "../../core/schema/manifest.ts";
+import { createEdgeRuntime } from "../../runtime/adapter.ts";
+import type { Engine } from "../../runtime/engines/types.ts";
+import type { EdgeSettings } from "../../runtime/settings.ts";
+
+/** The slice of the Deno namespace this adapter uses (portable code has no Deno types). */
+export interface DenoLike {
+  readFile(url: URL): Promise<Uint8Array>;
+  env: { toObject(): Record<string, string> };
+  serve(
+    options: { hostname: string; port: number; onListen?: (addr: { hostname: string; port: number }) => void; signal?: AbortSignal },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): { finished: Promise<void> };
+  addSignalListener(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
+}
+
+export const denoGlobal = (): DenoLike => (globalThis as unknown as { Deno: DenoLike }).Deno;
+
+export interface DenoEdgeOptions {
+  manifest: Manifest;
+  engine: Engine;
+  modelBytes: Uint8Array;
+  modelSha256?: string;
+  settings?: Partial<EdgeSettings> | undefined;
+}
+
+export async function serveDenoEdge(opts: DenoEdgeOptions): Promise<void> {
+  const deno = denoGlobal();
+  const env = deno.env.toObject();
+  const edge = createEdgeRuntime({
+    manifest: opts.manifest,
+    engine: opts.engine,
+    modelBytes: opts.modelBytes,
+    ...(opts.modelSha256 ? { modelSha256: opts.modelSha256 } : {}),
+    target: "deno",
+    ...(opts.settings ? { settings: opts.settings } : {}),
+  });
+  edge.configure(env);
+  // Load (and integrity-check) the model before accepting traffic: a Deno process is long-lived.
+  await edge.loadPredictor();
+  const controller = new AbortController();
+  const server = deno.serve(
+    {
+      hostname: env["HOST"] ?? "127.0.0.1",
+      port: Number(env["PORT"] ?? 8000),
+      signal: controller.signal,
+      onListen: ({ hostname, port }) => console.log(`edge-ml: ${opts.manifest.name}@${opts.manifest.version} listening on http://${hostname}:${port}/`),
+    },
+    (request) => edge.app.fetch(request),
+  );
+  const stop = () => {
+    controller.abort();
+    void edge.telemetry()?.flush();
+  };
+  deno.addSignalListener("SIGINT", stop);
+  deno.addSignalListener("SIGTERM", stop);
+  await server.finished;
+  await edge.telemetry()?.flush();
+}

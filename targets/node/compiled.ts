@@ -1,0 +1,35 @@
+/**
+ * Node with the compiled engine: the compiled graph (`model.graph`, checked against the sha256 the build baked in)
+ * runs as plain JavaScript; no wasm is read.
+ *
+ * @example
+ * ```ts
+ * const server = await startCompiledNodeServer({ manifest, graph: await readFile("model.graph"), graphSha256, port: 3000 });
+ * ```
+ */
+import type { Manifest } from "../../core/schema/manifest.ts";
+import { createCompiledEngine } from "../../runtime/engines/compiled/engine.ts";
+import type { EdgeSettings } from "../../runtime/settings.ts";
+import { createNodeEdgeWith, listenNodeEdge, type NodeServer } from "./edge.ts";
+
+export interface CompiledNodeServerOptions {
+  manifest: Manifest;
+  graph: Uint8Array;
+  graphSha256: string;
+  settings?: Partial<EdgeSettings>;
+  env?: Readonly<Record<string, string | undefined>>;
+  port?: number;
+  hostname?: string;
+}
+
+export function startCompiledNodeServer(opts: CompiledNodeServerOptions): Promise<NodeServer> {
+  const edge = createNodeEdgeWith({
+    manifest: opts.manifest,
+    engine: createCompiledEngine(),
+    modelBytes: opts.graph,
+    modelSha256: opts.graphSha256,
+    settings: opts.settings,
+    env: opts.env,
+  });
+  return listenNodeEdge(edge, opts.manifest, opts);
+}

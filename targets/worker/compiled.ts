@@ -1,0 +1,36 @@
+/**
+ * Cloudflare Workers with the compiled engine: the model arrives as a compiled graph (`model.graph`, a Data module
+ * written by `edge-ml build --engine compiled`), checked against the sha256 the build baked in, and runs as plain
+ * JavaScript over typed arrays: no wasm, nothing compiled at start-up.
+ *
+ * @example
+ * ```ts
+ * import graph from "./model.graph";
+ * export default createCompiledWorker({ manifest, graph, graphSha256: "<sha256 from build.json>" });
+ * ```
+ */
+import type { Manifest } from "../../core/schema/manifest.ts";
+import { createCompiledEngine } from "../../runtime/engines/compiled/engine.ts";
+import type { EdgeSettings } from "../../runtime/settings.ts";
+import { createEdgeWorker, type EdgeWorker } from "./edge.ts";
+
+export type { EdgeWorker };
+
+export interface CompiledWorkerOptions {
+  manifest: Manifest;
+  /** The compiled graph's bytes (`import graph from "./model.graph"`). */
+  graph: ArrayBuffer;
+  /** The graph's sha256 (build.json `engine.compiled.sha256`): checked before the first prediction. */
+  graphSha256: string;
+  settings?: Partial<EdgeSettings>;
+}
+
+export function createCompiledWorker(opts: CompiledWorkerOptions): EdgeWorker {
+  return createEdgeWorker({
+    manifest: opts.manifest,
+    engine: createCompiledEngine(),
+    modelBytes: new Uint8Array(opts.graph),
+    modelSha256: opts.graphSha256,
+    settings: opts.settings,
+  });
+}
