@@ -73,20 +73,40 @@ function argmax(values: readonly number[]): number {
  * ```
  */
 export function createPostprocessor(p: Postprocessing | undefined): Postprocessor {
+  const apply = compileSteps(p);
+  const post: Postprocessor = (row) => apply(toNumbers(row, 0, row.length));
+  fromValues.set(post, apply);
+  return post;
+}
+
+/** The compiled steps of each postprocessor, taking a fresh `number[]` it may keep (postprocessBatch builds one per row). */
+const fromValues = new WeakMap<Postprocessor, (values: number[]) => Prediction>();
+
+/** `width` values from `data[start]` as plain numbers: one packed array, no typed-array allocation per row. */
+function toNumbers(data: ArrayLike<number | bigint>, start: number, width: number): number[] {
+  const out: number[] = [];
+  for (let j = 0; j < width; j++) out.push(Number(data[start + j]));
+  return out;
+}
+
+function compileSteps(p: Postprocessing | undefined): (values: number[]) => Prediction {
   const steps = p?.steps ?? [];
-  if (steps.length === 0) return (row) => (row.length === 1 ? { value: Number(row[0]) } : { output: Array.from(row, Number) });
+  if (steps.length === 0) return (values) => (values.length === 1 ? { value: values[0] as number } : { output: values });
   let labels: readonly Label[] | undefined;
   for (const s of steps) if (s.op === "labels") labels = s.labels;
   const name = (i: number): Label => labels?.[i] ?? i;
 
-  return (row) => {
-    let values = Array.from(row, Number);
+  return (input) => {
+    let values = input;
     const pred: Prediction = {};
     let named = false;
     for (const step of steps) {
       switch (step.op) {
         case "sigmoid":
-          values = values.length === 1 ? [1 - sigmoid(values[0] ?? 0), sigmoid(values[0] ?? 0)] : values.map(sigmoid);
+          if (values.length === 1) {
+            const p1 = sigmoid(values[0] ?? 0);
+            values = [1 - p1, p1];
+          } else values = values.map(sigmoid);
           pred.probabilities = values;
           break;
         case "softmax":
@@ -151,11 +171,11 @@ export function postprocessBatch(
   if (data.length !== batch * width) {
     throw new EdgeMlError("ERR_ENGINE", `the model output has ${data.length} values, but its shape ${formatShape(dims)} needs ${batch * width}`);
   }
+  const apply = fromValues.get(post);
   const out: Prediction[] = [];
   for (let i = 0; i < batch; i++) {
-    const row = new Float64Array(width);
-    for (let j = 0; j < width; j++) row[j] = Number(data[i * width + j]);
-    out.push(post(row));
+    const values = toNumbers(data, i * width, width);
+    out.push(apply ? apply(values) : post(values));
   }
   return out;
 }

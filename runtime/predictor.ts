@@ -10,7 +10,7 @@
  */
 import { EdgeMlError, type Issue } from "../core/errors.ts";
 import { createPredictRequestValidator } from "../core/features.ts";
-import { postprocessBatch } from "../core/postprocess.ts";
+import { createPostprocessor, postprocessBatch } from "../core/postprocess.ts";
 import { createPreprocessor } from "../core/preprocess.ts";
 import type { Instance } from "../core/schema/features.ts";
 import type { Manifest, TensorSpec } from "../core/schema/manifest.ts";
@@ -50,6 +50,7 @@ export function createPredictor(opts: PredictorOptions): Predictor {
   // Compiled once per model load: zod schema, preprocessing closures, postprocessing.
   const validate = manifest.features ? createPredictRequestValidator(manifest.features, { maxBatch: limits.maxBatch }) : undefined;
   const preprocessor = manifest.preprocessing ? createPreprocessor(manifest.preprocessing) : undefined;
+  const post = manifest.postprocessing ? createPostprocessor(manifest.postprocessing) : undefined;
   const outputName = manifest.postprocessing?.output ?? manifest.io.outputs[0]!.name;
 
   const run = async (feeds: Record<string, TensorData>) => {
@@ -77,7 +78,7 @@ export function createPredictor(opts: PredictorOptions): Predictor {
         }
         const outputs = await run(feeds);
         const out = outputs[outputName]!;
-        return { predictions: postprocessBatch(out.data as ArrayLike<number>, out.dims, manifest.postprocessing), instances: checked.instances };
+        return { predictions: postprocessBatch(out.data as ArrayLike<number>, out.dims, post), instances: checked.instances };
       }
       const input = singleInput(manifest.io.inputs);
       const instances = isObject(body) ? body["instances"] : undefined;
@@ -87,9 +88,9 @@ export function createPredictor(opts: PredictorOptions): Predictor {
       const parsed = parseTensorInstances(instances, input, limits);
       if (!parsed.ok) throw badRequest(parsed.issues);
       const outputs = await run({ [input.name]: parsed.tensor });
-      if (manifest.postprocessing) {
+      if (post) {
         const out = outputs[outputName]!;
-        return { predictions: postprocessBatch(out.data as ArrayLike<number>, out.dims, manifest.postprocessing) };
+        return { predictions: postprocessBatch(out.data as ArrayLike<number>, out.dims, post) };
       }
       return { predictions: splitRows(outputs, session.outputNames) };
     },
