@@ -14,7 +14,8 @@ Writes into test/fixtures/compiled/ (relative to the repository root), for each 
 and examples/tabular-models/out/titanic-forest/{features,preprocess,postprocess,params,metrics}.json for
 `edge-ml models add`. Data: sklearn's bundled data sets and examples/titanic/data/{train,eval}.csv; no downloads.
 
-Deterministic: fixed seeds, one thread, fixed ONNX metadata; a rerun writes the same bytes.
+Deterministic: fixed seeds, one thread, fixed ONNX metadata; a rerun writes the same bytes. The JSON is laid out by
+the repository's Biome at the end (needs `npm ci` done: node_modules/.bin/biome).
 Usage: /usr/bin/python3 examples/tabular-models/make_models.py
 """
 import csv
@@ -22,6 +23,7 @@ import json
 import math
 import os
 import shutil
+import subprocess
 import sys
 
 import numpy as np
@@ -299,6 +301,13 @@ def logreg_multiclass():
                    {"label": (lr.predict(X), None), "probabilities": (lr.predict_proba(X), f64)})
 
 
+def biome_format():
+    """Lay the expected JSON out as the repository's formatter does (`npm run lint` checks test/fixtures); Biome is
+    deterministic, so the files stay byte-identical across reruns. Numbers keep their value (e-08 is written e-8)."""
+    paths = sorted(os.path.join(OUT, f) for f in os.listdir(OUT) if f.endswith(".expected.json"))
+    subprocess.run(["npx", "--no-install", "biome", "format", "--write", *paths], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.default_rng(SEED)
@@ -308,6 +317,7 @@ def main():
     xgb_multiclass(rng)
     diabetes_models()
     logreg_multiclass()
+    biome_format()
 
 
 if __name__ == "__main__":
