@@ -16,6 +16,7 @@ and examples/tabular-models/out/titanic-forest/{features,preprocess,postprocess,
 
 Deterministic: fixed seeds, one thread, fixed ONNX metadata; a rerun writes the same bytes. The JSON is laid out by
 the repository's Biome at the end (needs `npm ci` done: node_modules/.bin/biome).
+Needs Debian 12's apt-get install -y python3-sklearn python3-xgboost python3-torch python3-onnx (run /usr/bin/python3).
 Usage: /usr/bin/python3 examples/tabular-models/make_models.py
 """
 import csv
