@@ -15,6 +15,7 @@ import { z } from "zod";
 import { normalizeCategories, resembledCategory } from "./category-variant.ts";
 import { describeValue, listNames } from "./describe-value.ts";
 import { formatPath, issuesFromZod, type Issue } from "./errors.ts";
+import { createFastPredictCheck } from "./features-fast.ts";
 import { capIssues } from "./issues.ts";
 import type { FeatureSpec, FeatureValue, Instance } from "./schema/features.ts";
 
@@ -199,8 +200,12 @@ export function createPredictRequestValidator(features: readonly FeatureSpec[], 
   const schema = createPredictRequestSchema(features, opts);
   const names = features.map((f) => f.name);
   const normalizes = features.some((f) => f.normalize !== undefined);
+  // Plain valid bodies skip zod (same result, see features-fast.ts); zod decides everything else and names the issues.
+  const fast = createFastPredictCheck(features, opts);
   return (raw) => {
     const body = normalizes ? normalizeCategories(raw, features) : raw;
+    const quick = fast(body);
+    if (quick !== undefined) return { ok: true, instances: quick };
     const r = schema.safeParse(body);
     if (!r.success) return { ok: false, issues: toIssues(r.error.issues, names) };
     const { instances, parameters } = r.data;
