@@ -9,7 +9,9 @@
  *    sums float32 leaf weights or float32 dot products where sklearn uses float64 (largest seen 8.6e-7, torch-mlp).
  *    Regression values within 1e-6 relative: the outputs are float32 numbers up to ~350, whose spacing (3e-5) is
  *    already above any absolute bound worth stating (largest seen 2.9e-7 relative, 8e-5 absolute, rf-regressor).
- * 2. The compiled engine vs onnxruntime-node within 1e-5 absolute on every output, and the same labels.
+ * 2. The compiled engine vs onnxruntime-node within 1e-5 absolute on every output, or 2 float32 ulps of ORT's value
+ *    where that is larger (regression values of ~300 are float32 numbers 3e-5 apart, and the two engines may sum a
+ *    dot product in different orders: linreg differs by one ulp), and the same labels.
  *
  * Inputs are float32 values written so they parse back to the same float32; `null` is a missing value (NaN), used by
  * the XGBoost fixtures, whose trees route NaN down each node's learned default branch.
@@ -25,6 +27,12 @@ import { REPO_ROOT } from "../helpers/tmp.ts";
 
 const DIR = join(REPO_ROOT, "test", "fixtures", "compiled");
 const ENGINE_TOL = 1e-5;
+
+/** The spacing of float32 numbers around x (2^-149 at zero). */
+function ulp32(x: number): number {
+  const a = Math.abs(x);
+  return a < 2 ** -126 ? 2 ** -149 : 2 ** (Math.floor(Math.log2(a)) - 23);
+}
 
 interface Expected {
   model: string;
@@ -69,6 +77,16 @@ function numbers(outputs: Record<string, { data: unknown }>): Outputs {
   const out: Outputs = {};
   for (const [k, t] of Object.entries(outputs)) out[k] = Array.from(t.data as ArrayLike<number | bigint>, Number);
   return out;
+}
+
+/** The elements where the compiled engine is further from ORT than ENGINE_TOL and 2 float32 ulps (index, both values). */
+function engineMisses(actual: readonly number[], expected: readonly number[]): [number, number | undefined, number][] {
+  const misses: [number, number | undefined, number][] = [];
+  expected.forEach((b, i) => {
+    const a = actual[i];
+    if (a === undefined || !(Math.abs(a - b) <= Math.max(ENGINE_TOL, 2 * ulp32(b)))) misses.push([i, a, b]);
+  });
+  return misses;
 }
 
 /** Largest |a - b| (or |a - b| / |b| for relative bounds) over all elements. */
@@ -118,7 +136,7 @@ describe.each(FIXTURES)("$name", ({ name, tolerance }) => {
     }
   });
 
-  it(`the compiled engine matches onnxruntime-node on ${name} within ${ENGINE_TOL}`, async () => {
+  it(`the compiled engine matches onnxruntime-node on ${name}`, async () => {
     const compiled = compileOnnx(model, sha256Bytes(model));
     if (!compiled.ok) throw new Error(`${name} did not compile: ${compiled.reason}`);
     const session = await createCompiledEngine().createSession(compiled.bytes);
@@ -127,7 +145,7 @@ describe.each(FIXTURES)("$name", ({ name, tolerance }) => {
       expect(Object.keys(viaCompiled).sort()).toEqual(Object.keys(viaOrt).sort());
       for (const [output, values] of Object.entries(viaOrt)) {
         if (output === "label") expect(viaCompiled[output]).toEqual(values);
-        else expect(maxDiff(viaCompiled[output] ?? [], values, false), `max diff on "${output}"`).toBeLessThanOrEqual(ENGINE_TOL);
+        else expect(engineMisses(viaCompiled[output] ?? [], values).slice(0, 5), `"${output}": [index, compiled, ORT]`).toEqual([]);
       }
     } finally {
       await session.release();
