@@ -1,0 +1,70 @@
+/**
+ * Which engine a build ships: `--engine ort` always ORT; `--engine compiled` the compiled graph or an error saying
+ * why not; `--engine auto` (the default) the compiled graph only when every node compiles, the graph is small, and the
+ * differential check agrees with onnxruntime on random, feature-schema and recorded inputs; ORT otherwise, with the
+ * reason `build` prints ("engine: ort (compiled engine does not support LSTM (node /lstm/LSTM))").
+ *
+ * @example
+ * ```ts
+ * const decision = await chooseEngine({ manifest, model, requested: "auto", samples });
+ * if (decision.engine === "compiled") writeFileSync("model.graph", decision.bytes);
+ * ```
+ */
+import { EdgeMlError } from "../../../core/errors.ts";
+import type { Manifest } from "../../../core/schema/manifest.ts";
+import { decodeCompiledGraph } from "../../../runtime/engines/compiled/format.ts";
+import type { TensorData } from "../../../runtime/engines/types.ts";
+import { sha256Bytes } from "../../project/hash.ts";
+import { compileOnnx } from "./compile.ts";
+import { checkCompiled, type DifferentialResult, differentialInputs } from "./differential.ts";
+
+/**
+ * Above this many bytes of weights a graph is not "small": the JS interpreter's scalar dot products are several times
+ * slower than onnxruntime-web's wasm SIMD on big matmuls, so the 14 MB wasm pays for itself in latency. Below it (a
+ * tabular MLP, a tree ensemble) the compiled engine is as fast or faster and the Worker stays ~100 KB.
+ */
+export const MAX_COMPILED_BYTES = 8 * 1024 * 1024;
+
+export type EngineDecision =
+  | { engine: "compiled"; bytes: Uint8Array; sha256: string; ops: string[]; check: DifferentialResult }
+  | { engine: "ort"; reason: string };
+
+export type RequestedEngine = "auto" | "ort" | "compiled";
+
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+
+function initializerBytes(bytes: Uint8Array): number {
+  let total = 0;
+  for (const ref of Object.values(decodeCompiledGraph(bytes).header.initializers)) if (ref.dtype !== "string") total += ref.byteLength;
+  return total;
+}
+
+export async function chooseEngine(opts: {
+  manifest: Manifest;
+  model: Uint8Array;
+  requested: RequestedEngine;
+  samples?: Record<string, TensorData>[];
+}): Promise<EngineDecision> {
+  if (opts.requested === "ort") return { engine: "ort", reason: "--engine ort" };
+  const forced = opts.requested === "compiled";
+  const cannot = (reason: string): EngineDecision => {
+    if (!forced) return { engine: "ort", reason };
+    throw new EdgeMlError("ERR_ENGINE", `--engine compiled: ${reason}`, {
+      hint: "build with --engine ort (or --engine auto, which falls back to onnxruntime-web by itself)",
+    });
+  };
+  const outcome = compileOnnx(opts.model, sha256Bytes(opts.model));
+  if (!outcome.ok) return cannot(outcome.reason);
+  const weights = initializerBytes(outcome.bytes);
+  // An explicit --engine compiled is the user's call on a big graph; auto keeps big graphs on wasm SIMD.
+  if (!forced && weights > MAX_COMPILED_BYTES) {
+    return {
+      engine: "ort",
+      reason: `the graph's weights (${mib(weights)}) exceed ${mib(MAX_COMPILED_BYTES)}: onnxruntime-web's wasm SIMD is faster on matmuls that big`,
+    };
+  }
+  const inputs = differentialInputs(opts.manifest, opts.samples ? { samples: opts.samples } : {});
+  const check = await checkCompiled({ onnx: opts.model, compiled: outcome.bytes, inputs });
+  if (!check.ok) return cannot(check.reason ?? `differs from ${check.reference}`);
+  return { engine: "compiled", bytes: outcome.bytes, sha256: sha256Bytes(outcome.bytes), ops: outcome.ops, check };
+}

@@ -1,0 +1,146 @@
+// The compiler, the differential check and the engine choice on real models: titanic (feature model) and the tensor
+// MLP compile and match onnxruntime-node; the LSTM model is refused naming LSTM; a graph with altered weights or
+// another output shape is caught by the check; chooseEngine's auto / ort / compiled behaviors.
+import { readFileSync } from "node:fs";
+import onnxProto from "onnx-proto";
+import { describe, expect, it } from "vitest";
+import { chooseEngine, MAX_COMPILED_BYTES } from "../../../cli/build/compile/choose.ts";
+import { compileOnnx } from "../../../cli/build/compile/compile.ts";
+import { checkCompiled, differentialInputs } from "../../../cli/build/compile/differential.ts";
+import { sha256Bytes } from "../../../cli/project/hash.ts";
+import { inspectOnnx } from "../../../cli/registry/onnx-inspect.ts";
+import { EdgeMlError } from "../../../core/errors.ts";
+import { Manifest } from "../../../core/schema/manifest.ts";
+import { mlpModel } from "../../fixtures/onnx-builder.ts";
+
+const { onnx } = onnxProto;
+const TITANIC = "models/titanic/1.0.0/model.onnx";
+const titanicManifest = Manifest.parse(JSON.parse(readFileSync("models/titanic/1.0.0/manifest.json", "utf8")));
+const titanic = new Uint8Array(readFileSync(TITANIC));
+
+/** A tensor-task manifest for any ONNX file (io from the file, no features). */
+function tensorManifest(model: Uint8Array): Manifest {
+  const info = inspectOnnx(model, "model.onnx");
+  const { features: _f, preprocessing: _p, postprocessing: _q, ...rest } = titanicManifest;
+  return { ...rest, task: "tensor", io: { inputs: info.inputs, outputs: info.outputs } };
+}
+
+/** The same model with every float of one initializer shifted by `delta`. */
+function alterWeights(model: Uint8Array, name: string, delta: number): Uint8Array {
+  const m = onnx.ModelProto.decode(model);
+  const t = m.graph!.initializer!.find((i) => i.name === name)!;
+  const raw = new Uint8Array(t.rawData!);
+  const view = new DataView(raw.buffer);
+  for (let i = 0; i < raw.length; i += 4) view.setFloat32(i, view.getFloat32(i, true) + delta, true);
+  t.rawData = raw;
+  return onnx.ModelProto.encode(m).finish();
+}
+
+describe("compileOnnx", () => {
+  it("compiles titanic (Gemm, Relu) and the graph matches onnxruntime-node on random and feature-schema inputs", async () => {
+    const outcome = compileOnnx(titanic, titanicManifest.artifact.sha256);
+    if (!outcome.ok) throw new Error(outcome.reason);
+    expect(outcome.ops).toEqual(["Gemm", "Relu"]);
+    const inputs = differentialInputs(titanicManifest, { seed: 1 });
+    // Random tensors at batch 1, 3 and 64, then schema instances through the preprocessor at the same sizes.
+    expect(inputs.map((i) => i.features!.dims)).toEqual([
+      [1, 9],
+      [3, 9],
+      [64, 9],
+      [1, 9],
+      [3, 9],
+      [64, 9],
+    ]);
+    const check = await checkCompiled({ onnx: titanic, compiled: outcome.bytes, inputs });
+    expect(check).toMatchObject({ ok: true, reference: "onnxruntime-node", inputs: 6, tolerance: 1e-5 });
+    expect(check.maxAbsError).toBeLessThan(1e-5);
+  });
+
+  it("compiles the tensor MLP fixture and matches", async () => {
+    const model = new Uint8Array(readFileSync("test/fixtures/models/mlp-tensor.onnx"));
+    const outcome = compileOnnx(model, sha256Bytes(model));
+    if (!outcome.ok) throw new Error(outcome.reason);
+    const check = await checkCompiled({ onnx: model, compiled: outcome.bytes, inputs: differentialInputs(tensorManifest(model)) });
+    expect(check.ok).toBe(true);
+    expect(check.inputs).toBe(3);
+  });
+
+  it("refuses the LSTM model, naming every unsupported op and the first node", () => {
+    const outcome = compileOnnx(new Uint8Array(readFileSync("test/fixtures/optimize/recurrent.onnx")), "x");
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.reason).toMatch(/^compiled engine does not support .*LSTM \(node [^)]+\)/);
+    expect(outcome.node).toMatchObject({ domain: "" });
+  });
+
+  it("refuses a file that is not ONNX", () => {
+    expect(compileOnnx(new TextEncoder().encode("not a model"), "x")).toMatchObject({ ok: false });
+  });
+});
+
+describe("checkCompiled", () => {
+  it("detects a graph whose weights differ from the reference, naming output and element", async () => {
+    const altered = compileOnnx(alterWeights(titanic, "2.bias", 3e-4), "x");
+    if (!altered.ok) throw new Error(altered.reason);
+    const check = await checkCompiled({ onnx: titanic, compiled: altered.bytes, inputs: differentialInputs(titanicManifest) });
+    expect(check.ok).toBe(false);
+    expect(check.reason).toMatch(/^differs from onnxruntime-node by 3\.0e-4 at output 'logit'\[0\] \(> [12]\.\de-5\) on input 0$/);
+    expect(check.worst).toMatchObject({ output: "logit", index: 0, input: 0 });
+  });
+
+  it("fails on a shape mismatch with both shapes in the message", async () => {
+    const reference = mlpModel([4, 8, 3], 1);
+    const other = compileOnnx(mlpModel([4, 8, 2], 1), "x");
+    if (!other.ok) throw new Error(other.reason);
+    const check = await checkCompiled({ onnx: reference, compiled: other.bytes, inputs: differentialInputs(tensorManifest(reference)) });
+    expect(check.reason).toBe("output 'y' has shape [1, 2] in the compiled engine but [1, 3] in onnxruntime-node (input 0)");
+  });
+
+  it("appends the caller's recorded samples after the generated inputs", () => {
+    const sample = { features: { dtype: "float32" as const, data: new Float32Array(18), dims: [2, 9] } };
+    const inputs = differentialInputs(titanicManifest, { samples: [sample] });
+    expect(inputs).toHaveLength(7);
+    expect(inputs.at(-1)).toBe(sample);
+    // Seeded: the same seed gives the same inputs.
+    expect(differentialInputs(titanicManifest, { seed: 3 })[2]).toEqual(differentialInputs(titanicManifest, { seed: 3 })[2]);
+  });
+});
+
+describe("chooseEngine", () => {
+  const recurrent = new Uint8Array(readFileSync("test/fixtures/optimize/recurrent.onnx"));
+
+  it("--engine ort skips compilation", async () => {
+    expect(await chooseEngine({ manifest: titanicManifest, model: titanic, requested: "ort" })).toEqual({ engine: "ort", reason: "--engine ort" });
+  });
+
+  it("auto picks the compiled graph for titanic, hashed as shipped", async () => {
+    const decision = await chooseEngine({ manifest: titanicManifest, model: titanic, requested: "auto" });
+    if (decision.engine !== "compiled") throw new Error(decision.reason);
+    expect(decision.sha256).toBe(sha256Bytes(decision.bytes));
+    expect(decision.ops).toEqual(["Gemm", "Relu"]);
+    expect(decision.check.ok).toBe(true);
+  });
+
+  it("auto falls back to ort with the unsupported op as the reason", async () => {
+    const decision = await chooseEngine({ manifest: tensorManifest(recurrent), model: recurrent, requested: "auto" });
+    expect(decision.engine).toBe("ort");
+    if (decision.engine === "ort") expect(decision.reason).toMatch(/compiled engine does not support .*LSTM/);
+  });
+
+  it("--engine compiled that cannot compile is an ERR_ENGINE error with a hint", async () => {
+    const error = await chooseEngine({ manifest: tensorManifest(recurrent), model: recurrent, requested: "compiled" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EdgeMlError);
+    expect(error).toMatchObject({ code: "ERR_ENGINE", hint: expect.stringContaining("--engine ort") });
+    expect((error as Error).message).toMatch(/^--engine compiled: compiled engine does not support .*LSTM/);
+  });
+
+  it("auto keeps graphs with more than MAX_COMPILED_BYTES of weights on ort", async () => {
+    const big = mlpModel([1500, 1500], 2); // 9 MB of float32 weights
+    const decision = await chooseEngine({ manifest: tensorManifest(big), model: big, requested: "auto" });
+    expect(MAX_COMPILED_BYTES).toBe(8 * 1024 * 1024);
+    expect(decision).toEqual({
+      engine: "ort",
+      reason: "the graph's weights (8.6 MiB) exceed 8.0 MiB: onnxruntime-web's wasm SIMD is faster on matmuls that big",
+    });
+  });
+});
