@@ -37,9 +37,13 @@ export interface HandlerTimingRow {
   telemetryUs: number;
   ratio: number;
   telemetryRatio: number;
+  /** p10 of handler ÷ p10 of minimal. */
+  ratioP10: number;
   baseUs?: number;
   /** Median of per-round handler ÷ base handler. */
   vsBase?: number;
+  /** p10 of handler ÷ p10 of base: other processes only ever add time, so the fast blocks show the code's own cost. */
+  vsBaseP10?: number;
   perBlock: number;
   steps?: Record<string, number>;
 }
@@ -118,8 +122,16 @@ export async function timeHandler(opts: HandlerTimingOptions): Promise<HandlerTi
     const o: number[] = [];
     for (let r = 0; r < opts.rounds + 2; r++) {
       const x = await block(minimal, perBlock);
-      const w = baseHandler ? await block(baseHandler, perBlock) : 0;
-      const y = await block(handler, perBlock);
+      // Base and handler swap places every round, so neither always follows the other's garbage.
+      let w = 0;
+      let y: number;
+      if (baseHandler && r % 2 === 1) {
+        y = await block(handler, perBlock);
+        w = await block(baseHandler, perBlock);
+      } else {
+        w = baseHandler ? await block(baseHandler, perBlock) : 0;
+        y = await block(handler, perBlock);
+      }
       const z = await block(withTel, perBlock);
       if (r >= 2) {
         a.push(x);
@@ -135,9 +147,10 @@ export async function timeHandler(opts: HandlerTimingOptions): Promise<HandlerTi
       telemetryUs: us(median(t)),
       // Median of per-round ratios: each pair ran back to back, so slow phases of the machine cancel.
       ratio: round(median(a.map((v, i) => b[i]! / v)), 3),
+      ratioP10: round(p10(b) / p10(a), 3),
       telemetryRatio: round(median(b.map((v, i) => t[i]! / v)), 3),
       perBlock,
-      ...(baseHandler ? { baseUs: us(median(o)), vsBase: round(median(o.map((v, i) => b[i]! / v)), 3) } : {}),
+      ...(baseHandler ? { baseUs: us(median(o)), vsBase: round(median(o.map((v, i) => b[i]! / v)), 3), vsBaseP10: round(p10(b) / p10(o), 3) } : {}),
     };
     if (opts.steps) {
       const big = perBlock * 3;
@@ -163,6 +176,10 @@ export async function timeHandler(opts: HandlerTimingOptions): Promise<HandlerTi
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((p, q) => p - q);
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
+}
+function p10(xs: readonly number[]): number {
+  const s = [...xs].sort((p, q) => p - q);
+  return s[Math.floor(s.length / 10)] ?? Number.NaN;
 }
 const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
 const us = (ms: number) => round(ms * 1000, 1);

@@ -106,6 +106,6 @@ if (mode === "node") {
 console.log(`${mode} ${ref} (µs, medians of block means; ratio = median of per-round handler/minimal)`);
 for (const r of result) {
   console.log(
-    `batch ${r.batch}: minimal ${r.minimalUs}  handler ${r.handlerUs}  ratio ${r.ratio}x${r.vsBase ? `  | base ${r.baseUs}, handler ÷ base ${r.vsBase}x` : ""}  | telemetry on ${r.telemetryUs} (${r.telemetryRatio}x)  [${r.perBlock}/block]${r.steps ? `  steps ${JSON.stringify(r.steps)}` : ""}`,
+    `batch ${r.batch}: minimal ${r.minimalUs}  handler ${r.handlerUs}  ratio ${r.ratio}x (p10 ${r.ratioP10}x)${r.vsBase ? `  | base ${r.baseUs}, handler ÷ base ${r.vsBase}x (p10 ${r.vsBaseP10}x)` : ""}  | telemetry on ${r.telemetryUs} (${r.telemetryRatio}x)  [${r.perBlock}/block]${r.steps ? `  steps ${JSON.stringify(r.steps)}` : ""}`,
   );
 }

@@ -76,6 +76,8 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
     return c.json(e.toJSON(), e.status);
   });
 
+  let loaded: Predictor | undefined;
+  const load = async () => (loaded = await opts.loadPredictor());
   const handle = async (c: Context, route: RequestEvent["route"], run: (p: Predictor, body: unknown) => Promise<RunResult>) => {
     const started = now();
     const incoming = c.req.header("x-request-id");
@@ -83,13 +85,16 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
     c.header("x-request-id", requestId);
     try {
       const body = await readJson(c, opts.settings);
-      const result = await run(await loadOrUnavailable(opts.loadPredictor), body);
-      const { instances, predictions } = result;
-      opts.onRequest?.(
-        { requestId, route, status: 200, latencyMs: now() - started, ...(instances ? { instances } : {}), ...(predictions ? { predictions } : {}) },
-        c,
-      );
-      return c.json({ ...result.json, requestId });
+      // Once loaded, the predictor is used as it is: no extra await per request.
+      const result = await run(loaded ?? (await loadOrUnavailable(load)), body);
+      if (opts.onRequest) {
+        const event: RequestEvent = { requestId, route, status: 200, latencyMs: now() - started };
+        if (result.instances) event.instances = result.instances;
+        if (result.predictions) event.predictions = result.predictions;
+        opts.onRequest(event, c);
+      }
+      result.json["requestId"] = requestId;
+      return c.json(result.json);
     } catch (err) {
       const e = err instanceof HttpError ? err : internal();
       opts.onRequest?.({ requestId, route, status: e.status, errorClass: e.errorClass, latencyMs: now() - started }, c);

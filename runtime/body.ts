@@ -10,14 +10,15 @@ export async function readBodyText(request: Request, maxBytes: number, hint: str
   const tooLarge = () => new HttpError(413, "PAYLOAD_TOO_LARGE", `request body is over the limit of ${maxBytes} bytes`, { hint });
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge();
-  const body = request.body;
-  if (body === null) return "";
   if (declared !== null) {
+    // No `request.body` first: in workerd that getter wraps the body in a stream object on every request.
     const text = await request.text();
     // Content-Length counts bytes; a string's length never exceeds its UTF-8 byte count.
     if (text.length > maxBytes) throw tooLarge();
     return text;
   }
+  const body = request.body;
+  if (body === null) return "";
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let size = 0;
