@@ -221,3 +221,56 @@ describe("TreeEnsembleRegressor matches onnxruntime", () => {
     await expectSameAsOrt(regressor(mergeAttrs(f, { string: { aggregate_function: "AVERAGE" } }), 1), input(seed, 500));
   });
 });
+
+describe("tree ensemble edge cases match onnxruntime", () => {
+  it.each(SEEDS)("two classes: class-1 or both-class weights with 0, 1 or 2 base values (seed %i)", async (seed) => {
+    for (const targets of [() => [1], all(2)]) {
+      const f = forest(seed, "class", targets);
+      for (const base of [[], [0.25], [-0.5, 0.75]]) {
+        for (const post of ["NONE", "LOGISTIC", "SOFTMAX_ZERO"]) {
+          const attrs = mergeAttrs(f, { string: { post_transform: post } }, base.length ? { floats: { base_values: base } } : {});
+          await expectSameAsOrt(classifier(attrs, 2, "string"), input(seed, 30));
+        }
+      }
+    }
+  });
+
+  it.each(SEEDS)("a leaf with several weights for one target, and weights placed on branch nodes (seed %i)", async (seed) => {
+    const f = forest(seed, "target", (_, r) => (r() < 0.5 ? [0, 0] : [0, 1, 1]));
+    const ints = f.ints!;
+    // Put an extra weight on every tree's root (a branch node); ORT ignores it.
+    const roots = ints.nodes_nodeids!.flatMap((id, i) => (id === 0 ? [i] : []));
+    const attrs = mergeAttrs(f, {
+      ints: {
+        target_treeids: [...ints.target_treeids!, ...roots.map((i) => ints.nodes_treeids![i]!)],
+        target_nodeids: [...ints.target_nodeids!, ...roots.map(() => 0)],
+        target_ids: [...ints.target_ids!, ...roots.map(() => 0)],
+      },
+      floats: { target_weights: [...f.floats!.target_weights!, ...roots.map(() => 100)] },
+    });
+    await expectSameAsOrt(regressor(attrs, 2), input(seed, 40));
+    await expectSameAsOrt(regressor(mergeAttrs(attrs, { ints: { target_ids: attrs.ints!.target_ids!.map(() => 0) } }), 1), input(seed, 40));
+  });
+
+  it.each(SEEDS)("leaves without weights (one target: ORT uses the leaf's nodes_values entry) (seed %i)", async (seed) => {
+    for (const nTargets of [1, 2]) {
+      const f = forest(seed, "target", (_, r) => (r() < 0.4 ? [] : Array.from({ length: nTargets }, (_, i) => i)));
+      // Give leaves distinct nodes_values so the single-target rule is visible.
+      const values = f.floats!.nodes_values!.map((v, i) => (f.strings!.nodes_modes![i] === "LEAF" ? (i % 7) / 8 : v));
+      for (const agg of ["SUM", "MIN", "MAX", "AVERAGE"]) {
+        const attrs = mergeAttrs(f, { floats: { nodes_values: values }, string: { aggregate_function: agg } });
+        await expectSameAsOrt(regressor(attrs, nTargets), input(seed, 40));
+      }
+    }
+  });
+
+  it.each(SEEDS)("classifier _as_tensor attributes with float64 inputs (seed %i)", async (seed) => {
+    const f = forest(seed, "class", all(3));
+    const tensorAttrs: AttrSpec = {
+      ...f,
+      floats: {},
+      tensors: { nodes_values_as_tensor: f.floats!.nodes_values!, class_weights_as_tensor: f.floats!.class_weights!, base_values_as_tensor: [0.1, 0.2, 0.3] },
+    };
+    await expectSameAsOrt(classifier(tensorAttrs, 3, "int", "float64"), input(seed, 40, "float64"));
+  });
+});

@@ -4,7 +4,8 @@
  *
  * - scores accumulate in float32 (float64 for float64 inputs), each leaf weight added in tree order;
  * - a target no tree scored is written as 0 even when it has a base value (ORT's `has_score` flag);
- * - one regression target: only PROBIT is applied (LOGISTIC/SOFTMAX leave the score raw);
+ * - one regression target: only PROBIT is applied (LOGISTIC/SOFTMAX leave the score raw), and a leaf without weights
+ *   contributes its own nodes_values entry;
  * - the classifier ignores `aggregate_function` (it always sums) and decides two-class labels from the class-1 score
  *   (see `finishBinary`), not by argmax.
  *
@@ -16,7 +17,7 @@
  */
 import type { CompiledNode, Tensor } from "../format.ts";
 import { createAttrReader, firstInput, POST, type PostTransform, parsePostTransform, rowsAndFeatures, transformRow, probit } from "./ml-common.ts";
-import { effectiveMissingTrue, type Forest, findLeaf, LEAF, readForest } from "./ml-trees.ts";
+import { createWalker, effectiveMissingTrue, type Forest, LEAF, readForest, type Walker } from "./ml-trees.ts";
 import { type KernelFactory, UnsupportedNodeError } from "./types.ts";
 import { finishBinary, finishMulticlass, type ClassifierSetup } from "./ml-tree-classify.ts";
 
@@ -28,7 +29,7 @@ type Agg = (typeof AGG)[keyof typeof AGG];
 interface Tables {
   single: boolean;
   thr: Float32Array | Float64Array;
-  missingTrue: Uint8Array;
+  walk: Walker;
   weights: Float32Array | Float64Array;
   base: Float32Array | Float64Array;
 }
@@ -36,7 +37,8 @@ interface Tables {
 function tablesFor(forest: Forest, base: number[], single: boolean): Tables {
   const Arr = single ? Float32Array : Float64Array;
   const thr = Arr.from(forest.thresholds);
-  return { single, thr, missingTrue: effectiveMissingTrue(forest, thr, single), weights: Arr.from(forest.weights), base: Arr.from(base) };
+  const walk = createWalker(forest, thr, effectiveMissingTrue(forest, thr, single));
+  return { single, thr, walk, weights: Arr.from(forest.weights), base: Arr.from(base) };
 }
 
 /** The input as the walk reads it: float64 stays float64; other types compare as float32, as in ORT. */
@@ -55,7 +57,7 @@ function accumulate(f: Forest, t: Tables, agg: Agg, x: Float32Array | Float64Arr
   const { roots, weightStart, weightCount, weightTarget } = f;
   const w = t.weights;
   for (let r = 0; r < roots.length; r++) {
-    const leaf = findLeaf(f, t.thr, t.missingTrue, x, base, roots[r]!);
+    const leaf = t.walk(x, base, roots[r]!);
     const end = weightStart[leaf]! + weightCount[leaf]!;
     for (let k = weightStart[leaf]!; k < end; k++) {
       const target = weightTarget[k]!;
@@ -127,13 +129,16 @@ export const treeEnsembleRegressor: KernelFactory = (node, ctx) => {
   };
 };
 
-/** One target: each leaf's first weight (ORT's value_or_unique_weight), aggregated; returns [score, has]. */
+/**
+ * One target: each leaf's first weight, aggregated; returns [score, has]. This is ORT's value_or_unique_weight, which
+ * for a leaf without weights is the leaf's own nodes_values entry.
+ */
 function regressOne(f: Forest, t: Tables, agg: Agg, x: Float32Array | Float64Array, base: number): [number, boolean] {
   let s = 0;
   let has = false;
   for (let r = 0; r < f.roots.length; r++) {
-    const leaf = findLeaf(f, t.thr, t.missingTrue, x, base, f.roots[r]!);
-    const v = f.weightCount[leaf]! > 0 ? t.weights[f.weightStart[leaf]!]! : 0;
+    const leaf = t.walk(x, base, f.roots[r]!);
+    const v = f.weightCount[leaf]! > 0 ? t.weights[f.weightStart[leaf]!]! : t.thr[leaf]!;
     if (agg <= AGG.AVERAGE) s = t.single ? f32(s + v) : s + v;
     else if (!has || (agg === AGG.MIN ? v < s : v > s)) s = v;
     has = true;

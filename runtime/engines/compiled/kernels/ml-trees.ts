@@ -10,7 +10,8 @@
  * ```ts
  * const forest = readForest(node, attrs, "class");
  * const thr = Float32Array.from(forest.thresholds);
- * const leaf = findLeaf(forest, thr, effectiveMissingTrue(forest, thr, true), row, 0, forest.roots[0]);
+ * const walk = createWalker(forest, thr, effectiveMissingTrue(forest, thr, true));
+ * const leaf = walk(row, 0, forest.roots[0]);
  * ```
  */
 import type { CompiledNode } from "../format.ts";
@@ -190,43 +191,66 @@ export function effectiveMissingTrue(f: Forest, thr: Float32Array | Float64Array
   return out;
 }
 
-/** The leaf a row reaches from `root`: `x[base + feature]` against the thresholds, NaN routed by `missingTrue`. */
-export function findLeaf(
-  f: Forest,
-  thr: Float32Array | Float64Array,
-  missingTrue: Uint8Array,
-  x: Float32Array | Float64Array,
-  base: number,
-  root: number,
-): number {
+export type Walker = (x: Float32Array | Float64Array, base: number, root: number) => number;
+
+/**
+ * A function giving the leaf a row reaches from `root`: `x[base + feature]` against `thr`, NaN routed by `missingTrue`.
+ * Ensembles whose branches all use BRANCH_LEQ or BRANCH_LT (sklearn, LightGBM, XGBoost) get a loop without the mode
+ * switch, as ORT's same-mode fast path.
+ */
+export function createWalker(f: Forest, thr: Float32Array | Float64Array, missingTrue: Uint8Array): Walker {
   const { mode, feature, trueChild, falseChild } = f;
-  let i = root;
-  let m = mode[i]!;
-  while (m !== LEAF) {
-    const v = x[base + feature[i]!]!;
-    const t = thr[i]!;
-    let go: boolean;
-    switch (m) {
-      case 0:
-        go = v <= t;
-        break;
-      case 1:
-        go = v < t;
-        break;
-      case 2:
-        go = v >= t;
-        break;
-      case 3:
-        go = v > t;
-        break;
-      case 4:
-        go = v === t;
-        break;
-      default:
-        go = v !== t;
-    }
-    i = go || (missingTrue[i] === 1 && Number.isNaN(v)) ? trueChild[i]! : falseChild[i]!;
-    m = mode[i]!;
+  const branchModes = new Set(Array.from(mode).filter((m) => m !== LEAF));
+  const only = branchModes.size === 1 ? [...branchModes][0] : undefined;
+  if (only === 0) {
+    return (x, base, root) => {
+      let i = root;
+      while (mode[i] !== LEAF) {
+        const v = x[base + feature[i]!]!;
+        i = v <= thr[i]! || (missingTrue[i] === 1 && Number.isNaN(v)) ? trueChild[i]! : falseChild[i]!;
+      }
+      return i;
+    };
   }
-  return i;
+  if (only === 1) {
+    return (x, base, root) => {
+      let i = root;
+      while (mode[i] !== LEAF) {
+        const v = x[base + feature[i]!]!;
+        i = v < thr[i]! || (missingTrue[i] === 1 && Number.isNaN(v)) ? trueChild[i]! : falseChild[i]!;
+      }
+      return i;
+    };
+  }
+  return (x, base, root) => {
+    let i = root;
+    let m = mode[i]!;
+    while (m !== LEAF) {
+      const v = x[base + feature[i]!]!;
+      const t = thr[i]!;
+      let go: boolean;
+      switch (m) {
+        case 0:
+          go = v <= t;
+          break;
+        case 1:
+          go = v < t;
+          break;
+        case 2:
+          go = v >= t;
+          break;
+        case 3:
+          go = v > t;
+          break;
+        case 4:
+          go = v === t;
+          break;
+        default:
+          go = v !== t;
+      }
+      i = go || (missingTrue[i] === 1 && Number.isNaN(v)) ? trueChild[i]! : falseChild[i]!;
+      m = mode[i]!;
+    }
+    return i;
+  };
 }
