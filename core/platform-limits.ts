@@ -20,7 +20,8 @@
 /** One limit: the value, its unit, what it covers and where it is written down. */
 export interface PlatformLimit {
   readonly value: number;
-  readonly unit: "bytes" | "ms";
+  /** How values are shown (the value is in bytes or ms): binary MiB, decimal MB (as Cloudflare states memory), or ms. */
+  readonly unit: "MiB" | "MB" | "ms";
   /** The limit as its source states it ("64 MiB", "128 MB", "1 s"). */
   readonly shown: string;
   readonly label: string;
@@ -48,15 +49,15 @@ const MIB = 1024 * 1024;
 export const CLOUDFLARE_WORKERS_LIMITS: PlatformLimits = Object.freeze<PlatformLimits>({
   scriptBytes: {
     value: 64 * MIB,
-    unit: "bytes",
+    unit: "MiB",
     shown: "64 MiB",
     label: "Worker size (uncompressed)",
     source: `${LIMITS_PAGE}#worker-size (64 MiB on every plan since 2026-09-04, cloudflare-docs PR #33241)`,
   },
-  assetBytes: { value: 25 * MIB, unit: "bytes", shown: "25 MiB", label: "static asset size", source: `${LIMITS_PAGE}#static-assets` },
+  assetBytes: { value: 25 * MIB, unit: "MiB", shown: "25 MiB", label: "static asset size", source: `${LIMITS_PAGE}#static-assets` },
   startupMs: { value: 1000, unit: "ms", shown: "1 s", label: "Worker startup time", source: `${LIMITS_PAGE}#worker-startup-time` },
   // The page says "128 MB" without saying which MB: hold builds to the smaller reading (10^6 bytes).
-  memoryBytes: { value: 128 * 1000 * 1000, unit: "bytes", shown: "128 MB", label: "memory per isolate", source: `${LIMITS_PAGE}#memory` },
+  memoryBytes: { value: 128 * 1000 * 1000, unit: "MB", shown: "128 MB", label: "memory per isolate", source: `${LIMITS_PAGE}#memory` },
 });
 
 /** At this share of a limit a finding becomes a warning; above the limit, an error. */
@@ -72,6 +73,8 @@ export interface LimitReport {
   memoryBytes?: number;
   /** The build carries onnxruntime-web's wasm (the usual reason for size, start-up and memory). */
   hasOrtWasm?: boolean;
+  /** The model as `name@version`, for the hints' commands. */
+  model?: string;
 }
 
 export interface LimitFinding {
@@ -97,7 +100,7 @@ export function checkLimits(report: LimitReport, limits: PlatformLimits = CLOUDF
     const limit = limits[name];
     const severity = value > limit.value ? "error" : value >= WARN_AT * limit.value ? "warning" : undefined;
     if (!severity) continue;
-    const share = Math.round((value / limit.value) * 100);
+    const share = sharePercent(value, limit.value);
     findings.push({
       limit: name,
       measured: value,
@@ -110,22 +113,25 @@ export function checkLimits(report: LimitReport, limits: PlatformLimits = CLOUDF
   return findings;
 }
 
-/** "14.03 MiB", "640 ms": how limits and measurements are shown. */
+/** "14.03 MiB", "101.9 MB", "640 ms": how measurements are shown beside their limit. */
 export function formatLimitValue(value: number, unit: PlatformLimit["unit"]): string {
   if (unit === "ms") return `${Math.round(value)} ms`;
+  if (unit === "MB") return `${(value / 1e6).toFixed(1)} MB`;
   return value < MIB ? `${(value / 1024).toFixed(1)} KiB` : `${(value / MIB).toFixed(2)} MiB`;
+}
+
+/** The share of a limit used, rounded down (79.6% shows as 79%, not as the 80% that would be a warning). */
+export function sharePercent(value: number, limit: number): number {
+  return Math.floor((value / limit) * 100);
 }
 
 /** What to do about each limit; the compiled engine first when the build carries ORT's wasm (it is most of it). */
 function hintFor(name: LimitName, report: LimitReport): string {
   const engine = report.hasOrtWasm === false ? [] : ["build with `--engine compiled` (no 14 MB onnxruntime wasm)"];
-  const smaller = ["quantize with `edge-ml optimize <name>@<version>` and build with `--variant <variant>`", "or serve a smaller model"];
-  switch (name) {
-    case "assetBytes":
-      return (report.largestAsset?.path.endsWith(".wasm") && engine.length > 0 ? engine : smaller).join("; ");
-    case "startupMs":
-      return [...engine, "keep the session lazy (created on the first request, not at load)", ...smaller].join("; ");
-    default:
-      return [...engine, ...smaller].join("; ");
-  }
+  const smaller = [
+    `quantize with \`edge-ml optimize ${report.model ?? "<name>@<version>"}\` and build with \`--variant <variant>\``,
+    "or serve a smaller model",
+  ];
+  const wasmAsset = name === "assetBytes" && report.largestAsset?.path.endsWith(".wasm") && engine.length > 0;
+  return (wasmAsset ? engine : [...engine, ...smaller]).join("; ");
 }

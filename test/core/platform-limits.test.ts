@@ -1,6 +1,6 @@
 /** checkLimits: nothing below 80% of a limit, a warning from 80% up to the limit itself, an error above it; hints name the fix. */
 import { describe, expect, it } from "vitest";
-import { CLOUDFLARE_WORKERS_LIMITS, checkLimits, formatLimitValue, WARN_AT } from "../../core/platform-limits.ts";
+import { CLOUDFLARE_WORKERS_LIMITS, checkLimits, formatLimitValue, sharePercent, WARN_AT } from "../../core/platform-limits.ts";
 
 const MIB = 1024 * 1024;
 const L = CLOUDFLARE_WORKERS_LIMITS;
@@ -52,10 +52,10 @@ describe("checkLimits", () => {
       allowed: 1000,
       severity: "error",
       message: "Worker startup time: script start-up over a hello-world Worker 1180 ms exceeds the limit of 1 s (118%)",
-      hint: "build with `--engine compiled` (no 14 MB onnxruntime wasm); keep the session lazy (created on the first request, not at load); quantize with `edge-ml optimize <name>@<version>` and build with `--variant <variant>`; or serve a smaller model",
+      hint: "build with `--engine compiled` (no 14 MB onnxruntime wasm); quantize with `edge-ml optimize <name>@<version>` and build with `--variant <variant>`; or serve a smaller model",
     });
     expect(memory?.severity).toBe("warning");
-    expect(memory?.message).toBe("memory per isolate: workerd's memory growth over a hello-world Worker 104.90 MiB is close to the limit of 128 MB (86%)");
+    expect(memory?.message).toBe("memory per isolate: workerd's memory growth over a hello-world Worker 110.0 MB is close to the limit of 128 MB (85%)");
   });
 
   it("does not suggest the compiled engine to a build that has no ORT wasm; an oversized wasm asset gets only that fix", () => {
@@ -63,7 +63,7 @@ describe("checkLimits", () => {
     expect(compiled?.hint).not.toContain("--engine compiled");
     expect(compiled?.hint).toContain("edge-ml optimize");
     const [wasm] = checkLimits({ largestAsset: { path: "ort-wasm-simd-threaded.jsep.wasm", bytes: 26 * MIB } });
-    expect(wasm?.message).toContain("ort-wasm-simd-threaded.jsep.wasm 26.00 MiB exceeds the limit of 25 MiB");
+    expect(wasm?.message).toContain("ort-wasm-simd-threaded.jsep.wasm 26.00 MiB exceeds the limit of 25 MiB (104%)");
     expect(wasm?.hint).toBe("build with `--engine compiled` (no 14 MB onnxruntime wasm)");
   });
 
@@ -74,7 +74,14 @@ describe("checkLimits", () => {
 
   it("formats values as the limits are written", () => {
     expect(formatLimitValue(999.6, "ms")).toBe("1000 ms");
-    expect(formatLimitValue(14 * MIB + 30_000, "bytes")).toBe("14.03 MiB");
-    expect(formatLimitValue(2048, "bytes")).toBe("2.0 KiB");
+    expect(formatLimitValue(14 * MIB + 30_000, "MiB")).toBe("14.03 MiB");
+    expect(formatLimitValue(2048, "MiB")).toBe("2.0 KiB");
+    expect(formatLimitValue(101_873_664, "MB")).toBe("101.9 MB");
+  });
+
+  it("rounds the share used down, so a share shown as 80% is always a warning", () => {
+    expect(sharePercent(101_873_664, 128_000_000)).toBe(79);
+    expect(checkLimits({ memoryBytes: 101_873_664 })).toEqual([]);
+    expect(sharePercent(1001, 1000)).toBe(100);
   });
 });
