@@ -19,10 +19,14 @@ import { join } from "node:path";
 import { EdgeMlError } from "../../core/errors.ts";
 import { DEPLOYABLE_TARGETS, getTarget, type TargetName } from "../../targets/index.ts";
 import { scopedSettings, withEnvironment } from "../../targets/config.ts";
+import type { LimitFinding, PlatformLimits } from "../../core/platform-limits.ts";
 import type { BuiltFile } from "../../targets/types.ts";
 import { buildTarget, targetConfig } from "../build/bundle.ts";
+import { assessBuild } from "../build/limits-report.ts";
+import type { WorkerMeasurement } from "../build/measure.ts";
 import { loadConfig } from "../project/config.ts";
 import { deployGate } from "./gate.ts";
+import { limitsError, limitsSummary } from "./limits.ts";
 import { appendDeployLog, type DeployLogEntry } from "./log.ts";
 import { deploymentRegistration, registerDeployment, type RegistrationResult } from "./monitor.ts";
 import { gitState } from "../project/git.ts";
@@ -47,6 +51,10 @@ export interface DeployOptions {
   variant?: string;
   /** Which engine the build bundles (`--engine`; default auto). */
   engine?: EngineChoice;
+  /** Measure a worker build's start-up and memory in workerd before shipping it (default true; sizes are checked either way). */
+  measure?: boolean;
+  /** The platform limits the build is held to (default Cloudflare Workers'); tests lower them. */
+  limits?: PlatformLimits;
   /** A platform environment (wrangler's `--env`): its own Worker name, routes and vars (`targets.worker.env.<name>`). */
   environment?: string;
   env?: Readonly<Record<string, string | undefined>>;
@@ -74,6 +82,10 @@ export interface DeployResult {
   upload?: string;
   url?: string;
   monitor?: RegistrationResult;
+  /** The build's start-up and memory in workerd (worker builds, unless not measured). */
+  measurement?: WorkerMeasurement;
+  /** Limits the build comes close to or exceeds (a forced deploy ships past errors). */
+  limits: LimitFinding[];
   warnings: string[];
 }
 
@@ -145,6 +157,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     });
   }
   const warnings: string[] = [];
+  let refused = false;
   try {
     opts.onStep?.(`building ${ref.name}@${manifest.version} for ${opts.target}`);
     const build = await buildTarget({
@@ -157,6 +170,21 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       engine: opts.engine,
       ...(opts.out ? { outDir: opts.out } : {}),
     });
+    opts.onStep?.(
+      opts.measure === false ? "checking sizes against the platform's limits" : `measuring ${ref.name}@${manifest.version} against the platform's limits`,
+    );
+    const { measurement, findings } = await assessBuild(build, {
+      ...(opts.measure === undefined ? {} : { measure: opts.measure }),
+      ...(opts.limits ? { limits: opts.limits } : {}),
+      ...(opts.onStep ? { onProgress: opts.onStep } : {}),
+    });
+    const limits = limitsSummary(findings);
+    const over = limitsError(`${ref.name}@${manifest.version}`, findings, `${ref.name}@${ref.version}${opts.variant ? ` --variant ${opts.variant}` : ""}`);
+    if (over && !forced) {
+      refused = true;
+      log({ result: "refused", limits, error: `over the platform's limits: ${over.message}` });
+      throw over;
+    }
     const scoped = scopedSettings(scope, opts.environment);
     const routes = [...scoped.routes];
     const vars = edgeVars(config, worker, scoped.vars);
@@ -183,7 +211,11 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       if (monitor.status !== "registered") warnings.push(monitor.message);
     }
     if (!opts.dryRun) setAlias(opts.root, ref.name, CHAMPION, ref.version);
-    log({ result: opts.dryRun ? "dry-run" : "success", monitor: opts.dryRun ? "skipped (dry run)" : (monitor?.status ?? "not configured") });
+    log({
+      result: opts.dryRun ? "dry-run" : "success",
+      limits: over ? `forced past: ${limits}` : limits,
+      monitor: opts.dryRun ? "skipped (dry run)" : (monitor?.status ?? "not configured"),
+    });
     return {
       model: build.model,
       worker,
@@ -197,13 +229,15 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       dryRun: opts.dryRun,
       forced,
       gate: gate.ok ? gate.summary : `forced past: ${gate.summary}`,
+      ...(measurement ? { measurement } : {}),
+      limits: findings,
       warnings,
       ...(upload ? { upload } : {}),
       ...(url ? { url } : {}),
       ...(monitor ? { monitor } : {}),
     };
   } catch (error) {
-    log({ result: "failed", error: error instanceof Error ? error.message : String(error) });
+    if (!refused) log({ result: "failed", error: error instanceof Error ? error.message : String(error) });
     throw error;
   }
 }

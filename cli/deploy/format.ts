@@ -1,6 +1,6 @@
 /**
- * `edge-ml deploy`'s terminal output: what went out (or would): model and sha256, Worker name, routes, vars, and
- * every file with its raw and gzip size.
+ * `edge-ml deploy`'s terminal output: what went out (or would): model and sha256, Worker name, routes, vars, every
+ * file with its raw and gzip size, and the build against the platform's limits (measured start-up and memory).
  *
  * @example
  * ```ts
@@ -9,6 +9,7 @@
  */
 import type { DeployResult } from "./deploy.ts";
 import { dim, formatBytes, green, yellow } from "../terminal/output.ts";
+import { formatLimits } from "../build/limits-report.ts";
 
 export function formatDeploy(r: DeployResult, outShown: string): string {
   const ref = `${r.model.name}@${r.model.version}`;
@@ -28,6 +29,7 @@ export function formatDeploy(r: DeployResult, outShown: string): string {
     `  files    (${outShown})`,
     ...r.files.map((f) => `    ${f.path.padEnd(30)} ${formatBytes(f.bytes).padStart(10)}  (gzip ${formatBytes(f.gzipBytes)})`),
     `    ${"total".padEnd(30)} ${formatBytes(r.totalBytes).padStart(10)}  (gzip ${formatBytes(r.totalGzipBytes)})`,
+    ...formatLimits(r, r.measurement, r.limits),
   ];
   // A variant is served as <version>+<variant> (cli/registry/variant.ts).
   const [base, variant] = r.model.version.split("+") as [string, string | undefined];

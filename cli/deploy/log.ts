@@ -30,6 +30,8 @@ export interface DeployLogEntry {
   error?: string;
   /** The gate's verdict at the time (also for forced deploys). */
   gate: string;
+  /** The build against the platform's limits: "within limits", "close: ...", "exceeded: ...", or "forced past: exceeded: ...". */
+  limits?: string;
   monitor?: "registered" | "unsupported" | "failed" | "not configured" | "skipped (dry run)";
   git: { commit: string; dirty: boolean } | null;
 }
