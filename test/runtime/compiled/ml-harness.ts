@@ -84,13 +84,27 @@ export function buildModel(spec: NodeSpec): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
+/** How the compiler hands over attribute lists: inline arrays, or (long lists) float32/int64 initializers. */
+export interface KernelOptions {
+  listsAsTensors?: boolean;
+}
+
 /** The CompiledNode the graph compiler would emit, plus the initializers its `{ tensor }` attributes point at. */
-export function compiledNode(spec: NodeSpec): { node: CompiledNode; constants: Map<string, Tensor> } {
+export function compiledNode(spec: NodeSpec, options: KernelOptions = {}): { node: CompiledNode; constants: Map<string, Tensor> } {
   const attrs: CompiledNode["attrs"] = {};
   const constants = new Map<string, Tensor>();
   const a = spec.attrs;
-  for (const group of [a.int, a.string, a.ints, a.strings]) Object.assign(attrs, group ?? {});
-  for (const [name, v] of Object.entries(a.floats ?? {})) attrs[name] = v.map(Math.fround);
+  const ref = (name: string, t: Tensor) => {
+    constants.set(`n0.${name}`, t);
+    return { tensor: `n0.${name}` };
+  };
+  for (const group of [a.int, a.string, a.strings]) Object.assign(attrs, group ?? {});
+  for (const [name, v] of Object.entries(a.ints ?? {})) {
+    attrs[name] = options.listsAsTensors ? ref(name, { dtype: "int64", data: BigInt64Array.from(v, BigInt), dims: [v.length] }) : v;
+  }
+  for (const [name, v] of Object.entries(a.floats ?? {})) {
+    attrs[name] = options.listsAsTensors ? ref(name, { dtype: "float32", data: Float32Array.from(v), dims: [v.length] }) : v.map(Math.fround);
+  }
   for (const [name, v] of Object.entries(a.tensors ?? {})) {
     attrs[name] = { tensor: `n0.${name}` };
     constants.set(`n0.${name}`, { dtype: "float64", data: Float64Array.from(v), dims: [v.length] });
@@ -99,8 +113,8 @@ export function compiledNode(spec: NodeSpec): { node: CompiledNode; constants: M
   return { node, constants };
 }
 
-export function prepareKernel(spec: NodeSpec) {
-  const { node, constants } = compiledNode(spec);
+export function prepareKernel(spec: NodeSpec, options: KernelOptions = {}) {
+  const { node, constants } = compiledNode(spec, options);
   const factory = KERNELS[kernelKey("ai.onnx.ml", spec.op)];
   if (!factory) throw new Error(`no kernel for ${spec.op}`);
   return factory(node, { constant: (name) => constants.get(name), opset: (domain) => (domain === "ai.onnx.ml" ? (spec.mlOpset ?? 3) : 17) });
@@ -121,8 +135,8 @@ export async function runOrt(spec: NodeSpec, x: Tensor): Promise<OrtValue[]> {
 const close = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b));
 
 /** Runs both and expects labels (int64/string) equal and float outputs within 1e-5 (relative above 1). */
-export async function expectSameAsOrt(spec: NodeSpec, x: Tensor): Promise<Tensor[]> {
-  const ours = prepareKernel(spec)([x]);
+export async function expectSameAsOrt(spec: NodeSpec, x: Tensor, options: KernelOptions = {}): Promise<Tensor[]> {
+  const ours = prepareKernel(spec, options)([x]);
   const ref = await runOrt(spec, x);
   expect(ours.length).toBe(ref.length);
   ref.forEach((r, i) => {

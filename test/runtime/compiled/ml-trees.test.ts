@@ -264,6 +264,12 @@ describe("tree ensemble edge cases match onnxruntime", () => {
     }
   });
 
+  it.each(SEEDS)("attribute lists the compiler stores as float32/int64 initializers (seed %i)", async (seed) => {
+    const attrs = mergeAttrs(forest(seed, "class", all(3)), { floats: { base_values: [0.5, 0, -0.5] }, string: { post_transform: "SOFTMAX" } });
+    await expectSameAsOrt(classifier(attrs, 3, "int"), input(seed, 30), { listsAsTensors: true });
+    await expectSameAsOrt(regressor(forest(seed, "target", all(2)), 2), input(seed, 30), { listsAsTensors: true });
+  });
+
   it.each(SEEDS)("classifier _as_tensor attributes with float64 inputs (seed %i)", async (seed) => {
     const f = forest(seed, "class", all(3));
     const tensorAttrs: AttrSpec = {
