@@ -2,11 +2,11 @@
  * TreeEnsembleClassifier / TreeEnsembleRegressor kernels against onnxruntime-node on seeded random forests: labels
  * equal, scores within 1e-5. Each case runs several seeds; inputs hit thresholds exactly and include NaN.
  */
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Dtype } from "../../../core/schema/manifest.ts";
 import type { Tensor } from "../../../runtime/engines/compiled/format.ts";
 import { BRANCH_MODES, mergeAttrs, randomForest, randomRows } from "./ml-forest-gen.ts";
-import { type AttrSpec, expectSameAsOrt, type NodeSpec } from "./ml-harness.ts";
+import { type AttrSpec, expectSameAsOrt, type NodeSpec, prepareKernel, runOrt } from "./ml-harness.ts";
 
 const SEEDS = [1, 2, 3, 4, 5];
 const FEATURES = 5;
@@ -268,6 +268,14 @@ describe("tree ensemble edge cases match onnxruntime", () => {
     const attrs = mergeAttrs(forest(seed, "class", all(3)), { floats: { base_values: [0.5, 0, -0.5] }, string: { post_transform: "SOFTMAX" } });
     await expectSameAsOrt(classifier(attrs, 3, "int"), input(seed, 30), { listsAsTensors: true });
     await expectSameAsOrt(regressor(forest(seed, "target", all(2)), 2), input(seed, 30), { listsAsTensors: true });
+  });
+
+  it("float64 _as_tensor attributes with a float32 input: refused like onnxruntime refuses the model", async () => {
+    const f = forest(1, "target", all(1));
+    const spec = regressor({ ...f, floats: { target_weights: f.floats!.target_weights! }, tensors: { nodes_values_as_tensor: f.floats!.nodes_values! } }, 1);
+    const x = input(1, 4);
+    await expect(runOrt(spec, x)).rejects.toThrow("could not unpack tensor attribute");
+    expect(() => prepareKernel(spec)([x])).toThrow("attribute nodes_values_as_tensor is float64 but a non-float64 input needs float32");
   });
 
   it.each(SEEDS)("classifier _as_tensor attributes with float64 inputs (seed %i)", async (seed) => {

@@ -27,6 +27,8 @@ export interface AttrReader {
   floats(name: string): number[];
   /** A TENSOR attribute (`*_as_tensor`): its values as numbers, or [] when absent. */
   tensor(name: string): number[];
+  /** The element type of a TENSOR attribute, or undefined when absent or inline. */
+  tensorDtype(name: string): string | undefined;
 }
 
 /** Reads a node's attributes, throwing UnsupportedNodeError when one has an unexpected form. */
@@ -76,6 +78,10 @@ export function createAttrReader(node: CompiledNode, ctx: PrepareContext): AttrR
       const v = attrs[name];
       if (v === undefined) return [];
       return typeof v === "object" && !Array.isArray(v) ? tensorValues(name, v.tensor) : numbers(name);
+    },
+    tensorDtype(name) {
+      const v = attrs[name];
+      return typeof v === "object" && !Array.isArray(v) ? ctx.constant(v.tensor)?.dtype : undefined;
     },
   };
 }

@@ -16,7 +16,17 @@
  * ```
  */
 import type { CompiledNode, Tensor } from "../format.ts";
-import { createAttrReader, firstInput, POST, type PostTransform, parsePostTransform, rowsAndFeatures, transformRow, probit } from "./ml-common.ts";
+import {
+  type AttrReader,
+  createAttrReader,
+  firstInput,
+  POST,
+  type PostTransform,
+  parsePostTransform,
+  probit,
+  rowsAndFeatures,
+  transformRow,
+} from "./ml-common.ts";
 import { createWalker, effectiveMissingTrue, type Forest, LEAF, readForest, type Walker } from "./ml-trees.ts";
 import { type KernelFactory, UnsupportedNodeError } from "./types.ts";
 import { finishBinary, finishMulticlass, type ClassifierSetup } from "./ml-tree-classify.ts";
@@ -70,13 +80,33 @@ function accumulate(f: Forest, t: Tables, agg: Agg, x: Float32Array | Float64Arr
   }
 }
 
+/**
+ * ORT reads `*_as_tensor` attributes in its threshold type (float64 for float64 inputs, float32 otherwise) and refuses
+ * the model when their element type differs; returns a check for the input that does the same.
+ */
+function tensorAttrCheck(node: CompiledNode, a: AttrReader, prefix: "class" | "target"): (x: Float32Array | Float64Array) => void {
+  const names = ["base_values_as_tensor", "nodes_values_as_tensor", "nodes_hitrates_as_tensor", `${prefix}_weights_as_tensor`];
+  const typed = names.flatMap((name) => {
+    const dtype = a.tensorDtype(name);
+    return dtype ? [{ name, dtype }] : [];
+  });
+  return (x) => {
+    const want = x instanceof Float64Array ? "float64" : "float32";
+    const bad = typed.find((t) => t.dtype !== want);
+    if (bad)
+      throw new Error(
+        `${node.op} (node ${node.name}): attribute ${bad.name} is ${bad.dtype} but a ${want === "float64" ? "float64" : "non-float64"} input needs ${want} (onnxruntime refuses this model too)`,
+      );
+  };
+}
+
 function checkFeatures(node: CompiledNode, f: Forest, features: number): void {
   if (f.maxFeature >= features) {
     throw new Error(`${node.op} (node ${node.name}): a node reads feature ${f.maxFeature} but the input has ${features} features`);
   }
 }
 
-function readBase(node: CompiledNode, a: ReturnType<typeof createAttrReader>): number[] {
+function readBase(node: CompiledNode, a: AttrReader): number[] {
   if (a.has("base_values") && a.has("base_values_as_tensor")) throw new UnsupportedNodeError(node, "both base_values and base_values_as_tensor are set");
   return a.has("base_values_as_tensor") ? a.tensor("base_values_as_tensor") : a.floats("base_values");
 }
@@ -93,6 +123,7 @@ export const treeEnsembleRegressor: KernelFactory = (node, ctx) => {
   const base = readBase(node, a);
   if (base.length !== 0 && base.length !== nTargets) throw new UnsupportedNodeError(node, `base_values has ${base.length} values for ${nTargets} targets`);
   const forest = readForest(node, a, "target", nTargets);
+  const checkTensorAttrs = tensorAttrCheck(node, a, "target");
   const cache: Partial<Record<"f32" | "f64", Tables>> = {};
   const nTrees = forest.roots.length;
 
@@ -101,6 +132,7 @@ export const treeEnsembleRegressor: KernelFactory = (node, ctx) => {
     const { rows, features } = rowsAndFeatures(node, xt);
     checkFeatures(node, forest, features);
     const x = treeInput(node, xt);
+    checkTensorAttrs(x);
     const single = !(x instanceof Float64Array);
     const t = (cache[single ? "f32" : "f64"] ??= tablesFor(forest, base, single));
     const out = new Float32Array(rows * nTargets);
@@ -171,6 +203,7 @@ export const treeEnsembleClassifier: KernelFactory = (node, ctx) => {
   }
   if (nClasses === 2 && base.length > 2) throw new UnsupportedNodeError(node, `base_values has ${base.length} values for 2 classes`);
   const forest = readForest(node, a, "class", nClasses);
+  const checkTensorAttrs = tensorAttrCheck(node, a, "class");
   const setup: ClassifierSetup = {
     nClasses,
     post,
@@ -187,6 +220,7 @@ export const treeEnsembleClassifier: KernelFactory = (node, ctx) => {
     const { rows, features } = rowsAndFeatures(node, xt);
     checkFeatures(node, forest, features);
     const x = treeInput(node, xt);
+    checkTensorAttrs(x);
     const single = !(x instanceof Float64Array);
     const t = (cache[single ? "f32" : "f64"] ??= tablesFor(forest, base, single));
     const probabilities = new Float32Array(rows * nClasses);
