@@ -37,6 +37,12 @@ function prepareB(b: Tensor, transposed: boolean): PreparedB {
   return { data: out, k, n, sbk: 1, sbn: k };
 }
 
+/** alpha · sum (+ beta · c[ci]): one output of Gemm. */
+function finish(s: number, alpha: number, beta: number, c: Nums | undefined, ci: number): number {
+  const y = alpha === 1 ? s : alpha * s;
+  return c === undefined ? y : y + beta * c[ci]!;
+}
+
 /**
  * out[oo + m * N + n] = alpha * Σ_k a[ao + m*sam + k*sak] · b[bo + k*sbk + n*sbn] (+ beta * c[m*scm + n*scn]).
  */
@@ -60,17 +66,135 @@ function gemmCore(
   scm: number,
   scn: number,
 ): void {
-  const contiguous = sak === 1 && sbk === 1;
+  if (sak === 1 && sbk === 1) {
+    gemmContiguous(a, ao, sam, b, bo, sbn, out, oo, M, N, K, alpha, beta, c, scm, scn);
+    return;
+  }
   for (let m = 0; m < M; m++) {
     const ar = ao + m * sam;
     for (let n = 0; n < N; n++) {
       const bc = bo + n * sbn;
       let s = 0;
-      if (contiguous) for (let k = 0; k < K; k++) s += a[ar + k]! * b[bc + k]!;
-      else for (let k = 0; k < K; k++) s += a[ar + k * sak]! * b[bc + k * sbk]!;
-      let y = alpha === 1 ? s : alpha * s;
-      if (c !== undefined) y += beta * c[m * scm + n * scn]!;
-      out[oo + m * N + n] = y;
+      for (let k = 0; k < K; k++) s += a[ar + k * sak]! * b[bc + k * sbk]!;
+      out[oo + m * N + n] = finish(s, alpha, beta, c, m * scm + n * scn);
+    }
+  }
+}
+
+/**
+ * gemmCore when rows of A and columns of B are both contiguous along K (the prepared-weights case). Blocks of 2 rows ×
+ * 4 columns keep eight independent sums in registers: one add chain per output is latency-bound, and each load of A
+ * and B feeds four and two multiplies instead of one.
+ */
+function gemmContiguous(
+  a: Nums,
+  ao: number,
+  sam: number,
+  b: Nums,
+  bo: number,
+  sbn: number,
+  out: Nums,
+  oo: number,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  beta: number,
+  c: Nums | undefined,
+  scm: number,
+  scn: number,
+): void {
+  let m = 0;
+  for (; m + 2 <= M; m += 2) {
+    const r0 = ao + m * sam;
+    const r1 = r0 + sam;
+    const o0 = oo + m * N;
+    const o1 = o0 + N;
+    let n = 0;
+    for (; n + 4 <= N; n += 4) {
+      const b0 = bo + n * sbn;
+      const b1 = b0 + sbn;
+      const b2 = b1 + sbn;
+      const b3 = b2 + sbn;
+      let s00 = 0;
+      let s01 = 0;
+      let s02 = 0;
+      let s03 = 0;
+      let s10 = 0;
+      let s11 = 0;
+      let s12 = 0;
+      let s13 = 0;
+      for (let k = 0; k < K; k++) {
+        const x0 = a[r0 + k]!;
+        const x1 = a[r1 + k]!;
+        const w0 = b[b0 + k]!;
+        const w1 = b[b1 + k]!;
+        const w2 = b[b2 + k]!;
+        const w3 = b[b3 + k]!;
+        s00 += x0 * w0;
+        s01 += x0 * w1;
+        s02 += x0 * w2;
+        s03 += x0 * w3;
+        s10 += x1 * w0;
+        s11 += x1 * w1;
+        s12 += x1 * w2;
+        s13 += x1 * w3;
+      }
+      const c0 = m * scm + n * scn;
+      const c1 = c0 + scm;
+      out[o0 + n] = finish(s00, alpha, beta, c, c0);
+      out[o0 + n + 1] = finish(s01, alpha, beta, c, c0 + scn);
+      out[o0 + n + 2] = finish(s02, alpha, beta, c, c0 + 2 * scn);
+      out[o0 + n + 3] = finish(s03, alpha, beta, c, c0 + 3 * scn);
+      out[o1 + n] = finish(s10, alpha, beta, c, c1);
+      out[o1 + n + 1] = finish(s11, alpha, beta, c, c1 + scn);
+      out[o1 + n + 2] = finish(s12, alpha, beta, c, c1 + 2 * scn);
+      out[o1 + n + 3] = finish(s13, alpha, beta, c, c1 + 3 * scn);
+    }
+    for (; n < N; n++) {
+      const bc = bo + n * sbn;
+      let s0 = 0;
+      let s1 = 0;
+      for (let k = 0; k < K; k++) {
+        const w = b[bc + k]!;
+        s0 += a[r0 + k]! * w;
+        s1 += a[r1 + k]! * w;
+      }
+      out[o0 + n] = finish(s0, alpha, beta, c, m * scm + n * scn);
+      out[o1 + n] = finish(s1, alpha, beta, c, (m + 1) * scm + n * scn);
+    }
+  }
+  for (; m < M; m++) {
+    const r0 = ao + m * sam;
+    const o0 = oo + m * N;
+    let n = 0;
+    for (; n + 4 <= N; n += 4) {
+      const b0 = bo + n * sbn;
+      const b1 = b0 + sbn;
+      const b2 = b1 + sbn;
+      const b3 = b2 + sbn;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let k = 0; k < K; k++) {
+        const x = a[r0 + k]!;
+        s0 += x * b[b0 + k]!;
+        s1 += x * b[b1 + k]!;
+        s2 += x * b[b2 + k]!;
+        s3 += x * b[b3 + k]!;
+      }
+      const c0 = m * scm + n * scn;
+      out[o0 + n] = finish(s0, alpha, beta, c, c0);
+      out[o0 + n + 1] = finish(s1, alpha, beta, c, c0 + scn);
+      out[o0 + n + 2] = finish(s2, alpha, beta, c, c0 + 2 * scn);
+      out[o0 + n + 3] = finish(s3, alpha, beta, c, c0 + 3 * scn);
+    }
+    for (; n < N; n++) {
+      const bc = bo + n * sbn;
+      let s = 0;
+      for (let k = 0; k < K; k++) s += a[r0 + k]! * b[bc + k]!;
+      out[o0 + n] = finish(s, alpha, beta, c, m * scm + n * scn);
     }
   }
 }
