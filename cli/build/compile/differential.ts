@@ -4,7 +4,8 @@
  * compiled engine, over the same inputs, and compare every output. Shapes must match exactly; integer, bool and
  * string outputs exactly; float outputs within `tolerance` (1e-5) absolute, plus 2^-20 of the expected value's
  * magnitude (about 8 float32 ulps: a regression output of 25000 is only held to 3 decimals by float32 itself, and a
- * different but equally exact summation order moves it by a few ulps). NaN equals NaN.
+ * different but equally exact summation order moves it by a few ulps). NaN equals NaN. A ZipMap output is compared
+ * with the tensor ZipMap reads (see zipmap-reference.ts): onnxruntime-node cannot return sequences of maps.
  *
  * @example
  * ```ts
@@ -14,9 +15,9 @@
  */
 import type { TypedArray } from "../../../core/tensor-dtype.ts";
 import { compiledSession } from "../../../runtime/engines/compiled/engine.ts";
-import { decodeCompiledGraph } from "../../../runtime/engines/compiled/format.ts";
 import type { TensorData } from "../../../runtime/engines/types.ts";
 import { importOrtNode } from "../../baseline/ort-node.ts";
+import { zipMapInputsAsOutputs } from "./zipmap-reference.ts";
 
 export { differentialInputs } from "./differential-inputs.ts";
 
@@ -54,42 +55,13 @@ interface RefOrt {
   Tensor: new (type: string, data: TypedArray | string[], dims: readonly number[]) => unknown;
 }
 
-async function referenceOrt(): Promise<{ ort: RefOrt; reference: Reference; options: Record<string, unknown> }> {
-  const node = await importOrtNode();
+async function referenceOrt(wanted: Reference | undefined): Promise<{ ort: RefOrt; reference: Reference; options: Record<string, unknown> }> {
+  const node = wanted === "onnxruntime-web" ? undefined : await importOrtNode();
   if (node) return { ort: node as unknown as RefOrt, reference: "onnxruntime-node", options: {} };
   // The wasm build in Node, single-threaded as on Workers (see cli/baseline/predict-wasm.ts).
   const web = (await import("onnxruntime-web")) as unknown as RefOrt & { env: { wasm: { numThreads?: number } } };
   web.env.wasm.numThreads = 1;
   return { ort: web, reference: "onnxruntime-web", options: { executionProviders: ["wasm"] } };
-}
-
-/** Class labels of each ZipMap output, in the order the compiled engine lays out its columns. */
-function zipMapLabels(compiled: Uint8Array): Map<string, string[]> {
-  const { header, initializers } = decodeCompiledGraph(compiled);
-  const labels = new Map<string, string[]>();
-  for (const n of header.nodes) {
-    if (n.op !== "ZipMap") continue;
-    const attr = n.attrs.classlabels_int64s ?? n.attrs.classlabels_strings;
-    const values = Array.isArray(attr)
-      ? attr
-      : attr && typeof attr === "object"
-        ? Array.from((initializers.get(attr.tensor)?.data ?? []) as ArrayLike<unknown>)
-        : [];
-    labels.set(n.outputs[0] ?? "", values.map(String));
-  }
-  return labels;
-}
-
-/** ORT's sequence of maps (one per row) → the float32 [N, C] tensor the compiled engine returns. */
-function zipMapTensor(rows: unknown[], labels: readonly string[]): TensorData {
-  const data = new Float32Array(rows.length * labels.length);
-  rows.forEach((row, r) => {
-    const get = (k: string) => (row instanceof Map ? (row.get(k) ?? row.get(Number(k))) : (row as Record<string, number>)[k]);
-    labels.forEach((label, c) => {
-      data[r * labels.length + c] = Number(get(label));
-    });
-  });
-  return { dtype: "float32", data, dims: [rows.length, labels.length] };
 }
 
 const isFloat = (dtype: string) => dtype === "float32" || dtype === "float64";
@@ -100,12 +72,14 @@ export async function checkCompiled(opts: {
   compiled: Uint8Array;
   inputs: Record<string, TensorData>[];
   tolerance?: number;
+  /** Force a reference (tests; default: onnxruntime-node when installed, else onnxruntime-web). */
+  reference?: Reference;
 }): Promise<DifferentialResult> {
   const tolerance = opts.tolerance ?? DIFFERENTIAL_TOLERANCE;
-  const { ort, reference, options } = await referenceOrt();
-  const refSession = await ort.InferenceSession.create(opts.onnx, options);
+  const { ort, reference, options } = await referenceOrt(opts.reference);
+  const { model, sourceOf } = zipMapInputsAsOutputs(opts.onnx);
+  const refSession = await ort.InferenceSession.create(model, options);
   const session = compiledSession(opts.compiled);
-  const labels = zipMapLabels(opts.compiled);
   const result: DifferentialResult = { ok: true, reference, inputs: 0, maxAbsError: 0, tolerance };
   const fail = (reason: string): DifferentialResult => ({ ...result, ok: false, reason });
   let worstError = -1;
@@ -122,9 +96,7 @@ export async function checkCompiled(opts: {
       }
       result.inputs++;
       for (const name of session.outputNames) {
-        const raw = expected[name];
-        const zip = labels.get(name);
-        const want: RefTensor | undefined = Array.isArray(raw) && zip ? { ...zipMapTensor(raw, zip), type: "float32" } : (raw as RefTensor | undefined);
+        const want = expected[sourceOf.get(name) ?? name] as RefTensor | undefined;
         const got = actual[name]!;
         if (want === undefined) return fail(`${reference} did not return output '${name}'`);
         if (want.dims.length !== got.dims.length || want.dims.some((d, k) => d !== got.dims[k])) {

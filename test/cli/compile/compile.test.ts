@@ -11,7 +11,7 @@ import { sha256Bytes } from "../../../cli/project/hash.ts";
 import { inspectOnnx } from "../../../cli/registry/onnx-inspect.ts";
 import { EdgeMlError } from "../../../core/errors.ts";
 import { Manifest } from "../../../core/schema/manifest.ts";
-import { mlpModel } from "../../fixtures/onnx-builder.ts";
+import { mlpModel, valueInfo } from "../../fixtures/onnx-builder.ts";
 
 const { onnx } = onnxProto;
 const TITANIC = "models/titanic/1.0.0/model.onnx";
@@ -103,6 +103,69 @@ describe("checkCompiled", () => {
     expect(inputs.at(-1)).toBe(sample);
     // Seeded: the same seed gives the same inputs.
     expect(differentialInputs(titanicManifest, { seed: 3 })[2]).toEqual(differentialInputs(titanicManifest, { seed: 3 })[2]);
+  });
+});
+
+/** sklearn's shape of a classifier: LinearClassifier (softmax) → label and probabilities, ZipMap over the latter. */
+function zipMapClassifier(): Uint8Array {
+  const seqMap = { sequenceType: { elemType: { mapType: { keyType: 7, valueType: { tensorType: { elemType: 1 } } } } } };
+  const graph = onnx.GraphProto.create({
+    name: "clf",
+    node: [
+      {
+        opType: "LinearClassifier",
+        domain: "ai.onnx.ml",
+        name: "linear",
+        input: ["X"],
+        output: ["label", "probabilities"],
+        attribute: [
+          { name: "classlabels_ints", type: 7, ints: [0, 1, 2] },
+          { name: "coefficients", type: 6, floats: [0.5, -1, 2, 1.5, 0.25, -0.75, -2, 1, 0.3] },
+          { name: "intercepts", type: 6, floats: [0.1, -0.2, 0.05] },
+          { name: "post_transform", type: 3, s: new TextEncoder().encode("SOFTMAX") },
+        ],
+      },
+      {
+        opType: "ZipMap",
+        domain: "ai.onnx.ml",
+        name: "zipmap",
+        input: ["probabilities"],
+        output: ["output_probability"],
+        attribute: [{ name: "classlabels_int64s", type: 7, ints: [0, 1, 2] }],
+      },
+    ],
+    input: [valueInfo("X", 1, ["N", 3])],
+    output: [valueInfo("label", 7, ["N"]), onnx.ValueInfoProto.create({ name: "output_probability", type: seqMap })],
+  });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [
+      { domain: "", version: 13 },
+      { domain: "ai.onnx.ml", version: 1 },
+    ],
+    graph,
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+describe("ZipMap outputs", () => {
+  it("compile to a float32 [N, C] tensor and are checked against the probabilities ZipMap reads", async () => {
+    const model = zipMapClassifier();
+    const outcome = compileOnnx(model, "x");
+    if (!outcome.ok) throw new Error(outcome.reason);
+    expect(outcome.ops).toEqual(["ai.onnx.ml:LinearClassifier", "ai.onnx.ml:ZipMap"]);
+    const manifest = { ...tensorManifest(titanic), io: { inputs: [{ name: "X", dtype: "float32" as const, shape: ["N", 3] }], outputs: [] } };
+    const check = await checkCompiled({ onnx: model, compiled: outcome.bytes, inputs: differentialInputs(manifest) });
+    expect(check).toMatchObject({ ok: true, inputs: 3 });
+  });
+});
+
+describe("onnxruntime-web as the reference", () => {
+  it("is used when asked (and when onnxruntime-node is not installed), and says so", async () => {
+    const outcome = compileOnnx(titanic, "x");
+    if (!outcome.ok) throw new Error(outcome.reason);
+    const check = await checkCompiled({ onnx: titanic, compiled: outcome.bytes, inputs: differentialInputs(titanicManifest), reference: "onnxruntime-web" });
+    expect(check).toMatchObject({ ok: true, reference: "onnxruntime-web", inputs: 6 });
   });
 });
 
