@@ -19,6 +19,8 @@ import { allocate } from "../../../runtime/engines/compiled/kernels/onnx-util.ts
 
 /** Batch sizes given to symbolic dims: one row, a few, and a batch big enough to cover blocked loops. */
 export const DIFFERENTIAL_BATCHES = [1, 3, 64] as const;
+/** A generated set above this many elements is skipped (batch 1 is always kept): the check must stay seconds long. */
+const MAX_ELEMENTS = 1 << 22;
 
 type Random = () => number;
 
@@ -93,7 +95,10 @@ function featureInputs(manifest: Manifest, batch: number, random: Random): Recor
 export function differentialInputs(manifest: Manifest, opts: { samples?: Record<string, TensorData>[]; seed?: number } = {}): Record<string, TensorData>[] {
   const random = mulberry32(opts.seed ?? 0x5eed);
   const sets: Record<string, TensorData>[] = [];
+  const elements = (batch: number) =>
+    manifest.io.inputs.reduce((sum, spec) => sum + spec.shape.reduce<number>((n, d) => n * (typeof d === "number" ? d : batch), 1), 0);
   for (const batch of DIFFERENTIAL_BATCHES) {
+    if (batch > 1 && elements(batch) > MAX_ELEMENTS) continue;
     sets.push(Object.fromEntries(manifest.io.inputs.map((spec) => [spec.name, randomTensor(spec, batch, random)])));
   }
   for (const batch of DIFFERENTIAL_BATCHES) {

@@ -78,16 +78,30 @@ export async function checkCompiled(opts: {
   const tolerance = opts.tolerance ?? DIFFERENTIAL_TOLERANCE;
   const { ort, reference, options } = await referenceOrt(opts.reference);
   const { model, sourceOf } = zipMapInputsAsOutputs(opts.onnx);
-  const refSession = await ort.InferenceSession.create(model, options);
-  const session = compiledSession(opts.compiled);
   const result: DifferentialResult = { ok: true, reference, inputs: 0, maxAbsError: 0, tolerance };
   const fail = (reason: string): DifferentialResult => ({ ...result, ok: false, reason });
+  let refSession: RefSession;
+  try {
+    refSession = await ort.InferenceSession.create(model, options);
+  } catch (err) {
+    return fail(`${reference} could not load the model to compare with: ${(err as Error).message}`);
+  }
+  const session = compiledSession(opts.compiled);
   let worstError = -1;
+  // An input the reference itself rejects (a generated value the model cannot take) says nothing about the compiled
+  // engine: it is skipped, and only if every input is rejected does the check fail.
+  let refError: string | undefined;
   try {
     for (const [i, feeds] of opts.inputs.entries()) {
       const refFeeds: Record<string, unknown> = {};
       for (const [name, t] of Object.entries(feeds)) refFeeds[name] = new ort.Tensor(t.dtype, t.data, t.dims);
-      const expected = await refSession.run(refFeeds);
+      let expected: Record<string, unknown>;
+      try {
+        expected = await refSession.run(refFeeds);
+      } catch (err) {
+        refError ??= `input ${i}: ${(err as Error).message}`;
+        continue;
+      }
       let actual: Record<string, TensorData>;
       try {
         actual = await session.run(feeds);
@@ -134,6 +148,6 @@ export async function checkCompiled(opts: {
     await refSession.release();
     await session.release();
   }
-  if (result.inputs === 0) return fail("no inputs to compare on");
+  if (result.inputs === 0) return fail(refError ? `${reference} failed on every input (${refError})` : "no inputs to compare on");
   return result;
 }

@@ -96,6 +96,17 @@ describe("checkCompiled", () => {
     expect(check.reason).toBe("output 'y' has shape [1, 2] in the compiled engine but [1, 3] in onnxruntime-node (input 0)");
   });
 
+  it("skips inputs the reference rejects, and fails only when it rejects them all", async () => {
+    const outcome = compileOnnx(titanic, "x");
+    if (!outcome.ok) throw new Error(outcome.reason);
+    const bad = { features: { dtype: "float32" as const, data: new Float32Array(8), dims: [1, 8] } };
+    const good = differentialInputs(titanicManifest)[0]!;
+    expect(await checkCompiled({ onnx: titanic, compiled: outcome.bytes, inputs: [bad, good] })).toMatchObject({ ok: true, inputs: 1 });
+    const check = await checkCompiled({ onnx: titanic, compiled: outcome.bytes, inputs: [bad] });
+    expect(check.ok).toBe(false);
+    expect(check.reason).toMatch(/^onnxruntime-node failed on every input \(input 0: .*features/);
+  });
+
   it("appends the caller's recorded samples after the generated inputs", () => {
     const sample = { features: { dtype: "float32" as const, data: new Float32Array(18), dims: [2, 9] } };
     const inputs = differentialInputs(titanicManifest, { samples: [sample] });
