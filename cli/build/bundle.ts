@@ -148,7 +148,7 @@ function engineReport(decision: EngineDecision): BuildEngineReport {
   const { check } = decision;
   return {
     name: "compiled",
-    reason: `every op is supported (${decision.ops.join(", ")}) and it matches ${check.reference} within ${check.tolerance} on ${check.inputs} inputs`,
+    reason: `every op is supported (${decision.ops.join(", ")}) and it matches ${check.reference} within ${check.tolerance.toExponential()} on ${check.inputs} inputs`,
     compiled: {
       file: COMPILED_GRAPH_FILE,
       sha256: decision.sha256,

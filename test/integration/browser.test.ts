@@ -1,7 +1,8 @@
 /**
  * The browser target in headless Chromium: in-page inference on WASM and on WebGPU (SwiftShader's adapter with
  * --enable-unsafe-webgpu), equal to onnxruntime-node within 1e-5; bad input rejected with paths; the demo page works;
- * telemetry leaves the page with keepalive/beacon when it is hidden and the monitor counts it.
+ * telemetry leaves the page with keepalive/beacon when it is hidden and the monitor counts it. The compiled engine
+ * (`--engine compiled`) runs the same model in the page as plain JavaScript: no wasm fetched.
  */
 import { parse } from "csv-parse/sync";
 import { readFileSync } from "node:fs";
@@ -25,13 +26,17 @@ const rows = parse(readFileSync(join(REPO_ROOT, "examples", "titanic", "data", "
 const instances = rows.slice(0, 50).map((r) => ({ sex: r["sex"]!, age: r["age"] === "" ? null : Number(r["age"]), passengerClass: r["passengerClass"]! }));
 
 let site: Awaited<ReturnType<typeof serveStatic>>;
+let compiledSite: Awaited<ReturnType<typeof serveStatic>>;
 let browser: Browser;
 let gpuBrowser: Browser;
 let expected: number[];
 
 beforeAll(async () => {
-  const build = await buildTarget({ root: REPO_ROOT, ref: "titanic@1.0.0", target: "browser", outDir: join(tempDir(), "site") });
+  const build = await buildTarget({ root: REPO_ROOT, ref: "titanic@1.0.0", target: "browser", engine: "ort", outDir: join(tempDir(), "site") });
   site = await serveStatic(build.outDir);
+  const compiled = await buildTarget({ root: REPO_ROOT, ref: "titanic@1.0.0", target: "browser", engine: "compiled", outDir: join(tempDir(), "compiled") });
+  expect(compiled.files.map((f) => f.path).sort()).toEqual(["edge-ml-model.js", "model.graph"]);
+  compiledSite = await serveStatic(compiled.outDir);
   [browser, gpuBrowser] = await Promise.all([launchChromium(), launchChromium({ webgpu: true })]);
   const x = createPreprocessor(manifest.preprocessing!).transform(instances).get("features")!;
   const out = await referenceRun(join(dir, "model.onnx"), { features: { dtype: "float32", data: x.data as Float32Array, dims: [...x.dims] } });
@@ -39,7 +44,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all([browser?.close(), gpuBrowser?.close()]);
-  await site?.close();
+  await Promise.all([site?.close(), compiledSite?.close()]);
 });
 
 async function openPage(b: Browser): Promise<Page> {
@@ -80,6 +85,22 @@ const predictIn = (page: Page, device: string, input: unknown) =>
   );
 
 describe("browser target in Chromium", () => {
+  it("compiled engine: runs in the page without wasm, equal to onnxruntime-node within 1e-5", async () => {
+    const page = await browser.newPage();
+    const requested: string[] = [];
+    page.on("request", (r) => requested.push(new URL(r.url()).pathname));
+    await page.goto(`${compiledSite.url}index.html`);
+    await page.waitForFunction(() => document.getElementById("device")?.textContent !== "loading…", undefined, { timeout: 60_000 });
+    const r = await predictIn(page, "auto", instances);
+    expect(r.device).toBe("js");
+    expect(maxAbsDiff(r.scores!, expected)).toBeLessThanOrEqual(1e-5);
+    expect(r.labels).toEqual(expected.map((p) => (p >= 0.5 ? "yes" : "no")));
+    expect(requested).toContain("/model.graph");
+    expect(requested.filter((p) => p.endsWith(".wasm") || p.endsWith(".onnx"))).toEqual([]);
+    const bad = await predictIn(page, "auto", [{ sex: "robot", age: "12", passengerClass: "1st" }]);
+    expect(bad.error!.error.issues.map((i) => i.path).sort()).toEqual(["instances[0].age", "instances[0].sex"]);
+  });
+
   it("runs on WASM, equal to onnxruntime-node within 1e-5", async () => {
     const page = await openPage(browser);
     const r = await predictIn(page, "wasm", instances);

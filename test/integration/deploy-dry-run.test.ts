@@ -40,7 +40,9 @@ describe("edge-ml deploy --dry-run", () => {
     expect(out).toContain(
       '  vars     EDGE_ML_MODEL="titanic@1.1.0", EDGE_ML_MONITOR_URL="http://127.0.0.1:9", EDGE_ML_SAMPLE_RATE="0.05", EDGE_ML_DEPLOYMENT="titanic-edge", EDGE_ML_REDACT="name", LOG_LEVEL="info"',
     );
-    for (const file of ["worker.js", "model.onnx", "ort-wasm-simd-threaded.wasm"]) {
+    // titanic's MLP compiles (build's default --engine auto): the Worker ships the compiled graph, no ORT wasm.
+    expect(existsSync(join(dir, "dist", "w", "ort-wasm-simd-threaded.wasm"))).toBe(false);
+    for (const file of ["worker.js", "model.graph"]) {
       const size = formatBytes(statSync(join(dir, "dist", "w", file)).size);
       expect(
         out.some((l) => l.trimStart().startsWith(file) && l.includes(` ${size}  (gzip `)),

@@ -4,7 +4,9 @@
  * `buildTarget` and served by its registry entry (what `edge-ml dev --target <name>` does), then: ready; the example's
  * eval set and a tensor model equal onnxruntime-node within 1e-5; KServe V2 infer; int64 exact; metadata and
  * OpenAPI; the whole 4xx table (test/helpers/edge-cases.ts); telemetry batches with counters, profiles and slices
- * reaching a local monitor; a tampered model never answers. The browser target keeps its Chromium test (browser.test.ts).
+ * reaching a local monitor; a tampered model never answers. Each target runs once per engine: onnxruntime-web's wasm
+ * and the compiled engine (titanic and the MLP compile; int-sum's ReduceSum does not, so `auto` falls back to ORT
+ * there). The browser target keeps its Chromium test (browser.test.ts).
  */
 import { parse } from "csv-parse/sync";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
@@ -30,11 +32,12 @@ const rows = parse(readFileSync(join(REPO_ROOT, "examples", "titanic", "data", "
 const instances = rows.map((r) => ({ sex: r["sex"]!, age: r["age"] === "" ? null : Number(r["age"]), passengerClass: r["passengerClass"]! }));
 
 /** What differs per target: a tampered model is refused at start by long-lived servers, per request by a Worker. */
-const TARGETS: { name: TargetName; tampered: "refused at start" | "503 per request" }[] = [
+const SERVERS: { name: TargetName; tampered: "refused at start" | "503 per request" }[] = [
   { name: "worker", tampered: "503 per request" },
   { name: "deno", tampered: "refused at start" },
   { name: "node", tampered: "refused at start" },
 ];
+const TARGETS = (["ort", "compiled"] as const).flatMap((engine) => SERVERS.map((t) => ({ ...t, engine })));
 
 const root = tempDir();
 let monitor: Awaited<ReturnType<typeof startMonitor>>;
@@ -51,21 +54,25 @@ afterAll(async () => {
 const post = (server: LocalServer, path: string, body: unknown) =>
   fetch(new URL(path.slice(1), server.url), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
-describe.each(TARGETS)("$name target", ({ name, tampered }) => {
-  const deployment = `targets-${name}`;
+describe.each(TARGETS)("$name target, $engine engine", ({ name, tampered, engine }) => {
+  const deployment = `targets-${name}-${engine}`;
   const servers: Record<"titanic" | "mlp" | "int", LocalServer> = {} as never;
   let serve: (outDir: string, opts: ServeOptions) => Promise<LocalServer>;
   let mlpDir: string;
+  let modelFile: string;
 
   beforeAll(async () => {
     serve = await getTarget(name, "dev").serve!.load();
-    const out = join(root, name);
+    const out = join(root, `${name}-${engine}`);
     const [t, m, i] = await Promise.all([
-      buildTarget({ root: REPO_ROOT, ref: "titanic@1.0.0", target: name, outDir: join(out, "titanic") }),
-      buildTarget({ root, ref: "mlp@1.0.0", target: name, outDir: join(out, "mlp") }),
-      buildTarget({ root, ref: "int-sum@1.0.0", target: name, outDir: join(out, "int") }),
+      buildTarget({ root: REPO_ROOT, ref: "titanic@1.0.0", target: name, engine, outDir: join(out, "titanic") }),
+      buildTarget({ root, ref: "mlp@1.0.0", target: name, engine, outDir: join(out, "mlp") }),
+      buildTarget({ root, ref: "int-sum@1.0.0", target: name, engine: engine === "compiled" ? "auto" : "ort", outDir: join(out, "int") }),
     ]);
+    expect([t.engine.name, m.engine.name]).toEqual(engine === "compiled" ? ["compiled", "compiled"] : ["ort-wasm", "ort-wasm"]);
+    expect(i.engine).toMatchObject({ name: "ort-wasm", reason: engine === "compiled" ? expect.stringContaining("ReduceSum") : "--engine ort" });
     mlpDir = m.outDir;
+    modelFile = engine === "compiled" ? "model.graph" : "model.onnx";
     const { token } = await createToken(monitor.store, deployment);
     const registration = registrationFromManifest(manifest)!;
     expect((await registerBaseline(monitor.url, deployment, registration, undefined)).ok).toBe(true);
@@ -220,11 +227,11 @@ describe.each(TARGETS)("$name target", ({ name, tampered }) => {
   });
 
   it(`a model altered after build never answers (${tampered})`, async () => {
-    const dir = join(root, name, "tampered");
+    const dir = join(root, `${name}-${engine}`, "tampered");
     cpSync(mlpDir, dir, { recursive: true });
-    const bytes = readFileSync(join(dir, "model.onnx"));
+    const bytes = readFileSync(join(dir, modelFile));
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
-    writeFileSync(join(dir, "model.onnx"), bytes);
+    writeFileSync(join(dir, modelFile), bytes);
     if (tampered === "refused at start") {
       await expect(serve(dir, { port: 0 })).rejects.toThrow(/integrity check/);
       return;

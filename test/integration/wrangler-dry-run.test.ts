@@ -24,15 +24,18 @@ const run = (cwd: string, args: string[]) =>
 describe("wrangler deploy --dry-run", () => {
   const tmp = tempDir();
 
-  it("accepts the build folder, uploads model and wasm as modules, and the uploaded bundle serves", async () => {
-    const build = await buildTarget({ root: REPO_ROOT, ref: "titanic@1.0.0", target: "worker", outDir: join(tmp, "build") });
-    const out = join(tmp, "upload");
+  it.each([
+    { engine: "ort", files: ["worker.js", "model.onnx", "ort-wasm-simd-threaded.wasm"], logs: ["compiled-wasm", "model.onnx"] },
+    { engine: "compiled", files: ["worker.js", "model.graph"], logs: ["model.graph"] },
+  ] as const)("$engine engine: accepts the build folder, uploads its modules, and the uploaded bundle serves", async ({ engine, files, logs }) => {
+    const build = await buildTarget({ root: REPO_ROOT, ref: "titanic@1.0.0", target: "worker", engine, outDir: join(tmp, `build-${engine}`) });
+    const out = join(tmp, `upload-${engine}`);
     const log = run(build.outDir, ["deploy", "--dry-run", "--outdir", out]);
-    expect(log).toContain("compiled-wasm");
-    expect(log).toContain("model.onnx");
+    for (const l of logs) expect(log).toContain(l);
+    if (engine === "compiled") expect(log).not.toContain("compiled-wasm");
     expect(log).toContain('env.EDGE_ML_MODEL ("titanic@1.0.0")');
     expect(log).toContain("--dry-run: exiting now.");
-    for (const f of ["worker.js", "model.onnx", "ort-wasm-simd-threaded.wasm"]) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of files) expect(existsSync(join(out, f)), f).toBe(true);
     // Serve exactly the files wrangler would upload.
     copyFileSync(join(build.outDir, "build.json"), join(out, "build.json"));
     const server = await serveWorker(out);
@@ -60,7 +63,7 @@ describe("wrangler deploy --dry-run", () => {
     const project = join(tmp, "proj");
     mkdirSync(project);
     copyFileSync(join(REPO_ROOT, "wrangler.toml"), join(project, "wrangler.toml"));
-    await buildTarget({ root: REPO_ROOT, ref: "titanic@1.0.0", target: "worker", outDir: join(project, "build", "worker") });
+    await buildTarget({ root: REPO_ROOT, ref: "titanic@1.0.0", target: "worker", engine: "ort", outDir: join(project, "build", "worker") });
     const log = run(project, ["deploy", "--dry-run", "--outdir", join(tmp, "upload2")]);
     expect(log).toContain("compiled-wasm");
     expect(log).toContain('env.EDGE_ML_MAX_BATCH ("256")');
