@@ -36,6 +36,18 @@ describe("Gemm", () => {
   it("B as a run-time input, no C, opset 11", async () => {
     await checkOp({ op: "Gemm", feeds: { a: f32([2, 6]), b: f32([7, 6], 4) }, inputs: ["a", "b"], attrs: [attr("transB", { i: 1 })], opset: 11 });
   });
+  it("every register-block path: 1, 2 and 3 rows against 21 columns (8 + 8 + 4 + 1)", async () => {
+    for (const rows of [1, 2, 3]) {
+      await checkOp({
+        op: "Gemm",
+        feeds: { a: f32([rows, 9]) },
+        consts: { w: f32([21, 9], 5), bias: f32([21], 6) },
+        inputs: ["a", "w", "bias"],
+        attrs: [attr("transB", { i: 1 })],
+      });
+      await checkOp({ op: "MatMul", feeds: { a: f32([rows, 9]) }, consts: { w: f32([9, 21], 7) }, inputs: ["a", "w"] });
+    }
+  });
   it("batch 64 with a bias, as a dense layer", async () => {
     await checkOp({
       op: "Gemm",
