@@ -23,13 +23,16 @@ export interface PreparedB {
   sbn: number;
 }
 
-/** Lay out a constant 2-D B as B^T [N, K], contiguous along K. */
+/**
+ * Lay out a constant 2-D B as B^T [N, K], contiguous along K, in B's own element type (float32 weights stay float32:
+ * half the memory of float64 and no slower, the loads widen for free).
+ */
 export function prepareB(b: Tensor, transposed: boolean): PreparedB {
   const [r, c] = b.dims as [number, number];
   const k = transposed ? c : r;
   const n = transposed ? r : c;
   const src = b.data as Nums;
-  const out = new Float64Array(k * n);
+  const out = (b.dtype === "float64" ? new Float64Array(k * n) : new Float32Array(k * n)) as Nums;
   for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) out[j * k + i] = transposed ? src[j * k + i]! : src[i * n + j]!;
   return { data: out, k, n, sbk: 1, sbn: k };
 }

@@ -1,6 +1,6 @@
 /**
  * Gemm, MatMul and Softmax on float32/float64. A constant B (the weights of every dense layer) is laid out once at
- * prepare time as B^T in a Float64Array (onnx-gemm-core.ts), so each output is a dot product of two contiguous rows
+ * prepare time as B^T (onnx-gemm-core.ts), so each output is a dot product of two contiguous rows
  * accumulated in a local float64; a B that arrives at run time is read through its strides.
  * Accumulating in float64 is at least as precise as ORT's float32 FMA sums: results agree to ~1e-7 relative.
  *
