@@ -46,6 +46,18 @@ export function createTelemetryHook(telemetry: Telemetry, manifest: Manifest, op
       });
     schedule(c, later);
   };
+  // The accounting of recorded requests runs on the next turn of the event loop, after the response has been handed
+  // back (kept alive by `schedule`, i.e. ctx.waitUntil on Workers), and so does the size-triggered flush.
+  let draining = false;
+  const scheduleDrain = (c: Context) => {
+    draining = true;
+    const work = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => {
+      draining = false;
+      telemetry.drain();
+      if (telemetry.shouldFlush()) return telemetry.flush();
+    });
+    schedule(c, work);
+  };
   return (event: RequestEvent, c: Context): void => {
     recorded++;
     telemetry.record({
@@ -58,7 +70,7 @@ export function createTelemetryHook(telemetry: Telemetry, manifest: Manifest, op
       predictions: event.predictions,
       slices: sliceValues(manifest.slices, event.instances),
     });
-    if (telemetry.shouldFlush()) schedule(c, telemetry.flush());
+    if (!draining) scheduleDrain(c);
     if (!delayedFlush) scheduleDelayed(c);
   };
 }

@@ -20,6 +20,9 @@ import { buildSamples, clampLatency, createSamplePolicy } from "./samples.ts";
 import { BEACON_MAX_BYTES, postWithRetry, sendOnUnload, serializeBatch, type PostContext } from "./transport.ts";
 import type { Telemetry, TelemetryEvent, TelemetryOptions, TelemetryStats } from "./types.ts";
 
+/** Requests queued before record() does their accounting itself (bounds memory when nothing yields to timers). */
+const MAX_QUEUED = 64;
+
 export function createTelemetry(opts: TelemetryOptions): Telemetry {
   const now = opts.now ?? Date.now;
   const random = opts.random ?? Math.random;
@@ -65,9 +68,25 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   let refusal: Refusal | undefined;
   let pausedUntil = 0; // after a refusal (401/403): nothing is sent before this
 
+  // record() only queues: the accounting (profiles of every instance, samples) runs in drain(), which the hook
+  // schedules after the response (Workers: in ctx.waitUntil), and which everything that reads the counters runs first.
+  const queued: TelemetryEvent[] = [];
+  const queuedAt: number[] = [];
+
   function record(event: TelemetryEvent): void {
+    queued.push(event);
+    queuedAt.push(now());
+    if (queued.length >= MAX_QUEUED) drain();
+  }
+
+  function drain(): void {
+    for (let i = 0; i < queued.length; i++) account(queued[i] as TelemetryEvent, queuedAt[i] as number);
+    queued.length = 0;
+    queuedAt.length = 0;
+  }
+
+  function account(event: TelemetryEvent, t: number): void {
     try {
-      const t = now();
       const acc = buffer.accumulatorFor(event.model);
       const err = errorIndex(event.status, event.errorClass);
       countRequest(acc, clampLatency(event.latencyMs), err, t);
@@ -83,6 +102,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   }
 
   function seal(): void {
+    drain();
     buffer.seal(now());
     oldestUnsealed = Number.POSITIVE_INFINITY;
   }
@@ -162,6 +182,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   }
 
   function shouldFlush(): boolean {
+    drain();
     if (inFlight !== undefined) return false;
     const t = now();
     if (t < notBefore) return false;
@@ -196,6 +217,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   }
 
   function stats(): TelemetryStats {
+    drain();
     let pendingSamples = 0;
     for (const p of buffer.pending) pendingSamples += p.samples.length;
     return {
@@ -210,7 +232,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     };
   }
 
-  return { record, shouldFlush, flush, flushBeacon, stats };
+  return { record, drain, shouldFlush, flush, flushBeacon, stats };
 }
 
 function positive(name: string, n: number): number {

@@ -105,8 +105,13 @@ export interface TelemetryStats {
 }
 
 export interface Telemetry {
-  /** Count one request (exact counters) and maybe keep its rows as samples. Synchronous, never throws. */
+  /**
+   * Count one request (exact counters) and maybe keep its rows as samples. Synchronous, never throws, and cheap: the
+   * event is queued and counted by `drain()` (or by the next call that reads the counters).
+   */
   record(event: TelemetryEvent): void;
+  /** Count every queued event now; call it off the request's critical path (after the response). */
+  drain(): void;
   /** True when counters are older than the flush interval or a batch worth of samples is waiting. */
   shouldFlush(): boolean;
   /** Seal what was recorded into batches and send every pending batch, retrying with backoff. Never rejects. */
