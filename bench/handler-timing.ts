@@ -26,6 +26,8 @@ export interface HandlerTimingOptions {
   blockMs: number;
   /** Extra in-isolate steps to time (predictor alone, body read, ...). */
   steps?: boolean;
+  /** Clock in ms (default performance.now); Node passes its process CPU time, which other processes cannot inflate. */
+  clock?: () => number;
   /** An earlier build of createDeployment (profile-handler.ts BASE=<commit>), timed in the same rounds for A/B. */
   createBase?: typeof createDeployment;
 }
@@ -50,6 +52,7 @@ export interface HandlerTimingRow {
 
 export async function timeHandler(opts: HandlerTimingOptions): Promise<HandlerTimingRow[]> {
   const { manifest, engine, modelBytes } = opts;
+  const clock = opts.clock ?? (() => performance.now());
   const deployment = createDeployment({ manifest, engine, modelBytes });
   const telemetry = createTelemetry({
     endpoint: "http://monitor.invalid",
@@ -105,9 +108,9 @@ export async function timeHandler(opts: HandlerTimingOptions): Promise<HandlerTi
       if (++calls % perBlock === 0) await telemetry.flush();
     };
     const block = async (fn: () => Promise<unknown>, n: number) => {
-      const t = performance.now();
+      const t = clock();
       for (let i = 0; i < n; i++) await fn();
-      return (performance.now() - t) / n;
+      return (clock() - t) / n;
     };
     for (let i = 0; i < 200; i++) {
       await handler();
@@ -115,7 +118,7 @@ export async function timeHandler(opts: HandlerTimingOptions): Promise<HandlerTi
     }
     // Size blocks from a timed block of handler calls (the slower of the two routes).
     const probe = await block(handler, 200);
-    perBlock = Math.max(200, Math.round(opts.blockMs / probe));
+    perBlock = Math.max(400, Math.round(opts.blockMs / probe));
     const a: number[] = [];
     const b: number[] = [];
     const t: number[] = [];
