@@ -78,6 +78,58 @@ describe("compileOnnx", () => {
   });
 });
 
+describe("compileOnnx refusals and graph order", () => {
+  /** A Relu model whose graph is edited by `edit` before encoding. */
+  function reluModel(edit: (g: InstanceType<typeof onnx.GraphProto>) => void): Uint8Array {
+    const graph = onnx.GraphProto.create({
+      name: "g",
+      node: [{ opType: "Relu", input: ["x"], output: ["y"], name: "relu" }],
+      input: [valueInfo("x", 1, ["N", 2])],
+      output: [valueInfo("y", 1, ["N", 2])],
+    });
+    edit(graph);
+    return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: "", version: 13 }], graph })).finish();
+  }
+  const reason = (model: Uint8Array) => {
+    const outcome = compileOnnx(model, "x");
+    return outcome.ok ? "compiled" : outcome.reason;
+  };
+
+  it("refuses external data, sparse initializers, float16 and non-tensor inputs with the reason", () => {
+    const external = reluModel((g) => {
+      g.initializer = [onnx.TensorProto.create({ name: "w", dims: [2], dataType: 1, dataLocation: 1, externalData: [{ key: "location", value: "w.bin" }] })];
+    });
+    expect(reason(external)).toBe(
+      'compiled engine cannot load the model: initializer "w" keeps its data in an external file (re-export the model with the weights inside the .onnx file)',
+    );
+    const sparse = reluModel((g) => {
+      g.sparseInitializer = [onnx.SparseTensorProto.create({ dims: [2] })];
+    });
+    expect(reason(sparse)).toBe("the graph has sparse initializers, which the compiled engine does not read");
+    const half = reluModel((g) => {
+      g.input = [valueInfo("x", 10, ["N", 2])];
+    });
+    expect(reason(half)).toBe('compiled engine does not support graph input "x": element type 10');
+    const sequence = reluModel((g) => {
+      g.input = [onnx.ValueInfoProto.create({ name: "x", type: { sequenceType: { elemType: { tensorType: { elemType: 1 } } } } })];
+    });
+    expect(reason(sequence)).toBe('compiled engine does not support graph input "x": it is not a tensor');
+  });
+
+  it("sorts nodes listed out of order, and names a value nothing produces", async () => {
+    const reversed = onnx.ModelProto.decode(titanic);
+    reversed.graph!.node!.reverse();
+    const bytes = onnx.ModelProto.encode(reversed).finish();
+    const outcome = compileOnnx(bytes, "x");
+    if (!outcome.ok) throw new Error(outcome.reason);
+    expect((await checkCompiled({ onnx: titanic, compiled: outcome.bytes, inputs: differentialInputs(titanicManifest) })).ok).toBe(true);
+    const dangling = reluModel((g) => {
+      g.node![0]!.input = ["nowhere"];
+    });
+    expect(reason(dangling)).toBe('compiled engine cannot order the graph: node relu reads "nowhere", which no node produces (or a cycle)');
+  });
+});
+
 describe("checkCompiled", () => {
   it("detects a graph whose weights differ from the reference, naming output and element", async () => {
     const altered = compileOnnx(alterWeights(titanic, "2.bias", 3e-4), "x");
