@@ -155,6 +155,56 @@ describe("activations", () => {
   });
 });
 
+describe("unary math and BatchNormalization", () => {
+  it("Exp, Log, Sqrt, Neg, Abs on floats (NaN where ORT has NaN), Neg and Abs on integers", async () => {
+    const x = () => tensor("float32", [2, 4], [0.5, 2, 0, 9, 1e-3, 30, -1, Number.NaN]);
+    for (const op of ["Exp", "Log", "Sqrt", "Neg", "Abs"]) await checkOp({ op, feeds: { x: x() }, inputs: ["x"] });
+    for (const dtype of ["int32", "int64"] as const) {
+      for (const op of ["Neg", "Abs"]) await checkOp({ op, feeds: { x: tensor(dtype, [4], [-3, 0, 5, -2147483648]) }, inputs: ["x"] }, { y: dtype });
+    }
+  });
+  it("BatchNormalization at inference, constant and run-time parameters, 2-D and 4-D inputs", async () => {
+    const p = (seed: number, positive = false) =>
+      tensor(
+        "float32",
+        [3],
+        values(3, seed).map((v) => (positive ? Math.abs(v) + 0.1 : v)),
+      );
+    const consts = { s: p(2), b: p(3), m: p(4), v: p(5, true) };
+    await checkOp({ op: "BatchNormalization", feeds: { x: f32([4, 3]) }, consts, inputs: ["x", "s", "b", "m", "v"] });
+    await checkOp({
+      op: "BatchNormalization",
+      feeds: { x: f32([2, 3, 2, 2]) },
+      consts,
+      inputs: ["x", "s", "b", "m", "v"],
+      attrs: [attr("epsilon", { f: 0.01 })],
+    });
+    await checkOp({
+      op: "BatchNormalization",
+      feeds: { x: f32([4, 3]), s: p(2), b: p(3), m: p(4), v: p(5, true) },
+      inputs: ["x", "s", "b", "m", "v"],
+      opset: 9,
+    });
+  });
+  it("BatchNormalization in training mode is refused", () => {
+    const model = opModel(
+      {
+        op: "BatchNormalization",
+        feeds: { x: f32([4, 3]) },
+        consts: { s: f32([3]), b: f32([3]), m: f32([3]), v: f32([3]) },
+        inputs: ["x", "s", "b", "m", "v"],
+        attrs: [attr("training_mode", { i: 1 })],
+        opset: 15,
+      },
+      {},
+    );
+    expect(compileOnnx(model, "x")).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("BatchNormalization (node batchnormalization_node): training mode"),
+    });
+  });
+});
+
 describe("Softmax", () => {
   const x = () => f32([2, 3, 4]);
   it("opset 13: along axis (default -1)", async () => {

@@ -12,6 +12,7 @@ import { CAST_KERNELS } from "./onnx-cast.ts";
 import { ELEMENTWISE_KERNELS } from "./onnx-elementwise.ts";
 import { MATMUL_KERNELS } from "./onnx-matmul.ts";
 import { SHAPE_KERNELS } from "./onnx-shape.ts";
+import { UNARY_KERNELS } from "./onnx-unary.ts";
 import type { KernelFactory } from "./types.ts";
 
 export const ONNX_KERNELS: Record<string, KernelFactory> = {
@@ -19,4 +20,5 @@ export const ONNX_KERNELS: Record<string, KernelFactory> = {
   ...ELEMENTWISE_KERNELS,
   ...SHAPE_KERNELS,
   ...CAST_KERNELS,
+  ...UNARY_KERNELS,
 };
