@@ -8,7 +8,7 @@ import type { AttrSpec } from "./ml-harness.ts";
 export const BRANCH_MODES = ["BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT", "BRANCH_EQ", "BRANCH_NEQ"];
 
 /** Float32-exact thresholds plus 0.1 and 1/3 (rounded to float32 in the model, which float64 inputs then miss). */
-export const GRID = [-2, -1.5, -1, -0.5, -0.25, 0, 0.1, 0.25, 1 / 3, 0.5, 0.75, 1, 1.5, 2, 3];
+const GRID = [-2, -1.5, -1, -0.5, -0.25, 0, 0.1, 0.25, 1 / 3, 0.5, 0.75, 1, 1.5, 2, 3];
 
 export interface ForestOptions {
   seed: number;

@@ -63,7 +63,7 @@ function outputInfo(o: OutputSpec) {
   });
 }
 
-export function buildModel(spec: NodeSpec): Uint8Array {
+function buildModel(spec: NodeSpec): Uint8Array {
   const graph = onnx.GraphProto.create({
     name: "ml",
     node: [
@@ -90,7 +90,7 @@ export interface KernelOptions {
 }
 
 /** The CompiledNode the graph compiler would emit, plus the initializers its `{ tensor }` attributes point at. */
-export function compiledNode(spec: NodeSpec, options: KernelOptions = {}): { node: CompiledNode; constants: Map<string, Tensor> } {
+function compiledNode(spec: NodeSpec, options: KernelOptions = {}): { node: CompiledNode; constants: Map<string, Tensor> } {
   const attrs: CompiledNode["attrs"] = {};
   const constants = new Map<string, Tensor>();
   const a = spec.attrs;

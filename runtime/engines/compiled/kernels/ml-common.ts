@@ -121,7 +121,7 @@ export function probit(x: number): number {
 }
 
 /** ComputeSoftmax over values[start, start + n) in place: float max, float exp, float sum. */
-export function softmax(values: Float32Array | Float64Array, start: number, n: number): void {
+function softmax(values: Float32Array | Float64Array, start: number, n: number): void {
   let max = -3.4028234663852886e38;
   for (let i = start; i < start + n; i++) if (values[i]! > max) max = values[i]!;
   let sum = 0;
@@ -134,7 +134,7 @@ export function softmax(values: Float32Array | Float64Array, start: number, n: n
 }
 
 /** ComputeSoftmaxZero: like softmax, but values within 1e-7 of zero stay (scaled) zeros instead of exp(0). */
-export function softmaxZero(values: Float32Array | Float64Array, start: number, n: number): void {
+function softmaxZero(values: Float32Array | Float64Array, start: number, n: number): void {
   let max = -3.4028234663852886e38;
   for (let i = start; i < start + n; i++) if (values[i]! > max) max = values[i]!;
   const expNegMax = f32(Math.exp(-max));
