@@ -124,7 +124,7 @@ function tensorOrFail(t: Tensor | string, node?: { name: string; op: string; dom
   return t;
 }
 
-/** Every op must have a kernel: one failure listing each unsupported op once, with its first node. */
+/** Every op must have a kernel: one failure naming the first unsupported op's node and listing the other ops once. */
 function checkOps(named: { proto: NodeProto; name: string }[]): void {
   const missing = new Map<string, { name: string; op: string; domain: string }>();
   for (const { proto: n, name } of named) {
@@ -134,9 +134,13 @@ function checkOps(named: { proto: NodeProto; name: string }[]): void {
     if (KERNELS[key] === undefined && !missing.has(key)) missing.set(key, { name, op, domain });
   }
   if (missing.size === 0) return;
-  const list = [...missing].map(([key, n]) => `${key} (node ${n.name})`);
-  const text = list.length === 1 ? list[0] : `${list.slice(0, -1).join(", ")} and ${list.at(-1)}`;
-  throw new CompileFailure(`compiled engine does not support ${text}`, [...missing.values()][0]);
+  // The first op with its node (what to look at), then the other ops by name: one line `build` can print.
+  const entries = [...missing];
+  const [firstKey, first] = entries[0]!;
+  const rest = entries.slice(1).map(([key]) => key);
+  const also = rest.length === 0 ? "" : `; also ${rest.length === 1 ? rest[0] : `${rest.slice(0, -1).join(", ")} and ${rest.at(-1)}`}`;
+  const text = `${firstKey} (node ${first.name})${also}`;
+  throw new CompileFailure(`compiled engine does not support ${text}`, first);
 }
 
 function constantValue(n: NodeProto, where: { name: string; op: string; domain: string }): Tensor {
