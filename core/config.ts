@@ -17,7 +17,7 @@
  * });
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 import { strictObject } from "./validation/strict.ts";
 import { Gates } from "./validation/gates.ts";
 

@@ -11,7 +11,7 @@
  * if (!r.ok) r.issues; // [{ path: "instances[0].age", message: 'expected a number, got string "12"' }, ...]
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 import { normalizeCategories, resembledCategory } from "./category-variant.ts";
 import { describeValue, listNames } from "./describe-value.ts";
 import { formatPath, issuesFromZod, type Issue } from "./errors.ts";

@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 document of a deployment, generated from the same zod schemas that validate requests
  * (`z.toJSONSchema`), so the docs cannot drift from what the edge accepts.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { createPredictRequestSchema } from "../core/features.ts";
 import type { Manifest } from "../core/schema/manifest.ts";
 import type { EdgeSettings } from "./settings.ts";

@@ -18,7 +18,7 @@
  * });
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const count = z.int().nonnegative();
 

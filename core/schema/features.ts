@@ -9,7 +9,7 @@
  * const spec = FeatureSpec.parse({ name: "island", type: "category", values: ["Biscoe", "Dream"] });
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const FEATURE_TYPES = ["number", "integer", "boolean", "category", "string"] as const;
 

@@ -8,7 +8,7 @@
  * const manifest = Manifest.parse(JSON.parse(text)); // throws a ZodError naming every bad field
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ValidationResult } from "../validation/result.ts";
 import { Baseline } from "./baseline.ts";
 import { FeatureSpec } from "./features.ts";

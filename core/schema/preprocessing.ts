@@ -17,7 +17,7 @@
  * });
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const column = z.string().min(1);
 const base = { feature: column, output: column.optional() };

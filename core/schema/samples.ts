@@ -9,7 +9,7 @@
  * SampleLineJson.parse({ inputs: [{ name: "x", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4] }], labels: [2] });
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 import { V2_DATATYPES } from "../tensor-dtype.ts";
 import { strictObject } from "../validation/strict.ts";
 

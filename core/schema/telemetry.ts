@@ -11,7 +11,7 @@
  * const result = TelemetryBatch.safeParse(JSON.parse(body)); // result.error.issues names every bad field
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 import { Profile } from "../stats/profile-schema.ts";
 
 export const TELEMETRY_VERSION = 1;

@@ -10,7 +10,7 @@
  * const profile = Profile.parse(batch.profile); // throws a ZodError naming every bad field
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const count = z.int().nonnegative();
 const MAX_BINS = 1_001;

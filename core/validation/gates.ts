@@ -16,7 +16,7 @@
  * Gates.parse({ absolute: [{ metric: "roc_auc", min: 0.8 }], relative: [{ metric: "roc_auc", maxDrop: 0.02 }] });
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 import { METRIC_NAMES } from "../metrics/names.ts";
 import { strictObject } from "./strict.ts";
 

@@ -11,7 +11,7 @@
  * if (!result.blessed) console.log(result.checks.filter((c) => !c.pass));
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "expected a lowercase hex sha256");
 const count = z.int().nonnegative();

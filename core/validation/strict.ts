@@ -8,7 +8,7 @@
  * Gate.safeParse({ metric: "auc", minimum: 1 }); // issue: unknown key "minimum" (allowed: metric, min)
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export function strictObject<S extends z.core.$ZodLooseShape>(shape: S) {
   const allowed = Object.keys(shape).join(", ");
