@@ -18,7 +18,7 @@ import { toFloat16Bits } from "../../optimize/quantize/tensor-data.ts";
 import { allocate } from "../../../runtime/engines/compiled/kernels/onnx-util.ts";
 
 /** Batch sizes given to symbolic dims: one row, a few, and a batch big enough to cover blocked loops. */
-export const DIFFERENTIAL_BATCHES = [1, 3, 64] as const;
+const DIFFERENTIAL_BATCHES = [1, 3, 64] as const;
 /** A generated set above this many elements is skipped (batch 1 is always kept): the check must stay seconds long. */
 const MAX_ELEMENTS = 1 << 22;
 

@@ -21,7 +21,7 @@ import { zipMapInputsAsOutputs } from "./zipmap-reference.ts";
 
 export { differentialInputs } from "./differential-inputs.ts";
 
-export const DIFFERENTIAL_TOLERANCE = 1e-5;
+const DIFFERENTIAL_TOLERANCE = 1e-5;
 /** Relative allowance on top of the absolute tolerance: ~8 ulps of float32 (see the module comment). */
 const FLOAT32_SLACK = 2 ** -20;
 

@@ -17,7 +17,7 @@ import { ONNX_DTYPES } from "../../../runtime/engines/compiled/kernels/onnx-util
 type TensorProto = onnxProto.onnx.ITensorProto;
 
 /** protobufjs gives int64 fields as Long objects (or numbers); both print as their decimal value. */
-export const toBigInt = (v: unknown): bigint => (typeof v === "bigint" ? v : BigInt(String(v)));
+const toBigInt = (v: unknown): bigint => (typeof v === "bigint" ? v : BigInt(String(v)));
 export const toNumber = (v: unknown): number => Number(v);
 
 /** The dtype of an ONNX element type, or undefined for one the engine does not carry. */

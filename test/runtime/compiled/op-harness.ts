@@ -14,7 +14,7 @@ import { valueInfo } from "../../fixtures/onnx-builder.ts";
 const { onnx } = onnxProto;
 const ELEM: Record<string, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float64: 11, uint32: 12 };
 
-export const TOLERANCE = 1e-5;
+const TOLERANCE = 1e-5;
 
 type Attr = { f: number } | { i: number } | { floats: number[] } | { ints: number[] } | { s: string };
 
@@ -97,7 +97,7 @@ const ortFeeds = (feeds: Record<string, TensorData>) =>
   Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.dtype as "float32", t.data as Float32Array, t.dims)]));
 
 /** Compare two outputs: dtype and dims exactly, floats within TOLERANCE (NaN = NaN), everything else exactly. */
-export function expectSame(name: string, actual: TensorData, expected: { type: string; data: unknown; dims: readonly number[] }): void {
+function expectSame(name: string, actual: TensorData, expected: { type: string; data: unknown; dims: readonly number[] }): void {
   expect(actual.dtype, `${name} dtype`).toBe(expected.type);
   expect([...actual.dims], `${name} dims`).toEqual([...expected.dims]);
   const a = Array.from(actual.data as ArrayLike<number | bigint>);

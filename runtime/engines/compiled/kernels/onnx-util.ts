@@ -67,7 +67,7 @@ export const sizeOf = (dims: readonly number[]): number => {
 };
 
 /** Normalize a possibly negative axis against `rank`; undefined when out of range. */
-export function normAxis(axis: number, rank: number): number | undefined {
+function normAxis(axis: number, rank: number): number | undefined {
   const a = axis < 0 ? axis + rank : axis;
   return a >= 0 && a < rank ? a : undefined;
 }
