@@ -10,7 +10,7 @@
  * const body = buildMetrics(q, await store.windows(q));
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 import { issuesFromZod } from "../core/errors.ts";
 import { LATENCY_BUCKETS_MS } from "../core/schema/telemetry.ts";
 import { histogramQuantile } from "../core/stats/histogram.ts";

@@ -12,7 +12,7 @@
  * r.ok; // false with r.message when the monitor refused or could not be reached
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 import { Baseline } from "../core/schema/baseline.ts";
 import type { Manifest, Task } from "../core/schema/manifest.ts";
 import { TARGETS, TelemetryName } from "../core/schema/telemetry.ts";

@@ -9,7 +9,7 @@
  * ```
  */
 import { existsSync, statSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { EdgeMlError } from "../../core/errors.ts";
 import type { Baseline } from "../../core/schema/baseline.ts";
 import { FeatureSpec } from "../../core/schema/features.ts";

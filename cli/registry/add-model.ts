@@ -10,7 +10,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { basename, relative } from "node:path";
 import semver from "semver";
-import { z } from "zod";
+import * as z from "zod";
 import { EdgeMlError } from "../../core/errors.ts";
 import { validatePostprocessing } from "../../core/postprocess.ts";
 import { validatePreprocessing } from "../../core/preprocess.ts";

@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import semver from "semver";
-import { z } from "zod";
+import * as z from "zod";
 import { EdgeMlError, issuesFromZod } from "../../core/errors.ts";
 import { Manifest } from "../../core/schema/manifest.ts";
 

@@ -7,7 +7,7 @@
  * ```
  */
 import { relative } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import type { Baseline } from "../../core/schema/baseline.ts";
 import { FeatureSpec } from "../../core/schema/features.ts";
 import { baselineFromCsv } from "../baseline/baseline.ts";

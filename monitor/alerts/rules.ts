@@ -15,7 +15,7 @@
  * const input = RuleInput.parse({ deployment: "prod", kind: "drift", params: { consecutive: 2 }, webhook: "https://hooks.example/x" });
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 import { TelemetryName } from "../../core/schema/telemetry.ts";
 import { PARAMS, RULE_KINDS, type AlertRule, type RuleKind, type RuleParams } from "../schema/rules.ts";
 

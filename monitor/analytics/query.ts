@@ -9,7 +9,7 @@
  * const series = await resolveSeries(store, q);
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 import { issuesFromZod } from "../../core/errors.ts";
 import { parseDuration } from "../alerts/rules.ts";
 import { MonitorError } from "../http-error.ts";

@@ -12,7 +12,7 @@
  * ```
  */
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { TELEMETRY_LIMITS } from "../../core/schema/telemetry.ts";
 import type { IngestAuth } from "../ingest-auth.ts";
 import { parsedJsonBody } from "../json-body.ts";

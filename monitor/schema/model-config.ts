@@ -7,7 +7,7 @@
  * const config = ModelConfig.parse({ task: "binary", positiveLabel: "yes" }); // thresholds defaulted
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 import { JS_THRESHOLD, PSI_THRESHOLD, SMALL_SAMPLE_LIMIT } from "../../core/drift/choose.ts";
 import { MISSING_RATE_JUMP } from "../../core/drift/flags.ts";
 import { TASKS } from "../../core/schema/manifest.ts";

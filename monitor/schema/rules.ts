@@ -7,7 +7,7 @@
  * const params = parseParams("error_rate", { max: 0.02 }); // {success: true, data: {max: 0.02, minRequests: 20}}
  * ```
  */
-import { z } from "zod";
+import * as z from "zod";
 import { METRIC_NAMES } from "../../core/metrics/names.ts";
 
 export const RULE_KINDS = ["drift", "error_rate", "latency_p99", "prediction_rate", "metric_drop"] as const;

@@ -4,7 +4,7 @@
  * (wrong types, out-of-range numbers, extra, missing and reordered keys, odd containers) it otherwise steps aside.
  */
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { createPredictRequestSchema, createPredictRequestValidator } from "../../core/features.ts";
 import { createFastPredictCheck } from "../../core/features-fast.ts";
 import { FeatureSpec, type FeatureSpecInput } from "../../core/schema/features.ts";

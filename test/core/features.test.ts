@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { createInstanceSchema, createPredictRequestSchema, validatePredictRequest } from "../../core/features.ts";
 import { MAX_ISSUES } from "../../core/issues.ts";
 import { FeatureSpec, type FeatureSpecInput } from "../../core/schema/features.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { validatePreprocessing } from "../../core/preprocess.ts";
 import { FeatureSpec } from "../../core/schema/features.ts";
 import type { TensorSpec } from "../../core/schema/manifest.ts";

@@ -1,7 +1,7 @@
 /** The monitor's one JSON-body reader (monitor/json-body.ts), through app.request(): no server needed. */
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { MonitorError } from "../../monitor/http-error.ts";
 import { jsonBody } from "../../monitor/json-body.ts";
 

@@ -1,7 +1,7 @@
 /** `edge-ml data infer-schema <csv> [--out schema.json] [--json]`: guess a feature schema (FeatureSpec[]) from a CSV. */
 import { defineCommand } from "citty";
 import { writeFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { FeatureSpec } from "../../../core/schema/features.ts";
 import { inferSchema } from "../../data-validate/infer.ts";
 import { printJson } from "../../terminal/json.ts";

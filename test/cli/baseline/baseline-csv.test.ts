@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { EdgeMlError } from "../../../core/errors.ts";
 import { Baseline } from "../../../core/schema/baseline.ts";
 import { FeatureSpec } from "../../../core/schema/features.ts";
