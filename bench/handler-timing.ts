@@ -21,6 +21,8 @@ export interface HandlerTimingOptions {
   manifest: Manifest;
   engine: Engine;
   modelBytes: Uint8Array;
+  /** The sha256 of modelBytes when they are not the manifest's artifact (a compiled graph). */
+  modelSha256?: string;
   cases: { batch: number; instances: unknown[] }[];
   rounds: number;
   blockMs: number;
@@ -51,9 +53,11 @@ export interface HandlerTimingRow {
 }
 
 export async function timeHandler(opts: HandlerTimingOptions): Promise<HandlerTimingRow[]> {
-  const { manifest, engine, modelBytes } = opts;
+  const { manifest, engine } = opts;
+  const modelBytes = opts.modelBytes;
+  const sha = opts.modelSha256 ? { modelSha256: opts.modelSha256 } : {};
   const clock = opts.clock ?? (() => performance.now());
-  const deployment = createDeployment({ manifest, engine, modelBytes });
+  const deployment = createDeployment({ manifest, engine, modelBytes, ...sha });
   const telemetry = createTelemetry({
     endpoint: "http://monitor.invalid",
     token: "bench",
@@ -64,10 +68,12 @@ export async function timeHandler(opts: HandlerTimingOptions): Promise<HandlerTi
     slices: manifest.slices,
     fetch: async () => new Response(JSON.stringify({ ok: true }), { status: 200, headers: { "content-type": "application/json" } }),
   });
-  const withTelemetry = createDeployment({ manifest, engine, modelBytes, onRequest: createTelemetryHook(telemetry, manifest, { flushDelayMs: 1000 }) });
+  const withTelemetry = createDeployment({ manifest, engine, modelBytes, ...sha, onRequest: createTelemetryHook(telemetry, manifest, { flushDelayMs: 1000 }) });
   const predictor = await deployment.loadPredictor();
   await withTelemetry.loadPredictor();
-  const base = opts.createBase?.({ manifest, engine, modelBytes });
+  // A base from before modelSha256 existed checks the model bytes against the manifest: give it the graph's sha256 there.
+  const baseManifest = opts.modelSha256 ? { ...manifest, artifact: { ...manifest.artifact, sha256: opts.modelSha256 } } : manifest;
+  const base = opts.createBase?.({ manifest: baseManifest, engine, modelBytes, ...sha });
   await base?.loadPredictor();
   const session = await engine.createSession(modelBytes);
   const rows: HandlerTimingRow[] = [];

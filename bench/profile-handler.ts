@@ -9,9 +9,11 @@ import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ortNode from "onnxruntime-node";
+import { compileOnnx } from "../cli/build/compile/compile.ts";
 import { findProjectRoot } from "../cli/project/project.ts";
 import { loadModel } from "../cli/registry/registry.ts";
 import { createOrtEngine, type OrtLike } from "../runtime/engines/ort.ts";
@@ -26,7 +28,10 @@ const repo = findProjectRoot(join(import.meta.dirname, ".."));
 const ref = "titanic@1.0.0";
 const rows = parse(readFileSync(join(repo, "examples", "titanic", "data", "eval.csv")), { columns: true, bom: true }) as Record<string, string>[];
 const titanic = rows.map((r) => ({ sex: r["sex"], age: r["age"] === "" ? null : Number(r["age"]), passengerClass: r["passengerClass"] }));
-const cases = [1, 64].map((batch) => ({ batch, instances: titanic.slice(0, batch) }));
+const cases = (process.env["BATCHES"] ?? "1,64")
+  .split(",")
+  .map(Number)
+  .map((batch) => ({ batch, instances: titanic.slice(0, batch) }));
 const steps = process.env["STEPS"] === "1";
 // BASE=<commit>: also time that commit's handler in the same rounds (core/ and runtime/ checked out under node_modules,
 // so its imports resolve to the same packages).
@@ -109,14 +114,23 @@ if (mode === "node") {
     copyFileSync(join(dir, manifest.artifact.file), join(tmp, "model.onnx"));
     copyFileSync(join(ortDistDir(), ORT_WASM_FILE), join(tmp, ORT_WASM_FILE));
     const baseDeployment = join(baseRef ? checkoutBase(baseRef) : repo, "runtime", "deployment.ts");
+    // ENGINE=compiled: the compiled engine on the model compiled here (as `edge-ml build --engine compiled` does).
+    let graph = "";
+    if (process.env["ENGINE"] === "compiled") {
+      const compiled = compileOnnx(readFileSync(join(dir, manifest.artifact.file)), manifest.artifact.sha256);
+      if (!compiled.ok) throw new Error(`compile failed: ${compiled.reason}`);
+      writeFileSync(join(tmp, "model.graph"), compiled.bytes);
+      graph = `graph, graphSha256: ${JSON.stringify(createHash("sha256").update(compiled.bytes).digest("hex"))}, `;
+    }
     const entry = join(tmp, "entry.ts");
     writeFileSync(
       entry,
       [
         `import model from "./model.onnx";`,
         `import wasm from "./${ORT_WASM_FILE}";`,
+        graph ? `import graph from "./model.graph";` : "",
         `import { createWorker } from ${JSON.stringify(join(import.meta.dirname, "profile-handler-worker.ts"))};`,
-        `export default createWorker({ manifest: ${JSON.stringify(manifest)}, model, wasm });`,
+        `export default createWorker({ manifest: ${JSON.stringify(manifest)}, model, wasm, ${graph}});`,
       ].join("\n"),
     );
     await build({
@@ -127,7 +141,7 @@ if (mode === "node") {
       target: "es2022",
       conditions: ["workerd", "worker", "browser"],
       mainFields: ["module", "main"],
-      external: ["*.wasm", "*.onnx"],
+      external: ["*.wasm", "*.onnx", "*.graph"],
       plugins: [
         {
           name: "base-deployment",
@@ -143,6 +157,7 @@ if (mode === "node") {
       modules: [
         { type: "ESModule", path: join(tmp, "worker.js") },
         { type: "Data", path: join(tmp, "model.onnx") },
+        ...(graph ? [{ type: "Data" as const, path: join(tmp, "model.graph") }] : []),
         { type: "CompiledWasm", path: join(tmp, ORT_WASM_FILE) },
       ],
       compatibilityDate: COMPATIBILITY_DATE,
@@ -169,7 +184,9 @@ if (mode === "node") {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
-console.log(`${mode} ${ref} (µs${mode === "node" ? " of process CPU time" : ""}, medians of block means; ratio = median of per-round handler/minimal)`);
+console.log(
+  `${mode} ${ref} ${process.env["ENGINE"] === "compiled" ? "compiled engine" : "onnxruntime"} (µs${mode === "node" ? " of process CPU time" : ""}, medians of block means; ratio = median of per-round handler/minimal)`,
+);
 for (const r of result) {
   console.log(
     `batch ${r.batch}: minimal ${r.minimalUs}  handler ${r.handlerUs}  ratio ${r.ratio}x (p10 ${r.ratioP10}x)${r.vsBase ? `  | base ${r.baseUs}, handler ÷ base ${r.vsBase}x (p10 ${r.vsBaseP10}x)` : ""}  | telemetry on ${r.telemetryUs} (${r.telemetryRatio}x)  [${r.perBlock}/block]${r.steps ? `  steps ${JSON.stringify(r.steps)}` : ""}`,
