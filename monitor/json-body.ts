@@ -13,7 +13,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { z } from "zod";
+import type * as z from "zod";
 import { issuesFromZod } from "../core/errors.ts";
 import { MonitorError } from "./http-error.ts";
 

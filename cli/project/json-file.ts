@@ -1,6 +1,6 @@
 /** Read a JSON file and validate it with a zod schema; errors name the file, line and every bad field. */
 import { readFileSync } from "node:fs";
-import type { z } from "zod";
+import type * as z from "zod";
 import { EdgeMlError, issuesFromZod } from "../../core/errors.ts";
 
 export function readJsonFile<S extends z.ZodType>(path: string, schema: S, what: string, hint: string): z.output<S> {

@@ -12,7 +12,7 @@
  * ```
  */
 import { Hono, type Context } from "hono";
-import type { z } from "zod";
+import type * as z from "zod";
 import { defaultRules } from "../alerts/rules.ts";
 import { buildPerformance, type PerfTask } from "../analytics/performance.ts";
 import { parseAnalyticsQuery, resolveSeries } from "../analytics/query.ts";

@@ -24,6 +24,8 @@ beforeAll(async () => {
     ref: "titanic@1.0.0",
     target: "worker",
     outDir: join(root, "worker"),
+    // host.ts wraps the ORT entry (createWorker) in the user's own Hono app.
+    engine: "ort",
     runtimeEntry: join(FIXTURES, "worker-mount", "host.ts"),
   });
   server = await serveWorker(build.outDir, {

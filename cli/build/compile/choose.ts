@@ -27,6 +27,14 @@ import { checkCompiled, type DifferentialResult, differentialInputs } from "./di
  */
 export const MAX_COMPILED_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Above this many multiply-adds per input row (the Gemm/MatMul weights a row passes through) `auto` keeps a graph on
+ * onnxruntime-web: from the timings above, the interpreter costs ~0.7 ns per multiply-add against ~0.2 ns plus ~10 µs
+ * of per-call overhead on ORT-web, so they break even near 20k; at 32k the compiled engine is at most ~1.5x slower per
+ * row and still saves the 14 MB wasm (cold start, memory). Tree ensembles have no matmuls and stay compiled.
+ */
+export const MAX_COMPILED_MACS_PER_ROW = 32_768;
+
 export type EngineDecision =
   | { engine: "compiled"; bytes: Uint8Array; sha256: string; ops: string[]; check: DifferentialResult }
   | { engine: "ort"; reason: string };
@@ -35,10 +43,17 @@ export type RequestedEngine = "auto" | "ort" | "compiled";
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
-function initializerBytes(bytes: Uint8Array): number {
-  let total = 0;
-  for (const ref of Object.values(decodeCompiledGraph(bytes).header.initializers)) if (ref.dtype !== "string") total += ref.byteLength;
-  return total;
+function graphSize(bytes: Uint8Array): { weights: number; macsPerRow: number } {
+  const { header } = decodeCompiledGraph(bytes);
+  let weights = 0;
+  for (const ref of Object.values(header.initializers)) if (ref.dtype !== "string") weights += ref.byteLength;
+  let macsPerRow = 0;
+  for (const node of header.nodes) {
+    if (node.domain !== "" || (node.op !== "Gemm" && node.op !== "MatMul")) continue;
+    const b = header.initializers[node.inputs[1] ?? ""];
+    if (b !== undefined) macsPerRow += b.dims.reduce((a, d) => a * d, 1);
+  }
+  return { weights, macsPerRow };
 }
 
 export async function chooseEngine(opts: {
@@ -57,12 +72,18 @@ export async function chooseEngine(opts: {
   };
   const outcome = compileOnnx(opts.model, sha256Bytes(opts.model));
   if (!outcome.ok) return cannot(outcome.reason);
-  const weights = initializerBytes(outcome.bytes);
+  const { weights, macsPerRow } = graphSize(outcome.bytes);
   // An explicit --engine compiled is the user's call on a big graph; auto keeps big graphs on wasm SIMD.
   if (!forced && weights > MAX_COMPILED_BYTES) {
     return {
       engine: "ort",
       reason: `the graph's weights (${mib(weights)}) exceed ${mib(MAX_COMPILED_BYTES)}: onnxruntime-web's wasm SIMD is faster on matmuls that big`,
+    };
+  }
+  if (!forced && macsPerRow > MAX_COMPILED_MACS_PER_ROW) {
+    return {
+      engine: "ort",
+      reason: `${macsPerRow.toLocaleString("en-US")} multiply-adds per row (more than ${MAX_COMPILED_MACS_PER_ROW.toLocaleString("en-US")}): onnxruntime-web's wasm SIMD runs this graph faster than the compiled engine (--engine compiled forces it)`,
     };
   }
   const inputs = differentialInputs(opts.manifest, opts.samples ? { samples: opts.samples } : {});

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import onnxProto from "onnx-proto";
 import { describe, expect, it } from "vitest";
-import { chooseEngine, MAX_COMPILED_BYTES } from "../../../cli/build/compile/choose.ts";
+import { chooseEngine, MAX_COMPILED_BYTES, MAX_COMPILED_MACS_PER_ROW } from "../../../cli/build/compile/choose.ts";
 import { compileOnnx } from "../../../cli/build/compile/compile.ts";
 import { checkCompiled, differentialInputs } from "../../../cli/build/compile/differential.ts";
 import { sha256Bytes } from "../../../cli/project/hash.ts";
@@ -260,6 +260,15 @@ describe("chooseEngine", () => {
     expect(error).toBeInstanceOf(EdgeMlError);
     expect(error).toMatchObject({ code: "ERR_ENGINE", hint: expect.stringContaining("--engine ort") });
     expect((error as Error).message).toMatch(/^--engine compiled: compiled engine does not support .*LSTM/);
+  });
+
+  it("auto keeps matmul-heavy graphs (over MAX_COMPILED_MACS_PER_ROW) on ort; --engine compiled still compiles them", async () => {
+    const mlp = new Uint8Array(readFileSync("test/fixtures/optimize/mlp.onnx"));
+    const auto = await chooseEngine({ manifest: tensorManifest(mlp), model: mlp, requested: "auto" });
+    expect(auto).toMatchObject({ engine: "ort", reason: expect.stringContaining("multiply-adds per row") });
+    expect(MAX_COMPILED_MACS_PER_ROW).toBe(32_768);
+    const forced = await chooseEngine({ manifest: tensorManifest(mlp), model: mlp, requested: "compiled" });
+    expect(forced.engine).toBe("compiled");
   });
 
   it("auto keeps graphs with more than MAX_COMPILED_BYTES of weights on ort", async () => {
