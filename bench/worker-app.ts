@@ -84,7 +84,8 @@ export function createBenchWorker(opts: BenchWorkerParts) {
 
       // The minimal hand-written route: what a developer would write around the engine with no toolkit.
       const input = manifest.io.inputs[0]!;
-      const outputName = session.outputNames[0]!;
+      // The output the model's answer comes from (a forest's probabilities, not its int64 labels).
+      const outputName = manifest.postprocessing?.output ?? session.outputNames[0]!;
       const minimal = new Hono();
       minimal.post("*", async (c) => {
         const body = (await c.req.json()) as { instances: unknown[] };
@@ -95,7 +96,7 @@ export function createBenchWorker(opts: BenchWorkerParts) {
           run = { [input.name]: { dtype: "float32", data: Float32Array.from(body.instances.flat(Number.POSITIVE_INFINITY) as number[]), dims } };
         }
         const out = await session.run(run);
-        return c.json({ predictions: Array.from(out[outputName]!.data as Float32Array) });
+        return c.json({ predictions: Array.from(out[outputName]!.data as ArrayLike<number | bigint>, Number) });
       });
       const runMinimal = handlerOf(minimal);
 
