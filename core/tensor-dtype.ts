@@ -210,3 +210,20 @@ function intSink(dtype: Dtype, n: number): Omit<Sink, "dtype"> {
   const data = new Ctor(n);
   return { data, put: (i, v) => check(v) ?? void (data[i] = v as number) };
 }
+
+/** ONNX TensorProto.DataType → dtype (value infos, initializers, the `to` of Cast). */
+export const ONNX_DTYPES: Readonly<Record<number, Dtype>> = {
+  1: "float32",
+  2: "uint8",
+  3: "int8",
+  4: "uint16",
+  5: "int16",
+  6: "int32",
+  7: "int64",
+  8: "string",
+  9: "bool",
+  10: "float16",
+  11: "float64",
+  12: "uint32",
+  13: "uint64",
+};

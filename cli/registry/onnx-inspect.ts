@@ -11,25 +11,9 @@
 import onnxProto from "onnx-proto";
 import type { Dtype, TensorSpec } from "../../core/schema/manifest.ts";
 import { EdgeMlError } from "../../core/errors.ts";
+import { ONNX_DTYPES } from "../../core/tensor-dtype.ts";
 
 const { onnx } = onnxProto;
-
-/** ONNX TensorProto.DataType → onnxruntime-web dtype name. */
-const ELEM_TYPES: Record<number, Dtype> = {
-  1: "float32",
-  2: "uint8",
-  3: "int8",
-  4: "uint16",
-  5: "int16",
-  6: "int32",
-  7: "int64",
-  8: "string",
-  9: "bool",
-  10: "float16",
-  11: "float64",
-  12: "uint32",
-  13: "uint64",
-};
 
 export interface OnnxInfo {
   inputs: TensorSpec[];
@@ -71,7 +55,7 @@ export function inspectOnnx(bytes: Uint8Array, file: string): OnnxInfo {
 
 function tensorSpec(v: onnxProto.onnx.IValueInfoProto, where: string, file: string): TensorSpec {
   const tensor = v.type?.tensorType;
-  const dtype = tensor ? ELEM_TYPES[tensor.elemType ?? 0] : undefined;
+  const dtype = tensor ? ONNX_DTYPES[tensor.elemType ?? 0] : undefined;
   if (!tensor || !dtype) {
     throw new EdgeMlError("ERR_BAD_MODEL_FILE", `${file}: ${where} "${v.name}" is not a tensor of a supported element type`, {
       file,

@@ -12,7 +12,7 @@
 import type onnxProto from "onnx-proto";
 import type { Dtype } from "../../../core/schema/manifest.ts";
 import { arrayType, type Tensor } from "../../../runtime/engines/compiled/format.ts";
-import { ONNX_DTYPES } from "../../../runtime/engines/compiled/kernels/onnx-util.ts";
+import { ONNX_DTYPES } from "../../../core/tensor-dtype.ts";
 
 type TensorProto = onnxProto.onnx.ITensorProto;
 

@@ -11,9 +11,9 @@
  * ```
  */
 import type { Dtype } from "../../../../core/schema/manifest.ts";
-import type { TypedArray } from "../../../../core/tensor-dtype.ts";
+import { ONNX_DTYPES, type TypedArray } from "../../../../core/tensor-dtype.ts";
 import type { Tensor } from "../format.ts";
-import { allocate, BIGINT_DTYPES, FLOAT_DTYPES, nodeAttrs, ONNX_DTYPES, required } from "./onnx-util.ts";
+import { allocate, BIGINT_DTYPES, FLOAT_DTYPES, nodeAttrs, required } from "./onnx-util.ts";
 import { type KernelFactory, UnsupportedNodeError } from "./types.ts";
 
 type Nums = Float64Array;

@@ -101,20 +101,3 @@ export function required(node: CompiledNode, inputs: readonly (Tensor | undefine
 export function checkDtype(node: CompiledNode, t: Tensor, allowed: ReadonlySet<Dtype>): void {
   if (!allowed.has(t.dtype)) throw new Error(`${node.op} (node ${node.name}): the compiled engine does not run it on ${t.dtype} tensors`);
 }
-
-/** ONNX TensorProto.DataType → dtype (the `to` of Cast). */
-export const ONNX_DTYPES: Readonly<Record<number, Dtype>> = {
-  1: "float32",
-  2: "uint8",
-  3: "int8",
-  4: "uint16",
-  5: "int16",
-  6: "int32",
-  7: "int64",
-  8: "string",
-  9: "bool",
-  10: "float16",
-  11: "float64",
-  12: "uint32",
-  13: "uint64",
-};
