@@ -115,8 +115,14 @@ describe("edge-ml in a fresh project", () => {
     expect((await run(app, "node_modules/.bin/edge-ml", ["--version"])).stdout.trim()).toBe(VERSION);
     copyModel(join(app, "models", "titanic", "1.0.0"));
     const { stdout } = await run(app, "node_modules/.bin/edge-ml", ["build", "titanic@1.0.0", "--target", "worker", "--out", "build/worker", "--json"]);
-    const build = JSON.parse(stdout) as { main: string; files: { path: string; bytes: number }[] };
-    expect(build.files.map((f) => f.path)).toEqual(expect.arrayContaining(["worker.js", "model.onnx", "ort-wasm-simd-threaded.wasm"]));
+    const build = JSON.parse(stdout) as {
+      main: string;
+      files: { path: string; bytes: number }[];
+      engine: { name: string; compiled?: { check: { reference: string } } };
+    };
+    // --engine auto compiles titanic; without the optional onnxruntime-node the check runs against onnxruntime-web.
+    expect(build.engine).toMatchObject({ name: "compiled", compiled: { check: { reference: "onnxruntime-web" } } });
+    expect(build.files.map((f) => f.path)).toEqual(["worker.js", "model.graph"]);
     // No TypeScript sources ship: the CLI and the bundle's runtime entry came from dist/.
     expect(readdirSync(join(app, "node_modules", "edge-ml", "cli"))).toEqual(["bin.mjs"]);
     expect(readFileSync(join(app, "build", "worker", "worker.js"), "utf8").length).toBeGreaterThan(10_000);
