@@ -9,7 +9,7 @@
  */
 import { resembledCategory } from "../../core/category-variant.ts";
 import type { FeatureSpec } from "../../core/schema/features.ts";
-import { expectedType, type CellAnomaly } from "./cell.ts";
+import { datetimeProblem, expectedType, type CellAnomaly } from "./cell.ts";
 import type { LabelAnomaly } from "./labels.ts";
 
 export type AnomalyKind =
@@ -97,9 +97,12 @@ export function toAnomaly(t: Tally, features: readonly FeatureSpec[], width: num
     case "null_value":
       message = `${rowsWord} with a null ("" or NA), but the feature is not nullable`;
       break;
-    case "wrong_type":
-      message = `${rowsWord} not ${f ? expectedType(f) : "of the feature's type"}: ${shown}`;
+    case "wrong_type": {
+      // A bad date says why (February 30, hour 24, day-first order): the format alone rarely shows it.
+      const values = f?.type === "datetime" ? t.values.map((v) => `${quote(v)} (${datetimeProblem(v) ?? "?"})`).join(", ") : shown;
+      message = `${rowsWord} not ${f ? expectedType(f) : "of the feature's type"}: ${values}`;
       break;
+    }
     case "out_of_range":
       message = `${rowsWord} outside the range [${f?.range?.min ?? "-inf"}, ${f?.range?.max ?? "+inf"}]: ${shown}`;
       break;

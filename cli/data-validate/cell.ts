@@ -4,7 +4,9 @@
  * The rules match `parseCell` (cli/baseline/values.ts) and the edge's request validation: "" and "NA" are null
  * for nullable features. For a non-nullable number, integer or boolean they are a null anomaly, and for a category
  * with a list of values too, unless listed ("NA" may be North America); a string feature (or a category without a
- * list) takes them as text, since a CSV cannot tell an empty string from a missing one. A number outside the feature's range, or a category outside its values, is what the
+ * list) takes them as text, since a CSV cannot tell an empty string from a missing one. A datetime cell is an ISO-8601
+ * string (kept as written) or all digits (epoch milliseconds, kept as a number); one the edge would not parse
+ * ("2024-02-30", "31/01/2024") is wrong_type. A number outside the feature's range, or a category outside its values, is what the
  * edge would answer with a 400, so it is an error; a new category of an `allowUnknown` feature still reaches the
  * model (through the unknown bucket), so it is a warning and the row keeps its value.
  *
@@ -16,6 +18,7 @@
  */
 import type { FeatureSpec, FeatureValue } from "../../core/schema/features.ts";
 import { resembledCategory } from "../../core/category-variant.ts";
+import { dateProblem, parseDateTime } from "../../core/dates.ts";
 import { MISSING_TOKENS } from "../baseline/values.ts";
 
 export type CellAnomaly = "null_value" | "wrong_type" | "out_of_range" | "unseen_category" | "category_variant";
@@ -38,7 +41,7 @@ const BOOLEANS = new Map([
 export function checkCell(f: FeatureSpec, raw: string): CellVerdict {
   if (MISSING_TOKENS.has(raw)) {
     if (f.nullable) return { value: null };
-    const numeric = f.type === "number" || f.type === "integer" || f.type === "boolean";
+    const numeric = f.type === "number" || f.type === "integer" || f.type === "boolean" || f.type === "datetime";
     if (numeric || (f.type === "category" && f.values !== undefined && !f.values.includes(raw))) return { anomaly: "null_value" };
   }
   switch (f.type) {
@@ -65,7 +68,36 @@ export function checkCell(f: FeatureSpec, raw: string): CellVerdict {
       return { value: raw };
     case "string":
       return { value: raw };
+    case "datetime":
+      return datetimeCell(raw);
+    case "image":
+    case "audio":
+      // A CSV cell cannot carry the bytes (the baseline skips these features too): left out, not an anomaly per row.
+      return {};
   }
+}
+
+const EPOCH_MS = /^-?\d+$/;
+
+/**
+ * A datetime cell as a request would carry it: an ISO-8601 string as written (the edge parses it), or epoch
+ * milliseconds for an all-digits cell (how exports of Unix timestamps look); anything the edge would refuse is wrong_type.
+ */
+export function datetimeCell(raw: string): CellVerdict {
+  const value = datetimeValue(raw);
+  return parseDateTime(value) === undefined ? { anomaly: "wrong_type" } : { value };
+}
+
+const datetimeValue = (raw: string): string | number => (EPOCH_MS.test(raw) ? Number(raw) : raw);
+
+/** Why a datetime cell is not a date ("February 2024 has 29 days"), for the anomaly message; undefined if it is one. */
+export function datetimeProblem(raw: string): string | undefined {
+  const problem = dateProblem(datetimeValue(raw));
+  if (problem === undefined) return undefined;
+  // The edge does not trim either: say so, since the cell looks right when printed.
+  if (raw !== raw.trim() && dateProblem(datetimeValue(raw.trim())) === undefined) return "spaces around it";
+  // The expected forms are already in the message (expectedType).
+  return problem.startsWith("expected ") ? "not ISO-8601" : problem;
 }
 
 /** What a wrong value was expected to be, for messages. */
@@ -81,5 +113,11 @@ export function expectedType(f: FeatureSpec): string {
       return `one of ${(f.values ?? []).join(", ")}`;
     case "string":
       return "text";
+    case "datetime":
+      return "a date (ISO-8601 YYYY-MM-DD[THH:MM[:SS]][Z|±HH:MM], or epoch milliseconds)";
+    case "image":
+      return "an image";
+    case "audio":
+      return "audio";
   }
 }

@@ -2,7 +2,8 @@
  * Feature types guessed from a CSV's values, for `data profile` without `--features`.
  *
  * Per column, over the non-missing cells ("" and "NA" are missing): all true/false → boolean; all whole numbers →
- * integer; all finite numbers → number; otherwise few distinct values (≤ 50, and at most half the values, so most
+ * integer; all finite numbers → number; all ISO-8601 dates or date-times (the strict forms `date_part` reads: a
+ * column of epoch milliseconds stays integer, since digits alone do not say "date") → datetime; otherwise few distinct values (≤ 50, and at most half the values, so most
  * values repeat) → category; else string (names, ids, free text). A column with missing cells is nullable.
  *
  * @example
@@ -10,6 +11,7 @@
  * await inferFeatures("train.csv"); // [{ name: "age", type: "number", nullable: true, allowUnknown: false }, ...]
  * ```
  */
+import { parseDateTime } from "../../core/dates.ts";
 import type { FeatureSpec } from "../../core/schema/features.ts";
 import { MISSING_TOKENS } from "../baseline/values.ts";
 import { readCsv } from "./csv.ts";
@@ -22,6 +24,7 @@ interface ColumnGuess {
   bool: boolean;
   int: boolean;
   num: boolean;
+  date: boolean;
   /** Distinct values, collected up to one past MAX_CATEGORIES (then it is not a category anyway). */
   distinct: Set<string>;
 }
@@ -37,6 +40,7 @@ function observe(g: ColumnGuess, raw: string): void {
   if (g.bool) g.bool = /^(true|false)$/i.test(raw);
   if (g.int) g.int = INTEGER.test(raw.trim());
   if (g.num) g.num = raw.trim() !== "" && Number.isFinite(Number(raw));
+  if (g.date) g.date = parseDateTime(raw) !== undefined;
   if (g.distinct.size <= MAX_CATEGORIES) g.distinct.add(raw);
 }
 
@@ -45,6 +49,7 @@ function typeOf(g: ColumnGuess): FeatureSpec["type"] {
   if (g.bool) return "boolean";
   if (g.int) return "integer";
   if (g.num) return "number";
+  if (g.date) return "datetime";
   return g.distinct.size <= MAX_CATEGORIES && g.distinct.size * 2 <= g.values ? "category" : "string";
 }
 
@@ -54,7 +59,7 @@ export async function inferFeatures(csv: string): Promise<FeatureSpec[]> {
   for await (const rec of readCsv(csv)) {
     for (const [name, raw] of Object.entries(rec.values)) {
       let g = guesses.get(name);
-      if (g === undefined) guesses.set(name, (g = { missing: 0, values: 0, bool: true, int: true, num: true, distinct: new Set() }));
+      if (g === undefined) guesses.set(name, (g = { missing: 0, values: 0, bool: true, int: true, num: true, date: true, distinct: new Set() }));
       observe(g, raw);
     }
   }

@@ -327,3 +327,57 @@ describe("CSV quirks (against a schema file)", () => {
     expect(r.anomalies).toEqual([`ragged_row - 1 @${n + 1}`]);
   });
 });
+
+describe("datetime features (against a schema file)", () => {
+  const dir = tempDir();
+  writeFileSync(
+    join(dir, "schema.json"),
+    JSON.stringify([
+      { name: "day", type: "datetime" },
+      { name: "seen", type: "datetime", nullable: true },
+      { name: "temp", type: "number" },
+    ]),
+  );
+  const run = async (csv: string) => {
+    writeFileSync(join(dir, "d.csv"), csv);
+    const r = await runCli(["data", "validate", "d.csv", "--against", "schema.json", "--json"], dir);
+    return { code: r.code, result: JSON.parse(r.stdout) as Result & { badRows: { list: { line: number; column: string; anomaly: string; value: string }[] } } };
+  };
+
+  it("ISO dates, date-times with offsets and epoch milliseconds pass; nulls only where nullable", async () => {
+    const { code, result } = await run(
+      "day,seen,temp\n2024-02-29,2024-02-29T13:05:00Z,1\n2000-12-31,1709211900000,2\n2024-03-10 02:30:00,,3\n1969-12-31T23:59:59.999-05:00,NA,4\n",
+    );
+    expect({ code, anomalies: result.anomalies }).toEqual({ code: 0, anomalies: [] });
+  });
+
+  it("a cell that is not a date is a wrong_type anomaly naming the line, the column and why", async () => {
+    const { code, result } = await run(
+      "day,seen,temp\n2024-02-30,2024-01-01,1\n2024-01-01,31/01/2024,2\n2023-02-29,2024-01-01T24:00,3\n,2024-01-01,4\n2024-01-01, 2024-01-01,5\n",
+    );
+    expect(code).toBe(1);
+    expect(result.anomalies.map((a) => `${a.kind} ${a.column} @${a.lines.join(",")}: ${a.message}`)).toMatchInlineSnapshot(`
+      [
+        "null_value day @5: 1 row with a null ("" or NA), but the feature is not nullable",
+        "wrong_type day @2,4: 2 rows not a date (ISO-8601 YYYY-MM-DD[THH:MM[:SS]][Z|±HH:MM], or epoch milliseconds): "2024-02-30" (February 2024 has 29 days), "2023-02-29" (February 2023 has 28 days)",
+        "wrong_type seen @3,4,6: 3 rows not a date (ISO-8601 YYYY-MM-DD[THH:MM[:SS]][Z|±HH:MM], or epoch milliseconds): "31/01/2024" (not ISO-8601), "2024-01-01T24:00" (hour 24 is not 0-23), " 2024-01-01" (spaces around it)",
+      ]
+    `);
+    expect(result.badRows.list.map((b) => `d.csv:${b.line} ${b.column} ${b.anomaly} ${JSON.stringify(b.value)}`)).toEqual([
+      'd.csv:2 day wrong_type "2024-02-30"',
+      'd.csv:3 seen wrong_type "31/01/2024"',
+      'd.csv:4 day wrong_type "2023-02-29"',
+      'd.csv:4 seen wrong_type "2024-01-01T24:00"',
+      'd.csv:5 day null_value ""',
+      'd.csv:6 seen wrong_type " 2024-01-01"',
+    ]);
+  });
+
+  it("infer-schema guesses datetime for a column of ISO dates, integer for epoch milliseconds", async () => {
+    writeFileSync(join(dir, "i.csv"), "day,at,ms,mixed\n2024-02-29,2024-02-29T13:05:00+01:00,1709211900000,2024-01-01\n2024-03-01,,1709298300000,soon\n");
+    const w = await runCli(["data", "infer-schema", "i.csv", "--out", "inferred.json"], dir);
+    expect(w.code).toBe(0);
+    const schema = JSON.parse(readFileSync(join(dir, "inferred.json"), "utf8")) as { name: string; type: string; nullable: boolean }[];
+    expect(schema.map((f) => `${f.name}:${f.type}${f.nullable ? "?" : ""}`)).toEqual(["day:datetime", "at:datetime?", "ms:integer", "mixed:string"]);
+  });
+});

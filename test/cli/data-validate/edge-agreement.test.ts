@@ -47,3 +47,37 @@ describe.each([
     }
   });
 });
+
+describe("datetime cells", () => {
+  const feature: FeatureSpec = { name: "day", type: "datetime", nullable: false, allowUnknown: false };
+  const seeds = ["2024-02-29", "2024-02-29T13:05:00Z", "2024-02-29 13:05:07.250+05:30", "1900-03-01", "2100-12-31T23:59", "1709211900000", "-86400000"];
+  const edits = [
+    (s: string) => s.replace("29", "30"),
+    (s: string) => s.replace("-02-", "-13-"),
+    (s: string) => s.replace("13:", "24:"),
+    (s: string) => s.replace(":05", ":60"),
+    (s: string) => s.replace("T", "t"),
+    (s: string) => s.replace("Z", "+0100"),
+    (s: string) => ` ${s}`,
+    (s: string) => s.slice(0, -1),
+    (s: string) => `${s}0`,
+    (s: string) => s.replaceAll("-", "/"),
+    (s: string) => s.replace(/^\d{4}/, "2023"),
+  ];
+  const cases = seeds.flatMap((s) => [s, ...edits.map((e) => e(s)), ...edits.flatMap((e) => edits.map((f) => f(e(s))))]);
+
+  it("checkCell keeps a value exactly when the edge accepts it, and the same value (digits as epoch ms)", () => {
+    expect(new Set(cases).size).toBeGreaterThan(200);
+    let kept = 0;
+    for (const raw of new Set(cases)) {
+      const cell = checkCell(feature, raw);
+      const sent = /^-?\d+$/.test(raw) ? Number(raw) : raw;
+      const edge = validatePredictRequest({ instances: [{ day: sent }] }, [feature], { maxBatch: 1 });
+      expect({ raw, value: edge.ok ? edge.instances[0]?.["day"] : undefined }).toEqual({ raw, value: cell.value });
+      if (cell.value !== undefined) kept++;
+    }
+    // Both outcomes are exercised.
+    expect(kept).toBeGreaterThan(15);
+    expect(kept).toBeLessThan(new Set(cases).size - 50);
+  });
+});

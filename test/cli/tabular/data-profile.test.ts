@@ -75,6 +75,21 @@ describe("edge-ml data profile", () => {
     `);
   });
 
+  it("guesses datetime for a column of ISO dates and lists it without a histogram", async () => {
+    writeFileSync(join(dir, "dates.csv"), "day,rides\n2024-02-29,3\n2024-03-01T08:00:00Z,5\n,4\n2024-03-03 17:30,6\n");
+    const r = await runCli(["data", "profile", "dates.csv", "--bins", "2"], dir);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatchInlineSnapshot(`
+      "dates.csv: 4 rows, 2 columns (types guessed; pass --features to use a schema)
+      column  type      missing  summary
+      day     datetime        -  not profiled (drift is watched on the parts date_part derives)
+      rides   integer      0.0%  min 3  max 6  mean 4.5  std 1.118  (2 bins)
+      next: npx edge-ml models add <model.onnx> ... --data dates.csv  (stores this baseline for drift monitoring)"
+    `);
+    const json = await runCli(["data", "profile", "dates.csv", "--json"], dir);
+    expect(Object.keys(Baseline.parse(JSON.parse(json.stdout)).features)).toEqual(["rides"]);
+  });
+
   it("refuses a bad --bins and a missing file", async () => {
     const bins = await runCli(["data", "profile", "small.csv", "--bins", "1"], dir);
     expect(bins.code).toBe(2);
