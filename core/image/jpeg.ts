@@ -1,0 +1,146 @@
+/**
+ * JPEG decoding that lands on libjpeg-turbo's pixels (Pillow's decoder) rather than jpeg-js's own.
+ *
+ * jpeg-js enlarges subsampled chroma (4:2:0, 4:2:2: nearly every photo) by repeating samples; libjpeg-turbo uses
+ * "fancy" triangle upsampling and its own fixed-point YCbCr → RGB. On a 4:2:0 image with sharp color edges the two
+ * differed by up to 76 levels. So jpeg-js decodes the planes (its IDCT stays: the JPEG standard allows small IDCT
+ * differences, ±3 levels measured) and this file upsamples and converts as jdsample.c and jdcolor.c do.
+ *
+ * @example
+ * ```ts
+ * const px = decodeJpeg(bytes, 16_777_216); // { channels: 3, ... }
+ * ```
+ */
+import { decode } from "jpeg-js";
+import type { Pixels } from "./pixels.ts";
+
+interface Layout {
+  /** Sampling factors [h, v] per component, in frame order. */
+  factors: [number, number][];
+  /** An Adobe APP14 segment decides the color transform itself (and jpeg-js honours it): leave those to jpeg-js. */
+  adobe: boolean;
+}
+
+export function decodeJpeg(bytes: Uint8Array, maxPixels: number): Pixels {
+  const layout = readLayout(bytes);
+  const [y, cb, cr] = layout?.factors ?? [];
+  const maxH = Math.max(...(layout?.factors.map((f) => f[0]) ?? [1]));
+  const maxV = Math.max(...(layout?.factors.map((f) => f[1]) ?? [1]));
+  const ycc = layout !== undefined && !layout.adobe && layout.factors.length === 3 && y?.[0] === maxH && y[1] === maxV;
+  // useTArray: jpeg-js otherwise allocates a Node Buffer, which workerd and browsers do not have.
+  const options = { useTArray: true as const, formatAsRGBA: false, maxResolutionInMP: maxPixels / 1e6 };
+  const jpeg = decode(bytes, ycc ? { ...options, colorTransform: false } : options);
+  const { width, height, data } = jpeg;
+  if (!ycc || cb === undefined || cr === undefined) return { width, height, channels: 3, data };
+  const planes = [1, 2].map((k, i) => {
+    const [h, v] = (i === 0 ? cb : cr) as [number, number];
+    return upsample(data, k, width, height, maxH / h, maxV / v);
+  });
+  return { width, height, channels: 3, data: yccToRgb(data, planes[0] as Uint8Array, planes[1] as Uint8Array, width * height) };
+}
+
+/**
+ * Channel `k` of jpeg-js's output holds each chroma sample repeated fx × fy times; take one of each and enlarge as
+ * libjpeg-turbo does: fancy (triangle) for 2×1, 1×2 and 2×2, plain repetition for anything else (its int_upsample).
+ */
+function upsample(data: Uint8Array, k: number, width: number, height: number, fx: number, fy: number): Uint8Array {
+  const cw = Math.ceil(width / fx);
+  const ch = Math.ceil(height / fy);
+  const out = new Uint8Array(width * height);
+  const fancyX = fx === 2 && (fy === 1 || fy === 2) && cw > 2;
+  const fancyY = fy === 2 && (fx === 1 || fancyX);
+  const sample = (row: number, col: number) => data[(row * fy * width + col * fx) * 3 + k] as number;
+  const sums = new Int32Array(cw);
+  for (let yy = 0; yy < height; yy++) {
+    const row = Math.floor(yy / fy);
+    if (fancyY) {
+      // Nearer sample row weighs 3, the other 1; image edges repeat their row.
+      const other = yy % 2 === 0 ? Math.max(row - 1, 0) : Math.min(row + 1, ch - 1);
+      for (let j = 0; j < cw; j++) sums[j] = 3 * sample(row, j) + sample(other, j);
+    } else {
+      for (let j = 0; j < cw; j++) sums[j] = sample(row, j);
+    }
+    const o = yy * width;
+    if (fancyX && fancyY) {
+      for (let x = 0; x < width; x++) {
+        const j = x >> 1;
+        const s = sums[j] as number;
+        if (x % 2 === 0) out[o + x] = j === 0 ? (s * 4 + 8) >> 4 : (s * 3 + (sums[j - 1] as number) + 8) >> 4;
+        else out[o + x] = j === cw - 1 ? (s * 4 + 7) >> 4 : (s * 3 + (sums[j + 1] as number) + 7) >> 4;
+      }
+    } else if (fancyX) {
+      for (let x = 0; x < width; x++) {
+        const j = x >> 1;
+        const s = sums[j] as number;
+        if (x % 2 === 0) out[o + x] = j === 0 ? s : (s * 3 + (sums[j - 1] as number) + 1) >> 2;
+        else out[o + x] = j === cw - 1 ? s : (s * 3 + (sums[j + 1] as number) + 2) >> 2;
+      }
+    } else if (fancyY) {
+      const bias = yy % 2 === 0 ? 1 : 2;
+      for (let x = 0; x < width; x++) out[o + x] = ((sums[x] as number) + bias) >> 2;
+    } else {
+      for (let x = 0; x < width; x++) out[o + x] = sums[Math.floor(x / fx)] as number;
+    }
+  }
+  return out;
+}
+
+// jdcolor.c's tables: 16-bit fixed point, rounded, arithmetic shifts.
+const FIX = (x: number) => Math.trunc(x * 65536 + 0.5);
+const CR_R = new Int32Array(256);
+const CB_B = new Int32Array(256);
+const CR_G = new Int32Array(256);
+const CB_G = new Int32Array(256);
+for (let i = 0; i < 256; i++) {
+  const x = i - 128;
+  CR_R[i] = (FIX(1.402) * x + 32768) >> 16;
+  CB_B[i] = (FIX(1.772) * x + 32768) >> 16;
+  CR_G[i] = -FIX(0.71414) * x;
+  CB_G[i] = -FIX(0.34414) * x + 32768;
+}
+const clamp = (v: number) => Math.max(0, Math.min(v, 255));
+
+/** Y from jpeg-js's channel 0 (full resolution), Cb/Cr from the upsampled planes, into interleaved RGB. */
+function yccToRgb(ycc: Uint8Array, cb: Uint8Array, cr: Uint8Array, n: number): Uint8Array {
+  const out = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const y = ycc[i * 3] as number;
+    const b = cb[i] as number;
+    const r = cr[i] as number;
+    out[i * 3] = clamp(y + (CR_R[r] as number));
+    out[i * 3 + 1] = clamp(y + (((CB_G[b] as number) + (CR_G[r] as number)) >> 16));
+    out[i * 3 + 2] = clamp(y + (CB_B[b] as number));
+  }
+  return out;
+}
+
+/** Sampling factors from the first start-of-frame, and whether an Adobe APP14 segment comes before it. */
+function readLayout(bytes: Uint8Array): Layout | undefined {
+  let adobe = false;
+  let i = 2;
+  while (i + 3 < bytes.length) {
+    if (bytes[i] !== 0xff) return undefined;
+    const marker = bytes[i + 1] as number;
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      i += 2;
+      continue;
+    }
+    const length = ((bytes[i + 2] as number) << 8) | (bytes[i + 3] as number);
+    if (marker === 0xee && String.fromCharCode(...bytes.subarray(i + 4, i + 9)) === "Adobe") adobe = true;
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      const n = bytes[i + 9] ?? 0;
+      const factors: [number, number][] = [];
+      for (let c = 0; c < n; c++) {
+        const hv = bytes[i + 11 + c * 3] ?? 0x11;
+        factors.push([hv >> 4, hv & 15]);
+      }
+      return { factors, adobe };
+    }
+    i += 2 + length;
+  }
+  return undefined;
+}
