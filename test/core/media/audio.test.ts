@@ -104,6 +104,18 @@ describe("prepareAudio", () => {
     expect(Array.from(got.subarray(160))).toEqual(new Array(40).fill(0));
   });
 
+  it("turns the keyword-spotting example's WAVs into the inputs scipy produced (examples/keyword-spotting/expected.json)", () => {
+    const dir = join(FIXTURES, "..", "..", "examples", "keyword-spotting");
+    const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as { samples: { file: string; inputEvery100: number[] }[] };
+    const kws = step({ sampleRate: 16000, length: 16000 });
+    expect(expected.samples.map((s) => s.file)).toEqual(["samples/silence.wav", "samples/sweep_up.wav", "samples/sweep_down.wav", "samples/noise.wav"]);
+    for (const sample of expected.samples) {
+      const x = prepareAudio(new Uint8Array(readFileSync(join(dir, sample.file))), kws);
+      const every100 = Float32Array.from({ length: 160 }, (_, i) => x[i * 100] as number);
+      expect(maxAbsError(every100, sample.inputEvery100)).toBeLessThanOrEqual(1e-6);
+    }
+  });
+
   it("trims the end, scales, and leaves a caller's Float32Array untouched", () => {
     const x = Float32Array.from([1, 2, 3, 4, 5]);
     expect(Array.from(prepareAudio(x, step({ sampleRate: 8000, length: 3, scale: 2 })))).toEqual([2, 4, 6]);
