@@ -24,11 +24,15 @@ import { Gates } from "./validation/gates.ts";
 const strict = strictObject;
 
 const Edge = strict({
+  /**
+   * Largest accepted request body in bytes (413 above). Unset, it follows the model: enough for a JSON request at
+   * maxBatch (or the binary tensor extension), 1 MiB to 32 MiB (core/body-limit.ts). EDGE_ML_MAX_BODY_BYTES overrides.
+   */
   maxBodyBytes: z
     .int()
     .positive()
     .max(100 * 1024 * 1024)
-    .default(1024 * 1024),
+    .exactOptional(),
   maxBatch: z.int().positive().max(100_000).default(256),
 });
 
@@ -95,7 +99,7 @@ const Telemetry = strict({
 });
 
 export const Config = strict({
-  edge: Edge.default({ maxBodyBytes: 1024 * 1024, maxBatch: 256 }),
+  edge: Edge.default({ maxBatch: 256 }),
   dev: strict({ port: z.int().min(0).max(65535).default(8787) }).default({ port: 8787 }),
   /** Per-model settings, by model name. */
   models: z.record(z.string(), ModelConfig).default({}),

@@ -16,6 +16,7 @@ import type { Issue } from "./errors.ts";
 import type { Dim, TensorSpec } from "./schema/manifest.ts";
 import { createSink, DTYPE_TO_V2, elementName, isV2Datatype, V2_TO_DTYPE, V2_DATATYPES, type ParsedTensor, type Sink } from "./tensor-dtype.ts";
 import { IssueList } from "./issues.ts";
+import { binaryDataSize, type BinaryCursor, HEADER_LENGTH, readBinaryTensor } from "./v2-binary.ts";
 
 export { DTYPE_TO_V2, V2_TO_DTYPE } from "./tensor-dtype.ts";
 
@@ -210,16 +211,29 @@ function fill(v: unknown, sink: Sink, base: string, issues: IssueList, at = { i:
   if (problem !== undefined) issues.add(indexPath(base, idx), problem);
 }
 
+/** An input's `parameters.binary_data_size`, if it has one (other parameters, e.g. KServe's content_type, are ignored). */
+function binarySizeOf(params: unknown, path: string, issues: IssueList): number | undefined {
+  if (params === undefined) return undefined;
+  if (typeof params !== "object" || params === null || Array.isArray(params)) {
+    issues.add(`${path}.parameters`, `expected an object, got ${describeValue(params)}`);
+    return undefined;
+  }
+  const size = (params as Record<string, unknown>)["binary_data_size"];
+  return size === undefined ? undefined : binaryDataSize(size, `${path}.parameters.binary_data_size`, issues);
+}
+
 /**
  * Parse a KServe V2 / Open Inference Protocol request body `{inputs: [{name, shape, datatype, data}]}` against the
  * model's input specs. Every model input must be sent exactly once, with the model's datatype and a compatible shape.
+ * `binary` is the body after the JSON header when the request uses the binary tensor extension (core/v2-binary.ts):
+ * inputs with `parameters.binary_data_size` take their bytes from it, in order, and together must use all of it.
  *
  * @example
  * ```ts
  * parseV2Inputs({ inputs: [{ name: "x", shape: [1, 2], datatype: "FP32", data: [1, 2] }] }, manifest.io.inputs, { maxBatch: 64 });
  * ```
  */
-export function parseV2Inputs(body: unknown, specs: readonly TensorSpec[], opts: TensorLimits): V2Parse {
+export function parseV2Inputs(body: unknown, specs: readonly TensorSpec[], opts: TensorLimits, binary?: Uint8Array): V2Parse {
   const issues = new IssueList({ stopsWhenFull: true });
   const names = specs.map((s) => s.name);
   if (!isRecord(body)) return { ok: false, issues: [{ path: "(root)", message: `expected a JSON object {"inputs": [...]}, got ${describeValue(body)}` }] };
@@ -237,6 +251,8 @@ export function parseV2Inputs(body: unknown, specs: readonly TensorSpec[], opts:
   const tensors: [string, ParsedTensor][] = [];
   const budget = { left: opts.maxElements ?? DEFAULT_MAX_ELEMENTS };
   const seen = new Map<string, number>();
+  const cursor: BinaryCursor | undefined = binary === undefined ? undefined : { bytes: binary, used: 0 };
+  let declared = 0;
   inputs.forEach((input: unknown, i) => {
     const path = `inputs[${i}]`;
     if (!isRecord(input)) return issues.add(path, `expected an object {name, shape, datatype, data}, got ${describeValue(input)}`);
@@ -257,6 +273,25 @@ export function parseV2Inputs(body: unknown, specs: readonly TensorSpec[], opts:
     } else dtype = V2_TO_DTYPE[datatype];
 
     const shape = checkShape(input["shape"], spec, `${path}.shape`, opts, budget, issues);
+    const binarySize = binarySizeOf(input["parameters"], path, issues);
+    if (binarySize !== undefined) {
+      declared += binarySize;
+      if (data !== undefined) return issues.add(`${path}.data`, "send either data or parameters.binary_data_size, not both");
+      if (cursor === undefined) {
+        return issues.add(
+          `${path}.parameters.binary_data_size`,
+          `binary data needs the binary tensor extension: send the JSON header, then the tensor bytes, with the header ${HEADER_LENGTH}: <bytes of the JSON header>`,
+        );
+      }
+      if (shape === undefined || dtype === undefined) {
+        // Skip this input's bytes so the inputs after it are read from the right offset.
+        cursor.used = Math.min(cursor.bytes.byteLength, cursor.used + binarySize);
+        return;
+      }
+      const values = readBinaryTensor(cursor, binarySize, dtype, shape, path, issues);
+      if (values !== undefined && spec !== undefined) tensors.push([spec.name, { dtype, data: values, dims: shape }]);
+      return;
+    }
     if (!Array.isArray(data)) return issues.add(`${path}.data`, expectedArray(data, "an array of values (flat, row-major, or nested)"));
     if (shape === undefined) return; // without a usable shape the data cannot be sized; the shape issue says why
     const want = product(shape);
@@ -269,6 +304,12 @@ export function parseV2Inputs(body: unknown, specs: readonly TensorSpec[], opts:
     if (spec !== undefined) tensors.push([spec.name, { dtype, data: sink.data, dims: shape }]);
   });
   for (const s of specs) if (!seen.has(s.name)) issues.add("inputs", `missing input "${s.name}" (the model's inputs are: ${listNames(names)})`);
+  if (cursor !== undefined && declared !== cursor.bytes.byteLength) {
+    issues.add(
+      "(body)",
+      `has ${cursor.bytes.byteLength} bytes after the JSON header (${HEADER_LENGTH}), but the inputs' parameters.binary_data_size add up to ${declared}`,
+    );
+  }
   if (issues.count > 0) return { ok: false, issues: issues.toArray() };
   // fromEntries defines own properties, so an input named "__proto__" cannot reach the prototype.
   const feeds = Object.fromEntries(tensors);

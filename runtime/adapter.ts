@@ -18,7 +18,7 @@ import type { Target } from "../core/schema/telemetry.ts";
 import { createDeployment } from "./deployment.ts";
 import type { Engine } from "./engines/types.ts";
 import type { Predictor } from "./predictor.ts";
-import { DEFAULT_SETTINGS, type EdgeSettings, settingsFromEnv } from "./settings.ts";
+import { type EdgeSettings, type EdgeSettingsInput, resolveEdgeSettings } from "./settings.ts";
 import { createTelemetry, type Telemetry, type TelemetryOptions } from "./telemetry/index.ts";
 import { createTelemetryHook, telemetryConfigFromEnv, type TelemetryHookOptions } from "./telemetry-hook.ts";
 
@@ -33,8 +33,8 @@ export interface EdgeRuntimeOptions {
   /** What `modelBytes` must hash to when it is not the manifest's artifact (a compiled graph). */
   modelSha256?: string;
   target: Target;
-  /** Limits baked in at build time; env vars override them in `configure`. */
-  settings?: Partial<EdgeSettings>;
+  /** Limits baked in at build time; env vars override them in `configure`. Without maxBodyBytes it follows the model. */
+  settings?: EdgeSettingsInput | undefined;
   /** Keep a promise running after the response (Workers: ctx.waitUntil); a floating promise elsewhere. */
   schedule?: TelemetryHookOptions["schedule"];
 }
@@ -62,7 +62,8 @@ export function createEdgeRuntime(opts: EdgeRuntimeOptions): EdgeRuntime {
   const configure = (env: Readonly<Record<string, unknown>> | undefined) => {
     if (configured) return;
     configured = true;
-    Object.assign(deployment.settings, settingsFromEnv(env));
+    // Resolved again as a whole: an env maxBatch moves a derived body limit with it.
+    Object.assign(deployment.settings, resolveEdgeSettings(opts.manifest, opts.settings, env));
     const config = telemetryConfigFromEnv(env, `${opts.manifest.name}-${opts.target}`);
     if (!config) return;
     telemetry = createModelTelemetry(opts.manifest, opts.target, config);
@@ -73,7 +74,7 @@ export function createEdgeRuntime(opts: EdgeRuntimeOptions): EdgeRuntime {
     engine: opts.engine,
     modelBytes: opts.modelBytes,
     ...(opts.modelSha256 ? { modelSha256: opts.modelSha256 } : {}),
-    settings: { ...DEFAULT_SETTINGS, ...opts.settings },
+    settings: resolveEdgeSettings(opts.manifest, opts.settings),
     // Env vars reach a Worker only with a request: the first one configures the runtime (mounted or not).
     onStart: (c) => configure(c.env as Record<string, unknown> | undefined),
     onRequest: (event, c) => hook?.(event, c),

@@ -12,15 +12,18 @@
  * ```
  */
 import { Hono, type Context } from "hono";
+import { bodyLimitHint } from "../core/body-limit.ts";
 import { renderHttpError } from "../core/http-error.ts";
+import { encodeBinaryBody, HEADER_LENGTH } from "../core/v2-binary.ts";
 import type { Manifest } from "../core/schema/manifest.ts";
 import { HttpError, type ErrorClass } from "./http-error.ts";
-import { readJson } from "./json-body.ts";
+import { BINARY_415_HINT, readJson } from "./json-body.ts";
 import { modelMetadata } from "./metadata.ts";
 import { fallback, prefixOf } from "./mount.ts";
 import { buildOpenApi } from "./openapi.ts";
-import type { Predictor } from "./predictor.ts";
+import type { InferResponse, Predictor } from "./predictor.ts";
 import type { EdgeSettings } from "./settings.ts";
+import { binaryHeaderLength, readBinaryBody } from "./v2-body.ts";
 
 /** What the app reports about every request (telemetry hooks in here). */
 export interface RequestEvent {
@@ -49,6 +52,8 @@ export interface EdgeAppOptions {
 
 interface RunResult {
   json: Record<string, unknown>;
+  /** Binary outputs (KServe V2 binary tensor extension), sent after `json` as its header. */
+  binary?: readonly Uint8Array[] | undefined;
   instances?: readonly Record<string, unknown>[];
   predictions?: readonly unknown[];
 }
@@ -78,13 +83,16 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
 
   let loaded: Predictor | undefined;
   const load = async () => (loaded = await opts.loadPredictor());
-  const handle = async (c: Context, route: RequestEvent["route"], run: (p: Predictor, body: unknown) => Promise<RunResult>) => {
+  // Built only when a 413 goes out; settings are read then, as an adapter may have completed them.
+  const tooLargeHint = () => bodyLimitHint(manifest, opts.settings);
+  const readBody = (c: Context) => readJson(c, opts.settings, tooLargeHint);
+  const handle = async <B>(c: Context, route: RequestEvent["route"], read: (c: Context) => Promise<B>, run: (p: Predictor, body: B) => Promise<RunResult>) => {
     const started = now();
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     c.header("x-request-id", requestId);
     try {
-      const body = await readJson(c, opts.settings);
+      const body = await read(c);
       // Once loaded, the predictor is used as it is: no extra await per request.
       const result = await run(loaded ?? (await loadOrUnavailable(load)), body);
       if (opts.onRequest) {
@@ -94,6 +102,10 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
         opts.onRequest(event, c);
       }
       result.json["requestId"] = requestId;
+      if (result.binary) {
+        const { body: bytes, headerLength } = encodeBinaryBody(result.json, result.binary);
+        return c.body(bytes, 200, { "content-type": "application/octet-stream", [HEADER_LENGTH]: String(headerLength) });
+      }
       return c.json(result.json);
     } catch (err) {
       const e = err instanceof HttpError ? err : internal();
@@ -101,7 +113,18 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
       return c.json({ ...e.toJSON(), requestId }, e.status);
     }
   };
-  const infer = (c: Context) => handle(c, "infer", async (p, body) => ({ json: await p.infer(body) }));
+  const inferJson = async (p: Predictor, body: unknown): Promise<RunResult> => splitBinary(await p.infer(body));
+  const readInferJson = (c: Context) => readJson(c, opts.settings, tooLargeHint, BINARY_415_HINT);
+  const infer = (c: Context) => {
+    const headerLength = binaryHeaderLength(c);
+    if (headerLength === undefined) return handle(c, "infer", readInferJson, inferJson);
+    return handle(
+      c,
+      "infer",
+      (c) => readBinaryBody(c, opts.settings, headerLength, tooLargeHint),
+      async (p, { header, binary }) => splitBinary(await p.infer(header, binary)),
+    );
+  };
 
   app.post("/v1/models/:spec", (c) => {
     const spec = c.req.param("spec");
@@ -111,7 +134,7 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
     const prefix = prefixOf(c, "/v1/models/:spec");
     if (name !== manifest.name) throw modelNotFound(name, prefix);
     if (verb !== "predict") throw new HttpError(404, "NOT_FOUND", `unknown method "${verb}" for model ${name}`, { hint: `use POST ${predictPath(prefix)}` });
-    return handle(c, "predict", async (p, body) => {
+    return handle(c, "predict", readBody, async (p, body) => {
       const r = await p.predict(body);
       return { json: { predictions: r.predictions, model: modelInfo }, predictions: r.predictions, ...(r.instances ? { instances: r.instances } : {}) };
     });
@@ -155,6 +178,13 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
   });
   app.all("/*", fallback(manifest.name));
   return app;
+}
+
+/** The V2 answer as the JSON (or binary-extension header) and the binary outputs, if any were asked for. */
+function splitBinary(r: InferResponse): RunResult {
+  if (r.binary === undefined) return { json: r as unknown as Record<string, unknown> };
+  const { binary, ...json } = r;
+  return { json, binary };
 }
 
 async function loadOrUnavailable(load: () => Promise<Predictor>): Promise<Predictor> {

@@ -14,7 +14,9 @@ import { createPostprocessor, postprocessBatch } from "../core/postprocess.ts";
 import { createPreprocessor } from "../core/preprocess.ts";
 import type { Instance } from "../core/schema/features.ts";
 import type { Manifest, TensorSpec } from "../core/schema/manifest.ts";
+import { IssueList } from "../core/issues.ts";
 import { parseTensorInstances, parseV2Inputs, DTYPE_TO_V2 } from "../core/tensor-input.ts";
+import { type RequestedOutput, requestedOutputs, tensorBytes } from "../core/v2-binary.ts";
 import type { EngineSession, TensorData } from "./engines/types.ts";
 import { HttpError } from "./http-error.ts";
 
@@ -32,16 +34,19 @@ export interface PredictResult {
   instances?: Instance[];
 }
 
-interface V2Output {
-  name: string;
-  shape: number[];
-  datatype: string;
-  data: (number | string | boolean)[];
-}
+/** One V2 output: its values as JSON `data`, or (binary tensor extension) their byte size, the bytes in `binary`. */
+export type V2Output = { name: string; shape: number[]; datatype: string } & (
+  | { data: (number | string | boolean)[] }
+  | { parameters: { binary_data_size: number } }
+);
+
+/** The V2 answer; `binary` (not JSON) holds the bytes of the outputs asked for as binary, in order. */
+export type InferResponse = { model_name: string; model_version: string; id?: string; outputs: V2Output[]; binary?: Uint8Array[] };
 
 export interface Predictor {
   predict(body: unknown): Promise<PredictResult>;
-  infer(body: unknown): Promise<{ model_name: string; model_version: string; id?: string; outputs: V2Output[] }>;
+  /** `binary`: the body after the JSON header, when the request uses the binary tensor extension. */
+  infer(body: unknown, binary?: Uint8Array): Promise<InferResponse>;
 }
 
 export function createPredictor(opts: PredictorOptions): Predictor {
@@ -52,6 +57,7 @@ export function createPredictor(opts: PredictorOptions): Predictor {
   const preprocessor = manifest.preprocessing ? createPreprocessor(manifest.preprocessing) : undefined;
   const post = manifest.postprocessing ? createPostprocessor(manifest.postprocessing) : undefined;
   const outputName = manifest.postprocessing?.output ?? manifest.io.outputs[0]!.name;
+  const allJson: readonly RequestedOutput[] = session.outputNames.map((name) => ({ name, binary: false }));
 
   const run = async (feeds: Record<string, TensorData>) => {
     try {
@@ -95,21 +101,40 @@ export function createPredictor(opts: PredictorOptions): Predictor {
       return { predictions: splitRows(outputs, session.outputNames) };
     },
 
-    async infer(body) {
-      const parsed = parseV2Inputs(body, manifest.io.inputs, limits);
+    async infer(body, binary) {
+      const parsed = parseV2Inputs(body, manifest.io.inputs, limits, binary);
+      // A request without `outputs` or `parameters` takes the shared all-JSON list: nothing allocated per request.
+      const wanted =
+        isObject(body) && (body["outputs"] !== undefined || body["parameters"] !== undefined) ? selectOutputs(body, session.outputNames, parsed) : allJson;
       if (!parsed.ok) throw badRequest(parsed.issues);
       const outputs = await run(parsed.feeds);
+      let parts: Uint8Array[] | undefined;
+      const out = wanted.map(({ name, binary: asBinary }): V2Output => {
+        const t = outputs[name]!;
+        const datatype = DTYPE_TO_V2[t.dtype] ?? t.dtype;
+        if (!asBinary) return { name, shape: [...t.dims], datatype, data: toJsonArray(t.data) };
+        // A copy: an engine may reuse its output buffers on the next run, before the response is written.
+        const bytes = tensorBytes(t.data).slice();
+        (parts ??= []).push(bytes);
+        return { name, shape: [...t.dims], datatype, parameters: { binary_data_size: bytes.byteLength } };
+      });
       return {
         model_name: manifest.name,
         model_version: manifest.version,
         ...(parsed.id !== undefined ? { id: parsed.id } : {}),
-        outputs: session.outputNames.map((name) => {
-          const t = outputs[name]!;
-          return { name, shape: [...t.dims], datatype: DTYPE_TO_V2[t.dtype] ?? t.dtype, data: toJsonArray(t.data) };
-        }),
+        outputs: out,
+        ...(parts ? { binary: parts } : {}),
       };
     },
   };
+}
+
+/** The outputs a V2 request asks for (core/v2-binary.ts), with the input issues when there are any of either. */
+function selectOutputs(body: Record<string, unknown>, names: readonly string[], parsed: { ok: boolean; issues?: Issue[] }): RequestedOutput[] {
+  const issues = new IssueList();
+  const wanted = requestedOutputs(body, names, issues);
+  if (issues.count > 0) throw badRequest([...(parsed.issues ?? []), ...issues.toArray()]);
+  return wanted;
 }
 
 function singleInput(inputs: readonly TensorSpec[]): TensorSpec {

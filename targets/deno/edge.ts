@@ -5,7 +5,7 @@
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { createEdgeRuntime } from "../../runtime/adapter.ts";
 import type { Engine } from "../../runtime/engines/types.ts";
-import type { EdgeSettings } from "../../runtime/settings.ts";
+import type { EdgeSettingsInput } from "../../runtime/settings.ts";
 
 /** The slice of the Deno namespace this adapter uses (portable code has no Deno types). */
 export interface DenoLike {
@@ -25,7 +25,7 @@ export interface DenoEdgeOptions {
   engine: Engine;
   modelBytes: Uint8Array;
   modelSha256?: string;
-  settings?: Partial<EdgeSettings> | undefined;
+  settings?: EdgeSettingsInput | undefined;
 }
 
 export async function serveDenoEdge(opts: DenoEdgeOptions): Promise<void> {

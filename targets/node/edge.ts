@@ -6,14 +6,14 @@ import { serve } from "@hono/node-server";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { createEdgeRuntime, type EdgeRuntime } from "../../runtime/adapter.ts";
 import type { Engine } from "../../runtime/engines/types.ts";
-import type { EdgeSettings } from "../../runtime/settings.ts";
+import type { EdgeSettingsInput } from "../../runtime/settings.ts";
 
 export interface NodeEdgeWithOptions {
   manifest: Manifest;
   engine: Engine;
   modelBytes: Uint8Array;
   modelSha256?: string;
-  settings?: Partial<EdgeSettings> | undefined;
+  settings?: EdgeSettingsInput | undefined;
   env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 

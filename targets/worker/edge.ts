@@ -7,7 +7,7 @@ import type { ExecutionContext, Hono } from "hono";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { createEdgeRuntime } from "../../runtime/adapter.ts";
 import type { Engine } from "../../runtime/engines/types.ts";
-import type { EdgeSettings } from "../../runtime/settings.ts";
+import type { EdgeSettingsInput } from "../../runtime/settings.ts";
 
 export interface EdgeWorker {
   /** The edge app, to mount in a larger Hono app (`app.route("/ml", edge.app)`). */
@@ -21,7 +21,7 @@ export interface EdgeWorkerOptions {
   engine: Engine;
   modelBytes: Uint8Array;
   modelSha256?: string;
-  settings?: Partial<EdgeSettings> | undefined;
+  settings?: EdgeSettingsInput | undefined;
 }
 
 export function createEdgeWorker(opts: EdgeWorkerOptions): EdgeWorker {

@@ -1,13 +1,17 @@
 // edge-ml project configuration, validated when the CLI loads it (an unknown key or a bad value is an error that
 // names the key path and what is allowed there). Every field is optional; the values below are the defaults, and
-// the commented blocks show the rest. With the edge-ml package installed, `import { defineConfig } from "edge-ml"`
+// the commented lines show the rest. With the edge-ml package installed, `import { defineConfig } from "edge-ml"`
 // and `export default defineConfig({...})` give editor completion.
 export default {
+  /**
+   * Limits of the edge app. Unset, maxBatch is 256 and maxBodyBytes is derived from the model (room for a JSON
+   * request at maxBatch, or for an image tensor; 1 MiB to 32 MiB): set them only to override. The env vars
+   * EDGE_ML_MAX_BATCH and EDGE_ML_MAX_BODY_BYTES override them again at run time.
+   * maxBodyBytes: largest accepted request body in bytes (413 above). maxBatch: most instances per request (400 above).
+   */
   edge: {
-    /** Largest accepted request body in bytes (413 above). */
-    maxBodyBytes: 1048576,
-    /** Most instances in one request (400 above). */
-    maxBatch: 256,
+    // maxBodyBytes: 8388608,
+    // maxBatch: 256,
   },
   dev: {
     port: 8787,
