@@ -17,7 +17,7 @@ import { EdgeMlError } from "../errors.ts";
 import type { RawImage } from "../schema/features.ts";
 import type { ImageStep } from "../schema/preprocessing.ts";
 import { MediaError } from "./errors.ts";
-import { decodeImage } from "./image-decode.ts";
+import { type DecodeLimits, decodeImage } from "./image-decode.ts";
 import { resizeImage } from "./image-resize.ts";
 
 /** Dims of one instance, without the batch: [C, H, W] (nchw) or [H, W, C] (nhwc), after `crop`. */
@@ -56,9 +56,9 @@ export function writeImageTensor(img: RawImage, step: ImageStep, out: Float32Arr
   }
 }
 
-/** Decode (if bytes) and preprocess one image into a new tensor of `imageTensorDims(step)`. */
-export function imageToTensor(bytesOrImage: Uint8Array | RawImage, step: ImageStep): Float32Array {
-  const img = bytesOrImage instanceof Uint8Array ? decodeImage(bytesOrImage) : bytesOrImage;
+/** Decode (if bytes, within `limits`) and preprocess one image into a new tensor of `imageTensorDims(step)`. */
+export function imageToTensor(bytesOrImage: Uint8Array | RawImage, step: ImageStep, limits?: DecodeLimits): Float32Array {
+  const img = bytesOrImage instanceof Uint8Array ? decodeImage(bytesOrImage, limits) : bytesOrImage;
   const out = new Float32Array(imageTensorDims(step).reduce((a, b) => a * b, 1));
   writeImageTensor(img, step, out, 0);
   return out;
