@@ -163,7 +163,12 @@ describe("bad binary requests name what is wrong", () => {
     const s2 = splitBinaryBody(wrongShape.body, String(wrongShape.headerLength));
     expect(s2.ok && parseV2Inputs(s2.header, [spec], { maxBatch: 1, maxElements: 4_000_000 }, s2.binary)).toMatchObject({
       ok: false,
-      issues: [{ path: "(body)", message: "has 1228804 bytes after the JSON header (Inference-Header-Content-Length), but the inputs' parameters.binary_data_size add up to 1228800" }],
+      issues: [
+        {
+          path: "(body)",
+          message: "has 1228804 bytes after the JSON header (Inference-Header-Content-Length), but the inputs' parameters.binary_data_size add up to 1228800",
+        },
+      ],
     });
   });
 
@@ -207,7 +212,10 @@ describe("bad binary requests name what is wrong", () => {
 
   it("binary_data_size in a plain JSON request says how to send binary data", () => {
     const r = parseV2Inputs({ inputs: [withSize(imageInput, 192)] }, [image], limits);
-    expect(r).toMatchObject({ ok: false, issues: [{ path: "inputs[0].parameters.binary_data_size", message: expect.stringMatching(/Inference-Header-Content-Length/) }] });
+    expect(r).toMatchObject({
+      ok: false,
+      issues: [{ path: "inputs[0].parameters.binary_data_size", message: expect.stringMatching(/Inference-Header-Content-Length/) }],
+    });
   });
 
   it("keeps ignoring other input parameters (KServe's content_type) on the JSON path", () => {
@@ -234,7 +242,9 @@ describe("outputs", () => {
       { name: "probability", binary: true },
       { name: "features", binary: true },
     ]);
-    expect(ask({ parameters: { binary_data_output: true }, outputs: [{ name: "features", parameters: { binary_data: false } }, { name: "probability" }] })).toEqual([
+    expect(
+      ask({ parameters: { binary_data_output: true }, outputs: [{ name: "features", parameters: { binary_data: false } }, { name: "probability" }] }),
+    ).toEqual([
       { name: "features", binary: false },
       { name: "probability", binary: true },
     ]);
