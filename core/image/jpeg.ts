@@ -46,34 +46,32 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number): Pixels {
 function upsample(data: Uint8Array, k: number, width: number, height: number, fx: number, fy: number): Uint8Array {
   const cw = Math.ceil(width / fx);
   const ch = Math.ceil(height / fy);
+  const plane = new Uint8Array(cw * ch);
+  for (let r = 0, i = 0; r < ch; r++) {
+    for (let j = 0, s = r * fy * width * 3 + k; j < cw; j++, s += fx * 3) plane[i++] = data[s] as number;
+  }
   const out = new Uint8Array(width * height);
   const fancyX = fx === 2 && (fy === 1 || fy === 2) && cw > 2;
   const fancyY = fy === 2 && (fx === 1 || fancyX);
-  const sample = (row: number, col: number) => data[(row * fy * width + col * fx) * 3 + k] as number;
   const sums = new Int32Array(cw);
   for (let yy = 0; yy < height; yy++) {
-    const row = Math.floor(yy / fy);
+    const row = Math.floor(yy / fy) * cw;
     if (fancyY) {
       // Nearer sample row weighs 3, the other 1; image edges repeat their row.
-      const other = yy % 2 === 0 ? Math.max(row - 1, 0) : Math.min(row + 1, ch - 1);
-      for (let j = 0; j < cw; j++) sums[j] = 3 * sample(row, j) + sample(other, j);
+      const other = (yy % 2 === 0 ? Math.max(row / cw - 1, 0) : Math.min(row / cw + 1, ch - 1)) * cw;
+      for (let j = 0; j < cw; j++) sums[j] = 3 * (plane[row + j] as number) + (plane[other + j] as number);
     } else {
-      for (let j = 0; j < cw; j++) sums[j] = sample(row, j);
+      for (let j = 0; j < cw; j++) sums[j] = plane[row + j] as number;
     }
     const o = yy * width;
-    if (fancyX && fancyY) {
-      for (let x = 0; x < width; x++) {
-        const j = x >> 1;
-        const s = sums[j] as number;
-        if (x % 2 === 0) out[o + x] = j === 0 ? (s * 4 + 8) >> 4 : (s * 3 + (sums[j - 1] as number) + 8) >> 4;
-        else out[o + x] = j === cw - 1 ? (s * 4 + 7) >> 4 : (s * 3 + (sums[j + 1] as number) + 7) >> 4;
-      }
-    } else if (fancyX) {
-      for (let x = 0; x < width; x++) {
-        const j = x >> 1;
-        const s = sums[j] as number;
-        if (x % 2 === 0) out[o + x] = j === 0 ? s : (s * 3 + (sums[j - 1] as number) + 1) >> 2;
-        else out[o + x] = j === cw - 1 ? s : (s * 3 + (sums[j + 1] as number) + 2) >> 2;
+    if (fancyX) {
+      // A 3:1 blend with the nearer horizontal neighbour (the sample itself at the ends), with libjpeg's rounding
+      // biases; 2×2 sums already weigh 4, so they shift by 4 instead of 2.
+      const [shift, even, odd] = fancyY ? [4, 8, 7] : [2, 1, 2];
+      for (let j = 0, x = 0; j < cw; j++, x += 2) {
+        const s3 = (sums[j] as number) * 3;
+        out[o + x] = (s3 + (sums[j > 0 ? j - 1 : j] as number) + even) >> shift;
+        if (x + 1 < width) out[o + x + 1] = (s3 + (sums[j < cw - 1 ? j + 1 : j] as number) + odd) >> shift;
       }
     } else if (fancyY) {
       const bias = yy % 2 === 0 ? 1 : 2;
@@ -98,20 +96,19 @@ for (let i = 0; i < 256; i++) {
   CR_G[i] = -FIX(0.71414) * x;
   CB_G[i] = -FIX(0.34414) * x + 32768;
 }
-const clamp = (v: number) => Math.max(0, Math.min(v, 255));
 
 /** Y from jpeg-js's channel 0 (full resolution), Cb/Cr from the upsampled planes, into interleaved RGB. */
 function yccToRgb(ycc: Uint8Array, cb: Uint8Array, cr: Uint8Array, n: number): Uint8Array {
-  const out = new Uint8Array(n * 3);
+  const out = new Uint8ClampedArray(n * 3); // clamps to 0-255 on store, as libjpeg's range_limit table does
   for (let i = 0; i < n; i++) {
     const y = ycc[i * 3] as number;
     const b = cb[i] as number;
     const r = cr[i] as number;
-    out[i * 3] = clamp(y + (CR_R[r] as number));
-    out[i * 3 + 1] = clamp(y + (((CB_G[b] as number) + (CR_G[r] as number)) >> 16));
-    out[i * 3 + 2] = clamp(y + (CB_B[b] as number));
+    out[i * 3] = y + (CR_R[r] as number);
+    out[i * 3 + 1] = y + (((CB_G[b] as number) + (CR_G[r] as number)) >> 16);
+    out[i * 3 + 2] = y + (CB_B[b] as number);
   }
-  return out;
+  return new Uint8Array(out.buffer);
 }
 
 /** Sampling factors from the first start-of-frame, and whether an Adobe APP14 segment comes before it. */

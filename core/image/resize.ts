@@ -120,6 +120,22 @@ function bilinear(image: Pixels, width: number, height: number, x0: number, y0: 
         const s = row + (h.start[xx] as number) * c;
         const n = h.count[xx] as number;
         const k = xx * h.ksize;
+        if (c === 3) {
+          // RGB, the common case: the three channels in one pass over the taps.
+          let r = HALF;
+          let g = HALF;
+          let b = HALF;
+          for (let x = 0, p = s; x < n; x++, p += 3) {
+            const wgt = h.weights[k + x] as number;
+            r += (data[p] as number) * wgt;
+            g += (data[p + 1] as number) * wgt;
+            b += (data[p + 2] as number) * wgt;
+          }
+          out[o++] = clip8(r);
+          out[o++] = clip8(g);
+          out[o++] = clip8(b);
+          continue;
+        }
         for (let ch = 0; ch < c; ch++) {
           let acc = HALF;
           for (let x = 0; x < n; x++) acc += (data[s + x * c + ch] as number) * (h.weights[k + x] as number);
@@ -134,15 +150,19 @@ function bilinear(image: Pixels, width: number, height: number, x0: number, y0: 
   const stride = src.width * c;
   const out = new Uint8Array(src.width * height * c);
   const data = src.data;
-  for (let yy = 0, o = 0; yy < height; yy++) {
+  // Row by row (each tap adds a whole source row to the accumulators): sequential reads instead of a column walk.
+  const acc = new Int32Array(stride);
+  for (let yy = 0; yy < height; yy++) {
     const s = ((v.start[yy] as number) - rowOffset) * stride;
     const n = v.count[yy] as number;
     const k = yy * v.ksize;
-    for (let i = 0; i < stride; i++) {
-      let acc = HALF;
-      for (let y = 0; y < n; y++) acc += (data[s + y * stride + i] as number) * (v.weights[k + y] as number);
-      out[o++] = clip8(acc);
+    acc.fill(HALF);
+    for (let y = 0; y < n; y++) {
+      const wgt = v.weights[k + y] as number;
+      for (let i = 0, p = s + y * stride; i < stride; i++, p++) acc[i] = (acc[i] as number) + (data[p] as number) * wgt;
     }
+    const o = yy * stride;
+    for (let i = 0; i < stride; i++) out[o + i] = clip8(acc[i] as number);
   }
   return { width: src.width, height, channels: c, data: out };
 }
