@@ -127,8 +127,12 @@ describe.each(["worker", "node"] as TargetName[])("%s target", (name) => {
   });
 
   it("refuses a body over the limit with a 413 that fetch can read, naming the limit and how to raise it", async () => {
+    // Several times each: answered mid-upload, workerd resets the connection in most tries but not all (NOTES.md).
     for (const [size, headers] of [
       [LIMIT + 1, { "content-type": "application/json" }],
+      [LIMIT + 1, { "content-type": "application/json" }],
+      [LIMIT + 1, { "content-type": "application/json" }],
+      [50_000_000, binaryHeaders(100)],
       [50_000_000, binaryHeaders(100)],
     ] as const) {
       const started = performance.now();
