@@ -12,7 +12,8 @@
  * const instances = fast(body) ?? slowPathWithZod(body);
  * ```
  */
-import type { FeatureSpec, FeatureValue, Instance } from "./schema/features.ts";
+import { parseDateTime } from "./dates.ts";
+import type { FeatureSpec, InstanceValue, Instance } from "./schema/features.ts";
 
 type Rec = Record<string, unknown>;
 type Check = (v: unknown) => boolean;
@@ -45,6 +46,12 @@ function valueCheck(f: FeatureSpec): Check {
       const known = new Set(values);
       return (v) => typeof v === "string" && known.has(v);
     }
+    case "datetime":
+      return (v) => (typeof v === "string" || finite(v)) && parseDateTime(v) !== undefined;
+    case "image":
+    case "audio":
+      // Only the JSON form; bytes or pixels passed in-process go through zod.
+      return (v) => isPlain(v) && typeof v["b64"] === "string" && Object.keys(v).length === 1;
   }
 }
 
@@ -86,7 +93,7 @@ export function createFastPredictCheck(features: readonly FeatureSpec[], opts: {
       if (v === null || v === undefined) {
         if (!nullable[j]) return undefined;
         out[name] = null;
-      } else if ((checks[j] as Check)(v)) out[name] = v as FeatureValue;
+      } else if ((checks[j] as Check)(v)) out[name] = v as InstanceValue;
       else return undefined;
     }
     return out;

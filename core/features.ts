@@ -17,7 +17,8 @@ import { describeValue, listNames } from "./describe-value.ts";
 import { formatPath, issuesFromZod, type Issue } from "./errors.ts";
 import { createFastPredictCheck } from "./features-fast.ts";
 import { capIssues } from "./issues.ts";
-import type { FeatureSpec, FeatureValue, Instance } from "./schema/features.ts";
+import { describeDateProblem, parseDateTime } from "./dates.ts";
+import type { FeatureSpec, FeatureValue, Instance, InstanceValue } from "./schema/features.ts";
 
 export interface PredictRequestOptions {
   /** Most instances in one request; more is a 400. */
@@ -93,8 +94,45 @@ function categorySchema(f: FeatureSpec): z.ZodType<string> {
   });
 }
 
-function valueSchema(f: FeatureSpec): z.ZodType<FeatureValue> {
-  let schema: z.ZodType<FeatureValue>;
+function datetimeSchema(f: FeatureSpec): z.ZodType<FeatureValue> {
+  return z.union([z.string(), z.number()], { error: expected("an ISO-8601 date string or epoch milliseconds", f.nullable) }).check((ctx) => {
+    if (parseDateTime(ctx.value) === undefined) {
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value,
+        message: `${describeDateProblem(ctx.value)}; send ISO-8601 ("2024-02-29", "2024-02-29T13:05:00Z") or epoch milliseconds`,
+      });
+    }
+  });
+}
+
+/** JSON carries binary as `{"b64": ...}`; in-process callers (browser, Node) may pass bytes, pixels or samples. */
+function binarySchema(f: FeatureSpec): z.ZodType<InstanceValue> {
+  const what = f.type === "image" ? "PNG or JPEG" : "WAV";
+  const b64 = z.strictObject(
+    { b64: z.string({ error: expected(`base64 of the ${what} bytes`, false) }).describe(`base64 of the ${what} bytes`) },
+    {
+      error: (iss) =>
+        iss.code === "unrecognized_keys"
+          ? `unknown key ${iss.keys.map((k) => JSON.stringify(k)).join(", ")}: send {"b64": "..."}`
+          : expected(`{"b64": "<${what} bytes in base64>"}`, f.nullable)(iss),
+    },
+  );
+  const inProcess = z.custom<InstanceValue>((v) => isInProcessBinary(v, f.type), { error: expected(`{"b64": "<${what} bytes in base64>"}`, f.nullable) });
+  // The in-process branch has no JSON form, so the OpenAPI document shows only {b64}.
+  return z.union([b64, inProcess.meta({ description: "in-process only: bytes, decoded pixels or samples" })]);
+}
+
+function isInProcessBinary(v: unknown, type: FeatureSpec["type"]): boolean {
+  if (v instanceof Uint8Array || v instanceof ArrayBuffer) return true;
+  if (type === "audio") return v instanceof Float32Array;
+  if (typeof v !== "object" || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return typeof r["width"] === "number" && typeof r["height"] === "number" && (r["data"] instanceof Uint8Array || r["data"] instanceof Uint8ClampedArray);
+}
+
+function valueSchema(f: FeatureSpec): z.ZodType<InstanceValue> {
+  let schema: z.ZodType<InstanceValue>;
   switch (f.type) {
     case "number":
     case "integer":
@@ -108,6 +146,13 @@ function valueSchema(f: FeatureSpec): z.ZodType<FeatureValue> {
       break;
     case "string":
       schema = z.string({ error: expected("a string", f.nullable) });
+      break;
+    case "datetime":
+      schema = datetimeSchema(f);
+      break;
+    case "image":
+    case "audio":
+      schema = binarySchema(f);
       break;
   }
   if (f.description !== undefined) schema = schema.describe(f.description);
@@ -129,7 +174,7 @@ function unknownField(key: string, names: readonly string[]): string {
  */
 export function createInstanceSchema(features: readonly FeatureSpec[]): z.ZodType<Instance> {
   const names = features.map((f) => f.name);
-  const shape: Record<string, z.ZodType<FeatureValue>> = {};
+  const shape: Record<string, z.ZodType<InstanceValue>> = {};
   for (const f of features) shape[f.name] = valueSchema(f);
   return z.strictObject(shape, {
     error: (iss) => {

@@ -12,19 +12,30 @@
  * const feeds = pre.transform([{ age: 22, sex: "male" }]); // Map { "input" => { dtype, data: Float32Array, dims: [1, 4] } }
  * ```
  */
-import { EdgeMlError, type Issue } from "./errors.ts";
+import { bucketize } from "./bucketize.ts";
+import { datePart, describeDateProblem, parseDateTime } from "./dates.ts";
 import { describeValue } from "./describe-value.ts";
+import { EdgeMlError, type Issue } from "./errors.ts";
+import { hashBucket } from "./hash-bucket.ts";
 import { capIssues, MAX_ISSUES } from "./issues.ts";
-import type { FeatureValue, Instance } from "./schema/features.ts";
-import type { Preprocessing, PreprocessStep } from "./schema/preprocessing.ts";
+import { prepareAudio } from "./media/audio-tensor.ts";
+import { decodeBase64 } from "./media/base64.ts";
+import { MediaError } from "./media/errors.ts";
+import { decodeImage } from "./media/image-decode.ts";
+import { imageTensorDims, writeImageTensor } from "./media/image-tensor.ts";
+import type { FeatureValue, Instance, InstanceValue, RawImage } from "./schema/features.ts";
+import { isTensorStep, type AudioStep, type ImageStep, type Preprocessing, type PreprocessStep, type TensorStep } from "./schema/preprocessing.ts";
 
 export { validatePreprocessing } from "./preprocess-validate.ts";
 
-/** One model input produced by preprocessing: a [batch, columns] float tensor. */
+type ColumnDtype = Preprocessing["inputs"][number]["dtype"];
+type ColumnArray = Float32Array | Float64Array | BigInt64Array | Int32Array;
+
+/** One model input produced by preprocessing: a [batch, columns] tensor, or an image/audio step's [batch, ...] tensor. */
 interface PreprocessedTensor {
-  dtype: "float32" | "float64";
-  data: Float32Array | Float64Array;
-  dims: [number, number];
+  dtype: ColumnDtype;
+  data: ColumnArray;
+  dims: number[];
 }
 
 export interface Preprocessor {
@@ -37,7 +48,8 @@ export interface Preprocessor {
 }
 
 type Cell = FeatureValue;
-type Op = (row: Cell[]) => void;
+/** `fail` records why a cell cannot be computed (the transform then throws with every such issue). */
+type Op = (row: Cell[], fail: (slot: number, message: string) => void) => void;
 
 /** Cells that cannot be fed: the first MAX_ISSUES as issues, and how many in all. */
 interface BadCells {
@@ -47,10 +59,13 @@ interface BadCells {
 
 interface CompiledInput {
   name: string;
-  dtype: "float32" | "float64";
+  dtype: ColumnDtype;
   columns: readonly string[];
   slots: Int32Array;
 }
+
+const allocate = (dtype: ColumnDtype, n: number): ColumnArray =>
+  dtype === "float64" ? new Float64Array(n) : dtype === "int64" ? new BigInt64Array(n) : dtype === "int32" ? new Int32Array(n) : new Float32Array(n);
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 
@@ -96,11 +111,57 @@ class Slots {
   }
 }
 
-function compileStep(step: PreprocessStep, slots: Slots): Op {
+type ColumnStep = Exclude<PreprocessStep, TensorStep>;
+
+function compileStep(step: ColumnStep, slots: Slots): Op {
   const s = slots.read(step.feature);
   const origin = slots.origin[s] ?? step.feature;
   const out = step.output ?? step.feature;
   switch (step.op) {
+    case "date_part": {
+      const o = slots.write(out, origin);
+      const { part, timeZone } = step;
+      return (row, fail) => {
+        const v = row[s] ?? null;
+        if (isMissing(v)) {
+          row[o] = null;
+          return;
+        }
+        const parsed = typeof v === "string" || typeof v === "number" ? parseDateTime(v) : undefined;
+        if (parsed === undefined) {
+          fail(s, `${describeDateProblem(v)}; send an ISO-8601 date ("2024-02-29", "2024-02-29T13:05:00Z") or epoch milliseconds`);
+          row[o] = 0;
+          return;
+        }
+        row[o] = datePart(parsed, part, timeZone);
+      };
+    }
+    case "bucketize": {
+      const o = slots.write(out, origin);
+      const { boundaries } = step;
+      return (row) => {
+        const v = row[s] ?? null;
+        row[o] = typeof v === "number" && !Number.isNaN(v) ? bucketize(v, boundaries) : v;
+      };
+    }
+    case "hash_bucket": {
+      const o = slots.write(out, origin);
+      const { buckets } = step;
+      return (row, fail) => {
+        const v = row[s] ?? null;
+        if (isMissing(v)) {
+          row[o] = null;
+          return;
+        }
+        const h = typeof v === "string" || typeof v === "number" ? hashBucket(v, buckets) : undefined;
+        if (h === undefined) {
+          fail(s, `cannot hash ${describeValue(v)} into a bucket; send a string or a whole number`);
+          row[o] = 0;
+          return;
+        }
+        row[o] = h;
+      };
+    }
     case "impute": {
       const o = slots.write(out, origin);
       const fill = step.value;
@@ -155,6 +216,78 @@ function compileStep(step: PreprocessStep, slots: Slots): Op {
   }
 }
 
+/** Why one binary value cannot be fed (MediaError) or an internal failure (rethrown). */
+function mediaMessage(err: unknown): string {
+  if (err instanceof MediaError) return err.message;
+  throw err;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+
+/** The encoded bytes of a binary value, or undefined for decoded pixels/samples. Throws MediaError on a bad shape. */
+function bytesOf(v: InstanceValue, what: string): Uint8Array | undefined {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (isRecord(v) && typeof (v as { b64?: unknown }).b64 === "string") return decodeBase64((v as { b64: string }).b64);
+  if (v === null) throw new MediaError(`missing ${what}`);
+  return undefined;
+}
+
+function isRawImage(v: unknown): v is RawImage {
+  return (
+    isRecord(v) &&
+    typeof v["width"] === "number" &&
+    typeof v["height"] === "number" &&
+    (v["data"] instanceof Uint8Array || v["data"] instanceof Uint8ClampedArray)
+  );
+}
+
+interface CompiledTensorStep {
+  step: TensorStep;
+  /** Elements per instance when fixed (image, audio with `length`), else undefined (audio: every instance must agree). */
+  size: number | undefined;
+  /** Per-instance dims when fixed. */
+  dims: number[] | undefined;
+  /** The instance's value as floats for this input; throws MediaError. */
+  prepare(v: InstanceValue): Float32Array | undefined;
+  write(v: InstanceValue, out: Float32Array, offset: number): void;
+}
+
+function compileImageStep(step: ImageStep): CompiledTensorStep {
+  const dims = imageTensorDims(step);
+  const size = dims.reduce((a: number, b: number) => a * b, 1);
+  const toImage = (v: InstanceValue): RawImage => {
+    const bytes = bytesOf(v, "image");
+    if (bytes !== undefined) return decodeImage(bytes);
+    if (isRawImage(v)) return v;
+    throw new MediaError(`expected an image ({"b64": "<PNG or JPEG bytes in base64>"}), got ${describeValue(v as FeatureValue)}`);
+  };
+  return {
+    step,
+    size,
+    dims,
+    prepare: () => undefined,
+    write: (v, out, offset) => writeImageTensor(toImage(v), step, out, offset),
+  };
+}
+
+function compileAudioStep(step: AudioStep): CompiledTensorStep {
+  const prepare = (v: InstanceValue): Float32Array => {
+    if (v instanceof Float32Array) return prepareAudio(v, step);
+    const bytes = bytesOf(v, "audio");
+    if (bytes !== undefined) return prepareAudio(bytes, step);
+    throw new MediaError(`expected audio ({"b64": "<WAV bytes in base64>"}), got ${describeValue(v as FeatureValue)}`);
+  };
+  const size = step.length;
+  return {
+    step,
+    size,
+    dims: size === undefined ? undefined : [size],
+    prepare,
+    write: (v, out, offset) => out.set(prepare(v), offset),
+  };
+}
+
 /** The column names fed to the model, inputs in declared order then columns in declared order. */
 export function inputColumns(p: Preprocessing): string[] {
   return p.inputs.flatMap((i) => i.columns);
@@ -174,7 +307,12 @@ export function inputColumns(p: Preprocessing): string[] {
  */
 export function createPreprocessor(p: Preprocessing): Preprocessor {
   const slots = new Slots();
-  const ops = p.steps.map((step) => compileStep(step, slots));
+  const ops: Op[] = [];
+  const tensorSteps: CompiledTensorStep[] = [];
+  for (const step of p.steps) {
+    if (isTensorStep(step)) tensorSteps.push(step.op === "image" ? compileImageStep(step) : compileAudioStep(step));
+    else ops.push(compileStep(step, slots));
+  }
   const inputs: CompiledInput[] = p.inputs.map((i) => ({
     name: i.name,
     dtype: i.dtype,
@@ -186,9 +324,33 @@ export function createPreprocessor(p: Preprocessing): Preprocessor {
   const columns = inputColumns(p);
 
   /** Load one instance and run every step; `row` is reused across instances to keep the hot path allocation-free. */
-  const run = (row: Cell[], instance: Instance): void => {
-    for (const { name, slot } of sources) row[slot] = Object.hasOwn(instance, name) ? (instance[name] ?? null) : null;
-    for (const op of ops) op(row);
+  const run = (row: Cell[], instance: Instance, fail: (slot: number, message: string) => void): void => {
+    for (const { name, slot } of sources) {
+      const v = Object.hasOwn(instance, name) ? (instance[name] ?? null) : null;
+      // Binary values only feed tensor steps; a column step reading one sees it as not a number/text.
+      row[slot] = typeof v === "object" && v !== null ? Number.NaN : v;
+    }
+    for (const op of ops) op(row, fail);
+  };
+
+  const badAt = (bad: BadCells, path: string, message: string): void => {
+    bad.count++;
+    if (bad.issues.length < MAX_ISSUES) bad.issues.push({ path, message });
+  };
+  /**
+   * One fail callback per call (not per row: the hot path allocates nothing per instance). A field read by several
+   * steps (year and month of one date) is reported once per instance.
+   */
+  const failer = (bad: BadCells) => {
+    const seen = new Set<string>();
+    const at = { row: 0 };
+    const fail = (slot: number, message: string) => {
+      const path = `instances[${at.row}].${origin[slot] ?? ""}`;
+      if (seen.has(path)) return;
+      seen.add(path);
+      badAt(bad, path, message);
+    };
+    return { at, fail };
   };
 
   /**
@@ -197,17 +359,19 @@ export function createPreprocessor(p: Preprocessing): Preprocessor {
    */
   const toNumber = (v: Cell, at: number, input: CompiledInput, j: number, i: number, wide: boolean, bad: BadCells): number => {
     const x = typeof v === "number" ? v : typeof v === "boolean" ? (v ? 1 : 0) : Number.NaN;
+    const integral = input.dtype === "int64" || input.dtype === "int32";
     // A finite float64 past ±3.4e38 would become ±Infinity in a Float32Array.
-    if (Number.isFinite(x) && (wide || Math.abs(x) <= FLOAT32_MAX)) return x;
-    bad.count++;
-    if (bad.issues.length < MAX_ISSUES) {
-      const column = input.columns[j] ?? "";
-      const message =
-        v === null
-          ? `missing value: the model needs a number for column "${column}" of input "${input.name}" and no step fills it; send a value`
-          : `column "${column}" of input "${input.name}" is ${describeValue(v)} after preprocessing; the model needs a finite number`;
-      bad.issues.push({ path: `instances[${i}].${origin[at] ?? column}`, message });
+    if (Number.isFinite(x) && (wide || Math.abs(x) <= FLOAT32_MAX) && (!integral || Number.isSafeInteger(x))) {
+      if (input.dtype !== "int32" || (x >= -0x80000000 && x <= 0x7fffffff)) return x;
     }
+    const column = input.columns[j] ?? "";
+    const message =
+      v === null
+        ? `missing value: the model needs a number for column "${column}" of input "${input.name}" and no step fills it; send a value`
+        : integral && Number.isFinite(x)
+          ? `column "${column}" of input "${input.name}" is ${describeValue(v)} after preprocessing; the model input is ${input.dtype} and needs a whole number${input.dtype === "int32" ? " within ±2^31" : ""}`
+          : `column "${column}" of input "${input.name}" is ${describeValue(v)} after preprocessing; the model needs a finite number`;
+    badAt(bad, `instances[${i}].${origin[at] ?? column}`, message);
     return 0;
   };
 
@@ -215,8 +379,55 @@ export function createPreprocessor(p: Preprocessing): Preprocessor {
     if (count === 0) return;
     throw new EdgeMlError("ERR_BAD_INPUT", `${count} value${count === 1 ? "" : "s"} cannot be fed to the model`, {
       issues: capIssues(issues, count),
-      hint: "send a number (or true/false) for every feature the model needs; null only where the model imputes it",
+      hint: 'fix the values listed in issues: a number (or true/false) for every numeric feature, null only where the model imputes it, dates as ISO-8601 or epoch ms, images/audio as {"b64": ...}',
     });
+  };
+
+  /** One image/audio step over the batch: [batch, ...per-instance dims], every bad instance recorded with its path. */
+  const tensorStepOutput = (t: CompiledTensorStep, instances: readonly Instance[], bad: BadCells): PreprocessedTensor => {
+    const batch = instances.length;
+    const { feature } = t.step;
+    const valueAt = (i: number): InstanceValue => {
+      const instance = instances[i] ?? {};
+      return Object.hasOwn(instance, feature) ? (instance[feature] ?? null) : null;
+    };
+    const fail = (i: number, err: unknown) => badAt(bad, `instances[${i}].${feature}`, mediaMessage(err));
+    if (t.size !== undefined && t.dims !== undefined) {
+      const data = new Float32Array(batch * t.size);
+      for (let i = 0; i < batch; i++) {
+        try {
+          t.write(valueAt(i), data, i * t.size);
+        } catch (err) {
+          fail(i, err);
+        }
+      }
+      return { dtype: "float32", data, dims: [batch, ...t.dims] };
+    }
+    // Audio without a fixed length: every instance must come out the same length to stack.
+    const rows: (Float32Array | undefined)[] = [];
+    for (let i = 0; i < batch; i++) {
+      try {
+        rows.push(t.prepare(valueAt(i)));
+      } catch (err) {
+        rows.push(undefined);
+        fail(i, err);
+      }
+    }
+    const size = rows.find((r) => r !== undefined)?.length ?? 0;
+    const data = new Float32Array(batch * size);
+    rows.forEach((r, i) => {
+      if (r === undefined) return;
+      if (r.length !== size) {
+        badAt(
+          bad,
+          `instances[${i}].${feature}`,
+          `has ${r.length} samples after resampling, but instances[0] has ${size}; set "length" on the audio step to pad/trim, or send clips of equal length`,
+        );
+        return;
+      }
+      data.set(r, i * size);
+    });
+    return { dtype: "float32", data, dims: [batch, size] };
   };
 
   return {
@@ -224,30 +435,43 @@ export function createPreprocessor(p: Preprocessing): Preprocessor {
     transform(instances) {
       const batch = instances.length;
       const row = new Array<Cell>(width).fill(null);
-      const outs = inputs.map((i) => (i.dtype === "float64" ? new Float64Array(batch * i.slots.length) : new Float32Array(batch * i.slots.length)));
+      const outs = inputs.map((i) => allocate(i.dtype, batch * i.slots.length));
       const bad: BadCells = { issues: [], count: 0 };
+      const { at, fail } = failer(bad);
       for (let i = 0; i < batch; i++) {
-        run(row, instances[i] ?? {});
+        at.row = i;
+        run(row, instances[i] ?? {}, fail);
         for (let k = 0; k < inputs.length; k++) {
           const input = inputs[k] as CompiledInput;
-          const data = outs[k] as Float32Array | Float64Array;
+          const data = outs[k] as ColumnArray;
           const wide = input.dtype === "float64";
           const n = input.slots.length;
+          if (data instanceof BigInt64Array) {
+            for (let j = 0; j < n; j++) {
+              const at = input.slots[j] ?? 0;
+              data[i * n + j] = BigInt(toNumber(row[at] ?? null, at, input, j, i, wide, bad));
+            }
+            continue;
+          }
           for (let j = 0; j < n; j++) {
             const at = input.slots[j] ?? 0;
             data[i * n + j] = toNumber(row[at] ?? null, at, input, j, i, wide, bad);
           }
         }
       }
-      throwIfBad(bad);
-      return new Map(
-        inputs.map((input, k) => [input.name, { dtype: input.dtype, data: outs[k] as Float32Array | Float64Array, dims: [batch, input.slots.length] }]),
+      const feeds = new Map<string, PreprocessedTensor>(
+        inputs.map((input, k) => [input.name, { dtype: input.dtype, data: outs[k] as ColumnArray, dims: [batch, input.slots.length] }]),
       );
+      for (const t of tensorSteps) feeds.set(t.step.input, tensorStepOutput(t, instances, bad));
+      throwIfBad(bad);
+      return feeds;
     },
     transformRow(instance, index = 0) {
       const row = new Array<Cell>(width).fill(null);
-      run(row, instance);
       const bad: BadCells = { issues: [], count: 0 };
+      const { at, fail } = failer(bad);
+      at.row = index;
+      run(row, instance, fail);
       const out: number[] = [];
       // float64 on purpose: the skew check compares against training values, not against float32 roundings.
       for (const input of inputs) input.slots.forEach((at, j) => out.push(toNumber(row[at] ?? null, at, input, j, index, true, bad)));

@@ -83,6 +83,8 @@ export function createPredictor(opts: PredictorOptions): Predictor {
           throw err;
         }
         const outputs = await run(feeds);
+        // Image/audio models without postprocessing (e.g. a detector's probability map) answer their raw outputs.
+        if (!post && manifest.task === "tensor") return { predictions: splitRows(outputs, session.outputNames), instances: checked.instances };
         const out = outputs[outputName]!;
         return { predictions: postprocessBatch(out.data as ArrayLike<number>, out.dims, post), instances: checked.instances };
       }

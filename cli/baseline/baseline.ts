@@ -18,7 +18,7 @@ import type { Postprocessing, Preprocessing } from "../../core/schema/preprocess
 import { createSummarizer, finishBaseline, type BaselineOptions } from "../../core/stats/baseline-build.ts";
 import { createProfiler } from "../../core/stats/profile.ts";
 import { createBatchPredictor, type BatchPredictor } from "./predict.ts";
-import { featureKind, parseCell } from "./values.ts";
+import { baselineFeatures, featureKind, parseCell } from "./values.ts";
 import { readCsv } from "../tabular/csv.ts";
 
 /** Rows per model run: large enough to amortize a session call, small enough to keep memory flat. */
@@ -115,7 +115,7 @@ async function predictBatch(predictor: BatchPredictor, batch: Batch, csv: string
  * ```
  */
 export async function baselineFromCsv(opts: CsvBaselineOptions): Promise<Baseline> {
-  const columns = opts.features.map((f) => ({ name: f.name, kind: featureKind(f.type) }));
+  const columns = baselineFeatures(opts.features).map((f) => ({ name: f.name, kind: featureKind(f.type) }));
   const summarizer = createSummarizer(columns, {
     ...(opts.bins ? { bins: opts.bins } : {}),
     ...(opts.topK ? { topK: opts.topK } : {}),

@@ -21,7 +21,11 @@ interface OrtTensor {
 }
 interface OrtWeb {
   env: { wasm: { numThreads?: number } };
-  Tensor: new (type: "float32" | "float64", data: Float32Array | Float64Array, dims: readonly number[]) => OrtTensor;
+  Tensor: new (
+    type: "float32" | "float64" | "int64" | "int32",
+    data: Float32Array | Float64Array | BigInt64Array | Int32Array,
+    dims: readonly number[],
+  ) => OrtTensor;
   InferenceSession: {
     create(
       model: Uint8Array,

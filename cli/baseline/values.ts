@@ -10,6 +10,7 @@
  * parseCell({ name: "age", type: "number", nullable: false, allowUnknown: false }, "x"); // { error: 'expected a number, got "x"' }
  * ```
  */
+import { describeDateProblem, parseDateTime } from "../../core/dates.ts";
 import type { FeatureSpec, FeatureValue } from "../../core/schema/features.ts";
 import type { ColumnKind } from "../../core/stats/baseline-build.ts";
 
@@ -20,6 +21,14 @@ export type Cell = { value: FeatureValue } | { error: string };
 /** Numbers are binned; booleans, categories and strings are counted by value. */
 export function featureKind(type: FeatureSpec["type"]): ColumnKind {
   return type === "number" || type === "integer" ? "numeric" : "categorical";
+}
+
+/**
+ * Features the baseline describes: not datetimes (every new day is "unseen", so their drift is meaningless; the
+ * numbers derived from them by date_part are what the model sees) and not images or audio (no CSV form).
+ */
+export function baselineFeatures<F extends Pick<FeatureSpec, "type">>(features: readonly F[]): F[] {
+  return features.filter((f) => f.type !== "datetime" && f.type !== "image" && f.type !== "audio");
 }
 
 const BOOLEANS = new Map([
@@ -64,5 +73,16 @@ export function parseCell(f: FeatureSpec, raw: string): Cell {
       return { value: raw };
     case "string":
       return { value: raw };
+    case "datetime": {
+      // An all-digits cell is epoch milliseconds; anything else must be ISO-8601 (checked by date_part / data validate).
+      // Not trimmed: the edge refuses " 2024-01-01", so the baseline must not accept it either.
+      if (/^-?\d+$/.test(raw)) return { value: Number(raw) };
+      return parseDateTime(raw) === undefined
+        ? { error: `${describeDateProblem(raw)}; write ISO-8601 dates (2024-02-29) or epoch milliseconds` }
+        : { value: raw };
+    }
+    case "image":
+    case "audio":
+      return { error: `${f.type} features cannot be read from a CSV cell` };
   }
 }

@@ -16,7 +16,7 @@ import { validatePostprocessing } from "../../core/postprocess.ts";
 import { validatePreprocessing } from "../../core/preprocess.ts";
 import { FeatureSpec } from "../../core/schema/features.ts";
 import { Manifest, requiredSchemaVersion, TASKS, type Task } from "../../core/schema/manifest.ts";
-import { Postprocessing, Preprocessing } from "../../core/schema/preprocessing.ts";
+import { isTensorStep, Postprocessing, Preprocessing } from "../../core/schema/preprocessing.ts";
 import { modelBaseline } from "../baseline/baseline.ts";
 import { csvSummary } from "../tabular/csv.ts";
 import { gitState } from "../project/git.ts";
@@ -122,7 +122,7 @@ export async function addModel(root: string, opts: AddModelOptions): Promise<{ d
   }
 
   // --- baseline (ML monitoring): training-data and prediction statistics of the first --data file; none for tensor models.
-  const task = resolveTask(opts.task, features !== undefined, postprocessing);
+  const task = resolveTask(opts.task, features !== undefined, postprocessing, preprocessing);
   const baseline = await modelBaseline({
     csv: opts.data?.[0],
     createdFrom: data[0],
@@ -135,7 +135,7 @@ export async function addModel(root: string, opts: AddModelOptions): Promise<{ d
   });
 
   const manifest = Manifest.parse({
-    schemaVersion: requiredSchemaVersion({ features, samples }),
+    schemaVersion: requiredSchemaVersion({ features, samples, preprocessing }),
     name: opts.name,
     version: opts.version,
     createdAt: new Date().toISOString(),
@@ -168,7 +168,7 @@ export async function addModel(root: string, opts: AddModelOptions): Promise<{ d
   return { dir, manifest };
 }
 
-function resolveTask(flag: string | undefined, tabular: boolean, post: Postprocessing | undefined): Task {
+function resolveTask(flag: string | undefined, tabular: boolean, post: Postprocessing | undefined, pre: Preprocessing | undefined): Task {
   if (flag !== undefined) {
     if (!(TASKS as readonly string[]).includes(flag)) {
       throw new EdgeMlError("ERR_USAGE", `--task ${flag} is not a task`, { hint: `Should be one of: ${TASKS.join(", ")}` });
@@ -179,5 +179,7 @@ function resolveTask(flag: string | undefined, tabular: boolean, post: Postproce
   const ops = new Set((post?.steps ?? []).map((s) => s.op));
   if (ops.has("threshold") || ops.has("sigmoid")) return "binary";
   if (ops.has("softmax") || ops.has("argmax")) return "multiclass";
+  // An image/audio model answering raw tensors (a detector's map, embeddings) is not a regression.
+  if (ops.size === 0 && pre?.steps.some(isTensorStep)) return "tensor";
   return "regression";
 }

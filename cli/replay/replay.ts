@@ -77,6 +77,8 @@ function typed(raw: string | undefined, type: string): unknown {
     return Number.isFinite(n) ? n : raw; // left as text: the edge names the bad cell
   }
   if (type === "boolean") return raw === "true" || raw === "1" ? true : raw === "false" || raw === "0" ? false : raw;
+  // Digits in a datetime column are epoch milliseconds (as `data validate` reads them); other text is ISO-8601.
+  if (type === "datetime" && /^-?\d+$/.test(raw.trim())) return Number(raw);
   return raw;
 }
 

@@ -11,7 +11,15 @@
  */
 import * as z from "zod";
 
-const FEATURE_TYPES = ["number", "integer", "boolean", "category", "string"] as const;
+/**
+ * `datetime`: an ISO-8601 string or epoch milliseconds (read by `date_part`). `image` / `audio`: binary values, in JSON
+ * as `{"b64": "<base64 of PNG/JPEG/WAV bytes>"}` (TF Serving's convention); in-process (browser, Node) also the bytes
+ * as a Uint8Array/ArrayBuffer, decoded pixels (`ImageData`-like) or audio samples (Float32Array).
+ */
+export const FEATURE_TYPES = ["number", "integer", "boolean", "category", "string", "datetime", "image", "audio"] as const;
+export type FeatureType = (typeof FEATURE_TYPES)[number];
+/** Feature types whose values are binary (never profiled into histograms, never stored in telemetry samples). */
+export const BINARY_FEATURE_TYPES: ReadonlySet<FeatureType> = new Set(["image", "audio"]);
 
 export const FeatureSpec = z.strictObject({
   name: z.string().min(1),
@@ -35,6 +43,20 @@ export const FeatureSpec = z.strictObject({
 export type FeatureSpec = z.output<typeof FeatureSpec>;
 export type FeatureSpecInput = z.input<typeof FeatureSpec>;
 
-/** One raw instance value as it arrives in JSON. */
+/** One raw scalar instance value as it arrives in JSON. */
 export type FeatureValue = number | string | boolean | null;
-export type Instance = Record<string, FeatureValue>;
+
+/** Decoded pixels: `ImageData` has this shape (RGBA); decoders return 1-4 channels, interleaved, row-major. */
+export interface RawImage {
+  width: number;
+  height: number;
+  /** Interleaved channels per pixel; `ImageData` omits it (4). */
+  channels?: 1 | 2 | 3 | 4;
+  data: Uint8Array | Uint8ClampedArray;
+}
+
+/** A binary feature value: `{b64}` from JSON; bytes, pixels or samples in-process. */
+export type BinaryValue = { b64: string } | Uint8Array | ArrayBuffer | RawImage | Float32Array;
+
+export type InstanceValue = FeatureValue | BinaryValue;
+export type Instance = Record<string, InstanceValue>;

@@ -17,11 +17,13 @@ import { Postprocessing, Preprocessing } from "./preprocessing.ts";
 /**
  * Manifest contract versions this code reads. 1: the first contract. 2: category features may say
  * `normalize: "case_and_space"` (issue 9). 3: stored `samples` for tensor models, optimized `variants` with their
- * recipe, gates and own validation, and validation results on samples (issue 10). A manifest is written with the
+ * recipe, gates and own validation, and validation results on samples (issue 10). 4: datetime, image and audio
+ * features; date_part, bucketize, hash_bucket, image and audio steps; int64/int32 column inputs; preprocessing whose
+ * only inputs are written by image/audio steps (issue 12). A manifest is written with the
  * lowest version that holds its fields (`requiredSchemaVersion`), so an older edge-ml still reads every manifest that
  * uses nothing newer.
  */
-export const MANIFEST_SCHEMA_VERSIONS = [1, 2, 3] as const;
+export const MANIFEST_SCHEMA_VERSIONS = [1, 2, 3, 4] as const;
 export type ManifestSchemaVersion = (typeof MANIFEST_SCHEMA_VERSIONS)[number];
 
 export const TASKS = ["binary", "multiclass", "regression", "tensor"] as const;
@@ -163,17 +165,28 @@ const ManifestFields = z.strictObject({
 });
 
 interface VersionedFields {
-  features?: readonly { normalize?: string | undefined }[] | undefined;
+  features?: readonly { normalize?: string | undefined; type?: string }[] | undefined;
+  preprocessing?: { steps?: readonly { op: string }[] | undefined; inputs?: readonly { dtype?: string | undefined }[] | undefined } | undefined;
   samples?: unknown;
   variants?: readonly object[] | undefined;
   validation?: object | undefined;
 }
+
+const CONTRACT_4_FEATURES = new Set(["datetime", "image", "audio"]);
+const CONTRACT_4_STEPS = new Set(["date_part", "bucketize", "hash_bucket", "image", "audio"]);
 
 /** Where a manifest uses a field newer than version 1, and the version that field needs. */
 function versionedFields(m: VersionedFields): { path: (string | number)[]; version: ManifestSchemaVersion }[] {
   const out: { path: (string | number)[]; version: ManifestSchemaVersion }[] = [];
   m.features?.forEach((f, i) => {
     if (f.normalize !== undefined) out.push({ path: ["features", i, "normalize"], version: 2 });
+    if (f.type !== undefined && CONTRACT_4_FEATURES.has(f.type)) out.push({ path: ["features", i, "type"], version: 4 });
+  });
+  m.preprocessing?.steps?.forEach((step, i) => {
+    if (CONTRACT_4_STEPS.has(step.op)) out.push({ path: ["preprocessing", "steps", i, "op"], version: 4 });
+  });
+  m.preprocessing?.inputs?.forEach((input, i) => {
+    if (input.dtype === "int64" || input.dtype === "int32") out.push({ path: ["preprocessing", "inputs", i, "dtype"], version: 4 });
   });
   if (m.samples !== undefined) out.push({ path: ["samples"], version: 3 });
   m.variants?.forEach((v, i) => {

@@ -140,7 +140,8 @@ export function createSummarizer(columns: readonly BaselineColumn[], options: Ba
   const label = make("categorical");
   return {
     add(instance) {
-      for (let i = 0; i < columns.length; i++) (summaries[i] as ColumnSummary).add(instance[(columns[i] as BaselineColumn).name]);
+      // Baseline columns are scalar features only (cli/baseline/values.ts baselineFeatures).
+      for (let i = 0; i < columns.length; i++) (summaries[i] as ColumnSummary).add(instance[(columns[i] as BaselineColumn).name] as FeatureValue | undefined);
     },
     addPrediction(p) {
       value.add(predictionValue(p));

@@ -165,7 +165,8 @@ export function createProfiler(baseline: Pick<Baseline, "features" | "prediction
   return {
     add(instance) {
       rows++;
-      for (let i = 0; i < names.length; i++) (counters[i] as Counter).add(instance[names[i] as string]);
+      // A baseline describes scalar features only: binary (image/audio) values are never among `names`.
+      for (let i = 0; i < names.length; i++) (counters[i] as Counter).add(instance[names[i] as string] as FeatureValue | undefined);
     },
     addPrediction(p) {
       if (p === null || p === undefined || typeof p === "number") return prediction?.add(p);

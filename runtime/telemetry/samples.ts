@@ -79,9 +79,22 @@ function copyFeatures(instance: Record<string, unknown>, policy: SamplePolicy, t
       if (value !== undefined && value !== null) track(hashInto(out, key, policy.hashSalt + (typeof value === "string" ? value : safeJson(value))));
       continue;
     }
-    out[key] = value;
+    out[key] = typeof value === "object" && value !== null ? binarySummary(value) : value;
   }
   return out;
+}
+
+/**
+ * Images and audio never travel in samples (megabytes each, and often personal): the sample keeps their size.
+ * Scalars pass through; any other object is binary by the feature schema (`{b64}`, bytes, pixels or samples).
+ */
+function binarySummary(v: object): Record<string, number | string> {
+  if (ArrayBuffer.isView(v)) return { binary: "bytes", bytes: v.byteLength };
+  if (v instanceof ArrayBuffer) return { binary: "bytes", bytes: v.byteLength };
+  const r = v as Record<string, unknown>;
+  if (typeof r["b64"] === "string") return { binary: "base64", bytes: Math.floor((r["b64"].length * 3) / 4) };
+  if (typeof r["width"] === "number" && typeof r["height"] === "number") return { binary: "pixels", width: r["width"], height: r["height"] };
+  return { binary: "object" };
 }
 
 function copySlices(slices: TelemetryEvent["slices"]): Record<string, string> | undefined {

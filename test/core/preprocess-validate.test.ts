@@ -52,7 +52,7 @@ describe("validatePreprocessing", () => {
           "path": "preprocessing.inputs[0].columns[2]",
         },
         {
-          "message": ""sex" holds text; the model needs numbers (encode it with one_hot or ordinal)",
+          "message": ""sex" holds text; the model needs numbers (encode it with one_hot, ordinal or hash_bucket)",
           "path": "preprocessing.inputs[0].columns[3]",
         },
       ]
@@ -114,7 +114,7 @@ describe("validatePreprocessing", () => {
           "path": "preprocessing.inputs[2].name",
         },
         {
-          "message": "the model input "input" is not fed by any preprocessing input",
+          "message": "the model input "input" is not fed by any preprocessing input or image/audio step",
           "path": "preprocessing.inputs",
         },
       ]
@@ -122,7 +122,7 @@ describe("validatePreprocessing", () => {
   });
 
   it("flags an input declared twice", () => {
-    const issues = check({ ...good, inputs: [...good.inputs, ...good.inputs] });
+    const issues = check({ ...good, inputs: [...(good.inputs ?? []), ...(good.inputs ?? [])] });
     expect(issues).toEqual([{ path: "preprocessing.inputs[1].name", message: 'input "input" is declared twice' }]);
   });
 

@@ -49,7 +49,7 @@ describe("titanic: training/serving skew", () => {
     expect(input.dims).toEqual([skew.length, 9]);
     expect(
       maxAbsDiff(
-        input.data,
+        input.data as Float32Array,
         skew.flatMap((r) => r.transformed),
       ),
     ).toBeLessThanOrEqual(1e-6);

@@ -11,7 +11,7 @@
  */
 import { createPreprocessor } from "../../../core/preprocess.ts";
 import { mulberry32 } from "../../../core/random.ts";
-import type { FeatureSpec, FeatureValue, Instance } from "../../../core/schema/features.ts";
+import { BINARY_FEATURE_TYPES, type FeatureSpec, type FeatureValue, type Instance } from "../../../core/schema/features.ts";
 import type { Manifest, TensorSpec } from "../../../core/schema/manifest.ts";
 import type { TensorData } from "../../../runtime/engines/types.ts";
 import { toFloat16Bits } from "../../optimize/quantize/tensor-data.ts";
@@ -69,6 +69,12 @@ function featureValue(f: FeatureSpec, random: Random): FeatureValue {
     case "number":
     case "integer":
       return numberIn(f, random);
+    case "datetime": {
+      // 1990..2040, half as ISO strings (date-only or instants), half as epoch ms: both spellings reach date_part.
+      const ms = Date.UTC(1990, 0, 1) + Math.floor(random() * 50 * 365.25 * 86_400_000);
+      const pick = random();
+      return pick < 0.25 ? new Date(ms).toISOString().slice(0, 10) : pick < 0.5 ? new Date(ms).toISOString() : ms;
+    }
     default: {
       const values = f.values ?? [];
       return values.length > 0 ? values[Math.floor(random() * values.length)]! : `value${Math.floor(random() * 5)}`;
@@ -78,7 +84,8 @@ function featureValue(f: FeatureSpec, random: Random): FeatureValue {
 
 function featureInputs(manifest: Manifest, batch: number, random: Random): Record<string, TensorData> | undefined {
   const { features, preprocessing } = manifest;
-  if (!features || !preprocessing) return undefined;
+  // Images and audio have no random "valid" value worth decoding: the random tensors above cover their inputs.
+  if (!features || !preprocessing || features.some((f) => BINARY_FEATURE_TYPES.has(f.type))) return undefined;
   const instances: Instance[] = [];
   for (let i = 0; i < batch; i++) instances.push(Object.fromEntries(features.map((f) => [f.name, featureValue(f, random)])));
   const feeds: Record<string, TensorData> = {};
