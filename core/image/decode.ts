@@ -30,7 +30,7 @@ export interface ImageHeader {
  * The default pixel limit: 4096 × 4096. Decoding needs about 4 bytes a pixel (RGBA plus the decoder's buffers), and a
  * Worker isolate has 128 MB for everything, so a larger default would let one request exhaust it.
  */
-export const DEFAULT_MAX_PIXELS = 4096 * 4096;
+const DEFAULT_MAX_PIXELS = 4096 * 4096;
 
 export interface DecodeImageOptions {
   /** Refuse images with more pixels than this (checked from the header, before decoding). */

@@ -16,7 +16,7 @@ import { type ResizeFilter, resize } from "./resize.ts";
 export type Size = readonly [number, number];
 
 /** Python's `round()`: halves go to the even neighbour. */
-export function roundHalfEven(x: number): number {
+function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }

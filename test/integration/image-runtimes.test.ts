@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { describe, expect, it } from "vitest";
-import { imageToTensor, type ImageOptions } from "../../core/image/index.ts";
+import { type ImageOptions, imageToTensor } from "../../core/image/pipeline.ts";
 import { FIXTURES, REPO_ROOT, tempDir } from "../helpers/tmp.ts";
 
 interface Case {
@@ -32,7 +32,7 @@ const cases: Case[] = [
 
 // The function each runtime runs: base64 in, base64 of the float32 tensor out (bit-for-bit comparable).
 const ENTRY = `
-import { imageToTensor } from ${JSON.stringify(join(REPO_ROOT, "core/image/index.ts"))};
+import { imageToTensor } from ${JSON.stringify(join(REPO_ROOT, "core/image/pipeline.ts"))};
 export function run(cases) {
   return cases.map((c) => {
     const t = imageToTensor({ b64: c.b64 }, c.options);
