@@ -9,6 +9,13 @@ import type { EdgeSettings } from "./settings.ts";
 
 type JsonSchema = Record<string, unknown>;
 
+const BINARY_EXTENSION =
+  "Accepts the KServe V2 binary tensor extension (as Triton's and KServe's clients send it): a JSON header of " +
+  "Inference-Header-Content-Length bytes, then each input with parameters.binary_data_size as raw little-endian bytes, " +
+  "in input order (BYTES: a 4-byte length before each element). Outputs asked for with parameters.binary_data (or " +
+  "parameters.binary_data_output for all) come back the same way, with the header's length in the response's " +
+  "Inference-Header-Content-Length.";
+
 export function buildOpenApi(
   manifest: Manifest,
   settings: EdgeSettings,
@@ -35,7 +42,7 @@ export function buildOpenApi(
   const errors = Object.fromEntries(
     [
       ["400", "invalid input: every bad field is listed with its path"],
-      ["413", "body over the size limit"],
+      ["413", `body over the size limit (${settings.maxBodyBytes} bytes)`],
       ["415", "not application/json"],
       ["422", "well-formed tensors the model cannot use"],
     ].map(([code, description]) => [code, { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }]),
@@ -61,8 +68,30 @@ export function buildOpenApi(
       [`/v2/models/${manifest.name}/infer`]: {
         post: {
           summary: "Infer (KServe V2 / Open Inference Protocol)",
-          requestBody: { required: true, ...json({ $ref: "#/components/schemas/InferRequest" }) },
-          responses: { "200": { description: "output tensors", ...json({ type: "object" }) }, ...errors },
+          description: BINARY_EXTENSION,
+          parameters: [
+            {
+              name: "Inference-Header-Content-Length",
+              in: "header",
+              required: false,
+              description: "binary tensor extension: the length in bytes of the JSON header at the start of the body",
+              schema: { type: "integer", minimum: 1 },
+            },
+          ],
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": { schema: { $ref: "#/components/schemas/InferRequest" } },
+              "application/octet-stream": { schema: { type: "string", format: "binary" } },
+            },
+          },
+          responses: {
+            "200": {
+              description: "output tensors (JSON; or, for outputs asked for as binary, a JSON header then their bytes as application/octet-stream)",
+              content: { "application/json": { schema: { type: "object" } }, "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+            },
+            ...errors,
+          },
         },
       },
       [`/v2/models/${manifest.name}`]: { get: { summary: "Model metadata", responses: { "200": { description: "metadata" } } } },
@@ -84,12 +113,25 @@ export function buildOpenApi(
               type: "array",
               items: {
                 type: "object",
-                required: ["name", "shape", "datatype", "data"],
+                required: ["name", "shape", "datatype"],
                 properties: {
                   name: { enum: manifest.io.inputs.map((t) => t.name) },
                   shape: { type: "array", items: { type: "integer", minimum: 0 } },
                   datatype: { type: "string" },
                   data: { type: "array" },
+                  parameters: { type: "object", properties: { binary_data_size: { type: "integer", minimum: 0 } } },
+                },
+              },
+            },
+            parameters: { type: "object", properties: { binary_data_output: { type: "boolean" } } },
+            outputs: {
+              type: "array",
+              items: {
+                type: "object",
+                required: ["name"],
+                properties: {
+                  name: { enum: manifest.io.outputs.map((t) => t.name) },
+                  parameters: { type: "object", properties: { binary_data: { type: "boolean" } } },
                 },
               },
             },

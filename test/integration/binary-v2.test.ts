@@ -160,7 +160,7 @@ describe.each(["worker", "node"] as TargetName[])("%s target", (name) => {
     };
     const pixels = good.body.subarray(good.headerLength);
     const sized = (size: number, extra: object = {}) => ({ inputs: [{ ...imageInput, ...extra, parameters: { binary_data_size: size } }] });
-    const cases: { name: string; body: Uint8Array; headerLength: string | number; status: number; path: string; message?: string }[] = [
+    const cases: { name: string; body: Uint8Array<ArrayBuffer>; headerLength: string | number; status: number; path: string; message?: string }[] = [
       { name: "header length not an integer", body: good.body, headerLength: "12x", status: 400, path: "(header Inference-Header-Content-Length)" },
       {
         name: "header length past the end",
