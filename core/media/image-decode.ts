@@ -1,7 +1,7 @@
 /**
  * PNG and JPEG bytes to 8-bit pixels, in pure JavaScript (fast-png, jpeg-js) so it runs in workerd, Deno, browsers
  * and Node alike. Pixels match Pillow's: PNG exactly (every color type and bit depth, palette with tRNS, Adam7 at 8
- * and 16 bits); JPEG within a few levels (jpeg-js and libjpeg differ in IDCT and chroma upsampling).
+ * and 16 bits); JPEG within 3 levels (jpeg-js's IDCT; chroma upsampling and colour as libjpeg-turbo, jpeg-color.ts).
  *
  * Untrusted input is the normal case here, so the declared size is read from the header (PNG IHDR, JPEG SOF) and
  * checked against `maxPixels` before a decoder allocates anything, and every decoder failure becomes a `MediaError`.
@@ -13,6 +13,7 @@
  */
 import { decode as decodePng } from "fast-png";
 import jpeg from "jpeg-js";
+import { libjpegColor, readLayout, wantsLibjpegColor } from "./jpeg-color.ts";
 import type { RawImage } from "../schema/features.ts";
 import { MediaError } from "./errors.ts";
 
@@ -202,15 +203,20 @@ function decodeJpegImage(bytes: Uint8Array, maxPixels: number): RawImage {
   }
   checkPixels("JPEG", width, height, maxPixels);
   try {
+    const layout = readLayout(bytes);
+    const ycc = wantsLibjpegColor(layout);
     const img = jpeg.decode(bytes, {
       useTArray: true,
       formatAsRGBA: false,
+      // Planes as decoded; chroma upsampling and colour conversion then follow libjpeg-turbo (jpeg-color.ts).
+      ...(ycc ? { colorTransform: false } : {}),
       // Strict: a damaged or cut scan is an error (as in Pillow), not an image with gray blocks.
       tolerantDecoding: false,
       maxResolutionInMP: Math.max(1, maxPixels / 1e6),
       maxMemoryUsageInMB: Math.max(512, Math.ceil((maxPixels * 16) / 2 ** 20)),
     });
-    return { width: img.width, height: img.height, channels: 3, data: img.data };
+    const data = ycc ? libjpegColor(img.data, img.width, img.height, layout) : img.data;
+    return { width: img.width, height: img.height, channels: 3, data };
   } catch (err) {
     throw new MediaError(`corrupt or truncated JPEG: ${(err as Error).message}`, HINT, err);
   }

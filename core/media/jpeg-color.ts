@@ -1,42 +1,46 @@
 /**
- * JPEG decoding that lands on libjpeg-turbo's pixels (Pillow's decoder) rather than jpeg-js's own.
+ * JPEG colour as libjpeg-turbo (Pillow's decoder) makes it, on top of jpeg-js's planes.
  *
  * jpeg-js enlarges subsampled chroma (4:2:0, 4:2:2: nearly every photo) by repeating samples; libjpeg-turbo uses
- * "fancy" triangle upsampling and its own fixed-point YCbCr → RGB. On a 4:2:0 image with sharp color edges the two
- * differed by up to 76 levels. So jpeg-js decodes the planes (its IDCT stays: the JPEG standard allows small IDCT
- * differences, ±3 levels measured) and this file upsamples and converts as jdsample.c and jdcolor.c do.
+ * "fancy" triangle upsampling and its own fixed-point YCbCr → RGB. On a 4:2:0 image with sharp colour edges the two
+ * differed by up to 88 levels. So jpeg-js decodes the planes without its colour transform (its IDCT stays: the JPEG
+ * standard allows small IDCT differences, ±3 levels measured) and this file upsamples and converts as jdsample.c and
+ * jdcolor.c do.
  *
  * @example
  * ```ts
- * const px = decodeJpeg(bytes, 16_777_216); // { channels: 3, ... }
+ * const layout = readLayout(bytes);
+ * const ycc = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, colorTransform: false });
+ * const rgb = libjpegColor(ycc.data, ycc.width, ycc.height, layout); // undefined: keep jpeg-js's own RGB
  * ```
  */
-import { decode } from "jpeg-js";
-import type { Pixels } from "./pixels.ts";
 
-interface Layout {
+export interface Layout {
   /** Sampling factors [h, v] per component, in frame order. */
   factors: [number, number][];
   /** An Adobe APP14 segment decides the color transform itself (and jpeg-js honours it): leave those to jpeg-js. */
   adobe: boolean;
 }
 
-export function decodeJpeg(bytes: Uint8Array, maxPixels: number): Pixels {
-  const layout = readLayout(bytes);
-  const [y, cb, cr] = layout?.factors ?? [];
-  const maxH = Math.max(...(layout?.factors.map((f) => f[0]) ?? [1]));
-  const maxV = Math.max(...(layout?.factors.map((f) => f[1]) ?? [1]));
-  const ycc = layout !== undefined && !layout.adobe && layout.factors.length === 3 && y?.[0] === maxH && y[1] === maxV;
-  // useTArray: jpeg-js otherwise allocates a Node Buffer, which workerd and browsers do not have.
-  const options = { useTArray: true as const, formatAsRGBA: false, maxResolutionInMP: maxPixels / 1e6 };
-  const jpeg = decode(bytes, ycc ? { ...options, colorTransform: false } : options);
-  const { width, height, data } = jpeg;
-  if (!ycc || cb === undefined || cr === undefined) return { width, height, channels: 3, data };
-  const planes = [1, 2].map((k, i) => {
-    const [h, v] = (i === 0 ? cb : cr) as [number, number];
-    return upsample(data, k, width, height, maxH / h, maxV / v);
-  });
-  return { width, height, channels: 3, data: yccToRgb(data, planes[0] as Uint8Array, planes[1] as Uint8Array, width * height) };
+/**
+ * Whether jpeg-js should skip its colour transform for this file: a plain 3-component YCbCr frame whose luma has the
+ * largest sampling factors (everything else, and Adobe-marked files, stays with jpeg-js's own conversion).
+ */
+export function wantsLibjpegColor(layout: Layout | undefined): layout is Layout {
+  if (layout === undefined || layout.adobe || layout.factors.length !== 3) return false;
+  const maxH = Math.max(...layout.factors.map((f) => f[0]));
+  const maxV = Math.max(...layout.factors.map((f) => f[1]));
+  const y = layout.factors[0] as [number, number];
+  return y[0] === maxH && y[1] === maxV;
+}
+
+/** Interleaved Y/Cb/Cr from jpeg-js (chroma repeated) to RGB as libjpeg-turbo produces it. */
+export function libjpegColor(ycc: Uint8Array, width: number, height: number, layout: Layout): Uint8Array {
+  const maxH = Math.max(...layout.factors.map((f) => f[0]));
+  const maxV = Math.max(...layout.factors.map((f) => f[1]));
+  const [, cb, cr] = layout.factors as [[number, number], [number, number], [number, number]];
+  const planes = [cb, cr].map(([h, v], i) => upsample(ycc, i + 1, width, height, maxH / h, maxV / v));
+  return yccToRgb(ycc, planes[0] as Uint8Array, planes[1] as Uint8Array, width * height);
 }
 
 /**
@@ -112,7 +116,7 @@ function yccToRgb(ycc: Uint8Array, cb: Uint8Array, cr: Uint8Array, n: number): U
 }
 
 /** Sampling factors from the first start-of-frame, and whether an Adobe APP14 segment comes before it. */
-function readLayout(bytes: Uint8Array): Layout | undefined {
+export function readLayout(bytes: Uint8Array): Layout | undefined {
   let adobe = false;
   let i = 2;
   while (i + 3 < bytes.length) {
