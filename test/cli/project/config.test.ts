@@ -10,7 +10,7 @@ import { REPO_ROOT, tempDir } from "../../helpers/tmp.ts";
 describe("config", () => {
   it("fills defaults and keeps edge/dev working", () => {
     const c = parseConfig({ edge: { maxBatch: 64 }, targets: { worker: { name: "titanic" } }, telemetry: { endpoint: "https://m.example.com" } });
-    expect(c.edge).toEqual({ maxBodyBytes: 1048576, maxBatch: 64 });
+    expect(c.edge).toEqual({ maxBatch: 64 });
     expect(c.dev).toEqual({ port: 8787 });
     expect(c.targets.worker).toEqual({ name: "titanic", routes: [], vars: {}, env: {} });
     expect(c.telemetry).toEqual({ endpoint: "https://m.example.com", sampleRate: 0.01, redact: [] });
