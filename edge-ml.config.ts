@@ -14,9 +14,17 @@ const titanicGates = {
   },
 };
 
+// bike-rentals derives year, month and weekday from its date column at the edge (examples/bike-rentals).
+const bikeGates = {
+  label: "busy",
+  slices: ["holiday"],
+  gates: { absolute: [{ metric: "roc_auc", min: 0.75 }], relative: [{ metric: "roc_auc", maxDrop: 0.02 }] },
+};
+
 export default {
   models: {
     titanic: titanicGates,
     "titanic-forest": titanicGates,
+    "bike-rentals": bikeGates,
   },
 };
