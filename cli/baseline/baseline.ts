@@ -3,22 +3,26 @@
  * categories, pass 2 counts the rows in them with the edge's own profiler; see core/stats/baseline-build.ts), parsing
  * each cell by its feature's type, and, for a model, running it on every row to profile its predictions.
  *
+ * A model's date_part steps add the numbers they derive from a date (year, month, weekday, ...) as baseline columns of
+ * their own (core/derived-columns.ts), computed from the raw CSV date; the raw date itself stays out (values.ts).
+ *
  * @example
  * ```ts
  * const baseline = await modelBaseline({ csv: "data/train.csv", createdFrom: { file, sha256 }, features, preprocessing,
  *   postprocessing, outputs: info.outputs, task: "binary", model: bytes });
  * ```
  */
+import { createDerivedColumns } from "../../core/derived-columns.ts";
 import { EdgeMlError, type Issue } from "../../core/errors.ts";
 import type { Prediction } from "../../core/postprocess.ts";
 import type { Baseline } from "../../core/schema/baseline.ts";
 import type { FeatureSpec, Instance } from "../../core/schema/features.ts";
 import type { Task, TensorSpec } from "../../core/schema/manifest.ts";
-import type { Postprocessing, Preprocessing } from "../../core/schema/preprocessing.ts";
+import type { Postprocessing, Preprocessing, PreprocessStep } from "../../core/schema/preprocessing.ts";
 import { createSummarizer, finishBaseline, type BaselineOptions } from "../../core/stats/baseline-build.ts";
 import { createProfiler } from "../../core/stats/profile.ts";
 import { createBatchPredictor, type BatchPredictor } from "./predict.ts";
-import { baselineFeatures, featureKind, parseCell } from "./values.ts";
+import { baselineFeatures, derivedColumnKind, featureKind, parseCell } from "./values.ts";
 import { readCsv } from "../tabular/csv.ts";
 
 /** Rows per model run: large enough to amortize a session call, small enough to keep memory flat. */
@@ -29,6 +33,8 @@ const MAX_LISTED = 10;
 export interface CsvBaselineOptions extends Pick<BaselineOptions, "bins" | "topK" | "task"> {
   csv: string;
   features: readonly FeatureSpec[];
+  /** The model's preprocessing: its date_part steps become baseline columns (`month`, `weekday`, ...). */
+  preprocessing?: { readonly steps: readonly PreprocessStep[] } | undefined;
   createdFrom: Baseline["createdFrom"];
   predictor?: BatchPredictor;
   /** What to run after fixing the data, for the error hint. */
@@ -115,21 +121,30 @@ async function predictBatch(predictor: BatchPredictor, batch: Batch, csv: string
  * ```
  */
 export async function baselineFromCsv(opts: CsvBaselineOptions): Promise<Baseline> {
-  const columns = baselineFeatures(opts.features).map((f) => ({ name: f.name, kind: featureKind(f.type) }));
+  const derived = createDerivedColumns(opts.preprocessing, opts.features);
+  const names = new Set(opts.features.map((f) => f.name));
+  // Only parts of a date the CSV has: a date_part over a column an earlier step writes would be all missing here.
+  const fromData = derived.columns.filter((c) => names.has(c.feature));
+  const columns = [
+    ...baselineFeatures(opts.features).map((f) => ({ name: f.name, kind: featureKind(f.type) })),
+    ...fromData.map((c) => ({ name: c.name, kind: derivedColumnKind(c.part) })),
+  ];
+  // The predictor gets the instance as a request carries it; the summaries also see the derived numbers.
+  const row = fromData.length > 0 ? (i: Instance) => derived.derive(i) as Instance : (i: Instance) => i;
   const summarizer = createSummarizer(columns, {
     ...(opts.bins ? { bins: opts.bins } : {}),
     ...(opts.topK ? { topK: opts.topK } : {}),
     ...(opts.task ? { task: opts.task } : {}),
   });
   for await (const batch of readBatches(opts)) {
-    for (const instance of batch.instances) summarizer.add(instance);
+    for (const instance of batch.instances) summarizer.add(row(instance));
     if (opts.predictor) for (const p of await predictBatch(opts.predictor, batch, opts.csv)) summarizer.addPrediction(p);
   }
   const plan = summarizer.plan();
   // Pass 2 runs the model again rather than holding every prediction: memory stays flat for any file size.
   const profiler = createProfiler(plan);
   for await (const batch of readBatches(opts)) {
-    for (const instance of batch.instances) profiler.add(instance);
+    for (const instance of batch.instances) profiler.add(row(instance));
     if (opts.predictor && plan.prediction) for (const p of await predictBatch(opts.predictor, batch, opts.csv)) profiler.addPrediction(p);
   }
   return finishBaseline(plan, profiler.snapshot(), opts.createdFrom);
@@ -159,6 +174,7 @@ export async function modelBaseline(input: ModelBaselineInput): Promise<Baseline
     return await baselineFromCsv({
       csv,
       features,
+      preprocessing,
       createdFrom: { file: createdFrom.file, sha256: createdFrom.sha256 },
       task: input.task,
       predictor,

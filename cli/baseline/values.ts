@@ -12,6 +12,7 @@
  */
 import { describeDateProblem, parseDateTime } from "../../core/dates.ts";
 import type { FeatureSpec, FeatureValue } from "../../core/schema/features.ts";
+import type { DatePart } from "../../core/schema/preprocessing.ts";
 import type { ColumnKind } from "../../core/stats/baseline-build.ts";
 
 export const MISSING_TOKENS: ReadonlySet<string> = new Set(["", "NA"]);
@@ -29,6 +30,20 @@ export function featureKind(type: FeatureSpec["type"]): ColumnKind {
  */
 export function baselineFeatures<F extends Pick<FeatureSpec, "type">>(features: readonly F[]): F[] {
   return features.filter((f) => f.type !== "datetime" && f.type !== "image" && f.type !== "audio");
+}
+
+/** Calendar parts that are labels of a short cycle rather than positions on a line. */
+const CYCLIC_PARTS: ReadonlySet<DatePart> = new Set(["month", "day_of_week", "hour"]);
+
+/**
+ * How the baseline counts a number derived from a date (core/derived-columns.ts). month, day_of_week and hour are
+ * categories: December (12) and January (1) are neighbours, and quantile bins over 1..12 would merge months by where
+ * the training data happened to fall, while counts per month say which months moved (the bike-rentals example one-hot
+ * encodes month and weekday for the same reason). hour has 24 values: with the default top 20 the four rarest share `other`, still counted.
+ * year, unix_days, day_of_year, day and minute are binned like any number: ordered, and too many values to name.
+ */
+export function derivedColumnKind(part: DatePart): ColumnKind {
+  return CYCLIC_PARTS.has(part) ? "categorical" : "numeric";
 }
 
 const BOOLEANS = new Map([
