@@ -120,7 +120,9 @@ function binarySchema(f: FeatureSpec): z.ZodType<InstanceValue> {
   );
   const inProcess = z.custom<InstanceValue>((v) => isInProcessBinary(v, f.type), { error: expected(`{"b64": "<${what} bytes in base64>"}`, f.nullable) });
   // The in-process branch has no JSON form, so the OpenAPI document shows only {b64}.
-  return z.union([b64, inProcess.meta({ description: "in-process only: bytes, decoded pixels or samples" })]);
+  return z.union([b64, inProcess.meta({ description: "in-process only: bytes, decoded pixels or samples" })], {
+    error: expected(`{"b64": "<${what} bytes in base64>"}`, f.nullable),
+  });
 }
 
 function isInProcessBinary(v: unknown, type: FeatureSpec["type"]): boolean {
@@ -224,6 +226,11 @@ function toIssues(zodIssues: readonly z.core.$ZodIssue[], names: readonly string
   for (const iss of zodIssues) {
     if (iss.code !== "unrecognized_keys") {
       out.push(...issuesFromZod([iss]));
+      continue;
+    }
+    // Deeper than instances[i]: inside a binary value ({"b64": ...}), whose only key is b64.
+    if (iss.path.length > 2) {
+      for (const key of iss.keys) out.push({ path: formatPath([...iss.path, key]), message: `unknown key ${JSON.stringify(key)}: send {"b64": "..."} only` });
       continue;
     }
     const allowed = iss.path.length === 0 ? REQUEST_KEYS : names;
