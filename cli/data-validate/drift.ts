@@ -7,11 +7,15 @@
  * const entries = Object.entries(compareProfile(baseline, profile).features).map(([name, d]) => driftEntry(name, d));
  * ```
  */
+import type { DerivedColumn } from "../../core/derived-columns.ts";
 import type { FeatureDrift } from "../../core/drift/compare.ts";
+import type { DatePart } from "../../core/schema/preprocessing.ts";
 import type { Anomaly } from "./anomaly.ts";
 
 export interface DriftEntry {
   feature: string;
+  /** Set for a number the model derives from a date (a date_part step): the date column and the part. */
+  derivedFrom?: { feature: string; part: DatePart };
   kind: "numeric" | "categorical";
   measure: string;
   type: "test" | "distance";
@@ -24,13 +28,24 @@ export interface DriftEntry {
   missingRate: { baseline: number; current: number };
 }
 
+/**
+ * Where a derived column comes from, in words: "from date" when the column is named after its part (month),
+ * "day_of_week of date" when not (weekday); empty for a feature.
+ */
+export function derivedNote(e: Pick<DriftEntry, "feature" | "derivedFrom">): string {
+  const from = e.derivedFrom;
+  if (from === undefined) return "";
+  return e.feature === from.part || e.feature === `${from.feature}.${from.part}` ? `from ${from.feature}` : `${from.part} of ${from.feature}`;
+}
+
 /** Six significant digits: stable across platforms in JSON and snapshots, far below any threshold's precision. */
 export const round = (x: number) => Number(x.toPrecision(6));
 
-export function driftEntry(feature: string, d: FeatureDrift): DriftEntry {
+export function driftEntry(feature: string, d: FeatureDrift, derived?: DerivedColumn): DriftEntry {
   const c = d.chosen;
   return {
     feature,
+    ...(derived ? { derivedFrom: { feature: derived.feature, part: derived.part } } : {}),
     kind: d.kind,
     measure: c.measure,
     type: c.type,
@@ -51,6 +66,6 @@ export function driftAnomaly(e: DriftEntry): Anomaly {
     column: e.feature,
     count: e.values.current,
     lines: [],
-    message: `distribution differs from the training baseline (${e.measure} ${cmp}; ${e.reason})`,
+    message: `distribution differs from the training baseline (${e.measure} ${cmp}; ${e.reason})${e.derivedFrom ? `; derived: ${derivedNote(e)}` : ""}`,
   };
 }

@@ -8,6 +8,7 @@
  * //   ✖ age  out_of_range  1 row outside the range [0, 120]: "300"  (line 7)
  * ```
  */
+import { derivedNote } from "./drift.ts";
 import type { DataValidationResult } from "./validate.ts";
 import { dim, green, red, yellow } from "../terminal/output.ts";
 import { formatNumber } from "../tabular/profile-table.ts";
@@ -47,8 +48,9 @@ export function formatDataValidation(r: DataValidationResult): string {
     lines.push("drift against the training baseline:");
     const rows = [["  feature", "measure", "value", "drifts when", "drifted", "missing"]];
     for (const d of r.drift) {
+      const note = derivedNote(d);
       rows.push([
-        `  ${d.feature}`,
+        `  ${d.feature}${note ? ` (${note})` : ""}`,
         d.measure,
         d.value === null ? "-" : formatNumber(d.value),
         `${d.type === "test" ? "p <" : ">="} ${d.threshold}`,

@@ -2,6 +2,9 @@
  * `data validate`: check a CSV against a model's feature schema (or a schema file) and, for a model, compare its
  * distributions with the training baseline. One streaming pass: anomalies (TFDV style, see data-validate-rows.ts),
  * the file's sha256, and a profile in the baseline's bins (core/stats createProfiler) that core/drift compares.
+ * The numbers a model derives from a date (date_part: month, weekday, ...) are profiled from the row's date through
+ * core/derived-columns.ts, so they drift like any feature when the baseline has them; an unparseable date is a
+ * wrong_type anomaly and null (missing) in each of them.
  *
  * @example
  * ```ts
@@ -12,11 +15,12 @@
  */
 import { statSync } from "node:fs";
 import { relative } from "node:path";
+import { createDerivedColumns, type DerivedColumn } from "../../core/derived-columns.ts";
 import { compareProfile } from "../../core/drift/compare.ts";
 import { MISSING_RATE_JUMP } from "../../core/drift/flags.ts";
 import { EdgeMlError } from "../../core/errors.ts";
 import type { Baseline } from "../../core/schema/baseline.ts";
-import type { FeatureSpec } from "../../core/schema/features.ts";
+import type { FeatureSpec, Instance } from "../../core/schema/features.ts";
 import { createProfiler, type Profile } from "../../core/stats/profile.ts";
 import { MISSING_TOKENS } from "../baseline/values.ts";
 import { openCsv } from "./csv.ts";
@@ -132,6 +136,8 @@ export async function validateData(opts: DataValidateOptions): Promise<DataValid
     });
   const csv = openCsv(opts.csv);
   const profiler = target.baseline ? createProfiler(target.baseline) : undefined;
+  const derived = derivedColumns(target);
+  const profiled = derived === undefined ? (i: Instance) => i : (i: Instance) => derived.derive(i) as Instance;
   const progress = createProgress(`validating ${opts.csv}`, size);
   const duplicates = createDuplicateFinder({ maxInMemory: opts.dedupeMemory ?? DEFAULT_DEDUPE_MEMORY });
   const list = createBadRowList();
@@ -152,7 +158,7 @@ export async function validateData(opts: DataValidateOptions): Promise<DataValid
       }
       row++;
       const checked = validator.check(raw);
-      if (!checked.ragged) profiler?.add(checked.instance);
+      if (!checked.ragged) profiler?.add(profiled(checked.instance));
       if (checked.issues.length > 0) marks.mark(row);
       for (const i of checked.issues) list.addCell({ row, line: raw.line, column: i.column, anomaly: i.code, value: i.value, ...extras(i) });
       const id = idAt === undefined || checked.ragged ? undefined : raw.fields[idAt];
@@ -182,7 +188,11 @@ export async function validateData(opts: DataValidateOptions): Promise<DataValid
     duplicates.dispose();
   }
   const profile = profiler?.snapshot();
-  const drift = target.baseline && profile ? Object.entries(compareProfile(target.baseline, profile).features).map(([name, d]) => driftEntry(name, d)) : null;
+  const sourceOf = new Map(derived?.columns.map((c) => [c.name, c]));
+  const drift =
+    target.baseline && profile
+      ? Object.entries(compareProfile(target.baseline, profile).features).map(([name, d]) => driftEntry(name, d, sourceOf.get(name)))
+      : null;
   const anomalies = validator.finish();
   if (opts.failOnDrift && drift) anomalies.push(...drift.filter((d) => d.drifted).map(driftAnomaly));
   sortAnomalies(anomalies, target.features);
@@ -207,6 +217,18 @@ export async function validateData(opts: DataValidateOptions): Promise<DataValid
     split,
   };
   return { result, target, ...(profile ? { profile } : {}) };
+}
+
+/**
+ * The model's date-derived columns that its baseline counts (a baseline from before derived columns has none: no rows
+ * for them, and no work per row); undefined when there are none.
+ */
+function derivedColumns(target: ValidationTarget): { columns: DerivedColumn[]; derive: (i: Instance) => Record<string, unknown> } | undefined {
+  const baseline = target.baseline;
+  if (baseline === undefined || target.manifest?.preprocessing === undefined) return undefined;
+  const d = createDerivedColumns(target.manifest.preprocessing, target.features);
+  const columns = d.columns.filter((c) => Object.hasOwn(baseline.features, c.name));
+  return columns.length === 0 ? undefined : { columns, derive: d.derive };
 }
 
 function whereBadRows(bad: { cells: number; omitted: number }, file: string | undefined): string {
