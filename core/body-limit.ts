@@ -18,14 +18,14 @@ import type { Dtype, TensorSpec } from "./schema/manifest.ts";
 
 const MIB = 1024 * 1024;
 /** Never below the limit every deployment had before limits followed the model. */
-export const MIN_DERIVED_BODY_BYTES = MIB;
+const MIN_DERIVED_BODY_BYTES = MIB;
 /**
  * The derived limit stops here: a Worker isolate has 128 MB, and a JSON body is held as text, then as parsed arrays,
  * then as a typed array, all at once. Larger bodies need an explicit `edge.maxBodyBytes` (and the binary extension).
  */
-export const MAX_DERIVED_BODY_BYTES = 32 * MIB;
+const MAX_DERIVED_BODY_BYTES = 32 * MIB;
 /** What one image or audio clip may take as base64 in a feature request (base64 is 4/3 of the file). */
-export const BINARY_FEATURE_BYTES = 8 * MIB;
+const BINARY_FEATURE_BYTES = 8 * MIB;
 /** The predictor's default element limit per request (runtime/predictor.ts): no request may carry more. */
 export const DEFAULT_MAX_TENSOR_ELEMENTS = 4_000_000;
 

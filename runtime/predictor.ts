@@ -8,6 +8,7 @@
  * const { predictions } = await predictor.predict({ instances: [{ sex: "female", age: 29, passengerClass: "1st" }] });
  * ```
  */
+import { DEFAULT_MAX_TENSOR_ELEMENTS } from "../core/body-limit.ts";
 import { EdgeMlError, type Issue } from "../core/errors.ts";
 import { createPredictRequestValidator } from "../core/features.ts";
 import { createPostprocessor, postprocessBatch } from "../core/postprocess.ts";
@@ -51,7 +52,7 @@ export interface Predictor {
 
 export function createPredictor(opts: PredictorOptions): Predictor {
   const { manifest, session } = opts;
-  const limits = { maxBatch: opts.maxBatch, maxElements: opts.maxElements ?? 4_000_000 };
+  const limits = { maxBatch: opts.maxBatch, maxElements: opts.maxElements ?? DEFAULT_MAX_TENSOR_ELEMENTS };
   // Compiled once per model load: zod schema, preprocessing closures, postprocessing.
   const validate = manifest.features ? createPredictRequestValidator(manifest.features, { maxBatch: limits.maxBatch }) : undefined;
   const preprocessor = manifest.preprocessing ? createPreprocessor(manifest.preprocessing) : undefined;

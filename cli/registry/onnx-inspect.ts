@@ -9,7 +9,7 @@
  * ```
  */
 import onnxProto from "onnx-proto";
-import type { Dtype, TensorSpec } from "../../core/schema/manifest.ts";
+import type { TensorSpec } from "../../core/schema/manifest.ts";
 import { EdgeMlError } from "../../core/errors.ts";
 import { ONNX_DTYPES } from "../../core/tensor-dtype.ts";
 

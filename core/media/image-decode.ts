@@ -17,7 +17,7 @@ import { libjpegColor, readLayout, wantsLibjpegColor } from "./jpeg-color.ts";
 import type { RawImage } from "../schema/features.ts";
 import { MediaError } from "./errors.ts";
 
-export const DEFAULT_MAX_PIXELS = 40_000_000;
+const DEFAULT_MAX_PIXELS = 40_000_000;
 
 export interface DecodeLimits {
   /** Largest width × height accepted, checked on the header before decoding (default 40 MP). */

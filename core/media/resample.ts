@@ -17,7 +17,7 @@
 import { MediaError } from "./errors.ts";
 
 /** 4M taps (16 MB of float32): coprime rates beyond ~200 kHz would need filters too big for an edge isolate. */
-export const MAX_FILTER_TAPS = 4_000_001;
+const MAX_FILTER_TAPS = 4_000_001;
 const KAISER_BETA = 5;
 const CACHE_ENTRIES = 4;
 /** Big filters (odd rates) are rebuilt when needed rather than pinned in memory by the cache. */

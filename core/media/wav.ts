@@ -26,10 +26,10 @@ export interface DecodeWavOptions {
 }
 
 /** 16M samples = 64 MB of float32: ~6 min of 44.1 kHz stereo, well past what a request to a model should carry. */
-export const DEFAULT_MAX_SAMPLES = 16 * 1024 * 1024;
+const DEFAULT_MAX_SAMPLES = 16 * 1024 * 1024;
 /** Outside this range the header is corrupt or hostile (and resampling from it would design a huge filter). */
-export const MIN_SAMPLE_RATE = 1000;
-export const MAX_SAMPLE_RATE = 768_000;
+const MIN_SAMPLE_RATE = 1000;
+const MAX_SAMPLE_RATE = 768_000;
 
 const PCM = 1;
 const IEEE_FLOAT = 3;

@@ -155,7 +155,7 @@ export type PreprocessStep = z.output<typeof PreprocessStep>;
 export type TensorStep = ImageStep | AudioStep;
 export const isTensorStep = (s: PreprocessStep): s is TensorStep => s.op === "image" || s.op === "audio";
 
-export const COLUMN_INPUT_DTYPES = ["float32", "float64", "int64", "int32"] as const;
+const COLUMN_INPUT_DTYPES = ["float32", "float64", "int64", "int32"] as const;
 
 const TensorInputSpec = z.strictObject({
   /** The ONNX graph input this tensor feeds. */
