@@ -5,6 +5,10 @@
  * are not held back until the next request, by one delayed flush scheduled after activity. On Workers `schedule` is
  * `ctx.waitUntil` (the isolate stays alive for it after the response); elsewhere a plain floating promise.
  *
+ * A model with date_part steps whose baseline counts the numbers they derive (month, weekday, ...) has them profiled
+ * like features: each served instance gets them (core/derived-columns.ts) when the client first reads the event's
+ * features, in its drain() after the response, not in the request. Models without them record exactly as before.
+ *
  * @example
  * ```ts
  * const onRequest = createTelemetryHook(telemetry, manifest, { flushDelayMs: 5000 });
@@ -12,9 +16,11 @@
  * ```
  */
 import type { Context } from "hono";
+import { createDerivedColumns } from "../core/derived-columns.ts";
 import type { Manifest } from "../core/schema/manifest.ts";
 import type { RequestEvent } from "./app.ts";
 import type { Telemetry } from "./telemetry/index.ts";
+import type { TelemetryEvent } from "./telemetry/types.ts";
 
 export interface TelemetryHookOptions {
   /** Delay of the flush scheduled after activity (default 5 s). */
@@ -58,20 +64,62 @@ export function createTelemetryHook(telemetry: Telemetry, manifest: Manifest, op
     });
     schedule(c, work);
   };
+  const derive = derivedColumns(manifest);
   return (event: RequestEvent, c: Context): void => {
     recorded++;
-    telemetry.record({
-      model,
-      requestId: event.requestId,
-      latencyMs: event.latencyMs,
-      status: event.status,
-      errorClass: event.errorClass,
-      features: event.instances,
-      predictions: event.predictions,
-      slices: sliceValues(manifest.slices, event.instances),
-    });
+    if (derive !== undefined) telemetry.record(withDerived(model, event, manifest.slices, derive));
+    else
+      telemetry.record({
+        model,
+        requestId: event.requestId,
+        latencyMs: event.latencyMs,
+        status: event.status,
+        errorClass: event.errorClass,
+        features: event.instances,
+        predictions: event.predictions,
+        slices: sliceValues(manifest.slices, event.instances),
+      });
     if (!draining) scheduleDrain(c);
     if (!delayedFlush) scheduleDelayed(c);
+  };
+}
+
+type Derive = (instance: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+
+/** The derivation of the date columns the baseline profiles; undefined when there are none (no work per request). */
+function derivedColumns(manifest: Manifest): Derive | undefined {
+  const baseline = manifest.baseline;
+  if (baseline === undefined || !manifest.preprocessing?.steps.some((s) => s.op === "date_part")) return undefined;
+  try {
+    const d = createDerivedColumns(manifest.preprocessing, manifest.features);
+    return d.columns.some((c) => Object.hasOwn(baseline.features, c.name)) ? d.derive : undefined;
+  } catch {
+    // An unknown time zone: the preprocessor refuses those requests itself; telemetry must not fail the app.
+    return undefined;
+  }
+}
+
+/**
+ * The event with its served instances extended by their derived columns, computed on first read (the client's drain,
+ * after the response) and once for profiles and samples together. Failed requests keep the instances as sent: they
+ * are not profiled, and their samples show what was wrong.
+ */
+function withDerived(model: TelemetryEvent["model"], event: RequestEvent, slices: readonly string[], derive: Derive): TelemetryEvent {
+  const instances = event.instances;
+  const served = event.errorClass === undefined && event.status < 400;
+  let features = served ? undefined : instances;
+  return {
+    model,
+    requestId: event.requestId,
+    latencyMs: event.latencyMs,
+    status: event.status,
+    errorClass: event.errorClass,
+    get features() {
+      if (features === undefined && instances !== undefined) features = instances.map(derive);
+      return features;
+    },
+    predictions: event.predictions,
+    slices: sliceValues(slices, instances),
   };
 }
 
