@@ -84,12 +84,19 @@ function copyFeatures(instance: Record<string, unknown>, policy: SamplePolicy, t
   return out;
 }
 
+/** Typed arrays up to this many elements stay in a sample as numbers (small vectors); longer ones are summarized. */
+const MAX_SAMPLED_ARRAY = 64;
+
 /**
- * Images and audio never travel in samples (megabytes each, and often personal): the sample keeps their size.
- * Scalars pass through; any other object is binary by the feature schema (`{b64}`, bytes, pixels or samples).
+ * Images and audio never travel in samples (megabytes each, and often personal): the sample keeps their size. Scalars
+ * and short vectors pass through; other objects are binary by the feature schema (`{b64}`, bytes, pixels, samples).
  */
-function binarySummary(v: object): Record<string, number | string> {
-  if (ArrayBuffer.isView(v)) return { binary: "bytes", bytes: v.byteLength };
+function binarySummary(v: object): unknown {
+  if (ArrayBuffer.isView(v)) {
+    const n = (v as unknown as ArrayLike<unknown>).length;
+    return n !== undefined && n <= MAX_SAMPLED_ARRAY && !(v instanceof Uint8Array) ? v : { binary: "bytes", bytes: v.byteLength };
+  }
+  if (Array.isArray(v)) return v;
   if (v instanceof ArrayBuffer) return { binary: "bytes", bytes: v.byteLength };
   const r = v as Record<string, unknown>;
   if (typeof r["b64"] === "string") return { binary: "base64", bytes: Math.floor((r["b64"].length * 3) / 4) };

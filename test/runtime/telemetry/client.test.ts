@@ -349,6 +349,26 @@ describe("samples", () => {
     expect(b).toMatchObject({ requestId: "unknown", latencyMs: 0, features: { big: "1180591620717411303424", arr: [1.5, 2] } });
   });
 
+  it("never ships images or audio in samples: their size instead", async () => {
+    const { fetch, sent } = fakeFetch();
+    const t = createTelemetry(base({ fetch, sampleRate: 1 }));
+    const pixels = { width: 640, height: 480, channels: 4, data: new Uint8ClampedArray(640 * 480 * 4) };
+    t.record({
+      model,
+      requestId: "m",
+      latencyMs: 1,
+      status: 200,
+      features: [{ photo: { b64: "A".repeat(4000) }, clip: new Float32Array(16000), frame: pixels, age: 3 }],
+    });
+    await t.flush();
+    expect(sent[0]!.body.samples[0]!.features).toEqual({
+      photo: { binary: "base64", bytes: 3000 },
+      clip: { binary: "bytes", bytes: 64000 },
+      frame: { binary: "pixels", width: 640, height: 480 },
+      age: 3,
+    });
+  });
+
   it("never throws from record(), even with a broken random source", () => {
     const t = createTelemetry(
       base({
