@@ -83,7 +83,7 @@ const EPOCH_MS = /^-?\d+$/;
  * A datetime cell as a request would carry it: an ISO-8601 string as written (the edge parses it), or epoch
  * milliseconds for an all-digits cell (how exports of Unix timestamps look); anything the edge would refuse is wrong_type.
  */
-export function datetimeCell(raw: string): CellVerdict {
+function datetimeCell(raw: string): CellVerdict {
   const value = datetimeValue(raw);
   return parseDateTime(value) === undefined ? { anomaly: "wrong_type" } : { value };
 }
