@@ -9,6 +9,7 @@
  * ```
  */
 import type { Anomaly } from "../data-validate/anomaly.ts";
+import { derivedNote } from "../data-validate/drift.ts";
 import type { DataValidation } from "../data-validate/validate.ts";
 import { badRowsSection } from "./bad-rows.ts";
 import { histogramShares } from "./bins.ts";
@@ -44,8 +45,12 @@ function driftSection(v: DataValidation): string {
       `<p class="dim">No training baseline to compare with (validate against a model registered with <code>models add --data</code> for drift).</p>`,
     );
   }
+  const named = (d: (typeof drift)[number]) => {
+    const note = derivedNote(d);
+    return note === "" ? esc(d.feature) : `${esc(d.feature)} <span class="dim">(${esc(note)})</span>`;
+  };
   const rows = drift.map((d) => [
-    esc(d.feature),
+    named(d),
     `<span class="mono">${esc(d.measure)}</span>`,
     d.value === null ? "–" : num(d.value),
     `${d.type === "test" ? "p &lt; " : "≥ "}${num(d.threshold)}`,
@@ -62,7 +67,7 @@ function driftSection(v: DataValidation): string {
       { name: `training (${baseline.rows} rows)`, color: COLORS.a, values: h.baseline },
       { name: `${v.result.file} (${v.result.rows} rows)`, color: COLORS.b, values: h.current },
     ]);
-    return `<div class="card"><h3>${esc(d.feature)} ${d.drifted ? `<span class="fail">· drifted</span>` : ""}</h3><div class="dim">${esc(d.measure)} = ${d.value === null ? "–" : num(d.value)}</div>${chart}</div>`;
+    return `<div class="card"><h3>${named(d)} ${d.drifted ? `<span class="fail">· drifted</span>` : ""}</h3><div class="dim">${esc(d.measure)} = ${d.value === null ? "–" : num(d.value)}</div>${chart}</div>`;
   });
   return section(
     "Drift against the training baseline",

@@ -92,7 +92,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       countRequest(acc, clampLatency(event.latencyMs), err, t);
       if (t < oldestUnsealed) oldestUnsealed = t;
       // Profiles describe what the model served: instances of failed requests were not served.
-      if (err < 0 && event.features !== undefined) acc.profiles?.add(event.features, event.predictions);
+      if (err < 0 && acc.profiles && event.features !== undefined) acc.profiles.add(event.features, event.predictions);
       if (err < 0 && !(sampleRate > 0 && random() < sampleRate)) return;
       for (const sample of buildSamples(event, t, err, policy, track)) buffer.hold(acc, sample);
     } catch (error) {

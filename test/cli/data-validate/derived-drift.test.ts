@@ -98,7 +98,7 @@ describe("data validate: drift of the numbers derived from a date", () => {
     const html = readFileSync(join(dir, "report.html"), "utf8");
     // temperature, humidity, holiday, station, year, month, weekday.
     expect(html.match(/<svg /g)?.length).toBe(7);
-    expect(html).toContain("<h3>month ");
+    expect(html).toContain(`<h3>month <span class="dim">(from date)</span>`);
   });
 
   it("a baseline without derived columns (registered before them) has no rows for them", async () => {
