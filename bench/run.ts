@@ -2,12 +2,14 @@
  * `npm run bench`: runs every benchmark and writes bench/results/latest.json and bench/results/latest.md.
  * Targets are reported, never asserted: speed belongs here, not in unit tests. `BENCH_ONLY=optimize npm run bench`
  * runs only the optimize benchmark and writes bench/results/optimize.{json,md}; `BENCH_ONLY=worker` only the Worker
- * benchmark (bench/results/worker.{json,md}; `BENCH_MODELS=titanic,mlp` narrows it).
+ * benchmark (bench/results/worker.{json,md}; `BENCH_MODELS=titanic,mlp` narrows it); `BENCH_ONLY=media` the cost of
+ * image, audio and date preprocessing beside the model call (bench/results/media.{json,md}).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchCliHelp, renderCliHelp } from "./cli-help.ts";
+import { benchMedia, renderMedia } from "./media.ts";
 import { benchOptimize, renderOptimize } from "./optimize.ts";
 import { benchWorker, type WorkerBenchRow } from "./worker.ts";
 
@@ -21,6 +23,16 @@ try {
     writeFileSync(join(resultsDir, "optimize.json"), `${JSON.stringify({ date: new Date().toISOString(), machine, optimize }, null, 2)}\n`);
     const md = `# edge-ml optimize benchmark\n\nNode ${machine.node}, ${machine.cpus} cores (${machine.cpu}).\n\n${renderOptimize(optimize)}`;
     writeFileSync(join(resultsDir, "optimize.md"), md);
+    console.log(md);
+    rmSync(tmp, { recursive: true, force: true });
+    process.exit(0);
+  }
+  if (process.env["BENCH_ONLY"] === "media") {
+    const media = await benchMedia();
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(join(resultsDir, "media.json"), `${JSON.stringify({ date: new Date().toISOString(), machine, media }, null, 2)}\n`);
+    const md = `# edge-ml media benchmark\n\nNode ${machine.node}, ${machine.cpus} cores (${machine.cpu}).\n\n${renderMedia(media)}`;
+    writeFileSync(join(resultsDir, "media.md"), md);
     console.log(md);
     rmSync(tmp, { recursive: true, force: true });
     process.exit(0);
@@ -40,17 +52,19 @@ try {
   const optimizeTmp = join(tmp, "optimize");
   mkdirSync(optimizeTmp);
   const optimize = await benchOptimize(optimizeTmp);
+  const media = await benchMedia();
   const result = {
     date: new Date().toISOString(),
     machine,
     worker,
     cliHelp,
     optimize,
+    media,
   };
   const dir = resultsDir;
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
-  const md = `${renderMarkdown(result.machine, worker)}\n${renderOptimize(optimize)}\n${renderCliHelp(cliHelp)}`;
+  const md = `${renderMarkdown(result.machine, worker)}\n${renderOptimize(optimize)}\n${renderMedia(media)}\n${renderCliHelp(cliHelp)}`;
   writeFileSync(join(dir, "latest.md"), md);
   console.log(md);
 } finally {

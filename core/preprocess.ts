@@ -13,7 +13,7 @@
  * ```
  */
 import { bucketize } from "./bucketize.ts";
-import { datePart, describeDateProblem, parseDateTime } from "./dates.ts";
+import { type DateTimeValue, datePart, describeDateProblem, parseDateTime } from "./dates.ts";
 import { describeValue } from "./describe-value.ts";
 import { EdgeMlError, type Issue } from "./errors.ts";
 import { hashBucket } from "./hash-bucket.ts";
@@ -89,6 +89,29 @@ class Slots {
   readonly origin: string[] = [];
   readonly sources: { name: string; slot: number }[] = [];
 
+  private readonly parsers = new Map<number, (v: string | number) => DateTimeValue | undefined>();
+
+  /**
+   * One parse per date per row: year, month and weekday of one column are three steps over the same value, so each
+   * source slot keeps its last value and parse (a date string is parsed once, not three times).
+   */
+  dateParser(slot: number): (v: string | number) => DateTimeValue | undefined {
+    let parser = this.parsers.get(slot);
+    if (parser === undefined) {
+      let last: string | number | undefined;
+      let result: DateTimeValue | undefined;
+      parser = (v) => {
+        if (v !== last) {
+          last = v;
+          result = parseDateTime(v);
+        }
+        return result;
+      };
+      this.parsers.set(slot, parser);
+    }
+    return parser;
+  }
+
   read(name: string): number {
     const known = this.index.get(name);
     if (known !== undefined) return known;
@@ -121,13 +144,14 @@ function compileStep(step: ColumnStep, slots: Slots): Op {
     case "date_part": {
       const o = slots.write(out, origin);
       const { part, timeZone } = step;
+      const parse = slots.dateParser(s);
       return (row, fail) => {
         const v = row[s] ?? null;
         if (isMissing(v)) {
           row[o] = null;
           return;
         }
-        const parsed = typeof v === "string" || typeof v === "number" ? parseDateTime(v) : undefined;
+        const parsed = typeof v === "string" || typeof v === "number" ? parse(v) : undefined;
         if (parsed === undefined) {
           fail(s, `${describeDateProblem(v)}; send an ISO-8601 date ("2024-02-29", "2024-02-29T13:05:00Z") or epoch milliseconds`);
           row[o] = 0;
