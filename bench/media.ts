@@ -47,6 +47,25 @@ function time(fn: () => unknown, runs: number, warmup = 3): number {
   return quantile(ms, 0.5);
 }
 
+/** Medians of two functions timed in alternation (after warming both), so JIT and machine load hit them alike. */
+function alternating(a: () => unknown, b: () => unknown, runs: number, warmup = 5): [number, number] {
+  for (let i = 0; i < warmup; i++) {
+    a();
+    b();
+  }
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    let t = performance.now();
+    a();
+    ta.push(performance.now() - t);
+    t = performance.now();
+    b();
+    tb.push(performance.now() - t);
+  }
+  return [quantile(ta, 0.5), quantile(tb, 0.5)];
+}
+
 async function timeAsync(fn: () => Promise<unknown>, runs: number, warmup = 3): Promise<number> {
   for (let i = 0; i < warmup; i++) await fn();
   const ms: number[] = [];
@@ -93,8 +112,11 @@ export async function benchMedia(): Promise<MediaBench> {
   ];
   for (const [name, bytes] of images) {
     const b64 = Buffer.from(bytes).toString("base64");
-    const decodeMs = time(() => decodeImage(bytes), 10);
-    const fullMs = time(() => imageToTensor(decodeBase64(b64), step), 10);
+    const [decodeMs, fullMs] = alternating(
+      () => decodeImage(bytes),
+      () => imageToTensor(decodeBase64(b64), step),
+      12,
+    );
     rows.push({
       input: name,
       what: "decode only",
