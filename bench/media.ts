@@ -35,6 +35,11 @@ export interface MediaBench {
   requestBytes: Record<string, number>;
 }
 
+/** One table row: preprocessing beside the model call it feeds, and their ratio. */
+function row(input: string, what: string, preprocessMs: number, modelMs: number, digits = 2): MediaBenchRow {
+  return { input, what, preprocessMs: round(preprocessMs, digits), modelMs: round(modelMs, digits), preprocessVsModel: round(preprocessMs / modelMs, 2) };
+}
+
 /** Median of `runs` timings after `warmup` calls, in ms. */
 function time(fn: () => unknown, runs: number, warmup = 3): number {
   for (let i = 0; i < warmup; i++) fn();
@@ -117,20 +122,7 @@ export async function benchMedia(): Promise<MediaBench> {
       () => imageToTensor(decodeBase64(b64), step),
       12,
     );
-    rows.push({
-      input: name,
-      what: "decode only",
-      preprocessMs: round(decodeMs, 2),
-      modelMs: round(textModelMs, 2),
-      preprocessVsModel: round(decodeMs / textModelMs, 2),
-    });
-    rows.push({
-      input: name,
-      what: "base64 ▶ decode ▶ letterbox 320x320 ▶ normalize",
-      preprocessMs: round(fullMs, 2),
-      modelMs: round(textModelMs, 2),
-      preprocessVsModel: round(fullMs / textModelMs, 2),
-    });
+    rows.push(row(name, "decode only", decodeMs, textModelMs), row(name, "base64 ▶ decode ▶ letterbox 320x320 ▶ normalize", fullMs, textModelMs));
   }
   await textSession.release();
 
@@ -146,13 +138,7 @@ export async function benchMedia(): Promise<MediaBench> {
     const ms = time(() => prepareAudio(wav, audioStep), 15);
     const header = new DataView(wav.buffer, wav.byteOffset, wav.byteLength);
     const label = `${file} ${header.getUint32(24, true)} Hz, ${header.getUint16(22, true)} ch`;
-    rows.push({
-      input: label,
-      what: "WAV ▶ mono ▶ resample 16 kHz ▶ pad 16000",
-      preprocessMs: round(ms, 3),
-      modelMs: round(modelMs, 3),
-      preprocessVsModel: round(ms / modelMs, 2),
-    });
+    rows.push(row(label, "WAV ▶ mono ▶ resample 16 kHz ▶ pad 16000", ms, modelMs, 3));
   }
   await kwsSession.release();
 
@@ -171,13 +157,7 @@ export async function benchMedia(): Promise<MediaBench> {
   const bikeFeeds = { input: new ort.Tensor("float32", t.data as Float32Array, t.dims) };
   const bikeModelMs = await timeAsync(() => bikeSession.run(bikeFeeds), 30);
   const preMs = time(() => pre.transform(instances), 30);
-  rows.push({
-    input: "bike-rentals eval, 256 rows",
-    what: "date_part ×3, bucketize, hash_bucket, one-hot, standardize",
-    preprocessMs: round(preMs, 3),
-    modelMs: round(bikeModelMs, 3),
-    preprocessVsModel: round(preMs / bikeModelMs, 2),
-  });
+  rows.push(row("bike-rentals eval, 256 rows", "date_part ×3, bucketize, hash_bucket, one-hot, standardize", preMs, bikeModelMs, 3));
   await bikeSession.release();
 
   const png = images[0]![1];

@@ -17,36 +17,31 @@ const tmp = mkdtempSync(join(tmpdir(), "edge-ml-bench-"));
 const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown" };
 const resultsDir = join(import.meta.dirname, "results");
 try {
-  if (process.env["BENCH_ONLY"] === "optimize") {
-    const optimize = await benchOptimize(tmp);
+  /** `BENCH_ONLY=<name>`: one benchmark, its own results/<name>.{json,md}. */
+  const only = async (name: string, run: () => Promise<unknown>, render: (result: never) => string): Promise<void> => {
+    const result = await run();
     mkdirSync(resultsDir, { recursive: true });
-    writeFileSync(join(resultsDir, "optimize.json"), `${JSON.stringify({ date: new Date().toISOString(), machine, optimize }, null, 2)}\n`);
-    const md = `# edge-ml optimize benchmark\n\nNode ${machine.node}, ${machine.cpus} cores (${machine.cpu}).\n\n${renderOptimize(optimize)}`;
-    writeFileSync(join(resultsDir, "optimize.md"), md);
+    writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify({ date: new Date().toISOString(), machine, [name]: result }, null, 2)}\n`);
+    const md = render(result as never);
+    writeFileSync(join(resultsDir, `${name}.md`), md);
     console.log(md);
     rmSync(tmp, { recursive: true, force: true });
     process.exit(0);
-  }
-  if (process.env["BENCH_ONLY"] === "media") {
-    const media = await benchMedia();
-    mkdirSync(resultsDir, { recursive: true });
-    writeFileSync(join(resultsDir, "media.json"), `${JSON.stringify({ date: new Date().toISOString(), machine, media }, null, 2)}\n`);
-    const md = `# edge-ml media benchmark\n\nNode ${machine.node}, ${machine.cpus} cores (${machine.cpu}).\n\n${renderMedia(media)}`;
-    writeFileSync(join(resultsDir, "media.md"), md);
-    console.log(md);
-    rmSync(tmp, { recursive: true, force: true });
-    process.exit(0);
-  }
-  if (process.env["BENCH_ONLY"] === "worker") {
-    const worker = await benchWorker(tmp);
-    mkdirSync(resultsDir, { recursive: true });
-    writeFileSync(join(resultsDir, "worker.json"), `${JSON.stringify({ date: new Date().toISOString(), machine, worker }, null, 2)}\n`);
-    const md = renderMarkdown(machine, worker);
-    writeFileSync(join(resultsDir, "worker.md"), md);
-    console.log(md);
-    rmSync(tmp, { recursive: true, force: true });
-    process.exit(0);
-  }
+  };
+  const header = (title: string) => `# edge-ml ${title} benchmark\n\nNode ${machine.node}, ${machine.cpus} cores (${machine.cpu}).\n\n`;
+  if (process.env["BENCH_ONLY"] === "optimize")
+    await only(
+      "optimize",
+      () => benchOptimize(tmp),
+      (r) => header("optimize") + renderOptimize(r),
+    );
+  if (process.env["BENCH_ONLY"] === "media") await only("media", benchMedia, (r) => header("media") + renderMedia(r));
+  if (process.env["BENCH_ONLY"] === "worker")
+    await only(
+      "worker",
+      () => benchWorker(tmp),
+      (r) => renderMarkdown(machine, r),
+    );
   const worker = await benchWorker(tmp);
   const cliHelp = benchCliHelp();
   const optimizeTmp = join(tmp, "optimize");

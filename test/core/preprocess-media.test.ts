@@ -14,6 +14,7 @@ import { createPreprocessor, validatePreprocessing } from "../../core/preprocess
 import { FeatureSpec, type Instance } from "../../core/schema/features.ts";
 import { Manifest, requiredSchemaVersion, type TensorSpec } from "../../core/schema/manifest.ts";
 import { ImageStep, Preprocessing, type PreprocessingInput } from "../../core/schema/preprocessing.ts";
+import { writeWav } from "../fixtures/audio/wav-writer.ts";
 import { REPO_ROOT } from "../helpers/tmp.ts";
 
 const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
@@ -23,28 +24,6 @@ function png(w: number, h: number): Uint8Array {
   const data = new Uint8Array(w * h * 3);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.set([(x * 255) / (w - 1), (y * 255) / (h - 1), 128], (y * w + x) * 3);
   return encodePng({ width: w, height: h, data, channels: 3, depth: 8 });
-}
-
-/** A mono 16-bit PCM WAV of the given int16 samples. */
-function wav(samples: number[], rate: number): Uint8Array {
-  const buf = new ArrayBuffer(44 + samples.length * 2);
-  const v = new DataView(buf);
-  const text = (at: number, s: string) => [...s].forEach((c, i) => v.setUint8(at + i, c.charCodeAt(0)));
-  text(0, "RIFF");
-  v.setUint32(4, 36 + samples.length * 2, true);
-  text(8, "WAVE");
-  text(12, "fmt ");
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true);
-  v.setUint16(22, 1, true);
-  v.setUint32(24, rate, true);
-  v.setUint32(28, rate * 2, true);
-  v.setUint16(32, 2, true);
-  v.setUint16(34, 16, true);
-  text(36, "data");
-  v.setUint32(40, samples.length * 2, true);
-  samples.forEach((s, i) => v.setInt16(44 + i * 2, s, true));
-  return new Uint8Array(buf);
 }
 
 function badInput(run: () => unknown): EdgeMlError {
@@ -159,7 +138,10 @@ describe("audio steps", () => {
   it("pads every clip to `length` and stacks [batch, samples]", () => {
     const pre = createPreprocessor(Preprocessing.parse({ steps: [{ op: "audio", feature: "clip", input: "audio", sampleRate: 8000, length: 6 }] }));
     const out = pre
-      .transform([{ clip: { b64: b64(wav([16384, -16384, 8192], 8000)) } }, { clip: new Float32Array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]) }])
+      .transform([
+        { clip: { b64: b64(writeWav({ sampleRate: 8000, channels: [[0.5, -0.5, 0.25]], encoding: "pcm16" })) } },
+        { clip: new Float32Array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]) },
+      ])
       .get("audio");
     expect(out?.dims).toEqual([2, 6]);
     const data = Array.from(out?.data as Float32Array);
