@@ -30,6 +30,7 @@ import {
   type TargetConfig,
 } from "../../targets/types.ts";
 import type { EngineChoice } from "../commands/spec/build.ts";
+import { browserParity, parityDefine } from "./browser-parity.ts";
 import { chooseEngine, type EngineDecision } from "./compile/choose.ts";
 
 /** Every build target (the registry's list). */
@@ -59,6 +60,8 @@ export interface BuildOptions {
   engine?: EngineChoice | undefined;
   /** Called with the engine decision before bundling (the CLI prints it as a step). */
   onEngine?: (report: BuildEngineReport) => void;
+  /** Browser ORT builds: compare WebGPU with WASM in headless Chromium (default true; see browser-parity.ts). */
+  parity?: boolean;
 }
 
 export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
@@ -95,6 +98,11 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
     modelFiles = [fileInfo(outDir, "model.onnx", "Data"), ...plan.ortFiles.map((f) => fileInfo(outDir, f, "CompiledWasm"))];
   }
 
+  const parity =
+    opts.target === "browser" && entryEngine.kind === "ort" && opts.parity !== false
+      ? await browserParity({ outDir, manifest, sample: samples?.[0] })
+      : undefined;
+
   // The entry is a real file (not stdin) because code splitting needs named entry points.
   const name = basename(plan.main).replace(/\.m?js$/, "");
   const entryFile = join(outDir, `.${name}.entry.ts`);
@@ -117,6 +125,7 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
       chunkNames: "chunks/[name]-[hash]",
       minify: opts.minify ?? true,
       legalComments: "none",
+      define: parityDefine(parity),
       logLevel: "silent",
     });
   } catch (cause) {
@@ -139,7 +148,7 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
     totalGzipBytes: files.reduce((a, f) => a + f.gzipBytes, 0),
     next: plan.next(outDir, ref),
   };
-  writeFileSync(join(outDir, "build.json"), `${JSON.stringify({ ...result, outDir: "." }, null, 2)}\n`);
+  writeFileSync(join(outDir, "build.json"), `${JSON.stringify({ ...result, outDir: ".", ...(parity ? { parity: parity.report } : {}) }, null, 2)}\n`);
   return result;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Browser adapter: in-page inference, no server. onnxruntime-web runs on WebGPU when the page has a GPU adapter and
- * on WASM otherwise; each build is loaded only when chosen (a separate chunk), and its wasm is fetched from beside the
+ * Browser adapter: in-page inference, no server. onnxruntime-web runs on WebGPU when the page has a hardware GPU
+ * adapter whose outputs agree with WASM (device.ts: a software adapter is skipped, a build whose parity run failed
+ * never picks WebGPU, and small models are probed at load), and on WASM otherwise; `model.deviceReason` says why; each build is loaded only when chosen (a separate chunk), and its wasm is fetched from beside the
  * bundle. The model is fetched, integrity-checked with web crypto, and served through the same predictor (schema
  * validation ▶ preprocessing ▶ ONNX ▶ postprocessing) as the edge targets. Telemetry, when configured, is flushed
  * with `fetch(keepalive)` / `sendBeacon` when the page is hidden.
@@ -9,21 +10,29 @@
  * ```ts
  * import { loadModel } from "./edge-ml-model.js"; // written by `edge-ml build --target browser`
  * const model = await loadModel({ device: "auto" });
+ * console.log(model.device, model.deviceReason); // "wasm", "WebGPU adapter is a software fallback (SwiftShader); using WASM"
  * const { predictions } = await model.predict([{ sex: "female", age: 29, passengerClass: "1st" }]);
  * ```
  */
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { foldsWeightDequantize } from "../../core/session-hints.ts";
+import type { TelemetrySettings } from "../../runtime/adapter.ts";
 import type { OrtLike } from "../../runtime/engines/ort.ts";
 import { createOrtEngine } from "../../runtime/engines/ort.ts";
+import type { EngineSession } from "../../runtime/engines/types.ts";
 import { verifySha256 } from "../../runtime/integrity.ts";
-import type { TelemetrySettings } from "../../runtime/adapter.ts";
-import { type BrowserModel, browserModel } from "./model.ts";
+import { chooseDevice, type Device, type DeviceChoice, describeParity, type ParityResult, type ProbeFeeds, probeAdapter, runParity } from "./device.ts";
+import { type BrowserModel as BaseModel, browserModel } from "./model.ts";
 
-export type { BrowserModel };
+export { DEVICES, type Device } from "./device.ts";
 
-export const DEVICES = ["auto", "wasm", "webgpu"] as const;
-export type Device = (typeof DEVICES)[number];
+/** A loaded model, with the reason for its device. */
+export interface BrowserModel extends BaseModel {
+  /** Why `device`: e.g. "WebGPU adapter is a software fallback (SwiftShader); using WASM". */
+  readonly deviceReason: string;
+  /** The load-time parity probe's result, when it ran. */
+  readonly parity?: ParityResult;
+}
 
 export interface BrowserModelOptions {
   manifest: Manifest;
@@ -38,17 +47,39 @@ export interface BrowserModelOptions {
   /** onnxruntime-web's wasm binary per device, overriding `baseUrl` and the bundler's asset. */
   wasmUrls?: Partial<Record<"wasm" | "webgpu", string | URL>>;
   device?: Device;
+  /** Let `auto` use a software WebGPU adapter (SwiftShader and the like; usually far slower than WASM). */
+  allowFallbackAdapter?: boolean;
+  /**
+   * Compare WebGPU with WASM on one input at load and use WASM when they disagree. Default: on for model files up to
+   * 16 MB (the probe costs a second session and two runs).
+   */
+  parityProbe?: boolean;
+  /** The build's parity run (baked into the generated entry): false keeps `auto` off WebGPU. */
+  webgpuParity?: boolean;
+  /** The probe input (the build bakes a small stored sample); else random inputs shaped by the manifest. */
+  probe?: ProbeFeeds;
+  /** onnxruntime-web's log level (default "error": its warnings would otherwise show up as console errors). */
+  logLevel?: "verbose" | "info" | "warning" | "error" | "fatal";
   maxBatch?: number;
   /** Monitor to send telemetry to (counters, profiles per slice, sampled rows), flushed when the page is hidden. */
   telemetry?: TelemetrySettings;
 }
 
 interface OrtModule extends OrtLike {
-  env: { wasm: { numThreads?: number; proxy?: boolean; wasmPaths?: string | { wasm?: string; mjs?: string } } };
+  env: {
+    logLevel?: string;
+    wasm: { numThreads?: number; proxy?: boolean; wasmPaths?: string | { wasm?: string; mjs?: string } };
+  };
 }
 
 /** The wasm each onnxruntime-web build fetches (its JS glue is bundled; only the binary comes from the server). */
 const WASM_FILES = { wasm: "ort-wasm-simd-threaded.wasm", webgpu: "ort-wasm-simd-threaded.asyncify.wasm" } as const;
+/** Models up to this size are probed at load by default. */
+const PROBE_MAX_BYTES = 16 * 1024 * 1024;
+
+/** What `edge-ml build` bakes in with esbuild's `define` (cli/build/browser-parity.ts); absent in the npm package. */
+declare const __EDGE_ML_BROWSER_BUILD__: { webgpuParity?: boolean; probe?: ProbeFeeds } | undefined;
+const BAKED = typeof __EDGE_ML_BROWSER_BUILD__ === "object" ? __EDGE_ML_BROWSER_BUILD__ : undefined;
 
 /**
  * Where the model and the wasm come from: explicit URLs first, then `baseUrl` (an edge-ml build folder); no wasm URL
@@ -64,41 +95,103 @@ function locateFiles(opts: BrowserModelOptions, device: "wasm" | "webgpu"): { mo
   return { modelUrl: new URL(model, page).href, wasmUrl: wasm === undefined ? undefined : new URL(wasm, page).href };
 }
 
-/** Capabilities, computed once: is there a WebGPU adapter (and not only the API)? */
-let webgpu: Promise<boolean> | undefined;
-export function hasWebGpu(): Promise<boolean> {
-  webgpu ??= (async () => {
-    const gpu = (globalThis.navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
-    if (!gpu) return false;
-    try {
-      return (await gpu.requestAdapter()) !== null;
-    } catch {
-      return false;
-    }
-  })();
-  return webgpu;
+/** Is there a WebGPU adapter (hardware or software; `auto` takes only hardware ones)? Asked once per page. */
+export async function hasWebGpu(): Promise<boolean> {
+  return (await probeAdapter()).available;
 }
 
-export async function loadModel(opts: BrowserModelOptions): Promise<BrowserModel> {
-  const wanted = opts.device ?? "auto";
-  if (!(DEVICES as readonly string[]).includes(wanted)) throw new Error(`device "${wanted}" is not supported. Should be one of: ${DEVICES.join(", ")}`);
-  const gpu = await hasWebGpu();
-  if (wanted === "webgpu" && !gpu) throw new Error('device "webgpu" was asked for, but this browser has no WebGPU adapter; use device "auto" or "wasm"');
-  const device = wanted === "webgpu" || (wanted === "auto" && gpu) ? "webgpu" : "wasm";
+/** onnxruntime-web's build for the device, configured; the WebGPU build also runs the WASM execution provider. */
+async function loadOrt(opts: BrowserModelOptions, device: "wasm" | "webgpu"): Promise<{ ort: OrtModule; modelUrl: string }> {
   const ort = (device === "webgpu" ? await import("onnxruntime-web/webgpu") : await import("onnxruntime-web/wasm")) as unknown as OrtModule;
   const { modelUrl, wasmUrl } = locateFiles(opts, device);
+  ort.env.logLevel = opts.logLevel ?? "error";
   // Only the binary's URL: a string prefix would make ORT fetch its JS glue too, instead of using the bundled one.
   if (wasmUrl !== undefined) ort.env.wasm.wasmPaths = { wasm: wasmUrl };
   ort.env.wasm.proxy = false;
   // Threads need SharedArrayBuffer, which needs a cross-origin-isolated page.
   const isolated = (globalThis as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   ort.env.wasm.numThreads = isolated ? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1) : 1;
+  return { ort, modelUrl };
+}
 
+async function fetchModel(opts: BrowserModelOptions, modelUrl: string): Promise<Uint8Array> {
   const response = await fetch(modelUrl);
   if (!response.ok) throw new Error(`cannot fetch the model from ${modelUrl}: HTTP ${response.status}`);
   const bytes = new Uint8Array(await response.arrayBuffer());
   await verifySha256(bytes, opts.manifest.artifact.sha256, `model ${opts.manifest.name}@${opts.manifest.version}`);
-  const engine = createOrtEngine(ort, { name: `ort-${device}`, executionProviders: [device] });
-  const session = await engine.createSession(bytes, { foldWeightDequantize: foldsWeightDequantize(opts.manifest) });
-  return browserModel({ manifest: opts.manifest, session, device, maxBatch: opts.maxBatch, telemetry: opts.telemetry });
+  return bytes;
+}
+
+const sessionOn = (ort: OrtModule, device: "wasm" | "webgpu", bytes: Uint8Array, manifest: Manifest) =>
+  createOrtEngine(ort, { name: `ort-${device}`, executionProviders: [device] }).createSession(bytes, { foldWeightDequantize: foldsWeightDequantize(manifest) });
+
+/**
+ * The load-time probe: a WASM session beside the WebGPU one, one input on both. On disagreement the WASM session
+ * serves; otherwise it is released.
+ */
+async function probeParity(ort: OrtModule, gpu: EngineSession, bytes: Uint8Array, opts: BrowserModelOptions, choice: DeviceChoice) {
+  const cpu = await sessionOn(ort, "wasm", bytes, opts.manifest);
+  const parity = await runParity(gpu, cpu, opts.manifest, opts.probe ?? BAKED?.probe);
+  if (parity && !parity.agree) {
+    await gpu.release();
+    return {
+      session: cpu,
+      parity,
+      choice: { device: "wasm", reason: `WebGPU disagreed with WASM on the parity probe (${describeParity(parity)}); using WASM` } as const,
+    };
+  }
+  await cpu.release();
+  const note = parity ? `the parity probe agreed (${describeParity(parity)})` : "the parity probe found no input that runs on WASM";
+  return { session: gpu, parity, choice: { device: "webgpu", reason: `${choice.reason}; ${note}` } as const };
+}
+
+export async function loadModel(opts: BrowserModelOptions): Promise<BrowserModel> {
+  let choice = await chooseDevice({
+    wanted: opts.device ?? "auto",
+    allowFallbackAdapter: opts.allowFallbackAdapter,
+    webgpuParity: opts.webgpuParity ?? BAKED?.webgpuParity,
+  });
+  const { ort, modelUrl } = await loadOrt(opts, choice.device);
+  const bytes = await fetchModel(opts, modelUrl);
+  let session = await sessionOn(ort, choice.device, bytes, opts.manifest);
+  let parity: ParityResult | undefined;
+  if (choice.device === "webgpu" && (opts.parityProbe ?? bytes.byteLength <= PROBE_MAX_BYTES)) {
+    ({ session, parity, choice } = await probeParity(ort, session, bytes, opts, choice));
+  }
+  const model = browserModel({ manifest: opts.manifest, session, device: choice.device, maxBatch: opts.maxBatch, telemetry: opts.telemetry });
+  return { ...model, deviceReason: choice.reason, ...(parity ? { parity } : {}) };
+}
+
+/** What the build's parity run reports per backend (cli/build/browser-parity.ts calls this in headless Chromium). */
+export interface BackendParity {
+  adapter: string;
+  fallbackAdapter: boolean;
+  /** Undefined when no probe input runs on WASM. */
+  result?: ParityResult;
+  error?: string;
+  readyMs: Record<"wasm" | "webgpu", number>;
+}
+
+/** Run the model on WebGPU and on WASM in this page and compare (the build's parity check). */
+export async function compareBackends(opts: BrowserModelOptions): Promise<BackendParity> {
+  const a = await probeAdapter();
+  const readyMs = { wasm: 0, webgpu: 0 };
+  const base = { adapter: a.name, fallbackAdapter: a.fallback, readyMs };
+  if (!a.available) return { ...base, error: "no WebGPU adapter" };
+  const { ort, modelUrl } = await loadOrt(opts, "webgpu");
+  const bytes = await fetchModel(opts, modelUrl);
+  let t = performance.now();
+  const gpu = await sessionOn(ort, "webgpu", bytes, opts.manifest);
+  readyMs.webgpu = performance.now() - t;
+  t = performance.now();
+  const cpu = await sessionOn(ort, "wasm", bytes, opts.manifest);
+  readyMs.wasm = performance.now() - t;
+  try {
+    const result = await runParity(gpu, cpu, opts.manifest, opts.probe);
+    return result ? { ...base, result } : base;
+  } catch (err) {
+    return { ...base, error: (err as Error).message };
+  } finally {
+    await Promise.all([gpu.release(), cpu.release()]);
+  }
 }
