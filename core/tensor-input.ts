@@ -16,6 +16,7 @@ import type { Issue } from "./errors.ts";
 import type { Dim, TensorSpec } from "./schema/manifest.ts";
 import { createSink, DTYPE_TO_V2, elementName, isV2Datatype, V2_TO_DTYPE, V2_DATATYPES, type ParsedTensor, type Sink } from "./tensor-dtype.ts";
 import { IssueList } from "./issues.ts";
+import { isTypedArray, typedValues } from "./tensor-typed.ts";
 import { binaryDataSize, type BinaryCursor, HEADER_LENGTH, readBinaryTensor } from "./v2-binary.ts";
 
 export { DTYPE_TO_V2, V2_TO_DTYPE } from "./tensor-dtype.ts";
@@ -292,7 +293,11 @@ export function parseV2Inputs(body: unknown, specs: readonly TensorSpec[], opts:
       if (values !== undefined && spec !== undefined) tensors.push([spec.name, { dtype, data: values, dims: shape }]);
       return;
     }
-    if (!Array.isArray(data)) return issues.add(`${path}.data`, expectedArray(data, "an array of values (flat, row-major, or nested)"));
+    if (!Array.isArray(data)) {
+      // A page passes typed arrays (runtime/predictor.ts with surface "page"); JSON bodies never take this branch.
+      if (isTypedArray(data)) return typedInput(data, spec, dtype, shape, path, issues, tensors);
+      return issues.add(`${path}.data`, expectedArray(data, "an array of values (flat, row-major, or nested)"));
+    }
     if (shape === undefined) return; // without a usable shape the data cannot be sized; the shape issue says why
     const want = product(shape);
     const count = countLeaves(data, want);
@@ -314,4 +319,24 @@ export function parseV2Inputs(body: unknown, specs: readonly TensorSpec[], opts:
   // fromEntries defines own properties, so an input named "__proto__" cannot reach the prototype.
   const feeds = Object.fromEntries(tensors);
   return typeof id === "string" ? { ok: true, feeds, id } : { ok: true, feeds };
+}
+
+/** A V2 input whose `data` is a typed array (page code): flat, row-major, sized by the input's shape. */
+function typedInput(
+  data: Parameters<typeof typedValues>[0],
+  spec: TensorSpec | undefined,
+  dtype: ParsedTensor["dtype"] | undefined,
+  shape: number[] | undefined,
+  path: string,
+  issues: IssueList,
+  tensors: [string, ParsedTensor][],
+): void {
+  if (shape === undefined || dtype === undefined || spec === undefined) return;
+  const want = product(shape);
+  if (data.length !== want) {
+    issues.add(`${path}.data`, `has ${data.length} values, but shape ${formatShape(shape)} needs ${want}`);
+    return;
+  }
+  const values = typedValues(data, dtype, `${path}.data`, issues);
+  if (values !== undefined) tensors.push([spec.name, { dtype, data: values, dims: shape }]);
 }

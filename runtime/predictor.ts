@@ -27,7 +27,30 @@ export interface PredictorOptions {
   maxBatch: number;
   /** Most tensor elements in one request, across inputs (guards memory). */
   maxElements?: number;
+  /**
+   * Who calls: the edge app's HTTP routes (default), or page code through `loadModel()` (targets/browser). Only the
+   * hints in errors differ: a page has no `POST /v2/...` route to point at.
+   */
+  surface?: Surface;
 }
+
+export type Surface = "http" | "page";
+
+/** What an error tells the caller to do next, in the words of the API they are using. */
+const HINTS = {
+  http: {
+    shapes: "check the input shapes against GET /v2/models/<name>",
+    multiInput: "use POST /v2/models/<name>/infer with one entry per input",
+    instances: ":predict instances",
+    fields: "fix the fields listed in issues; GET /openapi.json describes the request",
+  },
+  page: {
+    shapes: "check the input shapes against model.manifest.io.inputs",
+    multiInput: "pass named tensors, one entry per input: model.predict({ name: tensor, ... }) or model.infer({ name: tensor, ... })",
+    instances: "model.predict([...]) instances",
+    fields: "fix the fields listed in issues; model.manifest.io.inputs (tensors) or model.manifest.features describe the input",
+  },
+} as const satisfies Record<Surface, Record<string, string>>;
 
 export interface PredictResult {
   predictions: unknown[];
@@ -48,10 +71,18 @@ export interface Predictor {
   predict(body: unknown): Promise<PredictResult>;
   /** `binary`: the body after the JSON header, when the request uses the binary tensor extension. */
   infer(body: unknown, binary?: Uint8Array): Promise<InferResponse>;
+  /** Run already validated feeds (the page API's named tensors): the engine's outputs, as typed arrays. */
+  run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>>;
+  /** `predict` from already validated feeds: postprocessed predictions, or each output's rows. */
+  predictFeeds(feeds: Record<string, TensorData>): Promise<PredictResult>;
+  /** The 400 for these input issues, in this surface's words (for validation done outside the predictor). */
+  invalid(issues: Issue[]): HttpError;
 }
 
 export function createPredictor(opts: PredictorOptions): Predictor {
   const { manifest, session } = opts;
+  const hints = HINTS[opts.surface ?? "http"];
+  const badRequest = (issues: Issue[], message?: string) => invalidInput(issues, hints.fields, message);
   const limits = { maxBatch: opts.maxBatch, maxElements: opts.maxElements ?? DEFAULT_MAX_TENSOR_ELEMENTS };
   // Compiled once per model load: zod schema, preprocessing closures, postprocessing.
   const validate = manifest.features ? createPredictRequestValidator(manifest.features, { maxBatch: limits.maxBatch }) : undefined;
@@ -66,9 +97,18 @@ export function createPredictor(opts: PredictorOptions): Predictor {
     } catch (err) {
       // Inputs passed validation but the model still refused them (e.g. a dim the graph fixes deeper inside).
       throw new HttpError(422, "UNPROCESSABLE_TENSOR", `the model could not run on this input: ${(err as Error).message}`, {
-        hint: "check the input shapes against GET /v2/models/<name>",
+        hint: hints.shapes,
       });
     }
+  };
+
+  const predictTensors = async (feeds: Record<string, TensorData>): Promise<PredictResult> => {
+    const outputs = await run(feeds);
+    if (post) {
+      const out = outputs[outputName]!;
+      return { predictions: postprocessBatch(out.data as ArrayLike<number>, out.dims, post) };
+    }
+    return { predictions: splitRows(outputs, session.outputNames) };
   };
 
   return {
@@ -89,26 +129,27 @@ export function createPredictor(opts: PredictorOptions): Predictor {
         const out = outputs[outputName]!;
         return { predictions: postprocessBatch(out.data as ArrayLike<number>, out.dims, post), instances: checked.instances };
       }
-      const input = singleInput(manifest.io.inputs);
+      const input = singleInput(manifest.io.inputs, hints);
       const instances = isObject(body) ? body["instances"] : undefined;
       if (!isObject(body) || !("instances" in body)) {
         throw badRequest([{ path: "instances", message: 'required: send {"instances": [...]}' }]);
       }
       const parsed = parseTensorInstances(instances, input, limits);
       if (!parsed.ok) throw badRequest(parsed.issues);
-      const outputs = await run({ [input.name]: parsed.tensor });
-      if (post) {
-        const out = outputs[outputName]!;
-        return { predictions: postprocessBatch(out.data as ArrayLike<number>, out.dims, post) };
-      }
-      return { predictions: splitRows(outputs, session.outputNames) };
+      return predictTensors({ [input.name]: parsed.tensor });
     },
+
+    run,
+    predictFeeds: predictTensors,
+    invalid: badRequest,
 
     async infer(body, binary) {
       const parsed = parseV2Inputs(body, manifest.io.inputs, limits, binary);
       // A request without `outputs` or `parameters` takes the shared all-JSON list: nothing allocated per request.
       const wanted =
-        isObject(body) && (body["outputs"] !== undefined || body["parameters"] !== undefined) ? selectOutputs(body, session.outputNames, parsed) : allJson;
+        isObject(body) && (body["outputs"] !== undefined || body["parameters"] !== undefined)
+          ? selectOutputs(body, session.outputNames, parsed, badRequest)
+          : allJson;
       if (!parsed.ok) throw badRequest(parsed.issues);
       const outputs = await run(parsed.feeds);
       let parts: Uint8Array[] | undefined;
@@ -133,32 +174,35 @@ export function createPredictor(opts: PredictorOptions): Predictor {
 }
 
 /** The outputs a V2 request asks for (core/v2-binary.ts), with the input issues when there are any of either. */
-function selectOutputs(body: Record<string, unknown>, names: readonly string[], parsed: { ok: boolean; issues?: Issue[] }): RequestedOutput[] {
+function selectOutputs(
+  body: Record<string, unknown>,
+  names: readonly string[],
+  parsed: { ok: boolean; issues?: Issue[] },
+  badRequest: (issues: Issue[]) => HttpError,
+): RequestedOutput[] {
   const issues = new IssueList();
   const wanted = requestedOutputs(body, names, issues);
   if (issues.count > 0) throw badRequest([...(parsed.issues ?? []), ...issues.toArray()]);
   return wanted;
 }
 
-function singleInput(inputs: readonly TensorSpec[]): TensorSpec {
+function singleInput(inputs: readonly TensorSpec[], hints: { multiInput: string; instances: string }): TensorSpec {
   if (inputs.length !== 1) {
-    throw new HttpError(400, "USE_V2_INFER", `this model has ${inputs.length} inputs; :predict instances cannot name them`, {
-      hint: "use POST /v2/models/<name>/infer with one entry per input",
+    const names = inputs.map((i) => i.name).join(", ");
+    throw new HttpError(400, "USE_V2_INFER", `this model has ${inputs.length} inputs (${names}); ${hints.instances} cannot name them`, {
+      hint: hints.multiInput,
     });
   }
   return inputs[0]!;
 }
 
-function badRequest(issues: Issue[], message?: string): HttpError {
+function invalidInput(issues: Issue[], hint: string, message?: string): HttpError {
   const first = issues[0];
   return new HttpError(
     400,
     "INVALID_INPUT",
     message ?? `invalid input: ${issues.length} problem${issues.length === 1 ? "" : "s"}${first ? `, first at ${first.path}: ${first.message}` : ""}`,
-    {
-      issues,
-      hint: "fix the fields listed in issues; GET /openapi.json describes the request",
-    },
+    { issues, hint },
   );
 }
 
