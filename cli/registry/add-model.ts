@@ -1,5 +1,5 @@
 /**
- * `models add`: register an ONNX file as a new immutable version with its IO, integrity hash, schema,
+ * `models add`: register an ONNX file or a TF.js model (model.json and its weight shards) as a new immutable version with its IO, integrity hash, schema,
  * preprocessing and lineage.
  *
  * @example
@@ -7,7 +7,6 @@
  * await addModel(root, { model: "model.onnx", name: "titanic", version: "1.0.0", slices: [] });
  * ```
  */
-import { readFileSync, statSync } from "node:fs";
 import { basename, relative } from "node:path";
 import semver from "semver";
 import * as z from "zod";
@@ -20,9 +19,9 @@ import { isTensorStep, Postprocessing, Preprocessing } from "../../core/schema/p
 import { modelBaseline } from "../baseline/baseline.ts";
 import { csvSummary } from "../tabular/csv.ts";
 import { gitState } from "../project/git.ts";
-import { sha256Bytes, sha256File } from "../project/hash.ts";
+import { sha256File } from "../project/hash.ts";
 import { readJsonFile } from "../project/json-file.ts";
-import { inspectOnnx } from "./onnx-inspect.ts";
+import { readModelArtifact, verifyVersionFiles } from "./model-artifact.ts";
 import { writeVersion } from "./registry.ts";
 import { parseSamples, readSamplesFile, SAMPLES_FILE, samplesRef, shownPath } from "./samples.ts";
 
@@ -56,14 +55,8 @@ export async function addModel(root: string, opts: AddModelOptions): Promise<{ d
       hint: "use MAJOR.MINOR.PATCH, e.g. --version 1.0.0 (https://semver.org)",
     });
   }
-  let bytes: Uint8Array;
-  try {
-    if (!statSync(opts.model).isFile()) throw new Error("not a file");
-    bytes = readFileSync(opts.model);
-  } catch {
-    throw new EdgeMlError("ERR_USAGE", `model file ${opts.model} does not exist or is not a file`, { hint: "pass the path of an .onnx file" });
-  }
-  const info = inspectOnnx(bytes, opts.model);
+  const model = readModelArtifact(opts.model);
+  const info = model.io;
   // Checked before anything else is read or computed: a bad line stops the registration with nothing written.
   const sampleBytes = opts.samples === undefined ? undefined : readSamplesFile(opts.samples);
   const samples = opts.samples && sampleBytes ? samplesRef(sampleBytes, parseSamples(sampleBytes.toString("utf8"), shownPath(opts.samples), info)) : undefined;
@@ -78,6 +71,15 @@ export async function addModel(root: string, opts: AddModelOptions): Promise<{ d
     throw new EdgeMlError("ERR_USAGE", "--features needs --preprocess: the preprocessing says how features become the model's input tensors", {
       hint: "pass --preprocess p.json, or leave out --features to serve the model as a tensor model",
     });
+  }
+  if (model.onnx === undefined && opts.data !== undefined && opts.data.length > 0 && features) {
+    throw new EdgeMlError(
+      "ERR_USAGE",
+      "--data with --features needs an ONNX model: the training-data baseline runs the model, and TF.js models do not run in the CLI yet",
+      {
+        hint: "register the TF.js model without --data (as a tensor model, optionally with --preprocess and --samples)",
+      },
+    );
   }
   if (preprocessing) {
     const issues = validatePreprocessing(preprocessing, features, info.inputs);
@@ -131,24 +133,17 @@ export async function addModel(root: string, opts: AddModelOptions): Promise<{ d
     postprocessing,
     outputs: info.outputs,
     task,
-    model: bytes,
+    model: model.onnx ?? new Uint8Array(),
   });
 
   const manifest = Manifest.parse({
-    schemaVersion: requiredSchemaVersion({ features, samples, preprocessing }),
+    schemaVersion: requiredSchemaVersion({ features, samples, preprocessing, artifact: model.artifact }),
     name: opts.name,
     version: opts.version,
     createdAt: new Date().toISOString(),
     ...(opts.description ? { description: opts.description } : {}),
     task,
-    artifact: {
-      file: "model.onnx",
-      format: "onnx",
-      sha256: sha256Bytes(bytes),
-      bytes: bytes.byteLength,
-      opsets: info.opsets,
-      ...(info.producer ? { producer: info.producer } : {}),
-    },
+    artifact: model.artifact,
     io: { inputs: info.inputs, outputs: info.outputs },
     ...(features ? { features } : {}),
     ...(preprocessing ? { preprocessing } : {}),
@@ -161,10 +156,12 @@ export async function addModel(root: string, opts: AddModelOptions): Promise<{ d
       code: gitState(process.cwd()),
       data,
       hyperparameters,
-      source: { file: basename(opts.model), sha256: sha256Bytes(bytes) },
+      source: { file: basename(model.source.path), sha256: model.source.sha256 },
     },
   });
-  const dir = writeVersion(root, manifest, { "model.onnx": bytes, ...(sampleBytes ? { [SAMPLES_FILE]: sampleBytes } : {}) });
+  const dir = writeVersion(root, manifest, { ...model.files, ...(sampleBytes ? { [SAMPLES_FILE]: sampleBytes } : {}) });
+  // What was written is what was hashed: read back with the same check build and load run.
+  await verifyVersionFiles(dir, manifest);
   return { dir, manifest };
 }
 

@@ -9,7 +9,7 @@
  * ```
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import semver from "semver";
 import * as z from "zod";
 import { EdgeMlError, issuesFromZod } from "../../core/errors.ts";
@@ -116,7 +116,11 @@ export function writeVersion(root: string, manifest: Manifest, files: Record<str
   const tmp = join(parent, `.tmp-${manifest.version}-${process.pid}-${Date.now()}`);
   mkdirSync(tmp);
   try {
-    for (const [name, content] of Object.entries(files)) writeFileSync(join(tmp, name), content);
+    for (const [name, content] of Object.entries(files)) {
+      // A TF.js model.json may keep its weight shards in a subfolder ("weights/group1-shard1of1.bin").
+      mkdirSync(dirname(join(tmp, name)), { recursive: true });
+      writeFileSync(join(tmp, name), content);
+    }
     writeFileSync(join(tmp, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     renameSync(tmp, target);
   } catch (error) {

@@ -43,11 +43,22 @@ function validationLine(m: Manifest): string {
   return `validated ${r.blessed ? "blessed" : "not blessed"} on ${on}, ${r.date}${r.artifactSha256 !== m.artifact.sha256 ? " (for other bytes)" : ""}`;
 }
 
+/** ONNX: its opsets. TF.js: the model.json's kind and every weight shard (what the integrity check covers). */
+function artifactLines(m: Manifest): string[] {
+  const t = m.artifact.tfjs;
+  if (t === undefined) return [`opsets    ${m.artifact.opsets.map((o) => `${o.domain || "ai.onnx"} ${o.version}`).join(", ")}`];
+  const count = `${t.shards.length} shard${t.shards.length === 1 ? "" : "s"}`;
+  return [
+    `tfjs      ${t.modelFormat}  ${count}  ${t.weightBytes} weight bytes (${formatBytes(t.weightBytes)})${m.artifact.producer ? `  from ${m.artifact.producer}` : ""}`,
+    ...t.shards.map((s) => `shard     ${s.file}  ${s.bytes} bytes  sha256 ${s.sha256}`),
+  ];
+}
+
 export function formatModelShow(m: Manifest): string {
   return [
     `${m.name}@${m.version}  (${m.task})  created ${m.createdAt}`,
-    `artifact  ${m.artifact.file}  ${m.artifact.bytes} bytes  sha256 ${m.artifact.sha256}`,
-    `opsets    ${m.artifact.opsets.map((o) => `${o.domain || "ai.onnx"} ${o.version}`).join(", ")}`,
+    `artifact  ${m.artifact.file}  ${m.artifact.format}  ${m.artifact.bytes} bytes  sha256 ${m.artifact.sha256}`,
+    ...artifactLines(m),
     ...m.io.inputs.map((t) => `input     ${t.name}  ${t.dtype}${dims(t.shape)}`),
     ...m.io.outputs.map((t) => `output    ${t.name}  ${t.dtype}${dims(t.shape)}`),
     ...(m.features ?? []).map((f) => `feature   ${f.name}  ${f.type}${f.nullable ? " (nullable)" : ""}${f.values ? `  {${f.values.join(", ")}}` : ""}`),

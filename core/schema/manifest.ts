@@ -19,11 +19,12 @@ import { Postprocessing, Preprocessing } from "./preprocessing.ts";
  * `normalize: "case_and_space"` (issue 9). 3: stored `samples` for tensor models, optimized `variants` with their
  * recipe, gates and own validation, and validation results on samples (issue 10). 4: datetime, image and audio
  * features; date_part, bucketize, hash_bucket, image and audio steps; int64/int32 column inputs; preprocessing whose
- * only inputs are written by image/audio steps (issue 12). A manifest is written with the
+ * only inputs are written by image/audio steps (issue 12). 5: TF.js artifacts (`artifact.tfjs`: the model.json's kind
+ * and every weight shard with its sha256 and size; issue 13). A manifest is written with the
  * lowest version that holds its fields (`requiredSchemaVersion`), so an older edge-ml still reads every manifest that
  * uses nothing newer.
  */
-export const MANIFEST_SCHEMA_VERSIONS = [1, 2, 3, 4] as const;
+export const MANIFEST_SCHEMA_VERSIONS = [1, 2, 3, 4, 5] as const;
 export type ManifestSchemaVersion = (typeof MANIFEST_SCHEMA_VERSIONS)[number];
 
 export const TASKS = ["binary", "multiclass", "regression", "tensor"] as const;
@@ -46,13 +47,28 @@ export type TensorSpec = z.output<typeof TensorSpec>;
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "expected a lowercase hex sha256");
 
+/** One weight file of a TF.js model, as listed in its model.json's `weightsManifest[].paths`, stored beside it. */
+const TfjsShard = z.strictObject({ file: z.string(), sha256, bytes: z.int().nonnegative() });
+
+/** What a TF.js artifact adds (version 5): `file` is then the model.json, and its weights live in these shards. */
+const TfjsArtifactInfo = z.strictObject({
+  /** "graph-model" (tensorflowjs_converter from a SavedModel) or "layers-model" (a Keras topology). */
+  modelFormat: z.enum(["graph-model", "layers-model"]),
+  /** Every file of `weightsManifest[].paths`, in order; their bytes add up to `weightBytes`. */
+  shards: z.array(TfjsShard),
+  /** Weight bytes the model.json's weight specs declare (shape × dtype size, or the quantized size). */
+  weightBytes: z.int().nonnegative(),
+});
+
 export const Artifact = z.strictObject({
   file: z.string(),
   format: z.enum(["onnx", "tfjs"]),
   sha256,
   bytes: z.int().nonnegative(),
+  /** ONNX opset imports; empty for TF.js. */
   opsets: z.array(z.strictObject({ domain: z.string(), version: z.int() })),
   producer: z.string().optional(),
+  tfjs: TfjsArtifactInfo.optional(),
 });
 export type Artifact = z.output<typeof Artifact>;
 
@@ -165,6 +181,7 @@ const ManifestFields = z.strictObject({
 });
 
 interface VersionedFields {
+  artifact?: { tfjs?: object | undefined } | undefined;
   features?: readonly { normalize?: string | undefined; type?: string }[] | undefined;
   preprocessing?: { steps?: readonly { op: string }[] | undefined; inputs?: readonly { dtype?: string | undefined }[] | undefined } | undefined;
   samples?: unknown;
@@ -189,6 +206,7 @@ function versionedFields(m: VersionedFields): { path: (string | number)[]; versi
     if (input.dtype === "int64" || input.dtype === "int32") out.push({ path: ["preprocessing", "inputs", i, "dtype"], version: 4 });
   });
   if (m.samples !== undefined) out.push({ path: ["samples"], version: 3 });
+  if (m.artifact?.tfjs !== undefined) out.push({ path: ["artifact", "tfjs"], version: 5 });
   m.variants?.forEach((v, i) => {
     if (!("checks" in v)) out.push({ path: ["variants", i], version: 3 });
   });
@@ -202,6 +220,12 @@ export function requiredSchemaVersion(m: VersionedFields): ManifestSchemaVersion
 }
 
 export const Manifest = ManifestFields.superRefine((m, ctx) => {
+  // A TF.js model.json without its shard list could not be integrity-checked; an ONNX file has no shards.
+  if ((m.artifact.format === "tfjs") !== (m.artifact.tfjs !== undefined)) {
+    const message =
+      m.artifact.format === "tfjs" ? "a TF.js artifact lists its weight shards here" : `only a TF.js artifact has this (format is "${m.artifact.format}")`;
+    ctx.addIssue({ code: "custom", path: ["artifact", "tfjs"], message });
+  }
   for (const f of versionedFields(m)) {
     if (f.version > m.schemaVersion) {
       ctx.addIssue({ code: "custom", path: f.path, message: `needs schemaVersion ${f.version} (this manifest says ${m.schemaVersion})` });

@@ -1,4 +1,4 @@
-/** `edge-ml models add <model.onnx> --name <n> --version <semver> ... [--samples samples.jsonl] [--json]` */
+/** `edge-ml models add <model.onnx | model.json | tfjs-folder> --name <n> --version <semver> ... [--samples samples.jsonl] [--json]` */
 import { defineCommand } from "citty";
 import { relative } from "node:path";
 import { findProjectRoot } from "../../project/project.ts";
@@ -33,6 +33,8 @@ export default defineCommand({
     console.log(`  inputs:  ${manifest.io.inputs.map(io).join("; ")}`);
     console.log(`  outputs: ${manifest.io.outputs.map(io).join("; ")}`);
     console.log(`  sha256:  ${manifest.artifact.sha256}`);
+    const t = manifest.artifact.tfjs;
+    if (t) console.log(`  weights: ${t.modelFormat}, ${t.shards.length} shard${t.shards.length === 1 ? "" : "s"} (${t.weightBytes} bytes), each hashed`);
     const s = manifest.samples;
     if (s) console.log(`  samples: ${s.lines} line${s.lines === 1 ? "" : "s"} (${s.withOutputs} with outputs, ${s.withLabels} with labels) → ${s.file}`);
     const ref = `${manifest.name}@${manifest.version}`;

@@ -5,7 +5,7 @@ const json = { type: "boolean", description: "print JSON" } as const;
 
 export const MODELS_ADD = defineSpec({
   args: {
-    model: { type: "positional", description: "path to the .onnx file", required: true },
+    model: { type: "positional", description: "path to the .onnx file, or a TF.js model.json (or its folder, weight shards beside it)", required: true },
     name: { type: "string", description: "model name (lowercase, e.g. titanic)", required: true },
     version: { type: "string", description: "semantic version, e.g. 1.0.0", required: true },
     features: { type: "string", description: "feature schema JSON (tabular models)" },
