@@ -2,11 +2,9 @@
  * Browsers: an ES module `edge-ml-model.js` exporting `loadModel()`, the two onnxruntime-web builds as lazily loaded
  * chunks with their wasm, and an `index.html` that tries the model in the page (serve the folder over HTTP).
  */
-import { exampleInstance } from "../../core/example-request.ts";
 import { ORT_WEBGPU_WASM_FILE, ORT_WASM_FILE } from "../ort-files.ts";
 import { defineTarget } from "../types.ts";
-
-const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+import { demoPage } from "./demo-page.ts";
 
 /** No `serve` or `deploy`: the output is static files for any web server or bundler. */
 export const browserTarget = defineTarget({
@@ -40,41 +38,7 @@ export const browserTarget = defineTarget({
             `}`,
           ].join("\n"),
     extraFiles: ({ manifest, main }) => ({
-      "index.html": `<!doctype html>
-<html lang="en">
-<meta charset="utf-8">
-<title>${escapeHtml(manifest.name)}@${escapeHtml(manifest.version)} in the browser (edge-ml)</title>
-<style>body{font:15px system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}textarea{width:100%;height:8rem;font:13px monospace}pre{background:#f4f4f5;padding:1rem;overflow:auto}</style>
-<h1>${escapeHtml(manifest.name)}@${escapeHtml(manifest.version)}</h1>
-<p>${escapeHtml(manifest.task)} model running in this page. Device: <b id="device">loading…</b></p>
-<label for="instances">Instances (JSON array)</label>
-<textarea id="instances">${escapeHtml(JSON.stringify([exampleInstance(manifest)], null, 2))}</textarea>
-<p><button id="predict" disabled>Predict</button></p>
-<pre id="out"></pre>
-<script type="module">
-import { loadModel } from "./${main}";
-const out = document.getElementById("out");
-const button = document.getElementById("predict");
-try {
-  const model = await loadModel({ device: new URLSearchParams(location.search).get("device") ?? "auto" });
-  document.getElementById("device").textContent = model.device;
-  button.disabled = false;
-  button.onclick = async () => {
-    try {
-      const started = performance.now();
-      const result = await model.predict(JSON.parse(document.getElementById("instances").value));
-      out.textContent = JSON.stringify(result.predictions, null, 2) + "\\n\\n" + (performance.now() - started).toFixed(1) + " ms";
-    } catch (err) {
-      out.textContent = JSON.stringify(err.toJSON ? err.toJSON() : { error: String(err) }, null, 2);
-    }
-  };
-} catch (err) {
-  document.getElementById("device").textContent = "failed";
-  out.textContent = String(err);
-}
-</script>
-</html>
-`,
+      "index.html": demoPage(manifest, main),
     }),
     next: (dir) => `serve ${dir} over HTTP (e.g. npx http-server ${dir}) and open index.html, or import ./edge-ml-model.js`,
   },
