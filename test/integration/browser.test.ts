@@ -1,6 +1,7 @@
 /**
  * The browser target in headless Chromium: in-page inference on WASM and on WebGPU (SwiftShader's adapter with
- * --enable-unsafe-webgpu), equal to onnxruntime-node within 1e-5; bad input rejected with paths; the demo page works;
+ * --enable-unsafe-webgpu, which `auto` skips as a software fallback: browser-backends.test.ts), equal to
+ * onnxruntime-node within 1e-5; bad input rejected with paths; the demo page works;
  * telemetry leaves the page with keepalive/beacon when it is hidden and the monitor counts it. The compiled engine
  * (`--engine compiled`) runs the same model in the page as plain JavaScript: no wasm fetched.
  */
@@ -109,9 +110,14 @@ describe("browser target in Chromium", () => {
     expect(r.labels).toEqual(expected.map((p) => (p >= 0.5 ? "yes" : "no")));
   });
 
-  it("picks WebGPU when the browser has an adapter, equal to the reference within 1e-5", async () => {
+  it("auto skips a software WebGPU adapter and says why; device webgpu still runs on it, equal to the reference within 1e-5", async () => {
     const page = await openPage(gpuBrowser);
-    const r = await predictIn(page, "auto", instances);
+    const auto = await inPage<{ device: string; reason: string }>(
+      page,
+      `const m = await mod.loadModel({}); return { device: m.device, reason: m.deviceReason };`,
+    );
+    expect(auto).toEqual({ device: "wasm", reason: "WebGPU adapter is a software fallback (SwiftShader); using WASM" });
+    const r = await predictIn(page, "webgpu", instances);
     expect(r.device).toBe("webgpu");
     expect(maxAbsDiff(r.scores!, expected)).toBeLessThanOrEqual(1e-5);
   });
