@@ -99,7 +99,7 @@ const ARRAYS: Record<string, (n: number[]) => TensorData["data"]> = {
 };
 
 /** Baked feeds as typed arrays, or undefined when a dtype has no plain-number form (strings, float16). */
-export function feedsFrom(probe: ProbeFeeds): Record<string, TensorData> | undefined {
+function feedsFrom(probe: ProbeFeeds): Record<string, TensorData> | undefined {
   const out: Record<string, TensorData> = {};
   for (const [name, t] of Object.entries(probe)) {
     const make = ARRAYS[t.dtype];
@@ -113,7 +113,7 @@ export function feedsFrom(probe: ProbeFeeds): Record<string, TensorData> | undef
  * Deterministic random inputs shaped by the manifest, symbolic dims = `size` (batch-like dims always 1): a model with
  * a minimum length (an STFT's kernel) is tried again with a longer size by the caller.
  */
-export function randomFeeds(inputs: readonly TensorSpec[], size: number): Record<string, TensorData> | undefined {
+function randomFeeds(inputs: readonly TensorSpec[], size: number): Record<string, TensorData> | undefined {
   let seed = 0x2545f491;
   const next = () => {
     seed ^= seed << 13;
@@ -139,7 +139,7 @@ export interface ParityResult {
 }
 
 /** Outputs agree when |a - b| ≤ 1e-4 + 1e-3·|b| everywhere (b: the WASM side). */
-export function compareOutputs(gpu: Record<string, TensorData>, cpu: Record<string, TensorData>): ParityResult {
+function compareOutputs(gpu: Record<string, TensorData>, cpu: Record<string, TensorData>): ParityResult {
   let maxAbsDiff = 0;
   let output = "";
   let agree = true;
