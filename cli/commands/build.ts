@@ -1,5 +1,5 @@
 /**
- * `edge-ml build <name>@<version> --target worker [--engine auto|ort|compiled] [--no-measure] [--out dir] [--json]`:
+ * `edge-ml build <name>@<version> --target worker [--engine auto|ort|compiled] [--no-measure] [--no-parity] [--out dir] [--json]`:
  * bundle, then hold the build to Cloudflare's limits: sizes for every target; for worker builds also start-up and
  * memory, measured in workerd beside a hello-world Worker (skip with --no-measure). The report goes to build.json too.
  */
@@ -33,6 +33,8 @@ export default defineCommand({
         variant: args.variant,
         engine: choice("engine", args.engine, ENGINES),
         onEngine: (engine) => steps.start(`engine: ${engine.name} (${engine.reason})`),
+        // citty reads --no-parity as parity=false, not as the declared flag.
+        parity: !(args["no-parity"] || rawArgs.includes("--no-parity")),
         ...(args.out ? { outDir: args.out } : {}),
       }),
     );

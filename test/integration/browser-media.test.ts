@@ -32,7 +32,9 @@ let audioExpected: Float32Array;
 beforeAll(async () => {
   const out = tempDir();
   const [text, kws] = await Promise.all(
-    ["text-detect", "kws"].map((m) => buildTarget({ root: REPO_ROOT, ref: `${m}@1.0.0`, target: "browser", engine: "auto", outDir: join(out, m) })),
+    ["text-detect", "kws"].map((m) =>
+      buildTarget({ root: REPO_ROOT, ref: `${m}@1.0.0`, target: "browser", engine: "auto", parity: false, outDir: join(out, m) }),
+    ),
   );
   sites.push(await serveStatic(text!.outDir), await serveStatic(kws!.outDir));
   browser = await launchChromium();

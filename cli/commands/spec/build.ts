@@ -9,13 +9,13 @@ const variant = {
   description: "serve an optimized variant of the version (see `edge-ml optimize`, `models show`)",
 } as const;
 /** Which engine runs the model at the edge (see runtime/engines/compiled). */
-export const ENGINES = ["auto", "ort", "compiled"] as const;
+export const ENGINES = ["auto", "ort", "compiled", "tfjs"] as const;
 export type EngineChoice = (typeof ENGINES)[number];
 const engine = {
   type: "string",
   default: "auto",
   description:
-    "inference engine: auto (compiled JS when every op is supported and it matches onnxruntime-node within 1e-5, else ort) | ort (onnxruntime-web wasm) | compiled",
+    "inference engine: auto (compiled JS when every op is supported and it matches onnxruntime-node within 1e-5, else ort; a TF.js model: tfjs) | ort (onnxruntime-web wasm) | compiled | tfjs (TensorFlow.js, for TF.js models)",
 } as const;
 const json = { type: "boolean", description: "print the result as one JSON document on stdout (progress stays on stderr)" } as const;
 
@@ -27,6 +27,7 @@ export const BUILD = defineSpec({
     variant,
     engine,
     "no-measure": { type: "boolean", description: "skip measuring start-up and memory in workerd (worker target)" },
+    "no-parity": { type: "boolean", description: "skip running WebGPU against WASM in headless Chromium (browser target)" },
     json,
   },
 });
