@@ -21,7 +21,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(
 const OPEN_DIM = 512;
 
 /** Named tensors of zeros for every input, one line each: `{"input": {"dims": [1, 512], "data": [0, ...]}, "sr": 0}`. */
-export function exampleNamedTensors(inputs: readonly TensorSpec[]): string {
+function exampleNamedTensors(inputs: readonly TensorSpec[]): string {
   const lines = inputs.map((spec) => {
     const dims = spec.shape.map((d, k) => (typeof d === "number" ? d : k === 0 || /batch/i.test(d ?? "") ? 1 : OPEN_DIM));
     const zero = spec.dtype === "bool" ? false : spec.dtype === "string" ? "" : 0;
