@@ -1,0 +1,24 @@
+/**
+ * The TF.js engine on its CPU backend (plain JavaScript, no wasm, nothing compiled at start-up): what Workers, Deno and
+ * Node run a TF.js model on. tfjs-layers is imported only for a layers model.
+ *
+ * @example
+ * ```ts
+ * const engine = createTfjsCpuEngine({ manifest, read: (file) => shards.get(file) });
+ * ```
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { createTfjsEngine, type TfjsEngineOptions, type TfjsModules } from "./tfjs.ts";
+import type { Engine } from "./types.ts";
+
+/** TF.js core with both model loaders, each imported when first used. */
+const TFJS_MODULES: TfjsModules = {
+  tf,
+  graph: async () => (await import("@tensorflow/tfjs-converter")).loadGraphModel,
+  layers: async () => (await import("@tensorflow/tfjs-layers")).loadLayersModel,
+};
+
+export function createTfjsCpuEngine(opts: Omit<TfjsEngineOptions, "backend">): Engine {
+  return createTfjsEngine(TFJS_MODULES, { ...opts, backend: "cpu" });
+}
