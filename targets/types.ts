@@ -29,11 +29,28 @@ export interface BuildContext {
   config: TargetConfig | undefined;
 }
 
-/** The engines a build can bundle: onnxruntime-web (wasm) or the compiled engine (runtime/engines/compiled). */
+/** The engines an ONNX model can be built with: onnxruntime-web (wasm) or the compiled engine (runtime/engines/compiled). */
 export type EngineKind = "ort" | "compiled";
+/** Every engine a build can bundle: the ONNX ones, or TF.js for a TF.js model. */
+export type BuildEngineKind = EngineKind | "tfjs";
 
-/** What the entry loads the model with: the ONNX file and ORT's wasm, or the compiled graph (checked by its sha256). */
-export type BuildEngine = { kind: "ort" } | { kind: "compiled"; file: string; sha256: string };
+/**
+ * What the entry loads the model with: the ONNX file and ORT's wasm, the compiled graph (checked by its sha256), or a
+ * TF.js model.json and its weight shards (`files`: names in the manifest, copied into TFJS_DIR).
+ */
+export type BuildEngine = { kind: "ort" } | { kind: "compiled"; file: string; sha256: string } | { kind: "tfjs"; model: string; shards: string[] };
+
+/** The folder of a build that holds a TF.js model.json and its shards (Data modules for workerd, fetched or read elsewhere). */
+export const TFJS_DIR = "tfjs";
+
+/**
+ * Node modules TF.js `require`s only when it runs in Node (its package.json's `browser` field maps them to nothing):
+ * left external in web-standard bundles, where those requires never run.
+ */
+export const TFJS_NODE_REQUIRES = ["util", "crypto", "node-fetch", "worker_threads", "fs", "path", "os", "perf_hooks"];
+
+/** The wasm binaries tfjs-backend-wasm picks from (plain, SIMD, threaded SIMD): beside a browser build's bundle. */
+export const TFJS_WASM_FILES = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"] as const;
 
 /** The compiled graph's file name in a build (a Data module for workerd, fetched or read elsewhere). */
 export const COMPILED_GRAPH_FILE = "model.graph";
@@ -42,13 +59,15 @@ interface BuildPlan {
   /** The entry file written to the output folder (the bundle keeps this name, `.js`). */
   main: string;
   /** Runtime adapter module per engine, relative to targets/ (the platform entry). */
-  runtimeModule: Record<EngineKind, string>;
+  runtimeModule: Record<BuildEngineKind, string>;
   /** esbuild platform: "neutral" for web-standard runtimes, "node" where Node built-ins are imported. */
   platform: "neutral" | "node";
   /** esbuild export conditions, most specific first. */
   conditions: string[];
   /** onnxruntime-web files copied beside the bundle (ORT builds only). */
   ortFiles: string[];
+  /** tfjs-backend-wasm files copied beside the bundle (TF.js builds only). */
+  tfjsFiles: readonly string[];
   /** Code splitting (browser: each ORT build is its own chunk, loaded only when chosen). */
   splitting: boolean;
   /** Modules esbuild leaves as imports (workerd imports model and wasm as modules). */
@@ -69,7 +88,7 @@ export interface BuiltFile {
 
 /** Which engine a build bundles and why (`build` prints it; build.json keeps it). */
 export interface BuildEngineReport {
-  name: "compiled" | "ort-wasm";
+  name: "compiled" | "ort-wasm" | "tfjs";
   /** Why this engine: e.g. "--engine ort", or the first op the compiled engine does not support. */
   reason: string;
   /** Compiled builds: the graph file, its sha256, the ops it runs, and the differential check against the reference. */

@@ -10,12 +10,15 @@
  * ```
  */
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { EdgeMlError } from "../../core/errors.ts";
+import type { Manifest } from "../../core/schema/manifest.ts";
+import { verifyTfjsArtifact } from "../../core/tfjs-artifact.ts";
 import { sha256Bytes } from "../project/hash.ts";
 import { ortDistDir } from "../../targets/ort-files.ts";
+import { tfjsWasmDir } from "../../targets/tfjs-files.ts";
 import { runtimeModulePath } from "../project/project.ts";
 import { loadServable } from "../registry/variant.ts";
 import { storedSamples } from "../registry/samples.ts";
@@ -27,6 +30,7 @@ import {
   type BuildSettings,
   type BuiltFile,
   COMPILED_GRAPH_FILE,
+  TFJS_DIR,
   type TargetConfig,
 } from "../../targets/types.ts";
 import type { EngineChoice } from "../commands/spec/build.ts";
@@ -78,6 +82,14 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
     });
   }
 
+  if (manifest.artifact.format === "tfjs") {
+    await verifyTfjsArtifact(
+      manifest.artifact,
+      (file) => readIfExists(join(dir, file)),
+      "restore the files from git, or register the model again as a new version with `edge-ml models add`",
+    );
+  }
+
   const samples = storedSamples(dir, manifest)?.map((s) => s.feeds);
   const decision = await chooseEngine({ manifest, model: modelBytes, requested: opts.engine ?? "auto", ...(samples ? { samples } : {}) });
   const engine = engineReport(decision);
@@ -91,6 +103,10 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
     writeFileSync(join(outDir, COMPILED_GRAPH_FILE), decision.bytes);
     entryEngine = { kind: "compiled", file: COMPILED_GRAPH_FILE, sha256: decision.sha256 };
     modelFiles = [fileInfo(outDir, COMPILED_GRAPH_FILE, "Data")];
+  } else if (decision.engine === "tfjs") {
+    ({ entryEngine, modelFiles } = copyTfjs(manifest, dir, outDir));
+    for (const f of plan.tfjsFiles) copyFileSync(join(tfjsWasmDir(), f), join(outDir, f));
+    modelFiles.push(...plan.tfjsFiles.map((f) => fileInfo(outDir, f, "CompiledWasm")));
   } else {
     copyFileSync(join(dir, manifest.artifact.file), join(outDir, "model.onnx"));
     for (const f of plan.ortFiles) copyFileSync(join(ortDistDir(), f), join(outDir, f));
@@ -152,8 +168,27 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   return result;
 }
 
+/** A TF.js model.json and its shards, copied into TFJS_DIR under their manifest names (Data modules for workerd). */
+function copyTfjs(manifest: Manifest, dir: string, outDir: string): { entryEngine: BuildEngine; modelFiles: BuiltFile[] } {
+  const shards = manifest.artifact.tfjs?.shards.map((s) => s.file) ?? [];
+  mkdirSync(join(outDir, TFJS_DIR), { recursive: true });
+  for (const file of [manifest.artifact.file, ...shards]) {
+    mkdirSync(dirname(join(outDir, TFJS_DIR, file)), { recursive: true });
+    copyFileSync(join(dir, file), join(outDir, TFJS_DIR, file));
+  }
+  return {
+    entryEngine: { kind: "tfjs", model: manifest.artifact.file, shards },
+    modelFiles: [manifest.artifact.file, ...shards].map((file) => fileInfo(outDir, `${TFJS_DIR}/${file}`, "Data")),
+  };
+}
+
+function readIfExists(path: string): Uint8Array | undefined {
+  return existsSync(path) ? readFileSync(path) : undefined;
+}
+
 function engineReport(decision: EngineDecision): BuildEngineReport {
   if (decision.engine === "ort") return { name: "ort-wasm", reason: decision.reason };
+  if (decision.engine === "tfjs") return { name: "tfjs", reason: decision.reason };
   const { check } = decision;
   return {
     name: "compiled",

@@ -1,6 +1,6 @@
 /** Deno: a server.js that reads model and wasm from beside itself and serves with Deno.serve. */
 import { ORT_WASM_FILE } from "../ort-files.ts";
-import { defineTarget } from "../types.ts";
+import { defineTarget, TFJS_DIR, TFJS_NODE_REQUIRES } from "../types.ts";
 
 /** The command that runs a Deno build from its folder, with the narrowest permissions that work. */
 const DENO_RUN = "deno run --allow-net --allow-read=. --allow-env server.js";
@@ -10,24 +10,32 @@ export const denoTarget = defineTarget({
   description: "Deno (Deno.serve): served by `dev` with the deno binary; deploy the folder with Deno Deploy or `deno run`",
   build: {
     main: "server.js",
-    runtimeModule: { ort: "deno/runtime.ts", compiled: "deno/compiled.ts" },
+    runtimeModule: { ort: "deno/runtime.ts", compiled: "deno/compiled.ts", tfjs: "deno/tfjs.ts" },
     platform: "neutral",
     conditions: ["deno", "worker", "browser"],
     ortFiles: [ORT_WASM_FILE],
+    tfjsFiles: [],
     splitting: false,
-    external: [],
+    // node:module: the TF.js entry gives TF.js a `require` (targets/tfjs-node-require.ts); Deno has node:module.
+    external: [...TFJS_NODE_REQUIRES, "node:module"],
     entrySource: (manifest, settings, runtimeEntry, engine) =>
-      engine.kind === "compiled"
+      engine.kind === "tfjs"
         ? [
-            `import { startCompiledDenoServer } from ${JSON.stringify(runtimeEntry)};`,
+            `import { startTfjsDenoServer } from ${JSON.stringify(runtimeEntry)};`,
             `const manifest = ${JSON.stringify(manifest)};`,
-            `await startCompiledDenoServer({ manifest, settings: ${JSON.stringify(settings)}, graphUrl: new URL("./${engine.file}", import.meta.url), graphSha256: ${JSON.stringify(engine.sha256)} });`,
+            `await startTfjsDenoServer({ manifest, settings: ${JSON.stringify(settings)}, dirUrl: new URL("./${TFJS_DIR}/", import.meta.url) });`,
           ].join("\n")
-        : [
-            `import { startDenoServer } from ${JSON.stringify(runtimeEntry)};`,
-            `const manifest = ${JSON.stringify(manifest)};`,
-            `await startDenoServer({ manifest, settings: ${JSON.stringify(settings)}, modelUrl: new URL("./model.onnx", import.meta.url), wasmUrl: new URL("./${ORT_WASM_FILE}", import.meta.url) });`,
-          ].join("\n"),
+        : engine.kind === "compiled"
+          ? [
+              `import { startCompiledDenoServer } from ${JSON.stringify(runtimeEntry)};`,
+              `const manifest = ${JSON.stringify(manifest)};`,
+              `await startCompiledDenoServer({ manifest, settings: ${JSON.stringify(settings)}, graphUrl: new URL("./${engine.file}", import.meta.url), graphSha256: ${JSON.stringify(engine.sha256)} });`,
+            ].join("\n")
+          : [
+              `import { startDenoServer } from ${JSON.stringify(runtimeEntry)};`,
+              `const manifest = ${JSON.stringify(manifest)};`,
+              `await startDenoServer({ manifest, settings: ${JSON.stringify(settings)}, modelUrl: new URL("./model.onnx", import.meta.url), wasmUrl: new URL("./${ORT_WASM_FILE}", import.meta.url) });`,
+            ].join("\n"),
     extraFiles: () => ({}),
     next: (dir, ref) => `cd ${dir} && ${DENO_RUN}   (or: npx edge-ml dev ${ref} --target deno)`,
   },

@@ -4,7 +4,7 @@
  * to install.
  */
 import { ORT_WASM_FILE } from "../ort-files.ts";
-import { defineTarget } from "../types.ts";
+import { defineTarget, TFJS_DIR } from "../types.ts";
 
 /** The command that runs a Node build from its folder. */
 const NODE_RUN = "node server.mjs";
@@ -14,31 +14,44 @@ export const nodeTarget = defineTarget({
   description: "Node (@hono/node-server): served by `dev` in a Node child process; run `node server.mjs` anywhere Node runs",
   build: {
     main: "server.mjs",
-    runtimeModule: { ort: "node/runtime.ts", compiled: "node/compiled.ts" },
+    runtimeModule: { ort: "node/runtime.ts", compiled: "node/compiled.ts", tfjs: "node/tfjs.ts" },
     platform: "node",
     conditions: ["node"],
     ortFiles: [ORT_WASM_FILE],
+    tfjsFiles: [],
     splitting: false,
     external: [],
     entrySource: (manifest, settings, runtimeEntry, engine) =>
-      engine.kind === "compiled"
+      engine.kind === "tfjs"
         ? [
             `import { readFile } from "node:fs/promises";`,
-            `import { startCompiledNodeServer } from ${JSON.stringify(runtimeEntry)};`,
+            `import { startTfjsNodeServer } from ${JSON.stringify(runtimeEntry)};`,
             `const manifest = ${JSON.stringify(manifest)};`,
-            `const graph = await readFile(new URL(${JSON.stringify(engine.file)}, import.meta.url));`,
-            `const server = await startCompiledNodeServer({ manifest, graph, graphSha256: ${JSON.stringify(engine.sha256)}, settings: ${JSON.stringify(settings)}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
+            `const here = new URL("./${TFJS_DIR}/", import.meta.url);`,
+            `const names = ${JSON.stringify(engine.shards)};`,
+            `const [model, ...shards] = await Promise.all([${JSON.stringify(engine.model)}, ...names].map((f) => readFile(new URL(f, here))));`,
+            `const files = Object.fromEntries(names.map((f, i) => [f, shards[i]]));`,
+            `const server = await startTfjsNodeServer({ manifest, model, files, settings: ${JSON.stringify(settings)}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
             `for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => void server.close().then(() => process.exit(0)));`,
           ].join("\n")
-        : [
-            `import { readFile } from "node:fs/promises";`,
-            `import { startNodeServer } from ${JSON.stringify(runtimeEntry)};`,
-            `const manifest = ${JSON.stringify(manifest)};`,
-            `const here = new URL("./", import.meta.url);`,
-            `const [model, wasm] = await Promise.all([readFile(new URL("model.onnx", here)), readFile(new URL(${JSON.stringify(ORT_WASM_FILE)}, here))]);`,
-            `const server = await startNodeServer({ manifest, model, wasm, settings: ${JSON.stringify(settings)}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
-            `for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => void server.close().then(() => process.exit(0)));`,
-          ].join("\n"),
+        : engine.kind === "compiled"
+          ? [
+              `import { readFile } from "node:fs/promises";`,
+              `import { startCompiledNodeServer } from ${JSON.stringify(runtimeEntry)};`,
+              `const manifest = ${JSON.stringify(manifest)};`,
+              `const graph = await readFile(new URL(${JSON.stringify(engine.file)}, import.meta.url));`,
+              `const server = await startCompiledNodeServer({ manifest, graph, graphSha256: ${JSON.stringify(engine.sha256)}, settings: ${JSON.stringify(settings)}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
+              `for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => void server.close().then(() => process.exit(0)));`,
+            ].join("\n")
+          : [
+              `import { readFile } from "node:fs/promises";`,
+              `import { startNodeServer } from ${JSON.stringify(runtimeEntry)};`,
+              `const manifest = ${JSON.stringify(manifest)};`,
+              `const here = new URL("./", import.meta.url);`,
+              `const [model, wasm] = await Promise.all([readFile(new URL("model.onnx", here)), readFile(new URL(${JSON.stringify(ORT_WASM_FILE)}, here))]);`,
+              `const server = await startNodeServer({ manifest, model, wasm, settings: ${JSON.stringify(settings)}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
+              `for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => void server.close().then(() => process.exit(0)));`,
+            ].join("\n"),
     extraFiles: () => ({}),
     next: (dir, ref) => `cd ${dir} && ${NODE_RUN}   (or: npx edge-ml dev ${ref} --target node)`,
   },

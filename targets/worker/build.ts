@@ -2,34 +2,51 @@
 import { ORT_WASM_FILE } from "../ort-files.ts";
 import { workerName } from "./name.ts";
 import { renderWranglerToml } from "./wrangler-config.ts";
-import { defineTarget } from "../types.ts";
+import { type BuildEngine, type BuildSettings, defineTarget, TFJS_DIR, TFJS_NODE_REQUIRES } from "../types.ts";
+import type { Manifest } from "../../core/schema/manifest.ts";
+
+/** The TF.js entry: model.json and each shard imported as Data modules from TFJS_DIR. */
+function tfjsEntry(manifest: Manifest, settings: BuildSettings, runtimeEntry: string, engine: Extract<BuildEngine, { kind: "tfjs" }>): string {
+  const path = (file: string) => JSON.stringify(`./${TFJS_DIR}/${file}`);
+  return [
+    `import model from ${path(engine.model)};`,
+    ...engine.shards.map((file, i) => `import shard${i} from ${path(file)};`),
+    `import { createTfjsWorker } from ${JSON.stringify(runtimeEntry)};`,
+    `const manifest = ${JSON.stringify(manifest)};`,
+    `const files = { ${engine.shards.map((file, i) => `${JSON.stringify(file)}: shard${i}`).join(", ")} };`,
+    `export default createTfjsWorker({ manifest, model, files, settings: ${JSON.stringify(settings)} });`,
+  ].join("\n");
+}
 
 export const workerTarget = defineTarget({
   name: "worker",
   description: "Cloudflare Workers (workerd): served by `dev` in workerd through miniflare, shipped by `deploy` with wrangler",
   build: {
     main: "worker.js",
-    runtimeModule: { ort: "worker/runtime.ts", compiled: "worker/compiled.ts" },
+    runtimeModule: { ort: "worker/runtime.ts", compiled: "worker/compiled.ts", tfjs: "worker/tfjs.ts" },
     platform: "neutral",
     conditions: ["workerd", "worker", "browser"],
     ortFiles: [ORT_WASM_FILE],
+    tfjsFiles: [],
     splitting: false,
-    external: ["*.wasm", "*.onnx", "*.graph"],
+    external: ["*.wasm", "*.onnx", "*.graph", `./${TFJS_DIR}/*`, ...TFJS_NODE_REQUIRES],
     entrySource: (manifest, settings, runtimeEntry, engine) =>
-      engine.kind === "compiled"
-        ? [
-            `import graph from "./${engine.file}";`,
-            `import { createCompiledWorker } from ${JSON.stringify(runtimeEntry)};`,
-            `const manifest = ${JSON.stringify(manifest)};`,
-            `export default createCompiledWorker({ manifest, graph, graphSha256: ${JSON.stringify(engine.sha256)}, settings: ${JSON.stringify(settings)} });`,
-          ].join("\n")
-        : [
-            `import model from "./model.onnx";`,
-            `import wasm from "./${ORT_WASM_FILE}";`,
-            `import { createWorker } from ${JSON.stringify(runtimeEntry)};`,
-            `const manifest = ${JSON.stringify(manifest)};`,
-            `export default createWorker({ manifest, model, wasm, settings: ${JSON.stringify(settings)} });`,
-          ].join("\n"),
+      engine.kind === "tfjs"
+        ? tfjsEntry(manifest, settings, runtimeEntry, engine)
+        : engine.kind === "compiled"
+          ? [
+              `import graph from "./${engine.file}";`,
+              `import { createCompiledWorker } from ${JSON.stringify(runtimeEntry)};`,
+              `const manifest = ${JSON.stringify(manifest)};`,
+              `export default createCompiledWorker({ manifest, graph, graphSha256: ${JSON.stringify(engine.sha256)}, settings: ${JSON.stringify(settings)} });`,
+            ].join("\n")
+          : [
+              `import model from "./model.onnx";`,
+              `import wasm from "./${ORT_WASM_FILE}";`,
+              `import { createWorker } from ${JSON.stringify(runtimeEntry)};`,
+              `const manifest = ${JSON.stringify(manifest)};`,
+              `export default createWorker({ manifest, model, wasm, settings: ${JSON.stringify(settings)} });`,
+            ].join("\n"),
     extraFiles: ({ manifest, main, config }) => ({ "wrangler.toml": renderWranglerToml({ main, manifest, config }) }),
     next: (dir, ref) => `npx edge-ml deploy ${ref}   (or: cd ${dir} && npx wrangler deploy; try it first: npx edge-ml dev ${ref})`,
   },

@@ -39,7 +39,7 @@ base_dir = "."
 
 [[rules]]
 type = "Data"
-globs = ["**/*.onnx", "**/*.graph"]
+globs = ["**/*.onnx", "**/*.graph", "tfjs/**"]
 fallthrough = false
 
 [[rules]]

@@ -37,9 +37,25 @@ export const MAX_COMPILED_MACS_PER_ROW = 32_768;
 
 export type EngineDecision =
   | { engine: "compiled"; bytes: Uint8Array; sha256: string; ops: string[]; check: DifferentialResult }
-  | { engine: "ort"; reason: string };
+  | { engine: "ort"; reason: string }
+  | { engine: "tfjs"; reason: string };
 
-export type RequestedEngine = "auto" | "ort" | "compiled";
+export type RequestedEngine = "auto" | "ort" | "compiled" | "tfjs";
+
+/** A TF.js artifact runs on the TF.js engine only; an ONNX one never does. */
+function tfjsDecision(manifest: Manifest, requested: RequestedEngine): EngineDecision | undefined {
+  const isTfjs = manifest.artifact.format === "tfjs";
+  if (isTfjs && (requested === "auto" || requested === "tfjs")) {
+    return { engine: "tfjs", reason: `a TF.js ${manifest.artifact.tfjs?.modelFormat ?? "model"} runs on TensorFlow.js` };
+  }
+  if (isTfjs || requested === "tfjs") {
+    const what = isTfjs ? `${manifest.name}@${manifest.version} is a TF.js model` : `${manifest.name}@${manifest.version} is an ONNX model`;
+    throw new EdgeMlError("ERR_ENGINE", `--engine ${requested}: ${what}`, {
+      hint: isTfjs ? "build it with --engine tfjs (or --engine auto)" : "build it with --engine auto, ort or compiled",
+    });
+  }
+  return undefined;
+}
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
@@ -62,6 +78,8 @@ export async function chooseEngine(opts: {
   requested: RequestedEngine;
   samples?: Record<string, TensorData>[];
 }): Promise<EngineDecision> {
+  const tfjs = tfjsDecision(opts.manifest, opts.requested);
+  if (tfjs) return tfjs;
   if (opts.requested === "ort") return { engine: "ort", reason: "--engine ort" };
   const forced = opts.requested === "compiled";
   const cannot = (reason: string): EngineDecision => {
