@@ -16,6 +16,22 @@ import { describeValue } from "./describe-value.ts";
 import type { Dtype } from "./schema/manifest.ts";
 
 /** The typed arrays ONNX tensors are carried in (engines take and return these). */
+/** The typed array each non-string dtype is carried in (float16 as its bit patterns, bool as 0/1 bytes). */
+export const TYPED_ARRAYS = {
+  float32: Float32Array,
+  float64: Float64Array,
+  float16: Uint16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  bool: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
+} as const;
+
 export type TypedArray =
   | Float32Array
   | Float64Array

@@ -12,24 +12,8 @@
  * ```
  */
 import type { Dtype } from "./schema/manifest.ts";
-import { createSink, type ParsedTensor, type TypedArray } from "./tensor-dtype.ts";
+import { createSink, type ParsedTensor, TYPED_ARRAYS, type TypedArray } from "./tensor-dtype.ts";
 import type { IssueList } from "./issues.ts";
-
-/** The typed array each dtype is carried in (float16 as its bit patterns, bool as bytes). */
-const CARRIERS: Partial<Record<Dtype, new (n: number) => TypedArray>> = {
-  float32: Float32Array,
-  float64: Float64Array,
-  float16: Uint16Array,
-  bool: Uint8Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-};
 
 const INT64 = [-(2n ** 63n), 2n ** 63n - 1n] as const;
 const UINT64 = [0n, 2n ** 64n - 1n] as const;
@@ -44,7 +28,7 @@ export function isTypedArray(v: unknown): v is TypedArray | Uint8ClampedArray {
  * float16 inputs given as a Float32Array are rounded to half precision, like JSON numbers.
  */
 export function typedValues(v: TypedArray | Uint8ClampedArray, dtype: Dtype, path: string, issues: IssueList): ParsedTensor["data"] | undefined {
-  const Carrier = CARRIERS[dtype];
+  const Carrier = dtype === "string" ? undefined : TYPED_ARRAYS[dtype];
   // Same element type: no copy (float16's carrier is Uint16Array, so only a Uint16Array of bits passes as is).
   if (Carrier !== undefined && v.constructor === Carrier && dtype !== "float16") return v as TypedArray;
   if (v instanceof Uint8ClampedArray && dtype === "uint8") return new Uint8Array(v.buffer, v.byteOffset, v.length);

@@ -18,7 +18,7 @@
  * ```
  */
 import type { Dtype } from "../../../core/schema/manifest.ts";
-import type { TypedArray } from "../../../core/tensor-dtype.ts";
+import { TYPED_ARRAYS, type TypedArray } from "../../../core/tensor-dtype.ts";
 
 export const COMPILED_GRAPH_VERSION = 1;
 const MAGIC = [0x45, 0x4d, 0x4c, 0x47]; // "EMLG"
@@ -83,24 +83,9 @@ export class CompiledGraphError extends Error {
   override name = "CompiledGraphError";
 }
 
-const ARRAYS = {
-  float32: Float32Array,
-  float64: Float64Array,
-  float16: Uint16Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  bool: Uint8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-} as const;
-
 /** The typed array constructor for a non-string dtype (bool as Uint8Array 0/1, float16 as raw bits). */
 export function arrayType(dtype: Exclude<Dtype, "string">) {
-  return ARRAYS[dtype];
+  return TYPED_ARRAYS[dtype];
 }
 
 const align8 = (n: number) => (n + 7) & ~7;
@@ -157,7 +142,7 @@ export function decodeCompiledGraph(bytes: Uint8Array): { header: CompiledHeader
       initializers.set(name, { dtype: "string", dims: ref.dims, data: ref.values });
       continue;
     }
-    const Ctor = ARRAYS[ref.dtype];
+    const Ctor = TYPED_ARRAYS[ref.dtype];
     const start = base.byteOffset + dataStart + ref.offset;
     if (dataStart + ref.offset + ref.byteLength > base.byteLength) throw new CompiledGraphError(`compiled graph is truncated (initializer ${name})`);
     const data = new Ctor(base.buffer as ArrayBuffer, start, ref.byteLength / Ctor.BYTES_PER_ELEMENT);
