@@ -201,15 +201,19 @@ export function tensorBytes(data: TypedArray | readonly string[] | readonly bool
  * ```
  */
 export function encodeBinaryBody(header: unknown, parts: readonly Uint8Array[]): { body: Uint8Array<ArrayBuffer>; headerLength: number } {
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const body = new Uint8Array(json.byteLength + parts.reduce((a, p) => a + p.byteLength, 0));
-  body.set(json, 0);
-  let pos = json.byteLength;
+  return joinBody(new TextEncoder().encode(JSON.stringify(header)), parts);
+}
+
+/** The encoded JSON header followed by each binary part, in order. */
+function joinBody(header: Uint8Array, parts: readonly Uint8Array[]): { body: Uint8Array<ArrayBuffer>; headerLength: number } {
+  const body = new Uint8Array(header.byteLength + parts.reduce((a, p) => a + p.byteLength, 0));
+  body.set(header, 0);
+  let pos = header.byteLength;
   for (const p of parts) {
     body.set(p, pos);
     pos += p.byteLength;
   }
-  return { body, headerLength: json.byteLength };
+  return { body, headerLength: header.byteLength };
 }
 
 /**
@@ -235,15 +239,7 @@ export function encodeBinaryRequest(
   // Trailing spaces are valid JSON: `pad` lets a caller align the binary section (e.g. to 4 for zero-copy float32).
   const json = JSON.stringify({ ...request, inputs });
   const padded = pad > 1 ? json + " ".repeat((pad - (new TextEncoder().encode(json).byteLength % pad)) % pad) : json;
-  const header = new TextEncoder().encode(padded);
-  const body = new Uint8Array(header.byteLength + parts.reduce((a, p) => a + p.byteLength, 0));
-  body.set(header, 0);
-  let pos = header.byteLength;
-  for (const p of parts) {
-    body.set(p, pos);
-    pos += p.byteLength;
-  }
-  return { body, headerLength: header.byteLength };
+  return joinBody(new TextEncoder().encode(padded), parts);
 }
 
 /**
