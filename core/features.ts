@@ -18,7 +18,7 @@ import { formatPath, issuesFromZod, type Issue } from "./errors.ts";
 import { createFastPredictCheck } from "./features-fast.ts";
 import { capIssues } from "./issues.ts";
 import { describeDateProblem, parseDateTime } from "./dates.ts";
-import type { FeatureSpec, FeatureValue, Instance, InstanceValue } from "./schema/features.ts";
+import { type FeatureSpec, type FeatureValue, type Instance, type InstanceValue, isRawImage } from "./schema/features.ts";
 
 export interface PredictRequestOptions {
   /** Most instances in one request; more is a 400. */
@@ -128,9 +128,7 @@ function binarySchema(f: FeatureSpec): z.ZodType<InstanceValue> {
 function isInProcessBinary(v: unknown, type: FeatureSpec["type"]): boolean {
   if (v instanceof Uint8Array || v instanceof ArrayBuffer) return true;
   if (type === "audio") return v instanceof Float32Array;
-  if (typeof v !== "object" || v === null) return false;
-  const r = v as Record<string, unknown>;
-  return typeof r["width"] === "number" && typeof r["height"] === "number" && (r["data"] instanceof Uint8Array || r["data"] instanceof Uint8ClampedArray);
+  return isRawImage(v);
 }
 
 function valueSchema(f: FeatureSpec): z.ZodType<InstanceValue> {

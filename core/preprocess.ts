@@ -23,7 +23,7 @@ import { decodeBase64 } from "./media/base64.ts";
 import { MediaError } from "./media/errors.ts";
 import { decodeImage } from "./media/image-decode.ts";
 import { imageTensorDims, writeImageTensor } from "./media/image-tensor.ts";
-import type { FeatureValue, Instance, InstanceValue, RawImage } from "./schema/features.ts";
+import { type FeatureValue, type Instance, type InstanceValue, isRawImage, type RawImage } from "./schema/features.ts";
 import { isTensorStep, type AudioStep, type ImageStep, type Preprocessing, type PreprocessStep, type TensorStep } from "./schema/preprocessing.ts";
 
 export { validatePreprocessing } from "./preprocess-validate.ts";
@@ -255,15 +255,6 @@ function bytesOf(v: InstanceValue, what: string): Uint8Array | undefined {
   if (isRecord(v) && typeof (v as { b64?: unknown }).b64 === "string") return decodeBase64((v as { b64: string }).b64);
   if (v === null) throw new MediaError(`missing ${what}`);
   return undefined;
-}
-
-function isRawImage(v: unknown): v is RawImage {
-  return (
-    isRecord(v) &&
-    typeof v["width"] === "number" &&
-    typeof v["height"] === "number" &&
-    (v["data"] instanceof Uint8Array || v["data"] instanceof Uint8ClampedArray)
-  );
 }
 
 interface CompiledTensorStep {

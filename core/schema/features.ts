@@ -55,6 +55,13 @@ export interface RawImage {
   data: Uint8Array | Uint8ClampedArray;
 }
 
+/** Decoded pixels handed in-process (`ImageData` and the decoders' output have this shape). */
+export function isRawImage(v: unknown): v is RawImage {
+  if (typeof v !== "object" || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return typeof r["width"] === "number" && typeof r["height"] === "number" && (r["data"] instanceof Uint8Array || r["data"] instanceof Uint8ClampedArray);
+}
+
 /** A binary feature value: `{b64}` from JSON; bytes, pixels or samples in-process. */
 export type BinaryValue = { b64: string } | Uint8Array | ArrayBuffer | RawImage | Float32Array;
 
