@@ -13,7 +13,7 @@
  * const bytes = toRawImage(await file.arrayBuffer()); // Uint8Array, decoded by the preprocessing step
  * ```
  */
-import type { RawImage } from "../core/schema/features.ts";
+import type { RawImage } from "../core/media/raw-image.ts";
 import { MediaError } from "../core/media/errors.ts";
 
 /** The parts of `HTMLImageElement` read here (runtime/ is type-checked without the DOM lib). */

@@ -14,7 +14,7 @@
 import { decode as decodePng } from "fast-png";
 import jpeg from "jpeg-js";
 import { libjpegColor, readLayout, wantsLibjpegColor } from "./jpeg-color.ts";
-import type { RawImage } from "../schema/features.ts";
+import type { RawImage } from "./raw-image.ts";
 import { MediaError } from "./errors.ts";
 
 const DEFAULT_MAX_PIXELS = 40_000_000;

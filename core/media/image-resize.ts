@@ -13,7 +13,7 @@
  * const small = resizeImage({ width: 640, height: 480, channels: 3, data }, 224, 168, "bilinear");
  * ```
  */
-import type { RawImage } from "../schema/features.ts";
+import type { RawImage } from "./raw-image.ts";
 
 export type ResizeFilter = "bilinear" | "nearest";
 

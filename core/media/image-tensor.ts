@@ -14,18 +14,12 @@
  * ```
  */
 import { EdgeMlError } from "../errors.ts";
-import type { RawImage } from "../schema/features.ts";
+import type { RawImage } from "./raw-image.ts";
 import type { ImageStep } from "../schema/preprocessing.ts";
 import { MediaError } from "./errors.ts";
 import { type DecodeLimits, decodeImage } from "./image-decode.ts";
+import { imageTensorDims, outputSize } from "./image-dims.ts";
 import { resizeImage } from "./image-resize.ts";
-
-/** Dims of one instance, without the batch: [C, H, W] (nchw) or [H, W, C] (nhwc), after `crop`. */
-export function imageTensorDims(step: ImageStep): number[] {
-  const [h, w] = outputSize(step);
-  const c = step.channels === "gray" ? 1 : 3;
-  return step.layout === "nchw" ? [c, h, w] : [h, w, c];
-}
 
 /** Preprocess one image into `out` from `offset` (a batch writes instance i at i × the product of the dims). */
 export function writeImageTensor(img: RawImage, step: ImageStep, out: Float32Array, offset: number): void {
@@ -62,18 +56,6 @@ export function imageToTensor(bytesOrImage: Uint8Array | RawImage, step: ImageSt
   const out = new Float32Array(imageTensorDims(step).reduce((a, b) => a * b, 1));
   writeImageTensor(img, step, out, 0);
   return out;
-}
-
-function outputSize(step: ImageStep): [number, number] {
-  const [h, w] = step.size;
-  if (step.crop === undefined) return [h, w];
-  const [ch, cw] = step.crop;
-  if (ch > h || cw > w) {
-    throw new EdgeMlError("ERR_BAD_CONFIG", `image step "${step.feature}": crop [${ch}, ${cw}] is larger than size [${h}, ${w}]`, {
-      hint: "crop takes the center of the resized image: make it at most `size` in each dimension",
-    });
-  }
-  return [ch, cw];
 }
 
 function checkImage(img: RawImage): RawImage {

@@ -10,6 +10,7 @@
  * ```
  */
 import * as z from "zod";
+import type { RawImage } from "../media/raw-image.ts";
 
 /**
  * `datetime`: an ISO-8601 string or epoch milliseconds (read by `date_part`). `image` / `audio`: binary values, in JSON
@@ -45,22 +46,6 @@ export type FeatureSpecInput = z.input<typeof FeatureSpec>;
 
 /** One raw scalar instance value as it arrives in JSON. */
 export type FeatureValue = number | string | boolean | null;
-
-/** Decoded pixels: `ImageData` has this shape (RGBA); decoders return 1-4 channels, interleaved, row-major. */
-export interface RawImage {
-  width: number;
-  height: number;
-  /** Interleaved channels per pixel; `ImageData` omits it (4). */
-  channels?: 1 | 2 | 3 | 4;
-  data: Uint8Array | Uint8ClampedArray;
-}
-
-/** Decoded pixels handed in-process (`ImageData` and the decoders' output have this shape). */
-export function isRawImage(v: unknown): v is RawImage {
-  if (typeof v !== "object" || v === null) return false;
-  const r = v as Record<string, unknown>;
-  return typeof r["width"] === "number" && typeof r["height"] === "number" && (r["data"] instanceof Uint8Array || r["data"] instanceof Uint8ClampedArray);
-}
 
 /** A binary feature value: `{b64}` from JSON; bytes, pixels or samples in-process. */
 export type BinaryValue = { b64: string } | Uint8Array | ArrayBuffer | RawImage | Float32Array;

@@ -25,6 +25,7 @@
  * ```
  */
 import * as z from "zod";
+import { isTensorStep } from "./tensor-step.ts";
 
 const column = z.string().min(1);
 const base = { feature: column, output: column.optional() };
@@ -153,7 +154,6 @@ export const PreprocessStep = z.discriminatedUnion("op", [
 export type PreprocessStep = z.output<typeof PreprocessStep>;
 /** Steps that write a model input tensor instead of a column. */
 export type TensorStep = ImageStep | AudioStep;
-export const isTensorStep = (s: PreprocessStep): s is TensorStep => s.op === "image" || s.op === "audio";
 
 const COLUMN_INPUT_DTYPES = ["float32", "float64", "int64", "int32"] as const;
 

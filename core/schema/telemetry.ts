@@ -13,42 +13,10 @@
  */
 import * as z from "zod";
 import { Profile } from "../stats/profile-schema.ts";
+import { ERROR_CLASSES, LATENCY_BUCKETS_MS, TARGETS, TELEMETRY_LIMITS, TELEMETRY_VERSION } from "./telemetry-constants.ts";
+export { TELEMETRY_VERSION, LATENCY_BUCKETS_MS, ERROR_CLASSES, TARGETS, TELEMETRY_LIMITS, SLICE_OTHER, SLICE_MISSING } from "./telemetry-constants.ts";
+export type { ErrorClass, Target } from "./telemetry-constants.ts";
 
-export const TELEMETRY_VERSION = 1;
-
-/**
- * Upper bounds (ms, inclusive) of the latency histogram buckets; one more bucket counts everything above the last
- * bound. Fixed for v1 so that histograms from every edge add up bucket by bucket on the monitor.
- */
-export const LATENCY_BUCKETS_MS: readonly number[] = Object.freeze([0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]);
-
-/** Error classes, one per kind of failed request (the edge app's `HttpError.errorClass`). */
-export const ERROR_CLASSES = ["bad_request", "too_large", "unsupported_media", "unprocessable", "not_found", "unavailable", "internal"] as const;
-export type ErrorClass = (typeof ERROR_CLASSES)[number];
-
-export const TARGETS = ["worker", "deno", "browser", "node"] as const;
-export type Target = (typeof TARGETS)[number];
-
-/** Bounds that keep one batch (and the monitor's rows) small whatever a buggy or hostile client sends. */
-export const TELEMETRY_LIMITS = Object.freeze({
-  maxSamples: 1000,
-  maxName: 128,
-  maxId: 128,
-  maxError: 1024,
-  maxFeatureKeys: 512,
-  maxSlices: 32,
-  maxSliceValue: 256,
-  /** A window longer than 31 days is a clock bug, not a batch. */
-  maxWindowMs: 31 * 24 * 3600 * 1000,
-  /** Slice features profiled per batch, and values kept per slice feature (the client folds the rest into `__other__`). */
-  maxProfileSlices: 16,
-  maxSliceValues: 64,
-});
-
-/** Slice value of the instances whose value is not among the values a profile kept (the cardinality bound). */
-export const SLICE_OTHER = "__other__";
-/** Slice value of the instances where the slice feature is null or absent. */
-export const SLICE_MISSING = "__missing__";
 const L = TELEMETRY_LIMITS;
 
 /** A deployment or model name: what the monitor keys its rows by and prints in Prometheus labels. */

@@ -11,16 +11,8 @@
  * const batch = sealBatch(acc, Date.now(), 0, crypto.randomUUID(), []);
  * ```
  */
-import {
-  ERROR_CLASSES,
-  LATENCY_BUCKETS_MS,
-  TELEMETRY_VERSION,
-  type BatchProfile,
-  type ErrorClass,
-  type Sample,
-  type Target,
-  type TelemetryBatchInput,
-} from "../../core/schema/telemetry.ts";
+import type { BatchProfile, Sample, TelemetryBatchInput } from "../../core/schema/telemetry.ts";
+import { ERROR_CLASSES, type ErrorClass, LATENCY_BUCKETS_MS, type Target, TELEMETRY_VERSION } from "../../core/schema/telemetry-constants.ts";
 import { bucketIndex } from "../../core/stats/histogram.ts";
 import { mergeBatchProfiles, type ProfileSet } from "./profiles.ts";
 

@@ -11,7 +11,7 @@
  * if (telemetry.shouldFlush()) ctx.waitUntil(telemetry.flush());
  * ```
  */
-import { TELEMETRY_LIMITS } from "../../core/schema/telemetry.ts";
+import { TELEMETRY_LIMITS } from "../../core/schema/telemetry-constants.ts";
 import { countRequest, errorIndex, toWire, type PendingBatch } from "./accumulator.ts";
 import { createBuffer } from "./buffer.ts";
 import { createProfileSet, DEFAULT_MAX_SLICE_VALUES } from "./profiles.ts";

@@ -18,7 +18,8 @@
 import type { Prediction } from "../../core/postprocess.ts";
 import type { Baseline } from "../../core/schema/baseline.ts";
 import type { Instance } from "../../core/schema/features.ts";
-import { SLICE_MISSING, SLICE_OTHER, TELEMETRY_LIMITS as L, type BatchProfile } from "../../core/schema/telemetry.ts";
+import type { BatchProfile } from "../../core/schema/telemetry.ts";
+import { SLICE_MISSING, SLICE_OTHER, TELEMETRY_LIMITS as L } from "../../core/schema/telemetry-constants.ts";
 import { createProfiler, mergeProfiles, type Profile, type Profiler } from "../../core/stats/profile.ts";
 
 /** Slice values kept per slice feature and window unless configured otherwise. */

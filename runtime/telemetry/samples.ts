@@ -12,7 +12,8 @@
  * const rows = buildSamples(event, Date.now(), -1, policy, (p) => pending.add(p));
  * ```
  */
-import { ERROR_CLASSES, TELEMETRY_LIMITS as L, type Sample } from "../../core/schema/telemetry.ts";
+import type { Sample } from "../../core/schema/telemetry.ts";
+import { ERROR_CLASSES, TELEMETRY_LIMITS as L } from "../../core/schema/telemetry-constants.ts";
 import type { TelemetryEvent } from "./types.ts";
 
 export interface SamplePolicy {

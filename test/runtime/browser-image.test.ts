@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { expect, test } from "vitest";
 import { MediaError } from "../../core/media/errors.ts";
 import { imageToTensor } from "../../core/media/image-tensor.ts";
-import type { RawImage } from "../../core/schema/features.ts";
+import type { RawImage } from "../../core/media/raw-image.ts";
 import { ImageStep } from "../../core/schema/preprocessing.ts";
 import { toRawImage } from "../../runtime/browser-image.ts";
 
