@@ -1,5 +1,6 @@
 /**
- * Request validation for tabular models: zod schemas built from a manifest's `features`.
+ * Request validation for tabular models: zod schemas built from a manifest's `features`, on zod/mini (its functions
+ * tree-shake: a page or Worker carries only the validators it uses, not all of zod).
  *
  * The same schema validates requests at the edge (400 with one issue per bad field) and feeds the OpenAPI document
  * (`z.toJSONSchema(..., { io: "input" })`), so docs and behaviour cannot drift. It is strict on purpose: a typo'd
@@ -11,14 +12,15 @@
  * if (!r.ok) r.issues; // [{ path: "instances[0].age", message: 'expected a number, got string "12"' }, ...]
  * ```
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { normalizeCategories, resembledCategory } from "./category-variant.ts";
 import { describeValue, listNames } from "./describe-value.ts";
 import { formatPath, issuesFromZod, type Issue } from "./errors.ts";
 import { createFastPredictCheck } from "./features-fast.ts";
 import { capIssues } from "./issues.ts";
 import { describeDateProblem, parseDateTime } from "./dates.ts";
-import { type FeatureSpec, type FeatureValue, type Instance, type InstanceValue, isRawImage } from "./schema/features.ts";
+import { isRawImage } from "./media/raw-image.ts";
+import type { FeatureSpec, FeatureValue, Instance, InstanceValue } from "./schema/features.ts";
 
 export interface PredictRequestOptions {
   /** Most instances in one request; more is a 400. */
@@ -58,7 +60,7 @@ function rangeMessage(range: FeatureSpec["range"]) {
   };
 }
 
-function numberSchema(f: FeatureSpec): z.ZodNumber {
+function numberSchema(f: FeatureSpec): z.ZodMiniType<number> {
   const base =
     f.type === "integer"
       ? z.int({
@@ -72,13 +74,13 @@ function numberSchema(f: FeatureSpec): z.ZodNumber {
       : z.number({ error: expected("a number", f.nullable) });
   const { min, max } = f.range ?? {};
   const error = rangeMessage(f.range);
-  let out = base;
-  if (min !== undefined) out = out.min(min, { error });
-  if (max !== undefined) out = out.max(max, { error });
+  let out: z.ZodMiniType<number> = base;
+  if (min !== undefined) out = out.check(z.gte(min, { error }));
+  if (max !== undefined) out = out.check(z.lte(max, { error }));
   return out;
 }
 
-function categorySchema(f: FeatureSpec): z.ZodType<string> {
+function categorySchema(f: FeatureSpec): z.ZodMiniType<string> {
   const values = f.values ?? [];
   if (f.allowUnknown || values.length === 0) return z.string({ error: expected("a string (a category)", f.nullable) });
   const [first, ...rest] = values;
@@ -94,7 +96,7 @@ function categorySchema(f: FeatureSpec): z.ZodType<string> {
   });
 }
 
-function datetimeSchema(f: FeatureSpec): z.ZodType<FeatureValue> {
+function datetimeSchema(f: FeatureSpec): z.ZodMiniType<FeatureValue> {
   return z.union([z.string(), z.number()], { error: expected("an ISO-8601 date string or epoch milliseconds", f.nullable) }).check((ctx) => {
     if (parseDateTime(ctx.value) === undefined) {
       ctx.issues.push({
@@ -107,10 +109,10 @@ function datetimeSchema(f: FeatureSpec): z.ZodType<FeatureValue> {
 }
 
 /** JSON carries binary as `{"b64": ...}`; in-process callers (browser, Node) may pass bytes, pixels or samples. */
-function binarySchema(f: FeatureSpec): z.ZodType<InstanceValue> {
+function binarySchema(f: FeatureSpec): z.ZodMiniType<InstanceValue> {
   const what = f.type === "image" ? "PNG or JPEG" : "WAV";
   const b64 = z.strictObject(
-    { b64: z.string({ error: expected(`base64 of the ${what} bytes`, false) }).describe(`base64 of the ${what} bytes`) },
+    { b64: z.string({ error: expected(`base64 of the ${what} bytes`, false) }).check(z.describe(`base64 of the ${what} bytes`)) },
     {
       error: (iss) =>
         iss.code === "unrecognized_keys"
@@ -120,7 +122,7 @@ function binarySchema(f: FeatureSpec): z.ZodType<InstanceValue> {
   );
   const inProcess = z.custom<InstanceValue>((v) => isInProcessBinary(v, f.type), { error: expected(`{"b64": "<${what} bytes in base64>"}`, f.nullable) });
   // The in-process branch has no JSON form, so the OpenAPI document shows only {b64}.
-  return z.union([b64, inProcess.meta({ description: "in-process only: bytes, decoded pixels or samples" })], {
+  return z.union([b64, inProcess.check(z.meta({ description: "in-process only: bytes, decoded pixels or samples" }))], {
     error: expected(`{"b64": "<${what} bytes in base64>"}`, f.nullable),
   });
 }
@@ -131,8 +133,8 @@ function isInProcessBinary(v: unknown, type: FeatureSpec["type"]): boolean {
   return isRawImage(v);
 }
 
-function valueSchema(f: FeatureSpec): z.ZodType<InstanceValue> {
-  let schema: z.ZodType<InstanceValue>;
+function valueSchema(f: FeatureSpec): z.ZodMiniType<InstanceValue> {
+  let schema: z.ZodMiniType<InstanceValue>;
   switch (f.type) {
     case "number":
     case "integer":
@@ -155,9 +157,9 @@ function valueSchema(f: FeatureSpec): z.ZodType<InstanceValue> {
       schema = binarySchema(f);
       break;
   }
-  if (f.description !== undefined) schema = schema.describe(f.description);
+  if (f.description !== undefined) schema = schema.check(z.describe(f.description));
   // default(null) normalizes an absent nullable key to null, so preprocessing sees one "missing" value.
-  return f.nullable ? schema.nullable().default(null) : schema;
+  return f.nullable ? z._default(z.nullable(schema), null) : schema;
 }
 
 function unknownField(key: string, names: readonly string[]): string {
@@ -172,9 +174,9 @@ function unknownField(key: string, names: readonly string[]): string {
  * createInstanceSchema(features).parse({ sex: "male", age: 22, passengerClass: "3rd" });
  * ```
  */
-export function createInstanceSchema(features: readonly FeatureSpec[]): z.ZodType<Instance> {
+export function createInstanceSchema(features: readonly FeatureSpec[]): z.ZodMiniType<Instance> {
   const names = features.map((f) => f.name);
-  const shape: Record<string, z.ZodType<InstanceValue>> = {};
+  const shape: Record<string, z.ZodMiniType<InstanceValue>> = {};
   for (const f of features) shape[f.name] = valueSchema(f);
   return z.strictObject(shape, {
     error: (iss) => {
@@ -196,17 +198,19 @@ export function createInstanceSchema(features: readonly FeatureSpec[]): z.ZodTyp
  * z.toJSONSchema(createPredictRequestSchema(features, { maxBatch: 256 }), { io: "input" });
  * ```
  */
-export function createPredictRequestSchema(features: readonly FeatureSpec[], opts: PredictRequestOptions): z.ZodType<PredictRequest> {
+export function createPredictRequestSchema(features: readonly FeatureSpec[], opts: PredictRequestOptions): z.ZodMiniType<PredictRequest> {
   const { maxBatch } = opts;
   const instances = z
     .array(createInstanceSchema(features), {
       error: (iss) => (iss.input === undefined ? "required" : `expected an array of instances, got ${describeValue(iss.input)}`),
     })
-    .min(1, { error: "send at least one instance" })
-    .max(maxBatch, {
-      error: (iss) => `at most ${maxBatch} instances per request, got ${Array.isArray(iss.input) ? iss.input.length : "more"} (split the batch)`,
-    });
-  const parameters = z.record(z.string(), z.unknown(), { error: (iss) => `expected an object, got ${describeValue(iss.input)}` }).optional();
+    .check(
+      z.minLength(1, { error: "send at least one instance" }),
+      z.maxLength(maxBatch, {
+        error: (iss) => `at most ${maxBatch} instances per request, got ${Array.isArray(iss.input) ? iss.input.length : "more"} (split the batch)`,
+      }),
+    );
+  const parameters = z.optional(z.record(z.string(), z.unknown(), { error: (iss) => `expected an object, got ${describeValue(iss.input)}` }));
   return z.strictObject(
     { instances, parameters },
     {

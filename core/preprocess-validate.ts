@@ -11,10 +11,11 @@
 import { isValidTimeZone } from "./dates.ts";
 import { formatShape, listNames } from "./describe-value.ts";
 import type { Issue } from "./errors.ts";
-import { imageTensorDims } from "./media/image-tensor.ts";
+import { imageTensorDims } from "./media/image-dims.ts";
 import type { FeatureSpec } from "./schema/features.ts";
 import type { TensorSpec } from "./schema/manifest.ts";
-import { isTensorStep, type Preprocessing, type PreprocessStep, type TensorStep } from "./schema/preprocessing.ts";
+import type { Preprocessing, PreprocessStep, TensorStep } from "./schema/preprocessing.ts";
+import { isTensorStep } from "./schema/tensor-step.ts";
 
 /** What a column holds, as far as a static check can tell; "any" when there is no feature schema to ask. */
 type Kind = "number" | "text" | "date" | "image" | "audio" | "any";

@@ -18,13 +18,11 @@ import { describeValue } from "./describe-value.ts";
 import { EdgeMlError, type Issue } from "./errors.ts";
 import { hashBucket } from "./hash-bucket.ts";
 import { capIssues, MAX_ISSUES } from "./issues.ts";
-import { prepareAudio } from "./media/audio-tensor.ts";
-import { decodeBase64 } from "./media/base64.ts";
 import { MediaError } from "./media/errors.ts";
-import { decodeImage } from "./media/image-decode.ts";
-import { imageTensorDims, writeImageTensor } from "./media/image-tensor.ts";
-import { type FeatureValue, type Instance, type InstanceValue, isRawImage, type RawImage } from "./schema/features.ts";
-import { isTensorStep, type AudioStep, type ImageStep, type Preprocessing, type PreprocessStep, type TensorStep } from "./schema/preprocessing.ts";
+import type { FeatureValue, Instance, InstanceValue } from "./schema/features.ts";
+import type { CompiledTensorStep, MediaSteps } from "./preprocess-media.ts";
+import type { Preprocessing, PreprocessStep, TensorStep } from "./schema/preprocessing.ts";
+import { isTensorStep } from "./schema/tensor-step.ts";
 
 export { validatePreprocessing } from "./preprocess-validate.ts";
 
@@ -246,61 +244,17 @@ function mediaMessage(err: unknown): string {
   throw err;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
-
-/** The encoded bytes of a binary value, or undefined for decoded pixels/samples. Throws MediaError on a bad shape. */
-function bytesOf(v: InstanceValue, what: string): Uint8Array | undefined {
-  if (v instanceof Uint8Array) return v;
-  if (v instanceof ArrayBuffer) return new Uint8Array(v);
-  if (isRecord(v) && typeof (v as { b64?: unknown }).b64 === "string") return decodeBase64((v as { b64: string }).b64);
-  if (v === null) throw new MediaError(`missing ${what}`);
-  return undefined;
-}
-
-interface CompiledTensorStep {
-  step: TensorStep;
-  /** Elements per instance when fixed (image, audio with `length`), else undefined (audio: every instance must agree). */
-  size: number | undefined;
-  /** Per-instance dims when fixed. */
-  dims: number[] | undefined;
-  /** The instance's value as floats for this input; throws MediaError. */
-  prepare(v: InstanceValue): Float32Array | undefined;
-  write(v: InstanceValue, out: Float32Array, offset: number): void;
-}
-
-function compileImageStep(step: ImageStep): CompiledTensorStep {
-  const dims = imageTensorDims(step);
-  const size = dims.reduce((a: number, b: number) => a * b, 1);
-  const toImage = (v: InstanceValue): RawImage => {
-    const bytes = bytesOf(v, "image");
-    if (bytes !== undefined) return decodeImage(bytes);
-    if (isRawImage(v)) return v;
-    throw new MediaError(`expected an image ({"b64": "<PNG or JPEG bytes in base64>"}), got ${describeValue(v as FeatureValue)}`);
-  };
-  return {
-    step,
-    size,
-    dims,
-    prepare: () => undefined,
-    write: (v, out, offset) => writeImageTensor(toImage(v), step, out, offset),
-  };
-}
-
-function compileAudioStep(step: AudioStep): CompiledTensorStep {
-  const prepare = (v: InstanceValue): Float32Array => {
-    if (v instanceof Float32Array) return prepareAudio(v, step);
-    const bytes = bytesOf(v, "audio");
-    if (bytes !== undefined) return prepareAudio(bytes, step);
-    throw new MediaError(`expected audio ({"b64": "<WAV bytes in base64>"}), got ${describeValue(v as FeatureValue)}`);
-  };
-  const size = step.length;
-  return {
-    step,
-    size,
-    dims: size === undefined ? undefined : [size],
-    prepare,
-    write: (v, out, offset) => out.set(prepare(v), offset),
-  };
+/**
+ * The image/audio step compiler (decoders included) when the spec has such steps, loaded on demand: a tabular model's
+ * page or Worker never carries the PNG/JPEG/WAV decoders.
+ *
+ * @example
+ * ```ts
+ * const pre = createPreprocessor(p, await loadMediaSteps(p));
+ * ```
+ */
+export async function loadMediaSteps(p: Preprocessing): Promise<MediaSteps | undefined> {
+  return p.steps.some(isTensorStep) ? (await import("./preprocess-media.ts")).MEDIA_STEPS : undefined;
 }
 
 /** The column names fed to the model, inputs in declared order then columns in declared order. */
@@ -320,13 +274,14 @@ export function inputColumns(p: Preprocessing): string[] {
  * pre.transformRow({ age: 65 }); // [2]
  * ```
  */
-export function createPreprocessor(p: Preprocessing): Preprocessor {
+export function createPreprocessor(p: Preprocessing, media?: MediaSteps): Preprocessor {
   const slots = new Slots();
   const ops: Op[] = [];
   const tensorSteps: CompiledTensorStep[] = [];
   for (const step of p.steps) {
-    if (isTensorStep(step)) tensorSteps.push(step.op === "image" ? compileImageStep(step) : compileAudioStep(step));
-    else ops.push(compileStep(step, slots));
+    if (!isTensorStep(step)) ops.push(compileStep(step, slots));
+    else if (media) tensorSteps.push(media.compile(step));
+    else throw new EdgeMlError("ERR_INTERNAL", `preprocessing step "${step.op}" needs the image/audio decoders: create the preprocessor with loadMediaSteps()`);
   }
   const inputs: CompiledInput[] = p.inputs.map((i) => ({
     name: i.name,

@@ -12,7 +12,8 @@ import { DEFAULT_MAX_TENSOR_ELEMENTS } from "../core/body-limit.ts";
 import { EdgeMlError, type Issue } from "../core/errors.ts";
 import { createPredictRequestValidator } from "../core/features.ts";
 import { createPostprocessor, postprocessBatch } from "../core/postprocess.ts";
-import { createPreprocessor } from "../core/preprocess.ts";
+import { createPreprocessor, loadMediaSteps, type Preprocessor } from "../core/preprocess.ts";
+import { isTensorStep } from "../core/schema/tensor-step.ts";
 import type { Instance } from "../core/schema/features.ts";
 import type { Manifest, TensorSpec } from "../core/schema/manifest.ts";
 import { IssueList } from "../core/issues.ts";
@@ -68,6 +69,8 @@ export type V2Output = { name: string; shape: number[]; datatype: string } & (
 export type InferResponse = { model_name: string; model_version: string; id?: string; outputs: V2Output[]; binary?: Uint8Array[] };
 
 export interface Predictor {
+  /** Settles when the predictor can serve without loading more code (image/audio decoders load on demand). */
+  ready: Promise<void>;
   predict(body: unknown): Promise<PredictResult>;
   /** `binary`: the body after the JSON header, when the request uses the binary tensor extension. */
   infer(body: unknown, binary?: Uint8Array): Promise<InferResponse>;
@@ -86,7 +89,14 @@ export function createPredictor(opts: PredictorOptions): Predictor {
   const limits = { maxBatch: opts.maxBatch, maxElements: opts.maxElements ?? DEFAULT_MAX_TENSOR_ELEMENTS };
   // Compiled once per model load: zod schema, preprocessing closures, postprocessing.
   const validate = manifest.features ? createPredictRequestValidator(manifest.features, { maxBatch: limits.maxBatch }) : undefined;
-  const preprocessor = manifest.preprocessing ? createPreprocessor(manifest.preprocessing) : undefined;
+  // Image/audio decoders load on demand (their own chunk in a page build): a tabular model never carries them.
+  const pre = manifest.preprocessing;
+  let preprocessor: Preprocessor | undefined = pre && !pre.steps.some(isTensorStep) ? createPreprocessor(pre) : undefined;
+  const mediaReady = pre && !preprocessor ? loadMediaSteps(pre).then((media) => (preprocessor = createPreprocessor(pre, media))) : undefined;
+  // A failed load surfaces on `ready` and on the first predict, never as an unhandled rejection.
+  mediaReady?.catch(() => {});
+  const ready = mediaReady ? mediaReady.then(() => undefined) : Promise.resolve();
+  ready.catch(() => {});
   const post = manifest.postprocessing ? createPostprocessor(manifest.postprocessing) : undefined;
   const outputName = manifest.postprocessing?.output ?? manifest.io.outputs[0]!.name;
   const allJson: readonly RequestedOutput[] = session.outputNames.map((name) => ({ name, binary: false }));
@@ -112,13 +122,15 @@ export function createPredictor(opts: PredictorOptions): Predictor {
   };
 
   return {
+    ready,
     async predict(body) {
-      if (validate && preprocessor) {
+      if (validate && pre) {
         const checked = validate(body);
         if (!checked.ok) throw badRequest(checked.issues);
+        const compiled = preprocessor ?? (await (mediaReady as Promise<Preprocessor>));
         let feeds: Record<string, TensorData>;
         try {
-          feeds = Object.fromEntries(preprocessor.transform(checked.instances));
+          feeds = Object.fromEntries(compiled.transform(checked.instances));
         } catch (err) {
           if (err instanceof EdgeMlError) throw badRequest(err.issues, err.message);
           throw err;

@@ -10,6 +10,7 @@
 import { EdgeMlError } from "../../core/errors.ts";
 import { createPostprocessor, postprocessBatch } from "../../core/postprocess.ts";
 import { createPreprocessor } from "../../core/preprocess.ts";
+import { MEDIA_STEPS } from "../../core/preprocess-media.ts";
 import type { TensorSpec } from "../../core/schema/manifest.ts";
 import type { Postprocessing, Preprocessing } from "../../core/schema/preprocessing.ts";
 import type { BatchPredictor } from "./batch-predictor.ts";
@@ -47,7 +48,7 @@ export async function createWasmBatchPredictor(
   const ort = (await import("onnxruntime-web")) as unknown as OrtWeb;
   ort.env.wasm.numThreads = 1;
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
-  const pre = createPreprocessor(preprocessing);
+  const pre = createPreprocessor(preprocessing, MEDIA_STEPS);
   const post = createPostprocessor(postprocessing);
   const output = postprocessing?.output ?? outputs[0]?.name ?? "";
   return {

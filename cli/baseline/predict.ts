@@ -13,6 +13,7 @@
 import { EdgeMlError } from "../../core/errors.ts";
 import { createPostprocessor, postprocessBatch } from "../../core/postprocess.ts";
 import { createPreprocessor } from "../../core/preprocess.ts";
+import { MEDIA_STEPS } from "../../core/preprocess-media.ts";
 import type { TensorSpec } from "../../core/schema/manifest.ts";
 import type { Postprocessing, Preprocessing } from "../../core/schema/preprocessing.ts";
 import { importOrtNode, ortNodeMissing } from "./ort-node.ts";
@@ -37,7 +38,7 @@ export async function createBatchPredictor(
     return createWasmBatchPredictor(model, preprocessing, postprocessing, outputs);
   }
   const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 });
-  const pre = createPreprocessor(preprocessing);
+  const pre = createPreprocessor(preprocessing, MEDIA_STEPS);
   const post = createPostprocessor(postprocessing);
   const output = postprocessing?.output ?? outputs[0]?.name ?? "";
   return {

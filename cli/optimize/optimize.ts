@@ -23,6 +23,7 @@ import { DEFAULT_CONFIDENCE, DEFAULT_SEED } from "../../core/metrics/index.ts";
 import { METRICS, type MetricName } from "../../core/metrics/names.ts";
 import type { OptimizeGates } from "../../core/config.ts";
 import { createPreprocessor } from "../../core/preprocess.ts";
+import { MEDIA_STEPS } from "../../core/preprocess-media.ts";
 import type { Instance } from "../../core/schema/features.ts";
 import type { Manifest, Variant, VariantGate, VariantKind } from "../../core/schema/manifest.ts";
 import { isWeightOnlyInt8 } from "../../core/session-hints.ts";
@@ -482,7 +483,7 @@ async function tabularInputs(opts: OptimizeOptions, manifest: Manifest, fp32: Ui
   };
   // The fp32 pass also picks the latency batch (its first rows) and hashes the data.
   const first = await run(fp32, capture);
-  const pre = createPreprocessor(preprocessing);
+  const pre = createPreprocessor(preprocessing, MEDIA_STEPS);
   const feeds = Object.fromEntries(
     [...pre.transform(captured)].map(([name, t]) => [name, { dtype: t.dtype, dims: [...t.dims], data: t.data } as unknown as Feed]),
   );

@@ -11,6 +11,7 @@ import * as z from "zod";
 import { EdgeMlError } from "../../core/errors.ts";
 import { imageToTensor } from "../../core/media/image-tensor.ts";
 import { createPreprocessor, validatePreprocessing } from "../../core/preprocess.ts";
+import { MEDIA_STEPS } from "../../core/preprocess-media.ts";
 import { FeatureSpec, type Instance } from "../../core/schema/features.ts";
 import { Manifest, requiredSchemaVersion, type TensorSpec } from "../../core/schema/manifest.ts";
 import { ImageStep, Preprocessing, type PreprocessingInput } from "../../core/schema/preprocessing.ts";
@@ -97,7 +98,7 @@ describe("date_part, bucketize, hash_bucket into an int64 and a float input", ()
 
 describe("image steps", () => {
   const step = ImageStep.parse({ op: "image", feature: "photo", input: "pixels", size: [8, 8], mean: [0.5], std: [0.5] });
-  const pre = createPreprocessor(Preprocessing.parse({ steps: [step] }));
+  const pre = createPreprocessor(Preprocessing.parse({ steps: [step] }), MEDIA_STEPS);
 
   it("stacks one decoded, resized, normalized image per instance into [batch, 3, H, W]", () => {
     const a = png(16, 12);
@@ -136,7 +137,10 @@ describe("image steps", () => {
 
 describe("audio steps", () => {
   it("pads every clip to `length` and stacks [batch, samples]", () => {
-    const pre = createPreprocessor(Preprocessing.parse({ steps: [{ op: "audio", feature: "clip", input: "audio", sampleRate: 8000, length: 6 }] }));
+    const pre = createPreprocessor(
+      Preprocessing.parse({ steps: [{ op: "audio", feature: "clip", input: "audio", sampleRate: 8000, length: 6 }] }),
+      MEDIA_STEPS,
+    );
     const out = pre
       .transform([
         { clip: { b64: b64(writeWav({ sampleRate: 8000, channels: [[0.5, -0.5, 0.25]], encoding: "pcm16" })) } },
@@ -151,7 +155,7 @@ describe("audio steps", () => {
   });
 
   it("without a length, clips of different lengths are a 400 naming the odd one", () => {
-    const pre = createPreprocessor(Preprocessing.parse({ steps: [{ op: "audio", feature: "clip", input: "audio", sampleRate: 8000 }] }));
+    const pre = createPreprocessor(Preprocessing.parse({ steps: [{ op: "audio", feature: "clip", input: "audio", sampleRate: 8000 }] }), MEDIA_STEPS);
     const err = badInput(() => pre.transform([{ clip: new Float32Array(4) }, { clip: new Float32Array(5) }, { clip: { b64: btoa("not a wav file at all") } }]));
     expect(err.issues?.map((i) => i.path)).toEqual(["instances[2].clip", "instances[1].clip"]);
     expect(err.issues?.[0]?.message).toMatch(/WAV/);

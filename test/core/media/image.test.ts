@@ -8,8 +8,9 @@ import { decodeBase64 } from "../../../core/media/base64.ts";
 import { MediaError } from "../../../core/media/errors.ts";
 import { decodeImage } from "../../../core/media/image-decode.ts";
 import { type ResizeFilter, resizeImage } from "../../../core/media/image-resize.ts";
-import { imageTensorDims, imageToTensor, writeImageTensor } from "../../../core/media/image-tensor.ts";
-import type { RawImage } from "../../../core/schema/features.ts";
+import { imageTensorDims } from "../../../core/media/image-dims.ts";
+import { imageToTensor, writeImageTensor } from "../../../core/media/image-tensor.ts";
+import type { RawImage } from "../../../core/media/raw-image.ts";
 import { ImageStep } from "../../../core/schema/preprocessing.ts";
 
 const DIR = new URL("../../fixtures/images/", import.meta.url);
