@@ -4,13 +4,12 @@
  * the bundled harness, ORT's wasm and the request; the page is cross-origin isolated only so that performance.now()
  * has 5 µs steps instead of 100 µs (ORT still runs one thread, as set by the harness's page entry).
  */
-import { createReadStream, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EdgeMlError } from "../../../core/errors.ts";
 import { ORT_WASM_FILE, ortDistDir } from "../../../targets/ort-files.ts";
+import { serveLocal } from "../../build/static-server.ts";
 import { bundleEntry, entryPath } from "./bundle.ts";
 import { eventSink, harnessInput, type RunnerInput, type RunnerOutput, timeoutFor, withTimeout } from "./runner.ts";
 import { encodeRequest, type HarnessEvent } from "./wire.ts";
@@ -29,7 +28,7 @@ export async function runInChromium(input: RunnerInput): Promise<RunnerOutput> {
   const playwright = await importPlaywright();
   const code = await bundleEntry(`export { run } from ${JSON.stringify(entryPath("browser-entry"))};\n`, ["browser"]);
   let measureMs = 0;
-  const server = await serve((path) => {
+  const route = (path: string) => {
     if (path === "/") return { type: "text/html; charset=utf-8", body: PAGE };
     if (path === "/latency.js") return { type: "text/javascript; charset=utf-8", body: code };
     if (path === `/${ORT_WASM_FILE}`) return { type: "application/wasm", file: join(ortDistDir(), ORT_WASM_FILE) };
@@ -42,7 +41,9 @@ export async function runInChromium(input: RunnerInput): Promise<RunnerOutput> {
       };
     }
     return undefined;
-  });
+  };
+  // Cross-origin isolation: Chromium's performance.now() then steps by 5 µs instead of 100 µs.
+  const server = await serveLocal({ route, headers: { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" } });
   const userDataDir = mkdtempSync(join(tmpdir(), "edge-ml-latency-chromium-"));
   let context: Awaited<ReturnType<typeof playwright.chromium.launchPersistentContext>> | undefined;
   try {
@@ -89,39 +90,4 @@ async function importPlaywright(): Promise<typeof import("playwright-core")> {
     }
     throw err;
   }
-}
-
-type Route = { type: string; body: string | Uint8Array } | { type: string; file: string };
-
-/** An HTTP server on 127.0.0.1 with a port chosen at run time, answering from `route` (404 when it has nothing). */
-async function serve(route: (path: string) => Route | undefined): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    const found = route(new URL(req.url ?? "/", "http://127.0.0.1").pathname);
-    if (!found) {
-      res.writeHead(404).end("not found");
-      return;
-    }
-    // Cross-origin isolation: Chromium's performance.now() then steps by 5 µs instead of 100 µs.
-    res.writeHead(200, {
-      "content-type": found.type,
-      "cross-origin-opener-policy": "same-origin",
-      "cross-origin-embedder-policy": "require-corp",
-      "cache-control": "no-store",
-    });
-    if ("file" in found) createReadStream(found.file).pipe(res);
-    else res.end(found.body);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
