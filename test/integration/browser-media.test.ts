@@ -6,14 +6,14 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTarget } from "../../cli/build/bundle.ts";
 import { prepareAudio } from "../../core/media/audio-tensor.ts";
 import { imageToTensor } from "../../core/media/image-tensor.ts";
 import { Manifest } from "../../core/schema/manifest.ts";
 import type { AudioStep, ImageStep } from "../../core/schema/preprocessing.ts";
-import { launchChromium } from "../helpers/chromium.ts";
+import { inPage, launchChromium, openDemo } from "../helpers/chromium.ts";
 import { maxAbsDiff, referenceRun } from "../helpers/reference.ts";
 import { serveStatic } from "../helpers/static-server.ts";
 import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
@@ -51,16 +51,7 @@ afterAll(async () => {
   await Promise.all(sites.map((s) => s.close()));
 });
 
-async function open(site: (typeof sites)[number]): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(`${site.url}index.html?device=wasm`);
-  await page.waitForFunction(() => document.getElementById("device")?.textContent !== "loading…", undefined, { timeout: 60_000 });
-  return page;
-}
-
-/** Page code as a string: vitest rewrites `import()` in functions it compiles, and the page must import the built module. */
-const inPage = <T>(page: Page, body: string, args: Record<string, unknown> = {}): Promise<T> =>
-  page.evaluate(`(async (args) => { const mod = await import("/edge-ml-model.js"); ${body} })(${JSON.stringify(args)})`) as Promise<T>;
+const open = (site: (typeof sites)[number]) => openDemo(browser, `${site.url}index.html?device=wasm`);
 
 describe("images and audio in the page (Chromium)", () => {
   it("an ImageBitmap, a <canvas>, an <img> and {b64} give onnxruntime-node's map within 1e-5", async () => {

@@ -9,12 +9,12 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import * as ortWeb from "onnxruntime-web";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTarget } from "../../cli/build/bundle.ts";
 import { addModel } from "../../cli/registry/add-model.ts";
-import { launchChromium } from "../helpers/chromium.ts";
+import { inPage, launchChromium, openDemo } from "../helpers/chromium.ts";
 import { referenceRun } from "../helpers/reference.ts";
 import { serveStatic } from "../helpers/static-server.ts";
 import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
@@ -66,16 +66,7 @@ afterAll(async () => {
   await site?.close();
 });
 
-async function open(): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(`${site.url}index.html?device=wasm`);
-  await page.waitForFunction(() => document.getElementById("device")?.textContent !== "loading…", undefined, { timeout: 60_000 });
-  return page;
-}
-
-/** Page code as a string: vitest rewrites `import()` in functions it compiles, and the page must import the built module. */
-const inPage = <T>(page: Page, body: string, args: Record<string, unknown> = {}): Promise<T> =>
-  page.evaluate(`(async (args) => { const mod = await import("/edge-ml-model.js"); ${body} })(${JSON.stringify(args)})`) as Promise<T>;
+const open = () => openDemo(browser, `${site.url}index.html?device=wasm`);
 
 /** Within `abs` plus `rel` × |reference|, element by element (default: 1e-4 absolute plus 1e-3 relative). */
 function expectClose(got: number[], want: number[], abs = 1e-4, rel = 1e-3): void {

@@ -16,7 +16,7 @@ import { Manifest } from "../../core/schema/manifest.ts";
 import { startMonitor } from "../../monitor/server.ts";
 import { registerBaseline, registrationFromManifest } from "../../monitor/registration.ts";
 import { createToken } from "../../monitor/tokens.ts";
-import { launchChromium } from "../helpers/chromium.ts";
+import { inPage, launchChromium, openDemo, pageErrors } from "../helpers/chromium.ts";
 import { maxAbsDiff, referenceRun } from "../helpers/reference.ts";
 import { serveStatic } from "../helpers/static-server.ts";
 import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
@@ -48,22 +48,12 @@ afterAll(async () => {
   await Promise.all([site?.close(), compiledSite?.close()]);
 });
 
+/** The WASM demo page, loaded without page errors. */
 async function openPage(b: Browser): Promise<Page> {
-  const page = await b.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(`${site.url}index.html?device=wasm`);
-  await page.waitForFunction(() => document.getElementById("device")?.textContent !== "loading…", undefined, { timeout: 60_000 });
-  expect(errors).toEqual([]);
+  const page = await openDemo(b, `${site.url}index.html?device=wasm`);
+  expect(pageErrors(page)).toEqual([]);
   return page;
 }
-
-/**
- * Run code in the page. It is passed as a string on purpose: vitest rewrites `import()` in functions it compiles,
- * and page code must import the built module as the browser does.
- */
-const inPage = <T>(page: Page, body: string, args: Record<string, unknown> = {}): Promise<T> =>
-  page.evaluate(`(async (args) => { const mod = await import("/edge-ml-model.js"); ${body} })(${JSON.stringify(args)})`) as Promise<T>;
 
 interface PageResult {
   device: string;
@@ -87,11 +77,8 @@ const predictIn = (page: Page, device: string, input: unknown) =>
 
 describe("browser target in Chromium", () => {
   it("compiled engine: runs in the page without wasm, equal to onnxruntime-node within 1e-5", async () => {
-    const page = await browser.newPage();
     const requested: string[] = [];
-    page.on("request", (r) => requested.push(new URL(r.url()).pathname));
-    await page.goto(`${compiledSite.url}index.html`);
-    await page.waitForFunction(() => document.getElementById("device")?.textContent !== "loading…", undefined, { timeout: 60_000 });
+    const page = await openDemo(browser, `${compiledSite.url}index.html`, (p) => p.on("request", (r) => requested.push(new URL(r.url()).pathname)));
     const r = await predictIn(page, "auto", instances);
     expect(r.device).toBe("js");
     expect(maxAbsDiff(r.scores!, expected)).toBeLessThanOrEqual(1e-5);
