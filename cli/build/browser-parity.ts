@@ -1,9 +1,10 @@
 /**
- * The browser build's parity run: the model on WebGPU and on WASM in one page of headless Chromium (launched with
- * --enable-unsafe-webgpu), on the version's first stored sample or a deterministic random input, compared within
- * 1e-4 abs + 1e-3 rel (targets/browser/device.ts). The result goes into build.json and is baked into the bundle
- * (esbuild `define`), so the page's `auto` never picks a backend that failed here. Without Chromium or
- * playwright-core the run is skipped with a note.
+ * The browser build's parity run, in one page of headless Chromium (launched with --enable-unsafe-webgpu, so WebGPU
+ * runs on SwiftShader's software adapter on a machine without a GPU), on the version's first stored sample or a
+ * deterministic random input, compared within 1e-4 abs + 1e-3 rel (targets/browser/device.ts): an ONNX model on
+ * WebGPU against WASM (onnxruntime-web), a TF.js model on each TF.js backend the page has (WebGPU, WebGL, WASM) against
+ * TF.js's CPU backend. The result goes into build.json and is baked into the bundle (esbuild `define`), so the page's
+ * `auto` never picks a backend that failed here. Without Chromium or playwright-core the run is skipped with a note.
  *
  * @example
  * ```ts
@@ -12,45 +13,62 @@
  * ```
  */
 import { build } from "esbuild";
-import { createReadStream, existsSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { join, normalize } from "node:path";
+import { existsSync } from "node:fs";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import type { TypedArray } from "../../core/tensor-dtype.ts";
 import type { ProbeFeeds } from "../../targets/browser/device.ts";
 import type { BackendParity } from "../../targets/browser/runtime.ts";
+import type { TfjsParity } from "../../targets/browser/tfjs.ts";
+import { TFJS_NODE_REQUIRES } from "../../targets/types.ts";
 import { runtimeModulePath } from "../project/project.ts";
+import { serveLocal } from "./static-server.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const FLAGS = ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
-const FLAG_WEBGPU = "--enable-unsafe-webgpu";
+/** WebGPU on any adapter (SwiftShader's on a machine without a GPU); WebGL on SwiftShader when there is no GPU. */
+const FLAGS_GPU = ["--enable-unsafe-webgpu", "--enable-unsafe-swiftshader"];
 const PAGE = `<!doctype html><meta charset="utf-8"><title>edge-ml parity</title>
-<script type="module">import { compareBackends } from "/.parity.js"; window.__edgeMlParity = compareBackends;</script>`;
+<script type="module">import { compare } from "/.parity.js"; window.__edgeMlParity = compare;</script>`;
 /** A software adapter compiles shaders slowly (Silero VAD: ~20 s for its first WebGPU run on SwiftShader). */
 const TIMEOUT_MS = 120_000;
 /** Samples up to this many numbers are baked into the bundle as the load-time probe input. */
 const BAKE_MAX_NUMBERS = 4096;
 
-/** build.json's `parity`: per-backend agreement with WASM (WASM is the reference). */
+/** One backend in build.json's `parity.backends`. */
+export interface BackendReport {
+  /** Null: not decided (the backend could not run here, `unavailable` says why). */
+  agree: boolean | null;
+  maxAbsDiff?: number;
+  /** Relative to the reference where |reference| ≥ 1e-4. */
+  maxRelDiff?: number;
+  /** Where the largest abs diff is, e.g. "y[2989]". */
+  output?: string;
+  /** The adapter or renderer it ran on, e.g. "SwiftShader (software fallback)". */
+  device?: string;
+  unavailable?: string;
+  readyMs?: number;
+}
+
+/** build.json's `parity`: per-backend agreement with the reference (WASM for ORT, CPU for TF.js). */
 export interface BrowserParityReport {
   ran: boolean;
   /** Why it did not run, or what it could not decide. */
   note?: string;
+  engine?: "ort" | "tfjs";
+  reference?: "wasm" | "cpu";
   input?: "sample" | "random";
   adapter?: string;
   fallbackAdapter?: boolean;
   tolerance: string;
-  backends?: {
-    wasm: { agree: true; readyMs: number };
-    webgpu: { agree: boolean | null; maxAbsDiff?: number; output?: string; readyMs: number };
-  };
+  backends?: Record<string, BackendReport>;
 }
 
 export interface BrowserParity {
   report: BrowserParityReport;
-  /** What the bundle is told: false only when WebGPU ran and disagreed. */
+  /** What an ORT bundle is told: false only when WebGPU ran and disagreed. */
   webgpuParity: boolean | undefined;
+  /** What a TF.js bundle is told: per backend, false only when it ran and disagreed with CPU. */
+  tfjsParity?: Record<string, boolean>;
   probe: ProbeFeeds | undefined;
 }
 
@@ -70,8 +88,11 @@ function toProbe(sample: Record<string, { dtype: string; dims: number[]; data: T
 export async function browserParity(opts: {
   outDir: string;
   manifest: Manifest;
+  /** Which runtime the bundle uses: onnxruntime-web (default) or TF.js. */
+  engine?: "ort" | "tfjs";
   sample?: Record<string, { dtype: string; dims: number[]; data: TypedArray }> | undefined;
 }): Promise<BrowserParity> {
+  const engine = opts.engine ?? "ort";
   const probe = toProbe(opts.sample);
   const baked = probe && Object.values(probe).reduce((n, t) => n + t.data.length, 0) <= BAKE_MAX_NUMBERS ? probe : undefined;
   const skipped = (note: string): BrowserParity => ({ report: { ran: false, note, tolerance: TOLERANCE }, webgpuParity: undefined, probe: baked });
@@ -82,19 +103,28 @@ export async function browserParity(opts: {
   } catch {
     return skipped("WebGPU parity not checked: playwright-core is not installed (npm install -D playwright-core)");
   }
-  const code = await bundleProbe();
-  const server = await serve(opts.outDir, code);
-  const browser = await playwright.chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, FLAG_WEBGPU] });
+  const code = await bundleProbe(engine);
+  const route = (path: string) =>
+    path === "/"
+      ? { type: "text/html; charset=utf-8", body: PAGE }
+      : path === "/.parity.js"
+        ? { type: "text/javascript; charset=utf-8", body: code }
+        : undefined;
+  const server = await serveLocal({ route, dir: opts.outDir });
+  const browser = await playwright.chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, ...FLAGS_GPU] });
   try {
     const page = await browser.newPage();
     await page.goto(server.url);
     await page.waitForFunction("typeof window.__edgeMlParity === 'function'", undefined, { timeout: 30_000 });
     const args = { manifest: opts.manifest, baseUrl: server.url, ...(probe ? { probe } : {}) };
     // A string, not a function: code the host compiles (tsx, vitest) could be rewritten before it reaches the page.
-    const run = page.evaluate(`window.__edgeMlParity(${JSON.stringify(args)})`) as Promise<BackendParity>;
+    const run = page.evaluate(`window.__edgeMlParity(${JSON.stringify(args)})`) as Promise<BackendParity | TfjsParity>;
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS).unref());
     const r = await Promise.race([run, timeout]);
-    return { report: reportOf(r, probe ? "sample" : "random"), webgpuParity: r.result ? r.result.agree : undefined, probe: baked };
+    const input = probe ? "sample" : "random";
+    if (engine === "tfjs") return tfjsResult(r as TfjsParity, input, baked);
+    const ort = r as BackendParity;
+    return { report: reportOf(ort, input), webgpuParity: ort.result ? ort.result.agree : undefined, probe: baked };
   } catch (err) {
     return skipped(`WebGPU parity not checked: ${(err as Error).message.split("\n")[0]}`);
   } finally {
@@ -104,25 +134,59 @@ export async function browserParity(opts: {
 }
 
 function reportOf(r: BackendParity, input: "sample" | "random"): BrowserParityReport {
-  const base = { ran: true, input, adapter: r.adapter, fallbackAdapter: r.fallbackAdapter, tolerance: TOLERANCE };
+  const base = { ran: true, engine: "ort", reference: "wasm", input, adapter: r.adapter, fallbackAdapter: r.fallbackAdapter, tolerance: TOLERANCE } as const;
   const webgpu = r.result
-    ? { agree: r.result.agree, maxAbsDiff: r.result.maxAbsDiff, output: r.result.output, readyMs: Math.round(r.readyMs.webgpu) }
+    ? {
+        agree: r.result.agree,
+        maxAbsDiff: r.result.maxAbsDiff,
+        maxRelDiff: r.result.maxRelDiff,
+        output: r.result.output,
+        readyMs: Math.round(r.readyMs.webgpu),
+      }
     : { agree: null, readyMs: Math.round(r.readyMs.webgpu) };
   const note = r.error ?? (r.result ? undefined : "no probe input ran on WASM; WebGPU left undecided");
   return { ...base, ...(note ? { note } : {}), backends: { wasm: { agree: true, readyMs: Math.round(r.readyMs.wasm) }, webgpu } };
 }
 
+/** TF.js: every backend the page had, each against CPU; the bundle is told which ones disagreed or agreed. */
+function tfjsResult(r: TfjsParity, input: "sample" | "random", probe: ProbeFeeds | undefined): BrowserParity {
+  const base = { ran: true, engine: "tfjs", reference: "cpu", input, tolerance: TOLERANCE } as const;
+  if (!r.backends) {
+    const note = r.error ?? "no probe input ran on TF.js's CPU backend; nothing decided";
+    return { report: { ...base, note }, webgpuParity: undefined, probe };
+  }
+  const backends: Record<string, BackendReport> = { cpu: { agree: true, readyMs: Math.round(r.cpuReadyMs) } };
+  const tfjsParity: Record<string, boolean> = {};
+  for (const [name, b] of Object.entries(r.backends)) {
+    const diffs = b.result ? { maxAbsDiff: b.result.maxAbsDiff, maxRelDiff: b.result.maxRelDiff, output: b.result.output } : {};
+    backends[name] = {
+      agree: b.agree,
+      ...diffs,
+      ...(b.device === undefined ? {} : { device: b.device }),
+      ...(b.unavailable === undefined ? {} : { unavailable: b.unavailable }),
+      ...(b.readyMs === undefined ? {} : { readyMs: Math.round(b.readyMs) }),
+    };
+    if (b.agree !== null) tfjsParity[name] = b.agree;
+  }
+  return { report: { ...base, backends }, webgpuParity: undefined, tfjsParity, probe };
+}
+
 /** `define` for the browser bundle: what the runtime reads as `__EDGE_ML_BROWSER_BUILD__`. */
 export function parityDefine(parity: BrowserParity | undefined): Record<string, string> {
-  if (!parity || (parity.webgpuParity === undefined && parity.probe === undefined)) return {};
-  const baked = { ...(parity.webgpuParity === undefined ? {} : { webgpuParity: parity.webgpuParity }), ...(parity.probe ? { probe: parity.probe } : {}) };
+  if (!parity || (parity.webgpuParity === undefined && parity.tfjsParity === undefined && parity.probe === undefined)) return {};
+  const baked = {
+    ...(parity.webgpuParity === undefined ? {} : { webgpuParity: parity.webgpuParity }),
+    ...(parity.tfjsParity === undefined ? {} : { tfjsParity: parity.tfjsParity }),
+    ...(parity.probe ? { probe: parity.probe } : {}),
+  };
   return { __EDGE_ML_BROWSER_BUILD__: JSON.stringify(baked) };
 }
 
-/** The runtime's compareBackends as one ES module (ORT's WebGPU build inlined). */
-async function bundleProbe(): Promise<string> {
+/** The runtime's comparison as one ES module, exported as `compare` (lazy chunks inlined). */
+async function bundleProbe(engine: "ort" | "tfjs"): Promise<string> {
+  const [fn, module] = engine === "tfjs" ? ["compareTfjsBackends", "browser/tfjs.ts"] : ["compareBackends", "browser/runtime.ts"];
   const out = await build({
-    stdin: { contents: `export { compareBackends } from ${JSON.stringify(runtimeModulePath("browser/runtime.ts"))};`, loader: "ts", resolveDir: process.cwd() },
+    stdin: { contents: `export { ${fn} as compare } from ${JSON.stringify(runtimeModulePath(module))};`, loader: "ts", resolveDir: process.cwd() },
     bundle: true,
     write: false,
     format: "esm",
@@ -130,30 +194,9 @@ async function bundleProbe(): Promise<string> {
     conditions: ["browser"],
     mainFields: ["module", "main"],
     target: "es2022",
+    // TF.js's Node-only requires, never reached in a page (as in the browser target's own bundle).
+    external: TFJS_NODE_REQUIRES,
     logLevel: "silent",
   });
   return out.outputFiles[0]!.text;
-}
-
-/** The build folder over HTTP on 127.0.0.1, plus the page and the probe module. */
-async function serve(dir: string, code: string): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
-    const path = normalize(new URL(req.url ?? "/", "http://x").pathname);
-    if (path === "/") return void res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
-    if (path === "/.parity.js") return void res.writeHead(200, { "content-type": "text/javascript" }).end(code);
-    const file = join(dir, path);
-    if (!file.startsWith(dir) || !existsSync(file)) return void res.writeHead(404).end();
-    res.writeHead(200, { "content-type": file.endsWith(".wasm") ? "application/wasm" : "application/octet-stream" });
-    createReadStream(file).pipe(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }

@@ -64,7 +64,7 @@ export interface BuildOptions {
   engine?: EngineChoice | undefined;
   /** Called with the engine decision before bundling (the CLI prints it as a step). */
   onEngine?: (report: BuildEngineReport) => void;
-  /** Browser ORT builds: compare WebGPU with WASM in headless Chromium (default true; see browser-parity.ts). */
+  /** Browser builds (ORT, TF.js): compare each backend with the reference in headless Chromium (default true; see browser-parity.ts). */
   parity?: boolean;
 }
 
@@ -115,8 +115,8 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   }
 
   const parity =
-    opts.target === "browser" && entryEngine.kind === "ort" && opts.parity !== false
-      ? await browserParity({ outDir, manifest, sample: samples?.[0] })
+    opts.target === "browser" && entryEngine.kind !== "compiled" && opts.parity !== false
+      ? await browserParity({ outDir, manifest, engine: entryEngine.kind, sample: samples?.[0] })
       : undefined;
 
   // The entry is a real file (not stdin) because code splitting needs named entry points.

@@ -133,21 +133,31 @@ export function createTfjsEngine(modules: TfjsModules, opts: TfjsEngineOptions):
       };
       await verifyTfjsArtifact(manifest.artifact, read, "the bundle was altered after `edge-ml build`; rebuild and redeploy it");
       await start();
+      await onBackend(tf, opts.backend);
       const handler = await memoryHandler(tf, json, read);
       const model: Model =
         manifest.artifact.tfjs?.modelFormat === "layers-model" ? await (await modules.layers())(handler) : await (await modules.graph())(handler);
-      return tfjsSession(tf, model, manifest.io);
+      return tfjsSession(tf, model, manifest.io, opts.backend);
     },
   };
 }
 
-function tfjsSession(tf: typeof TfCore, model: Model, io: Manifest["io"]): EngineSession {
+/**
+ * TF.js has one current backend per page: a page that holds sessions on two backends (the browser's parity probe: a
+ * candidate and CPU) switches before each load and run, so weights and inputs live where the ops run.
+ */
+async function onBackend(tf: typeof TfCore, backend: string): Promise<void> {
+  if (tf.getBackend() !== backend && !(await tf.setBackend(backend))) throw new Error(`TF.js could not switch to its ${backend} backend`);
+}
+
+function tfjsSession(tf: typeof TfCore, model: Model, io: Manifest["io"], backend: string): EngineSession {
   const inputNames = io.inputs.map((i) => i.name);
   const outputNames = io.outputs.map((o) => o.name);
   const isGraph = "executeAsync" in model;
   const runOnce = async (feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> => {
     const inputs: TfCore.Tensor[] = [];
     let outputs: TfCore.Tensor[] = [];
+    await onBackend(tf, backend);
     try {
       for (const name of inputNames) {
         const feed = feeds[name];

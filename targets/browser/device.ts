@@ -2,7 +2,8 @@
  * Which backend a page runs a model on, and why. `auto` takes WebGPU only from a hardware adapter (a software fallback
  * such as SwiftShader is ~100x slower than WASM and costs a 12 MB wasm more), never when the build's parity run saw
  * WebGPU disagree, and `wasm` never touches `navigator.gpu` (asking for an adapter prints "No available adapters."
- * in the console). The parity probe compares two sessions on the same input with the tolerance every target uses.
+ * in the console). The parity probe compares a backend's session with a reference's (WASM for ORT, CPU for TF.js) on
+ * the same input with the tolerance every target uses; `firstAgreeing` walks a list of backends until one agrees.
  *
  * @example
  * ```ts
@@ -133,54 +134,136 @@ function randomFeeds(inputs: readonly TensorSpec[], size: number): Record<string
 
 export interface ParityResult {
   agree: boolean;
-  /** Largest |webgpu - wasm| and where. */
+  /** Largest |tested - reference| and where. */
   maxAbsDiff: number;
+  /** Largest |tested - reference| / |reference| where |reference| ≥ 1e-4 (smaller values are judged by the abs part). */
+  maxRelDiff: number;
   output: string;
 }
 
-/** Outputs agree when |a - b| ≤ 1e-4 + 1e-3·|b| everywhere (b: the WASM side). */
-function compareOutputs(gpu: Record<string, TensorData>, cpu: Record<string, TensorData>): ParityResult {
+/** Outputs agree when |a - b| ≤ 1e-4 + 1e-3·|b| everywhere (b: the reference side: WASM for ORT, CPU for TF.js). */
+function compareOutputs(got: Record<string, TensorData>, want: Record<string, TensorData>): ParityResult {
   let maxAbsDiff = 0;
+  let maxRelDiff = 0;
   let output = "";
   let agree = true;
-  for (const [name, ref] of Object.entries(cpu)) {
-    const got = gpu[name];
-    if (!got || got.data.length !== ref.data.length) return { agree: false, maxAbsDiff: Number.POSITIVE_INFINITY, output: name };
+  for (const [name, ref] of Object.entries(want)) {
+    const tested = got[name];
+    if (!tested || tested.data.length !== ref.data.length)
+      return { agree: false, maxAbsDiff: Number.POSITIVE_INFINITY, maxRelDiff: Number.POSITIVE_INFINITY, output: name };
     for (let i = 0; i < ref.data.length; i++) {
       const b = Number(ref.data[i]);
-      const d = Math.abs(Number(got.data[i]) - b);
-      if (Number.isNaN(d)) return { agree: false, maxAbsDiff: Number.NaN, output: `${name}[${i}]` };
+      const d = Math.abs(Number(tested.data[i]) - b);
+      if (Number.isNaN(d)) return { agree: false, maxAbsDiff: Number.NaN, maxRelDiff: Number.NaN, output: `${name}[${i}]` };
       agree &&= d <= 1e-4 + 1e-3 * Math.abs(b);
+      if (Math.abs(b) >= 1e-4) maxRelDiff = Math.max(maxRelDiff, d / Math.abs(b));
       if (d > maxAbsDiff) [maxAbsDiff, output] = [d, `${name}[${i}]`];
     }
   }
-  return { agree, maxAbsDiff, output };
+  return { agree, maxAbsDiff, maxRelDiff, output };
+}
+
+/** One probe input and the reference's outputs on it. */
+export interface ProbeCase {
+  feeds: Record<string, TensorData>;
+  expected: Record<string, TensorData>;
 }
 
 /**
- * Run one probe on both sessions: the stored sample when there is one, else random inputs (symbolic dims 1, then
- * longer until WASM accepts them). Returns undefined when no input runs on WASM (nothing to compare).
+ * The probe input, run on the reference: the stored sample when there is one, else random inputs (symbolic dims 1,
+ * then longer until the reference accepts them). Undefined when no input runs there (nothing to compare).
  */
-export async function runParity(gpu: EngineSession, cpu: EngineSession, manifest: Manifest, probe?: ProbeFeeds): Promise<ParityResult | undefined> {
+export async function probeCase(reference: EngineSession, manifest: Manifest, probe?: ProbeFeeds): Promise<ProbeCase | undefined> {
   const candidates = probe ? [() => feedsFrom(probe)] : [1, 512, 1536].map((size) => () => randomFeeds(manifest.io.inputs, size));
   for (const make of candidates) {
     const feeds = make();
     if (!feeds) return undefined;
-    let expected: Record<string, TensorData>;
     try {
-      expected = await cpu.run(feeds);
-    } catch {
-      continue;
-    }
-    try {
-      return compareOutputs(await gpu.run(feeds), expected);
-    } catch (err) {
-      return { agree: false, maxAbsDiff: Number.NaN, output: `(WebGPU failed: ${(err as Error).message})` };
-    }
+      return { feeds, expected: await reference.run(feeds) };
+    } catch {}
   }
   return undefined;
+}
+
+/** The tested session on the probe input against the reference's outputs; a run that throws disagrees. */
+export async function compareOn(session: EngineSession, c: ProbeCase, label: string): Promise<ParityResult> {
+  try {
+    return compareOutputs(await session.run(c.feeds), c.expected);
+  } catch (err) {
+    return { agree: false, maxAbsDiff: Number.NaN, maxRelDiff: Number.NaN, output: `(${label} failed: ${(err as Error).message})` };
+  }
+}
+
+/** One probe on both sessions (WebGPU against WASM for ORT); undefined when no input runs on the reference. */
+export async function runParity(gpu: EngineSession, cpu: EngineSession, manifest: Manifest, probe?: ProbeFeeds): Promise<ParityResult | undefined> {
+  const c = await probeCase(cpu, manifest, probe);
+  return c && compareOn(gpu, c, "WebGPU");
 }
 
 /** "max abs diff 1.9 on output y[128]" */
 export const describeParity = (p: ParityResult) =>
   `max abs diff ${Number.isFinite(p.maxAbsDiff) ? p.maxAbsDiff.toPrecision(2) : String(p.maxAbsDiff)} on output ${p.output}`;
+
+export interface ProbeChainOptions<B extends string> {
+  /** Backends to try, best first; the reference may close the list (it serves when nothing before it agrees). */
+  order: readonly B[];
+  /** The backend every other one is compared with (WASM for ORT, CPU for TF.js). */
+  reference: B;
+  /** A session on the backend, or undefined when the backend cannot start in this page. */
+  open(backend: B): Promise<EngineSession | undefined>;
+  /** Whether to run the probe at all (off: the first backend that starts serves). */
+  probing: boolean;
+  manifest: Manifest;
+  probe?: ProbeFeeds | undefined;
+  /** "WebGPU", "WASM" */
+  label(backend: B): string;
+}
+
+export interface ProbeChainResult<B extends string> {
+  backend: B;
+  session: EngineSession;
+  /** The probe's result for the serving backend (or the last disagreement, when the reference serves). */
+  parity?: ParityResult;
+  /** What happened on the way, one clause each: "WebGPU disagreed with CPU on the parity probe (...)". */
+  notes: string[];
+}
+
+/**
+ * The load-time parity probe over a list of backends: each is opened in order and compared with the reference on one
+ * input; the first that agrees serves, one that disagrees is released and noted, and the reference serves when none
+ * before it agrees. The reference session is opened once, only when needed, and released unless it serves.
+ */
+export async function firstAgreeing<B extends string>(opts: ProbeChainOptions<B>): Promise<ProbeChainResult<B>> {
+  const notes: string[] = [];
+  let ref: EngineSession | undefined;
+  let c: ProbeCase | undefined | null;
+  let last: ParityResult | undefined;
+  const openReference = async () => {
+    ref ??= await opts.open(opts.reference);
+    if (!ref) throw new Error(`the ${opts.label(opts.reference)} backend did not start: ${notes.join("; ")}`);
+    return ref;
+  };
+  for (const backend of opts.order) {
+    if (backend === opts.reference) break;
+    const session = await opts.open(backend);
+    if (!session) {
+      notes.push(`the ${opts.label(backend)} backend did not start`);
+      continue;
+    }
+    if (!opts.probing) return { backend, session, notes };
+    c ??= (await probeCase(await openReference(), opts.manifest, opts.probe)) ?? null;
+    if (c === null) {
+      await ref?.release();
+      return { backend, session, notes: [...notes, `the parity probe found no input that runs on ${opts.label(opts.reference)}`] };
+    }
+    const parity = await compareOn(session, c, opts.label(backend));
+    if (parity.agree) {
+      await ref?.release();
+      return { backend, session, parity, notes: [...notes, `the parity probe agreed (${describeParity(parity)})`] };
+    }
+    last = parity;
+    await session.release();
+    notes.push(`${opts.label(backend)} disagreed with ${opts.label(opts.reference)} on the parity probe (${describeParity(parity)})`);
+  }
+  return { backend: opts.reference, session: await openReference(), notes, ...(last ? { parity: last } : {}) };
+}

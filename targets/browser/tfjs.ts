@@ -18,7 +18,8 @@ import type { Manifest } from "../../core/schema/manifest.ts";
 import type { TelemetrySettings } from "../../runtime/adapter.ts";
 import { createTfjsEngine, type TfjsModules } from "../../runtime/engines/tfjs.ts";
 import { TFJS_DIR, TFJS_WASM_FILES } from "../types.ts";
-import { probeAdapter } from "./device.ts";
+import type { EngineSession } from "../../runtime/engines/types.ts";
+import { compareOn, firstAgreeing, type ParityResult, type ProbeFeeds, probeAdapter, probeCase } from "./device.ts";
 import { type BrowserModel as BaseModel, browserModel } from "./model.ts";
 
 export const TFJS_DEVICES = ["auto", "webgpu", "webgl", "wasm", "cpu"] as const;
@@ -30,6 +31,8 @@ export interface TfjsBrowserModel extends Omit<BaseModel, "device"> {
   readonly device: Backend;
   /** Why `device`: e.g. "WebGPU adapter is a software fallback (SwiftShader); WebGL renderer is software (SwiftShader); using WASM". */
   readonly deviceReason: string;
+  /** The load-time parity probe's result for `device` (or the last disagreement when CPU serves), when it ran. */
+  readonly parity?: ParityResult;
 }
 
 export interface TfjsBrowserModelOptions {
@@ -39,9 +42,26 @@ export interface TfjsBrowserModelOptions {
   device?: TfjsDevice;
   /** Let `auto` use a software WebGPU adapter or WebGL renderer (SwiftShader and the like; usually slower than WASM). */
   allowFallbackAdapter?: boolean;
+  /**
+   * Compare the chosen backend with CPU on one input at load, and move on to the next backend when they disagree.
+   * Default: on for models up to 16 MB (model.json and shards; the probe costs a CPU session and two runs).
+   */
+  parityProbe?: boolean;
+  /** The build's parity run per backend (baked into the generated entry): false keeps `auto` off that backend. */
+  backendParity?: Partial<Record<Backend, boolean>>;
+  /** The probe input (the build bakes a small stored sample); else random inputs shaped by the manifest. */
+  probe?: ProbeFeeds;
   maxBatch?: number;
   telemetry?: TelemetrySettings;
 }
+
+/** Models up to this size (model.json + shards) are probed at load by default. */
+const PROBE_MAX_BYTES = 16 * 1024 * 1024;
+const LABELS: Record<Backend, string> = { webgpu: "WebGPU", webgl: "WebGL", wasm: "WASM", cpu: "CPU" };
+
+/** What `edge-ml build` bakes in with esbuild's `define` (cli/build/browser-parity.ts); absent in the npm package. */
+declare const __EDGE_ML_BROWSER_BUILD__: { tfjsParity?: Partial<Record<Backend, boolean>>; probe?: ProbeFeeds } | undefined;
+const BAKED = typeof __EDGE_ML_BROWSER_BUILD__ === "object" ? __EDGE_ML_BROWSER_BUILD__ : undefined;
 
 const MODULES: TfjsModules = {
   tf,
@@ -84,49 +104,158 @@ async function candidates(opts: TfjsBrowserModelOptions): Promise<{ order: Backe
   const wanted = opts.device ?? "auto";
   if (!(TFJS_DEVICES as readonly string[]).includes(wanted))
     throw new Error(`device "${wanted}" is not supported. Should be one of: ${TFJS_DEVICES.join(", ")}`);
-  if (wanted !== "auto") return { order: [wanted], skipped: [`device "${wanted}" asked for`] };
+  const built = opts.backendParity ?? BAKED?.tfjsParity ?? {};
+  if (wanted !== "auto") {
+    const note = built[wanted] === false ? `; ${LABELS[wanted]} disagreed with CPU when this model was built` : "";
+    return { order: [wanted], skipped: [`device "${wanted}" asked for${note}`] };
+  }
   const skipped: string[] = [];
   const order: Backend[] = [];
+  const atBuild = (b: Backend) => `${LABELS[b]} disagreed with CPU when this model was built (build.json parity)`;
   const adapter = await probeAdapter();
-  if (!adapter.available) skipped.push("no WebGPU adapter in this browser");
+  if (built.webgpu === false) skipped.push(atBuild("webgpu"));
+  else if (!adapter.available) skipped.push("no WebGPU adapter in this browser");
   else if (adapter.fallback && !opts.allowFallbackAdapter) skipped.push(`WebGPU adapter is a software fallback (${adapter.name})`);
   else order.push("webgpu");
   const renderer = webglRenderer();
-  if (renderer === undefined) skipped.push("no WebGL2 in this browser");
-  else if (/swiftshader|llvmpipe|software/i.test(renderer) && !opts.allowFallbackAdapter)
-    skipped.push(`WebGL renderer is software (${renderer.replace(/.*swiftshader.*/i, "SwiftShader")})`);
+  if (built.webgl === false) skipped.push(atBuild("webgl"));
+  else if (renderer === undefined) skipped.push("no WebGL2 in this browser");
+  else if (isSoftware(renderer) && !opts.allowFallbackAdapter) skipped.push(`WebGL renderer is software (${rendererName(renderer)})`);
   else order.push("webgl");
-  order.push("wasm", "cpu");
+  if (built.wasm === false) skipped.push(atBuild("wasm"));
+  else order.push("wasm");
+  order.push("cpu");
   return { order, skipped };
 }
+
+const isSoftware = (renderer: string) => /swiftshader|llvmpipe|software/i.test(renderer);
+const rendererName = (renderer: string) => renderer.replace(/.*swiftshader.*/i, "SwiftShader");
 
 async function fetchBytes(url: URL): Promise<Uint8Array | undefined> {
   const response = await fetch(url);
   return response.ok ? new Uint8Array(await response.arrayBuffer()) : undefined;
 }
 
-export async function loadTfjsModel(opts: TfjsBrowserModelOptions): Promise<TfjsBrowserModel> {
+/** The model's files from `tfjs/` of the build folder, each fetched once, and a session opener per backend. */
+async function modelFiles(opts: { manifest: Manifest; baseUrl: string }) {
   const page = (globalThis as unknown as { location?: { href: string } }).location?.href;
   const base = new URL(opts.baseUrl, page);
   const dir = new URL(`${TFJS_DIR}/`, base);
-  const { order, skipped } = await candidates(opts);
-  let backend: Backend | undefined;
-  for (const name of order) {
-    const started = await START[name](base).catch(() => false);
-    if (started) {
-      backend = name;
-      break;
-    }
-    skipped.push(`the ${name} backend did not start`);
-  }
-  if (backend === undefined) throw new Error(`no TF.js backend started in this page: ${skipped.join("; ")}`);
   const { manifest } = opts;
   const json = await fetchBytes(new URL(manifest.artifact.file, dir));
   if (json === undefined) throw new Error(`cannot fetch the model from ${new URL(manifest.artifact.file, dir).href}`);
-  const engine = createTfjsEngine(MODULES, { backend, manifest, read: (file) => fetchBytes(new URL(file, dir)) });
-  const session = await engine.createSession(json);
+  const fetched = new Map<string, Promise<Uint8Array | undefined>>();
+  const read = (file: string) => {
+    let bytes = fetched.get(file);
+    if (bytes === undefined) fetched.set(file, (bytes = fetchBytes(new URL(file, dir))));
+    return bytes;
+  };
+  /** Starts the backend (false: it cannot start here) and loads the model on it; integrity errors propagate. */
+  const open = async (backend: Backend): Promise<EngineSession | undefined> => {
+    if (!(await START[backend](base).catch(() => false))) return undefined;
+    try {
+      return await createTfjsEngine(MODULES, { backend, manifest, read }).createSession(json);
+    } catch (err) {
+      // The integrity check names the file; say which model and where it was fetched from, with the hint.
+      const { code, hint } = err as { code?: string; hint?: string };
+      if (code !== "ERR_INTEGRITY") throw err;
+      const where = `${manifest.name}@${manifest.version} from ${dir.href}`;
+      throw new Error(`TF.js model ${where}: ${(err as Error).message}${hint ? `; ${hint}` : ""}`, { cause: err });
+    }
+  };
+  return { base, open };
+}
+
+export async function loadTfjsModel(opts: TfjsBrowserModelOptions): Promise<TfjsBrowserModel> {
+  const { order, skipped } = await candidates(opts);
+  const { manifest } = opts;
+  const { open } = await modelFiles(opts);
+  const explicit = opts.device !== undefined && opts.device !== "auto";
+  const bytes = manifest.artifact.bytes + (manifest.artifact.tfjs?.weightBytes ?? 0);
+  const chain = await firstAgreeing<Backend>({
+    order,
+    reference: "cpu",
+    open: async (backend) => {
+      const session = await open(backend);
+      if (!session && explicit)
+        throw new Error(`device "${backend}" was asked for, but TF.js's ${backend} backend did not start in this page; use device "auto"`);
+      return session;
+    },
+    probing: opts.parityProbe ?? bytes <= PROBE_MAX_BYTES,
+    manifest,
+    probe: opts.probe ?? BAKED?.probe,
+    label: (b) => LABELS[b],
+  });
   // model.ts knows ORT's devices; the TF.js backend is reported here instead.
-  const model = browserModel({ manifest, session, device: "js", maxBatch: opts.maxBatch, telemetry: opts.telemetry });
-  const reason = opts.device !== undefined && opts.device !== "auto" ? skipped.join("; ") : [...skipped, `using ${backend.toUpperCase()}`].join("; ");
-  return { ...model, device: backend, deviceReason: reason };
+  const model = browserModel({ manifest, session: chain.session, device: "js", maxBatch: opts.maxBatch, telemetry: opts.telemetry });
+  const reason = [...skipped, ...chain.notes, ...(explicit && chain.backend === opts.device ? [] : [`using ${LABELS[chain.backend]}`])].join("; ");
+  return { ...model, device: chain.backend, deviceReason: reason, ...(chain.parity ? { parity: chain.parity } : {}) };
+}
+
+/** One backend's agreement with CPU in the build's parity run. */
+export interface TfjsBackendCheck {
+  /** Null when the backend could not run here (`unavailable` says why). */
+  agree: boolean | null;
+  result?: ParityResult;
+  unavailable?: string;
+  /** e.g. "SwiftShader (software fallback)" */
+  device?: string;
+  readyMs?: number;
+}
+
+/** What the build's parity run reports (cli/build/browser-parity.ts calls this in headless Chromium). */
+export interface TfjsParity {
+  /** Undefined when no probe input runs on CPU. */
+  backends?: Record<Exclude<Backend, "cpu">, TfjsBackendCheck>;
+  cpuReadyMs: number;
+  error?: string;
+}
+
+/**
+ * Run the model on every TF.js backend this page has (WebGPU on any adapter, a software one included; WebGL on any
+ * renderer; WASM) and compare each with CPU on one input (the build's parity check).
+ */
+export async function compareTfjsBackends(opts: { manifest: Manifest; baseUrl: string; probe?: ProbeFeeds }): Promise<TfjsParity> {
+  const { open } = await modelFiles(opts);
+  let t = performance.now();
+  const cpu = await open("cpu");
+  if (!cpu) return { cpuReadyMs: 0, error: "the CPU backend did not start" };
+  const cpuReadyMs = performance.now() - t;
+  const c = await probeCase(cpu, opts.manifest, opts.probe);
+  if (!c) return { cpuReadyMs };
+  const adapter = await probeAdapter();
+  const renderer = webglRenderer();
+  const devices: Record<Exclude<Backend, "cpu">, string | undefined> = {
+    webgpu: adapter.available ? `${adapter.name}${adapter.fallback ? " (software fallback)" : ""}` : undefined,
+    webgl: renderer === undefined ? undefined : `${rendererName(renderer)}${isSoftware(renderer) ? " (software)" : ""}`,
+    wasm: "wasm",
+  };
+  const missing = { webgpu: "no WebGPU adapter in this browser", webgl: "no WebGL2 in this browser", wasm: "" };
+  const backends = {} as Record<Exclude<Backend, "cpu">, TfjsBackendCheck>;
+  for (const b of ["webgpu", "webgl", "wasm"] as const) {
+    const device = devices[b];
+    if (device === undefined) {
+      backends[b] = { agree: null, unavailable: missing[b] };
+      continue;
+    }
+    const on = b === "wasm" ? {} : { device };
+    t = performance.now();
+    let session: EngineSession | undefined;
+    try {
+      session = await open(b);
+    } catch (err) {
+      backends[b] = { agree: false, unavailable: `the model did not load: ${(err as Error).message}`, ...on };
+      continue;
+    }
+    if (!session) {
+      backends[b] = { agree: null, unavailable: `the ${b} backend did not start`, ...on };
+      continue;
+    }
+    const readyMs = performance.now() - t;
+    const result = await compareOn(session, c, LABELS[b]);
+    await session.release();
+    backends[b] = { agree: result.agree, result, readyMs, ...on };
+  }
+  await cpu.release();
+  return { backends, cpuReadyMs };
 }
