@@ -3,6 +3,7 @@
 
 Run with Debian's Python (apt-get install -y python3-sklearn python3-torch python3-onnx python3-pandas):
     /usr/bin/python3 examples/titanic/train.py
+    /usr/bin/python3 examples/titanic/train.py --hidden 32 --weight-decay 0.001 --out out-1.1.0   # the challenger
 Reads data/titanic.csv (see export_data.sh), writes data/train.csv + data/eval.csv and out/*.{onnx,json}.
 Deterministic: running it twice gives byte-identical outputs.
 
@@ -10,6 +11,7 @@ Preprocessing is defined once, as the edge-ml spec (out/preprocess.json), and `t
 spec* with numpy. The training matrix and the skew fixture both go through `transform`, so skew.json pins exactly
 what the model was trained on; the TypeScript preprocessor must reproduce it at the edge.
 """
+import argparse
 import csv
 import json
 import math
@@ -179,7 +181,20 @@ def dump(name, obj):
         f.write(json.dumps(obj, indent=2, allow_nan=False) + "\n")
 
 
+def parse_args():
+    ap = argparse.ArgumentParser(description="train the Titanic MLP (defaults: titanic@1.0.0)")
+    ap.add_argument("--hidden", type=int, default=PARAMS["hidden"])
+    ap.add_argument("--weight-decay", type=float, default=PARAMS["weight_decay"])
+    ap.add_argument("--epochs", type=int, default=PARAMS["epochs"])
+    ap.add_argument("--out", default="out", help="output folder, relative to this script's folder")
+    return ap.parse_args()
+
+
 def main():
+    global OUT
+    args = parse_args()
+    PARAMS.update(hidden=args.hidden, weight_decay=args.weight_decay, epochs=args.epochs)
+    OUT = os.path.join(HERE, args.out)
     seed_everything(SEED)
     os.makedirs(OUT, exist_ok=True)
     data = read_csv(os.path.join(DATA, "titanic.csv"))
@@ -205,7 +220,7 @@ def main():
     dump("features.json", FEATURES)
     dump("preprocess.json", pre)
     dump("postprocess.json", POSTPROCESS)
-    dump("params.json", {**PARAMS, "input_dim": 9, "architecture": "Linear(9,16)-ReLU-Linear(16,1)",
+    dump("params.json", {**PARAMS, "input_dim": 9, "architecture": f"Linear(9,{PARAMS['hidden']})-ReLU-Linear({PARAMS['hidden']},1)",
                          "torch_version": torch.__version__, "onnx_version": onnx.__version__,
                          "n_train": int(len(train))})
     m = metrics(ev, y_ev, prob)
