@@ -4,7 +4,8 @@
  * never picks WebGPU, and small models are probed at load), and on WASM otherwise; `model.deviceReason` says why; each build is loaded only when chosen (a separate chunk), and its wasm is fetched from beside the
  * bundle. The model is fetched, integrity-checked with web crypto, and served through the same predictor (schema
  * validation ▶ preprocessing ▶ ONNX ▶ postprocessing) as the edge targets. Telemetry, when configured, is flushed
- * with `fetch(keepalive)` / `sendBeacon` when the page is hidden.
+ * with `fetch(keepalive)` / `sendBeacon` when the page is hidden. WASM runs on `model.threads` threads: several when
+ * the page is cross-origin isolated (COOP/COEP headers), one otherwise.
  *
  * @example
  * ```ts
@@ -32,6 +33,12 @@ export interface BrowserModel extends BaseModel {
   readonly deviceReason: string;
   /** The load-time parity probe's result, when it ran. */
   readonly parity?: ParityResult;
+  /**
+   * Threads onnxruntime-web's WASM runtime runs on (on WebGPU, the ops left on the CPU): as ORT was started, after
+   * its own checks. Above 1 only in a cross-origin-isolated page (`Cross-Origin-Opener-Policy: same-origin` +
+   * `Cross-Origin-Embedder-Policy: require-corp`); the runtime starts once per page, so the first model's count holds.
+   */
+  readonly threads: number;
 }
 
 export interface BrowserModelOptions {
@@ -58,6 +65,11 @@ export interface BrowserModelOptions {
   webgpuParity?: boolean;
   /** The probe input (the build bakes a small stored sample); else random inputs shaped by the manifest. */
   probe?: ProbeFeeds;
+  /**
+   * WASM threads when the page is cross-origin isolated (default: hardwareConcurrency, at most 4); ignored otherwise
+   * (1) and once the runtime has started in this page.
+   */
+  threads?: number;
   /** onnxruntime-web's log level (default "error": its warnings would otherwise show up as console errors). */
   logLevel?: "verbose" | "info" | "warning" | "error" | "fatal";
   maxBatch?: number;
@@ -71,6 +83,9 @@ interface OrtModule extends OrtLike {
     wasm: { numThreads?: number; proxy?: boolean; wasmPaths?: string | { wasm?: string; mjs?: string } };
   };
 }
+
+/** onnxruntime-web builds whose runtime has started: it reads `env.wasm` once, at the first session. */
+const started = new WeakSet<OrtModule>();
 
 /** The wasm each onnxruntime-web build fetches (its JS glue is bundled; only the binary comes from the server). */
 const WASM_FILES = { wasm: "ort-wasm-simd-threaded.wasm", webgpu: "ort-wasm-simd-threaded.asyncify.wasm" } as const;
@@ -108,10 +123,18 @@ async function loadOrt(opts: BrowserModelOptions, device: "wasm" | "webgpu"): Pr
   // Only the binary's URL: a string prefix would make ORT fetch its JS glue too, instead of using the bundled one.
   if (wasmUrl !== undefined) ort.env.wasm.wasmPaths = { wasm: wasmUrl };
   ort.env.wasm.proxy = false;
-  // Threads need SharedArrayBuffer, which needs a cross-origin-isolated page.
-  const isolated = (globalThis as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  ort.env.wasm.numThreads = isolated ? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1) : 1;
+  if (!started.has(ort)) ort.env.wasm.numThreads = wantedThreads(opts.threads);
   return { ort, modelUrl };
+}
+
+/**
+ * Threads need SharedArrayBuffer, which needs a cross-origin-isolated page. ORT starts its pthread workers from the
+ * URL of its own module (a chunk beside the bundle, or the bundler's chunk), so no other file has to be served.
+ */
+function wantedThreads(threads: number | undefined): number {
+  const isolated = (globalThis as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  if (!isolated) return 1;
+  return Math.max(1, Math.floor(threads ?? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1)));
 }
 
 async function fetchModel(opts: BrowserModelOptions, modelUrl: string): Promise<Uint8Array> {
@@ -122,8 +145,12 @@ async function fetchModel(opts: BrowserModelOptions, modelUrl: string): Promise<
   return bytes;
 }
 
-const sessionOn = (ort: OrtModule, device: "wasm" | "webgpu", bytes: Uint8Array, manifest: Manifest) =>
-  createOrtEngine(ort, { name: `ort-${device}`, executionProviders: [device] }).createSession(bytes, { foldWeightDequantize: foldsWeightDequantize(manifest) });
+const sessionOn = (ort: OrtModule, device: "wasm" | "webgpu", bytes: Uint8Array, manifest: Manifest) => {
+  started.add(ort); // from here on ORT may have read env.wasm; later loads must not pretend to change it
+  return createOrtEngine(ort, { name: `ort-${device}`, executionProviders: [device] }).createSession(bytes, {
+    foldWeightDequantize: foldsWeightDequantize(manifest),
+  });
+};
 
 /**
  * The load-time probe: a WASM session beside the WebGPU one, one input on both. On disagreement the WASM session
@@ -159,7 +186,9 @@ export async function loadModel(opts: BrowserModelOptions): Promise<BrowserModel
     ({ session, parity, choice } = await probeParity(ort, session, bytes, opts, choice));
   }
   const model = browserModel({ manifest: opts.manifest, session, device: choice.device, maxBatch: opts.maxBatch, telemetry: opts.telemetry });
-  return { ...model, deviceReason: choice.reason, ...(parity ? { parity } : {}) };
+  // ORT writes its fallback (1 when SharedArrayBuffer or shared wasm memory is missing) back into env.wasm.
+  const threads = ort.env.wasm.numThreads ?? 1;
+  return { ...model, deviceReason: choice.reason, threads, ...(parity ? { parity } : {}) };
 }
 
 /** What the build's parity run reports per backend (cli/build/browser-parity.ts calls this in headless Chromium). */

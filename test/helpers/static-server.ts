@@ -1,4 +1,7 @@
-/** A static file server on 127.0.0.1 (port chosen at run time) for browser tests, with correct MIME types. */
+/**
+ * A static file server on 127.0.0.1 (port chosen at run time) for browser tests, with correct MIME types, and optional
+ * extra headers on every answer (e.g. COOP/COEP to make the page cross-origin isolated).
+ */
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,15 +16,22 @@ const TYPES: Record<string, string> = {
   ".onnx": "application/octet-stream",
 };
 
-export async function serveStatic(dir: string): Promise<{ url: string; close(): Promise<void> }> {
+/** COOP + COEP + CORP: what makes a page cross-origin isolated (SharedArrayBuffer, so threaded WASM). */
+export const CROSS_ORIGIN_ISOLATION: Readonly<Record<string, string>> = {
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-embedder-policy": "require-corp",
+  "cross-origin-resource-policy": "same-origin",
+};
+
+export async function serveStatic(dir: string, opts: { headers?: Record<string, string> } = {}): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
     const file = join(dir, path.endsWith("/") ? `${path}index.html` : path);
     if (!file.startsWith(dir) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end("not found");
+      res.writeHead(404, opts.headers).end("not found");
       return;
     }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+    res.writeHead(200, { ...opts.headers, "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
