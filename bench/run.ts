@@ -3,11 +3,13 @@
  * Targets are reported, never asserted: speed belongs here, not in unit tests. `BENCH_ONLY=optimize npm run bench`
  * runs only the optimize benchmark and writes bench/results/optimize.{json,md}; `BENCH_ONLY=worker` only the Worker
  * benchmark (bench/results/worker.{json,md}; `BENCH_MODELS=titanic,mlp` narrows it); `BENCH_ONLY=media` the cost of
- * image, audio and date preprocessing beside the model call (bench/results/media.{json,md}).
+ * image, audio and date preprocessing beside the model call (bench/results/media.{json,md}); `BENCH_ONLY=browser`
+ * ready time, predict time and bytes per backend in headless Chromium (bench/results/browser.{json,md}).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { benchBrowser, renderBrowser } from "./browser.ts";
 import { benchCliHelp, renderCliHelp } from "./cli-help.ts";
 import { benchMedia, renderMedia } from "./media.ts";
 import { benchOptimize, renderOptimize } from "./optimize.ts";
@@ -36,6 +38,12 @@ try {
       (r) => header("optimize") + renderOptimize(r),
     );
   if (process.env["BENCH_ONLY"] === "media") await only("media", benchMedia, (r) => header("media") + renderMedia(r));
+  if (process.env["BENCH_ONLY"] === "browser")
+    await only(
+      "browser",
+      () => benchBrowser(tmp),
+      (r) => header("browser") + renderBrowser(r),
+    );
   if (process.env["BENCH_ONLY"] === "worker")
     await only(
       "worker",
@@ -48,6 +56,9 @@ try {
   mkdirSync(optimizeTmp);
   const optimize = await benchOptimize(optimizeTmp);
   const media = await benchMedia();
+  const browserTmp = join(tmp, "browser");
+  mkdirSync(browserTmp);
+  const browser = await benchBrowser(browserTmp);
   const result = {
     date: new Date().toISOString(),
     machine,
@@ -55,11 +66,12 @@ try {
     cliHelp,
     optimize,
     media,
+    browser,
   };
   const dir = resultsDir;
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
-  const md = `${renderMarkdown(result.machine, worker)}\n${renderOptimize(optimize)}\n${renderMedia(media)}\n${renderCliHelp(cliHelp)}`;
+  const md = `${renderMarkdown(result.machine, worker)}\n${renderOptimize(optimize)}\n${renderMedia(media)}\n${renderBrowser(browser)}\n${renderCliHelp(cliHelp)}`;
   writeFileSync(join(dir, "latest.md"), md);
   console.log(md);
 } finally {
