@@ -9,6 +9,7 @@
  */
 import type { Manifest } from "../core/schema/manifest.ts";
 import { foldsWeightDequantize } from "../core/session-hints.ts";
+import type { Hono } from "hono";
 import { createEdgeApp, type EdgeAppOptions } from "./app.ts";
 import { DEFAULT_SETTINGS, type EdgeSettings } from "./settings.ts";
 import type { Engine } from "./engines/types.ts";
@@ -25,6 +26,22 @@ export interface DeploymentOptions {
   onRequest?: EdgeAppOptions["onRequest"];
   onStart?: EdgeAppOptions["onStart"];
 }
+
+/** What a deployment's app was made of: runtime/rollout-app.ts serves two of them from one app. */
+export interface DeploymentParts {
+  manifest: Manifest;
+  loadPredictor: () => Promise<Predictor>;
+  settings: EdgeSettings;
+  onRequest: EdgeAppOptions["onRequest"];
+  onStart: EdgeAppOptions["onStart"];
+}
+
+// Keyed by the app, so that a deployment made through the shared adapter (runtime/adapter.ts), whose result carries
+// only the app, can still be taken apart into a rollout's champion or challenger.
+const partsOf = new WeakMap<Hono, DeploymentParts>();
+
+/** The parts of an app that `createDeployment` made (undefined for any other app). */
+export const deploymentOf = (app: Hono): DeploymentParts | undefined => partsOf.get(app);
 
 export function createDeployment(opts: DeploymentOptions) {
   const settings: EdgeSettings = { ...DEFAULT_SETTINGS, ...opts.settings };
@@ -50,5 +67,6 @@ export function createDeployment(opts: DeploymentOptions) {
     ...(opts.onRequest ? { onRequest: opts.onRequest } : {}),
     ...(opts.onStart ? { onStart: opts.onStart } : {}),
   });
+  partsOf.set(app, { manifest: opts.manifest, loadPredictor, settings, onRequest: opts.onRequest, onStart: opts.onStart });
   return { app, loadPredictor, settings };
 }

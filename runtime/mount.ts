@@ -16,7 +16,7 @@ import { HttpError } from "./http-error.ts";
 const ROUTES: readonly [RegExp, string][] = [
   [/^\/v1\/models\/[^/]+$/, "POST"],
   [/^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?\/infer$/, "POST"],
-  [/^\/v2\/models\/[^/]+$/, "GET"],
+  [/^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?$/, "GET"],
   [/^\/v2\/health\/(?:live|ready)$/, "GET"],
   [/^\/openapi\.json$/, "GET"],
   [/^\/?$/, "GET"],

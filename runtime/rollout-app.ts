@@ -1,0 +1,92 @@
+/**
+ * One edge runtime serving a champion and a challenger (rollout.ts decides who answers). Each version is made by the
+ * shared adapter (runtime/adapter.ts) as if it were served alone, so each keeps its own model load, integrity check
+ * and telemetry client reporting as its own version; this file puts both behind one app, which is what targets serve
+ * or mount. Settings (body limit, batch) are the champion's: the body is read once, for both.
+ *
+ * @example
+ * ```ts
+ * const champion = createEdgeRuntime({ manifest, engine, modelBytes, target: "worker" });
+ * const challenger = createEdgeRuntime({ manifest: next, engine, modelBytes: nextBytes, target: "worker" });
+ * const edge = createRolloutRuntime(champion, challenger, { challenger: next.version, mode: "canary", share: 0.1, sticky: "requestId" });
+ * export default { fetch: edge.app.fetch };
+ * ```
+ */
+import type { Context } from "hono";
+import type { EdgeRuntime } from "./adapter.ts";
+import { createEdgeApp } from "./app.ts";
+import { type DeploymentParts, deploymentOf } from "./deployment.ts";
+import type { Rollout } from "./rollout.ts";
+
+export interface RolloutRuntimeOptions {
+  /** Keep the shadow run alive after the response (Workers: ctx.waitUntil); a detached promise elsewhere. */
+  schedule?: ((c: Context, work: Promise<unknown>) => void) | undefined;
+  /** Where challenger failures are logged (console.error by default). */
+  log?: ((message: string) => void) | undefined;
+}
+
+/** The champion's runtime with the rollout app in place of its own, and the challenger's runtime beside it. */
+export interface RolloutRuntime extends EdgeRuntime {
+  readonly champion: EdgeRuntime;
+  readonly challenger: EdgeRuntime;
+  /** Load the challenger's model; a failure is logged and returned, never thrown (the champion serves regardless). */
+  loadChallenger(): Promise<Error | undefined>;
+  /** Send what telemetry both versions still hold (on shutdown). */
+  flush(): Promise<void>;
+}
+
+function partsOf(edge: EdgeRuntime, role: string): DeploymentParts {
+  const parts = deploymentOf(edge.app);
+  if (parts === undefined) throw new Error(`createRolloutRuntime: the ${role} runtime was not made by createEdgeRuntime`);
+  return parts;
+}
+
+export function createRolloutRuntime(champion: EdgeRuntime, challenger: EdgeRuntime, rollout: Rollout, opts: RolloutRuntimeOptions = {}): RolloutRuntime {
+  const main = partsOf(champion, "champion");
+  const other = partsOf(challenger, "challenger");
+  if (main.manifest.name !== other.manifest.name || main.manifest.version === other.manifest.version) {
+    throw new Error(
+      `createRolloutRuntime: a challenger is another version of the same model (champion ${main.manifest.name}@${main.manifest.version}, challenger ${other.manifest.name}@${other.manifest.version})`,
+    );
+  }
+  if (other.manifest.version !== rollout.challenger) {
+    throw new Error(`createRolloutRuntime: the rollout names challenger ${rollout.challenger}, the challenger runtime serves ${other.manifest.version}`);
+  }
+  const log = opts.log ?? ((message: string) => console.error(message));
+  const app = createEdgeApp({
+    manifest: main.manifest,
+    loadPredictor: main.loadPredictor,
+    settings: main.settings,
+    ...(main.onRequest ? { onRequest: main.onRequest } : {}),
+    onStart: (c) => {
+      main.onStart?.(c);
+      other.onStart?.(c);
+    },
+    challenger: { manifest: other.manifest, loadPredictor: other.loadPredictor, onRequest: other.onRequest, rollout, schedule: opts.schedule, log },
+  });
+  return {
+    app,
+    settings: champion.settings,
+    loadPredictor: champion.loadPredictor,
+    configure(env) {
+      champion.configure(env);
+      challenger.configure(env);
+    },
+    telemetry: () => champion.telemetry(),
+    champion,
+    challenger,
+    async loadChallenger() {
+      try {
+        await challenger.loadPredictor();
+        return undefined;
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        log(`edge-ml: challenger ${other.manifest.name}@${other.manifest.version} could not be loaded; the champion answers every request: ${error.message}`);
+        return error;
+      }
+    },
+    async flush() {
+      await Promise.all([champion.telemetry()?.flush(), challenger.telemetry()?.flush()]);
+    },
+  };
+}
