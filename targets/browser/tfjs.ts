@@ -1,9 +1,12 @@
 /**
  * In-page inference with the TF.js engine: a TF.js model.json and its weight shards (`tfjs/` in an `edge-ml build
  * --target browser` folder) are fetched, checked against the manifest's sha256s, and run on the first TF.js backend
- * that starts: WebGPU (a hardware adapter only, as for ORT: device.ts's adapter check), WebGL (a hardware renderer
- * only), WASM (its wasm fetched from beside the bundle), CPU. Each backend is its own lazily imported chunk, and
- * `model.deviceReason` says why the backend was chosen. The predictor and page API are the ORT path's (model.ts).
+ * that starts and agrees with CPU: WebGPU (a hardware adapter only, as for ORT: device.ts's adapter check), WebGL (a
+ * hardware renderer only), WASM (its wasm fetched from beside the bundle), CPU. The trust rules are ORT's with TF.js's
+ * CPU backend as the reference: a backend that disagreed with CPU in the build's parity run (baked in) is skipped, and
+ * a model up to 16 MB is probed at load (device.ts firstAgreeing), moving on when the chosen backend disagrees. Each
+ * backend is its own lazily imported chunk, and `model.deviceReason` says why the backend was chosen. The predictor
+ * and page API are the ORT path's (model.ts). `compareTfjsBackends` is the build's parity run (browser-parity.ts).
  *
  * @example
  * ```ts

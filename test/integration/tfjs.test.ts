@@ -21,7 +21,7 @@ import { addModel } from "../../cli/registry/add-model.ts";
 import { getTarget } from "../../targets/index.ts";
 import type { BuildResult, LocalServer } from "../../targets/types.ts";
 import { writeCancellingDense } from "../fixtures/tfjs/cancelling-dense.ts";
-import { launchChromium } from "../helpers/chromium.ts";
+import { inPage, launchChromium, openPage } from "../helpers/chromium.ts";
 import { serveStatic } from "../helpers/static-server.ts";
 import { FIXTURES, tempDir } from "../helpers/tmp.ts";
 
@@ -100,23 +100,20 @@ interface InPage {
 }
 
 /** Load the build's model in a page of the build's origin (not the demo page) with `options`, run `feeds` once. */
-async function inPage(browser: Browser, siteUrl: string, options: Record<string, unknown>, feeds: Record<string, number[]>): Promise<InPage> {
-  const page = await browser.newPage();
+async function loadAndRun(browser: Browser, siteUrl: string, options: Record<string, unknown>, feeds: Record<string, number[]>): Promise<InPage> {
+  const page = await openPage(browser, `${siteUrl}build.json`);
   try {
-    await page.goto(`${siteUrl}build.json`);
-    // A string, not a function: vitest rewrites `import()` in code it compiles.
-    return (await page.evaluate(
-      `(async (args) => {
-        try {
-          const mod = await import("/edge-ml-model.js");
-          const model = await mod.loadModel(args.options);
-          const out = await model.run(Object.fromEntries(Object.entries(args.feeds).map(([k, v]) => [k, Float32Array.from(v)])));
-          return { device: model.device, reason: model.deviceReason, outputs: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Array.from(v.data)])) };
-        } catch (e) {
-          return { error: String(e && e.message) };
-        }
-      })(${JSON.stringify({ options, feeds })})`,
-    )) as InPage;
+    return await inPage<InPage>(
+      page,
+      `try {
+        const model = await mod.loadModel(args.options);
+        const out = await model.run(Object.fromEntries(Object.entries(args.feeds).map(([k, v]) => [k, Float32Array.from(v)])));
+        return { device: model.device, reason: model.deviceReason, outputs: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Array.from(v.data)])) };
+      } catch (e) {
+        return { error: String(e && e.message) };
+      }`,
+      { options, feeds },
+    );
   } finally {
     await page.close();
   }
@@ -180,11 +177,21 @@ describe("TF.js engine", () => {
       await tampered.close();
     }
   });
+});
+
+describe("TF.js engine in the browser (BlazeFace)", () => {
+  let siteDir: string;
+  // The build runs BlazeFace on four backends in Chromium (shader compiles on SwiftShader): its own hook's time.
+  beforeAll(async () => {
+    siteDir = (await buildTarget({ root, ref: "face@1.0.0", target: "browser", outDir: join(root, "site") })).outDir;
+  });
+
+  it("the browser build checked every TF.js backend against CPU (build.json parity)", () => {
+    expectParityAgrees(siteDir, "blazeface");
+  });
 
   it("the browser build gives the same outputs in headless Chromium", async () => {
-    const build = await buildTarget({ root, ref: "face@1.0.0", target: "browser", outDir: join(root, "site") });
-    expectParityAgrees(build.outDir, "blazeface");
-    const site = await serveStatic(build.outDir);
+    const site = await serveStatic(siteDir);
     let browser: Browser | undefined;
     try {
       browser = await launchChromium();
@@ -288,14 +295,14 @@ describe("TF.js layers model (tiny-layers: no format key, uint8/float16 weights 
     expectParityAgrees(siteDir, "tiny-layers");
     const feeds = { image: Array.from(tinyInput) };
     // auto skips the software adapter and renderer: WASM, after the load-time probe agreed.
-    const auto = await inPage(browser, site.url, {}, feeds);
+    const auto = await loadAndRun(browser, site.url, {}, feeds);
     expect(auto.error).toBeUndefined();
     expect(auto.device).toBe("wasm");
     expect(auto.reason).toMatch(
       /^WebGPU adapter is a software fallback \(SwiftShader\); .*the parity probe agreed \(max abs diff [\d.e-]+ on output \w+\[\d+\]\); using WASM$/,
     );
     // With software adapters allowed, WebGPU (SwiftShader) serves.
-    const gpu = await inPage(browser, site.url, { allowFallbackAdapter: true }, feeds);
+    const gpu = await loadAndRun(browser, site.url, { allowFallbackAdapter: true }, feeds);
     expect(gpu.error).toBeUndefined();
     expect(gpu.device).toBe("webgpu");
     expect(gpu.reason).toMatch(/the parity probe agreed .*; using WebGPU$/);
@@ -312,14 +319,14 @@ describe("TF.js layers model (tiny-layers: no format key, uint8/float16 weights 
     writeFileSync(shard, bytes);
     const tampered = await serveStatic(dir);
     try {
-      const r = await inPage(browser, tampered.url, { device: "cpu" }, { image: Array.from(tinyInput) });
+      const r = await loadAndRun(browser, tampered.url, { device: "cpu" }, { image: Array.from(tinyInput) });
       expect(r.error).toMatch(
         new RegExp(
           `^TF\\.js model tiny@1\\.0\\.0 from ${tampered.url}tfjs/: group1-shard2of2\\.bin: sha256 [0-9a-f]{64} does not match the manifest's [0-9a-f]{64}; the bundle was altered after \`edge-ml build\`; rebuild and redeploy it$`,
         ),
       );
       rmSync(shard);
-      const missing = await inPage(browser, tampered.url, {}, { image: Array.from(tinyInput) });
+      const missing = await loadAndRun(browser, tampered.url, {}, { image: Array.from(tinyInput) });
       expect(missing.error).toContain("group1-shard2of2.bin: missing (the manifest lists it with 44 bytes)");
     } finally {
       await tampered.close();
@@ -356,7 +363,8 @@ describe("a TF.js model whose backends disagree with CPU (cancelling-dense.ts: f
     const failed = Object.entries(parity.backends)
       .filter(([, b]) => b.agree === false)
       .map(([name]) => name);
-    const r = await inPage(browser, checked.url, { allowFallbackAdapter: true }, { x });
+    const r = await loadAndRun(browser, checked.url, { allowFallbackAdapter: true }, { x });
+    console.log(`cancelling-dense with the build's report: ${r.device} (${r.reason})`);
     expect(r.error).toBeUndefined();
     expect(r.reason).toContain("WebGPU disagreed with CPU when this model was built (build.json parity)");
     expect(failed).not.toContain(r.device);
@@ -365,13 +373,14 @@ describe("a TF.js model whose backends disagree with CPU (cancelling-dense.ts: f
   });
 
   it("without the build's report, the load-time probe catches WebGPU's disagreement and moves on", async () => {
-    const r = await inPage(browser, unchecked.url, { allowFallbackAdapter: true }, { x });
+    const r = await loadAndRun(browser, unchecked.url, { allowFallbackAdapter: true }, { x });
+    console.log(`cancelling-dense at load: ${r.device} (${r.reason})`);
     expect(r.error).toBeUndefined();
     expect(r.device).not.toBe("webgpu");
     expect(r.reason).toMatch(/^WebGPU disagreed with CPU on the parity probe \(max abs diff [\d.e-]+ on output y\[\d\]\); /);
     expect(worstExcess(r.outputs!["y"]!, expectedY)).toBeLessThanOrEqual(0);
     // Without the probe, the same page serves WebGPU's numbers, outside the tolerance (what the probe prevents).
-    const raw = await inPage(browser, unchecked.url, { allowFallbackAdapter: true, parityProbe: false }, { x });
+    const raw = await loadAndRun(browser, unchecked.url, { allowFallbackAdapter: true, parityProbe: false }, { x });
     expect(raw.device).toBe("webgpu");
     expect(worstExcess(raw.outputs!["y"]!, expectedY)).toBeGreaterThan(0);
   });
