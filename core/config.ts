@@ -11,7 +11,13 @@
  * export default defineConfig({
  *   edge: { maxBatch: 64 },
  *   gates: { absolute: [{ metric: "roc_auc", min: 0.8 }], relative: [{ metric: "roc_auc", maxDrop: 0.02 }] },
- *   models: { titanic: { slices: ["passengerClass", "sex"], gates: { absolute: [{ metric: "roc_auc", min: 0.8, slices: true }] } } },
+ *   models: {
+ *     titanic: {
+ *       slices: ["passengerClass", "sex"],
+ *       gates: { absolute: [{ metric: "roc_auc", min: 0.8, slices: true }] },
+ *       rollout: { challenger: "titanic@1.1.0", mode: "canary", share: 0.1, sticky: "header:x-user-id" },
+ *     },
+ *   },
  *   targets: { worker: { name: "titanic", routes: ["example.com/titanic/*"], vars: { LOG_LEVEL: "info" } } },
  *   telemetry: { endpoint: "https://monitor.example.com", sampleRate: 0.05, redact: ["name"] },
  * });
@@ -50,6 +56,34 @@ const OptimizeGates = strict({
 });
 export type OptimizeGates = z.output<typeof OptimizeGates>;
 
+/** A header name as HTTP allows it (RFC 9110 token). */
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+const SHARE = "must be between 0 and 1 (0.1 sends 10% of users to the challenger)";
+
+/**
+ * A challenger sharing the champion's traffic (the champion is the model's `champion` alias; `edge-ml models alias
+ * <name> champion <version>` promotes, this config is never rewritten). It applies when build, dev or deploy serve
+ * the champion; `edge-ml dev --challenger` overrides it.
+ */
+const Rollout = strict({
+  /** The challenger, `<name>@<version>` (or `<name>@<alias>`): the same model, another version. */
+  challenger: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'expected "<name>@<version>", e.g. "titanic@1.1.0"'),
+  /** canary: the challenger answers `share` of users; shadow: the champion answers, the challenger runs after the response. */
+  mode: z.enum(["shadow", "canary"], { error: 'expected "shadow" or "canary"' }),
+  /** Canary only (required there): the share of users the challenger answers. */
+  share: z.number({ error: SHARE }).min(0, SHARE).max(1, SHARE).optional(),
+  /** What keeps a user on one arm: "requestId" (the client's x-request-id, else a fresh id) or "header:<name>". */
+  sticky: z
+    .string()
+    .refine((s) => s === "requestId" || (s.startsWith("header:") && HEADER_NAME.test(s.slice("header:".length))), {
+      error: 'expected "requestId" or "header:<name>", e.g. "header:x-user-id"',
+    })
+    .default("requestId"),
+}).superRefine((r, ctx) => {
+  if (r.mode === "canary" && r.share === undefined) ctx.addIssue({ code: "custom", path: ["share"], message: `required in canary mode; ${SHARE}` });
+});
+export type RolloutConfig = z.output<typeof Rollout>;
+
 const ModelConfig = strict({
   /** Label column of evaluation data (default: the manifest's `label`). */
   label: z.string().min(1).optional(),
@@ -59,6 +93,8 @@ const ModelConfig = strict({
   gates: Gates.optional(),
   /** Replace the project-wide `optimize` gates for this model (key by key). */
   optimize: OptimizeGates.partial().optional(),
+  /** Share the champion's traffic with a challenger version (canary or shadow). */
+  rollout: Rollout.optional(),
 });
 
 const WorkerName = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "lowercase letters, digits and '-', at most 63 characters");
@@ -102,7 +138,20 @@ export const Config = strict({
   edge: Edge.default({ maxBatch: 256 }),
   dev: strict({ port: z.int().min(0).max(65535).default(8787) }).default({ port: 8787 }),
   /** Per-model settings, by model name. */
-  models: z.record(z.string(), ModelConfig).default({}),
+  models: z
+    .record(z.string(), ModelConfig)
+    .superRefine((models, ctx) => {
+      for (const [name, m] of Object.entries(models)) {
+        const challenger = m.rollout?.challenger;
+        if (challenger !== undefined && challenger.slice(0, challenger.lastIndexOf("@")) !== name)
+          ctx.addIssue({
+            code: "custom",
+            path: [name, "rollout", "challenger"],
+            message: `a challenger is another version of ${name}, not "${challenger}" (e.g. "${name}@1.1.0")`,
+          });
+      }
+    })
+    .default({}),
   targets: strict({ worker: WorkerTarget.optional() }).default({}),
   telemetry: Telemetry.optional(),
   /** Default gates for every model (`edge-ml validate`); `models.<name>.gates` replaces them per list. */

@@ -33,12 +33,20 @@ export default {
     ],
   },
 
-  /** Per model: the label column and slices of evaluation data, and gates that replace the defaults above. */
+  /**
+   * Per model: the label column and slices of evaluation data, and gates that replace the defaults above.
+   * rollout: a challenger version sharing the champion's traffic, whenever build, dev or deploy serve the champion
+   * (the `champion` alias: `npx edge-ml models alias titanic champion 1.0.0`; promoting moves the alias, this file
+   * stays). mode "canary": the challenger answers `share` of users (0..1), each user always on the same version, by
+   * `sticky`: "requestId" (the client's x-request-id, else a fresh id) or "header:<name>". mode "shadow": the champion
+   * answers every request and the challenger runs on it after the response. `edge-ml dev --challenger` overrides it.
+   */
   models: {
     // titanic: {
     //   label: "survived",
     //   slices: ["passengerClass", "sex"],
     //   gates: { absolute: [{ metric: "roc_auc", min: 0.8, slices: true, minRows: 30 }] },
+    //   rollout: { challenger: "titanic@1.1.0", mode: "canary", share: 0.1, sticky: "header:x-user-id" },
     // },
   },
 

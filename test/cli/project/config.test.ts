@@ -48,7 +48,7 @@ describe("config", () => {
     }
     expect(error).toBeInstanceOf(EdgeMlError);
     expect((error as EdgeMlError).issues.map((i) => `• ${i.path}: ${i.message}`).join("\n")).toMatchInlineSnapshot(`
-      "• models.titanic: unknown key "slice" (allowed: label, slices, gates, optimize)
+      "• models.titanic: unknown key "slice" (allowed: label, slices, gates, optimize, rollout)
       • targets.worker.vars.bad-name: a var name is letters, digits and '_', not starting with a digit
       • targets.worker: unknown key "nam" (allowed: name, routes, vars, env)
       • telemetry.endpoint: expected an http(s) URL, e.g. https://monitor.example.com
