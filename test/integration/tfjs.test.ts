@@ -310,7 +310,7 @@ describe("TF.js layers model (tiny-layers: no format key, uint8/float16 weights 
       for (const name of TINY_OUTPUTS) expect(worstExcess(r.outputs![name]!, expectedTiny[name]!), `${name} on ${r.device}`).toBeLessThanOrEqual(0);
   });
 
-  it("a tampered or missing shard in the page: loadModel fails naming the shard, the model, and what to do", async () => {
+  it("a tampered, missing or truncated shard in the page: loadModel fails naming the shard, the model, and what to do", async () => {
     const dir = join(root, "tiny-site-tampered");
     cpSync(siteDir, dir, { recursive: true });
     const shard = join(dir, "tfjs", "group1-shard2of2.bin");
@@ -328,6 +328,9 @@ describe("TF.js layers model (tiny-layers: no format key, uint8/float16 weights 
       rmSync(shard);
       const missing = await loadAndRun(browser, tampered.url, {}, { image: Array.from(tinyInput) });
       expect(missing.error).toContain("group1-shard2of2.bin: missing (the manifest lists it with 44 bytes)");
+      writeFileSync(shard, bytes.subarray(0, 40));
+      const truncated = await loadAndRun(browser, tampered.url, {}, { image: Array.from(tinyInput) });
+      expect(truncated.error).toContain("group1-shard2of2.bin: 40 bytes, but the manifest records 44");
     } finally {
       await tampered.close();
     }
