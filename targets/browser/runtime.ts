@@ -129,12 +129,21 @@ async function loadOrt(opts: BrowserModelOptions, device: "wasm" | "webgpu"): Pr
 
 /**
  * Threads need SharedArrayBuffer, which needs a cross-origin-isolated page. ORT starts its pthread workers from the
- * URL of its own module (a chunk beside the bundle, or the bundler's chunk), so no other file has to be served.
+ * URL of its own module (a chunk beside this one), and a worker must be same-origin: from another origin ORT would
+ * fetch its separate `ort-wasm-simd-threaded.mjs` glue instead, which builds do not ship, so that case gets 1 thread.
  */
 function wantedThreads(threads: number | undefined): number {
-  const isolated = (globalThis as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  if (!isolated) return 1;
+  const page = globalThis as unknown as { crossOriginIsolated?: boolean; location?: { origin: string } };
+  if (page.crossOriginIsolated !== true || !sameOrigin(import.meta.url, page.location?.origin)) return 1;
   return Math.max(1, Math.floor(threads ?? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1)));
+}
+
+function sameOrigin(url: string, origin: string | undefined): boolean {
+  try {
+    return new URL(url).origin === origin;
+  } catch {
+    return false;
+  }
 }
 
 async function fetchModel(opts: BrowserModelOptions, modelUrl: string): Promise<Uint8Array> {

@@ -2,7 +2,8 @@
  * Threaded WASM in the browser build (issue 13), in headless Chromium. Served cross-origin isolated (COOP + COEP +
  * CORP), onnxruntime-web runs on several threads: its pthreads are module workers started from its own chunk under
  * chunks/, and `model.threads` says how many. Served without those headers, it runs on one thread and starts no
- * worker. Both give onnxruntime-node's outputs. hardwareConcurrency is pinned to 4 through the DevTools protocol so
+ * worker; nor does an isolated page importing the build from another origin (a CDN), where ORT's workers could not
+ * start. All give onnxruntime-node's outputs. hardwareConcurrency is pinned to 4 through the DevTools protocol so
  * the thread count does not depend on this machine's cores.
  */
 import { parse } from "csv-parse/sync";
@@ -26,6 +27,7 @@ const CORES = 4;
 
 let isolated: Awaited<ReturnType<typeof serveStatic>>;
 let plain: Awaited<ReturnType<typeof serveStatic>>;
+let cdn: Awaited<ReturnType<typeof serveStatic>>;
 let browser: Browser;
 let expected: number[];
 
@@ -33,7 +35,11 @@ beforeAll(async () => {
   const build = await buildTarget({ root: REPO_ROOT, ref: "titanic@1.0.0", target: "browser", engine: "ort", outDir: join(tempDir(), "site"), parity: false });
   // A page that loads no model by itself (the demo page would start ORT before the test's options).
   writeFileSync(join(build.outDir, "blank.html"), `<!doctype html><title>threads</title><link rel="icon" href="data:,">\n`);
-  [isolated, plain] = await Promise.all([serveStatic(build.outDir, { headers: { ...CROSS_ORIGIN_ISOLATION } }), serveStatic(build.outDir)]);
+  [isolated, plain, cdn] = await Promise.all([
+    serveStatic(build.outDir, { headers: { ...CROSS_ORIGIN_ISOLATION } }),
+    serveStatic(build.outDir),
+    serveStatic(build.outDir, { headers: { "cross-origin-resource-policy": "cross-origin", "access-control-allow-origin": "*" } }),
+  ]);
   browser = await launchChromium();
   const x = createPreprocessor(manifest.preprocessing!).transform(instances).get("features")!;
   const out = await referenceRun(join(dir, "model.onnx"), { features: { dtype: "float32", data: x.data as Float32Array, dims: [...x.dims] } });
@@ -41,7 +47,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([isolated?.close(), plain?.close()]);
+  await Promise.all([isolated?.close(), plain?.close(), cdn?.close()]);
 });
 
 interface Opened {
@@ -71,13 +77,14 @@ interface Loaded {
   scores: number[];
 }
 
-const loadAndPredict = (page: Page, options: Record<string, unknown> = {}) =>
+const loadAndPredict = (page: Page, options: Record<string, unknown> = {}, module?: string) =>
   inPage<Loaded>(
     page,
     `const model = await mod.loadModel({ device: "wasm", ...args.options });
      const { predictions } = await model.predict(args.instances);
      return { isolated: crossOriginIsolated, device: model.device, threads: model.threads, scores: predictions.map((p) => p.score) };`,
     { options, instances },
+    module,
   );
 
 /**
@@ -119,6 +126,15 @@ describe("threaded WASM in the browser build (Chromium)", () => {
     const { page, problems } = await open(plain);
     const r = await loadAndPredict(page, { threads: 4 });
     expect({ isolated: r.isolated, device: r.device, threads: r.threads }).toEqual({ isolated: false, device: "wasm", threads: 1 });
+    expect(page.workers()).toEqual([]);
+    expectReferenceScores(r.scores);
+    expect(problems).toEqual([]);
+  });
+
+  it("isolated, with the build imported from another origin: 1 thread, no worker (one could not start from there), the same scores", async () => {
+    const { page, problems } = await open(isolated);
+    const r = await loadAndPredict(page, {}, `${cdn.url}edge-ml-model.js`);
+    expect({ isolated: r.isolated, device: r.device, threads: r.threads }).toEqual({ isolated: true, device: "wasm", threads: 1 });
     expect(page.workers()).toEqual([]);
     expectReferenceScores(r.scores);
     expect(problems).toEqual([]);
