@@ -27,7 +27,7 @@ export const BUILD = defineSpec({
     variant,
     engine,
     "no-measure": { type: "boolean", description: "skip measuring start-up and memory in workerd (worker target)" },
-    "no-parity": { type: "boolean", description: "skip running WebGPU against WASM in headless Chromium (browser target)" },
+    "no-parity": { type: "boolean", description: "browser target: skip the backend parity run in headless Chromium (ONNX: WebGPU against WASM; TF.js: WebGPU, WebGL and WASM against CPU)" },
     json,
   },
 });
