@@ -1,13 +1,13 @@
 /**
  * `/v1/metrics`: traffic, error rate and latency percentiles per window and model version, computed from the
- * per-minute counter rows. Percentiles are interpolated inside histogram buckets (see core/stats/histogram.ts), so
+ * per-minute counter rows, and each version's split by backend (device, requests, share, last reason) over the range. Percentiles are interpolated inside histogram buckets (see core/stats/histogram.ts), so
  * they are exact to within one bucket; windows without traffic are present with zero requests and null latencies,
  * so charts show gaps instead of joining points across them.
  *
  * @example
  * ```ts
  * const q = parseMetricsQuery({ deployment: "prod", from: "2026-01-01T00:00:00Z", step: "5m" }, Date.now());
- * const body = buildMetrics(q, await store.windows(q));
+ * const body = buildMetrics(q, await store.windows(q), await store.backends(q));
  * ```
  */
 import * as z from "zod";
@@ -15,7 +15,7 @@ import { issuesFromZod } from "../core/errors.ts";
 import { LATENCY_BUCKETS_MS } from "../core/schema/telemetry.ts";
 import { histogramQuantile } from "../core/stats/histogram.ts";
 import { MonitorError } from "./http-error.ts";
-import { MINUTE_MS, type WindowQuery, type WindowRow } from "./store/contract.ts";
+import { type BackendRow, MINUTE_MS, type WindowQuery, type WindowRow } from "./store/contract.ts";
 
 /** Most windows one query may ask for (a week of minutes is 10 080). */
 const MAX_WINDOWS = 20_000;
@@ -63,10 +63,26 @@ interface MetricsPoint {
   errorsByClass: Record<string, number>;
 }
 
+/** One device's part of a version's traffic over the range. */
+interface BackendShare {
+  device: string;
+  requests: number;
+  /**
+   * Of all the version's requests in the range; the shares add up to less than 1 when some clients name no backend
+   * (edges older than telemetry's `backend` field).
+   */
+  share: number | null;
+  engine: string | null;
+  reason: string | null;
+  lastSeen: number;
+}
+
 interface MetricsSeries {
   model: string;
   version: string;
   totals: Omit<MetricsPoint, "t">;
+  /** Requests per device, most first. */
+  backends: BackendShare[];
   points: MetricsPoint[];
 }
 
@@ -101,7 +117,7 @@ function point(
   };
 }
 
-export function buildMetrics(q: WindowQuery, rows: readonly WindowRow[]): MetricsResponse {
+export function buildMetrics(q: WindowQuery, rows: readonly WindowRow[], backends: readonly BackendRow[] = []): MetricsResponse {
   const windows: number[] = [];
   for (let t = q.from; t < q.to; t += q.stepMs) windows.push(t);
   const byVersion = new Map<string, { model: string; version: string; rows: Map<number, WindowRow> }>();
@@ -131,7 +147,18 @@ export function buildMetrics(q: WindowQuery, rows: readonly WindowRow[]): Metric
         for (const [k, n] of Object.entries(r.errorsByClass)) total.byClass[k] = (total.byClass[k] ?? 0) + n;
         return { t, ...point(r.requests, r.errors, r.latencySum, r.latency, r.errorsByClass) };
       });
-      return { model: v.model, version: v.version, totals: point(total.requests, total.errors, total.latencySum, total.latency, total.byClass), points };
+      const shares = backends
+        .filter((b) => b.model === v.model && b.version === v.version)
+        .map(({ device, requests, engine, reason, lastSeen }) => ({
+          device,
+          requests,
+          share: total.requests > 0 ? round(requests / total.requests) : null,
+          engine,
+          reason,
+          lastSeen,
+        }));
+      const totals = point(total.requests, total.errors, total.latencySum, total.latency, total.byClass);
+      return { model: v.model, version: v.version, totals, backends: shares, points };
     });
   return { deployment: q.deployment, from: q.from, to: q.to, stepMs: q.stepMs, latencyBucketsMs: LATENCY_BUCKETS_MS, windows, series };
 }

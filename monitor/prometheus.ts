@@ -53,6 +53,11 @@ export function renderPrometheus(totals: Totals): string {
     out.push(`edgeml_request_latency_ms_count${labels(base)} ${cumulative}`);
   }
 
+  family("edgeml_backend_requests_total", "counter", "Requests by the device that ran the model (from edges that report their backend).");
+  for (const b of totals.backends) {
+    out.push(`edgeml_backend_requests_total${labels({ deployment: b.deployment, model: b.model, version: b.version, device: b.device })} ${b.requests}`);
+  }
+
   family("edgeml_telemetry_dropped_total", "counter", "Samples the edge could not keep (memory bound); counters are never dropped.");
   for (const [deployment, n] of Object.entries(totals.dropped)) out.push(`edgeml_telemetry_dropped_total${labels({ deployment })} ${n}`);
 

@@ -14,12 +14,12 @@
  */
 import type { Context, Hono } from "hono";
 import type { Manifest } from "../core/schema/manifest.ts";
-import type { Target } from "../core/schema/telemetry.ts";
+import type { Target, TelemetryBackend } from "../core/schema/telemetry-constants.ts";
 import { createDeployment } from "./deployment.ts";
 import type { Engine } from "./engines/types.ts";
 import type { Predictor } from "./predictor.ts";
 import { type EdgeSettings, type EdgeSettingsInput, resolveEdgeSettings } from "./settings.ts";
-import { createTelemetry, type Telemetry, type TelemetryOptions } from "./telemetry/index.ts";
+import { backendOfEngine, createTelemetry, type Telemetry, type TelemetryOptions } from "./telemetry/index.ts";
 import { createTelemetryHook, telemetryConfigFromEnv, type TelemetryHookOptions } from "./telemetry-hook.ts";
 
 /** Telemetry given in code (the browser has no env), as opposed to EDGE_ML_* env vars. */
@@ -50,9 +50,12 @@ export interface EdgeRuntime {
   telemetry(): Telemetry | undefined;
 }
 
-/** The telemetry client of a served model: the same options on every target. */
-export function createModelTelemetry(manifest: Manifest, target: Target, settings: TelemetrySettings): Telemetry {
-  return createTelemetry({ ...settings, target, baseline: manifest.baseline, slices: manifest.slices });
+/**
+ * The telemetry client of a served model: the same options on every target. `backend` is what runs the model (a
+ * page's device and why, a server's engine), reported in every batch.
+ */
+export function createModelTelemetry(manifest: Manifest, target: Target, settings: TelemetrySettings, backend?: TelemetryBackend): Telemetry {
+  return createTelemetry({ ...settings, target, baseline: manifest.baseline, slices: manifest.slices, ...(backend ? { backend } : {}) });
 }
 
 export function createEdgeRuntime(opts: EdgeRuntimeOptions): EdgeRuntime {
@@ -66,7 +69,7 @@ export function createEdgeRuntime(opts: EdgeRuntimeOptions): EdgeRuntime {
     Object.assign(deployment.settings, resolveEdgeSettings(opts.manifest, opts.settings, env));
     const config = telemetryConfigFromEnv(env, `${opts.manifest.name}-${opts.target}`);
     if (!config) return;
-    telemetry = createModelTelemetry(opts.manifest, opts.target, config);
+    telemetry = createModelTelemetry(opts.manifest, opts.target, config, backendOfEngine(opts.engine.name));
     hook = createTelemetryHook(telemetry, opts.manifest, { flushDelayMs: config.flushIntervalMs, ...(opts.schedule ? { schedule: opts.schedule } : {}) });
   };
   const deployment = createDeployment({

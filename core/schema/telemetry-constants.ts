@@ -31,7 +31,23 @@ export const TELEMETRY_LIMITS = Object.freeze({
   /** Slice features profiled per batch, and values kept per slice feature (the client folds the rest into `__other__`). */
   maxProfileSlices: 16,
   maxSliceValues: 64,
+  /** `backend.device` and `backend.engine`: short tokens, since they become Prometheus labels and monitor row keys. */
+  maxDevice: 32,
+  /** `backend.reason`: one sentence such as "WebGPU disagreed with WASM on the parity probe (...); using WASM". */
+  maxReason: 512,
 });
+
+/**
+ * What ran the model: `device` is the backend ("wasm", "webgpu", "webgl", "cpu" for TF.js's CPU backend, "js" for the
+ * compiled engine, "native" for onnxruntime-node; any short lowercase token validates, so a new backend needs no new
+ * protocol version), `engine` the engine that drove it ("ort-wasm", "compiled", "tfjs-cpu"), and `reason` why a page
+ * chose it (`model.deviceReason`). Optional in v1: older clients send no backend and still validate.
+ */
+export interface TelemetryBackend {
+  device: string;
+  engine?: string | undefined;
+  reason?: string | undefined;
+}
 
 /** Slice value of the instances whose value is not among the values a profile kept (the cardinality bound). */
 export const SLICE_OTHER = "__other__";

@@ -92,6 +92,20 @@ export const BatchProfile = z.strictObject({
 });
 export type BatchProfile = z.output<typeof BatchProfile>;
 
+/** A short lowercase token (a Prometheus label value and a monitor row key): "wasm", "webgpu", "ort-wasm", "tfjs-cpu". */
+const backendToken = z
+  .string()
+  .min(1)
+  .max(L.maxDevice)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, "lowercase letters, digits and . _ - only");
+
+/** What ran the model in the batch's window (see TelemetryBackend in ./telemetry-constants.ts). */
+const Backend = z.strictObject({
+  device: backendToken,
+  engine: backendToken.optional(),
+  reason: z.string().max(L.maxReason).optional(),
+});
+
 export const TelemetryBatch = z
   .strictObject({
     v: z.literal(TELEMETRY_VERSION),
@@ -103,6 +117,8 @@ export const TelemetryBatch = z
     counters: Counters,
     /** Per-feature and prediction profiles of every instance served in the window (mergeable by addition). */
     profile: BatchProfile.optional(),
+    /** The device (and engine, and why) that served the window; optional so older clients keep validating. */
+    backend: Backend.optional(),
     samples: z.array(Sample).max(L.maxSamples),
   })
   .superRefine((b, ctx) => {

@@ -1,6 +1,6 @@
 // The dashboard's browser script (served as-is at /assets/dashboard.js, no build step): reads the monitor's JSON
 // API for the deployment the page was rendered for, and draws traffic, error rate and latency per model version
-// with uPlot (served from node_modules by the monitor: no CDN). Refreshes every 10 s.
+// with uPlot, and each version's backends (requests per device, their share, the last reason a client gave) (served from node_modules by the monitor: no CDN). Refreshes every 10 s.
 // Everything from the API is written with textContent, never innerHTML: sample features are user data.
 (() => {
   const root = document.getElementById("detail");
@@ -38,6 +38,31 @@
       cell(tr, fmt(s.totals.p50, 2), "num");
       cell(tr, fmt(s.totals.p95, 2), "num");
       cell(tr, fmt(s.totals.p99, 2), "num");
+      body.appendChild(tr);
+    }
+  }
+
+  // What ran each version: e.g. 30 % of a page model's clients on WASM because WebGPU disagreed on the probe.
+  function renderBackends(metrics) {
+    const body = document.querySelector("#backends tbody");
+    body.replaceChildren();
+    for (const s of metrics.series) {
+      for (const b of s.backends ?? []) {
+        const tr = document.createElement("tr");
+        tr.dataset.version = `${s.model}@${s.version}`;
+        tr.dataset.device = b.device;
+        cell(tr, `${s.model}@${s.version}`);
+        cell(tr, b.device);
+        cell(tr, fmt(b.requests), "num").dataset.field = "requests";
+        cell(tr, b.share === null ? "—" : `${(100 * b.share).toFixed(1)}%`, "num").dataset.field = "share";
+        cell(tr, b.engine ?? "—");
+        cell(tr, b.reason ?? "—", "reason");
+        body.appendChild(tr);
+      }
+    }
+    if (body.childElementCount === 0) {
+      const tr = document.createElement("tr");
+      cell(tr, "no client named its backend in this range", "dim").colSpan = 6;
       body.appendChild(tr);
     }
   }
@@ -94,6 +119,7 @@
       const q = `deployment=${encodeURIComponent(deployment)}`;
       const [metrics, samples] = await Promise.all([getJson(`/v1/metrics?${q}&from=${to - range}&to=${to}`), getJson(`/v1/samples?${q}&limit=50`)]);
       renderVersions(metrics);
+      renderBackends(metrics);
       const perWindow = `/${Math.round(metrics.stepMs / 60000)}min`;
       draw("chart-traffic", metrics, [["", (p) => p.requests, undefined]], ` req${perWindow}`);
       draw("chart-errors", metrics, [["", (p) => (p.errorRate === null ? null : 100 * p.errorRate), undefined]], "%");

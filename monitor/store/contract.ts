@@ -88,6 +88,30 @@ export interface TotalsRow {
   errorsByClass: Record<string, number>;
 }
 
+/** Requests one device served for one model version, with the last engine and reason seen for it (issue 13). */
+export interface BackendRow {
+  model: string;
+  version: string;
+  /** e.g. "wasm", "webgpu", "webgl", "cpu", "js" (compiled engine), "native" (onnxruntime-node). */
+  device: string;
+  requests: number;
+  /** The last engine seen on this device ("ort-wasm", "tfjs-cpu"), or null when the clients do not say. */
+  engine: string | null;
+  /** The last reason a client gave for this device (a page's `model.deviceReason`), or null. */
+  reason: string | null;
+  /** When a batch last named this device (epoch ms, the monitor's clock). */
+  lastSeen: number;
+}
+
+/** All-time requests per device of one model version of one deployment (for `/metrics`). */
+export interface BackendTotalsRow {
+  deployment: string;
+  model: string;
+  version: string;
+  device: string;
+  requests: number;
+}
+
 export interface SampleRow {
   ts: number;
   deployment: string;
@@ -131,7 +155,12 @@ export interface MonitorStore extends MlStore {
   /** Keep the last refusal of a deployment (replaces the one before). The deployment need not exist yet. */
   recordRefusal(refusal: RefusalRecord): Promise<void>;
   windows(query: WindowQuery): Promise<WindowRow[]>;
-  totals(): Promise<{ rows: TotalsRow[]; dropped: Record<string, number>; batches: Record<string, number> }>;
+  /**
+   * Requests per device of every model version of the deployment in [from, to) (from the batches that name their
+   * backend), with the last engine and reason seen per device; sorted by model, version, then most requests first.
+   */
+  backends(query: Omit<WindowQuery, "stepMs">): Promise<BackendRow[]>;
+  totals(): Promise<{ rows: TotalsRow[]; dropped: Record<string, number>; batches: Record<string, number>; backends: BackendTotalsRow[] }>;
   recentSamples(query: { deployment: string; limit: number }): Promise<SampleRow[]>;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 /**
  * The dashboard page, rendered on the server: the deployments table is in the HTML itself (useful with scripts
- * off), and `/assets/dashboard.js` draws the selected deployment's charts (uPlot) and samples from the JSON API.
+ * off), and `/assets/dashboard.js` draws the selected deployment's charts (uPlot), backends (requests per device
+ * and why) and samples from the JSON API.
  * Tabs (`?tab=drift|slices|performance|alerts`, ./dashboard-ml.ts) show the ML monitoring, drawn by
  * `/assets/dashboard-ml.js`.
  *
@@ -59,6 +60,8 @@ export function renderDashboard(opts: {
         .join("")}</nav>
       <span id="status" class="dim">loading…</span></div>
     <table id="versions"><thead><tr><th>version</th><th class="num">requests</th><th class="num">errors</th><th class="num">error rate</th><th class="num">p50 ms</th><th class="num">p95 ms</th><th class="num">p99 ms</th></tr></thead><tbody></tbody></table>
+    <h3>Backends</h3>
+    <table id="backends"><thead><tr><th>version</th><th>device</th><th class="num">requests</th><th class="num">share</th><th>engine</th><th>last reason</th></tr></thead><tbody></tbody></table>
     <div class="charts">
       <figure><figcaption>Traffic (requests per window)</figcaption><div id="chart-traffic" class="chart"></div></figure>
       <figure><figcaption>Error rate (%)</figcaption><div id="chart-errors" class="chart"></div></figure>
@@ -108,6 +111,7 @@ nav button.active{background:#1d2330;color:#fff}
 figure{margin:0;background:#fff;padding:.5rem;border:1px solid #e3e6eb}
 figcaption{font-weight:600;margin-bottom:.3rem}
 .chart{min-height:240px}
+#backends td.reason{max-width:560px;white-space:normal;color:#4a5366}
 #samples td{font-family:ui-monospace,monospace;font-size:12px;max-width:420px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .empty{background:#fff;padding:1rem;border:1px dashed #c5cad4}
 .refusals{background:#fff4e5;border:1px solid #f0b45b;padding:.5rem 1rem .5rem 2rem;margin:.5rem 0}

@@ -12,7 +12,14 @@
  * ```
  */
 import type { BatchProfile, Sample, TelemetryBatchInput } from "../../core/schema/telemetry.ts";
-import { ERROR_CLASSES, type ErrorClass, LATENCY_BUCKETS_MS, type Target, TELEMETRY_VERSION } from "../../core/schema/telemetry-constants.ts";
+import {
+  ERROR_CLASSES,
+  type ErrorClass,
+  LATENCY_BUCKETS_MS,
+  type Target,
+  type TelemetryBackend,
+  TELEMETRY_VERSION,
+} from "../../core/schema/telemetry-constants.ts";
 import { bucketIndex } from "../../core/stats/histogram.ts";
 import { mergeBatchProfiles, type ProfileSet } from "./profiles.ts";
 
@@ -137,8 +144,11 @@ export function mergeInto(into: PendingBatch, from: PendingBatch, maxSamples: nu
   return lost;
 }
 
-/** The wire form of a pending batch (built per attempt: samples may have been trimmed since the last one). */
-export function toWire(p: PendingBatch, deployment: string, target: Target): TelemetryBatchInput {
+/**
+ * The wire form of a pending batch (built per attempt: samples may have been trimmed since the last one). `backend`
+ * is the client's, the same for every batch: a client serves one model on one device.
+ */
+export function toWire(p: PendingBatch, deployment: string, target: Target, backend?: TelemetryBackend): TelemetryBatchInput {
   const errors: Partial<Record<ErrorClass, number>> = {};
   for (let i = 0; i < ERROR_CLASSES.length; i++) if (p.errors[i]! > 0) errors[ERROR_CLASSES[i]!] = p.errors[i]!;
   return {
@@ -155,6 +165,7 @@ export function toWire(p: PendingBatch, deployment: string, target: Target): Tel
       dropped: p.dropped,
     },
     ...(p.profile !== undefined ? { profile: p.profile } : {}),
+    ...(backend !== undefined ? { backend } : {}),
     samples: p.samples,
   };
 }

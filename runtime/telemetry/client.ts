@@ -13,6 +13,7 @@
  */
 import { TELEMETRY_LIMITS } from "../../core/schema/telemetry-constants.ts";
 import { countRequest, errorIndex, toWire, type PendingBatch } from "./accumulator.ts";
+import { fitBackend } from "./backend.ts";
 import { createBuffer } from "./buffer.ts";
 import { createProfileSet, DEFAULT_MAX_SLICE_VALUES } from "./profiles.ts";
 import { announceOnce, parseRefusal, refusalLine, type Refusal } from "./refusal.ts";
@@ -31,6 +32,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   const interval = opts.flushIntervalMs ?? 10_000;
   const maxBatch = Math.min(positive("maxBatchSamples", opts.maxBatchSamples ?? 500), TELEMETRY_LIMITS.maxSamples);
   const { baseline, slices = [], maxSliceValues = DEFAULT_MAX_SLICE_VALUES } = opts;
+  const backend = fitBackend(opts.backend);
   if (baseline !== undefined) createProfileSet(baseline, slices, maxSliceValues); // fail here, not on the first request
   const buffer = createBuffer({
     newProfiles: baseline === undefined ? undefined : () => createProfileSet(baseline, slices, maxSliceValues),
@@ -154,7 +156,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     for (const p of [...buffer.pending]) {
       if (!buffer.pending.includes(p)) continue; // handed to a beacon meanwhile
       p.attempted = true;
-      const outcome = await postWithRetry(serializeBatch(toWire(p, opts.deployment, opts.target)), post);
+      const outcome = await postWithRetry(serializeBatch(toWire(p, opts.deployment, opts.target, backend)), post);
       if (outcome.kind === "refused") return refuse(outcome);
       if (outcome.kind === "failed") {
         failures++;
@@ -198,11 +200,11 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       if (buffer.remove(p)) totals.sent++;
     };
     for (const p of [...buffer.pending]) {
-      let body = serializeBatch(toWire(p, opts.deployment, opts.target));
+      let body = serializeBatch(toWire(p, opts.deployment, opts.target, backend));
       // Counters always go; samples are shed (and counted as dropped) until the body fits.
       while (byteLength(body) > budget && p.samples.length > 0) {
         buffer.shed(p, Math.ceil(p.samples.length / 2));
-        body = serializeBatch(toWire(p, opts.deployment, opts.target));
+        body = serializeBatch(toWire(p, opts.deployment, opts.target, backend));
       }
       const bytes = byteLength(body);
       if (bytes > budget) break;

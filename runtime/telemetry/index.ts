@@ -7,5 +7,6 @@
  * const telemetry = createTelemetry({ endpoint, token, deployment: "prod", target: "worker", sampleRate: 0.05 });
  * ```
  */
+export { backendOfEngine } from "./backend.ts";
 export { createTelemetry } from "./client.ts";
 export type { Telemetry, TelemetryOptions } from "./types.ts";

@@ -8,7 +8,7 @@
  * ```
  */
 import type { Baseline } from "../../core/schema/baseline.ts";
-import type { Target } from "../../core/schema/telemetry.ts";
+import type { Target, TelemetryBackend } from "../../core/schema/telemetry-constants.ts";
 import type { Refusal } from "./refusal.ts";
 
 export interface TelemetryOptions {
@@ -18,6 +18,12 @@ export interface TelemetryOptions {
   token: string;
   deployment: string;
   target: Target;
+  /**
+   * What runs the model, sent in every batch so the monitor can split traffic by device: a page's `model.device` and
+   * `model.deviceReason` (`{device: "wasm", reason: "WebGPU disagreed with WASM on the parity probe ..."}`), a
+   * server target's engine (`{device: "wasm", engine: "ort-wasm"}`). Fitted to the protocol's bounds (a long reason is cut).
+   */
+  backend?: TelemetryBackend | undefined;
   /**
    * The served model's baseline (`manifest.baseline`): every served instance and prediction is then counted in its
    * bins and shipped as the batch's `profile`, for drift on the monitor. Applies to every model the client records

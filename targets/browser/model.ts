@@ -35,10 +35,14 @@ export interface PageInferResponse {
   outputs: { name: string; shape: number[]; datatype: string; data: OutputTensor["data"] }[];
 }
 
-export interface BrowserModel {
+/**
+ * `D`: what runs the model: onnxruntime-web's execution provider ("wasm" | "webgpu"), or "js" for the compiled
+ * engine; TF.js's loader passes its backend ("webgpu" | "webgl" | "wasm" | "cpu").
+ */
+export interface BrowserModel<D extends string = "wasm" | "webgpu" | "js"> {
   readonly manifest: Manifest;
-  /** What runs the model: onnxruntime-web's execution provider, or "js" for the compiled engine. */
-  readonly device: "wasm" | "webgpu" | "js";
+  /** What runs the model (see `D`); every telemetry batch of the model reports it. */
+  readonly device: D;
   /**
    * Feature models: an array of instances. Tensor models: an array of examples (nested arrays or typed arrays), or
    * named tensors for a model with several inputs (`{ input: Float32Array, sr: 16000n, ... }`).
@@ -52,10 +56,12 @@ export interface BrowserModel {
   run(feeds: unknown): Promise<Record<string, OutputTensor>>;
 }
 
-export interface BrowserModelParts {
+export interface BrowserModelParts<D extends string = BrowserModel["device"]> {
   manifest: Manifest;
   session: EngineSession;
-  device: BrowserModel["device"];
+  device: D;
+  /** Why the loader chose `device` (its `model.deviceReason`): sent with `device` in every telemetry batch. */
+  deviceReason?: string | undefined;
   maxBatch?: number | undefined;
   telemetry?: TelemetrySettings | undefined;
 }
@@ -88,7 +94,7 @@ function pageImages(manifest: Manifest): ((instances: unknown[]) => unknown[]) |
     });
 }
 
-export function browserModel(opts: BrowserModelParts): BrowserModel {
+export function browserModel<D extends string>(opts: BrowserModelParts<D>): BrowserModel<D> {
   const { session, device } = opts;
   const maxBatch = opts.maxBatch ?? 1024;
   const predictor = createPredictor({ manifest: opts.manifest, session, maxBatch, surface: "page" });
@@ -116,8 +122,10 @@ export function browserModel(opts: BrowserModelParts): BrowserModel {
     return pageOutputs(await predictor.run(feedsOf(body)), wanted);
   };
 
-  // The same client as every other target (runtime/adapter.ts): baseline profiles and slices in every batch.
-  const telemetry = opts.telemetry ? createModelTelemetry(opts.manifest, "browser", opts.telemetry) : undefined;
+  // The same client as every other target (runtime/adapter.ts): baseline profiles and slices in every batch, and the
+  // device with the loader's reason, so the monitor can tell how many pages fell back to WASM, and why.
+  const backend = { device, ...(opts.deviceReason === undefined ? {} : { reason: opts.deviceReason }) };
+  const telemetry = opts.telemetry ? createModelTelemetry(opts.manifest, "browser", opts.telemetry, backend) : undefined;
   if (telemetry && typeof addEventListener === "function") {
     // pagehide fires on navigation and bfcache; visibilitychange covers tabs closed from the switcher (mobile).
     addEventListener("pagehide", () => telemetry.flushBeacon());

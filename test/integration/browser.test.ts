@@ -2,7 +2,7 @@
  * The browser target in headless Chromium: in-page inference on WASM and on WebGPU (SwiftShader's adapter with
  * --enable-unsafe-webgpu, which `auto` skips as a software fallback: browser-backends.test.ts), equal to
  * onnxruntime-node within 1e-5; bad input rejected with paths; the demo page works;
- * telemetry leaves the page with keepalive/beacon when it is hidden and the monitor counts it. The compiled engine
+ * telemetry leaves the page with keepalive/beacon when it is hidden and the monitor counts it, by device too. The compiled engine
  * (`--engine compiled`) runs the same model in the page as plain JavaScript: no wasm fetched.
  */
 import { parse } from "csv-parse/sync";
@@ -156,6 +156,12 @@ describe("browser target in Chromium", () => {
       }
       expect(text).toMatch(/edgeml_requests_total\{deployment="browser-test",model="titanic",version="1.0.0"\} 8/);
       expect(text).toMatch(/edgeml_errors_total\{deployment="browser-test",[^}]*class="bad_request"\} 1/);
+      // Every batch names the page's device (model.device, issue 13): the monitor splits the version's traffic by it.
+      expect(text).toMatch(/edgeml_backend_requests_total\{deployment="browser-test",model="titanic",version="1.0.0",device="wasm"\} 8/);
+      const metrics = (await (await fetch(`${monitor.url}/v1/metrics?deployment=browser-test`)).json()) as {
+        series: { backends: { device: string; requests: number; share: number }[] }[];
+      };
+      expect(metrics.series[0]!.backends).toEqual([expect.objectContaining({ device: "wasm", requests: 8, share: 1 })]);
       // The same client as the edge targets (runtime/adapter.ts): every predicted instance profiled, per slice too.
       const slices = (await (await fetch(`${monitor.url}/v1/slices?deployment=browser-test`)).json()) as {
         rows: number;

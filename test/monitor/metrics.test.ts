@@ -1,7 +1,10 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LATENCY_BUCKETS_MS } from "../../core/schema/telemetry.ts";
 import { bucketIndex, histogramQuantile } from "../../core/stats/histogram.ts";
 import type { MetricsResponse } from "../../monitor/metrics.ts";
+import { REPO_ROOT } from "../helpers/tmp.ts";
 import { makeBatch, testMonitor } from "./helpers.ts";
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0);
@@ -103,10 +106,66 @@ describe("GET /v1/metrics", async () => {
   });
 });
 
+describe("GET /v1/metrics backends (issue 13)", () => {
+  const WASM_REASON = "WebGPU disagreed with WASM on the parity probe (max abs diff 0.0080 on output logit[0]); using WASM";
+  const at = (minute: number) => ({ window: { start: T0 + minute * 60_000 + 1000, end: T0 + minute * 60_000 + 2000 } });
+
+  it("splits each version's requests by device, with its share and the last reason a client gave", async () => {
+    const m = await testMonitor({ now: () => NOW });
+    const post = async (batch: Parameters<typeof makeBatch>[0]) => expect((await m.post(makeBatch({ target: "browser", ...batch }))).status).toBe(200);
+    await post({ ...at(0), counters: counters(3, counts(0, 0, 0, 3), 9), backend: { device: "wasm", reason: "no WebGPU adapter; using WASM" } });
+    await post({ ...at(1), counters: counters(7, counts(0, 0, 0, 7), 21), backend: { device: "webgpu", reason: "WebGPU adapter agrees with WASM" } });
+    // The reason changes (another page's probe disagreed), and a later batch without a reason keeps the last one.
+    await post({ ...at(2), counters: counters(6, counts(0, 0, 0, 6), 18), backend: { device: "wasm", reason: WASM_REASON } });
+    await post({ ...at(3), counters: counters(4, counts(0, 0, 0, 4), 12), backend: { device: "wasm" } });
+    // An older client names no backend: counted in the version's requests, in no device's.
+    await post({ ...at(3), counters: counters(10, counts(0, 0, 0, 10), 30) });
+    await post({
+      ...at(3),
+      model: { name: "titanic", version: "2.0.0" },
+      counters: counters(5, counts(0, 0, 0, 5), 15),
+      backend: { device: "js", engine: "compiled" },
+    });
+
+    const res = await m.get(`/v1/metrics?deployment=prod&from=${T0}&to=${T0 + 5 * 60_000}`);
+    const r = (await res.json()) as MetricsResponse;
+    const [v1, v2] = r.series;
+    expect(v1!.totals.requests).toBe(30);
+    expect(v1!.backends).toEqual([
+      { device: "wasm", requests: 13, share: 0.433, engine: null, reason: WASM_REASON, lastSeen: expect.any(Number) },
+      { device: "webgpu", requests: 7, share: 0.233, engine: null, reason: "WebGPU adapter agrees with WASM", lastSeen: expect.any(Number) },
+    ]);
+    expect(v2!.backends).toEqual([{ device: "js", requests: 5, share: 1, engine: "compiled", reason: null, lastSeen: expect.any(Number) }]);
+
+    // The range counts: from minute 1 on, wasm has only the 10 requests of minutes 2 and 3.
+    const later = (await (await m.get(`/v1/metrics?deployment=prod&from=${T0 + 60_000}&to=${T0 + 5 * 60_000}`)).json()) as MetricsResponse;
+    expect(later.series[0]!.backends.map((b) => [b.device, b.requests])).toEqual([
+      ["wasm", 10],
+      ["webgpu", 7],
+    ]);
+  });
+
+  it("answers an empty list for versions whose clients name no backend", async () => {
+    const m = await testMonitor({ now: () => NOW });
+    await m.post(makeBatch({ ...at(0), counters: counters(2, counts(0, 0, 0, 2), 6) }));
+    const r = (await (await m.get(`/v1/metrics?deployment=prod&from=${T0}&to=${T0 + 60_000}`)).json()) as MetricsResponse;
+    expect(r.series[0]!.backends).toEqual([]);
+  });
+
+  it("draws a backends table on the dashboard", async () => {
+    const m = await testMonitor({ now: () => NOW });
+    await m.post(makeBatch({ backend: { device: "wasm" } }));
+    const html = await (await m.get("/?deployment=prod")).text();
+    expect(html).toContain('<table id="backends"><thead><tr><th>version</th><th>device</th><th class="num">requests</th><th class="num">share</th>');
+    const script = readFileSync(join(REPO_ROOT, "monitor", "assets", "dashboard.js"), "utf8");
+    expect(script).toContain("renderBackends(metrics);");
+  });
+});
+
 describe("GET /metrics (Prometheus)", () => {
   it("exposes totals as counters and a cumulative histogram", async () => {
     const m = await testMonitor({ now: () => NOW });
-    await m.post(makeBatch({ counters: { ...counters(6, counts(1, 2, 0, 3), 9.5, { bad_request: 1 }), dropped: 2 } }));
+    await m.post(makeBatch({ counters: { ...counters(6, counts(1, 2, 0, 3), 9.5, { bad_request: 1 }), dropped: 2 }, backend: { device: "wasm" } }));
     await m.post(
       makeBatch({
         model: { name: "titanic", version: "2.0.0" },
@@ -160,6 +219,9 @@ describe("GET /metrics (Prometheus)", () => {
       edgeml_request_latency_ms_bucket{deployment="prod",model="titanic",version="2.0.0",le="+Inf"} 1
       edgeml_request_latency_ms_sum{deployment="prod",model="titanic",version="2.0.0"} 12000
       edgeml_request_latency_ms_count{deployment="prod",model="titanic",version="2.0.0"} 1
+      # HELP edgeml_backend_requests_total Requests by the device that ran the model (from edges that report their backend).
+      # TYPE edgeml_backend_requests_total counter
+      edgeml_backend_requests_total{deployment="prod",model="titanic",version="1.0.0",device="wasm"} 6
       # HELP edgeml_telemetry_dropped_total Samples the edge could not keep (memory bound); counters are never dropped.
       # TYPE edgeml_telemetry_dropped_total counter
       edgeml_telemetry_dropped_total{deployment="prod"} 2

@@ -1,10 +1,10 @@
 /**
  * The MonitorStore contract (monitor/store/contract.ts), run against every store in ./stores.ts with the same cases:
  * migrations on a fresh database and re-open, ingest idempotency by batchId, acknowledgement after commit, counters,
- * profiles, drift/slice reads, baselines, labels, alerts and the webhook outbox, tokens, and refusals.
+ * backends per device, profiles, drift/slice reads, baselines, labels, alerts and the webhook outbox, tokens, and refusals.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { TelemetryBatch, type TelemetryBatchInput } from "../../core/schema/telemetry.ts";
+import { LATENCY_BUCKETS_MS, TelemetryBatch, type TelemetryBatchInput } from "../../core/schema/telemetry.ts";
 import { mergeProfiles } from "../../core/stats/profile.ts";
 import { defaultRules } from "../../monitor/alerts/rules.ts";
 import { ModelConfig } from "../../monitor/schema/model-config.ts";
@@ -16,6 +16,13 @@ import { STORES, type StoreFactory, type StoreOptions } from "./stores.ts";
 const MINUTE = Date.UTC(2026, 0, 1, 12, 0, 0);
 const ALL = { deployment: "prod", model: "titanic", version: "1.0.0", from: 0, to: Number.MAX_SAFE_INTEGER } as const;
 const parse = (b: TelemetryBatchInput) => TelemetryBatch.parse(b);
+/** Counters of `n` requests, all in the 2-5 ms bucket. */
+const counts = (n: number) => ({
+  requests: n,
+  errors: {},
+  latency: { bounds: [...LATENCY_BUCKETS_MS], counts: LATENCY_BUCKETS_MS.map((_b, i) => (i === 3 ? n : 0)).concat(0), sum: 3 * n },
+  dropped: 0,
+});
 
 describe.each(STORES)("$name store", (factory: StoreFactory) => {
   const opened: MonitorStore[] = [];
@@ -114,6 +121,30 @@ describe.each(STORES)("$name store", (factory: StoreFactory) => {
         ["req-1", null, 200, null, first.batchId],
       ]);
       expect(rows[1]).toMatchObject({ deployment: "prod", model: "titanic", features: { age: 22, sex: "male" }, prediction: { label: 0, score: 0.12 } });
+    });
+  });
+
+  describe("backends", () => {
+    it("add requests per device and minute, keep the last engine and reason per device, and count a resent batch once", async () => {
+      const { store } = await fresh();
+      const wasm = parse(makeBatch({ counters: counts(3), backend: { device: "wasm", engine: "ort-wasm", reason: "no WebGPU adapter; using WASM" } }));
+      await store.ingest(wasm, MINUTE);
+      await store.ingest(wasm, MINUTE); // duplicate: nothing added
+      await store.ingest(parse(makeBatch({ counters: counts(5), backend: { device: "webgpu" } })), MINUTE + 1);
+      await store.ingest(parse(makeBatch({ counters: counts(2), backend: { device: "wasm" } })), MINUTE + 2); // no reason: the last stays
+      await store.ingest(parse(makeBatch({ counters: counts(4) })), MINUTE + 3); // an older client: no device
+      // Most requests first; a tie by device name.
+      expect(await store.backends({ deployment: "prod", from: 0, to: Number.MAX_SAFE_INTEGER })).toEqual([
+        { model: "titanic", version: "1.0.0", device: "wasm", requests: 5, engine: "ort-wasm", reason: "no WebGPU adapter; using WASM", lastSeen: MINUTE + 2 },
+        { model: "titanic", version: "1.0.0", device: "webgpu", requests: 5, engine: null, reason: null, lastSeen: MINUTE + 1 },
+      ]);
+      expect(await store.backends({ deployment: "other", from: 0, to: Number.MAX_SAFE_INTEGER })).toEqual([]);
+      // Counted in the minute of the batch (received at MINUTE): a range after it has none.
+      expect(await store.backends({ deployment: "prod", from: MINUTE + 60_000, to: Number.MAX_SAFE_INTEGER })).toEqual([]);
+      expect((await store.totals()).backends).toEqual([
+        { deployment: "prod", model: "titanic", version: "1.0.0", device: "wasm", requests: 5 },
+        { deployment: "prod", model: "titanic", version: "1.0.0", device: "webgpu", requests: 5 },
+      ]);
     });
   });
 

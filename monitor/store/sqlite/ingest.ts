@@ -1,7 +1,7 @@
 /**
  * The write path of the SQLite store, built for ingest throughput: statements built by kysely and prepared once
- * (./prepared.ts), and one synchronous better-sqlite3 transaction per batch: counters, profiles
- * (./profiles.ts) and samples. Nothing else on the
+ * (./prepared.ts), and one synchronous better-sqlite3 transaction per batch: counters, backends (./backends.ts),
+ * profiles (./profiles.ts) and samples. Nothing else on the
  * connection can interleave with it, and it has committed (into the WAL) when the function returns: the caller
  * acknowledges the batch only after that.
  *
@@ -15,6 +15,7 @@ import type { Database } from "better-sqlite3";
 import { sql, type Generated, type Kysely } from "kysely";
 import type { TelemetryBatch } from "../../../core/schema/telemetry.ts";
 import type { MonitorDb } from "./migrations.ts";
+import { createBackendWriter } from "./backends.ts";
 import { prepareGet, prepareRun } from "./prepared.ts";
 import { createProfileWriter, type PendingProfiles } from "./profiles.ts";
 import { MINUTE_MS } from "../contract.ts";
@@ -92,6 +93,7 @@ export function createSqliteIngest(
   // rolled-back id could be handed to another series.
   const seriesCache = new Map<string, number>();
   const profiles = createProfileWriter(db, sqlite, profileBucketMs);
+  const writeBackend = createBackendWriter(db, sqlite);
 
   const write = sqlite.transaction(
     (batch: TelemetryBatch, receivedAt: number, learned: Map<string, number>, pending: PendingProfiles): { duplicate: boolean } => {
@@ -131,6 +133,7 @@ export function createSqliteIngest(
       c.latency.counts.forEach((count, bucket) => {
         if (count > 0) addLatency({ ...at, bucket, count });
       });
+      writeBackend(batch, minute, receivedAt);
       profiles.write(batch, receivedAt, pending);
       if (batch.samples.length === 0) return { duplicate: false };
 

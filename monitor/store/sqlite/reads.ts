@@ -12,10 +12,11 @@ import type { Database } from "better-sqlite3";
 import { sql, type Kysely, type Selectable } from "kysely";
 import { LATENCY_BUCKETS_MS } from "../../../core/schema/telemetry.ts";
 import type { MonitorDb } from "./migrations.ts";
+import { createBackendReads } from "./backends.ts";
 import { prepareGet } from "./prepared.ts";
 import type { DeploymentSummary, MonitorStore, SampleRow, TokenRecord, TotalsRow, WindowRow } from "../contract.ts";
 
-type Reads = Pick<MonitorStore, "tokenByHash" | "listTokens" | "listDeployments" | "windows" | "totals" | "recentSamples">;
+type Reads = Pick<MonitorStore, "tokenByHash" | "listTokens" | "listDeployments" | "windows" | "backends" | "totals" | "recentSamples">;
 
 const emptyLatency = () => new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
 const num = (v: unknown): number => (typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : Number(v ?? 0));
@@ -39,7 +40,11 @@ export function createSqliteReads(db: Kysely<MonitorDb>, sqlite: Database): Read
     revokedAt: r.revoked_at,
   });
 
+  const backendReads = createBackendReads(db);
+
   return {
+    backends: backendReads.backends,
+
     async tokenByHash(hash) {
       const row = byHash({ hash });
       return row === undefined ? undefined : tokenRecord(row);
@@ -211,7 +216,12 @@ export function createSqliteReads(db: Kysely<MonitorDb>, sqlite: Database): Read
         const row = byKey.get(`${r.deployment}\u0000${r.model}\u0000${r.version}`);
         if (row !== undefined) row.errorsByClass[r.class] = num(r.count);
       }
-      return { rows: [...byKey.values()], dropped, batches: Object.fromEntries(batches.map((b) => [b.deployment, num(b.n)])) };
+      return {
+        rows: [...byKey.values()],
+        dropped,
+        batches: Object.fromEntries(batches.map((b) => [b.deployment, num(b.n)])),
+        backends: await backendReads.backendTotals(),
+      };
     },
 
     async recentSamples({ deployment, limit }) {

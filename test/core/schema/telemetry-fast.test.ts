@@ -1,7 +1,7 @@
 /**
  * The ingest fast path (core/schema/telemetry-fast.ts) must give zod's verdict: on valid batches and on thousands of
- * mutated ones (wrong types, out-of-range numbers, extra and missing keys, long strings), the same success, the same
- * data, and the same issues.
+ * mutated ones (wrong types, out-of-range numbers, extra and missing keys, long strings; in samples, profiles and the
+ * backend), the same success, the same data, and the same issues.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -33,7 +33,9 @@ function validBatch(rnd: () => number): TelemetryBatchInput {
       ...(i === 4 ? { error: "bad_request" } : {}),
     };
   });
-  return makeBatch({ samples, profile: set.take()! });
+  // Half the batches name their backend (issue 13), half are an older client's, which must keep validating.
+  const backend = rnd() < 0.5 ? { backend: { device: "wasm", engine: "ort-wasm", reason: "WebGPU disagreed with WASM on the parity probe; using WASM" } } : {};
+  return makeBatch({ samples, profile: set.take()!, ...backend });
 }
 
 const WEIRD: unknown[] = [
@@ -65,7 +67,7 @@ function paths(v: unknown, prefix: (string | number)[] = []): (string | number)[
 
 function mutate(batch: unknown, rnd: () => number): unknown {
   const copy = structuredClone(batch) as Record<string, unknown>;
-  const all = paths(copy).filter((p) => p.length > 0 && (p[0] === "samples" || p[0] === "profile"));
+  const all = paths(copy).filter((p) => p.length > 0 && (p[0] === "samples" || p[0] === "profile" || p[0] === "backend"));
   const path = all[Math.floor(rnd() * all.length)]!;
   let parent = copy as Record<string | number, unknown>;
   for (const k of path.slice(0, -1)) parent = parent[k] as Record<string | number, unknown>;
@@ -106,5 +108,5 @@ describe("fast ingest validation", () => {
       }
     }
     expect(rejected).toBeGreaterThan(1500); // most mutations break something
-  });
+  }, 120_000); // 6000 zod parses: ~25 s on a loaded 2-core machine, over vitest's default 30 s when tests run beside it
 });

@@ -6,9 +6,13 @@
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { Kysely, Migrator, SqliteDialect } from "kysely";
+import { TelemetryBatch } from "../../../core/schema/telemetry.ts";
+import { MIGRATIONS, type MonitorDb } from "../../../monitor/store/sqlite/migrations.ts";
 import { openSqliteStore } from "../../../monitor/store/sqlite/store.ts";
 import { createToken, sha256Hex } from "../../../monitor/tokens.ts";
 import { tempDir } from "../../helpers/tmp.ts";
+import { makeBatch } from "../helpers.ts";
 
 function schemaOf(file: string): Record<string, string> {
   const raw = new Database(file, { readonly: true });
@@ -43,7 +47,7 @@ describe("SQLite store", () => {
     await expect(openSqliteStore({ file: ":memory:", profileBucketMs: 7000 })).rejects.toThrow(/divide a minute/);
   });
 
-  it("keeps SQLite's DDL: rowid ids, WITHOUT ROWID counter tables, the refusals table of migration 0003", async () => {
+  it("keeps SQLite's DDL: rowid ids, WITHOUT ROWID counter tables, the refusals table of migration 0003, the backends of 0004", async () => {
     const file = join(tempDir(), "m.db");
     await (await openSqliteStore({ file })).close();
     const schema = schemaOf(file);
@@ -51,17 +55,21 @@ describe("SQLite store", () => {
     expect(schema["minute_counters"]).toMatch(/\) without rowid$/);
     expect(schema["bucket_profiles"]).toMatch(/\) without rowid$/);
     expect(schema["minute_counters"]).toContain('"latency_sum" real not null');
+    expect(schema["minute_backends"]).toMatch(/\) without rowid$/);
+    expect(schema["backends"]).toMatch(/\) without rowid$/);
     expect(schema["refusals"]).toBe(
       'CREATE TABLE "refusals" ("deployment" text primary key, "at" integer not null, "status" integer not null, "code" text not null, "reason" text not null, "token_id" text)',
     );
     expect(Object.keys(schema).sort()).toEqual([
       "alert_events",
       "alert_rules",
+      "backends",
       "baselines",
       "batches",
       "bucket_profiles",
       "deployments",
       "labels",
+      "minute_backends",
       "minute_counters",
       "minute_errors",
       "minute_latency",
@@ -72,5 +80,26 @@ describe("SQLite store", () => {
       "webhook_attempts",
       "webhook_deliveries",
     ]);
+  });
+
+  it("upgrades a database created before migration 0004: its data stays, and batches with a backend are split by device", async () => {
+    const file = join(tempDir(), "m.db");
+    const sqlite = new Database(file);
+    const db = new Kysely<MonitorDb>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const before = await new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } }).migrateTo("0003_refusals");
+    expect(before.error).toBeUndefined();
+    await db.destroy();
+    expect(Object.keys(schemaOf(file))).not.toContain("minute_backends");
+
+    const store = await openSqliteStore({ file });
+    try {
+      await store.ingest(
+        TelemetryBatch.parse(makeBatch({ backend: { device: "wasm", reason: "no WebGPU adapter; using WASM" } })),
+        Date.UTC(2026, 0, 1, 12, 1),
+      );
+      expect((await store.totals()).backends).toEqual([{ deployment: "prod", model: "titanic", version: "1.0.0", device: "wasm", requests: 10 }]);
+    } finally {
+      await store.close();
+    }
   });
 });
