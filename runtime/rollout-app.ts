@@ -13,10 +13,10 @@
  * ```
  */
 import type { Context } from "hono";
-import type { EdgeRuntime } from "./adapter.ts";
+import { createEdgeRuntime, type EdgeRuntime, type EdgeRuntimeOptions } from "./adapter.ts";
 import { createEdgeApp } from "./app.ts";
 import { type DeploymentParts, deploymentOf } from "./deployment.ts";
-import type { Rollout } from "./rollout.ts";
+import { type Rollout, type RolloutSettings, rolloutOf } from "./rollout.ts";
 
 export interface RolloutRuntimeOptions {
   /** Keep the shadow run alive after the response (Workers: ctx.waitUntil); a detached promise elsewhere. */
@@ -29,6 +29,7 @@ export interface RolloutRuntimeOptions {
 export interface RolloutRuntime extends EdgeRuntime {
   readonly champion: EdgeRuntime;
   readonly challenger: EdgeRuntime;
+  readonly rollout: Rollout;
   /** Load the challenger's model; a failure is logged and returned, never thrown (the champion serves regardless). */
   loadChallenger(): Promise<Error | undefined>;
   /** Send what telemetry both versions still hold (on shutdown). */
@@ -75,6 +76,7 @@ export function createRolloutRuntime(champion: EdgeRuntime, challenger: EdgeRunt
     telemetry: () => champion.telemetry(),
     champion,
     challenger,
+    rollout,
     async loadChallenger() {
       try {
         await challenger.loadPredictor();
@@ -90,3 +92,37 @@ export function createRolloutRuntime(champion: EdgeRuntime, challenger: EdgeRunt
     },
   };
 }
+
+/** The challenger a target's entry serves beside its model: its manifest, its model bytes and the rollout. */
+export interface ChallengerInput {
+  manifest: EdgeRuntimeOptions["manifest"];
+  modelBytes: Uint8Array;
+  /** What `modelBytes` must hash to when it is not the manifest's artifact (a compiled graph). */
+  modelSha256?: string | undefined;
+  rollout: RolloutSettings;
+}
+
+/**
+ * What every target's entry serves: the model alone (the shared adapter's runtime), or, given a challenger, both
+ * versions behind one app. Both run on the same engine (one wasm runtime per isolate), each with its own session.
+ *
+ * @example
+ * ```ts
+ * const edge = createServedRuntime({ manifest, engine, modelBytes, target: "deno" }, { manifest: next, modelBytes: nextBytes, rollout: { mode: "shadow" } });
+ * ```
+ */
+export function createServedRuntime(base: EdgeRuntimeOptions, challenger: ChallengerInput | undefined): EdgeRuntime | RolloutRuntime {
+  const champion = createEdgeRuntime(base);
+  if (challenger === undefined) return champion;
+  const { modelSha256: _championSha256, ...shared } = base;
+  const other = createEdgeRuntime({
+    ...shared,
+    manifest: challenger.manifest,
+    modelBytes: challenger.modelBytes,
+    ...(challenger.modelSha256 ? { modelSha256: challenger.modelSha256 } : {}),
+  });
+  return createRolloutRuntime(champion, other, rolloutOf(challenger.manifest.version, challenger.rollout), { schedule: base.schedule });
+}
+
+/** Whether a served runtime has a challenger beside its model. */
+export const isRollout = (edge: EdgeRuntime): edge is RolloutRuntime => "challenger" in edge;

@@ -26,6 +26,14 @@ export interface Rollout {
 
 export type Arm = "champion" | "challenger";
 
+/** A rollout as code gives it to a target's entry: the challenger's version comes from its manifest. */
+export type RolloutSettings = ({ mode: "shadow" } | { mode: "canary"; share: number }) & { sticky?: Rollout["sticky"] | undefined };
+
+/** The rollout of `settings` with `challenger` (a version), sticky by the request id unless said otherwise. */
+export function rolloutOf(challenger: string, settings: RolloutSettings): Rollout {
+  return { challenger, mode: settings.mode, share: settings.mode === "canary" ? settings.share : 0, sticky: settings.sticky ?? "requestId" };
+}
+
 /**
  * A stable 32-bit hash of a string: FNV-1a over its UTF-16 code units, then murmur3's finalizer so that keys differing
  * only in their last characters ("user-1", "user-2") still spread over the whole range.

@@ -4,6 +4,7 @@
  * them. Build-side types (BuildResult, BuiltFile) live here so that targets never import the CLI.
  */
 import type { Manifest } from "../core/schema/manifest.ts";
+import type { RolloutSettings } from "../runtime/rollout.ts";
 import type { EdgeSettings } from "../runtime/settings.ts";
 
 /** Limits baked into a build (every field optional: the runtime fills defaults, env vars override). */
@@ -55,6 +56,22 @@ export const TFJS_WASM_FILES = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-sim
 /** The compiled graph's file name in a build (a Data module for workerd, fetched or read elsewhere). */
 export const COMPILED_GRAPH_FILE = "model.graph";
 
+/** A rollout build's challenger model beside the champion's: its ONNX file (ORT builds) or its compiled graph. */
+export const CHALLENGER_FILES = { ort: "challenger.onnx", compiled: "challenger.graph" } as const;
+
+/**
+ * The challenger a rollout build serves beside the model (issue 14): another version, run by the same engine as the
+ * champion, its file beside the champion's (CHALLENGER_FILES), and how the two share the traffic.
+ */
+export interface BuildChallenger {
+  manifest: Manifest;
+  /** The file in the build: CHALLENGER_FILES.ort or .compiled, as the champion's engine. */
+  file: string;
+  /** A compiled graph's sha256 (checked before the first prediction, like the champion's); ORT files use the manifest's. */
+  sha256?: string | undefined;
+  rollout: RolloutSettings;
+}
+
 interface BuildPlan {
   /** The entry file written to the output folder (the bundle keeps this name, `.js`). */
   main: string;
@@ -72,7 +89,8 @@ interface BuildPlan {
   splitting: boolean;
   /** Modules esbuild leaves as imports (workerd imports model and wasm as modules). */
   external: string[];
-  entrySource(manifest: Manifest, settings: BuildSettings, runtimeEntry: string, engine: BuildEngine): string;
+  /** The entry's code; with `challenger`, the entry serves both versions (only ORT and compiled builds have one). */
+  entrySource(manifest: Manifest, settings: BuildSettings, runtimeEntry: string, engine: BuildEngine, challenger?: BuildChallenger): string;
   /** Extra files written after bundling (wrangler.toml, index.html ...). */
   extraFiles(ctx: BuildContext): Record<string, string>;
   /** What runs the build, for the CLI's "next" line. */
@@ -104,6 +122,8 @@ export interface BuildResult {
   target: string;
   outDir: string;
   model: { name: string; version: string; sha256: string };
+  /** A rollout build: the challenger served beside the model, and how they share the traffic. */
+  challenger?: { name: string; version: string; sha256: string; file: string; rollout: RolloutSettings };
   engine: BuildEngineReport;
   main: string;
   files: BuiltFile[];

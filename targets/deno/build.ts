@@ -1,9 +1,16 @@
 /** Deno: a server.js that reads model and wasm from beside itself and serves with Deno.serve. */
 import { ORT_WASM_FILE } from "../ort-files.ts";
-import { defineTarget, TFJS_DIR, TFJS_NODE_REQUIRES } from "../types.ts";
+import { type BuildChallenger, defineTarget, TFJS_DIR, TFJS_NODE_REQUIRES } from "../types.ts";
 
 /** The command that runs a Deno build from its folder, with the narrowest permissions that work. */
 const DENO_RUN = "deno run --allow-net --allow-read=. --allow-env server.js";
+
+/** The entry's `challenger` option: the challenger's file read from beside the bundle (`url`: modelUrl or graphUrl). */
+function challengerOption(c: BuildChallenger | undefined, url: "modelUrl" | "graphUrl"): string {
+  if (c === undefined) return "";
+  const sha = c.sha256 === undefined ? "" : `, graphSha256: ${JSON.stringify(c.sha256)}`;
+  return `, challenger: { manifest: ${JSON.stringify(c.manifest)}, ${url}: new URL("./${c.file}", import.meta.url)${sha}, rollout: ${JSON.stringify(c.rollout)} }`;
+}
 
 export const denoTarget = defineTarget({
   name: "deno",
@@ -18,7 +25,7 @@ export const denoTarget = defineTarget({
     splitting: false,
     // node:module: the TF.js entry gives TF.js a `require` (targets/tfjs-node-require.ts); Deno has node:module.
     external: [...TFJS_NODE_REQUIRES, "node:module"],
-    entrySource: (manifest, settings, runtimeEntry, engine) =>
+    entrySource: (manifest, settings, runtimeEntry, engine, challenger) =>
       engine.kind === "tfjs"
         ? [
             `import { startTfjsDenoServer } from ${JSON.stringify(runtimeEntry)};`,
@@ -29,12 +36,12 @@ export const denoTarget = defineTarget({
           ? [
               `import { startCompiledDenoServer } from ${JSON.stringify(runtimeEntry)};`,
               `const manifest = ${JSON.stringify(manifest)};`,
-              `await startCompiledDenoServer({ manifest, settings: ${JSON.stringify(settings)}, graphUrl: new URL("./${engine.file}", import.meta.url), graphSha256: ${JSON.stringify(engine.sha256)} });`,
+              `await startCompiledDenoServer({ manifest, settings: ${JSON.stringify(settings)}, graphUrl: new URL("./${engine.file}", import.meta.url), graphSha256: ${JSON.stringify(engine.sha256)}${challengerOption(challenger, "graphUrl")} });`,
             ].join("\n")
           : [
               `import { startDenoServer } from ${JSON.stringify(runtimeEntry)};`,
               `const manifest = ${JSON.stringify(manifest)};`,
-              `await startDenoServer({ manifest, settings: ${JSON.stringify(settings)}, modelUrl: new URL("./model.onnx", import.meta.url), wasmUrl: new URL("./${ORT_WASM_FILE}", import.meta.url) });`,
+              `await startDenoServer({ manifest, settings: ${JSON.stringify(settings)}, modelUrl: new URL("./model.onnx", import.meta.url), wasmUrl: new URL("./${ORT_WASM_FILE}", import.meta.url)${challengerOption(challenger, "modelUrl")} });`,
             ].join("\n"),
     extraFiles: () => ({}),
     next: (dir, ref) => `cd ${dir} && ${DENO_RUN}   (or: npx edge-ml dev ${ref} --target deno)`,

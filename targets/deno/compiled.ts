@@ -9,6 +9,7 @@
  */
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { createCompiledEngine } from "../../runtime/engines/compiled/engine.ts";
+import type { RolloutSettings } from "../../runtime/rollout.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
 import { denoGlobal, serveDenoEdge } from "./edge.ts";
 
@@ -17,9 +18,19 @@ export interface CompiledDenoServerOptions {
   graphUrl: URL;
   graphSha256: string;
   settings?: Partial<EdgeSettings>;
+  /** Another version of the model sharing the traffic: its manifest, its compiled graph and sha256, and the rollout. */
+  challenger?: { manifest: Manifest; graphUrl: URL; graphSha256: string; rollout: RolloutSettings } | undefined;
 }
 
 export async function startCompiledDenoServer(opts: CompiledDenoServerOptions): Promise<void> {
-  const modelBytes = await denoGlobal().readFile(opts.graphUrl);
-  await serveDenoEdge({ manifest: opts.manifest, engine: createCompiledEngine(), modelBytes, modelSha256: opts.graphSha256, settings: opts.settings });
+  const c = opts.challenger;
+  const [modelBytes, challengerBytes] = await Promise.all([denoGlobal().readFile(opts.graphUrl), c ? denoGlobal().readFile(c.graphUrl) : undefined]);
+  await serveDenoEdge({
+    manifest: opts.manifest,
+    engine: createCompiledEngine(),
+    modelBytes,
+    modelSha256: opts.graphSha256,
+    settings: opts.settings,
+    challenger: c && challengerBytes ? { manifest: c.manifest, modelBytes: challengerBytes, modelSha256: c.graphSha256, rollout: c.rollout } : undefined,
+  });
 }

@@ -1,9 +1,11 @@
 /**
  * Serve the edge app with `Deno.serve` around any engine: the ORT entry (runtime.ts) and the compiled entry
- * (compiled.ts) differ only in the engine and the files they read, and each imports only its own engine.
+ * (compiled.ts) differ only in the engine and the files they read, and each imports only its own engine. Given a
+ * challenger, one server serves both versions (runtime/rollout-app.ts): the champion must load before it listens,
+ * a challenger that cannot load is logged and the champion answers everything.
  */
 import type { Manifest } from "../../core/schema/manifest.ts";
-import { createEdgeRuntime } from "../../runtime/adapter.ts";
+import { type ChallengerInput, createServedRuntime, isRollout } from "../../runtime/rollout-app.ts";
 import type { Engine } from "../../runtime/engines/types.ts";
 import type { EdgeSettingsInput } from "../../runtime/settings.ts";
 
@@ -26,38 +28,46 @@ export interface DenoEdgeOptions {
   modelBytes: Uint8Array;
   modelSha256?: string;
   settings?: EdgeSettingsInput | undefined;
+  /** Another version of the model sharing the traffic (canary or shadow), run on the same engine. */
+  challenger?: ChallengerInput | undefined;
 }
 
 export async function serveDenoEdge(opts: DenoEdgeOptions): Promise<void> {
   const deno = denoGlobal();
   const env = deno.env.toObject();
-  const edge = createEdgeRuntime({
-    manifest: opts.manifest,
-    engine: opts.engine,
-    modelBytes: opts.modelBytes,
-    ...(opts.modelSha256 ? { modelSha256: opts.modelSha256 } : {}),
-    target: "deno",
-    ...(opts.settings ? { settings: opts.settings } : {}),
-  });
+  const edge = createServedRuntime(
+    {
+      manifest: opts.manifest,
+      engine: opts.engine,
+      modelBytes: opts.modelBytes,
+      ...(opts.modelSha256 ? { modelSha256: opts.modelSha256 } : {}),
+      target: "deno",
+      ...(opts.settings ? { settings: opts.settings } : {}),
+    },
+    opts.challenger,
+  );
   edge.configure(env);
   // Load (and integrity-check) the model before accepting traffic: a Deno process is long-lived.
   await edge.loadPredictor();
+  if (isRollout(edge)) await edge.loadChallenger();
+  const served = `${opts.manifest.name}@${opts.manifest.version}${isRollout(edge) ? ` with challenger ${edge.rollout.challenger} (${edge.rollout.mode})` : ""}`;
+  const flush = async () => (isRollout(edge) ? edge.flush() : edge.telemetry()?.flush());
   const controller = new AbortController();
   const server = deno.serve(
     {
       hostname: env["HOST"] ?? "127.0.0.1",
       port: Number(env["PORT"] ?? 8000),
       signal: controller.signal,
-      onListen: ({ hostname, port }) => console.log(`edge-ml: ${opts.manifest.name}@${opts.manifest.version} listening on http://${hostname}:${port}/`),
+      onListen: ({ hostname, port }) => console.log(`edge-ml: ${served} listening on http://${hostname}:${port}/`),
     },
     (request) => edge.app.fetch(request),
   );
   const stop = () => {
     controller.abort();
-    void edge.telemetry()?.flush();
+    void flush();
   };
   deno.addSignalListener("SIGINT", stop);
   deno.addSignalListener("SIGTERM", stop);
   await server.finished;
-  await edge.telemetry()?.flush();
+  await flush();
 }

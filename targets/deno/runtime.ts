@@ -13,6 +13,7 @@ import * as ort from "onnxruntime-web/wasm";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { createOrtEngine, type OrtLike } from "../../runtime/engines/ort.ts";
 import { useWasmBytes, type OrtWasmEnv } from "../../runtime/engines/ort-wasm-module.ts";
+import type { RolloutSettings } from "../../runtime/rollout.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
 import { denoGlobal, serveDenoEdge } from "./edge.ts";
 
@@ -21,12 +22,25 @@ export interface DenoServerOptions {
   modelUrl: URL;
   wasmUrl: URL;
   settings?: Partial<EdgeSettings>;
+  /** Another version of the model sharing the traffic: its manifest, its model file and the rollout. */
+  challenger?: { manifest: Manifest; modelUrl: URL; rollout: RolloutSettings } | undefined;
 }
 
 export async function startDenoServer(opts: DenoServerOptions): Promise<void> {
   const deno = denoGlobal();
-  const [modelBytes, wasmBytes] = await Promise.all([deno.readFile(opts.modelUrl), deno.readFile(opts.wasmUrl)]);
+  const c = opts.challenger;
+  const [modelBytes, wasmBytes, challengerBytes] = await Promise.all([
+    deno.readFile(opts.modelUrl),
+    deno.readFile(opts.wasmUrl),
+    c ? deno.readFile(c.modelUrl) : undefined,
+  ]);
   useWasmBytes(ort as unknown as OrtWasmEnv, wasmBytes);
   const engine = createOrtEngine(ort as unknown as OrtLike, { name: "ort-wasm", executionProviders: ["wasm"] });
-  await serveDenoEdge({ manifest: opts.manifest, engine, modelBytes, settings: opts.settings });
+  await serveDenoEdge({
+    manifest: opts.manifest,
+    engine,
+    modelBytes,
+    settings: opts.settings,
+    challenger: c && challengerBytes ? { manifest: c.manifest, modelBytes: challengerBytes, rollout: c.rollout } : undefined,
+  });
 }

@@ -4,10 +4,17 @@
  * to install.
  */
 import { ORT_WASM_FILE } from "../ort-files.ts";
-import { defineTarget, TFJS_DIR } from "../types.ts";
+import { type BuildChallenger, defineTarget, TFJS_DIR } from "../types.ts";
 
 /** The command that runs a Node build from its folder. */
 const NODE_RUN = "node server.mjs";
+
+/** The entry's `challenger` option: the challenger's file read from beside server.mjs (`bytes`: model or graph). */
+function challengerOption(c: BuildChallenger | undefined, bytes: "model" | "graph"): string {
+  if (c === undefined) return "";
+  const sha = c.sha256 === undefined ? "" : `, graphSha256: ${JSON.stringify(c.sha256)}`;
+  return `, challenger: { manifest: ${JSON.stringify(c.manifest)}, ${bytes}: await readFile(new URL(${JSON.stringify(c.file)}, import.meta.url))${sha}, rollout: ${JSON.stringify(c.rollout)} }`;
+}
 
 export const nodeTarget = defineTarget({
   name: "node",
@@ -21,7 +28,7 @@ export const nodeTarget = defineTarget({
     tfjsFiles: [],
     splitting: false,
     external: [],
-    entrySource: (manifest, settings, runtimeEntry, engine) =>
+    entrySource: (manifest, settings, runtimeEntry, engine, challenger) =>
       engine.kind === "tfjs"
         ? [
             `import { readFile } from "node:fs/promises";`,
@@ -40,7 +47,7 @@ export const nodeTarget = defineTarget({
               `import { startCompiledNodeServer } from ${JSON.stringify(runtimeEntry)};`,
               `const manifest = ${JSON.stringify(manifest)};`,
               `const graph = await readFile(new URL(${JSON.stringify(engine.file)}, import.meta.url));`,
-              `const server = await startCompiledNodeServer({ manifest, graph, graphSha256: ${JSON.stringify(engine.sha256)}, settings: ${JSON.stringify(settings)}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
+              `const server = await startCompiledNodeServer({ manifest, graph, graphSha256: ${JSON.stringify(engine.sha256)}, settings: ${JSON.stringify(settings)}${challengerOption(challenger, "graph")}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
               `for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => void server.close().then(() => process.exit(0)));`,
             ].join("\n")
           : [
@@ -49,7 +56,7 @@ export const nodeTarget = defineTarget({
               `const manifest = ${JSON.stringify(manifest)};`,
               `const here = new URL("./", import.meta.url);`,
               `const [model, wasm] = await Promise.all([readFile(new URL("model.onnx", here)), readFile(new URL(${JSON.stringify(ORT_WASM_FILE)}, here))]);`,
-              `const server = await startNodeServer({ manifest, model, wasm, settings: ${JSON.stringify(settings)}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
+              `const server = await startNodeServer({ manifest, model, wasm, settings: ${JSON.stringify(settings)}${challengerOption(challenger, "model")}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
               `for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => void server.close().then(() => process.exit(0)));`,
             ].join("\n"),
     extraFiles: () => ({}),

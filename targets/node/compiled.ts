@@ -9,6 +9,7 @@
  */
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { createCompiledEngine } from "../../runtime/engines/compiled/engine.ts";
+import type { RolloutSettings } from "../../runtime/rollout.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
 import { createNodeEdgeWith, listenNodeEdge, type NodeServer } from "./edge.ts";
 
@@ -20,6 +21,8 @@ export interface CompiledNodeServerOptions {
   env?: Readonly<Record<string, string | undefined>>;
   port?: number;
   hostname?: string;
+  /** Another version of the model sharing the traffic: its manifest, its compiled graph and sha256, and the rollout. */
+  challenger?: { manifest: Manifest; graph: Uint8Array; graphSha256: string; rollout: RolloutSettings } | undefined;
 }
 
 export function startCompiledNodeServer(opts: CompiledNodeServerOptions): Promise<NodeServer> {
@@ -30,6 +33,12 @@ export function startCompiledNodeServer(opts: CompiledNodeServerOptions): Promis
     modelSha256: opts.graphSha256,
     settings: opts.settings,
     env: opts.env,
+    challenger: opts.challenger && {
+      manifest: opts.challenger.manifest,
+      modelBytes: opts.challenger.graph,
+      modelSha256: opts.challenger.graphSha256,
+      rollout: opts.challenger.rollout,
+    },
   });
   return listenNodeEdge(edge, opts.manifest, opts);
 }

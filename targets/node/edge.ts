@@ -1,10 +1,13 @@
 /**
  * The edge app on Node around any engine, and the server that listens once the model has loaded. The ORT entry
- * (runtime.ts) and the compiled entry (compiled.ts) differ only in the engine they pass.
+ * (runtime.ts) and the compiled entry (compiled.ts) differ only in the engine they pass. Given a challenger, one server
+ * serves both versions (runtime/rollout-app.ts): the champion must load before it listens, a challenger that cannot
+ * load is logged and the champion answers everything.
  */
 import { serve } from "@hono/node-server";
 import type { Manifest } from "../../core/schema/manifest.ts";
-import { createEdgeRuntime, type EdgeRuntime } from "../../runtime/adapter.ts";
+import type { EdgeRuntime } from "../../runtime/adapter.ts";
+import { type ChallengerInput, createServedRuntime, isRollout } from "../../runtime/rollout-app.ts";
 import type { Engine } from "../../runtime/engines/types.ts";
 import type { EdgeSettingsInput } from "../../runtime/settings.ts";
 
@@ -15,17 +18,22 @@ export interface NodeEdgeWithOptions {
   modelSha256?: string;
   settings?: EdgeSettingsInput | undefined;
   env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Another version of the model sharing the traffic (canary or shadow), run on the same engine. */
+  challenger?: ChallengerInput | undefined;
 }
 
 export function createNodeEdgeWith(opts: NodeEdgeWithOptions): EdgeRuntime {
-  const edge = createEdgeRuntime({
-    manifest: opts.manifest,
-    engine: opts.engine,
-    modelBytes: opts.modelBytes,
-    ...(opts.modelSha256 ? { modelSha256: opts.modelSha256 } : {}),
-    target: "node",
-    ...(opts.settings ? { settings: opts.settings } : {}),
-  });
+  const edge = createServedRuntime(
+    {
+      manifest: opts.manifest,
+      engine: opts.engine,
+      modelBytes: opts.modelBytes,
+      ...(opts.modelSha256 ? { modelSha256: opts.modelSha256 } : {}),
+      target: "node",
+      ...(opts.settings ? { settings: opts.settings } : {}),
+    },
+    opts.challenger,
+  );
   edge.configure(opts.env ?? {});
   return edge;
 }
@@ -46,18 +54,20 @@ export interface NodeServer {
 /** Load (and integrity-check) the model, then listen: a refused model never accepts traffic. */
 export async function listenNodeEdge(edge: EdgeRuntime, manifest: Manifest, opts: ListenOptions): Promise<NodeServer> {
   await edge.loadPredictor();
+  if (isRollout(edge)) await edge.loadChallenger();
   const hostname = opts.hostname ?? "127.0.0.1";
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve) => {
     const s = serve({ fetch: edge.app.fetch, port: opts.port ?? 3000, hostname }, (info) => resolve({ server: s, port: info.port }));
   });
   const url = `http://${hostname}:${port}/`;
-  console.log(`edge-ml: ${manifest.name}@${manifest.version} listening on ${url}`);
+  const challenger = isRollout(edge) ? ` with challenger ${edge.rollout.challenger} (${edge.rollout.mode})` : "";
+  console.log(`edge-ml: ${manifest.name}@${manifest.version}${challenger} listening on ${url}`);
   return {
     url,
     edge,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await edge.telemetry()?.flush();
+      await (isRollout(edge) ? edge.flush() : edge.telemetry()?.flush());
     },
   };
 }

@@ -21,6 +21,7 @@ import type { Manifest } from "../../core/schema/manifest.ts";
 import type { EdgeRuntime } from "../../runtime/adapter.ts";
 import { createOrtEngine, type OrtLike } from "../../runtime/engines/ort.ts";
 import { useWasmBytes, type OrtWasmEnv } from "../../runtime/engines/ort-wasm-module.ts";
+import type { RolloutSettings } from "../../runtime/rollout.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
 import { createNodeEdgeWith, listenNodeEdge, type NodeServer } from "./edge.ts";
 
@@ -35,13 +36,23 @@ export interface NodeEdgeOptions {
   settings?: Partial<EdgeSettings>;
   /** EDGE_ML_* settings and telemetry (pass `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Another version of the model sharing the traffic: its manifest, its model file's bytes and the rollout. */
+  challenger?: { manifest: Manifest; model: Uint8Array; rollout: RolloutSettings } | undefined;
 }
 
 /** The edge app for Node: mount `edge.app` in your own Hono app, or serve it with `startNodeServer`. */
 export function createNodeEdge(opts: NodeEdgeOptions): EdgeRuntime {
   useWasmBytes(ort as unknown as OrtWasmEnv, opts.wasm);
   const engine = createOrtEngine(ort as unknown as OrtLike, { name: "ort-wasm", executionProviders: ["wasm"] });
-  return createNodeEdgeWith({ manifest: opts.manifest, engine, modelBytes: opts.model, settings: opts.settings, env: opts.env });
+  const c = opts.challenger;
+  return createNodeEdgeWith({
+    manifest: opts.manifest,
+    engine,
+    modelBytes: opts.model,
+    settings: opts.settings,
+    env: opts.env,
+    challenger: c ? { manifest: c.manifest, modelBytes: c.model, rollout: c.rollout } : undefined,
+  });
 }
 
 export interface NodeServerOptions extends NodeEdgeOptions {

@@ -2,7 +2,7 @@
 import { ORT_WASM_FILE } from "../ort-files.ts";
 import { workerName } from "./name.ts";
 import { renderWranglerToml } from "./wrangler-config.ts";
-import { type BuildEngine, type BuildSettings, defineTarget, TFJS_DIR, TFJS_NODE_REQUIRES } from "../types.ts";
+import { type BuildChallenger, type BuildEngine, type BuildSettings, defineTarget, TFJS_DIR, TFJS_NODE_REQUIRES } from "../types.ts";
 import type { Manifest } from "../../core/schema/manifest.ts";
 
 /** The TF.js entry: model.json and each shard imported as Data modules from TFJS_DIR. */
@@ -18,6 +18,16 @@ function tfjsEntry(manifest: Manifest, settings: BuildSettings, runtimeEntry: st
   ].join("\n");
 }
 
+/** The challenger's part of the entry: its model imported as a Data module, and the `challenger` option naming it. */
+function challengerParts(c: BuildChallenger | undefined, bytes: "model" | "graph"): { imports: string[]; option: string } {
+  if (c === undefined) return { imports: [], option: "" };
+  const sha = c.sha256 === undefined ? "" : `, graphSha256: ${JSON.stringify(c.sha256)}`;
+  return {
+    imports: [`import challengerBytes from "./${c.file}";`],
+    option: `, challenger: { manifest: ${JSON.stringify(c.manifest)}, ${bytes}: challengerBytes${sha}, rollout: ${JSON.stringify(c.rollout)} }`,
+  };
+}
+
 export const workerTarget = defineTarget({
   name: "worker",
   description: "Cloudflare Workers (workerd): served by `dev` in workerd through miniflare, shipped by `deploy` with wrangler",
@@ -30,23 +40,28 @@ export const workerTarget = defineTarget({
     tfjsFiles: [],
     splitting: false,
     external: ["*.wasm", "*.onnx", "*.graph", `./${TFJS_DIR}/*`, ...TFJS_NODE_REQUIRES],
-    entrySource: (manifest, settings, runtimeEntry, engine) =>
-      engine.kind === "tfjs"
-        ? tfjsEntry(manifest, settings, runtimeEntry, engine)
-        : engine.kind === "compiled"
+    entrySource: (manifest, settings, runtimeEntry, engine, challenger) => {
+      if (engine.kind === "tfjs") return tfjsEntry(manifest, settings, runtimeEntry, engine);
+      const c = challengerParts(challenger, engine.kind === "compiled" ? "graph" : "model");
+      return (
+        engine.kind === "compiled"
           ? [
               `import graph from "./${engine.file}";`,
+              ...c.imports,
               `import { createCompiledWorker } from ${JSON.stringify(runtimeEntry)};`,
               `const manifest = ${JSON.stringify(manifest)};`,
-              `export default createCompiledWorker({ manifest, graph, graphSha256: ${JSON.stringify(engine.sha256)}, settings: ${JSON.stringify(settings)} });`,
-            ].join("\n")
+              `export default createCompiledWorker({ manifest, graph, graphSha256: ${JSON.stringify(engine.sha256)}, settings: ${JSON.stringify(settings)}${c.option} });`,
+            ]
           : [
               `import model from "./model.onnx";`,
               `import wasm from "./${ORT_WASM_FILE}";`,
+              ...c.imports,
               `import { createWorker } from ${JSON.stringify(runtimeEntry)};`,
               `const manifest = ${JSON.stringify(manifest)};`,
-              `export default createWorker({ manifest, model, wasm, settings: ${JSON.stringify(settings)} });`,
-            ].join("\n"),
+              `export default createWorker({ manifest, model, wasm, settings: ${JSON.stringify(settings)}${c.option} });`,
+            ]
+      ).join("\n");
+    },
     extraFiles: ({ manifest, main, config }) => ({ "wrangler.toml": renderWranglerToml({ main, manifest, config }) }),
     next: (dir, ref) => `npx edge-ml deploy ${ref}   (or: cd ${dir} && npx wrangler deploy; try it first: npx edge-ml dev ${ref})`,
   },

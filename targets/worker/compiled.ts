@@ -11,6 +11,7 @@
  */
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { createCompiledEngine } from "../../runtime/engines/compiled/engine.ts";
+import type { RolloutSettings } from "../../runtime/rollout.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
 import { createEdgeWorker, type EdgeWorker } from "./edge.ts";
 
@@ -23,6 +24,8 @@ export interface CompiledWorkerOptions {
   /** The graph's sha256 (build.json `engine.compiled.sha256`): checked before the first prediction. */
   graphSha256: string;
   settings?: Partial<EdgeSettings>;
+  /** Another version of the model sharing the traffic: its manifest, its compiled graph, that graph's sha256 and the rollout. */
+  challenger?: { manifest: Manifest; graph: ArrayBuffer; graphSha256: string; rollout: RolloutSettings } | undefined;
 }
 
 export function createCompiledWorker(opts: CompiledWorkerOptions): EdgeWorker {
@@ -32,5 +35,11 @@ export function createCompiledWorker(opts: CompiledWorkerOptions): EdgeWorker {
     modelBytes: new Uint8Array(opts.graph),
     modelSha256: opts.graphSha256,
     settings: opts.settings,
+    challenger: opts.challenger && {
+      manifest: opts.challenger.manifest,
+      modelBytes: new Uint8Array(opts.challenger.graph),
+      modelSha256: opts.challenger.graphSha256,
+      rollout: opts.challenger.rollout,
+    },
   });
 }

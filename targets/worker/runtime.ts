@@ -12,6 +12,9 @@
  * import wasm from "./ort-wasm-simd-threaded.wasm";
  * export default createWorker({ manifest, model, wasm });
  *
+ * // Both versions of a rollout in one Worker (what a build with a challenger writes):
+ * export default createWorker({ manifest, model, wasm, challenger: { manifest: next, model: nextModel, rollout: { mode: "canary", share: 0.1 } } });
+ *
  * // Or mounted in your own Hono Worker:
  * const edge = createWorker({ manifest, model, wasm });
  * const app = new Hono().get("/", (c) => c.text("hi")).route("/ml", edge.app); // POST /ml/v1/models/<name>:predict
@@ -22,6 +25,7 @@ import * as ort from "onnxruntime-web/wasm";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { createOrtEngine, type OrtLike } from "../../runtime/engines/ort.ts";
 import { useCompiledWasm, type OrtWasmEnv } from "../../runtime/engines/ort-wasm-module.ts";
+import type { RolloutSettings } from "../../runtime/rollout.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
 import { createEdgeWorker, type EdgeWorker } from "./edge.ts";
 
@@ -32,10 +36,19 @@ export interface WorkerOptions {
   model: ArrayBuffer;
   wasm: WebAssembly.Module;
   settings?: Partial<EdgeSettings>;
+  /** Another version of the model sharing the traffic: its manifest, its model (a Data module) and the rollout. */
+  challenger?: { manifest: Manifest; model: ArrayBuffer; rollout: RolloutSettings } | undefined;
 }
 
 export function createWorker(opts: WorkerOptions): EdgeWorker {
   const shim = useCompiledWasm(ort as unknown as OrtWasmEnv, opts.wasm);
   const engine = createOrtEngine(ort as unknown as OrtLike, { name: "ort-wasm", executionProviders: ["wasm"], aroundFirstCreate: shim.around });
-  return createEdgeWorker({ manifest: opts.manifest, engine, modelBytes: new Uint8Array(opts.model), settings: opts.settings });
+  const c = opts.challenger;
+  return createEdgeWorker({
+    manifest: opts.manifest,
+    engine,
+    modelBytes: new Uint8Array(opts.model),
+    settings: opts.settings,
+    challenger: c ? { manifest: c.manifest, modelBytes: new Uint8Array(c.model), rollout: c.rollout } : undefined,
+  });
 }
