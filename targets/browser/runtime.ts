@@ -194,7 +194,14 @@ export async function loadModel(opts: BrowserModelOptions): Promise<BrowserModel
   if (choice.device === "webgpu" && (opts.parityProbe ?? bytes.byteLength <= PROBE_MAX_BYTES)) {
     ({ session, parity, choice } = await probeParity(ort, session, bytes, opts, choice));
   }
-  const model = browserModel({ manifest: opts.manifest, session, device: choice.device, maxBatch: opts.maxBatch, telemetry: opts.telemetry });
+  const model = browserModel({
+    manifest: opts.manifest,
+    session,
+    device: choice.device,
+    deviceReason: choice.reason,
+    maxBatch: opts.maxBatch,
+    telemetry: opts.telemetry,
+  });
   // ORT writes its fallback (1 when SharedArrayBuffer or shared wasm memory is missing) back into env.wasm.
   const threads = ort.env.wasm.numThreads ?? 1;
   return { ...model, deviceReason: choice.reason, threads, ...(parity ? { parity } : {}) };

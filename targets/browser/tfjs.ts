@@ -189,9 +189,15 @@ export async function loadTfjsModel(opts: TfjsBrowserModelOptions): Promise<Tfjs
     probe: opts.probe ?? BAKED?.probe,
     label: (b) => LABELS[b],
   });
-  // model.ts knows ORT's devices; the TF.js backend is reported here instead.
-  const model = browserModel({ manifest, session: chain.session, device: "js", maxBatch: opts.maxBatch, telemetry: opts.telemetry });
   const reason = [...skipped, ...chain.notes, ...(explicit && chain.backend === opts.device ? [] : [`using ${LABELS[chain.backend]}`])].join("; ");
+  const model = browserModel({
+    manifest,
+    session: chain.session,
+    device: chain.backend,
+    deviceReason: reason,
+    maxBatch: opts.maxBatch,
+    telemetry: opts.telemetry,
+  });
   return { ...model, device: chain.backend, deviceReason: reason, ...(chain.parity ? { parity: chain.parity } : {}) };
 }
 

@@ -138,11 +138,12 @@ describe("browser target in Chromium", () => {
       const { token } = await createToken(monitor.store, "browser-test");
       expect((await registerBaseline(monitor.url, "browser-test", registrationFromManifest(manifest)!, undefined)).ok).toBe(true);
       const page = await openPage(browser);
-      await inPage(
+      const reason = await inPage<string>(
         page,
         `const model = await mod.loadModel({ device: "wasm", telemetry: { endpoint: args.endpoint, token: args.token, deployment: "browser-test", sampleRate: 1 } });
          for (let i = 0; i < 7; i++) await model.predict([{ sex: "female", age: 20 + i, passengerClass: "2nd" }]);
-         await model.predict([{ sex: "?" }]).catch(() => undefined);`,
+         await model.predict([{ sex: "?" }]).catch(() => undefined);
+         return model.deviceReason;`,
         { endpoint: monitor.url, token },
       );
       // Leaving the page fires pagehide: the client hands its batch to fetch(keepalive) / sendBeacon.
@@ -159,9 +160,10 @@ describe("browser target in Chromium", () => {
       // Every batch names the page's device (model.device, issue 13): the monitor splits the version's traffic by it.
       expect(text).toMatch(/edgeml_backend_requests_total\{deployment="browser-test",model="titanic",version="1.0.0",device="wasm"\} 8/);
       const metrics = (await (await fetch(`${monitor.url}/v1/metrics?deployment=browser-test`)).json()) as {
-        series: { backends: { device: string; requests: number; share: number }[] }[];
+        series: { backends: { device: string; requests: number; share: number; reason?: string }[] }[];
       };
-      expect(metrics.series[0]!.backends).toEqual([expect.objectContaining({ device: "wasm", requests: 8, share: 1 })]);
+      expect(reason).toBe(`device "wasm" asked for`);
+      expect(metrics.series[0]!.backends).toEqual([expect.objectContaining({ device: "wasm", requests: 8, share: 1, reason })]);
       // The same client as the edge targets (runtime/adapter.ts): every predicted instance profiled, per slice too.
       const slices = (await (await fetch(`${monitor.url}/v1/slices?deployment=browser-test`)).json()) as {
         rows: number;
