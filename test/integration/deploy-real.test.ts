@@ -5,8 +5,9 @@
  * deploy log's success entry follow only an accepted deployment. When the API refuses the upload (5xx, 4xx) or the
  * deployment, or never answers, deploy fails with what the API said and a hint, and nothing else moves. Gradual
  * deployments (cli/deploy/versions.ts): a version uploaded without traffic, the 90/10 split the API received, promote
- * and roll back.
+ * and roll back. `wrangler secret put` from the build folder (the monitor's ingest token).
  */
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +17,7 @@ import { currentTraffic, deployVersions, uploadVersion } from "../../cli/deploy/
 import { EdgeMlError } from "../../core/errors.ts";
 import { type CloudflareApi, startCloudflareApi, TOKEN } from "../helpers/cloudflare-api.ts";
 import { runCli } from "../helpers/cli.ts";
+import { REPO_ROOT } from "../helpers/tmp.ts";
 import { titanicProject } from "../helpers/validate-project.ts";
 
 const MANIFEST = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "models", "titanic", "1.0.0", "manifest.json"), "utf8")) as {
@@ -277,5 +279,30 @@ describe("edge-ml deploy against a stand-in of the Cloudflare API", () => {
       await deployVersions({ ...cmd(), traffic: [{ id: champion, percentage: 100 }], message: "roll back" });
       expect(await currentTraffic(cmd())).toEqual([{ id: champion, percentage: 100 }]);
     });
+  });
+  it("`wrangler secret put` (the monitor's ingest token) from the build folder lands on the deployed Worker and survives the next deploy", async () => {
+    api.clear();
+    api.requests.length = 0;
+    const build = join(dir, "dist", "compiled");
+    const secret = await new Promise<number | null>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [join(REPO_ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), "secret", "put", "EDGE_ML_MONITOR_TOKEN", "--config", "wrangler.toml"],
+        {
+          cwd: build,
+          env: { ...process.env, NO_COLOR: "1" },
+          stdio: ["pipe", "ignore", "ignore"],
+        },
+      );
+      child.stdin.end("ingest-token-1\n");
+      child.on("close", resolve);
+    });
+    expect(secret).toBe(0);
+    expect(api.requests.map((q) => [q.route, q.json])).toEqual([
+      ["PUT scripts/:name/secrets", { name: "EDGE_ML_MONITOR_TOKEN", text: "ingest-token-1", type: "secret_text" }],
+    ]);
+    await deploy({ root: dir, ref: "titanic@1.0.0", target: "worker", dryRun: false, measure: false, out: build });
+    const bindings = api.workers.get(WORKER)?.versions.at(-1)?.resources.bindings ?? [];
+    expect(bindings.filter((b) => b.type === "secret_text")).toEqual([{ name: "EDGE_ML_MONITOR_TOKEN", type: "secret_text", text: "ingest-token-1" }]);
   });
 });
