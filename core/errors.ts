@@ -24,6 +24,8 @@ const USER_ERROR_CODES = [
   "ERR_NOT_A_PROJECT",
   "ERR_BAD_DATA",
   "ERR_GATE_FAILED",
+  /** The platform (e.g. the Cloudflare API through wrangler) refused or did not answer a deploy. */
+  "ERR_DEPLOY_FAILED",
   "ERR_USAGE",
 ] as const;
 const SYSTEM_ERROR_CODES = ["ERR_INTERNAL", "ERR_ENGINE", "ERR_BUILD"] as const;

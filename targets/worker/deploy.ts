@@ -25,7 +25,7 @@ export function wranglerFailure(run: WranglerRun, what: string, opts: { cwd: str
   const reproduce = `\`cd ${opts.cwd} && npx wrangler ${opts.reproduce}\` reproduces it`;
   if (run.timedOut) {
     const seconds = Math.round((opts.timeoutMs ?? 300_000) / 1000);
-    return new EdgeMlError("ERR_BAD_CONFIG", `${what} timed out: wrangler had no answer from the Cloudflare API after ${seconds} s and was stopped`, {
+    return new EdgeMlError("ERR_DEPLOY_FAILED", `${what} timed out: wrangler had no answer from the Cloudflare API after ${seconds} s and was stopped`, {
       hint: `the champion alias did not move; Cloudflare may or may not have received the upload: check with \`npx wrangler deployments list --name <worker>\`, then deploy again (EDGE_ML_WRANGLER_TIMEOUT=<seconds> waits longer); ${reproduce}`,
     });
   }
@@ -40,7 +40,7 @@ export function wranglerFailure(run: WranglerRun, what: string, opts: { cwd: str
           .slice(-12)
           .map((l) => l.trim());
   const api = errors.find((l) => /\[code: \d+\]/.test(l));
-  return new EdgeMlError("ERR_BAD_CONFIG", `${what} failed${api ? `: the Cloudflare API answered "${api}"` : ` (wrangler exit ${run.code})`}`, {
+  return new EdgeMlError("ERR_DEPLOY_FAILED", `${what} failed${api ? `: the Cloudflare API answered "${api}"` : ` (wrangler exit ${run.code})`}`, {
     issues: lines.map((line) => ({ path: "wrangler", message: line })),
     hint: `nothing was deployed and the champion alias did not move; see wrangler's output above, fix the cause and deploy again; ${reproduce}`,
   });
