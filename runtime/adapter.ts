@@ -3,7 +3,8 @@
  * app and sends the same telemetry: settings and the monitor come from the same env vars everywhere, and the
  * telemetry client always gets the manifest's baseline and slices (profiles and slices in every batch, on every
  * target). A target supplies only what differs: the engine, how the model bytes arrive, its env, and how work is kept
- * alive after a response (Workers: `ctx.waitUntil`).
+ * alive after a response (Workers: `ctx.waitUntil`). In a build with a challenger (runtime/rollout-app.ts) each version
+ * gets its own runtime from here, and its batches name its arm and the rollout's mode, taken from its request events.
  *
  * @example
  * ```ts
@@ -14,7 +15,8 @@
  */
 import type { Context, Hono } from "hono";
 import type { Manifest } from "../core/schema/manifest.ts";
-import type { Target, TelemetryBackend } from "../core/schema/telemetry-constants.ts";
+import type { Target, TelemetryBackend, TelemetryRollout } from "../core/schema/telemetry-constants.ts";
+import type { RequestEvent } from "./arms.ts";
 import { createDeployment } from "./deployment.ts";
 import type { Engine } from "./engines/types.ts";
 import type { Predictor } from "./predictor.ts";
@@ -62,6 +64,7 @@ export function createEdgeRuntime(opts: EdgeRuntimeOptions): EdgeRuntime {
   let telemetry: Telemetry | undefined;
   let hook: ((event: Parameters<ReturnType<typeof createTelemetryHook>>[0], c: Context) => void) | undefined;
   let configured = false;
+  let rollout: TelemetryRollout | undefined;
   const configure = (env: Readonly<Record<string, unknown>> | undefined) => {
     if (configured) return;
     configured = true;
@@ -70,7 +73,11 @@ export function createEdgeRuntime(opts: EdgeRuntimeOptions): EdgeRuntime {
     const config = telemetryConfigFromEnv(env, `${opts.manifest.name}-${opts.target}`);
     if (!config) return;
     telemetry = createModelTelemetry(opts.manifest, opts.target, config, backendOfEngine(opts.engine.name));
-    hook = createTelemetryHook(telemetry, opts.manifest, { flushDelayMs: config.flushIntervalMs, ...(opts.schedule ? { schedule: opts.schedule } : {}) });
+    hook = createTelemetryHook(
+      withRollout(telemetry, () => rollout),
+      opts.manifest,
+      { flushDelayMs: config.flushIntervalMs, ...(opts.schedule ? { schedule: opts.schedule } : {}) },
+    );
   };
   const deployment = createDeployment({
     manifest: opts.manifest,
@@ -80,7 +87,35 @@ export function createEdgeRuntime(opts: EdgeRuntimeOptions): EdgeRuntime {
     settings: resolveEdgeSettings(opts.manifest, opts.settings),
     // Env vars reach a Worker only with a request: the first one configures the runtime (mounted or not).
     onStart: (c) => configure(c.env as Record<string, unknown> | undefined),
-    onRequest: (event, c) => hook?.(event, c),
+    onRequest: (event, c) => {
+      if (hook === undefined) return;
+      if (event.arm !== undefined) rollout = rolloutOfEvent(event, rollout);
+      hook(event, c);
+    },
   });
   return { app: deployment.app, settings: deployment.settings, loadPredictor: deployment.loadPredictor, configure, telemetry: () => telemetry };
+}
+
+/**
+ * A version's arm and mode from its request events. The challenger's shadow runs say `shadow`; once seen, the mode
+ * stays shadow (a request pinned to the challenger's version in a shadow build is not a canary). A champion's events
+ * look the same in both modes, so its batches name only the arm; the monitor takes the mode from the challenger's.
+ */
+export function rolloutOfEvent(event: Pick<RequestEvent, "arm" | "shadow">, previous: TelemetryRollout | undefined): TelemetryRollout | undefined {
+  if (event.arm === undefined) return previous;
+  if (event.arm === "champion") return previous?.arm === "champion" ? previous : { arm: "champion" };
+  if (event.shadow === true || previous?.mode === "shadow") return previous?.mode === "shadow" ? previous : { arm: "challenger", mode: "shadow" };
+  return previous?.arm === "challenger" ? previous : { arm: "challenger", mode: "canary" };
+}
+
+/** The client with every recorded event stamped with the version's current rollout (set in place: no getter runs). */
+function withRollout(telemetry: Telemetry, current: () => TelemetryRollout | undefined): Telemetry {
+  return {
+    ...telemetry,
+    record(event) {
+      const rollout = current();
+      if (rollout !== undefined) event.rollout = rollout;
+      telemetry.record(event);
+    },
+  };
 }

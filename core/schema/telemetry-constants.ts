@@ -53,3 +53,21 @@ export interface TelemetryBackend {
 export const SLICE_OTHER = "__other__";
 /** Slice value of the instances where the slice feature is null or absent. */
 export const SLICE_MISSING = "__missing__";
+
+/** The two versions of a rollout build (issue 14): the champion (the model's alias) and the challenger beside it. */
+export const ARMS = ["champion", "challenger"] as const;
+export type RolloutArm = (typeof ARMS)[number];
+/** How the challenger shares traffic: it answers a share of users (canary), or runs after the champion answered (shadow). */
+export const ROLLOUT_MODES = ["canary", "shadow"] as const;
+export type RolloutMode = (typeof ROLLOUT_MODES)[number];
+
+/**
+ * The rollout a batch's version belongs to: its arm, and the mode. Both are fixed for a build. A challenger's batch in
+ * shadow mode counts shadow runs (the challenger ran on a body after the champion answered it), not client requests.
+ * `mode` is optional because a champion's client cannot tell the modes apart (its requests look the same in both);
+ * the challenger's batches always name it. Optional in v1: batches of builds without a challenger carry no rollout.
+ */
+export interface TelemetryRollout {
+  arm: RolloutArm;
+  mode?: RolloutMode | undefined;
+}

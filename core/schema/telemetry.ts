@@ -13,7 +13,7 @@
  */
 import * as z from "zod";
 import { Profile } from "../stats/profile-schema.ts";
-import { ERROR_CLASSES, LATENCY_BUCKETS_MS, TARGETS, TELEMETRY_LIMITS, TELEMETRY_VERSION } from "./telemetry-constants.ts";
+import { ARMS, ERROR_CLASSES, LATENCY_BUCKETS_MS, ROLLOUT_MODES, TARGETS, TELEMETRY_LIMITS, TELEMETRY_VERSION } from "./telemetry-constants.ts";
 export { TELEMETRY_VERSION, LATENCY_BUCKETS_MS, ERROR_CLASSES, TARGETS, TELEMETRY_LIMITS, SLICE_OTHER, SLICE_MISSING } from "./telemetry-constants.ts";
 export type { ErrorClass, Target } from "./telemetry-constants.ts";
 
@@ -106,6 +106,9 @@ const Backend = z.strictObject({
   reason: z.string().max(L.maxReason).optional(),
 });
 
+/** The batch's arm in a champion-vs-challenger build (see TelemetryRollout in ./telemetry-constants.ts). */
+const Rollout = z.strictObject({ arm: z.enum(ARMS), mode: z.enum(ROLLOUT_MODES).optional() });
+
 export const TelemetryBatch = z
   .strictObject({
     v: z.literal(TELEMETRY_VERSION),
@@ -119,6 +122,8 @@ export const TelemetryBatch = z
     profile: BatchProfile.optional(),
     /** The device (and engine, and why) that served the window; optional so older clients keep validating. */
     backend: Backend.optional(),
+    /** Builds with a challenger: which arm this version is, and the rollout's mode; optional so older clients validate. */
+    rollout: Rollout.optional(),
     samples: z.array(Sample).max(L.maxSamples),
   })
   .superRefine((b, ctx) => {

@@ -18,6 +18,7 @@ import {
   LATENCY_BUCKETS_MS,
   type Target,
   type TelemetryBackend,
+  type TelemetryRollout,
   TELEMETRY_VERSION,
 } from "../../core/schema/telemetry-constants.ts";
 import { bucketIndex } from "../../core/stats/histogram.ts";
@@ -39,6 +40,8 @@ export interface Accumulator {
   samples: Sample[];
   /** Present when the client was given the model's baseline. */
   profiles: ProfileSet | undefined;
+  /** The version's arm in a rollout build, from its request events (fixed per version). */
+  rollout?: TelemetryRollout | undefined;
 }
 
 export interface PendingBatch {
@@ -52,6 +55,7 @@ export interface PendingBatch {
   dropped: number;
   samples: Sample[];
   profile: BatchProfile | undefined;
+  rollout?: TelemetryRollout | undefined;
   /** Set when the batch is first put on the wire: from then on its content may be stored, so it is never merged. */
   attempted: boolean;
 }
@@ -117,6 +121,7 @@ export function sealBatch(acc: Accumulator, now: number, dropped: number, batchI
     profile: acc.profiles?.take(),
     attempted: false,
   };
+  if (acc.rollout !== undefined) batch.rollout = acc.rollout;
   acc.requests = 0;
   acc.errors.fill(0);
   acc.latency.fill(0);
@@ -130,6 +135,7 @@ export function sealBatch(acc: Accumulator, now: number, dropped: number, batchI
  */
 export function mergeInto(into: PendingBatch, from: PendingBatch, maxSamples: number): number {
   into.window.start = Math.min(into.window.start, from.window.start);
+  if (into.rollout === undefined && from.rollout !== undefined) into.rollout = from.rollout;
   into.window.end = Math.max(into.window.end, from.window.end);
   into.requests += from.requests;
   for (let i = 0; i < into.errors.length; i++) into.errors[i]! += from.errors[i]!;
@@ -166,6 +172,7 @@ export function toWire(p: PendingBatch, deployment: string, target: Target, back
     },
     ...(p.profile !== undefined ? { profile: p.profile } : {}),
     ...(backend !== undefined ? { backend } : {}),
+    ...(p.rollout !== undefined ? { rollout: p.rollout.mode === undefined ? { arm: p.rollout.arm } : { arm: p.rollout.arm, mode: p.rollout.mode } } : {}),
     samples: p.samples,
   };
 }

@@ -18,6 +18,7 @@ import { createBuffer } from "./buffer.ts";
 import { createProfileSet, DEFAULT_MAX_SLICE_VALUES } from "./profiles.ts";
 import { announceOnce, parseRefusal, refusalLine, type Refusal } from "./refusal.ts";
 import { buildSamples, clampLatency, createSamplePolicy } from "./samples.ts";
+import { isSampled } from "./sampling.ts";
 import { BEACON_MAX_BYTES, postWithRetry, sendOnUnload, serializeBatch, type PostContext } from "./transport.ts";
 import type { Telemetry, TelemetryEvent, TelemetryOptions, TelemetryStats } from "./types.ts";
 
@@ -95,7 +96,9 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       if (t < oldestUnsealed) oldestUnsealed = t;
       // Profiles describe what the model served: instances of failed requests were not served.
       if (err < 0 && acc.profiles && event.features !== undefined) acc.profiles.add(event.features, event.predictions);
-      if (err < 0 && !(sampleRate > 0 && random() < sampleRate)) return;
+      if (event.rollout !== undefined) acc.rollout = event.rollout;
+      // One decision per request id, the same in every client of the build (./sampling.ts): shadow pairs stay complete.
+      if (err < 0 && !isSampled(event.requestId, sampleRate)) return;
       for (const sample of buildSamples(event, t, err, policy, track)) buffer.hold(acc, sample);
     } catch (error) {
       // record() runs inside the request path: telemetry must never fail a prediction.

@@ -8,7 +8,7 @@
  * ```
  */
 import type { Baseline } from "../../core/schema/baseline.ts";
-import type { Target, TelemetryBackend } from "../../core/schema/telemetry-constants.ts";
+import type { Target, TelemetryBackend, TelemetryRollout } from "../../core/schema/telemetry-constants.ts";
 import type { Refusal } from "./refusal.ts";
 
 export interface TelemetryOptions {
@@ -34,7 +34,10 @@ export interface TelemetryOptions {
   slices?: readonly string[] | undefined;
   /** Values kept per slice feature and window (default 20); the rest are profiled as `__other__`. */
   maxSliceValues?: number | undefined;
-  /** Fraction of successful requests whose rows are kept as samples (0..1, default 0.01). Errors are always sampled. */
+  /**
+   * Fraction of successful requests whose rows are kept as samples (0..1, default 0.01). Errors are always sampled.
+   * The decision is a hash of the request id (./sampling.ts): every client of a build samples the same requests.
+   */
   sampleRate?: number;
   /** Feature names removed from samples before they leave the process. */
   redact?: readonly string[];
@@ -59,7 +62,7 @@ export interface TelemetryOptions {
   /** Per-request timeout (default 5000 ms). */
   timeoutMs?: number;
   fetch?: typeof fetch;
-  /** Uniform [0,1) source for sampling and jitter (Math.random by default). */
+  /** Uniform [0,1) source for retry jitter (Math.random by default); sampling follows the request id instead. */
   random?: () => number;
   /** Epoch milliseconds (Date.now by default). */
   now?: () => number;
@@ -90,6 +93,8 @@ export interface TelemetryEvent {
   /** One prediction per instance. */
   predictions?: readonly unknown[] | undefined;
   slices?: Readonly<Record<string, string>> | undefined;
+  /** Builds with a challenger: the version's arm and the rollout's mode, sent with its batches (fixed per version). */
+  rollout?: TelemetryRollout | undefined;
 }
 
 export interface TelemetryStats {

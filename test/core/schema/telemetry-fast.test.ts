@@ -35,7 +35,13 @@ function validBatch(rnd: () => number): TelemetryBatchInput {
   });
   // Half the batches name their backend (issue 13), half are an older client's, which must keep validating.
   const backend = rnd() < 0.5 ? { backend: { device: "wasm", engine: "ort-wasm", reason: "WebGPU disagreed with WASM on the parity probe; using WASM" } } : {};
-  return makeBatch({ samples, profile: set.take()!, ...backend });
+  // A third are a rollout build's (issue 14): a champion's (no mode) or a challenger's.
+  const r = rnd();
+  const rollout =
+    r < 0.33
+      ? { rollout: r < 0.1 ? { arm: "champion" as const } : { arm: "challenger" as const, mode: r < 0.2 ? ("shadow" as const) : ("canary" as const) } }
+      : {};
+  return makeBatch({ samples, profile: set.take()!, ...backend, ...rollout });
 }
 
 const WEIRD: unknown[] = [
@@ -67,7 +73,7 @@ function paths(v: unknown, prefix: (string | number)[] = []): (string | number)[
 
 function mutate(batch: unknown, rnd: () => number): unknown {
   const copy = structuredClone(batch) as Record<string, unknown>;
-  const all = paths(copy).filter((p) => p.length > 0 && (p[0] === "samples" || p[0] === "profile" || p[0] === "backend"));
+  const all = paths(copy).filter((p) => p.length > 0 && (p[0] === "samples" || p[0] === "profile" || p[0] === "backend" || p[0] === "rollout"));
   const path = all[Math.floor(rnd() * all.length)]!;
   let parent = copy as Record<string | number, unknown>;
   for (const k of path.slice(0, -1)) parent = parent[k] as Record<string | number, unknown>;

@@ -369,15 +369,18 @@ describe("samples", () => {
     });
   });
 
-  it("never throws from record(), even with a broken random source", () => {
-    const t = createTelemetry(
-      base({
-        random: () => {
-          throw new Error("boom");
-        },
-      }),
-    );
-    expect(() => t.record({ model, requestId: "a", latencyMs: 1, status: 200 })).not.toThrow();
+  it("never throws from record(), even when an event's features throw", () => {
+    const t = createTelemetry(base({ sampleRate: 1 }));
+    const event = {
+      model,
+      requestId: "a",
+      latencyMs: 1,
+      status: 200,
+      get features(): Record<string, unknown>[] {
+        throw new Error("boom");
+      },
+    };
+    expect(() => t.record(event)).not.toThrow();
     expect(t.stats().lastError).toBe("boom");
   });
 
