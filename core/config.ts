@@ -82,7 +82,6 @@ const Rollout = strict({
 }).superRefine((r, ctx) => {
   if (r.mode === "canary" && r.share === undefined) ctx.addIssue({ code: "custom", path: ["share"], message: `required in canary mode; ${SHARE}` });
 });
-export type RolloutConfig = z.output<typeof Rollout>;
 
 const ModelConfig = strict({
   /** Label column of evaluation data (default: the manifest's `label`). */

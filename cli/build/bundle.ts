@@ -3,6 +3,8 @@
  * What differs per target (entry code, conditions, files) lives in `targets/<name>/build.ts`, found through the one
  * registry (`targets/index.ts`); this file does the rest:
  * integrity check, copies, bundling, sizes and `build.json` (the dev server and tests read the module list from it).
+ * A rollout build (issue 14) also carries a challenger version, integrity-checked and run by the same engine, and an
+ * entry that serves both; without a rollout given, the config's rollout applies when the champion is built.
  *
  * @example
  * ```ts
@@ -24,16 +26,19 @@ import { loadServable } from "../registry/variant.ts";
 import { storedSamples } from "../registry/samples.ts";
 import { getTarget, TARGET_NAMES, type TargetName } from "../../targets/index.ts";
 import {
+  type BuildChallenger,
   type BuildEngine,
   type BuildEngineReport,
   type BuildResult,
   type BuildSettings,
   type BuiltFile,
+  CHALLENGER_FILES,
   COMPILED_GRAPH_FILE,
   TFJS_DIR,
   type TargetConfig,
 } from "../../targets/types.ts";
 import type { EngineChoice } from "../commands/spec/build.ts";
+import { configuredRollout, type ResolvedRollout } from "../dev/rollout.ts";
 import { browserParity, parityDefine } from "./browser-parity.ts";
 import { chooseEngine, type EngineDecision } from "./compile/choose.ts";
 
@@ -66,21 +71,22 @@ export interface BuildOptions {
   onEngine?: (report: BuildEngineReport) => void;
   /** Browser builds (ORT, TF.js): compare each backend with the reference in headless Chromium (default true; see browser-parity.ts). */
   parity?: boolean;
+  /**
+   * A challenger served beside the model (cli/dev/rollout.ts resolves dev's flags into one); null: none; unset: the
+   * config's `models.<name>.rollout` when `ref` is the model's champion (server targets only).
+   */
+  rollout?: ResolvedRollout | null | undefined;
 }
 
 export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   const plan = getTarget(opts.target).build;
-  const { manifest, dir } = loadServable(opts.root, opts.ref, opts.variant);
+  const served =
+    opts.rollout !== undefined || opts.target === "browser"
+      ? { ref: opts.ref, rollout: opts.rollout ?? undefined }
+      : await configuredRollout(opts.root, opts.ref);
+  const { manifest, dir } = loadServable(opts.root, served.ref, opts.variant);
   const outDir = resolve(opts.outDir ?? join(opts.root, "dist", `${manifest.name}-${manifest.version}-${opts.target}`));
-  const modelBytes = readFileSync(join(dir, manifest.artifact.file));
-  const actual = sha256Bytes(modelBytes);
-  if (actual !== manifest.artifact.sha256) {
-    throw new EdgeMlError("ERR_INTEGRITY", `${manifest.name}@${manifest.version}: ${manifest.artifact.file} does not match the manifest's sha256`, {
-      file: join(dir, manifest.artifact.file),
-      issues: [{ path: "artifact.sha256", message: `manifest says ${manifest.artifact.sha256}, file hashes to ${actual}` }],
-      hint: "the model file was changed after registration; restore it from git, or register it as a new version with `edge-ml models add`",
-    });
-  }
+  const modelBytes = readVerified(manifest, dir);
 
   if (manifest.artifact.format === "tfjs") {
     await verifyTfjsArtifact(
@@ -91,7 +97,9 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   }
 
   const samples = storedSamples(dir, manifest)?.map((s) => s.feeds);
-  const decision = await chooseEngine({ manifest, model: modelBytes, requested: opts.engine ?? "auto", ...(samples ? { samples } : {}) });
+  let decision = await chooseEngine({ manifest, model: modelBytes, requested: opts.engine ?? "auto", ...(samples ? { samples } : {}) });
+  let challenger: Challenger | undefined;
+  if (served.rollout) ({ decision, challenger } = await withChallenger(opts, manifest, decision, served.rollout));
   const engine = engineReport(decision);
   opts.onEngine?.(engine);
 
@@ -113,6 +121,8 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
     entryEngine = { kind: "ort" };
     modelFiles = [fileInfo(outDir, "model.onnx", "Data"), ...plan.ortFiles.map((f) => fileInfo(outDir, f, "CompiledWasm"))];
   }
+  const entryChallenger = challenger ? writeChallenger(challenger, outDir) : undefined;
+  if (entryChallenger) modelFiles.push(fileInfo(outDir, entryChallenger.file, "Data"));
 
   const parity =
     opts.target === "browser" && entryEngine.kind !== "compiled" && opts.parity !== false
@@ -123,7 +133,7 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   const name = basename(plan.main).replace(/\.m?js$/, "");
   const entryFile = join(outDir, `.${name}.entry.ts`);
   const runtimeEntry = opts.runtimeEntry ?? runtimeModulePath(plan.runtimeModule[entryEngine.kind]);
-  writeFileSync(entryFile, plan.entrySource(manifest, opts.settings ?? {}, runtimeEntry, entryEngine));
+  writeFileSync(entryFile, plan.entrySource(manifest, opts.settings ?? {}, runtimeEntry, entryEngine, entryChallenger));
   try {
     await build({
       entryPoints: { [name]: entryFile },
@@ -157,6 +167,17 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
     target: opts.target,
     outDir,
     model: { name: manifest.name, version: manifest.version, sha256: manifest.artifact.sha256 },
+    ...(challenger && entryChallenger
+      ? {
+          challenger: {
+            name: challenger.manifest.name,
+            version: challenger.manifest.version,
+            sha256: challenger.manifest.artifact.sha256,
+            file: entryChallenger.file,
+            rollout: entryChallenger.rollout,
+          },
+        }
+      : {}),
     engine,
     main: plan.main,
     files,
@@ -166,6 +187,74 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   };
   writeFileSync(join(outDir, "build.json"), `${JSON.stringify({ ...result, outDir: ".", ...(parity ? { parity: parity.report } : {}) }, null, 2)}\n`);
   return result;
+}
+
+/** The model file's bytes, refused unless they hash to the manifest's sha256. */
+function readVerified(manifest: Manifest, dir: string): Uint8Array {
+  const modelBytes = readFileSync(join(dir, manifest.artifact.file));
+  const actual = sha256Bytes(modelBytes);
+  if (actual !== manifest.artifact.sha256) {
+    throw new EdgeMlError("ERR_INTEGRITY", `${manifest.name}@${manifest.version}: ${manifest.artifact.file} does not match the manifest's sha256`, {
+      file: join(dir, manifest.artifact.file),
+      issues: [{ path: "artifact.sha256", message: `manifest says ${manifest.artifact.sha256}, file hashes to ${actual}` }],
+      hint: "the model file was changed after registration; restore it from git, or register it as a new version with `edge-ml models add`",
+    });
+  }
+  return modelBytes;
+}
+
+/** A rollout's challenger as the build ships it: its manifest, where its files are, and the engine that runs it. */
+interface Challenger {
+  manifest: Manifest;
+  dir: string;
+  decision: EngineDecision;
+  rollout: ResolvedRollout;
+}
+
+/**
+ * Load and check the challenger, and agree on one engine for both versions (one runtime per isolate): under `auto`,
+ * if either cannot be compiled, both run on onnxruntime-web, and the reason says which one and why.
+ */
+async function withChallenger(
+  opts: BuildOptions,
+  manifest: Manifest,
+  decision: EngineDecision,
+  rollout: ResolvedRollout,
+): Promise<{ decision: EngineDecision; challenger: Challenger }> {
+  if (opts.target === "browser") {
+    throw new EdgeMlError("ERR_USAGE", `a challenger is served beside ${manifest.name} by a server, not in a page`, {
+      hint: "build the browser target without --challenger, or serve the rollout with --target worker, deno or node",
+    });
+  }
+  const { manifest: other, dir } = loadServable(opts.root, rollout.challenger);
+  const tfjs = [manifest, other].find((m) => m.artifact.format === "tfjs");
+  if (tfjs !== undefined) {
+    throw new EdgeMlError("ERR_ENGINE", `${tfjs.name}@${tfjs.version} is a TF.js model: a rollout serves ONNX versions`, {
+      hint: `build ${manifest.name}@${manifest.version} without a challenger (remove models.${manifest.name}.rollout from edge-ml.config.ts, or the --challenger flag)`,
+    });
+  }
+  const bytes = readVerified(other, dir);
+  const samples = storedSamples(dir, other)?.map((s) => s.feeds);
+  let theirs = await chooseEngine({ manifest: other, model: bytes, requested: opts.engine ?? "auto", ...(samples ? { samples } : {}) });
+  let ours = decision;
+  if (ours.engine !== theirs.engine) {
+    const [version, why] = ours.engine === "ort" ? [manifest.version, ours.reason] : [other.version, theirs.engine === "ort" ? theirs.reason : ""];
+    const reason = `one engine runs both versions, and ${version} runs on ORT (${why})`;
+    ours = { engine: "ort", reason };
+    theirs = { engine: "ort", reason };
+  }
+  return { decision: ours, challenger: { manifest: other, dir, decision: theirs, rollout } };
+}
+
+/** Write the challenger's model (ONNX file or compiled graph) beside the champion's; what the entry needs to load it. */
+function writeChallenger(c: Challenger, outDir: string): BuildChallenger {
+  const rollout = c.rollout.settings;
+  if (c.decision.engine === "compiled") {
+    writeFileSync(join(outDir, CHALLENGER_FILES.compiled), c.decision.bytes);
+    return { manifest: c.manifest, file: CHALLENGER_FILES.compiled, sha256: c.decision.sha256, rollout };
+  }
+  copyFileSync(join(c.dir, c.manifest.artifact.file), join(outDir, CHALLENGER_FILES.ort));
+  return { manifest: c.manifest, file: CHALLENGER_FILES.ort, rollout };
 }
 
 /** A TF.js model.json and its shards, copied into TFJS_DIR under their manifest names (Data modules for workerd). */

@@ -1,7 +1,8 @@
 /**
  * `edge-ml dev <name>@<version> [--port 8787] [--monitor <url> [--token-file <file>]]`: build the model's Worker and serve it in
  * workerd on 127.0.0.1. Telemetry goes to the monitor given, or, without `--monitor`, to a local monitor started here
- * (SQLite in .edge-ml/monitor.db) so the dashboard shows live traffic at once.
+ * (SQLite in .edge-ml/monitor.db) so the dashboard shows live traffic at once. `--challenger <ref> --canary <share>`
+ * or `--shadow` (or the config's rollout, when the champion is served) serves a challenger version beside it.
  */
 import { defineCommand } from "citty";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import { bold, colors, dim, formatBytes, green, yellow } from "../terminal/outpu
 import { findProjectRoot } from "../project/project.ts";
 import { readSecret } from "../terminal/secret.ts";
 import { UsageError } from "../terminal/errors.ts";
+import { resolveRollout, rolloutLine } from "../dev/rollout.ts";
 import { devTelemetry } from "../dev/telemetry.ts";
 import { choice } from "../terminal/args.ts";
 import { ENGINES } from "./spec/build.ts";
@@ -26,7 +28,9 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     const root = findProjectRoot();
     const config = await loadConfig(root);
-    const { manifest, ref } = loadServable(root, args.ref, args.variant);
+    // The rollout first: with a challenger, a ref without a version means the champion.
+    const served = resolveRollout(root, args.ref, config, { challenger: args.challenger, canary: args.canary, shadow: args.shadow, sticky: args.sticky });
+    const { manifest, ref } = loadServable(root, served.ref, args.variant);
     const sampleRate = Number(args["sample-rate"]);
     if (!(sampleRate >= 0 && sampleRate <= 1)) throw new UsageError(`--sample-rate ${args["sample-rate"]} is not in 0..1`, { hint: "e.g. --sample-rate 0.05" });
 
@@ -48,7 +52,7 @@ export default defineCommand({
     const deployment = telemetry?.deployment ?? args.deployment ?? `${manifest.name}-dev`;
     const closeMonitor = async () => telemetry?.close();
 
-    const served = getTarget(args.target, "dev");
+    const host = getTarget(args.target, "dev");
     const target = args.target as TargetName;
     const build = await buildTarget({
       root,
@@ -58,7 +62,14 @@ export default defineCommand({
       config: targetConfig(config, target),
       variant: args.variant,
       engine: choice("engine", args.engine, ENGINES),
-      outDir: join(root, ".edge-ml", "dev", `${ref.name}-${manifest.version}-${target}`),
+      // A rollout build gets its own folder: the model served alone may be running from the other one.
+      outDir: join(
+        root,
+        ".edge-ml",
+        "dev",
+        `${ref.name}-${manifest.version}${served.rollout ? `-with-${served.rollout.challenger.split("@")[1]}` : ""}-${target}`,
+      ),
+      rollout: served.rollout ?? null,
     });
     const bindings: Record<string, string> =
       monitorUrl && token
@@ -70,17 +81,21 @@ export default defineCommand({
             EDGE_ML_FLUSH_INTERVAL_MS: "2000",
           }
         : {};
-    // Register the model's baseline with the monitor, for drift, slices and default alerts.
+    // Register each served version's baseline with the monitor, for drift, slices and default alerts.
     // A failure only warns: predictions and counters flow without it, and the baseline can be registered later.
     if (monitorUrl) {
-      const registration = registrationFromManifest(manifest);
-      const r = registration ? await registerBaseline(monitorUrl, deployment, registration, process.env["EDGE_ML_MONITOR_ADMIN_TOKEN"]) : undefined;
-      if (r) console.log(r.ok ? dim(`  monitor: ${r.message}`) : yellow(`  ! monitor: ${r.message}`));
+      const versions = [manifest, ...(served.rollout ? [loadServable(root, served.rollout.challenger).manifest] : [])];
+      for (const m of versions) {
+        const registration = registrationFromManifest(m);
+        const r = registration ? await registerBaseline(monitorUrl, deployment, registration, process.env["EDGE_ML_MONITOR_ADMIN_TOKEN"]) : undefined;
+        if (r) console.log(r.ok ? dim(`  monitor: ${r.message}`) : yellow(`  ! monitor: ${r.message}`));
+      }
     }
     const port = parsePort(args.port, config.dev.port);
-    const serve = await served.serve!.load();
+    const serve = await host.serve!.load();
     const server = await serve(build.outDir, { port, host: args.host, env: bindings });
-    console.log(`${green("✔")} ${bold(`${manifest.name}@${manifest.version}`)} (${manifest.task}) serving in ${served.serve!.runtime} at ${server.url}`);
+    console.log(`${green("✔")} ${bold(`${manifest.name}@${manifest.version}`)} (${manifest.task}) serving in ${host.serve!.runtime} at ${server.url}`);
+    if (served.rollout) console.log(`  ${rolloutLine(served.rollout)}; each answer names its version in x-edge-ml-version`);
     console.log(dim(`  bundle ${formatBytes(build.totalBytes)} (gzip ${formatBytes(build.totalGzipBytes)})`));
     if (monitorUrl)
       console.log(`  telemetry → ${monitorUrl} as deployment "${deployment}" (sample rate ${sampleRate})${args.monitor ? "" : `; dashboard: ${monitorUrl}/`}`);

@@ -13,6 +13,7 @@
 import type { Config } from "../../core/config.ts";
 import { EdgeMlError } from "../../core/errors.ts";
 import { type Rollout, type RolloutSettings, describeRollout, rolloutOf } from "../../runtime/rollout.ts";
+import { loadConfig } from "../project/config.ts";
 import { readAliases, resolveRef } from "../registry/registry.ts";
 import { UsageError } from "../terminal/errors.ts";
 
@@ -125,6 +126,15 @@ function modeOf(flags: RolloutFlags, configured: { mode: "shadow" | "canary"; sh
     });
   }
   return configured.mode === "shadow" ? { mode: "shadow" } : { mode: "canary", share: configured.share ?? 0 };
+}
+
+/**
+ * What `build` and `deploy` serve when no rollout was given: the config's rollout for a model's champion. The config
+ * is read only for a model that has a champion alias, so other builds cost nothing more.
+ */
+export async function configuredRollout(root: string, ref: string): Promise<{ ref: string; rollout: ResolvedRollout | undefined }> {
+  if (championOf(root, nameOf(ref)) === undefined) return { ref, rollout: undefined };
+  return resolveRollout(root, ref, await loadConfig(root));
 }
 
 /** One line for the terminal: `challenger titanic@1.1.0: canary 10% sticky by x-request-id (from --challenger)`. */
