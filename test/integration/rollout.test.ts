@@ -148,6 +148,26 @@ describe("rollout builds in workerd", () => {
     expect(meta.versions).toEqual(["1.0.0", "1.1.0"]);
   });
 
+  it("build applies the config's rollout when it builds the champion (a plain name meaning it), never to another version", async () => {
+    const configured = join(base, "configured");
+    cpSync(project, configured, { recursive: true, filter: (src) => !src.includes(".edge-ml") });
+    writeFileSync(
+      join(configured, "edge-ml.config.ts"),
+      `export default { models: { titanic: { rollout: { challenger: "titanic@1.1.0", mode: "canary", share: 1, sticky: "header:x-user-id" } } } };\n`,
+    );
+    const build = await buildTarget({ root: configured, ref: "titanic", target: "worker", outDir: join(out, "configured") });
+    expect([build.model.version, build.challenger?.version, build.challenger?.rollout]).toEqual([
+      "1.0.0",
+      "1.1.0",
+      { mode: "canary", share: 1, sticky: "header:x-user-id" },
+    ]);
+    expect(JSON.parse(readFileSync(join(build.outDir, "build.json"), "utf8")).challenger.file).toBe(build.challenger!.file);
+    const r = await ask(await serve(build.outDir), { "x-user-id": "anyone" });
+    expect([r.status, r.version]).toEqual([200, "1.1.0"]);
+    const other = await buildTarget({ root: configured, ref: "titanic@1.1.0", target: "worker", outDir: join(out, "configured-1.1.0") });
+    expect([other.model.version, other.challenger]).toEqual(["1.1.0", undefined]);
+  });
+
   it("shadow: a slow challenger still leaves the champion's answer complete first, and its run is observed afterwards", async () => {
     // Where the slow challenger reports that its run finished.
     const seen: string[] = [];
