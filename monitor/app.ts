@@ -21,6 +21,7 @@ import { alertRoutes } from "./routes/alerts.ts";
 import { apiRoutes } from "./routes/api.ts";
 import { feedbackRoutes } from "./routes/feedback.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
+import { compareRoutes } from "./routes/compare.ts";
 import { mlRoutes } from "./routes/ml.ts";
 import type { MonitorStore } from "./store/contract.ts";
 import { renderDashboard } from "./views/dashboard.ts";
@@ -117,12 +118,14 @@ export function createMonitor(opts: MonitorAppOptions): { app: Hono; alerting: A
     "/v1/slices",
     "/v1/prediction-rate",
     "/v1/performance",
+    "/v1/compare",
     "/v1/alerts",
     "/v1/alerts/*",
   ];
   for (const path of guarded) app.use(path, guard);
   app.route("/", apiRoutes({ store: opts.store, now }));
   app.route("/", mlRoutes({ store: opts.store, now, windowMs }));
+  app.route("/", compareRoutes({ store: opts.store, now, windowMs }));
   app.route("/", alertRoutes({ store: opts.store, alerting, now }));
   app.get("/", async (c) =>
     c.html(renderDashboard({ deployments: await opts.store.listDeployments(), selected: c.req.query("deployment"), tab: c.req.query("tab"), now: now() })),

@@ -128,6 +128,28 @@ export interface SampleRow {
   slices: Record<string, string> | null;
 }
 
+/** Requests and errors of one version with the arm and mode its batches named, summed over a range (issue 14). */
+export interface RolloutRow {
+  version: string;
+  arm: "champion" | "challenger";
+  /** null when the batches did not say (a champion's client cannot tell canary from shadow). */
+  mode: "canary" | "shadow" | null;
+  /** Challenger rows in shadow mode count shadow runs, not requests clients made. */
+  requests: number;
+  errors: number;
+}
+
+/** A sampled row of one version, for pairing with the other version's row of the same request. */
+export interface VersionSampleRow {
+  ts: number;
+  requestId: string;
+  /** Position of the instance in its request (0 for single-instance requests). */
+  index: number;
+  status: number;
+  latencyMs: number;
+  prediction: unknown;
+}
+
 export interface WindowQuery {
   deployment: string;
   /** Inclusive start, aligned to MINUTE_MS. */
@@ -162,5 +184,9 @@ export interface MonitorStore extends MlStore {
   backends(query: Omit<WindowQuery, "stepMs">): Promise<BackendRow[]>;
   totals(): Promise<{ rows: TotalsRow[]; dropped: Record<string, number>; batches: Record<string, number>; backends: BackendTotalsRow[] }>;
   recentSamples(query: { deployment: string; limit: number }): Promise<SampleRow[]>;
+  /** Per version of a model, requests and errors by arm and mode over [from, to) (batches that named a rollout). */
+  rollouts(query: { deployment: string; model: string; from: number; to: number }): Promise<RolloutRow[]>;
+  /** The newest `limit` sampled rows of one version in [from, to). */
+  versionSamples(query: { deployment: string; model: string; version: string; from: number; to: number; limit: number }): Promise<VersionSampleRow[]>;
   close(): Promise<void>;
 }

@@ -14,6 +14,7 @@ import { initial } from "./0001-initial.ts";
 import { mlMonitoring } from "./0002-ml-monitoring.ts";
 import { refusals } from "./0003-refusals.ts";
 import { backends } from "./0004-backends.ts";
+import { rollouts } from "./0005-rollouts.ts";
 import type { SchemaFlavor } from "./flavor.ts";
 
 export function monitorMigrations(flavor: SchemaFlavor): Record<string, Migration> {
@@ -22,5 +23,6 @@ export function monitorMigrations(flavor: SchemaFlavor): Record<string, Migratio
     "0002_ml_monitoring": mlMonitoring(flavor),
     "0003_refusals": refusals(flavor),
     "0004_backends": backends(flavor),
+    "0005_rollouts": rollouts(flavor),
   };
 }

@@ -122,4 +122,6 @@ export interface MonitorDb {
   minute_backends: { deployment: string; model: string; version: string; minute: number; device: string; requests: number };
   /** The last engine and reason seen per device of a model version (migration 0004). */
   backends: { deployment: string; model: string; version: string; device: string; engine: string | null; reason: string | null; last_seen: number };
+  /** Requests and errors per minute of a version with the arm and mode its batches named (migration 0005). */
+  minute_rollouts: { deployment: string; model: string; version: string; minute: number; arm: string; mode: string; requests: number; errors: number };
 }

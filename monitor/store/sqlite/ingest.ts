@@ -18,6 +18,7 @@ import type { MonitorDb } from "./migrations.ts";
 import { createBackendWriter } from "./backends.ts";
 import { prepareGet, prepareRun } from "./prepared.ts";
 import { createProfileWriter, type PendingProfiles } from "./profiles.ts";
+import { createRolloutWriter } from "./rollouts.ts";
 import { MINUTE_MS } from "../contract.ts";
 
 type Plain<T> = { [C in keyof T]: T[C] extends Generated<infer V> ? V : T[C] };
@@ -94,6 +95,7 @@ export function createSqliteIngest(
   const seriesCache = new Map<string, number>();
   const profiles = createProfileWriter(db, sqlite, profileBucketMs);
   const writeBackend = createBackendWriter(db, sqlite);
+  const writeRollout = createRolloutWriter(db, sqlite);
 
   const write = sqlite.transaction(
     (batch: TelemetryBatch, receivedAt: number, learned: Map<string, number>, pending: PendingProfiles): { duplicate: boolean } => {
@@ -134,6 +136,7 @@ export function createSqliteIngest(
         if (count > 0) addLatency({ ...at, bucket, count });
       });
       writeBackend(batch, minute, receivedAt);
+      writeRollout(batch, minute);
       profiles.write(batch, receivedAt, pending);
       if (batch.samples.length === 0) return { duplicate: false };
 

@@ -23,6 +23,7 @@ import { createSqliteIngest } from "./ingest.ts";
 import { createSqliteLabels } from "./labels.ts";
 import { createProfileReads } from "./profiles.ts";
 import { createSqliteReads } from "./reads.ts";
+import { createRolloutReads } from "./rollouts.ts";
 import { MINUTE_MS, type MonitorStore } from "../contract.ts";
 
 export interface SqliteStoreOptions {
@@ -65,6 +66,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Monitor
     ...createProfileReads(db, bucketMs),
     ...createSqliteLabels(db, sqlite),
     ...createSqliteAlerts(db),
+    ...createRolloutReads(db),
     async ensureDeployment(name, at) {
       await db
         .insertInto("deployments")

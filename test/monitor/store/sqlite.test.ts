@@ -47,7 +47,7 @@ describe("SQLite store", () => {
     await expect(openSqliteStore({ file: ":memory:", profileBucketMs: 7000 })).rejects.toThrow(/divide a minute/);
   });
 
-  it("keeps SQLite's DDL: rowid ids, WITHOUT ROWID counter tables, the refusals table of migration 0003, the backends of 0004", async () => {
+  it("keeps SQLite's DDL: rowid ids, WITHOUT ROWID counter tables, the refusals table of migration 0003, the backends of 0004, the rollouts of 0005", async () => {
     const file = join(tempDir(), "m.db");
     await (await openSqliteStore({ file })).close();
     const schema = schemaOf(file);
@@ -57,6 +57,7 @@ describe("SQLite store", () => {
     expect(schema["minute_counters"]).toContain('"latency_sum" real not null');
     expect(schema["minute_backends"]).toMatch(/\) without rowid$/);
     expect(schema["backends"]).toMatch(/\) without rowid$/);
+    expect(schema["minute_rollouts"]).toMatch(/\) without rowid$/);
     expect(schema["refusals"]).toBe(
       'CREATE TABLE "refusals" ("deployment" text primary key, "at" integer not null, "status" integer not null, "code" text not null, "reason" text not null, "token_id" text)',
     );
@@ -73,6 +74,7 @@ describe("SQLite store", () => {
       "minute_counters",
       "minute_errors",
       "minute_latency",
+      "minute_rollouts",
       "refusals",
       "samples",
       "series",
