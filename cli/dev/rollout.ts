@@ -2,7 +2,8 @@
  * Which challenger a build serves beside the model (issue 14), from `edge-ml dev` flags or `models.<name>.rollout` in
  * edge-ml.config.ts. The config's rollout applies when the build serves the model's champion (the `champion` alias;
  * a ref without a version then means the champion, not the highest version); flags override it key by key. Promoting
- * moves the alias (`edge-ml models alias <name> champion <version>`) and never rewrites the config.
+ * moves the alias (`edge-ml models alias <name> champion <version>`) and never rewrites the config: once the config's
+ * challenger is the champion, the champion is served alone.
  *
  * @example
  * ```ts
@@ -92,6 +93,8 @@ export function resolveRollout(
     });
   }
   const challenger = resolveRef(root, challengerRef);
+  // Promoted: the config's challenger is the champion now, and the champion is served alone until the config moves on.
+  if (challenger.version === version && flags.challenger === undefined) return { ref: `${name}@${version}`, rollout: undefined };
   if (challenger.version === version) {
     throw new UsageError(`${where} ${challengerRef} is ${name}@${version}, the version being served`, {
       hint: `a challenger is another version: npx edge-ml models list shows ${name}'s versions`,

@@ -52,6 +52,7 @@ describe("rollout config", () => {
 describe("which challenger a build serves", () => {
   const root = tempDir();
   const bare = tempDir();
+  const promoted = tempDir();
   beforeAll(() => {
     for (const dir of [root, bare])
       for (const v of ["1.0.0", "1.1.0"]) cpSync(join(REPO_ROOT, "models", "titanic", v), join(dir, "models", "titanic", v), { recursive: true });
@@ -93,6 +94,12 @@ describe("which challenger a build serves", () => {
     expect(resolve("titanic@1.1.0", shadowConfig)).toEqual({ ref: "titanic@1.1.0", rollout: undefined });
     expect(resolve("titanic", shadowConfig, {}, bare)).toEqual({ ref: "titanic", rollout: undefined });
     expect(resolve("titanic", config())).toEqual({ ref: "titanic", rollout: undefined });
+  });
+
+  it("serves the champion alone once the config's challenger has been promoted (the config is never rewritten)", () => {
+    for (const v of ["1.0.0", "1.1.0"]) cpSync(join(REPO_ROOT, "models", "titanic", v), join(promoted, "models", "titanic", v), { recursive: true });
+    setAlias(promoted, "titanic", "champion", "1.1.0");
+    expect(resolve("titanic", shadowConfig, {}, promoted)).toEqual({ ref: "titanic@1.1.0", rollout: undefined });
   });
 
   it("says what is wrong and how to fix it", () => {
