@@ -83,6 +83,26 @@ export const COMMANDS = {
       () => import("./spec/build.ts").then((m) => m.DEPLOY),
       () => import("./deploy.ts"),
     ),
+    rollout: {
+      description: "Champion and challenger: see where a rollout stands, promote the challenger, roll back",
+      commands: {
+        status: lazyCommand(
+          "Champion, configured challenger (mode, share, sticky, blessed?), what the deploy log says is live",
+          () => import("./spec/rollout.ts").then((m) => m.ROLLOUT_STATUS),
+          () => import("./rollout.ts").then((m) => ({ default: m.STATUS })),
+        ),
+        promote: lazyCommand(
+          "Deploy the challenger alone at 100%, then move champion to it (logged with who, when, why)",
+          () => import("./spec/rollout.ts").then((m) => m.ROLLOUT_PROMOTE),
+          () => import("./rollout.ts").then((m) => ({ default: m.PROMOTE })),
+        ),
+        rollback: lazyCommand(
+          "Deploy the previous champion (or --to <version>) alone at 100%, then move champion back (logged)",
+          () => import("./spec/rollout.ts").then((m) => m.ROLLOUT_ROLLBACK),
+          () => import("./rollout.ts").then((m) => ({ default: m.ROLLBACK })),
+        ),
+      },
+    },
     monitor: {
       description: "Run the monitoring server (ingest, metrics, dashboard) and manage ingest tokens",
       default: "serve",

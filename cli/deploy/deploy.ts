@@ -7,6 +7,8 @@
  * upload, no monitor registration, no alias move. Credentials are the platform CLI's own (Workers: `wrangler login`
  * or CLOUDFLARE_API_TOKEN); the target turns their absence into a user error with the fix. One deployed name per
  * model (and environment, `--env`) comes from the target (`workerName`) and is what the build's wrangler.toml says.
+ * `edge-ml rollout promote|rollback` (cli/rollout/) ship through here too, with their `action` and `alone` (the build
+ * carries no challenger), so the gate, the alias rule and the log are the same for every way a version goes out.
  *
  * @example
  * ```ts
@@ -27,11 +29,11 @@ import type { WorkerMeasurement } from "../build/measure.ts";
 import { loadConfig } from "../project/config.ts";
 import { deployGate } from "./gate.ts";
 import { limitsError, limitsSummary } from "./limits.ts";
-import { appendDeployLog, type DeployLogEntry } from "./log.ts";
+import { appendDeployLog, type DeployAction, type DeployLogEntry, deployer } from "./log.ts";
 import { deploymentRegistration, registerDeployment, type RegistrationResult } from "./monitor.ts";
 import { gitState } from "../project/git.ts";
 import { CHAMPION } from "../model-validate/validate.ts";
-import { setAlias } from "../registry/registry.ts";
+import { readAliases, setAlias } from "../registry/registry.ts";
 import { loadServable } from "../registry/variant.ts";
 import type { EngineChoice } from "../commands/spec/build.ts";
 
@@ -62,6 +64,12 @@ export interface DeployOptions {
   /** Progress for the terminal: each step as it starts, and wrangler's output as it arrives. */
   onStep?: (step: string) => void;
   onOutput?: (chunk: string) => void;
+  /** What the attempt is for, in the log and the messages (default "deploy"; `rollout promote|rollback` pass theirs). */
+  action?: DeployAction;
+  /** Serve the version alone: no challenger, even when it is the champion and the config has a rollout (promote, rollback). */
+  alone?: boolean;
+  /** The command that overrides a refused gate, for the hint (default `npx edge-ml deploy <ref> --force --reason "<why>"`). */
+  forceHint?: string;
 }
 
 export interface DeployResult {
@@ -78,6 +86,11 @@ export interface DeployResult {
   dryRun: boolean;
   forced: boolean;
   gate: string;
+  /** What the attempt was for, and the champion before it (null: none); after a real deploy the champion is `model.version`'s base. */
+  action: DeployAction;
+  from: string | null;
+  /** Who ran it (the deploy log's `who`). */
+  who: string;
   /** wrangler's "Total Upload: ..." line, and the URL it printed for a real deploy. */
   upload?: string;
   url?: string;
@@ -132,15 +145,21 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const worker = target.deploy!.name(manifest.name, scope, opts.environment);
   const forced = opts.force === true;
   const gate = deployGate(manifest);
+  const action = opts.action ?? "deploy";
+  const who = deployer(opts.root, env);
+  const from = readAliases(opts.root, ref.name)[CHAMPION] ?? null;
   const log = (entry: Pick<DeployLogEntry, "result"> & Partial<DeployLogEntry>) =>
     appendDeployLog(opts.root, {
       time: new Date().toISOString(),
+      action,
+      who,
       model: ref.name,
       version: manifest.version,
       sha256: manifest.artifact.sha256,
       target: opts.target,
       worker,
       ...(opts.environment ? { environment: opts.environment } : {}),
+      from,
       dryRun: opts.dryRun,
       forced,
       reason: opts.reason ?? null,
@@ -151,9 +170,11 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
 
   if (!gate.ok && !forced) {
     log({ result: "refused", error: `not deployable: ${gate.summary}` });
-    throw new EdgeMlError("ERR_GATE_FAILED", `${ref.name}@${manifest.version} cannot be deployed: ${gate.summary}`, {
+    const verb = action === "promote" ? "promoted" : action === "rollback" ? "rolled back to" : "deployed";
+    const anyway = opts.forceHint ?? `deploy anyway with --force --reason "<why>"`;
+    throw new EdgeMlError("ERR_GATE_FAILED", `${ref.name}@${manifest.version} cannot be ${verb}: ${gate.summary}`, {
       issues: gate.reasons,
-      hint: `run \`npx edge-ml validate ${ref.name}@${ref.version}${opts.variant ? ` --variant ${opts.variant}` : ""}${manifest.features ? " --data <eval.csv>" : ""}\`${manifest.features ? "" : " (on its stored samples, or --samples <file.jsonl>)"} until it is blessed, or deploy anyway with --force --reason "<why>" (recorded in deploys.log.jsonl)`,
+      hint: `run \`npx edge-ml validate ${ref.name}@${ref.version}${opts.variant ? ` --variant ${opts.variant}` : ""}${manifest.features ? " --data <eval.csv>" : ""}\`${manifest.features ? "" : " (on its stored samples, or --samples <file.jsonl>)"} until it is blessed, or ${anyway} (recorded in deploys.log.jsonl)`,
     });
   }
   const warnings: string[] = [];
@@ -169,7 +190,10 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       variant: opts.variant,
       engine: opts.engine,
       ...(opts.out ? { outDir: opts.out } : {}),
+      // null: no challenger, whatever the config's rollout says (read by builds that know rollouts).
+      ...(opts.alone ? { rollout: null } : {}),
     });
+    const challenger = build.challenger ? { challenger: `${build.challenger.name}@${build.challenger.version}` } : {};
     opts.onStep?.(
       opts.measure === false ? "checking sizes against the platform's limits" : `measuring ${ref.name}@${manifest.version} against the platform's limits`,
     );
@@ -182,7 +206,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     const over = limitsError(`${ref.name}@${manifest.version}`, findings, `${ref.name}@${ref.version}${opts.variant ? ` --variant ${opts.variant}` : ""}`);
     if (over && !forced) {
       refused = true;
-      log({ result: "refused", limits, error: `over the platform's limits: ${over.message}` });
+      log({ result: "refused", ...challenger, limits, error: `over the platform's limits: ${over.message}` });
       throw over;
     }
     const scoped = scopedSettings(scope, opts.environment);
@@ -199,7 +223,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       routes,
       vars,
       dryRun: opts.dryRun,
-      message: `edge-ml deploy ${ref.name}@${manifest.version}${forced ? ` (forced: ${opts.reason ?? ""})` : ""}`,
+      message: `edge-ml ${action === "deploy" ? "deploy" : `rollout ${action}`} ${ref.name}@${manifest.version}${forced ? ` (forced: ${opts.reason ?? ""})` : ""}`,
       env,
       ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
     });
@@ -213,6 +237,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     if (!opts.dryRun) setAlias(opts.root, ref.name, CHAMPION, ref.version);
     log({
       result: opts.dryRun ? "dry-run" : "success",
+      ...(opts.dryRun ? {} : { to: ref.version }),
+      ...challenger,
       limits: over ? `forced past: ${limits}` : limits,
       monitor: opts.dryRun ? "skipped (dry run)" : (monitor?.status ?? "not configured"),
     });
@@ -229,6 +255,9 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       dryRun: opts.dryRun,
       forced,
       gate: gate.ok ? gate.summary : `forced past: ${gate.summary}`,
+      action,
+      from,
+      who,
       ...(measurement ? { measurement } : {}),
       limits: findings,
       warnings,

@@ -1,5 +1,5 @@
 /**
- * `edge-ml deploy`'s terminal output: what went out (or would): model and sha256, Worker name, routes, vars, every
+ * `edge-ml deploy`'s (and `rollout promote|rollback`'s) terminal output: what went out (or would): model and sha256, Worker name, routes, vars, every
  * file with its raw and gzip size, and the build against the platform's limits (measured start-up and memory).
  *
  * @example
@@ -11,7 +11,8 @@ import type { DeployResult } from "./deploy.ts";
 import { dim, formatBytes, green, yellow } from "../terminal/output.ts";
 import { formatLimits } from "../build/limits-report.ts";
 
-export function formatDeploy(r: DeployResult, outShown: string): string {
+/** `next` replaces the dry run's closing suggestion (`rollout promote|rollback` name their own command). */
+export function formatDeploy(r: DeployResult, outShown: string, next?: string): string {
   const ref = `${r.model.name}@${r.model.version}`;
   const lines = [
     r.dryRun
@@ -38,9 +39,13 @@ export function formatDeploy(r: DeployResult, outShown: string): string {
   for (const w of r.warnings) lines.push(`${yellow("!")} ${w}`);
   lines.push(
     dim(
-      r.dryRun
-        ? `next: npx edge-ml deploy ${r.model.name}@${base}${variant ? ` --variant ${variant}` : ""}${r.environment ? ` --env ${r.environment}` : ""}   (needs \`npx wrangler login\` or CLOUDFLARE_API_TOKEN; moves the champion alias)`
-        : `champion → ${base}${variant ? ` (serving its variant ${variant})` : ""}; logged in deploys.log.jsonl`,
+      r.dryRun && next !== undefined
+        ? `next: ${next}`
+        : r.dryRun
+          ? `next: npx edge-ml deploy ${r.model.name}@${base}${variant ? ` --variant ${variant}` : ""}${r.environment ? ` --env ${r.environment}` : ""}   (needs \`npx wrangler login\` or CLOUDFLARE_API_TOKEN; moves the champion alias)`
+          : r.action !== "deploy"
+            ? `champion ${r.from ?? "(none)"} → ${base} (${r.action} by ${r.who}); logged in deploys.log.jsonl`
+            : `champion → ${base}${variant ? ` (serving its variant ${variant})` : ""}; logged in deploys.log.jsonl`,
     ),
   );
   return lines.join("\n");
