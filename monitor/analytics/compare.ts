@@ -111,7 +111,7 @@ export async function compareReport(store: MonitorStore, q: CompareQuery) {
     to: q.to,
     stepMs: q.stepMs,
     mode: challenger.mode,
-    arms: [a.report, b.report],
+    arms: [a.report, b.report] as [ArmReport, ArmReport],
     drift,
     agreement,
     verdicts,
