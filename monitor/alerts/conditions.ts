@@ -13,6 +13,7 @@
 import { METRICS } from "../../core/metrics/names.ts";
 import { LATENCY_BUCKETS_MS } from "../../core/schema/telemetry.ts";
 import { histogramQuantile } from "../../core/stats/histogram.ts";
+import { agreementOf } from "../analytics/agreement.ts";
 import { driftOf, PREDICTION } from "../analytics/drift.ts";
 import { buildPerformance, evaluateRows, type PerfTask } from "../analytics/performance.ts";
 import { rateSeries } from "../analytics/rate.ts";
@@ -97,14 +98,17 @@ async function checkCounters(rule: AlertRule<"error_rate"> | AlertRule<"latency_
   // Counters are kept per minute: shorter windows read the last whole minute.
   const w = Math.max(MINUTE_MS, Math.ceil((rule.params.window ?? ctx.windowMs) / MINUTE_MS) * MINUTE_MS);
   const end = Math.floor(ctx.now / MINUTE_MS) * MINUTE_MS;
-  const rows = await ctx.store.windows({ deployment: rule.deployment, from: end - w, to: end, stepMs: w });
+  const all = await ctx.store.windows({ deployment: rule.deployment, from: end - w, to: end, stepMs: w });
+  const arm = rule.params.arm;
+  const armed = arm === undefined ? undefined : await versionsOfArm(ctx, rule.deployment, arm, end - w, end);
+  const rows = armed === undefined ? all : all.filter((r) => armed.has(`${r.model}\u0000${r.version}`));
   return rows.map((r): Finding => {
     const enough = r.requests >= rule.params.minRequests;
     const base = {
       subject: "overall",
       model: r.model,
       version: r.version,
-      details: { windowMs: w, requests: r.requests, errors: r.errors, errorsByClass: r.errorsByClass },
+      details: { windowMs: w, requests: r.requests, errors: r.errors, errorsByClass: r.errorsByClass, ...(arm ? { arm } : {}) },
     };
     if (rule.kind === "error_rate") {
       const max = (rule.params as RuleParams["error_rate"]).max;
@@ -210,6 +214,55 @@ async function checkMetricDrop(rule: AlertRule<"metric_drop">, ctx: CheckContext
   });
 }
 
+/** The model versions that were this arm of a rollout in [from, to) (`model\u0000version`). */
+async function versionsOfArm(ctx: CheckContext, deployment: string, arm: string, from: number, to: number): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const model of await rolloutModels(ctx, deployment, from, to)) {
+    for (const r of await ctx.store.rollouts({ deployment, model, from, to })) if (r.arm === arm) out.add(`${model}\u0000${r.version}`);
+  }
+  return out;
+}
+
+/** Models of the deployment with traffic in [from, to): the candidates for a rollout. */
+async function rolloutModels(ctx: CheckContext, deployment: string, from: number, to: number): Promise<string[]> {
+  const rows = await ctx.store.windows({ deployment, from, to, stepMs: to - from });
+  return [...new Set(rows.map((r) => r.model))];
+}
+
+/** Issue 14: the challenger's predictions differ from the champion's on too many shadowed (paired) requests. */
+async function checkDisagreement(rule: AlertRule<"disagreement">, ctx: CheckContext): Promise<Finding[]> {
+  const p = rule.params;
+  const w = Math.max(MINUTE_MS, Math.ceil((p.window ?? ctx.windowMs) / MINUTE_MS) * MINUTE_MS);
+  const end = Math.floor(ctx.now / MINUTE_MS) * MINUTE_MS;
+  const from = end - w;
+  const out: Finding[] = [];
+  for (const model of await rolloutModels(ctx, rule.deployment, from, end)) {
+    const rows = await ctx.store.rollouts({ deployment: rule.deployment, model, from, to: end });
+    const champion = rows.find((r) => r.arm === "champion");
+    const challenger = rows.find((r) => r.arm === "challenger");
+    if (champion === undefined || challenger === undefined) continue;
+    const q = { deployment: rule.deployment, model, from, to: end, limit: 20_000 };
+    const [a, b] = await Promise.all([
+      ctx.store.versionSamples({ ...q, version: champion.version }),
+      ctx.store.versionSamples({ ...q, version: challenger.version }),
+    ]);
+    const agreement = agreementOf(a, b, p.tolerance === undefined ? {} : { tolerance: p.tolerance });
+    const value = agreement.pairs > 0 ? (agreement.pairs - agreement.agree) / agreement.pairs : null;
+    const known = agreement.pairs >= p.minPairs && value !== null;
+    out.push({
+      subject: "challenger",
+      model,
+      version: challenger.version,
+      state: !known ? "unknown" : value > p.max ? "firing" : "ok",
+      value,
+      threshold: p.max,
+      message: `challenger ${challenger.version} disagrees with champion ${champion.version} on ${fmt(value === null ? null : 100 * value)}% of ${agreement.pairs} shadowed requests (max ${100 * p.max}%, needs ${p.minPairs} pairs)`,
+      details: { windowMs: w, champion: champion.version, challenger: challenger.version, pairs: agreement.pairs, agree: agreement.agree, by: agreement.by },
+    });
+  }
+  return out;
+}
+
 export function checkRule(rule: AlertRule, ctx: CheckContext): Promise<Finding[]> {
   switch (rule.kind) {
     case "drift":
@@ -221,5 +274,7 @@ export function checkRule(rule: AlertRule, ctx: CheckContext): Promise<Finding[]
       return checkPredictionRate(rule as AlertRule<"prediction_rate">, ctx);
     case "metric_drop":
       return checkMetricDrop(rule as AlertRule<"metric_drop">, ctx);
+    case "disagreement":
+      return checkDisagreement(rule as AlertRule<"disagreement">, ctx);
   }
 }

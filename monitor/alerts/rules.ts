@@ -59,6 +59,7 @@ const TITLES: Record<RuleKind, string> = {
   latency_p99: "Latency p99",
   prediction_rate: "Prediction rate deviation",
   metric_drop: "Metric drop",
+  disagreement: "Challenger disagreement",
 };
 
 /**
@@ -73,8 +74,11 @@ export function defaultRules(deployment: string, task: string | undefined, at: n
     latency_p99: {},
     prediction_rate: {},
     metric_drop: { metric },
+    disagreement: {},
   };
-  return RULE_KINDS.filter((k) => k !== "metric_drop" || task !== "tensor").map((kind) => ({
+  // Disagreement only means something with a challenger: users create it for the rollouts they run.
+  const kinds = RULE_KINDS.filter((k) => k !== "disagreement" && (k !== "metric_drop" || task !== "tensor"));
+  return kinds.map((kind) => ({
     id: `${deployment}:default:${kind}`,
     deployment,
     kind,

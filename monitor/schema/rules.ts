@@ -10,7 +10,7 @@
 import * as z from "zod";
 import { METRIC_NAMES } from "../../core/metrics/names.ts";
 
-export const RULE_KINDS = ["drift", "error_rate", "latency_p99", "prediction_rate", "metric_drop"] as const;
+export const RULE_KINDS = ["drift", "error_rate", "latency_p99", "prediction_rate", "metric_drop", "disagreement"] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -42,8 +42,21 @@ const DriftParams = z.strictObject({
   /** Features to watch ("prediction" for the prediction); all of the baseline's by default. */
   features: z.array(z.string()).max(1000).optional(),
 });
-const ErrorRateParams = z.strictObject({ window, max: z.number().min(0).max(1).default(0.05), minRequests: count(20) });
-const LatencyParams = z.strictObject({ window, maxMs: z.number().positive().default(1000), minRequests: count(20) });
+/** Champion-vs-challenger builds (issue 14): watch only the versions that were this arm in the window. */
+const arm = z.enum(["champion", "challenger"]).optional();
+const ErrorRateParams = z.strictObject({ window, max: z.number().min(0).max(1).default(0.05), minRequests: count(20), arm });
+const LatencyParams = z.strictObject({ window, maxMs: z.number().positive().default(1000), minRequests: count(20), arm });
+/**
+ * Share of shadowed requests on which the challenger's prediction differs from the champion's (sampled pairs joined
+ * by request id; numbers differ beyond `tolerance`). Only the challenger has a disagreement, so `arm` can only be it.
+ */
+const DisagreementParams = z.strictObject({
+  window,
+  max: z.number().min(0).max(1).default(0.05),
+  minPairs: count(30),
+  tolerance: z.number().nonnegative().optional(),
+  arm: z.literal("challenger").default("challenger"),
+});
 const PredictionRateParams = z.strictObject({
   window,
   trailingWindows: z.int().min(1).max(1000).default(24),
@@ -71,6 +84,7 @@ export const PARAMS = {
   latency_p99: LatencyParams,
   prediction_rate: PredictionRateParams,
   metric_drop: MetricDropParams,
+  disagreement: DisagreementParams,
 } as const;
 export type RuleParams = { [K in RuleKind]: z.output<(typeof PARAMS)[K]> };
 
