@@ -14,6 +14,7 @@
  * hashBucket(1.5, 8);        // undefined
  * ```
  */
+import { fmix32 } from "./hash32.ts";
 
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
@@ -41,13 +42,7 @@ function hashBytes(bytes: Uint8Array, length: number, seed: number): number {
     k = (k << 15) | (k >>> 17);
     h ^= Math.imul(k, C2);
   }
-  h ^= length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h ^ length);
 }
 
 /**

@@ -12,6 +12,7 @@
  * assignArm("user-42", rollout.share, rollout.challenger); // "champion" or "challenger", the same every time
  * ```
  */
+import { hash32 } from "../core/hash32.ts";
 
 /** How a build shares traffic with a challenger (`rollout` in edge-ml.config.ts, or `edge-ml dev --challenger`). */
 export interface Rollout {
@@ -32,24 +33,6 @@ export type RolloutSettings = ({ mode: "shadow" } | { mode: "canary"; share: num
 /** The rollout of `settings` with `challenger` (a version), sticky by the request id unless said otherwise. */
 export function rolloutOf(challenger: string, settings: RolloutSettings): Rollout {
   return { challenger, mode: settings.mode, share: settings.mode === "canary" ? settings.share : 0, sticky: settings.sticky ?? "requestId" };
-}
-
-/**
- * A stable 32-bit hash of a string: FNV-1a over its UTF-16 code units, then murmur3's finalizer so that keys differing
- * only in their last characters ("user-1", "user-2") still spread over the whole range.
- */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /**

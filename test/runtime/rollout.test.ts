@@ -14,7 +14,8 @@ import { createDeployment } from "../../runtime/deployment.ts";
 import { createOrtEngine, type OrtLike } from "../../runtime/engines/ort.ts";
 import type { Engine } from "../../runtime/engines/types.ts";
 import { createRolloutRuntime } from "../../runtime/rollout-app.ts";
-import { assignArm, chooseArm, hash32, type Rollout } from "../../runtime/rollout.ts";
+import { hash32 } from "../../core/hash32.ts";
+import { assignArm, chooseArm, type Rollout } from "../../runtime/rollout.ts";
 import { good, P, predict } from "../helpers/edge-cases.ts";
 import { REPO_ROOT } from "../helpers/tmp.ts";
 
