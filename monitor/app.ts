@@ -34,6 +34,7 @@ const ASSETS = {
   "uPlot.min.css": "text/css; charset=utf-8",
   "dashboard.js": "text/javascript; charset=utf-8",
   "dashboard-ml.js": "text/javascript; charset=utf-8",
+  "dashboard-compare.js": "text/javascript; charset=utf-8",
 } as const;
 export type AssetName = keyof typeof ASSETS;
 

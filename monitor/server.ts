@@ -123,6 +123,7 @@ export function nodeAssets(): AssetLoader {
     "uPlot.min.css": () => require.resolve("uplot/dist/uPlot.min.css"),
     "dashboard.js": () => fileURLToPath(new URL("./assets/dashboard.js", import.meta.url)),
     "dashboard-ml.js": () => fileURLToPath(new URL("./assets/dashboard-ml.js", import.meta.url)),
+    "dashboard-compare.js": () => fileURLToPath(new URL("./assets/dashboard-compare.js", import.meta.url)),
   };
   const cache = new Map<AssetName, Promise<string | undefined>>();
   return (name) => {

@@ -3,7 +3,7 @@
 // are uPlot charts. Everything from the API is written with textContent, never innerHTML.
 (() => {
   const root = document.getElementById("ml");
-  if (!root) return;
+  if (!root || root.dataset.tab === "compare") return; // drawn by dashboard-compare.js
   const deployment = root.dataset.deployment;
   const tab = root.dataset.tab;
   const palette = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2"];

@@ -1,8 +1,9 @@
 /**
  * The ML-monitoring tabs of the dashboard: drift (baseline vs current histograms per feature, per-window verdicts),
  * slices (traffic share, prediction rate, drift per slice value), performance (label-joined metrics per window and
- * slice) and alerts (open and past events, rules, webhook deliveries). The page holds empty containers;
- * `/assets/dashboard-ml.js` fills them from the JSON API, so every number on screen is one the API returns.
+ * slice), alerts (open and past events, rules, webhook deliveries) and compare (champion vs challenger, issue 14). The
+ * page holds empty containers; `/assets/dashboard-ml.js` (compare: `/assets/dashboard-compare.js`) fills them from the
+ * JSON API, so every number on screen is one the API returns.
  *
  * @example
  * ```ts
@@ -16,6 +17,7 @@ export const ML_TABS = [
   { id: "slices", title: "Slices" },
   { id: "performance", title: "Performance" },
   { id: "alerts", title: "Alerts" },
+  { id: "compare", title: "Compare" },
 ] as const;
 export type TabId = (typeof ML_TABS)[number]["id"];
 
@@ -42,6 +44,12 @@ const BODIES: Record<Exclude<TabId, "overview">, string> = {
   alerts: `<h3>Events</h3><table id="alert-events"><thead><tr><th>state</th><th>opened</th><th>resolved</th><th>rule</th><th>subject</th><th>version</th><th>message</th></tr></thead><tbody></tbody></table>
     <h3>Rules</h3><table id="alert-rules"><thead><tr><th>id</th><th>kind</th><th>params</th><th>webhook</th><th>enabled</th></tr></thead><tbody></tbody></table>
     <h3>Webhook deliveries</h3><table id="alert-deliveries"><thead><tr><th>event</th><th>type</th><th>url</th><th>status</th><th class="num">attempts</th><th>last error</th></tr></thead><tbody></tbody></table>`,
+  compare: `<p class="dim" id="ml-summary"></p>
+    <h3>Per arm, over the range</h3><table id="compare-arms"><thead></thead><tbody></tbody></table>
+    <h3>Challenger − champion (always-valid test)</h3><table id="compare-verdicts"><thead><tr><th>metric</th><th class="num">difference</th><th>interval</th><th class="num">p-value</th><th>verdict</th></tr></thead><tbody></tbody></table>
+    <figure><figcaption>Requests per window (the challenger's shadow runs in shadow mode)</figcaption><div id="chart-compare" class="chart"></div></figure>
+    <p id="compare-drift"></p>
+    <h3>Predicted distribution</h3><table id="compare-predictions"><thead></thead><tbody></tbody></table>`,
 };
 
 export function renderMlTab(deployment: string, tab: Exclude<TabId, "overview">): string {

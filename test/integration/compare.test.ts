@@ -9,6 +9,7 @@ import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { compareReport } from "../../monitor/analytics/compare.ts";
+import { launchChromium } from "../helpers/chromium.ts";
 import { runCli } from "../helpers/cli.ts";
 import { P, predict } from "../helpers/edge-cases.ts";
 import { type CliProcess, spawnCli } from "../helpers/process.ts";
@@ -97,5 +98,24 @@ describe("champion vs challenger on the monitor", () => {
     expect(report!.agreement.rate).toBeGreaterThan(0.5);
     expect(report!.agreement.by).toBe("label");
     expect(champion.prediction?.counts.reduce((a, b) => a + b, 0)).toBe(N);
+
+    // The dashboard's Compare tab (linked from every deployment's tabs) draws the same numbers in Chromium.
+    const browser = await launchChromium();
+    onTestFinished(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${monitorUrl}/?deployment=titanic-ab`);
+    await page.click("#tabs a[data-tab=compare]");
+    await page.waitForSelector("#ml[data-loaded]", { timeout: 20_000 });
+    const rows = await page.$$eval("#compare-arms tbody tr", (trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent)));
+    expect(rows.map((r) => r.slice(0, 4))).toEqual([
+      ["champion", "1.0.0", String(N), "0"],
+      ["challenger", "1.1.0", "0", String(N)],
+    ]);
+    expect(await page.locator("#ml-summary").textContent()).toContain("shadowed pairs");
+    expect(await page.$$eval("#compare-verdicts tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-metric")))).toEqual(["error_rate", "latency_mean"]);
+    expect(await page.locator("#chart-compare canvas").count()).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
   }, 300_000);
 });
