@@ -3,7 +3,11 @@
  * monitor app, come back per arm with client requests and shadow runs apart, errors, latency quantiles, agreement on
  * the paired samples and verdicts; bad parameters are 400s that name the parameter.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { armDrift } from "../../monitor/analytics/arm-drift.ts";
+import { REPO_ROOT } from "../helpers/tmp.ts";
 import { LATENCY_BUCKETS_MS } from "../../core/schema/telemetry.ts";
 import type { compareReport } from "../../monitor/analytics/compare.ts";
 import { makeBatch, testMonitor } from "./helpers.ts";
@@ -32,7 +36,7 @@ function batch(
     samples: Array.from({ length: 40 }, (_x, i) => ({
       ts: END - 1000,
       requestId: `r${i}`,
-      prediction: { label: o.label(i), score: 0.5 },
+      prediction: { label: o.label(i), score: o.label(i) === "yes" ? 0.9 : 0.1 },
       latencyMs: 1,
       status: 200,
     })),
@@ -79,5 +83,57 @@ describe("GET /v1/compare", () => {
     const none = await m.get(`/v1/compare?deployment=prod&model=titanic&${RANGE}`);
     expect(none.status).toBe(404);
     expect(await none.text()).toContain("--challenger");
+  });
+
+  it("adds label metrics per arm once delayed labels arrive, and an accuracy verdict", async () => {
+    const m = await testMonitor();
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "models", "titanic", "1.0.0", "manifest.json"), "utf8")) as { baseline: unknown };
+    for (const version of ["1.0.0", "1.1.0"]) {
+      const res = await m.app.request("/v1/deployments/prod/baseline", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "titanic", version, baseline: manifest.baseline, task: "binary", positiveLabel: "yes" }),
+      });
+      expect(res.status).toBe(201);
+    }
+    await m.post(batch("1.0.0", { arm: "champion" }, { n: 100, errors: 0, bucket: 3, label: () => "yes" }));
+    await m.post(batch("1.1.0", { arm: "challenger", mode: "shadow" }, { n: 100, errors: 0, bucket: 3, label: (i) => (i < 30 ? "yes" : "no") }));
+    // The truth: the first 30 of the 40 sampled requests survived. The champion says "yes" to all (30/40 right),
+    // the challenger "yes" to exactly those 30 (40/40).
+    const items = Array.from({ length: 40 }, (_x, i) => ({ requestId: `r${i}`, label: i < 30 ? "yes" : "no" }));
+    const fb = await m.app.request("/v1/feedback", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${m.token}` },
+      body: JSON.stringify({ items }),
+    });
+    expect(fb.status).toBe(200);
+    const body = (await (await m.get(`/v1/compare?deployment=prod&model=titanic&${RANGE}`)).json()) as Report;
+    const [champion, challenger] = body.arms;
+    expect(champion.labels).toMatchObject({ labeled: 40 });
+    expect(champion.labels?.metrics["accuracy"]).toBe(0.75);
+    expect(challenger.labels?.metrics["accuracy"]).toBe(1);
+    expect(body.verdicts["accuracy"]?.estimate).toBe(0.25);
+  });
+});
+
+describe("drift between the arms' predictions", () => {
+  const cat = (yes: number, no: number) => ({ kind: "categorical" as const, counts: { yes, no }, other: 0, missing: 0, unseen: {} });
+  const profile = (yes: number, no: number) => ({ rows: yes + no, features: {}, predictionLabel: cat(yes, no) });
+
+  it("compares predicted labels with core/drift's measure for the sample size", () => {
+    const moved = armDrift(profile(5000, 5000), profile(8000, 2000), undefined, undefined);
+    expect(moved.of).toBe("predictionLabel");
+    if (moved.of === null) return;
+    expect(moved.drift.chosen).toMatchObject({ measure: "jensen_shannon", drifted: true });
+    const same = armDrift(profile(5000, 5000), profile(5010, 4990), undefined, undefined);
+    expect(same.of === null ? undefined : same.drift.chosen.drifted).toBe(false);
+  });
+
+  it("says why scores in different bins are not compared", () => {
+    const num = { kind: "numeric" as const, counts: [1, 2], missing: 0, count: 3, sum: 1, sumSq: 1, min: 0, max: 1 };
+    const p = { rows: 3, features: {}, prediction: num };
+    const r = armDrift(p, p, undefined, undefined);
+    expect(r).toMatchObject({ of: null });
+    expect(armDrift(undefined, p, undefined, undefined)).toMatchObject({ of: null, reason: expect.stringContaining("no profiles") });
   });
 });
