@@ -35,6 +35,7 @@ import { gitState } from "../project/git.ts";
 import { CHAMPION } from "../model-validate/validate.ts";
 import { readAliases, setAlias } from "../registry/registry.ts";
 import { loadServable } from "../registry/variant.ts";
+import { configuredRollout } from "../dev/rollout.ts";
 import type { EngineChoice } from "../commands/spec/build.ts";
 
 /** Targets `deploy` ships (the registry's); other build targets are built with `edge-ml build` and hosted as you like. */
@@ -139,7 +140,9 @@ function edgeVars(config: Awaited<ReturnType<typeof loadConfig>>, worker: string
 export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const env = opts.env ?? process.env;
   const config = await loadConfig(opts.root);
-  const { manifest, ref } = loadServable(opts.root, opts.ref, opts.variant);
+  // With a rollout configured, a plain name means the champion (as the build serves it), not the highest version.
+  const served = opts.alone ? opts.ref : (await configuredRollout(opts.root, opts.ref)).ref;
+  const { manifest, ref } = loadServable(opts.root, served, opts.variant);
   const target = getTarget(opts.target, "deploy");
   const scope = withEnvironment(targetConfig(config, opts.target), opts.environment);
   const worker = target.deploy!.name(manifest.name, scope, opts.environment);

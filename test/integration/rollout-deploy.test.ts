@@ -4,7 +4,7 @@
  * challenger alone at 100% and only then moves `champion`; a refused upload (5xx), a refused deployment (4xx) or an
  * API that never answers leave the alias and the traffic where they were, with a `failed` line in the log. Every
  * attempt is logged with its action, who, when, why and from → to; status tells a finished rollout; rollback returns
- * to the champion before and refuses when the log knows none.
+ * to the champion before and refuses when the log knows none; `rollback --to <champion>` withdraws a live challenger.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -131,6 +131,30 @@ describe("edge-ml rollout promote|rollback against a stand-in of the Cloudflare 
       expect((error as EdgeMlError).message).toContain("timed out");
       expectStayed(error);
     });
+  });
+
+  it("a deploy of the champion carries the config's challenger (logged); rollback --to the champion withdraws it", async () => {
+    api.clear();
+    api.requests.length = 0;
+    const r = await runCli(["deploy", "titanic", ...out], dir);
+    expect(r.stderr).not.toContain("✖");
+    expect(r.code).toBe(0);
+    const upload = api.requests.find((q) => q.route === "POST scripts/:name/versions");
+    expect((upload?.parts ?? []).map((p) => p.name).filter((n) => n.startsWith("challenger"))).not.toEqual([]);
+    expect(logLines(dir).at(-1)).toMatchObject({ action: "deploy", from: "1.0.0", to: "1.0.0", challenger: "titanic@1.1.0", result: "success" });
+    const status = await runCli(["rollout", "status", "titanic"], dir);
+    expect(status.stdout).toMatch(/ {2}live {8}1\.0\.0 with challenger titanic@1\.1\.0, deploy \S+ by ada/);
+
+    api.requests.length = 0;
+    const back = await runCli(["rollout", "rollback", "titanic", "--to", "1.0.0", "--reason", "challenger errors", ...out], dir);
+    expect(back.stderr).not.toContain("✖");
+    expect(back.code).toBe(0);
+    const alone = api.requests.find((q) => q.route === "POST scripts/:name/versions");
+    expect((alone?.parts ?? []).map((p) => p.name).filter((n) => n.startsWith("challenger"))).toEqual([]);
+    expect(deploymentVersion()).toEqual({ percentages: [100], model: "titanic@1.0.0" });
+    const last = logLines(dir).at(-1);
+    expect(last).toMatchObject({ action: "rollback", from: "1.0.0", to: "1.0.0", reason: "challenger errors", result: "success" });
+    expect(last).not.toHaveProperty("challenger");
   });
 
   it("promote: the challenger alone at 100%, then champion → 1.1.0, logged with who, why, from and to", async () => {
