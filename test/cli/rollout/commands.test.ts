@@ -1,7 +1,7 @@
 /**
  * `edge-ml rollout status|promote|rollback` in a temp project, without wrangler: status text and JSON, and the user
  * errors that stop before anything is built (unknown model, no rollout, unblessed challenger, --force without
- * --reason, no previous champion), each with what and how to fix it. Real deploys: test/integration/rollout-deploy.test.ts.
+ * --reason, no previous champion), each with what and how to fix it, and a promote dry run (wrangler's offline dry run). Real deploys: test/integration/rollout-deploy.test.ts.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -71,6 +71,20 @@ describe("edge-ml rollout", () => {
     expect(force.code).toBe(2);
     expect(force.stderr).toContain("--force needs --reason");
     expect(JSON.parse(readFileSync(join(dir, "models", "titanic", "aliases.json"), "utf8"))).toEqual({ champion: "1.0.0" });
+  });
+
+  it("promote --dry-run: wrangler's dry run of the challenger alone, logged as a promote dry run; champion stays", async () => {
+    const dir = project({ models: ROLLOUT, gates: { absolute: [{ metric: "roc_auc", min: 0.8 }] } });
+    expect((await runCli(["validate", "titanic@1.1.0", "--data", "eval.csv", "--resamples", "200"], dir)).code).toBe(0);
+    const r = await runCli(["rollout", "promote", "titanic", "--dry-run", "--reason", "rehearsal"], dir);
+    expect(r.stderr).not.toContain("✖");
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n")[0]).toBe('✔ dry run: titanic@1.1.0 would deploy to Worker "titanic" (nothing uploaded)');
+    expect(r.stdout).toContain("next: npx edge-ml rollout promote titanic   (moves the champion alias to 1.1.0)");
+    expect(JSON.parse(readFileSync(join(dir, "models", "titanic", "aliases.json"), "utf8"))).toEqual({ champion: "1.0.0" });
+    const last = lastLog(dir);
+    expect(last).toMatchObject({ action: "promote", from: "1.0.0", version: "1.1.0", reason: "rehearsal", result: "dry-run", dryRun: true });
+    expect(last).not.toHaveProperty("to");
   });
 
   it("rollback: no previous champion in the log, or no champion at all, says to name one with --to", async () => {
