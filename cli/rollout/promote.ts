@@ -23,7 +23,7 @@ import { CHAMPION } from "../model-validate/validate.ts";
 import { loadConfig } from "../project/config.ts";
 import { readAliases, resolveRef } from "../registry/registry.ts";
 import { previousChampion } from "./history.ts";
-import { knownModel } from "./status.ts";
+import { challengerVersion, knownModel } from "./status.ts";
 
 /** What promote and rollback share with `deploy` (target worker; no variant, no environment). */
 export type RolloutDeployOptions = Omit<DeployOptions, "ref" | "target" | "action" | "alone" | "forceHint"> & { name: string };
@@ -47,7 +47,7 @@ export async function promote(opts: RolloutDeployOptions): Promise<RolloutResult
       hint: `name the challenger in edge-ml.config.ts: models: { ${name}: { rollout: { challenger: "${name}@<version>", mode: "canary", share: 0.1 } } }, or deploy a version directly with \`npx edge-ml deploy ${name}@<version>\``,
     });
   }
-  const version = resolveRef(opts.root, rollout.challenger).version;
+  const version = challengerVersion(opts.root, name, rollout.challenger);
   const champion = readAliases(opts.root, name)[CHAMPION];
   if (champion === version) {
     throw new EdgeMlError("ERR_USAGE", `${name}@${version} already is the champion: the rollout was promoted`, {

@@ -72,9 +72,21 @@ function workerOf(config: Config, name: string): string {
   return target.deploy!.name(name, targetConfig(config, "worker"), undefined);
 }
 
+/** The configured challenger's version; a ref the registry does not know is an error that names the config field. */
+export function challengerVersion(root: string, name: string, challenger: string): string {
+  try {
+    return resolveRef(root, challenger).version;
+  } catch (error) {
+    if (!(error instanceof EdgeMlError) || error.code !== "ERR_MODEL_NOT_FOUND") throw error;
+    throw new EdgeMlError("ERR_MODEL_NOT_FOUND", `models.${name}.rollout.challenger in edge-ml.config.ts: ${error.message}`, {
+      hint: `register it (\`npx edge-ml models add ... --name ${name} --version <version>\`) or point the rollout at a registered version (\`npx edge-ml models list\`)`,
+    });
+  }
+}
+
 /** The configured challenger, resolved (an alias names a version), with its gate verdict. */
-function challengerOf(root: string, rollout: RolloutConfig): NonNullable<RolloutStatus["challenger"]> {
-  const ref = resolveRef(root, rollout.challenger);
+function challengerOf(root: string, name: string, rollout: RolloutConfig): NonNullable<RolloutStatus["challenger"]> {
+  const ref = { name, version: challengerVersion(root, name, rollout.challenger) };
   const gate = deployGate(readManifest(root, ref));
   return {
     ref: rollout.challenger,
@@ -92,7 +104,7 @@ export async function rolloutStatus(root: string, name: string): Promise<Rollout
   const config = await loadConfig(root);
   const champion = readAliases(root, name)[CHAMPION] ?? null;
   const rollout = config.models[name]?.rollout;
-  const challenger = rollout ? challengerOf(root, rollout) : null;
+  const challenger = rollout ? challengerOf(root, name, rollout) : null;
   const worker = workerOf(config, name);
   const last = liveDeploy(readDeployLog(root), name);
   const endpoint = config.telemetry?.endpoint;

@@ -53,6 +53,15 @@ describe("edge-ml rollout", () => {
     expect(ref.stderr).toContain('rollout commands take a model name, not "titanic@1.1.0"');
   });
 
+  it("a configured challenger that is not registered names the config field", async () => {
+    const dir = project({ models: { titanic: { rollout: { challenger: "titanic@1.2.0", mode: "shadow" } } } });
+    for (const command of ["status", "promote"]) {
+      const r = await runCli(["rollout", command, "titanic"], dir);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("✖ models.titanic.rollout.challenger in edge-ml.config.ts: model titanic has no version 1.2.0");
+    }
+  });
+
   it("promote without a rollout in the config says where to put one", async () => {
     const dir = project({});
     const r = await runCli(["rollout", "promote", "titanic"], dir);
