@@ -4,8 +4,8 @@
  * in shadow mode both versions run on the same request, and because both sample the same ids the monitor can pair
  * their samples by request id (agreement between the versions) with no pair left half-sampled.
  *
- * The hash is FNV-1a (32 bits) over the UTF-16 code units, finished with murmur3's fmix32 so that ids differing only in
- * their last characters spread over the whole range. The salt keeps the sampling independent of the rollout's own
+ * The hash is core/hash32.ts (FNV-1a over the UTF-16 code units, finished with murmur3's fmix32, so ids differing
+ * only in their last characters spread over the whole range). The salt keeps the sampling independent of the rollout's own
  * hash of the same id (runtime/rollout.ts), so a canary's sampled requests are not all from one arm.
  *
  * @example
@@ -14,22 +14,13 @@
  * ```
  */
 
+import { hash32 } from "../../core/hash32.ts";
+
 const SALT = "edge-ml:sample:";
 
 /** A uniform value in [0, 1) from the request id: the same id always gives the same value. */
 export function sampleUnit(requestId: string): number {
-  let h = 0x811c9dc5;
-  const text = SALT + requestId;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return (h >>> 0) / 4_294_967_296;
+  return hash32(SALT + requestId) / 4_294_967_296;
 }
 
 /** Whether a successful request's rows are kept at this rate (errors are kept regardless, by the client). */
