@@ -102,26 +102,53 @@ export interface ChallengerInput {
   rollout: RolloutSettings;
 }
 
+/** What a target's entry passes: the model, its engine and build-time settings, and maybe a challenger. */
+export interface ServedModelOptions {
+  manifest: EdgeRuntimeOptions["manifest"];
+  engine: EdgeRuntimeOptions["engine"];
+  modelBytes: Uint8Array;
+  /** What `modelBytes` must hash to when it is not the manifest's artifact (a compiled graph). */
+  modelSha256?: string | undefined;
+  settings?: EdgeRuntimeOptions["settings"];
+  /** Another version of the model sharing the traffic (canary or shadow), run on the same engine. */
+  challenger?: ChallengerInput | undefined;
+}
+
 /**
  * What every target's entry serves: the model alone (the shared adapter's runtime), or, given a challenger, both
  * versions behind one app. Both run on the same engine (one wasm runtime per isolate), each with its own session.
  *
  * @example
  * ```ts
- * const edge = createServedRuntime({ manifest, engine, modelBytes, target: "deno" }, { manifest: next, modelBytes: nextBytes, rollout: { mode: "shadow" } });
+ * const edge = createServedRuntime("deno", { manifest, engine, modelBytes, challenger: { manifest: next, modelBytes: nextBytes, rollout: { mode: "shadow" } } });
  * ```
  */
-export function createServedRuntime(base: EdgeRuntimeOptions, challenger: ChallengerInput | undefined): EdgeRuntime | RolloutRuntime {
-  const champion = createEdgeRuntime(base);
+export function createServedRuntime(
+  target: EdgeRuntimeOptions["target"],
+  opts: ServedModelOptions,
+  schedule?: EdgeRuntimeOptions["schedule"],
+): EdgeRuntime | RolloutRuntime {
+  const shared = {
+    engine: opts.engine,
+    target,
+    ...(opts.settings ? { settings: opts.settings } : {}),
+    ...(schedule ? { schedule } : {}),
+  };
+  const champion = createEdgeRuntime({
+    ...shared,
+    manifest: opts.manifest,
+    modelBytes: opts.modelBytes,
+    ...(opts.modelSha256 ? { modelSha256: opts.modelSha256 } : {}),
+  });
+  const { challenger } = opts;
   if (challenger === undefined) return champion;
-  const { modelSha256: _championSha256, ...shared } = base;
   const other = createEdgeRuntime({
     ...shared,
     manifest: challenger.manifest,
     modelBytes: challenger.modelBytes,
     ...(challenger.modelSha256 ? { modelSha256: challenger.modelSha256 } : {}),
   });
-  return createRolloutRuntime(champion, other, rolloutOf(challenger.manifest.version, challenger.rollout), { schedule: base.schedule });
+  return createRolloutRuntime(champion, other, rolloutOf(challenger.manifest.version, challenger.rollout), { schedule });
 }
 
 /** Whether a served runtime has a challenger beside its model. */

@@ -1,13 +1,4 @@
-/**
- * Serve the edge app with `Deno.serve` around any engine: the ORT entry (runtime.ts) and the compiled entry
- * (compiled.ts) differ only in the engine and the files they read, and each imports only its own engine. Given a
- * challenger, one server serves both versions (runtime/rollout-app.ts): the champion must load before it listens,
- * a challenger that cannot load is logged and the champion answers everything.
- */
-import type { Manifest } from "../../core/schema/manifest.ts";
-import { type ChallengerInput, createServedRuntime, isRollout } from "../../runtime/rollout-app.ts";
-import type { Engine } from "../../runtime/engines/types.ts";
-import type { EdgeSettingsInput } from "../../runtime/settings.ts";
+import { createServedRuntime, type ServedModelOptions, isRollout } from "../../runtime/rollout-app.ts";
 
 /** The slice of the Deno namespace this adapter uses (portable code has no Deno types). */
 export interface DenoLike {
@@ -22,30 +13,12 @@ export interface DenoLike {
 
 export const denoGlobal = (): DenoLike => (globalThis as unknown as { Deno: DenoLike }).Deno;
 
-export interface DenoEdgeOptions {
-  manifest: Manifest;
-  engine: Engine;
-  modelBytes: Uint8Array;
-  modelSha256?: string;
-  settings?: EdgeSettingsInput | undefined;
-  /** Another version of the model sharing the traffic (canary or shadow), run on the same engine. */
-  challenger?: ChallengerInput | undefined;
-}
+export type DenoEdgeOptions = ServedModelOptions;
 
 export async function serveDenoEdge(opts: DenoEdgeOptions): Promise<void> {
   const deno = denoGlobal();
   const env = deno.env.toObject();
-  const edge = createServedRuntime(
-    {
-      manifest: opts.manifest,
-      engine: opts.engine,
-      modelBytes: opts.modelBytes,
-      ...(opts.modelSha256 ? { modelSha256: opts.modelSha256 } : {}),
-      target: "deno",
-      ...(opts.settings ? { settings: opts.settings } : {}),
-    },
-    opts.challenger,
-  );
+  const edge = createServedRuntime("deno", opts);
   edge.configure(env);
   // Load (and integrity-check) the model before accepting traffic: a Deno process is long-lived.
   await edge.loadPredictor();

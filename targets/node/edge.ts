@@ -7,33 +7,14 @@
 import { serve } from "@hono/node-server";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import type { EdgeRuntime } from "../../runtime/adapter.ts";
-import { type ChallengerInput, createServedRuntime, isRollout } from "../../runtime/rollout-app.ts";
-import type { Engine } from "../../runtime/engines/types.ts";
-import type { EdgeSettingsInput } from "../../runtime/settings.ts";
+import { createServedRuntime, type ServedModelOptions, isRollout } from "../../runtime/rollout-app.ts";
 
-export interface NodeEdgeWithOptions {
-  manifest: Manifest;
-  engine: Engine;
-  modelBytes: Uint8Array;
-  modelSha256?: string;
-  settings?: EdgeSettingsInput | undefined;
+export interface NodeEdgeWithOptions extends ServedModelOptions {
   env?: Readonly<Record<string, string | undefined>> | undefined;
-  /** Another version of the model sharing the traffic (canary or shadow), run on the same engine. */
-  challenger?: ChallengerInput | undefined;
 }
 
 export function createNodeEdgeWith(opts: NodeEdgeWithOptions): EdgeRuntime {
-  const edge = createServedRuntime(
-    {
-      manifest: opts.manifest,
-      engine: opts.engine,
-      modelBytes: opts.modelBytes,
-      ...(opts.modelSha256 ? { modelSha256: opts.modelSha256 } : {}),
-      target: "node",
-      ...(opts.settings ? { settings: opts.settings } : {}),
-    },
-    opts.challenger,
-  );
+  const edge = createServedRuntime("node", opts);
   edge.configure(opts.env ?? {});
   return edge;
 }

@@ -5,10 +5,7 @@
  * one Worker serves both versions (runtime/rollout-app.ts); its shadow runs, too, are kept alive by `ctx.waitUntil`.
  */
 import type { ExecutionContext, Hono } from "hono";
-import type { Manifest } from "../../core/schema/manifest.ts";
-import { type ChallengerInput, createServedRuntime } from "../../runtime/rollout-app.ts";
-import type { Engine } from "../../runtime/engines/types.ts";
-import type { EdgeSettingsInput } from "../../runtime/settings.ts";
+import { createServedRuntime, type ServedModelOptions } from "../../runtime/rollout-app.ts";
 
 export interface EdgeWorker {
   /** The edge app, to mount in a larger Hono app (`app.route("/ml", edge.app)`). */
@@ -17,28 +14,9 @@ export interface EdgeWorker {
   fetch(request: Request, env: Record<string, unknown>, ctx: ExecutionContext): Response | Promise<Response>;
 }
 
-export interface EdgeWorkerOptions {
-  manifest: Manifest;
-  engine: Engine;
-  modelBytes: Uint8Array;
-  modelSha256?: string;
-  settings?: EdgeSettingsInput | undefined;
-  /** Another version of the model sharing the traffic (canary or shadow), run on the same engine. */
-  challenger?: ChallengerInput | undefined;
-}
+export type EdgeWorkerOptions = ServedModelOptions;
 
 export function createEdgeWorker(opts: EdgeWorkerOptions): EdgeWorker {
-  const edge = createServedRuntime(
-    {
-      manifest: opts.manifest,
-      engine: opts.engine,
-      modelBytes: opts.modelBytes,
-      ...(opts.modelSha256 ? { modelSha256: opts.modelSha256 } : {}),
-      target: "worker",
-      ...(opts.settings ? { settings: opts.settings } : {}),
-      schedule: (c, work) => c.executionCtx.waitUntil(work),
-    },
-    opts.challenger,
-  );
+  const edge = createServedRuntime("worker", opts, (c, work) => c.executionCtx.waitUntil(work));
   return { app: edge.app, fetch: (request, env, ctx) => edge.app.fetch(request, env, ctx) };
 }
