@@ -27,7 +27,10 @@ export const BUILD = defineSpec({
     variant,
     engine,
     "no-measure": { type: "boolean", description: "skip measuring start-up and memory in workerd (worker target)" },
-    "no-parity": { type: "boolean", description: "browser target: skip the backend parity run in headless Chromium (ONNX: WebGPU against WASM; TF.js: WebGPU, WebGL and WASM against CPU)" },
+    "no-parity": {
+      type: "boolean",
+      description: "browser target: skip the backend parity run in headless Chromium (ONNX: WebGPU against WASM; TF.js: WebGPU, WebGL and WASM against CPU)",
+    },
     json,
   },
 });
