@@ -69,8 +69,6 @@ export type V2Output = { name: string; shape: number[]; datatype: string } & (
 export type InferResponse = { model_name: string; model_version: string; id?: string; outputs: V2Output[]; binary?: Uint8Array[] };
 
 export interface Predictor {
-  /** Settles when the predictor can serve without loading more code (image/audio decoders load on demand). */
-  ready: Promise<void>;
   predict(body: unknown): Promise<PredictResult>;
   /** `binary`: the body after the JSON header, when the request uses the binary tensor extension. */
   infer(body: unknown, binary?: Uint8Array): Promise<InferResponse>;
@@ -93,10 +91,8 @@ export function createPredictor(opts: PredictorOptions): Predictor {
   const pre = manifest.preprocessing;
   let preprocessor: Preprocessor | undefined = pre && !pre.steps.some(isTensorStep) ? createPreprocessor(pre) : undefined;
   const mediaReady = pre && !preprocessor ? loadMediaSteps(pre).then((media) => (preprocessor = createPreprocessor(pre, media))) : undefined;
-  // A failed load surfaces on `ready` and on the first predict, never as an unhandled rejection.
+  // A failed load surfaces on the first predict, never as an unhandled rejection.
   mediaReady?.catch(() => {});
-  const ready = mediaReady ? mediaReady.then(() => undefined) : Promise.resolve();
-  ready.catch(() => {});
   const post = manifest.postprocessing ? createPostprocessor(manifest.postprocessing) : undefined;
   const outputName = manifest.postprocessing?.output ?? manifest.io.outputs[0]!.name;
   const allJson: readonly RequestedOutput[] = session.outputNames.map((name) => ({ name, binary: false }));
@@ -122,7 +118,6 @@ export function createPredictor(opts: PredictorOptions): Predictor {
   };
 
   return {
-    ready,
     async predict(body) {
       if (validate && pre) {
         const checked = validate(body);
