@@ -5,6 +5,8 @@
  * target). A target supplies only what differs: the engine, how the model bytes arrive, its env, and how work is kept
  * alive after a response (Workers: `ctx.waitUntil`). In a build with a challenger (runtime/rollout-app.ts) each version
  * gets its own runtime from here, and its batches name its arm and the rollout's mode, taken from its request events.
+ * A version deployed alone as one side of a platform split (`deploy --gradual`: two Worker versions) names its arm with
+ * the EDGE_ML_ROLLOUT_ARM var instead, so the monitor can compare the two the same way.
  *
  * @example
  * ```ts
@@ -72,6 +74,7 @@ export function createEdgeRuntime(opts: EdgeRuntimeOptions): EdgeRuntime {
     Object.assign(deployment.settings, resolveEdgeSettings(opts.manifest, opts.settings, env));
     const config = telemetryConfigFromEnv(env, `${opts.manifest.name}-${opts.target}`);
     if (!config) return;
+    rollout = rolloutOfEnv(env?.["EDGE_ML_ROLLOUT_ARM"]);
     telemetry = createModelTelemetry(opts.manifest, opts.target, config, backendOfEngine(opts.engine.name));
     hook = createTelemetryHook(
       withRollout(telemetry, () => rollout),
@@ -106,6 +109,17 @@ export function rolloutOfEvent(event: Pick<RequestEvent, "arm" | "shadow">, prev
   if (event.arm === "champion") return previous?.arm === "champion" ? previous : { arm: "champion" };
   if (event.shadow === true || previous?.mode === "shadow") return previous?.mode === "shadow" ? previous : { arm: "challenger", mode: "shadow" };
   return previous?.arm === "challenger" ? previous : { arm: "challenger", mode: "canary" };
+}
+
+/**
+ * The arm of a version that serves alone beside another Worker version (a platform split: `deploy --gradual`). Each
+ * version's requests are its own clients' (the platform splits them), so the challenger's mode is canary.
+ */
+export function rolloutOfEnv(arm: unknown): TelemetryRollout | undefined {
+  if (arm === "champion") return { arm: "champion" };
+  if (arm === "challenger") return { arm: "challenger", mode: "canary" };
+  if (arm !== undefined && arm !== "") console.warn(`edge-ml: EDGE_ML_ROLLOUT_ARM is "${String(arm)}"; expected champion or challenger (ignored)`);
+  return undefined;
 }
 
 /** The client with every recorded event stamped with the version's current rollout (set in place: no getter runs). */

@@ -1,7 +1,8 @@
-/** `edge-ml deploy <name>@<version> [--target worker] [--env <name>] [--dry-run] [--force --reason <text>] [--out dir] [--json]` */
+/** `edge-ml deploy <name>@<version> [--target worker] [--env <name>] [--gradual <share>] [--dry-run] [--force --reason <text>] [--out dir] [--json]` */
 import { defineCommand } from "citty";
 import { relative } from "node:path";
 import { DEPLOY_TARGETS, deploy } from "../deploy/deploy.ts";
+import { parseGradualShare } from "../deploy/gradual.ts";
 import { formatDeploy } from "../deploy/format.ts";
 import { findProjectRoot } from "../project/project.ts";
 import { choice } from "../terminal/args.ts";
@@ -23,6 +24,7 @@ export default defineCommand({
       throw new UsageError("--reason only goes with --force", { hint: "a blessed version deploys without a reason; add --force to override the gate" });
     }
     const target = choice("target", args.target, DEPLOY_TARGETS, "build other targets with `npx edge-ml build --target <target>`");
+    const gradual = args.gradual === undefined ? undefined : parseGradualShare(args.gradual);
     const adminToken = await readSecret({ flag: "admin-token", env: "EDGE_ML_MONITOR_ADMIN_TOKEN", file: args["admin-token-file"] });
     const steps = createSteps();
     const result = await steps.around(() =>
@@ -35,6 +37,7 @@ export default defineCommand({
         ...(args.reason ? { reason: args.reason.trim() } : {}),
         ...(args.out ? { out: args.out } : {}),
         ...(args.env ? { environment: args.env } : {}),
+        ...(gradual !== undefined ? { gradual } : {}),
         ...(args.variant ? { variant: args.variant } : {}),
         engine: choice("engine", args.engine, ENGINES),
         ...(adminToken ? { env: { ...process.env, EDGE_ML_MONITOR_ADMIN_TOKEN: adminToken } } : {}),

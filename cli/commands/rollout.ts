@@ -25,7 +25,7 @@ import { ROLLOUT_PROMOTE, ROLLOUT_ROLLBACK, ROLLOUT_STATUS } from "./spec/rollou
 export const STATUS = defineCommand({
   args: ROLLOUT_STATUS.args,
   async run({ args }) {
-    const status = await rolloutStatus(findProjectRoot(), args.name);
+    const status = await rolloutStatus(findProjectRoot(), args.name, args.env);
     if (args.json) return printJson(status);
     console.log(formatStatus(status));
   },
@@ -41,7 +41,14 @@ function checkForce(args: { force?: boolean | undefined; reason?: string | undef
 }
 
 /** The flags both commands pass to the deploy path, with progress on stderr. */
-function shared(args: { name: string; force?: boolean | undefined; reason?: string | undefined; "dry-run"?: boolean | undefined; out?: string | undefined }) {
+function shared(args: {
+  name: string;
+  force?: boolean | undefined;
+  reason?: string | undefined;
+  "dry-run"?: boolean | undefined;
+  out?: string | undefined;
+  env?: string | undefined;
+}) {
   const steps = createSteps();
   return {
     steps,
@@ -52,6 +59,7 @@ function shared(args: { name: string; force?: boolean | undefined; reason?: stri
       ...(args.force ? { force: true } : {}),
       ...(args.reason?.trim() ? { reason: args.reason.trim() } : {}),
       ...(args.out ? { out: args.out } : {}),
+      ...(args.env ? { environment: args.env } : {}),
       onStep: (step: string) => steps.start(step),
       onOutput: (chunk: string) => steps.output(chunk),
     },

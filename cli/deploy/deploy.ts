@@ -32,6 +32,8 @@ import { limitsError, limitsSummary } from "./limits.ts";
 import { appendDeployLog, type DeployAction, type DeployLogEntry, deployer } from "./log.ts";
 import { deploymentRegistration, registerDeployment, type RegistrationResult } from "./monitor.ts";
 import { gitState } from "../project/git.ts";
+import { type GradualSplit, shipGradual } from "./gradual.ts";
+import { gradualPlan } from "./versions.ts";
 import { CHAMPION } from "../model-validate/validate.ts";
 import { readAliases, setAlias } from "../registry/registry.ts";
 import { loadServable } from "../registry/variant.ts";
@@ -69,6 +71,11 @@ export interface DeployOptions {
   action?: DeployAction;
   /** Serve the version alone: no challenger, even when it is the champion and the config has a rollout (promote, rollback). */
   alone?: boolean;
+  /**
+   * Share the traffic with the champion by the platform (Cloudflare gradual deployments, cli/deploy/gradual.ts): the
+   * challenger's percentage, 0-100 exclusive. The champion alias stays; `rollout promote` moves it.
+   */
+  gradual?: number;
   /** The command that overrides a refused gate, for the hint (default `npx edge-ml deploy <ref> --force --reason "<why>"`). */
   forceHint?: string;
 }
@@ -96,6 +103,8 @@ export interface DeployResult {
   upload?: string;
   url?: string;
   monitor?: RegistrationResult;
+  /** A platform split (`--gradual`): each side's version, uploaded Worker version and percentage. */
+  gradual?: GradualSplit;
   /** The build's start-up and memory in workerd (worker builds, unless not measured). */
   measurement?: WorkerMeasurement;
   /** Limits the build comes close to or exceeds (a forced deploy ships past errors). */
@@ -141,7 +150,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const env = opts.env ?? process.env;
   const config = await loadConfig(opts.root);
   // With a rollout configured, a plain name means the champion (as the build serves it), not the highest version.
-  const served = opts.alone ? opts.ref : (await configuredRollout(opts.root, opts.ref)).ref;
+  const alone = opts.alone === true || opts.gradual !== undefined;
+  const served = alone ? opts.ref : (await configuredRollout(opts.root, opts.ref)).ref;
   const { manifest, ref } = loadServable(opts.root, served, opts.variant);
   const target = getTarget(opts.target, "deploy");
   const scope = withEnvironment(targetConfig(config, opts.target), opts.environment);
@@ -171,6 +181,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       ...entry,
     });
 
+  if (opts.gradual !== undefined) gradualPreconditions(opts, ref.name, manifest.version, from);
   if (!gate.ok && !forced) {
     log({ result: "refused", error: `not deployable: ${gate.summary}` });
     const verb = action === "promote" ? "promoted" : action === "rollback" ? "rolled back to" : "deployed";
@@ -194,7 +205,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       engine: opts.engine,
       ...(opts.out ? { outDir: opts.out } : {}),
       // null: no challenger, whatever the config's rollout says (read by builds that know rollouts).
-      ...(opts.alone ? { rollout: null } : {}),
+      ...(alone ? { rollout: null } : {}),
     });
     const challenger = build.challenger ? { challenger: `${build.challenger.name}@${build.challenger.version}` } : {};
     opts.onStep?.(
@@ -217,19 +228,55 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     const vars = edgeVars(config, worker, scoped.vars);
     opts.onStep?.(`${opts.target} deploy${opts.dryRun ? " (dry run)" : ""} as "${worker}"`);
     const ship = await target.deploy!.load();
-    const { upload, url } = await ship({
-      root: opts.root,
-      build,
-      manifest,
-      name: worker,
-      ...(opts.environment ? { environment: opts.environment } : {}),
-      routes,
-      vars,
-      dryRun: opts.dryRun,
-      message: `edge-ml ${action === "deploy" ? "deploy" : `rollout ${action}`} ${ref.name}@${manifest.version}${forced ? ` (forced: ${opts.reason ?? ""})` : ""}`,
-      env,
-      ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
-    });
+    const message = `edge-ml ${action === "deploy" ? "deploy" : `rollout ${action}`} ${ref.name}@${manifest.version}${opts.gradual !== undefined ? ` at ${opts.gradual}%` : ""}${forced ? ` (forced: ${opts.reason ?? ""})` : ""}`;
+    // A gradual deploy's dry run is the challenger's own (offline) dry run, plus the plan.
+    const { upload, url } =
+      opts.gradual !== undefined && !opts.dryRun
+        ? {}
+        : await ship({
+            root: opts.root,
+            build,
+            manifest,
+            name: worker,
+            ...(opts.environment ? { environment: opts.environment } : {}),
+            routes,
+            vars,
+            dryRun: opts.dryRun,
+            message,
+            env,
+            ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
+          });
+    let gradual: GradualSplit | undefined;
+    if (opts.gradual !== undefined && from !== null) {
+      if (opts.dryRun) {
+        warnings.push(gradualPlan({ champion: `${ref.name}@${from}`, challenger: `${ref.name}@${manifest.version}`, worker, percentage: opts.gradual }));
+      } else {
+        opts.onStep?.(`building the champion ${ref.name}@${from} to serve beside it`);
+        const championBuild = await buildTarget({
+          root: opts.root,
+          ref: `${ref.name}@${from}`,
+          target: opts.target,
+          settings: config.edge,
+          config: scope,
+          engine: opts.engine,
+          outDir: `${build.outDir}-champion`,
+          rollout: null,
+        });
+        gradual = await shipGradual({
+          root: opts.root,
+          worker,
+          ...(opts.environment ? { environment: opts.environment } : {}),
+          champion: championBuild,
+          challenger: build,
+          vars,
+          percentage: opts.gradual,
+          message,
+          env,
+          ...(opts.onStep ? { onStep: opts.onStep } : {}),
+          ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
+        });
+      }
+    }
     let monitor: RegistrationResult | undefined;
     const endpoint = config.telemetry?.endpoint;
     if (!opts.dryRun && endpoint) {
@@ -237,10 +284,12 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       monitor = await registerDeployment(endpoint, deploymentRegistration(manifest, worker, opts.target), env["EDGE_ML_MONITOR_ADMIN_TOKEN"], opts.fetch);
       if (monitor.status !== "registered") warnings.push(monitor.message);
     }
-    if (!opts.dryRun) setAlias(opts.root, ref.name, CHAMPION, ref.version);
+    // A gradual deploy leaves the champion where it is: the challenger only shares the traffic.
+    if (!opts.dryRun && gradual === undefined) setAlias(opts.root, ref.name, CHAMPION, ref.version);
     log({
       result: opts.dryRun ? "dry-run" : "success",
-      ...(opts.dryRun ? {} : { to: ref.version }),
+      ...(opts.dryRun ? {} : gradual ? { to: from ?? ref.version } : { to: ref.version }),
+      ...(gradual ? { split: gradual } : {}),
       ...challenger,
       limits: over ? `forced past: ${limits}` : limits,
       monitor: opts.dryRun ? "skipped (dry run)" : (monitor?.status ?? "not configured"),
@@ -262,6 +311,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       from,
       who,
       ...(measurement ? { measurement } : {}),
+      ...(gradual ? { gradual } : {}),
       limits: findings,
       warnings,
       ...(upload ? { upload } : {}),
@@ -271,5 +321,29 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   } catch (error) {
     if (!refused) log({ result: "failed", error: error instanceof Error ? error.message : String(error) });
     throw error;
+  }
+}
+
+/** A gradual deploy needs a champion to share with, a challenger that is another version, and the Worker target. */
+function gradualPreconditions(opts: DeployOptions, name: string, version: string, champion: string | null): void {
+  if (opts.target !== "worker") {
+    throw new EdgeMlError("ERR_USAGE", `--gradual splits traffic between Worker versions; target ${opts.target} has no platform split`, {
+      hint: `serve both versions from one build instead: models.${name}.rollout in edge-ml.config.ts (canary or shadow), then \`npx edge-ml deploy ${name}\``,
+    });
+  }
+  if (opts.variant !== undefined) {
+    throw new EdgeMlError("ERR_USAGE", "--gradual ships registered versions, not an optimized variant", {
+      hint: `deploy the variant alone (\`npx edge-ml deploy ${name}@${version} --variant ${opts.variant}\`), or register it as a version`,
+    });
+  }
+  if (champion === null) {
+    throw new EdgeMlError("ERR_USAGE", `${name} has no champion to share the traffic with`, {
+      hint: `deploy the champion first: npx edge-ml deploy ${name}@<version> (it moves the champion alias)`,
+    });
+  }
+  if (champion === version.split("+")[0]) {
+    throw new EdgeMlError("ERR_USAGE", `${name}@${version} already is the champion: a gradual deploy shares the traffic with another version`, {
+      hint: `name the challenger: npx edge-ml deploy ${name}@<next version> --gradual 10%`,
+    });
   }
 }

@@ -17,7 +17,9 @@ export function formatDeploy(r: DeployResult, outShown: string, next?: string): 
   const lines = [
     r.dryRun
       ? `${green("✔")} dry run: ${ref} would deploy to Worker "${r.worker}" (nothing uploaded)`
-      : `${green("✔")} deployed ${ref} to Worker "${r.worker}"${r.url ? ` → ${r.url}` : ""}`,
+      : r.gradual
+        ? `${green("✔")} ${ref} serves ${r.gradual.challenger.percentage}% of Worker "${r.worker}" beside the champion ${r.gradual.champion.version} (${r.gradual.champion.percentage}%)`
+        : `${green("✔")} deployed ${ref} to Worker "${r.worker}"${r.url ? ` → ${r.url}` : ""}`,
     `  model    ${ref}  sha256 ${r.model.sha256}`,
     `  gate     ${r.forced ? yellow(r.gate) : r.gate}`,
     `  worker   ${r.worker}${r.environment ? `  (environment ${r.environment})` : ""}`,
@@ -35,6 +37,10 @@ export function formatDeploy(r: DeployResult, outShown: string, next?: string): 
   // A variant is served as <version>+<variant> (cli/registry/variant.ts).
   const [base, variant] = r.model.version.split("+") as [string, string | undefined];
   if (r.upload) lines.push(dim(`  wrangler: ${r.upload}`));
+  if (r.gradual) {
+    const side = (s: { version: string; versionId?: string; percentage: number }) => `${s.version}@${s.percentage}% (version ${s.versionId ?? "?"})`;
+    lines.push(`  split    ${side(r.gradual.champion)}  ${side(r.gradual.challenger)}; sticky by Cloudflare-Workers-Version-Key`);
+  }
   if (r.monitor?.status === "registered") lines.push(`  monitor  ${r.monitor.message}`);
   for (const w of r.warnings) lines.push(`${yellow("!")} ${w}`);
   lines.push(
@@ -43,9 +49,11 @@ export function formatDeploy(r: DeployResult, outShown: string, next?: string): 
         ? `next: ${next}`
         : r.dryRun
           ? `next: npx edge-ml deploy ${r.model.name}@${base}${variant ? ` --variant ${variant}` : ""}${r.environment ? ` --env ${r.environment}` : ""}   (needs \`npx wrangler login\` or CLOUDFLARE_API_TOKEN; moves the champion alias)`
-          : r.action !== "deploy"
-            ? `champion ${r.from ?? "(none)"} → ${base} (${r.action} by ${r.who}); logged in deploys.log.jsonl`
-            : `champion → ${base}${variant ? ` (serving its variant ${variant})` : ""}; logged in deploys.log.jsonl`,
+          : r.gradual
+            ? `champion stays ${r.gradual.champion.version}; next: npx edge-ml rollout promote ${r.model.name} (100% ${base}) or rollout rollback ${r.model.name} --to ${r.gradual.champion.version}; logged in deploys.log.jsonl`
+            : r.action !== "deploy"
+              ? `champion ${r.from ?? "(none)"} → ${base} (${r.action} by ${r.who}); logged in deploys.log.jsonl`
+              : `champion → ${base}${variant ? ` (serving its variant ${variant})` : ""}; logged in deploys.log.jsonl`,
     ),
   );
   return lines.join("\n");

@@ -38,6 +38,15 @@ export interface DeployLogEntry {
   to?: string;
   /** The challenger the build served beside the version (a rollout build), as name@version. */
   challenger?: string;
+  /**
+   * A platform split (`deploy --gradual`): the version is the challenger beside the champion (`to`, unchanged), each
+   * with its Worker version and percentage.
+   */
+  split?: {
+    champion: { version: string; versionId?: string; percentage: number };
+    challenger: { version: string; versionId?: string; percentage: number };
+    deploymentId?: string;
+  };
   dryRun: boolean;
   forced: boolean;
   reason: string | null;

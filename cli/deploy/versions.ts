@@ -117,14 +117,11 @@ export async function currentTraffic(c: WorkerCommand): Promise<VersionTraffic[]
   return (newest?.versions ?? []).map((v) => ({ id: v.version_id, percentage: v.percentage }));
 }
 
-/** What a gradual deploy would do, for `--dry-run`. */
-export function gradualPlan(p: { ref: string; worker: string; current: readonly VersionTraffic[] | undefined; percentage: number }): string {
-  const rest = 100 - p.percentage;
-  const serving = p.current && p.current.length === 1 ? p.current[0]?.id : undefined;
-  const champion = serving ?? "<the version serving now>";
+/** What a gradual deploy would do, for `--dry-run`: both versions uploaded with their arm, then one split. */
+export function gradualPlan(p: { champion: string; challenger: string; worker: string; percentage: number }): string {
   return [
-    `would upload ${p.ref} as a new version of Worker ${p.worker}`,
-    `then deploy ${champion}@${rest}% <new>@${p.percentage}%`,
+    `would upload ${p.champion} (EDGE_ML_ROLLOUT_ARM=champion) and ${p.challenger} (EDGE_ML_ROLLOUT_ARM=challenger) as new versions of Worker ${p.worker}`,
+    `then deploy <${p.champion}>@${100 - p.percentage}% <${p.challenger}>@${p.percentage}%`,
     "clients stick by the Cloudflare-Workers-Version-Key header",
   ].join("; ");
 }

@@ -18,6 +18,10 @@ function traffic(c: NonNullable<RolloutStatus["challenger"]>): string {
 function liveLine(s: RolloutStatus): string {
   const l = s.live;
   if (l === null) return "(nothing in deploys.log.jsonl: never deployed from here)";
+  if (l.split) {
+    const { champion, challenger } = l.split;
+    return `platform split: ${champion.version} ${champion.percentage}%, ${challenger.version} ${challenger.percentage}% (deploy --gradual ${l.time}${l.who ? ` by ${l.who}` : ""})`;
+  }
   const beside = l.challenger ? ` with challenger ${l.challenger}` : " alone";
   const by = l.who ? ` by ${l.who}` : "";
   const why = l.reason ? ` (${l.reason})` : "";
@@ -26,6 +30,10 @@ function liveLine(s: RolloutStatus): string {
 
 function nextLine(s: RolloutStatus): string {
   const c = s.challenger;
+  const split = s.live?.split;
+  if (c === null && split) {
+    return `promote it: npx edge-ml rollout promote ${s.model}   (100% ${split.challenger.version}; or back out: npx edge-ml rollout rollback ${s.model} --to ${split.champion.version})`;
+  }
   if (c === null) return `no rollout: set models.${s.model}.rollout in edge-ml.config.ts to share traffic with a challenger`;
   if (s.finished) {
     return `the rollout is finished (${s.model}@${c.version} is the champion): remove models.${s.model}.rollout from edge-ml.config.ts or point it at the next challenger; undo with npx edge-ml rollout rollback ${s.model}`;

@@ -17,7 +17,7 @@ function moves(entries: readonly DeployLogEntry[], name: string): DeployLogEntry
   return entries.filter((e) => e.model === name && e.result === "success" && !e.dryRun);
 }
 
-/** The deploy serving now, as far as the log knows: the last real success of the model, or undefined. */
+/** The deploy serving now, as far as the log knows: the last real success of the model (a split: both sides), or undefined. */
 export function liveDeploy(entries: readonly DeployLogEntry[], name: string): DeployLogEntry | undefined {
   return moves(entries, name).at(-1);
 }
@@ -31,7 +31,8 @@ export function liveDeploy(entries: readonly DeployLogEntry[], name: string): De
 export function previousChampion(entries: readonly DeployLogEntry[], name: string, current: string): string | undefined {
   const timeline: { to: string; from: string | null; action: string }[] = [];
   let before: string | null = null;
-  for (const e of moves(entries, name)) {
+  // A platform split (`deploy --gradual`) leaves the champion where it was: not a move.
+  for (const e of moves(entries, name).filter((m) => m.split === undefined)) {
     const to = e.to ?? e.version.split("+")[0] ?? e.version;
     timeline.push({ to, from: e.from === undefined ? before : e.from, action: e.action ?? "deploy" });
     before = to;

@@ -2,8 +2,9 @@
  * `edge-ml rollout promote|rollback <name>`: ship one version alone at 100% through the deploy path
  * (cli/deploy/deploy.ts: gate ▶ build ▶ wrangler deploy ▶ move `champion`), logged with who, when, why and from → to.
  *
- * - promote: the configured challenger (`models.<name>.rollout.challenger`) becomes the champion. A challenger that is
- *   not blessed is refused unless `--force --reason`.
+ * - promote: the configured challenger (`models.<name>.rollout.challenger`), else the challenger of a live platform
+ *   split (`deploy --gradual`), becomes the champion. A challenger that is not blessed is refused unless
+ *   `--force --reason`.
  * - rollback: back to the champion before the current one (from deploys.log.jsonl), or `--to <version>`. The
  *   current champion again (`--to` it) withdraws a challenger that is live beside it.
  *
@@ -22,10 +23,10 @@ import { readDeployLog } from "../deploy/log.ts";
 import { CHAMPION } from "../model-validate/validate.ts";
 import { loadConfig } from "../project/config.ts";
 import { readAliases, resolveRef } from "../registry/registry.ts";
-import { previousChampion } from "./history.ts";
+import { liveDeploy, previousChampion } from "./history.ts";
 import { challengerVersion, knownModel } from "./status.ts";
 
-/** What promote and rollback share with `deploy` (target worker; no variant, no environment). */
+/** What promote and rollback share with `deploy` (target worker; no variant). */
 export type RolloutDeployOptions = Omit<DeployOptions, "ref" | "target" | "action" | "alone" | "forceHint"> & { name: string };
 
 export interface RolloutResult extends DeployResult {
@@ -39,15 +40,23 @@ async function ship(opts: RolloutDeployOptions, version: string, action: "promot
   return { ...r, to: version };
 }
 
+/**
+ * The challenger to promote: the config's `rollout.challenger`, else the challenger of a platform split that is live
+ * (`deploy --gradual`, from the deploy log).
+ */
+async function challengerToPromote(root: string, name: string): Promise<string> {
+  const rollout = (await loadConfig(root)).models[name]?.rollout;
+  if (rollout !== undefined) return challengerVersion(root, name, rollout.challenger);
+  const split = liveDeploy(readDeployLog(root), name)?.split;
+  if (split !== undefined) return split.challenger.version;
+  throw new EdgeMlError("ERR_USAGE", `${name} has no rollout to promote: edge-ml.config.ts sets no models.${name}.rollout and no gradual deploy is live`, {
+    hint: `name the challenger in edge-ml.config.ts: models: { ${name}: { rollout: { challenger: "${name}@<version>", mode: "canary", share: 0.1 } } }, split by the platform with \`npx edge-ml deploy ${name}@<version> --gradual 10%\`, or deploy a version directly with \`npx edge-ml deploy ${name}@<version>\``,
+  });
+}
+
 export async function promote(opts: RolloutDeployOptions): Promise<RolloutResult> {
   const name = knownModel(opts.root, opts.name);
-  const rollout = (await loadConfig(opts.root)).models[name]?.rollout;
-  if (rollout === undefined) {
-    throw new EdgeMlError("ERR_USAGE", `${name} has no rollout to promote: edge-ml.config.ts sets no models.${name}.rollout`, {
-      hint: `name the challenger in edge-ml.config.ts: models: { ${name}: { rollout: { challenger: "${name}@<version>", mode: "canary", share: 0.1 } } }, or deploy a version directly with \`npx edge-ml deploy ${name}@<version>\``,
-    });
-  }
-  const version = challengerVersion(opts.root, name, rollout.challenger);
+  const version = await challengerToPromote(opts.root, name);
   const champion = readAliases(opts.root, name)[CHAMPION];
   if (champion === version) {
     throw new EdgeMlError("ERR_USAGE", `${name}@${version} already is the champion: the rollout was promoted`, {

@@ -16,6 +16,7 @@
 import { EdgeMlError } from "../../core/errors.ts";
 import { getTarget } from "../../targets/index.ts";
 import { targetConfig } from "../build/bundle.ts";
+import { withEnvironment } from "../../targets/config.ts";
 import { deployGate } from "../deploy/gate.ts";
 import { type DeployLogEntry, readDeployLog } from "../deploy/log.ts";
 import { liveDeploy } from "./history.ts";
@@ -45,7 +46,7 @@ export interface RolloutStatus {
   /** The configured challenger is the champion: the rollout was promoted and the config's `rollout` can go. */
   finished: boolean;
   /** The last real, successful deploy in deploys.log.jsonl, or null. */
-  live: Pick<DeployLogEntry, "time" | "version" | "action" | "who" | "reason" | "from" | "challenger"> | null;
+  live: Pick<DeployLogEntry, "time" | "version" | "action" | "who" | "reason" | "from" | "challenger" | "split"> | null;
   /** `<monitor>/v1/compare?deployment=<worker>&model=<name>` when `telemetry.endpoint` is configured. */
   compare: string | null;
 }
@@ -66,10 +67,10 @@ export function knownModel(root: string, name: string): string {
   return name;
 }
 
-/** The Worker name `deploy` uses for the model (no environment). */
-function workerOf(config: Config, name: string): string {
+/** The Worker name `deploy` uses for the model (in an environment: its own). */
+function workerOf(config: Config, name: string, environment: string | undefined): string {
   const target = getTarget("worker", "deploy");
-  return target.deploy!.name(name, targetConfig(config, "worker"), undefined);
+  return target.deploy!.name(name, withEnvironment(targetConfig(config, "worker"), environment), environment);
 }
 
 /** The configured challenger's version; a ref the registry does not know is an error that names the config field. */
@@ -99,14 +100,17 @@ function challengerOf(root: string, name: string, rollout: RolloutConfig): NonNu
   };
 }
 
-export async function rolloutStatus(root: string, name: string): Promise<RolloutStatus> {
+export async function rolloutStatus(root: string, name: string, environment?: string): Promise<RolloutStatus> {
   knownModel(root, name);
   const config = await loadConfig(root);
   const champion = readAliases(root, name)[CHAMPION] ?? null;
   const rollout = config.models[name]?.rollout;
   const challenger = rollout ? challengerOf(root, name, rollout) : null;
-  const worker = workerOf(config, name);
-  const last = liveDeploy(readDeployLog(root), name);
+  const worker = workerOf(config, name, environment);
+  const last = liveDeploy(
+    readDeployLog(root).filter((e) => e.environment === environment),
+    name,
+  );
   const endpoint = config.telemetry?.endpoint;
   return {
     model: name,
@@ -123,6 +127,7 @@ export async function rolloutStatus(root: string, name: string): Promise<Rollout
           reason: last.reason,
           ...(last.from !== undefined ? { from: last.from } : {}),
           ...(last.challenger ? { challenger: last.challenger } : {}),
+          ...(last.split ? { split: last.split } : {}),
         }
       : null,
     compare: endpoint ? `${endpoint.replace(/\/+$/, "")}/v1/compare?deployment=${encodeURIComponent(worker)}&model=${encodeURIComponent(name)}` : null,

@@ -6,9 +6,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import type { Manifest } from "../../core/schema/manifest.ts";
-import { createEdgeRuntime } from "../../runtime/adapter.ts";
+import { createEdgeRuntime, rolloutOfEnv } from "../../runtime/adapter.ts";
+import { startMonitor } from "../../monitor/server.ts";
+import { createToken } from "../../monitor/tokens.ts";
 import { createEdgeApp, type RequestEvent } from "../../runtime/app.ts";
 import { createDeployment } from "../../runtime/deployment.ts";
 import { createOrtEngine, type OrtLike } from "../../runtime/engines/ort.ts";
@@ -17,7 +19,7 @@ import { createRolloutRuntime } from "../../runtime/rollout-app.ts";
 import { hash32 } from "../../core/hash32.ts";
 import { assignArm, chooseArm, type Rollout } from "../../runtime/rollout.ts";
 import { good, P, predict } from "../helpers/edge-cases.ts";
-import { REPO_ROOT } from "../helpers/tmp.ts";
+import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
 
 const engine = createOrtEngine(ort as unknown as OrtLike, { name: "ort-node", executionProviders: ["cpu"] });
 
@@ -229,5 +231,45 @@ describe("createRolloutRuntime", () => {
     expect(() => createRolloutRuntime(make(champion), make(champion), { challenger: "1.0.0", mode: "shadow", share: 0, sticky: "requestId" })).toThrow(
       /another version of the same model/,
     );
+  });
+});
+
+describe("a version alone on one side of a platform split (deploy --gradual)", () => {
+  it("names its arm from EDGE_ML_ROLLOUT_ARM in every batch, so the monitor compares the two Worker versions", async () => {
+    const monitor = await startMonitor({ port: 0, dbFile: join(tempDir(), "monitor.db") });
+    onTestFinished(() => monitor.close());
+    const { token } = await createToken(monitor.store, "split");
+    const serve = async (m: typeof champion, arm: string, requests: number) => {
+      const edge = createEdgeRuntime({ manifest: m.manifest, engine, modelBytes: m.bytes, target: "worker" });
+      edge.configure({ EDGE_ML_MONITOR_URL: monitor.url, EDGE_ML_MONITOR_TOKEN: token, EDGE_ML_DEPLOYMENT: "split", EDGE_ML_ROLLOUT_ARM: arm });
+      for (let i = 0; i < requests; i++) {
+        const res = await edge.app.request(P, { method: "POST", headers: { "content-type": "application/json" }, body: predict([good]) });
+        expect(res.status).toBe(200);
+      }
+      const telemetry = edge.telemetry()!;
+      telemetry.drain();
+      await telemetry.flush();
+      expect(telemetry.stats()).toMatchObject({ rejectedBatches: 0 });
+    };
+    await serve(champion, "champion", 9);
+    await serve(challenger, "challenger", 3);
+    const rows = await monitor.store.rollouts({ deployment: "split", model: "titanic", from: 0, to: Number.MAX_SAFE_INTEGER });
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { version: "1.0.0", arm: "champion", mode: null, requests: 9, errors: 0 },
+        { version: "1.1.0", arm: "challenger", mode: "canary", requests: 3, errors: 0 },
+      ]),
+    );
+    expect(rows).toHaveLength(2);
+  });
+
+  it("ignores an arm that is neither, with a warning", () => {
+    expect(rolloutOfEnv("champion")).toEqual({ arm: "champion" });
+    expect(rolloutOfEnv("challenger")).toEqual({ arm: "challenger", mode: "canary" });
+    expect(rolloutOfEnv(undefined)).toBeUndefined();
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    onTestFinished(() => warn.mockRestore());
+    expect(rolloutOfEnv("canary")).toBeUndefined();
+    expect(warn).toHaveBeenCalledWith('edge-ml: EDGE_ML_ROLLOUT_ARM is "canary"; expected champion or challenger (ignored)');
   });
 });

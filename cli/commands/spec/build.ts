@@ -40,6 +40,12 @@ export const DEPLOY = defineSpec({
     ref,
     target: { type: "string", default: "worker", description: `deploy target: ${DEPLOYABLE_TARGETS.join(" | ")}` },
     "dry-run": { type: "boolean", description: "build and run `wrangler deploy --dry-run`; upload nothing, move no alias" },
+    gradual: {
+      type: "string",
+      valueHint: "share",
+      description:
+        "share the traffic with the champion by the platform: upload both as Worker versions and split them (e.g. 10% or 0.1; sticky by Cloudflare-Workers-Version-Key); the champion alias stays",
+    },
     force: { type: "boolean", description: "deploy a version that is not blessed (needs --reason; recorded in deploys.log.jsonl)" },
     reason: { type: "string", description: "why the gate is overridden (with --force)" },
     out: { type: "string", description: "build folder (default dist/<name>-<version>-<target>)" },

@@ -7,10 +7,15 @@ const reason = { type: "string", description: "why, recorded in deploys.log.json
 const force = { type: "boolean", description: "ship a version that is not blessed (needs --reason; recorded in deploys.log.jsonl)" } as const;
 const dryRun = { type: "boolean", description: "build and run `wrangler deploy --dry-run`; upload nothing, move no alias" } as const;
 const out = { type: "string", description: "build folder (default dist/<name>-<version>-worker)" } as const;
+const env = {
+  type: "string",
+  valueHint: "name",
+  description: "wrangler environment: its own Worker (targets.worker.env.<name>.name, else <worker>-<name>), routes and vars",
+} as const;
 
-export const ROLLOUT_STATUS = defineSpec({ args: { name, json } });
+export const ROLLOUT_STATUS = defineSpec({ args: { name, env, json } });
 
-export const ROLLOUT_PROMOTE = defineSpec({ args: { name, reason, force, "dry-run": dryRun, out, json } });
+export const ROLLOUT_PROMOTE = defineSpec({ args: { name, reason, force, "dry-run": dryRun, out, env, json } });
 
 export const ROLLOUT_ROLLBACK = defineSpec({
   args: {
@@ -20,6 +25,7 @@ export const ROLLOUT_ROLLBACK = defineSpec({
     force,
     "dry-run": dryRun,
     out,
+    env,
     json,
   },
 });

@@ -32,12 +32,10 @@ describe("gradual deployments", () => {
   });
 
   it("prints the plan of a gradual deploy", () => {
-    expect(gradualPlan({ ref: "titanic@1.1.0", worker: "titanic", current: [{ id: A, percentage: 100 }], percentage: 10 })).toBe(
-      `would upload titanic@1.1.0 as a new version of Worker titanic; then deploy ${A}@90% <new>@10%; clients stick by the Cloudflare-Workers-Version-Key header`,
+    expect(gradualPlan({ champion: "titanic@1.0.0", challenger: "titanic@1.1.0", worker: "titanic", percentage: 10 })).toBe(
+      "would upload titanic@1.0.0 (EDGE_ML_ROLLOUT_ARM=champion) and titanic@1.1.0 (EDGE_ML_ROLLOUT_ARM=challenger) as new versions of Worker titanic; then deploy <titanic@1.0.0>@90% <titanic@1.1.0>@10%; clients stick by the Cloudflare-Workers-Version-Key header",
     );
-    expect(gradualPlan({ ref: "titanic@1.1.0", worker: "titanic", current: undefined, percentage: 25 })).toContain(
-      "then deploy <the version serving now>@75% <new>@25%",
-    );
+    expect(gradualPlan({ champion: "a@1.0.0", challenger: "a@2.0.0", worker: "a", percentage: 25 })).toContain("then deploy <a@1.0.0>@75% <a@2.0.0>@25%");
   });
 
   it("reads wrangler's error block without colours", () => {
