@@ -9,7 +9,7 @@
  * const migrations = monitorMigrations(PORTABLE_FLAVOR);
  * ```
  */
-import type { ColumnDataType, ColumnDefinitionBuilder, CreateTableBuilder } from "kysely";
+import { sql, type ColumnDataType, type ColumnDefinitionBuilder, type CreateTableBuilder, type Expression, type RawBuilder } from "kysely";
 
 export interface SchemaFlavor {
   /** Integers: epoch milliseconds and counters need 64 bits. */
@@ -22,6 +22,10 @@ export interface SchemaFlavor {
   autoId: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
   /** For tables read by their composite primary key only (SQLite stores them in key order: WITHOUT ROWID). */
   clustered: <T extends string, C extends string>(t: CreateTableBuilder<T, C>) => CreateTableBuilder<T, C>;
+  /** The smaller of two values (SQLite: the scalar `min(a, b)`; standard SQL: `least(a, b)`). */
+  least: <T>(a: Expression<T>, b: Expression<T>) => RawBuilder<T>;
+  /** The larger of two values (SQLite: the scalar `max(a, b)`; standard SQL: `greatest(a, b)`). */
+  greatest: <T>(a: Expression<T>, b: Expression<T>) => RawBuilder<T>;
 }
 
 export const PORTABLE_FLAVOR: SchemaFlavor = {
@@ -30,4 +34,6 @@ export const PORTABLE_FLAVOR: SchemaFlavor = {
   id: "bigint",
   autoId: (c) => c.generatedByDefaultAsIdentity().primaryKey(),
   clustered: (t) => t,
+  least: (a, b) => sql`least(${a}, ${b})`,
+  greatest: (a, b) => sql`greatest(${a}, ${b})`,
 };

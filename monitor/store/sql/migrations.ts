@@ -15,6 +15,7 @@ import { mlMonitoring } from "./0002-ml-monitoring.ts";
 import { refusals } from "./0003-refusals.ts";
 import { backends } from "./0004-backends.ts";
 import { rollouts } from "./0005-rollouts.ts";
+import { profileCells } from "./0006-profile-cells.ts";
 import type { SchemaFlavor } from "./flavor.ts";
 
 export function monitorMigrations(flavor: SchemaFlavor): Record<string, Migration> {
@@ -24,5 +25,6 @@ export function monitorMigrations(flavor: SchemaFlavor): Record<string, Migratio
     "0003_refusals": refusals(flavor),
     "0004_backends": backends(flavor),
     "0005_rollouts": rollouts(flavor),
+    "0006_profile_cells": profileCells(flavor),
   };
 }

@@ -28,6 +28,8 @@ export interface MonitorDb {
     requests: number;
     samples: number;
     dropped: number;
+    /** The attempt that stored the batch, while its ingest plan runs (migration 0006); null afterwards. */
+    nonce: string | null;
   };
   minute_counters: {
     deployment: string;
@@ -57,17 +59,23 @@ export interface MonitorDb {
     prediction: string | null;
     slices: string | null;
   };
-  /** Profiles added up per bucket (a minute by default); the overall profile has slice_key = slice_value = "". */
-  bucket_profiles: {
+  /**
+   * Profiles added up per bucket (a minute by default) as additive cells (migration 0006, ./profile-cells.ts); the
+   * overall profile has slice_key = slice_value = "".
+   */
+  profile_cells: {
     deployment: string;
     model: string;
     version: string;
     slice_key: string;
     slice_value: string;
     bucket: number;
-    rows: number;
-    profile: string;
+    feature: string;
+    cell: string;
+    value: number;
   };
+  /** Profiles of one ingest plan (by its nonce) whose bins differ from the stored ones: not merged (migration 0006). */
+  profile_conflicts: { nonce: string; slice_key: string; slice_value: string };
   baselines: { deployment: string; model: string; version: string; baseline: string; config: string; registered_at: number };
   /** Delayed labels by request id (idx: the instance's position, 0 for single-instance requests). */
   labels: { deployment_id: number; request_id: string; idx: number; label: string; received_at: number };

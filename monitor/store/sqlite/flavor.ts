@@ -19,4 +19,6 @@ export const SQLITE_FLAVOR: SchemaFlavor = {
   id: "integer",
   autoId: (c) => c.primaryKey(),
   clustered: (t) => t.modifyEnd(withoutRowid),
+  least: (a, b) => sql`min(${a}, ${b})`,
+  greatest: (a, b) => sql`max(${a}, ${b})`,
 };

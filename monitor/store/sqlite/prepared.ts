@@ -1,7 +1,7 @@
 /**
- * Statements built (and type-checked) by kysely, compiled once, and prepared once by better-sqlite3: the hot paths
- * (ingest, token lookup) skip kysely's per-query compile and SQLite's per-query prepare, which cost more than the
- * writes themselves.
+ * Statements built (and type-checked) by kysely, compiled once, and prepared once by better-sqlite3: the token lookup
+ * on every ingest request skips kysely's per-query compile and SQLite's per-query prepare, which cost more than the
+ * lookup itself.
  *
  * Each value in the query is a placeholder parameter carrying its own name, so the compiled parameter list tells in
  * which order to bind a row's values.
@@ -26,16 +26,6 @@ function compile<Row extends Record<string, unknown>>(sqlite: Database, keys: re
   });
   const statement: Statement<unknown[]> = sqlite.prepare(compiled.sql);
   return { statement, args: (row: Row) => order.map((k) => row[k]) };
-}
-
-/** A write statement: returns the number of changed rows and the last inserted rowid. */
-export function prepareRun<Row extends Record<string, unknown>>(
-  sqlite: Database,
-  keys: readonly (keyof Row & string)[],
-  build: (p: Placeholders<Row>) => Compilable,
-) {
-  const { statement, args } = compile(sqlite, keys, build);
-  return (row: Row): { changes: number; lastInsertRowid: number | bigint } => statement.run(...args(row));
 }
 
 /** A read statement returning its first row, or undefined. */

@@ -1,5 +1,6 @@
 /**
- * The default MonitorStore: one SQLite file through kysely + better-sqlite3, in WAL mode.
+ * The default MonitorStore: one SQLite file through kysely + better-sqlite3, in WAL mode, on the shared SQL layer
+ * (../sql/: reads, and the ingest plan run by ./ingest.ts). Several processes may open the same file.
  *
  * Durability: `synchronous=NORMAL` (default) in WAL mode makes a committed transaction survive a crash of the
  * process (kill -9): the commit is in the WAL file in the OS page cache before `ingest()` resolves, and SQLite
@@ -18,12 +19,15 @@ import { Kysely, Migrator, SqliteDialect } from "kysely";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { MIGRATIONS, type MonitorDb } from "./migrations.ts";
-import { createSqliteAlerts } from "./alerts.ts";
+import { SQLITE_FLAVOR } from "./flavor.ts";
 import { createSqliteIngest } from "./ingest.ts";
-import { createSqliteLabels } from "./labels.ts";
-import { createProfileReads } from "./profiles.ts";
-import { createSqliteReads } from "./reads.ts";
-import { createRolloutReads } from "./rollouts.ts";
+import { prepareGet } from "./prepared.ts";
+import { createSqlAdmin } from "../sql/admin.ts";
+import { createSqlAlerts } from "../sql/alerts.ts";
+import { createSqlLabels } from "../sql/labels.ts";
+import { createProfileReads } from "../sql/profiles.ts";
+import { createSqlReads, tokenRecord } from "../sql/reads.ts";
+import { createRolloutReads } from "../sql/rollouts.ts";
 import { MINUTE_MS, type MonitorStore } from "../contract.ts";
 
 export interface SqliteStoreOptions {
@@ -55,49 +59,26 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Monitor
     await db.destroy();
     throw new RangeError(`profileBucketMs must divide a minute into whole seconds (e.g. 5000, 10000, 60000), got ${bucketMs}`);
   }
-  const reads = createSqliteReads(db, sqlite);
   const ingest = createSqliteIngest(db, sqlite, bucketMs);
+  // Looked up on every ingest request: prepared once.
+  const byHash = prepareGet<{ hash: string }, Parameters<typeof tokenRecord>[0]>(sqlite, ["hash"], (p) =>
+    db.selectFrom("tokens").select(["id", "deployment", "prefix", "created_at", "revoked_at"]).where("hash", "=", p.hash),
+  );
 
   return {
     async ingest(batch, receivedAt) {
       return ingest(batch, receivedAt);
     },
-    ...reads,
+    ...createSqlReads(db, SQLITE_FLAVOR),
+    async tokenByHash(hash) {
+      const row = byHash({ hash });
+      return row === undefined ? undefined : tokenRecord(row);
+    },
     ...createProfileReads(db, bucketMs),
-    ...createSqliteLabels(db, sqlite),
-    ...createSqliteAlerts(db),
+    ...createSqlLabels(db),
+    ...createSqlAlerts(db),
     ...createRolloutReads(db),
-    async ensureDeployment(name, at) {
-      await db
-        .insertInto("deployments")
-        .values({ name, created_at: at, last_seen: null, target: null })
-        .onConflict((oc) => oc.column("name").doNothing())
-        .execute();
-    },
-    async insertToken(t) {
-      await db
-        .insertInto("tokens")
-        .values({ id: t.id, deployment: t.deployment, hash: t.hash, prefix: t.prefix, created_at: t.createdAt, revoked_at: t.revokedAt })
-        .execute();
-    },
-    async recordRefusal(r) {
-      const row = { deployment: r.deployment, at: r.at, status: r.status, code: r.code, reason: r.reason, token_id: r.tokenId };
-      const { deployment: _d, ...rest } = row;
-      await db
-        .insertInto("refusals")
-        .values(row)
-        .onConflict((oc) => oc.column("deployment").doUpdateSet(rest))
-        .execute();
-    },
-    async revokeTokens(deploymentOrId, at) {
-      const result = await db
-        .updateTable("tokens")
-        .set({ revoked_at: at })
-        .where((eb) => eb.or([eb("id", "=", deploymentOrId), eb("deployment", "=", deploymentOrId)]))
-        .where("revoked_at", "is", null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows);
-    },
+    ...createSqlAdmin(db),
     async close() {
       await db.destroy(); // closes the better-sqlite3 handle: the WAL is checkpointed and the file is clean
     },

@@ -47,13 +47,14 @@ describe("SQLite store", () => {
     await expect(openSqliteStore({ file: ":memory:", profileBucketMs: 7000 })).rejects.toThrow(/divide a minute/);
   });
 
-  it("keeps SQLite's DDL: rowid ids, WITHOUT ROWID counter tables, the refusals table of migration 0003, the backends of 0004, the rollouts of 0005", async () => {
+  it("keeps SQLite's DDL: rowid ids, WITHOUT ROWID counter tables, the refusals table of migration 0003, the backends of 0004, the rollouts of 0005, the profile cells of 0006", async () => {
     const file = join(tempDir(), "m.db");
     await (await openSqliteStore({ file })).close();
     const schema = schemaOf(file);
     expect(schema["samples"]).toContain('"id" integer primary key');
     expect(schema["minute_counters"]).toMatch(/\) without rowid$/);
-    expect(schema["bucket_profiles"]).toMatch(/\) without rowid$/);
+    expect(schema["profile_cells"]).toMatch(/\) without rowid$/);
+    expect(schema["profile_cells"]).toContain('"value" real not null');
     expect(schema["minute_counters"]).toContain('"latency_sum" real not null');
     expect(schema["minute_backends"]).toMatch(/\) without rowid$/);
     expect(schema["backends"]).toMatch(/\) without rowid$/);
@@ -67,7 +68,6 @@ describe("SQLite store", () => {
       "backends",
       "baselines",
       "batches",
-      "bucket_profiles",
       "deployments",
       "labels",
       "minute_backends",
@@ -75,6 +75,8 @@ describe("SQLite store", () => {
       "minute_errors",
       "minute_latency",
       "minute_rollouts",
+      "profile_cells",
+      "profile_conflicts",
       "refusals",
       "samples",
       "series",

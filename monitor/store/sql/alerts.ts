@@ -1,17 +1,18 @@
 /**
- * Alert rules, alert events and the webhook outbox in SQLite. Params, details and payloads are JSON text; rules are
- * validated again when read, so a rule stored by an older monitor gets today's defaults.
+ * Alert rules, alert events and the webhook outbox in every SQL store (no interactive transaction: D1 has none).
+ * Params, details and payloads are JSON text; rules are validated again when read, so a rule stored by an older monitor gets today's defaults.
  *
  * @example
  * ```ts
- * const alerts = createSqliteAlerts(db);
+ * const alerts = createSqlAlerts(db);
  * await alerts.insertRuleIfAbsent(rule);
  * ```
  */
 import type { Kysely, Selectable } from "kysely";
 import { parseParams, RULE_KINDS, type AlertRule, type RuleKind } from "../../schema/rules.ts";
-import type { MonitorDb } from "./migrations.ts";
 import type { AlertEvent, MlStore, WebhookDelivery } from "../contract-ml.ts";
+import { num, numOrNull } from "./num.ts";
+import type { MonitorDb } from "./tables.ts";
 
 type Alerts = Pick<
   MlStore,
@@ -42,10 +43,10 @@ function ruleOf(r: Selectable<MonitorDb["alert_rules"]>): AlertRule | undefined 
     name: r.name,
     params: params.data,
     webhook: r.webhook,
-    enabled: r.enabled === 1,
+    enabled: num(r.enabled) === 1,
     source: r.source === "default" ? "default" : "user",
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
   };
 }
 
@@ -66,7 +67,7 @@ function rowOf(rule: AlertRule): MonitorDb["alert_rules"] {
 
 function eventOf(r: Selectable<MonitorDb["alert_events"]>): AlertEvent {
   return {
-    id: r.id,
+    id: num(r.id),
     ruleId: r.rule_id,
     deployment: r.deployment,
     kind: r.kind,
@@ -74,39 +75,39 @@ function eventOf(r: Selectable<MonitorDb["alert_events"]>): AlertEvent {
     model: r.model,
     version: r.version,
     state: r.state === "open" ? "open" : "resolved",
-    openedAt: r.opened_at,
-    resolvedAt: r.resolved_at,
-    value: r.value,
-    threshold: r.threshold,
+    openedAt: num(r.opened_at),
+    resolvedAt: numOrNull(r.resolved_at),
+    value: numOrNull(r.value),
+    threshold: numOrNull(r.threshold),
     message: r.message,
     details: JSON.parse(r.details) as Record<string, unknown>,
   };
 }
 
-export function createSqliteAlerts(db: Kysely<MonitorDb>): Alerts {
+export function createSqlAlerts(db: Kysely<MonitorDb>): Alerts {
   const deliveriesWithLog = async (rows: Selectable<MonitorDb["webhook_deliveries"]>[]): Promise<WebhookDelivery[]> => {
-    const ids = rows.map((r) => r.id);
+    const ids = rows.map((r) => num(r.id));
     const attempts =
       ids.length === 0
         ? []
         : await db.selectFrom("webhook_attempts").selectAll().where("delivery_id", "in", ids).orderBy("delivery_id").orderBy("attempt").execute();
     return rows.map((r) => ({
-      id: r.id,
-      eventId: r.event_id,
+      id: num(r.id),
+      eventId: num(r.event_id),
       ruleId: r.rule_id,
       url: r.url,
       type: r.type === "alert.resolved" ? "alert.resolved" : "alert.opened",
       payload: r.payload,
       status: r.status === "delivered" ? "delivered" : r.status === "failed" ? "failed" : "pending",
-      attempts: r.attempts,
-      nextAttemptAt: r.next_attempt_at,
-      lastStatus: r.last_status,
+      attempts: num(r.attempts),
+      nextAttemptAt: num(r.next_attempt_at),
+      lastStatus: numOrNull(r.last_status),
       lastError: r.last_error,
-      createdAt: r.created_at,
-      deliveredAt: r.delivered_at,
+      createdAt: num(r.created_at),
+      deliveredAt: numOrNull(r.delivered_at),
       log: attempts
-        .filter((a) => a.delivery_id === r.id)
-        .map((a) => ({ attempt: a.attempt, at: a.at, status: a.status, error: a.error, durationMs: a.duration_ms })),
+        .filter((a) => num(a.delivery_id) === num(r.id))
+        .map((a) => ({ attempt: num(a.attempt), at: num(a.at), status: numOrNull(a.status), error: a.error, durationMs: num(a.duration_ms) })),
     }));
   };
 
@@ -212,7 +213,7 @@ export function createSqliteAlerts(db: Kysely<MonitorDb>): Alerts {
         })
         .returning("id")
         .executeTakeFirstOrThrow();
-      return row.id;
+      return num(row.id);
     },
     async dueDeliveries(now, limit) {
       const rows = await db
@@ -226,25 +227,25 @@ export function createSqliteAlerts(db: Kysely<MonitorDb>): Alerts {
       return deliveriesWithLog(rows);
     },
     async recordAttempt(id, a, next) {
-      await db.transaction().execute(async (tx) => {
-        await tx
-          .insertInto("webhook_attempts")
-          .values({ delivery_id: id, attempt: a.attempt, at: a.at, status: a.status, error: a.error, duration_ms: a.durationMs })
-          .onConflict((oc) => oc.columns(["delivery_id", "attempt"]).doNothing())
-          .execute();
-        await tx
-          .updateTable("webhook_deliveries")
-          .set({
-            status: next.status,
-            attempts: a.attempt,
-            next_attempt_at: next.nextAttemptAt,
-            last_status: a.status,
-            last_error: a.error,
-            delivered_at: next.deliveredAt,
-          })
-          .where("id", "=", id)
-          .execute();
-      });
+      // Two statements, no transaction (D1): a crash between them leaves the delivery due with the attempt logged;
+      // its retry has the same attempt number, which the log already holds (do nothing).
+      await db
+        .insertInto("webhook_attempts")
+        .values({ delivery_id: id, attempt: a.attempt, at: a.at, status: a.status, error: a.error, duration_ms: a.durationMs })
+        .onConflict((oc) => oc.columns(["delivery_id", "attempt"]).doNothing())
+        .execute();
+      await db
+        .updateTable("webhook_deliveries")
+        .set({
+          status: next.status,
+          attempts: a.attempt,
+          next_attempt_at: next.nextAttemptAt,
+          last_status: a.status,
+          last_error: a.error,
+          delivered_at: next.deliveredAt,
+        })
+        .where("id", "=", id)
+        .execute();
     },
     async listDeliveries({ eventId, limit }) {
       let q = db.selectFrom("webhook_deliveries").selectAll();

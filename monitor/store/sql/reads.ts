@@ -1,52 +1,42 @@
 /**
- * The read side of the SQLite store: tokens, deployments, windowed counters and samples. Every metric read sums the
- * per-minute rows (a few rows per model version per minute), never the samples table.
+ * The read side of every SQL store: tokens, deployments, windowed counters and samples. Every metric read sums the
+ * per-minute rows (a few rows per model version per minute), never the samples table. Portable: the window arithmetic
+ * casts to the flavor's integer type, and numbers are converted from whatever the driver returns.
  *
  * @example
  * ```ts
- * const reads = createSqliteReads(db);
+ * const reads = createSqlReads(db, SQLITE_FLAVOR);
  * const rows = await reads.windows({ deployment: "prod", from, to, stepMs: 5 * 60_000 });
  * ```
  */
-import type { Database } from "better-sqlite3";
 import { sql, type Kysely, type Selectable } from "kysely";
 import { LATENCY_BUCKETS_MS } from "../../../core/schema/telemetry.ts";
-import type { MonitorDb } from "./migrations.ts";
 import { createBackendReads } from "./backends.ts";
-import { prepareGet } from "./prepared.ts";
+import type { SchemaFlavor } from "./flavor.ts";
+import { num, numOrNull } from "./num.ts";
+import type { MonitorDb } from "./tables.ts";
 import type { DeploymentSummary, MonitorStore, SampleRow, TokenRecord, TotalsRow, WindowRow } from "../contract.ts";
 
 type Reads = Pick<MonitorStore, "tokenByHash" | "listTokens" | "listDeployments" | "windows" | "backends" | "totals" | "recentSamples">;
 
 const emptyLatency = () => new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
-const num = (v: unknown): number => (typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : Number(v ?? 0));
 
 function refusalOf(r: Selectable<MonitorDb["refusals"]> | undefined): DeploymentSummary["lastRefusal"] {
   return r === undefined ? null : { at: num(r.at), status: num(r.status), code: r.code, reason: r.reason, tokenId: r.token_id };
 }
 
-export function createSqliteReads(db: Kysely<MonitorDb>, sqlite: Database): Reads {
-  // Looked up on every ingest request: prepared once.
-  const byHash = prepareGet<{ hash: string }, { id: string; deployment: string; prefix: string; created_at: number; revoked_at: number | null }>(
-    sqlite,
-    ["hash"],
-    (p) => db.selectFrom("tokens").select(["id", "deployment", "prefix", "created_at", "revoked_at"]).where("hash", "=", p.hash),
-  );
-  const tokenRecord = (r: { id: string; deployment: string; prefix: string; created_at: number; revoked_at: number | null }): TokenRecord => ({
-    id: r.id,
-    deployment: r.deployment,
-    prefix: r.prefix,
-    createdAt: r.created_at,
-    revokedAt: r.revoked_at,
-  });
+export function tokenRecord(r: { id: string; deployment: string; prefix: string; created_at: number; revoked_at: number | null }): TokenRecord {
+  return { id: r.id, deployment: r.deployment, prefix: r.prefix, createdAt: num(r.created_at), revokedAt: numOrNull(r.revoked_at) };
+}
 
+export function createSqlReads(db: Kysely<MonitorDb>, f: SchemaFlavor): Reads {
   const backendReads = createBackendReads(db);
 
   return {
     backends: backendReads.backends,
 
     async tokenByHash(hash) {
-      const row = byHash({ hash });
+      const row = await db.selectFrom("tokens").select(["id", "deployment", "prefix", "created_at", "revoked_at"]).where("hash", "=", hash).executeTakeFirst();
       return row === undefined ? undefined : tokenRecord(row);
     },
 
@@ -90,9 +80,9 @@ export function createSqliteReads(db: Kysely<MonitorDb>, sqlite: Database): Read
         const mine = versions.filter((v) => v.deployment === d.name);
         return {
           name: d.name,
-          createdAt: d.created_at,
+          createdAt: num(d.created_at),
           target: d.target,
-          lastSeen: d.last_seen,
+          lastSeen: numOrNull(d.last_seen),
           activeTokens: active.get(d.name) ?? 0,
           dropped: mine.reduce((a, v) => a + num(v.dropped), 0),
           versions: mine.map((v) => ({ model: v.model, version: v.version, requests: num(v.requests), errors: num(v.errors), lastSeen: num(v.last) })),
@@ -103,8 +93,10 @@ export function createSqliteReads(db: Kysely<MonitorDb>, sqlite: Database): Read
 
     async windows({ deployment, from, to, stepMs }) {
       // Window start of a minute row: from + floor((minute - from) / step) * step. The CAST matters: better-sqlite3
-      // binds JS numbers as REAL, so `/` would not be an integer division.
-      const t = sql<number>`cast((minute - ${from}) / ${stepMs} as integer) * ${stepMs} + ${from}`;
+      // binds JS numbers as REAL, so `/` would not be an integer division; 64-bit (the flavor's int): a step of 90 days
+      // times the window index overflows 32 bits.
+      const int = sql.raw(String(f.int));
+      const t = sql<number>`cast((${sql.ref("minute")} - cast(${from} as ${int})) / cast(${stepMs} as ${int}) as ${int}) * cast(${stepMs} as ${int}) + cast(${from} as ${int})`;
       const counters = await db
         .selectFrom("minute_counters")
         .select((eb) => [
@@ -154,7 +146,7 @@ export function createSqliteReads(db: Kysely<MonitorDb>, sqlite: Database): Read
       }
       for (const r of latency) {
         const row = byKey.get(`${num(r.t)}\u0000${r.model}\u0000${r.version}`);
-        if (row !== undefined && r.bucket < row.latency.length) row.latency[r.bucket] = num(r.count);
+        if (row !== undefined && num(r.bucket) < row.latency.length) row.latency[num(r.bucket)] = num(r.count);
       }
       for (const r of errors) {
         const row = byKey.get(`${num(r.t)}\u0000${r.model}\u0000${r.version}`);
@@ -210,7 +202,7 @@ export function createSqliteReads(db: Kysely<MonitorDb>, sqlite: Database): Read
       }
       for (const r of latency) {
         const row = byKey.get(`${r.deployment}\u0000${r.model}\u0000${r.version}`);
-        if (row !== undefined && r.bucket < row.latency.length) row.latency[r.bucket] = num(r.count);
+        if (row !== undefined && num(r.bucket) < row.latency.length) row.latency[num(r.bucket)] = num(r.count);
       }
       for (const r of errors) {
         const row = byKey.get(`${r.deployment}\u0000${r.model}\u0000${r.version}`);
@@ -251,15 +243,15 @@ export function createSqliteReads(db: Kysely<MonitorDb>, sqlite: Database): Read
         .execute();
       return rows.map(
         (r): SampleRow => ({
-          ts: r.ts,
+          ts: num(r.ts),
           deployment: r.name,
           model: r.model,
           version: r.version,
           batchId: r.batch_id,
           requestId: r.request_id,
-          index: r.idx,
-          latencyMs: r.latency_ms,
-          status: r.status,
+          index: numOrNull(r.idx),
+          latencyMs: num(r.latency_ms),
+          status: num(r.status),
           error: r.error,
           features: r.features === null ? null : (JSON.parse(r.features) as Record<string, unknown>),
           prediction: r.prediction === null ? null : (JSON.parse(r.prediction) as unknown),

@@ -1,20 +1,21 @@
 /**
- * Baselines and delayed labels in SQLite. Labels are stored as they arrive, whether or not their sampled row is there
- * yet (a label may beat its batch to the monitor); the join with samples happens at read time, by request id.
+ * Baselines and delayed labels in every SQL store. Labels are stored as they arrive, whether or not their sampled row
+ * is there yet (a label may beat its batch to the monitor); the join with samples happens at read time, by request id.
+ * No interactive transaction (D1 has none): each statement is an idempotent upsert, so a retry stores the same.
  *
  * @example
  * ```ts
- * const labels = createSqliteLabels(db, sqlite);
+ * const labels = createSqlLabels(db);
  * await labels.putLabels("prod", [{ requestId: "r1", index: 0, label: "yes" }], Date.now());
  * ```
  */
-import type { Database } from "better-sqlite3";
 import { sql, type Kysely } from "kysely";
 import { Baseline } from "../../../core/schema/baseline.ts";
 import { ModelConfig } from "../../schema/model-config.ts";
-import type { MonitorDb } from "./migrations.ts";
-import { prepareGet, prepareRun } from "./prepared.ts";
 import type { BaselineRecord, LabelValue, MlStore } from "../contract-ml.ts";
+import { num } from "./num.ts";
+import { chunks } from "./rows.ts";
+import type { MonitorDb } from "./tables.ts";
 
 type Labels = Pick<MlStore, "putBaseline" | "baseline" | "baselines" | "putLabels" | "labeledSamples">;
 
@@ -26,49 +27,44 @@ function baselineRecord(r: MonitorDb["baselines"]): BaselineRecord {
     // Stored by putBaseline after validation; parsed again so a hand-edited row cannot break the types.
     baseline: Baseline.parse(JSON.parse(r.baseline)),
     config: ModelConfig.parse(JSON.parse(r.config)),
-    registeredAt: r.registered_at,
+    registeredAt: num(r.registered_at),
   };
 }
 
-export function createSqliteLabels(db: Kysely<MonitorDb>, sqlite: Database): Labels {
-  const deploymentId = prepareGet<{ name: string; at: number }, { id: number }>(sqlite, ["name", "at"], (v) =>
-    db
+export function createSqlLabels(db: Kysely<MonitorDb>): Labels {
+  async function putLabels(deployment: string, items: Parameters<Labels["putLabels"]>[1], at: number) {
+    const { id } = await db
       .insertInto("deployments")
-      .values({ name: v.name, created_at: v.at, last_seen: sql<number | null>`null`, target: sql<string | null>`null` })
+      .values({ name: deployment, created_at: at, last_seen: null, target: null })
       .onConflict((oc) => oc.column("name").doUpdateSet({ name: sql`excluded.name` }))
-      .returning("id"),
-  );
-  const putLabel = prepareRun<MonitorDb["labels"]>(sqlite, ["deployment_id", "request_id", "idx", "label", "received_at"], (v) =>
-    db
-      .insertInto("labels")
-      .values(v)
-      .onConflict((oc) =>
-        oc
-          .columns(["deployment_id", "request_id", "idx"])
-          .doUpdateSet((eb) => ({ label: eb.ref("excluded.label"), received_at: eb.ref("excluded.received_at") })),
-      ),
-  );
-  const hasSample = prepareGet<{ deployment_id: number; request_id: string; idx: number }, { one: number }>(
-    sqlite,
-    ["deployment_id", "request_id", "idx"],
-    (v) =>
-      db
-        .selectFrom("samples")
-        .select(sql<number>`1`.as("one"))
-        .where("request_id", "=", v.request_id)
-        .where("deployment_id", "=", v.deployment_id)
-        .where(sql`coalesce(idx, 0)`, "=", v.idx)
-        .limit(sql<number>`1`),
-  );
-  const putAll = sqlite.transaction((deployment: string, items: Parameters<Labels["putLabels"]>[1], at: number) => {
-    const id = deploymentId({ name: deployment, at })!.id;
-    let matched = 0;
-    for (const item of items) {
-      putLabel({ deployment_id: id, request_id: item.requestId, idx: item.index, label: JSON.stringify(item.label), received_at: at });
-      if (hasSample({ deployment_id: id, request_id: item.requestId, idx: item.index }) !== undefined) matched++;
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const deploymentId = num(id);
+    // The last of two labels for one instance in the same call wins (one row per key and statement: Postgres).
+    const latest = new Map(items.map((i) => [`${i.index}\u0000${i.requestId}`, i]));
+    for (const chunk of chunks([...latest.values()], 5, 0, 100)) {
+      await db
+        .insertInto("labels")
+        .values(chunk.map((i) => ({ deployment_id: deploymentId, request_id: i.requestId, idx: i.index, label: JSON.stringify(i.label), received_at: at })))
+        .onConflict((oc) =>
+          oc
+            .columns(["deployment_id", "request_id", "idx"])
+            .doUpdateSet((eb) => ({ label: eb.ref("excluded.label"), received_at: eb.ref("excluded.received_at") })),
+        )
+        .execute();
     }
-    return { stored: items.length, matched };
-  });
+    const found = new Set<string>();
+    for (const chunk of chunks([...new Set(items.map((i) => i.requestId))], 1, 1, 100)) {
+      const rows = await db
+        .selectFrom("samples")
+        .select(["request_id", sql<number>`coalesce(${sql.ref("idx")}, 0)`.as("idx")])
+        .where("deployment_id", "=", deploymentId)
+        .where("request_id", "in", chunk)
+        .execute();
+      for (const r of rows) found.add(`${num(r.idx)}\u0000${r.request_id}`);
+    }
+    return { stored: items.length, matched: items.filter((i) => found.has(`${i.index}\u0000${i.requestId}`)).length };
+  }
 
   return {
     async putBaseline(r) {
@@ -106,9 +102,7 @@ export function createSqliteLabels(db: Kysely<MonitorDb>, sqlite: Database): Lab
       if (deployment !== undefined) q = q.where("deployment", "=", deployment);
       return (await q.orderBy("registered_at", "desc").execute()).map(baselineRecord);
     },
-    async putLabels(deployment, items, receivedAt) {
-      return putAll.immediate(deployment, items, receivedAt);
-    },
+    putLabels,
     async labeledSamples(q) {
       // Driven by the labels (fewer than samples), each finding its sample through the request-id index.
       let query = db
@@ -126,11 +120,11 @@ export function createSqliteLabels(db: Kysely<MonitorDb>, sqlite: Database): Lab
       if (q.version !== undefined) query = query.where("se.version", "=", q.version);
       const rows = await query.orderBy("s.ts").execute();
       return rows.map((r) => ({
-        ts: r.ts,
+        ts: num(r.ts),
         model: r.model,
         version: r.version,
         requestId: r.request_id,
-        index: r.idx,
+        index: num(r.idx),
         prediction: r.prediction === null ? null : (JSON.parse(r.prediction) as unknown),
         features: r.features === null ? null : (JSON.parse(r.features) as Record<string, unknown>),
         slices: r.slices === null ? null : (JSON.parse(r.slices) as Record<string, string>),
