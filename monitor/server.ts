@@ -1,6 +1,7 @@
 /**
- * The monitor on Node: the portable app over the SQLite store, served by @hono/node-server, with the dashboard's
- * assets read from disk (uPlot from node_modules: no CDN, works offline).
+ * The monitor on Node: the portable app over a store (a SQLite file by default, or Postgres: see ./store/open.ts),
+ * served by @hono/node-server, with the dashboard's assets read from disk (uPlot from node_modules: no CDN, works
+ * offline).
  *
  * Bound to loopback the read side is open (it is your machine); bound to any other interface it needs an admin
  * token, because the dashboard shows sampled request data.
@@ -9,6 +10,7 @@
  * ```ts
  * const monitor = await startMonitor({ port: 0, dbFile: ".edge-ml/monitor.db" });
  * console.log(`monitor listening on ${monitor.url}`);
+ * const shared = await startMonitor({ port: 0, store: "postgres://monitor@127.0.0.1:5432/monitor" }); // several may share it
  * await monitor.close(); // stops accepting, then closes the database cleanly
  * ```
  */
@@ -19,7 +21,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { EdgeMlError } from "../core/errors.ts";
 import { createMonitor, DEFAULT_WINDOW_MS, type AssetLoader, type AssetName } from "./app.ts";
-import { openSqliteStore } from "./store/sqlite/store.ts";
+import { openStore } from "./store/open.ts";
 import { MINUTE_MS, type MonitorStore } from "./store/contract.ts";
 
 export interface StartMonitorOptions {
@@ -27,7 +29,13 @@ export interface StartMonitorOptions {
   port?: number;
   /** Interface to listen on (default 127.0.0.1). */
   host?: string;
-  dbFile: string;
+  /** SQLite file, when `store` is not given. */
+  dbFile?: string;
+  /**
+   * Where the data lives: `postgres://…`, `sqlite:<file>` or a file (./store/open.ts), or a store already opened (the
+   * caller closes that one; its profile bucket must suit `windowMs`). Wins over `dbFile`.
+   */
+  store?: string | MonitorStore;
   /** Required unless `host` is loopback. */
   adminToken?: string | undefined;
   synchronous?: "NORMAL" | "FULL";
@@ -67,7 +75,17 @@ export async function startMonitor(opts: StartMonitorOptions): Promise<RunningMo
       hint: "use whole minutes (1m, 15m, 1h), or under a minute a divisor of it (1s, 5s, 10s, 30s)",
     });
   }
-  const store = await openSqliteStore({ file: opts.dbFile, profileBucketMs, ...(opts.synchronous ? { synchronous: opts.synchronous } : {}) });
+  const owned = typeof opts.store !== "object";
+  const store = await openOwnStore(opts, profileBucketMs);
+  if (store.profileBucketMs !== profileBucketMs) {
+    throw new EdgeMlError(
+      "ERR_USAGE",
+      `the store keeps profiles per ${store.profileBucketMs / 1000}s, a ${windowMs / 1000}s window needs ${profileBucketMs / 1000}s`,
+      {
+        hint: "open the store with profileBucketMs equal to the window when it is under a minute, else a minute",
+      },
+    );
+  }
   const { app, alerting } = createMonitor({
     store,
     adminToken: opts.adminToken || undefined,
@@ -83,7 +101,7 @@ export async function startMonitor(opts: StartMonitorOptions): Promise<RunningMo
       s.once("error", reject);
     });
   } catch (error) {
-    await store.close();
+    if (owned) await store.close();
     const code = (error as { code?: string }).code;
     throw new EdgeMlError("ERR_USAGE", `cannot listen on ${host}:${opts.port ?? 8787}${code ? ` (${code})` : ""}`, {
       hint: code === "EADDRINUSE" ? "another process uses that port: pass --port 0 to pick a free one" : "check --host and --port",
@@ -108,11 +126,18 @@ export async function startMonitor(opts: StartMonitorOptions): Promise<RunningMo
           if ("closeAllConnections" in server) server.closeAllConnections();
         });
         await stopped;
-        await store.close();
+        if (owned) await store.close();
       })();
       return closing;
     },
   };
+}
+
+async function openOwnStore(opts: StartMonitorOptions, profileBucketMs: number): Promise<MonitorStore> {
+  if (typeof opts.store === "object") return opts.store;
+  const spec = opts.store ?? opts.dbFile;
+  if (spec === undefined) throw new EdgeMlError("ERR_USAGE", "the monitor needs a store", { hint: "pass store (a postgres:// URL or a file) or dbFile" });
+  return openStore(spec, { profileBucketMs, ...(opts.synchronous ? { synchronous: opts.synchronous } : {}) });
 }
 
 /** Dashboard assets: uPlot's dist files from node_modules, our script from monitor/assets; read once, then cached. */

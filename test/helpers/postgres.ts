@@ -1,8 +1,7 @@
 /**
- * A real Postgres for a test file, from Debian's packages (`apt-get install -y postgresql`): `initdb` into a temp data
- * dir, the server on a free port of 127.0.0.1 (run as the `postgres` user when the tests run as root, which Postgres
- * refuses to run as), fsync on (crash tests rely on it) with small shared buffers, stopped after the file. Missing
- * binaries fail the test with the install command: a store test never skips silently.
+ * A real Postgres for a test file (./postgres-server.ts): started on first use, one empty database per call of
+ * `freshDatabase()`, stopped after the file's tests. Without Postgres installed, the first use fails with
+ * `apt-get install -y postgresql`.
  *
  * @example
  * ```ts
@@ -10,168 +9,8 @@
  * const store = await openPostgresStore({ url });
  * ```
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
 import { afterAll } from "vitest";
-
-export interface PostgresServer {
-  port: number;
-  /** Connection URL of database `db` (the superuser `postgres`, trusted on 127.0.0.1: no password). */
-  url(db?: string): string;
-  /** Creates an empty database and returns its URL. */
-  createDatabase(): Promise<string>;
-  /** Fast shutdown; resolves once the server has exited. */
-  stop(): Promise<void>;
-}
-
-/** The newest installed major version's bin folder, or a failure that says how to install one. */
-export function postgresBinDir(): string {
-  const root = "/usr/lib/postgresql";
-  const versions = existsSync(root)
-    ? readdirSync(root)
-        .filter((v) => existsSync(join(root, v, "bin", "postgres")) && existsSync(join(root, v, "bin", "initdb")))
-        .sort((a, b) => Number(b) - Number(a))
-    : [];
-  if (versions.length === 0) {
-    throw new Error(
-      `no Postgres server binaries under ${root}/<version>/bin: the Postgres store tests need a real Postgres. Install it: apt-get install -y postgresql`,
-    );
-  }
-  return join(root, versions[0]!, "bin");
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const asRoot = process.getuid?.() === 0;
-/** Postgres refuses to run as root: run its programs as the `postgres` user that Debian's package creates. */
-const command = (bin: string, args: string[]): [string, string[]] => (asRoot ? ["runuser", ["-u", "postgres", "--", bin, ...args]] : [bin, args]);
-
-export async function startPostgres(): Promise<PostgresServer> {
-  const bin = postgresBinDir();
-  const dir = mkdtempSync(join(tmpdir(), "edge-ml-pg-"));
-  const data = join(dir, "data");
-  if (asRoot) {
-    const { uid, gid } = JSON.parse(
-      execFileSync("runuser", ["-u", "postgres", "--", process.execPath, "-e", "console.log(JSON.stringify({uid:process.getuid(),gid:process.getgid()}))"], {
-        encoding: "utf8",
-      }),
-    ) as {
-      uid: number;
-      gid: number;
-    };
-    chownSync(dir, uid, gid);
-    chmodSync(dir, 0o700);
-  }
-  const [initdb, initArgs] = command(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-instructions"]);
-  try {
-    execFileSync(initdb, initArgs, { stdio: "pipe" });
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`initdb failed: ${(error as { stderr?: Buffer }).stderr?.toString() ?? String(error)}`);
-  }
-  const settings = {
-    listen_addresses: "127.0.0.1",
-    unix_socket_directories: dir,
-    fsync: "on",
-    synchronous_commit: "on",
-    shared_buffers: "32MB",
-    max_connections: "200",
-    log_min_messages: "warning",
-  };
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const [postgres, args] = command(join(bin, "postgres"), [
-      "-D",
-      data,
-      "-p",
-      String(port),
-      ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
-    ]);
-    const child = spawn(postgres, args, { stdio: ["ignore", "ignore", "pipe"] });
-    let log = "";
-    child.stderr!.setEncoding("utf8").on("data", (d: string) => void (log += d));
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    const ready = await waitReady(port, child, exited);
-    if (ready) return server(port, dir, data, child, exited);
-    if (attempt >= 2 || !log.includes("could not bind")) {
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(`Postgres did not start on 127.0.0.1:${port}:\n${log}`);
-    }
-  }
-}
-
-/** Polls until a connection succeeds (true), or the server exits (false); 30 s at most. */
-async function waitReady(port: number, child: ChildProcess, exited: Promise<void>): Promise<boolean> {
-  let gone = false;
-  void exited.then(() => (gone = true));
-  const end = Date.now() + 30_000;
-  while (!gone && Date.now() < end) {
-    const client = new pg.Client({ host: "127.0.0.1", port, user: "postgres", database: "postgres" });
-    try {
-      await client.connect();
-      await client.query("select 1");
-      return true;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    } finally {
-      await client.end().catch(() => {});
-    }
-  }
-  if (!gone) child.kill("SIGKILL");
-  return false;
-}
-
-function server(port: number, dir: string, data: string, child: ChildProcess, exited: Promise<void>): PostgresServer {
-  let n = 0;
-  const url = (db = "postgres") => `postgres://postgres@127.0.0.1:${port}/${db}`;
-  let stopping: Promise<void> | undefined;
-  return {
-    port,
-    url,
-    async createDatabase() {
-      const name = `t${++n}`;
-      const client = new pg.Client({ connectionString: url() });
-      await client.connect();
-      try {
-        await client.query(`create database ${name}`);
-      } finally {
-        await client.end();
-      }
-      return url(name);
-    },
-    stop() {
-      stopping ??= (async () => {
-        // The postmaster's pid (runuser's child when root): SIGINT is Postgres's fast shutdown.
-        const kill = (signal: NodeJS.Signals) => {
-          try {
-            process.kill(Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]), signal);
-          } catch {
-            child.kill("SIGKILL"); // no pid file: the server is already gone (or never wrote it)
-          }
-        };
-        kill("SIGINT");
-        const timeout = setTimeout(() => kill("SIGKILL"), 10_000);
-        await exited;
-        clearTimeout(timeout);
-        rmSync(dir, { recursive: true, force: true });
-      })();
-      return stopping;
-    },
-  };
-}
+import { startPostgres, type PostgresServer } from "./postgres-server.ts";
 
 let shared: Promise<PostgresServer> | undefined;
 
@@ -188,4 +27,4 @@ export async function freshDatabase(): Promise<string> {
 
 afterAll(async () => {
   if (shared !== undefined) await (await shared.catch(() => undefined))?.stop();
-});
+}, 30_000);

@@ -4,7 +4,9 @@
  */
 import { join } from "node:path";
 import type { MonitorStore } from "../../monitor/store/contract.ts";
+import { openPostgresStore } from "../../monitor/store/postgres/store.ts";
 import { openSqliteStore } from "../../monitor/store/sqlite/store.ts";
+import { freshDatabase } from "../helpers/postgres.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 export interface StoreOptions {
@@ -30,7 +32,16 @@ const sqliteFactory: StoreFactory = {
   },
 };
 
-export const STORES: readonly StoreFactory[] = [sqliteFactory];
+/** A real Postgres (test/helpers/postgres.ts: one server per test file, one empty database per `fresh()`). */
+const postgresFactory: StoreFactory = {
+  name: "postgres",
+  async fresh(opts = {}) {
+    const url = await freshDatabase();
+    return { open: () => openPostgresStore({ url, ...opts }) };
+  },
+};
+
+export const STORES: readonly StoreFactory[] = [sqliteFactory, postgresFactory];
 
 /** The store monitor tests run on when they test the app, not the store. */
 export async function defaultStore(opts?: StoreOptions): Promise<MonitorStore> {

@@ -5,12 +5,18 @@ const DEFAULT_MONITOR_DB = ".edge-ml/monitor.db";
 
 const db = { type: "string", description: "SQLite database file", default: DEFAULT_MONITOR_DB } as const;
 const json = { type: "boolean", description: "print JSON" } as const;
+const store = {
+  type: "string",
+  valueHint: "url|file",
+  description: "where the monitor keeps its data: postgres://user@host:5432/db, sqlite:<file> or a file (default: $EDGE_ML_MONITOR_STORE, else --db)",
+} as const;
 
 export const MONITOR_SERVE = defineSpec({
   args: {
     port: { type: "string", description: "port (default 8787; 0 picks a free one)" },
     host: { type: "string", description: "interface to listen on (anything but loopback needs an admin token)", default: "127.0.0.1" },
     db,
+    store,
     "admin-token-file": {
       type: "string",
       valueHint: "file",
@@ -23,11 +29,11 @@ export const MONITOR_SERVE = defineSpec({
 });
 
 export const TOKEN_CREATE = defineSpec({
-  args: { deployment: { type: "positional", required: true, description: "deployment name, e.g. titanic-prod" }, db, json },
+  args: { deployment: { type: "positional", required: true, description: "deployment name, e.g. titanic-prod" }, db, store, json },
 });
 
-export const TOKEN_LIST = defineSpec({ args: { db, json } });
+export const TOKEN_LIST = defineSpec({ args: { db, store, json } });
 
 export const TOKEN_REVOKE = defineSpec({
-  args: { target: { type: "positional", required: true, description: "token id (tok_…) or deployment name" }, db, json },
+  args: { target: { type: "positional", required: true, description: "token id (tok_…) or deployment name" }, db, store, json },
 });

@@ -1,16 +1,17 @@
-/** `edge-ml monitor token list [--db .edge-ml/monitor.db] [--json]`: ids and prefixes (tokens themselves are not stored). */
+/** `edge-ml monitor token list [--db .edge-ml/monitor.db | --store postgres://…] [--json]`: ids and prefixes (tokens themselves are not stored). */
 import { defineCommand } from "citty";
 import { printJson } from "../../../terminal/json.ts";
 import { TOKEN_LIST } from "../../spec/monitor.ts";
-import { withStore } from "./store.ts";
+import { storeFlag, storeSpec, withStore } from "./store.ts";
 
 export default defineCommand({
   args: TOKEN_LIST.args,
-  async run({ args }) {
-    const tokens = await withStore(args.db, (store) => store.listTokens());
+  async run({ args, rawArgs }) {
+    const spec = storeSpec(args, rawArgs);
+    const tokens = await withStore(spec, (store) => store.listTokens());
     if (args.json) return printJson(tokens);
     if (tokens.length === 0) {
-      console.log(`no tokens yet: npx edge-ml monitor token create <deployment> --db ${args.db}`);
+      console.log(`no tokens yet: npx edge-ml monitor token create <deployment> ${storeFlag(spec, args)}`);
       return;
     }
     for (const t of tokens) {
