@@ -35,7 +35,7 @@ import { gitState } from "../project/git.ts";
 import { type GradualSplit, shipGradual } from "./gradual.ts";
 import { gradualPlan } from "./versions.ts";
 import { CHAMPION } from "../model-validate/validate.ts";
-import { readAliases, setAlias } from "../registry/registry.ts";
+import { readAliases, readManifest, setAlias } from "../registry/registry.ts";
 import { loadServable } from "../registry/variant.ts";
 import { configuredRollout } from "../dev/rollout.ts";
 import type { EngineChoice } from "../commands/spec/build.ts";
@@ -208,6 +208,18 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       ...(alone ? { rollout: null } : {}),
     });
     const challenger = build.challenger ? { challenger: `${build.challenger.name}@${build.challenger.version}` } : {};
+    // A canary's challenger answers real users: it passes the same gate (a shadow's answers reach no one).
+    const challengerManifest = build.challenger ? readManifest(opts.root, { name: build.challenger.name, version: build.challenger.version }) : undefined;
+    const challengerGate = challengerManifest && build.challenger?.rollout.mode === "canary" ? deployGate(challengerManifest) : undefined;
+    if (challengerGate && !challengerGate.ok && !forced) {
+      refused = true;
+      const error = `its canary challenger ${challenger.challenger} is not deployable: ${challengerGate.summary}`;
+      log({ result: "refused", ...challenger, error });
+      throw new EdgeMlError("ERR_GATE_FAILED", `${ref.name}@${manifest.version} cannot be deployed: ${error}`, {
+        issues: challengerGate.reasons,
+        hint: `run \`npx edge-ml validate ${challenger.challenger}${manifest.features ? " --data <eval.csv>" : ""}\` until it is blessed, shadow it instead (rollout mode "shadow": no user sees its answers), or deploy anyway with --force --reason "<why>"`,
+      });
+    }
     opts.onStep?.(
       opts.measure === false ? "checking sizes against the platform's limits" : `measuring ${ref.name}@${manifest.version} against the platform's limits`,
     );
@@ -283,6 +295,16 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       opts.onStep?.(`registering ${worker} with the monitor`);
       monitor = await registerDeployment(endpoint, deploymentRegistration(manifest, worker, opts.target), env["EDGE_ML_MONITOR_ADMIN_TOKEN"], opts.fetch);
       if (monitor.status !== "registered") warnings.push(monitor.message);
+      // The champion of a split was registered when it shipped; a build's challenger is registered beside it.
+      if (challengerManifest && monitor.status === "registered") {
+        const other = await registerDeployment(
+          endpoint,
+          deploymentRegistration(challengerManifest, worker, opts.target),
+          env["EDGE_ML_MONITOR_ADMIN_TOKEN"],
+          opts.fetch,
+        );
+        if (other.status !== "registered") warnings.push(`challenger ${challenger.challenger}: ${other.message}`);
+      }
     }
     // A gradual deploy leaves the champion where it is: the challenger only shares the traffic.
     if (!opts.dryRun && gradual === undefined) setAlias(opts.root, ref.name, CHAMPION, ref.version);

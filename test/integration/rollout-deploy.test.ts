@@ -84,6 +84,11 @@ describe("edge-ml rollout promote|rollback against a stand-in of the Cloudflare 
       live: { version: "1.0.0", action: "deploy", who: "ada" },
       compare: "http://127.0.0.1:9/v1/compare?deployment=titanic-edge&model=titanic",
     });
+    // A canary challenger answers real users: a build that carries an unblessed one is refused too.
+    const canary = await runCli(["deploy", "titanic", "--dry-run", ...out], dir);
+    expect(canary.code).toBe(1);
+    expect(canary.stderr).toContain("✖ titanic@1.0.0 cannot be deployed: its canary challenger titanic@1.1.0 is not deployable: it has no validation result");
+    expect(logLines(dir).at(-1)).toMatchObject({ action: "deploy", version: "1.0.0", challenger: "titanic@1.1.0", result: "refused" });
     expect((await runCli(["validate", "titanic@1.1.0", "--data", "eval.csv", "--resamples", "200"], dir)).code).toBe(0);
   });
 
