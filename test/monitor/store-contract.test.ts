@@ -1,7 +1,8 @@
 /**
  * The MonitorStore contract (monitor/store/contract.ts), run against every store in ./stores.ts with the same cases:
  * migrations on a fresh database and re-open, ingest idempotency by batchId, acknowledgement after commit, counters,
- * backends per device, profiles, drift/slice reads, baselines, labels, alerts and the webhook outbox, tokens, and refusals.
+ * backends per device, profiles, drift/slice reads, several writers on one database (nothing lost, a batch stored once),
+ * baselines, labels, alerts and the webhook outbox, tokens, and refusals.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { LATENCY_BUCKETS_MS, TelemetryBatch, type TelemetryBatchInput } from "../../core/schema/telemetry.ts";
@@ -185,6 +186,51 @@ describe.each(STORES)("$name store", (factory: StoreFactory) => {
       await again.ingest(parse(batchAt(MINUTE + 3000, b)), MINUTE + 4000);
       const [row] = await again.profiles({ ...ALL, slices: "overall" });
       expect(row!.profile).toEqual(mergeProfiles(a.overall, b.overall));
+    });
+  });
+
+  describe("several writers on one database (two monitor processes, many Worker isolates)", () => {
+    /** Float sums add in another order on another writer: compare them to 1e-9, everything else exactly. */
+    const rounded = (p: unknown): unknown =>
+      JSON.parse(JSON.stringify(p), (k, v: unknown) => ((k === "sum" || k === "sumSq") && typeof v === "number" ? Math.round(v * 1e9) / 1e9 : v));
+
+    it("lose nothing: interleaved batches with overlapping profile buckets give exact totals and merged profiles", async () => {
+      const { open, store: a } = await fresh();
+      const b = await open();
+      // 12 batches over two buckets; slices overlap (both sexes in every batch), both writers hit every bucket.
+      const profiles = Array.from({ length: 12 }, (_, i) => makeProfile(5 + i, i + 1));
+      const batches = profiles.map((p, i) => parse(batchAt(MINUTE + (i % 2) * 60_000 + 1000 + i, p, 3 + i)));
+      await Promise.all(batches.map((batch, i) => (i % 3 === 0 ? a : b).ingest(batch, MINUTE + 120_000)));
+      for (const reader of [a, b]) {
+        expect((await reader.totals()).rows.map((r) => r.requests)).toEqual([batches.reduce((n, x) => n + x.counters.requests, 0)]);
+        expect((await reader.totals()).batches).toEqual({ prod: 12 });
+        expect(await reader.recentSamples({ deployment: "prod", limit: 100 })).toHaveLength(12);
+        const rows = await reader.profiles({ ...ALL, slices: "all" });
+        for (const bucket of [0, 1]) {
+          const mine = profiles.filter((_p, i) => i % 2 === bucket);
+          const overall = rows.find((r) => r.bucket === MINUTE + bucket * 60_000 && r.sliceKey === "")!;
+          expect(overall.rows).toBe(mine.reduce((n, p) => n + p.overall.rows, 0));
+          expect(rounded(overall.profile)).toEqual(rounded(mine.map((p) => p.overall).reduce(mergeProfiles)));
+          const male = rows.find((r) => r.bucket === MINUTE + bucket * 60_000 && r.sliceValue === "male")!;
+          expect(rounded(male.profile)).toEqual(rounded(mine.flatMap((p) => p.bySlice["sex"]?.["male"] ?? []).reduce(mergeProfiles)));
+        }
+      }
+    });
+
+    it("store a batch once when it arrives at both at once", async () => {
+      const { open, store: a } = await fresh();
+      const b = await open();
+      for (let round = 0; round < 3; round++) {
+        const batch = parse(batchAt(MINUTE + 1000 + round, makeProfile(8, round + 1), 10));
+        const results = await Promise.all([a.ingest(batch, MINUTE + 2000), b.ingest(batch, MINUTE + 2000)]);
+        expect(results.map((r) => r.duplicate).sort()).toEqual([false, true]);
+      }
+      const totals = await b.totals();
+      expect(totals.rows.map((r) => r.requests)).toEqual([30]);
+      expect(totals.batches).toEqual({ prod: 3 });
+      expect(await a.recentSamples({ deployment: "prod", limit: 10 })).toHaveLength(3);
+      const [row] = await a.profiles({ ...ALL, slices: "overall" });
+      expect(row!.rows).toBe(24);
     });
   });
 

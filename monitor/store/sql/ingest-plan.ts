@@ -37,14 +37,14 @@ import type { TelemetryBatch } from "../../../core/schema/telemetry.ts";
 import type { Profile } from "../../../core/stats/profile-schema.ts";
 import type { SchemaFlavor } from "./flavor.ts";
 import { mergeCell, profileCells } from "./profile-cells.ts";
-import { addSet, chunks, valuesCte, type Col, type Value } from "./rows.ts";
+import { addSet, type Col, cast, chunks, type Slot, statement, type Value, valuesCte } from "./rows.ts";
 import type { MonitorDb } from "./tables.ts";
 
 const MINUTE_MS = 60_000;
 const MINUTE_KEY = ["deployment", "model", "version", "minute"] as const;
 
 export interface IngestPlanOptions {
-  /** Compiles the statements for its dialect (nothing runs). */
+  /** Compiles the statements for its dialect (nothing runs; texts are compiled once per shape and kept). */
   db: Kysely<MonitorDb>;
   flavor: SchemaFlavor;
   /** Length of a profile bucket (ms). */
@@ -65,6 +65,51 @@ export interface IngestPlan {
 
 type Row = readonly Value[];
 
+const ref = sql.ref;
+const refs = (names: readonly string[]) => sql.join(names.map((n) => ref(n)));
+/** The guard of every statement after the first: the batch row holds this attempt's nonce (values g and g + 1). */
+const guard = (i: Slot, g: number) => sql`exists (select 1 from ${ref("batches")} where ${ref("batch_id")} = ${i(g)} and ${ref("nonce")} = ${i(g + 1)})`;
+
+const BATCH_COLS: Col[] = [
+  ["batch_id", "text"],
+  ["deployment", "text"],
+  ["model", "text"],
+  ["version", "text"],
+  ["target", "text"],
+  ["window_start", "int"],
+  ["window_end", "int"],
+  ["received_at", "int"],
+  ["requests", "int"],
+  ["samples", "int"],
+  ["dropped", "int"],
+  ["nonce", "text"],
+];
+const KEY_COLS: Col[] = [
+  ["deployment", "text"],
+  ["model", "text"],
+  ["version", "text"],
+  ["minute", "int"],
+];
+const SAMPLE_COLS: Col[] = [
+  ["ts", "int"],
+  ["request_id", "text"],
+  ["idx", "int"],
+  ["latency_ms", "real"],
+  ["status", "int"],
+  ["error", "text"],
+  ["features", "text"],
+  ["prediction", "text"],
+  ["slices", "text"],
+];
+const SHAPE_COLS: Col[] = [
+  ["slice_key", "text"],
+  ["slice_value", "text"],
+  ["feature", "text"],
+  ["value", "real"],
+];
+const CELL_COLS: Col[] = [...SHAPE_COLS.slice(0, 3), ["cell", "text"], ["value", "real"]];
+const CELL_KEY = ["deployment", "model", "version", "slice_key", "slice_value", "bucket", "feature", "cell"];
+
 export function ingestPlan(batch: TelemetryBatch, receivedAt: number, opts: IngestPlanOptions): IngestPlan {
   const { db, flavor: f } = opts;
   const nonce = opts.nonce ?? crypto.randomUUID();
@@ -75,41 +120,39 @@ export function ingestPlan(batch: TelemetryBatch, receivedAt: number, opts: Inge
     batchId,
   } = batch;
   const c = batch.counters;
-  const guard = sql`exists (select 1 from ${sql.ref("batches")} where ${sql.ref("batch_id")} = ${batchId} and ${sql.ref("nonce")} = ${nonce})`;
   const queries: CompiledQuery[] = [];
   const profileConflicts: number[] = [];
-  const push = (q: RawBuilder<unknown> | { compile(): CompiledQuery }) => queries.push("isRawBuilder" in q ? q.compile(db) : q.compile());
+  const push = (shape: string, values: readonly Value[], build: (i: Slot) => RawBuilder<unknown>) => queries.push(statement(db, shape, values, build));
 
   /** `with v(...) as (values ...) insert into table (...) select ... from v where guard <conflict>`, chunked. */
   const insertRows = (table: string, cols: readonly Col[], rows: readonly Row[], conflict: RawBuilder<unknown>) => {
-    const names = sql.join(cols.map(([n]) => sql.ref(n)));
     for (const chunk of chunks(rows, cols.length, 2, maxParams)) {
-      push(
-        sql`with ${valuesCte(f, "v", cols, chunk)} insert into ${sql.ref(table)} (${names}) select ${names} from ${sql.ref("v")} where ${guard} ${conflict}`,
-      );
+      const values = [...chunk.flat(), batchId, nonce];
+      push(`rows:${table}:${chunk.length}`, values, (i) => {
+        const names = refs(cols.map(([n]) => n));
+        return sql`with ${valuesCte(f, "v", cols, chunk.length, 0, i)} insert into ${ref(table)} (${names}) select ${names} from ${ref("v")} where ${guard(i, values.length - 2)} ${conflict}`;
+      });
     }
   };
-  const onKey = (keys: readonly string[]) => sql.join(keys.map((k) => sql.ref(k)));
 
-  push(
-    db
-      .insertInto("batches")
-      .values({
-        batch_id: batchId,
-        deployment,
-        model,
-        version,
-        target: batch.target,
-        window_start: batch.window.start,
-        window_end: batch.window.end,
-        received_at: receivedAt,
-        requests: c.requests,
-        samples: batch.samples.length,
-        dropped: c.dropped,
-        nonce,
-      })
-      .onConflict((oc) => oc.column("batch_id").doNothing()),
-  );
+  const batchRow = [
+    batchId,
+    deployment,
+    model,
+    version,
+    batch.target,
+    batch.window.start,
+    batch.window.end,
+    receivedAt,
+    c.requests,
+    batch.samples.length,
+    c.dropped,
+    nonce,
+  ];
+  push("batch", batchRow, (i) => {
+    const values = sql.join(BATCH_COLS.map(([, type], k) => cast(f, i(k), type)));
+    return sql`insert into ${ref("batches")} (${refs(BATCH_COLS.map(([n]) => n))}) values (${values}) on conflict (${ref("batch_id")}) do nothing`;
+  });
   insertRows(
     "deployments",
     [
@@ -119,114 +162,105 @@ export function ingestPlan(batch: TelemetryBatch, receivedAt: number, opts: Inge
       ["target", "text"],
     ],
     [[deployment, receivedAt, receivedAt, batch.target]],
-    sql`on conflict (${sql.ref("name")}) do update set ${sql.ref("last_seen")} = ${sql.ref("excluded.last_seen")}, ${sql.ref("target")} = ${sql.ref("excluded.target")}`,
+    sql`on conflict (${ref("name")}) do update set ${ref("last_seen")} = ${ref("excluded.last_seen")}, ${ref("target")} = ${ref("excluded.target")}`,
   );
 
   // Counters land in the minute the window ended, by the edge's clock but never in the monitor's future.
   const minute = Math.floor(Math.min(batch.window.end, receivedAt) / MINUTE_MS) * MINUTE_MS;
   const at: Row = [deployment, model, version, minute];
-  const keyCols: Col[] = [
-    ["deployment", "text"],
-    ["model", "text"],
-    ["version", "text"],
-    ["minute", "int"],
-  ];
   const errorRows = Object.entries(c.errors).filter((e): e is [string, number] => e[1] !== undefined && e[1] !== 0);
   const errors = errorRows.reduce((a, [, n]) => a + n, 0);
-  const counterCols = ["requests", "errors", "dropped", "latency_sum", "batches"];
   insertRows(
     "minute_counters",
-    [...keyCols, ["requests", "int"], ["errors", "int"], ["dropped", "int"], ["latency_sum", "real"], ["batches", "int"]],
+    [...KEY_COLS, ["requests", "int"], ["errors", "int"], ["dropped", "int"], ["latency_sum", "real"], ["batches", "int"]],
     [[...at, c.requests, errors, c.dropped, c.latency.sum, 1]],
-    sql`on conflict (${onKey(MINUTE_KEY)}) do update set ${addSet("minute_counters", counterCols)}`,
+    sql`on conflict (${refs(MINUTE_KEY)}) do update set ${addSet("minute_counters", ["requests", "errors", "dropped", "latency_sum", "batches"])}`,
   );
   const latency = c.latency.counts.flatMap((count, bucket): Row[] => (count > 0 ? [[...at, bucket, count]] : []));
   if (latency.length > 0) {
     insertRows(
       "minute_latency",
-      [...keyCols, ["bucket", "int"], ["count", "int"]],
+      [...KEY_COLS, ["bucket", "int"], ["count", "int"]],
       latency,
-      sql`on conflict (${onKey([...MINUTE_KEY, "bucket"])}) do update set ${addSet("minute_latency", ["count"])}`,
+      sql`on conflict (${refs([...MINUTE_KEY, "bucket"])}) do update set ${addSet("minute_latency", ["count"])}`,
     );
   }
   if (errorRows.length > 0) {
     insertRows(
       "minute_errors",
-      [...keyCols, ["class", "text"], ["count", "int"]],
+      [...KEY_COLS, ["class", "text"], ["count", "int"]],
       errorRows.map(([cls, n]) => [...at, cls, n]),
-      sql`on conflict (${onKey([...MINUTE_KEY, "class"])}) do update set ${addSet("minute_errors", ["count"])}`,
+      sql`on conflict (${refs([...MINUTE_KEY, "class"])}) do update set ${addSet("minute_errors", ["count"])}`,
     );
   }
-  backendRows(batch, receivedAt, at, keyCols, insertRows, onKey, f);
+  const b = batch.backend;
+  if (b !== undefined) {
+    const device: Col = ["device", "text"];
+    if (c.requests > 0) {
+      insertRows(
+        "minute_backends",
+        [...KEY_COLS, device, ["requests", "int"]],
+        [[...at, b.device, c.requests]],
+        sql`on conflict (${refs([...MINUTE_KEY, "device"])}) do update set ${addSet("minute_backends", ["requests"])}`,
+      );
+    }
+    const stored = (col: string) => ref(`backends.${col}`);
+    const ex = (col: string) => ref(`excluded.${col}`);
+    // A batch that gives no engine or reason keeps the last one given: "why WASM" outlives the next quiet batch.
+    insertRows(
+      "backends",
+      [...KEY_COLS.slice(0, 3), device, ["engine", "text"], ["reason", "text"], ["last_seen", "int"]],
+      [[deployment, model, version, b.device, b.engine ?? null, b.reason ?? null, receivedAt]],
+      sql`on conflict (${refs(["deployment", "model", "version", "device"])}) do update set ${ref("engine")} = coalesce(${ex("engine")}, ${stored("engine")}), ${ref("reason")} = coalesce(${ex("reason")}, ${stored("reason")}), ${ref("last_seen")} = ${f.greatest(stored("last_seen"), ex("last_seen"))}`,
+    );
+  }
   const r = batch.rollout;
   if (r !== undefined && c.requests > 0) {
     insertRows(
       "minute_rollouts",
-      [...keyCols, ["arm", "text"], ["mode", "text"], ["requests", "int"], ["errors", "int"]],
+      [...KEY_COLS, ["arm", "text"], ["mode", "text"], ["requests", "int"], ["errors", "int"]],
       [[...at, r.arm, r.mode ?? "", c.requests, errors]],
-      sql`on conflict (${onKey(["deployment", "model", "minute", "version", "arm", "mode"])}) do update set ${addSet("minute_rollouts", ["requests", "errors"])}`,
+      sql`on conflict (${refs(["deployment", "model", "minute", "version", "arm", "mode"])}) do update set ${addSet("minute_rollouts", ["requests", "errors"])}`,
     );
   }
   if (batch.profile !== undefined) {
     const bucket = Math.floor(Math.min(batch.window.end, receivedAt) / opts.profileBucketMs) * opts.profileBucketMs;
-    profileQueries({ deployment, model, version, bucket, nonce, guard, profile: batch.profile, f, maxParams }, (q, conflict) => {
-      if (conflict) profileConflicts.push(queries.length);
-      push(q);
-    });
+    const target = [deployment, model, version, bucket, batchId, nonce];
+    const rows = profileRows(batch.profile);
+    profileConflicts.push(...profileQueries(rows, target, f, maxParams, push, () => queries.length));
   }
-  if (batch.samples.length > 0) sampleQueries(batch, nonce, guard, f, maxParams, push);
-  push(db.updateTable("batches").set({ nonce: null }).where("batch_id", "=", batchId).where("nonce", "=", nonce));
+  if (batch.samples.length > 0) {
+    push("series", [model, version, deployment, batchId, nonce], (i) => {
+      const key = refs(["deployment_id", "model", "version"]);
+      return sql`insert into ${ref("series")} (${key}) select ${ref("d.id")}, ${cast(f, i(0), "text")}, ${cast(f, i(1), "text")} from ${ref("deployments")} as ${ref("d")} where ${ref("d.name")} = ${i(2)} and ${guard(i, 3)} on conflict (${key}) do nothing`;
+    });
+    const json = (x: unknown) => (x === undefined ? null : JSON.stringify(x));
+    const rows = batch.samples.map(
+      (s): Row => [s.ts, s.requestId, s.index ?? null, s.latencyMs, s.status, s.error ?? null, json(s.features), json(s.prediction), json(s.slices)],
+    );
+    for (const chunk of chunks(rows, SAMPLE_COLS.length, 5, maxParams)) {
+      const values = [...chunk.flat(), batchId, nonce, deployment, model, version];
+      const g = values.length - 5;
+      // The batch row with this attempt's nonce is the guard: no row of it, no samples.
+      push(`samples:${chunk.length}`, values, (i) => {
+        const names = refs(SAMPLE_COLS.map(([n]) => n));
+        const fromV = refs(SAMPLE_COLS.map(([n]) => `v.${n}`));
+        return sql`with ${valuesCte(f, "v", SAMPLE_COLS, chunk.length, 0, i)} insert into ${ref("samples")} (${ref("deployment_id")}, ${ref("series_id")}, ${ref("batch_ref")}, ${names})
+select ${ref("se.deployment_id")}, ${ref("se.id")}, ${ref("b.id")}, ${fromV} from ${ref("v")}, ${ref("batches")} as ${ref("b")}, ${ref("deployments")} as ${ref("d")}, ${ref("series")} as ${ref("se")}
+where ${ref("b.batch_id")} = ${i(g)} and ${ref("b.nonce")} = ${i(g + 1)} and ${ref("d.name")} = ${i(g + 2)} and ${ref("se.deployment_id")} = ${ref("d.id")} and ${ref("se.model")} = ${i(g + 3)} and ${ref("se.version")} = ${i(g + 4)}`;
+      });
+    }
+  }
+  push(
+    "done",
+    [batchId, nonce],
+    (i) => sql`update ${ref("batches")} set ${ref("nonce")} = null where ${ref("batch_id")} = ${i(0)} and ${ref("nonce")} = ${i(1)}`,
+  );
   return { nonce, queries, profileConflicts };
 }
 
-type InsertRows = (table: string, cols: readonly Col[], rows: readonly Row[], conflict: RawBuilder<unknown>) => void;
-
-function backendRows(
-  batch: TelemetryBatch,
-  receivedAt: number,
-  at: Row,
-  keyCols: readonly Col[],
-  insertRows: InsertRows,
-  onKey: (k: readonly string[]) => RawBuilder<unknown>,
-  f: SchemaFlavor,
-): void {
-  const b = batch.backend;
-  if (b === undefined) return;
-  const device: Col = ["device", "text"];
-  if (batch.counters.requests > 0) {
-    insertRows(
-      "minute_backends",
-      [...keyCols, device, ["requests", "int"]],
-      [[...at, b.device, batch.counters.requests]],
-      sql`on conflict (${onKey([...MINUTE_KEY, "device"])}) do update set ${addSet("minute_backends", ["requests"])}`,
-    );
-  }
-  const ref = (c: string) => sql.ref(`backends.${c}`);
-  const ex = (c: string) => sql.ref(`excluded.${c}`);
-  // A batch that gives no engine or reason keeps the last one given: "why WASM" outlives the next quiet batch.
-  insertRows(
-    "backends",
-    [keyCols[0]!, keyCols[1]!, keyCols[2]!, device, ["engine", "text"], ["reason", "text"], ["last_seen", "int"]],
-    [[batch.deployment, batch.model.name, batch.model.version, b.device, b.engine ?? null, b.reason ?? null, receivedAt]],
-    sql`on conflict (${onKey(["deployment", "model", "version", "device"])}) do update set ${sql.ref("engine")} = coalesce(${ex("engine")}, ${ref("engine")}), ${sql.ref("reason")} = coalesce(${ex("reason")}, ${ref("reason")}), ${sql.ref("last_seen")} = ${f.greatest(ref("last_seen"), ex("last_seen"))}`,
-  );
-}
-
-interface ProfileTarget {
-  deployment: string;
-  model: string;
-  version: string;
-  bucket: number;
-  nonce: string;
-  guard: RawBuilder<unknown>;
-  profile: NonNullable<TelemetryBatch["profile"]>;
-  f: SchemaFlavor;
-  maxParams: number;
-}
-
-function profileQueries(t: ProfileTarget, push: (q: RawBuilder<unknown>, conflict: boolean) => void): void {
-  const { f } = t;
-  // One row per (slice, feature, cell): a slice written twice in one batch is added up here, not by the database.
+/** One row per (slice, feature, cell): a slice written twice in one batch is added up here, not by the database. */
+function profileRows(profile: NonNullable<TelemetryBatch["profile"]>): [string, string, string, string, number][] {
   const cells = new Map<string, [string, string, string, string, number]>();
   const add = (sk: string, sv: string, p: Profile) => {
     for (const c of profileCells(p)) {
@@ -235,88 +269,52 @@ function profileQueries(t: ProfileTarget, push: (q: RawBuilder<unknown>, conflic
       cells.set(id, [sk, sv, c.feature, c.cell, prev === undefined ? c.value : mergeCell(c.cell, prev[4], c.value)]);
     }
   };
-  add("", "", t.profile.overall);
-  for (const [key, values] of Object.entries(t.profile.bySlice)) for (const [value, p] of Object.entries(values)) add(key, value, p);
-  const rows = [...cells.values()];
-  const c = (col: string) => sql.ref(`c.${col}`);
-  const s = (col: string) => sql.ref(`s.${col}`);
-  const v = (col: string) => sql.ref(`v.${col}`);
-  const text = (x: string) => sql`cast(${x} as text)`;
-  const int = (x: number) => sql`cast(${x} as ${sql.raw(String(f.int))})`;
-
-  // 1. Profiles whose shape (bin count, or categorical) differs from the stored one in this bucket: not merged.
-  const shapes = rows.filter((r) => r[3] === "kind").map((r): Row => [r[0], r[1], r[2], r[4]]);
-  const shapeCols: Col[] = [
-    ["slice_key", "text"],
-    ["slice_value", "text"],
-    ["feature", "text"],
-    ["value", "real"],
-  ];
-  for (const chunk of chunks(shapes, 4, 7, t.maxParams)) {
-    push(
-      sql`with ${valuesCte(f, "s", shapeCols, chunk)} insert into ${sql.ref("profile_conflicts")} (${sql.ref("nonce")}, ${sql.ref("slice_key")}, ${sql.ref("slice_value")})
-select distinct ${text(t.nonce)}, ${s("slice_key")}, ${s("slice_value")} from ${sql.ref("s")} where ${t.guard} and exists (select 1 from ${sql.ref("profile_cells")} as ${sql.ref("c")}
-where ${c("deployment")} = ${t.deployment} and ${c("model")} = ${t.model} and ${c("version")} = ${t.version} and ${c("bucket")} = ${t.bucket}
-and ${c("slice_key")} = ${s("slice_key")} and ${c("slice_value")} = ${s("slice_value")} and ${c("feature")} = ${s("feature")} and ${c("cell")} = 'kind' and ${c("value")} <> ${s("value")})
-on conflict do nothing`,
-      true,
-    );
-  }
-  // 2. The cells, added by the database.
-  const cellCols: Col[] = [...shapeCols.slice(0, 3), ["cell", "text"], ["value", "real"]];
-  const target = sql.ref("profile_cells.value");
-  const incoming = sql.ref("excluded.value");
-  const merge = sql`case ${sql.ref("excluded.cell")} when 'min' then ${f.least(target, incoming)} when 'max' then ${f.greatest(target, incoming)} when 'kind' then ${target} else ${target} + ${incoming} end`;
-  const key = sql.join(["deployment", "model", "version", "slice_key", "slice_value", "bucket", "feature", "cell"].map((k) => sql.ref(k)));
-  for (const chunk of chunks(rows, 5, 7, t.maxParams)) {
-    push(
-      sql`with ${valuesCte(f, "v", cellCols, chunk)} insert into ${sql.ref("profile_cells")} (${key}, ${sql.ref("value")})
-select ${text(t.deployment)}, ${text(t.model)}, ${text(t.version)}, ${v("slice_key")}, ${v("slice_value")}, ${int(t.bucket)}, ${v("feature")}, ${v("cell")}, ${v("value")} from ${sql.ref("v")}
-where ${t.guard} and not exists (select 1 from ${sql.ref("profile_conflicts")} as ${sql.ref("x")} where ${sql.ref("x.nonce")} = ${t.nonce} and ${sql.ref("x.slice_key")} = ${v("slice_key")} and ${sql.ref("x.slice_value")} = ${v("slice_value")})
-on conflict (${key}) do update set ${sql.ref("value")} = ${merge}`,
-      false,
-    );
-  }
-  push(sql`delete from ${sql.ref("profile_conflicts")} where ${sql.ref("nonce")} = ${t.nonce}`, false);
+  add("", "", profile.overall);
+  for (const [key, values] of Object.entries(profile.bySlice)) for (const [value, p] of Object.entries(values)) add(key, value, p);
+  return [...cells.values()];
 }
 
-function sampleQueries(
-  batch: TelemetryBatch,
-  nonce: string,
-  guard: RawBuilder<unknown>,
+/**
+ * The profile statements; returns the indexes of those that record conflicts. `target` holds deployment, model,
+ * version, bucket, batchId, nonce (indexes 0-5 of every statement's values, before its rows).
+ */
+function profileQueries(
+  rows: [string, string, string, string, number][],
+  target: readonly Value[],
   f: SchemaFlavor,
   maxParams: number,
-  push: (q: RawBuilder<unknown>) => void,
-): void {
-  const { deployment, model } = batch;
-  const ref = sql.ref;
-  push(
-    sql`insert into ${ref("series")} (${ref("deployment_id")}, ${ref("model")}, ${ref("version")}) select ${ref("d.id")}, cast(${model.name} as text), cast(${model.version} as text)
-from ${ref("deployments")} as ${ref("d")} where ${ref("d.name")} = ${deployment} and ${guard} on conflict (${ref("deployment_id")}, ${ref("model")}, ${ref("version")}) do nothing`,
-  );
-  const cols: Col[] = [
-    ["ts", "int"],
-    ["request_id", "text"],
-    ["idx", "int"],
-    ["latency_ms", "real"],
-    ["status", "int"],
-    ["error", "text"],
-    ["features", "text"],
-    ["prediction", "text"],
-    ["slices", "text"],
-  ];
-  const json = (x: unknown) => (x === undefined ? null : JSON.stringify(x));
-  const rows = batch.samples.map(
-    (s): Row => [s.ts, s.requestId, s.index ?? null, s.latencyMs, s.status, s.error ?? null, json(s.features), json(s.prediction), json(s.slices)],
-  );
-  const names = sql.join(cols.map(([n]) => ref(n)));
-  const fromV = sql.join(cols.map(([n]) => ref(`v.${n}`)));
-  for (const chunk of chunks(rows, cols.length, 5, maxParams)) {
-    // The batch row with this attempt's nonce is the guard: no row of it, no samples.
-    push(
-      sql`with ${valuesCte(f, "v", cols, chunk)} insert into ${ref("samples")} (${ref("deployment_id")}, ${ref("series_id")}, ${ref("batch_ref")}, ${names})
-select ${ref("se.deployment_id")}, ${ref("se.id")}, ${ref("b.id")}, ${fromV} from ${ref("v")}, ${ref("batches")} as ${ref("b")}, ${ref("deployments")} as ${ref("d")}, ${ref("series")} as ${ref("se")}
-where ${ref("b.batch_id")} = ${batch.batchId} and ${ref("b.nonce")} = ${nonce} and ${ref("d.name")} = ${deployment} and ${ref("se.deployment_id")} = ${ref("d.id")} and ${ref("se.model")} = ${model.name} and ${ref("se.version")} = ${model.version}`,
-    );
+  push: (shape: string, values: readonly Value[], build: (i: Slot) => RawBuilder<unknown>) => void,
+  next: () => number,
+): number[] {
+  const conflictQueries: number[] = [];
+  const T = target.length;
+  const c = (col: string) => ref(`c.${col}`);
+  const s = (col: string) => ref(`s.${col}`);
+  const v = (col: string) => ref(`v.${col}`);
+  // 1. Profiles whose shape (bin count, or categorical) differs from the stored one in this bucket: not merged.
+  const shapes = rows.filter((r) => r[3] === "kind").map((r): Row => [r[0], r[1], r[2], r[4]]);
+  for (const chunk of chunks(shapes, SHAPE_COLS.length, T, maxParams)) {
+    conflictQueries.push(next());
+    push(`profile-conflicts:${chunk.length}`, [...target, ...chunk.flat()], (i) => {
+      return sql`with ${valuesCte(f, "s", SHAPE_COLS, chunk.length, T, i)} insert into ${ref("profile_conflicts")} (${refs(["nonce", "slice_key", "slice_value"])})
+select distinct ${cast(f, i(5), "text")}, ${s("slice_key")}, ${s("slice_value")} from ${ref("s")} where ${guard(i, 4)} and exists (select 1 from ${ref("profile_cells")} as ${ref("c")}
+where ${c("deployment")} = ${i(0)} and ${c("model")} = ${i(1)} and ${c("version")} = ${i(2)} and ${c("bucket")} = ${i(3)}
+and ${c("slice_key")} = ${s("slice_key")} and ${c("slice_value")} = ${s("slice_value")} and ${c("feature")} = ${s("feature")} and ${c("cell")} = 'kind' and ${c("value")} <> ${s("value")})
+on conflict do nothing`;
+    });
   }
+  // 2. The cells, added by the database.
+  const stored = ref("profile_cells.value");
+  const incoming = ref("excluded.value");
+  const merge = sql`case ${ref("excluded.cell")} when 'min' then ${f.least(stored, incoming)} when 'max' then ${f.greatest(stored, incoming)} when 'kind' then ${stored} else ${stored} + ${incoming} end`;
+  for (const chunk of chunks(rows, CELL_COLS.length, T, maxParams)) {
+    push(`profile-cells:${chunk.length}`, [...target, ...chunk.flat()], (i) => {
+      return sql`with ${valuesCte(f, "v", CELL_COLS, chunk.length, T, i)} insert into ${ref("profile_cells")} (${refs(CELL_KEY)}, ${ref("value")})
+select ${cast(f, i(0), "text")}, ${cast(f, i(1), "text")}, ${cast(f, i(2), "text")}, ${v("slice_key")}, ${v("slice_value")}, ${cast(f, i(3), "int")}, ${v("feature")}, ${v("cell")}, ${v("value")} from ${ref("v")}
+where ${guard(i, 4)} and not exists (select 1 from ${ref("profile_conflicts")} as ${ref("x")} where ${ref("x.nonce")} = ${i(5)} and ${ref("x.slice_key")} = ${v("slice_key")} and ${ref("x.slice_value")} = ${v("slice_value")})
+on conflict (${refs(CELL_KEY)}) do update set ${ref("value")} = ${merge}`;
+    });
+  }
+  push("profile-conflicts-done", [target[5]!], (i) => sql`delete from ${ref("profile_conflicts")} where ${ref("nonce")} = ${i(0)}`);
+  return conflictQueries;
 }

@@ -1,31 +1,59 @@
 /**
- * Building blocks of portable multi-row statements: rows as a `with v(cols) as (values ...)` CTE (SQLite, D1 and
- * Postgres all read it; SQLite has no column list on a VALUES subquery), every value cast to its column type (Postgres
- * types an untyped parameter in VALUES as text), and rows split so no statement binds more than `maxParams`
+ * Building blocks of the ingest plan's statements. Rows travel as a `with v(cols) as (values ...)` CTE (SQLite, D1 and
+ * Postgres all read it; SQLite has no column list on a VALUES subquery), every value cast to its column type
+ * (Postgres types an untyped parameter in VALUES as text), split so no statement binds more than `maxParams`
  * parameters (D1 allows 100).
+ *
+ * Compiling with kysely costs more than running the statement, and a statement's text depends only on its shape (the
+ * table, how many rows), not on its values. So a statement is written once per shape with each value replaced by its
+ * index in a flat array, compiled once per dialect, and kept: the compiled parameter list says which value goes where.
  *
  * @example
  * ```ts
- * for (const chunk of chunks(rows, 3, 2, 100)) sql`with ${valuesCte("v", cols, chunk)} insert into t select * from v where true`;
+ * const q = statement(db, "touch:2", ["a", "b"], (i) => sql`select ${i(0)}, ${i(1)}`); // CompiledQuery
  * ```
  */
-import { sql, type RawBuilder } from "kysely";
+import { CompiledQuery, sql, type Kysely, type RawBuilder } from "kysely";
 import type { SchemaFlavor } from "./flavor.ts";
+import type { MonitorDb } from "./tables.ts";
 
 /** A column of a VALUES list: its name and the type its parameters are cast to. */
 export type Col = readonly [name: string, type: "int" | "real" | "text"];
 
 export type Value = string | number | null;
 
-function cast(f: SchemaFlavor, v: Value, type: Col[1]): RawBuilder<unknown> {
+/** Marks where value `i` of the flat array is bound. */
+export type Slot = (i: number) => RawBuilder<unknown>;
+
+const slot: Slot = (i) => sql`${i}`;
+
+const compiled = new WeakMap<Kysely<MonitorDb>, Map<string, { sql: string; order: number[] }>>();
+
+/** Compile `build` once per (db, shape) and bind `values` by index. `shape` must determine the SQL text. */
+export function statement(db: Kysely<MonitorDb>, shape: string, values: readonly Value[], build: (i: Slot) => RawBuilder<unknown>): CompiledQuery {
+  let cache = compiled.get(db);
+  if (cache === undefined) compiled.set(db, (cache = new Map()));
+  let c = cache.get(shape);
+  if (c === undefined) {
+    const q = build(slot).compile(db);
+    c = { sql: q.sql, order: q.parameters.map((p) => p as number) };
+    cache.set(shape, c);
+  }
+  return CompiledQuery.raw(
+    c.sql,
+    c.order.map((i) => values[i]),
+  );
+}
+
+export function cast(f: SchemaFlavor, v: RawBuilder<unknown>, type: Col[1]): RawBuilder<unknown> {
   const t = type === "text" ? "text" : type === "int" ? f.int : f.real;
   return sql`cast(${v} as ${sql.raw(String(t))})`;
 }
 
-/** `name(c1, c2) as (values (...), (...))`. */
-export function valuesCte(f: SchemaFlavor, name: string, cols: readonly Col[], rows: readonly (readonly Value[])[]): RawBuilder<unknown> {
+/** `name(c1, c2) as (values (...), (...))` over `rows` rows of the flat values from index `first`. */
+export function valuesCte(f: SchemaFlavor, name: string, cols: readonly Col[], rows: number, first: number, i: Slot): RawBuilder<unknown> {
   const header = sql.join(cols.map(([c]) => sql.ref(c)));
-  const values = sql.join(rows.map((r) => sql`(${sql.join(r.map((v, i) => cast(f, v, cols[i]![1])))})`));
+  const values = sql.join(Array.from({ length: rows }, (_, r) => sql`(${sql.join(cols.map(([, type], c) => cast(f, i(first + r * cols.length + c), type)))})`));
   return sql`${sql.ref(name)}(${header}) as (values ${values})`;
 }
 
