@@ -160,6 +160,23 @@ export interface WindowQuery {
   stepMs: number;
 }
 
+/**
+ * How long each level of stored data is kept (ms; null keeps it forever), parsed from `--retention` by
+ * monitor/retention.ts: samples and labels expire; per-minute rows roll into hours, hours into days; days expire.
+ */
+export interface CompactionPolicy {
+  samples: number | null;
+  labels: number | null;
+  minutes: number | null;
+  hours: number | null;
+  days: number | null;
+}
+
+/** What one compaction did: rows changed per step (e.g. "minute_counters → hour_counters"), as the database said. */
+export interface CompactionReport {
+  steps: { step: string; rows: number }[];
+}
+
 export interface MonitorStore extends MlStore {
   /**
    * Store a validated batch atomically (counters, profiles and samples); a batchId seen before stores nothing and
@@ -188,5 +205,11 @@ export interface MonitorStore extends MlStore {
   rollouts(query: { deployment: string; model: string; from: number; to: number }): Promise<RolloutRow[]>;
   /** The newest `limit` sampled rows of one version in [from, to). */
   versionSamples(query: { deployment: string; model: string; version: string; from: number; to: number; limit: number }): Promise<VersionSampleRow[]>;
+  /**
+   * Roll closed per-minute rows older than the policy's horizons into hours and days, and delete expired samples,
+   * labels and days, atomically: safe to run twice or at once from two processes (nothing is counted twice), and
+   * reads give the same sums before and after for windows that span whole stored periods.
+   */
+  compact(now: number, policy: CompactionPolicy): Promise<CompactionReport>;
   close(): Promise<void>;
 }

@@ -21,6 +21,7 @@ import { PORTABLE_FLAVOR } from "../sql/flavor.ts";
 import { createSqlLabels } from "../sql/labels.ts";
 import { createProfileReads } from "../sql/profiles.ts";
 import { createSqlReads } from "../sql/reads.ts";
+import { compactKysely } from "../sql/retention-run.ts";
 import { createRolloutReads } from "../sql/rollouts.ts";
 import type { MonitorDb } from "../sql/tables.ts";
 import { createPostgresIngest } from "./ingest.ts";
@@ -56,6 +57,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mon
     ...createSqlAlerts(db),
     ...createRolloutReads(db),
     ...createSqlAdmin(db),
+    compact: (now, policy) => compactKysely(db, now, policy),
     async close() {
       await db.destroy(); // ends the pool: waits for checked-out connections to be released
     },

@@ -11,13 +11,14 @@
 import type { Kysely } from "kysely";
 import type { BackendRow, BackendTotalsRow, MonitorStore } from "../contract.ts";
 import { num } from "./num.ts";
+import { allResolutions } from "./rollup.ts";
 import type { MonitorDb } from "./tables.ts";
 
 export function createBackendReads(db: Kysely<MonitorDb>): Pick<MonitorStore, "backends"> & { backendTotals(): Promise<BackendTotalsRow[]> } {
   return {
     async backends({ deployment, from, to }) {
       const rows = await db
-        .selectFrom("minute_backends as m")
+        .selectFrom(allResolutions("minute_backends", "m"))
         .innerJoin("backends as b", (j) =>
           j.onRef("b.deployment", "=", "m.deployment").onRef("b.model", "=", "m.model").onRef("b.version", "=", "m.version").onRef("b.device", "=", "m.device"),
         )
@@ -50,7 +51,7 @@ export function createBackendReads(db: Kysely<MonitorDb>): Pick<MonitorStore, "b
 
     async backendTotals() {
       const rows = await db
-        .selectFrom("minute_backends")
+        .selectFrom(allResolutions("minute_backends"))
         .select((eb) => ["deployment", "model", "version", "device", eb.fn.sum<number>("requests").as("requests")])
         .groupBy(["deployment", "model", "version", "device"])
         .orderBy("deployment")

@@ -16,6 +16,7 @@ import { refusals } from "./0003-refusals.ts";
 import { backends } from "./0004-backends.ts";
 import { rollouts } from "./0005-rollouts.ts";
 import { profileCells } from "./0006-profile-cells.ts";
+import { rollups } from "./0007-rollups.ts";
 import type { SchemaFlavor } from "./flavor.ts";
 
 export function monitorMigrations(flavor: SchemaFlavor): Record<string, Migration> {
@@ -26,5 +27,6 @@ export function monitorMigrations(flavor: SchemaFlavor): Record<string, Migratio
     "0004_backends": backends(flavor),
     "0005_rollouts": rollouts(flavor),
     "0006_profile_cells": profileCells(flavor),
+    "0007_rollups": rollups(flavor),
   };
 }

@@ -13,6 +13,7 @@ import type { Kysely } from "kysely";
 import type { MlStore, ProfileRow } from "../contract-ml.ts";
 import { num } from "./num.ts";
 import { assembleProfile, type Cell } from "./profile-cells.ts";
+import { allResolutions } from "./rollup.ts";
 import type { MonitorDb } from "./tables.ts";
 
 export function createProfileReads(db: Kysely<MonitorDb>, bucketMs: number): Pick<MlStore, "profileBucketMs" | "profiles" | "profileSeries"> {
@@ -20,7 +21,7 @@ export function createProfileReads(db: Kysely<MonitorDb>, bucketMs: number): Pic
     profileBucketMs: bucketMs,
     async profiles(q) {
       let query = db
-        .selectFrom("profile_cells")
+        .selectFrom(allResolutions("profile_cells"))
         .select(["bucket", "slice_key", "slice_value", "feature", "cell", "value"])
         .where("deployment", "=", q.deployment)
         .where("model", "=", q.model)
@@ -43,7 +44,7 @@ export function createProfileReads(db: Kysely<MonitorDb>, bucketMs: number): Pic
     },
     async profileSeries(deployment) {
       const rows = await db
-        .selectFrom("profile_cells")
+        .selectFrom(allResolutions("profile_cells"))
         .select((eb) => ["model", "version", eb.fn.min<number>("bucket").as("first"), eb.fn.max<number>("bucket").as("last")])
         .where("deployment", "=", deployment)
         .where("slice_key", "=", "")

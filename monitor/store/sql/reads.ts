@@ -14,6 +14,7 @@ import { LATENCY_BUCKETS_MS } from "../../../core/schema/telemetry.ts";
 import { createBackendReads } from "./backends.ts";
 import type { SchemaFlavor } from "./flavor.ts";
 import { num, numOrNull } from "./num.ts";
+import { allResolutions } from "./rollup.ts";
 import type { MonitorDb } from "./tables.ts";
 import type { DeploymentSummary, MonitorStore, SampleRow, TokenRecord, TotalsRow, WindowRow } from "../contract.ts";
 
@@ -53,7 +54,7 @@ export function createSqlReads(db: Kysely<MonitorDb>, f: SchemaFlavor): Reads {
     async listDeployments() {
       const deployments = await db.selectFrom("deployments").selectAll().orderBy("name").execute();
       const versions = await db
-        .selectFrom("minute_counters")
+        .selectFrom(allResolutions("minute_counters"))
         .select((eb) => [
           "deployment",
           "model",
@@ -98,7 +99,7 @@ export function createSqlReads(db: Kysely<MonitorDb>, f: SchemaFlavor): Reads {
       const int = sql.raw(String(f.int));
       const t = sql<number>`cast((${sql.ref("minute")} - cast(${from} as ${int})) / cast(${stepMs} as ${int}) as ${int}) * cast(${stepMs} as ${int}) + cast(${from} as ${int})`;
       const counters = await db
-        .selectFrom("minute_counters")
+        .selectFrom(allResolutions("minute_counters"))
         .select((eb) => [
           t.as("t"),
           "model",
@@ -115,7 +116,7 @@ export function createSqlReads(db: Kysely<MonitorDb>, f: SchemaFlavor): Reads {
         .orderBy(sql`t`)
         .execute();
       const latency = await db
-        .selectFrom("minute_latency")
+        .selectFrom(allResolutions("minute_latency"))
         .select((eb) => [t.as("t"), "model", "version", "bucket", eb.fn.sum<number>("count").as("count")])
         .where("deployment", "=", deployment)
         .where("minute", ">=", from)
@@ -123,7 +124,7 @@ export function createSqlReads(db: Kysely<MonitorDb>, f: SchemaFlavor): Reads {
         .groupBy([sql`t`, "model", "version", "bucket"])
         .execute();
       const errors = await db
-        .selectFrom("minute_errors")
+        .selectFrom(allResolutions("minute_errors"))
         .select((eb) => [t.as("t"), "model", "version", "class", eb.fn.sum<number>("count").as("count")])
         .where("deployment", "=", deployment)
         .where("minute", ">=", from)
@@ -157,7 +158,7 @@ export function createSqlReads(db: Kysely<MonitorDb>, f: SchemaFlavor): Reads {
 
     async totals() {
       const counters = await db
-        .selectFrom("minute_counters")
+        .selectFrom(allResolutions("minute_counters"))
         .select((eb) => [
           "deployment",
           "model",
@@ -172,12 +173,12 @@ export function createSqlReads(db: Kysely<MonitorDb>, f: SchemaFlavor): Reads {
         .orderBy("version")
         .execute();
       const latency = await db
-        .selectFrom("minute_latency")
+        .selectFrom(allResolutions("minute_latency"))
         .select((eb) => ["deployment", "model", "version", "bucket", eb.fn.sum<number>("count").as("count")])
         .groupBy(["deployment", "model", "version", "bucket"])
         .execute();
       const errors = await db
-        .selectFrom("minute_errors")
+        .selectFrom(allResolutions("minute_errors"))
         .select((eb) => ["deployment", "model", "version", "class", eb.fn.sum<number>("count").as("count")])
         .groupBy(["deployment", "model", "version", "class"])
         .execute();

@@ -12,13 +12,14 @@
 import type { Kysely } from "kysely";
 import type { MonitorStore, RolloutRow, VersionSampleRow } from "../contract.ts";
 import { num } from "./num.ts";
+import { allResolutions } from "./rollup.ts";
 import type { MonitorDb } from "./tables.ts";
 
 export function createRolloutReads(db: Kysely<MonitorDb>): Pick<MonitorStore, "rollouts" | "versionSamples"> {
   return {
     async rollouts({ deployment, model, from, to }) {
       const rows = await db
-        .selectFrom("minute_rollouts")
+        .selectFrom(allResolutions("minute_rollouts"))
         .select((eb) => ["version", "arm", "mode", eb.fn.sum<number>("requests").as("requests"), eb.fn.sum<number>("errors").as("errors")])
         .where("deployment", "=", deployment)
         .where("model", "=", model)

@@ -23,6 +23,7 @@ import { SQLITE_FLAVOR } from "./flavor.ts";
 import { createSqliteIngest } from "./ingest.ts";
 import { prepareGet } from "./prepared.ts";
 import { createSqlAdmin } from "../sql/admin.ts";
+import { compactSqlite } from "../sql/retention-run.ts";
 import { createSqlAlerts } from "../sql/alerts.ts";
 import { createSqlLabels } from "../sql/labels.ts";
 import { createProfileReads } from "../sql/profiles.ts";
@@ -79,6 +80,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Monitor
     ...createSqlAlerts(db),
     ...createRolloutReads(db),
     ...createSqlAdmin(db),
+    compact: (now, policy) => compactSqlite(db, sqlite, now, policy),
     async close() {
       await db.destroy(); // closes the better-sqlite3 handle: the WAL is checkpointed and the file is clean
     },

@@ -1,0 +1,33 @@
+/**
+ * Migration 0007 (issue 15, retention): an hourly and a daily twin of every per-window table (./rollup.ts), with the
+ * same columns and primary key, and an index on the sample time so expired samples are deleted by a range, not a
+ * scan. Compaction (./retention.ts) fills the twins; reads add the three resolutions up.
+ *
+ * @example
+ * ```ts
+ * const migration = rollups(SQLITE_FLAVOR); // "0007_rollups"
+ * ```
+ */
+import type { CreateTableBuilder, Kysely, Migration } from "kysely";
+import type { SchemaFlavor } from "./flavor.ts";
+import { ROLLED_TABLES, type RolledTable } from "./rollup.ts";
+
+export function rollups(f: SchemaFlavor): Migration {
+  const types = { text: "text", int: f.int, real: f.real } as const;
+  return {
+    async up(db: Kysely<unknown>) {
+      const specs: readonly RolledTable[] = ROLLED_TABLES;
+      for (const spec of specs) {
+        for (const name of [spec.hour, spec.day]) {
+          let table: CreateTableBuilder<string, string> = db.schema.createTable(name);
+          for (const [column, , type] of spec.columns) table = table.addColumn(column, types[type], (c) => c.notNull());
+          await table
+            .addPrimaryKeyConstraint(`${name}_pk`, [...spec.key])
+            .$call(f.clustered)
+            .execute();
+        }
+      }
+      await db.schema.createIndex("samples_by_ts").on("samples").column("ts").execute();
+    },
+  };
+}
