@@ -112,6 +112,21 @@ export const COMMANDS = {
           () => import("./spec/monitor.ts").then((m) => m.MONITOR_SERVE),
           () => import("./monitor/serve.ts"),
         ),
+        build: lazyCommand(
+          "Bundle the monitor as a Cloudflare Worker with a D1 store (--target worker): monitor.js and its wrangler.toml",
+          () => import("./spec/monitor-worker.ts").then((m) => m.MONITOR_BUILD),
+          () => import("./monitor/build.ts"),
+        ),
+        dev: lazyCommand(
+          "Serve the monitor Worker locally in workerd with a local D1 database, the Cron Trigger on a timer",
+          () => import("./spec/monitor-worker.ts").then((m) => m.MONITOR_DEV),
+          () => import("./monitor/dev.ts"),
+        ),
+        deploy: lazyCommand(
+          "Deploy the monitor Worker with wrangler (D1 binding, Cron Trigger); --dry-run prints what would be uploaded",
+          () => import("./spec/monitor-worker.ts").then((m) => m.MONITOR_DEPLOY),
+          () => import("./monitor/deploy.ts"),
+        ),
         token: {
           description: "Manage the ingest tokens of deployments",
           commands: {

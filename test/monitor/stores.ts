@@ -8,6 +8,7 @@ import { openPostgresStore } from "../../monitor/store/postgres/store.ts";
 import { openSqliteStore } from "../../monitor/store/sqlite/store.ts";
 import { freshDatabase } from "../helpers/postgres.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { d1Factory } from "./d1-store.ts";
 
 export interface StoreOptions {
   /** Profile bucket length (default a minute). */
@@ -41,7 +42,8 @@ const postgresFactory: StoreFactory = {
   },
 };
 
-export const STORES: readonly StoreFactory[] = [sqliteFactory, postgresFactory];
+/** D1 (monitor/store/d1/) in workerd through miniflare: ./d1-store.ts. */
+export const STORES: readonly StoreFactory[] = [sqliteFactory, postgresFactory, d1Factory];
 
 /** The store monitor tests run on when they test the app, not the store. */
 export async function defaultStore(opts?: StoreOptions): Promise<MonitorStore> {
