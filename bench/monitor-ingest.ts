@@ -1,41 +1,66 @@
 /**
- * Monitor ingest benchmark: the real `edge-ml monitor` process (SQLite, WAL, synchronous=NORMAL) on 127.0.0.1,
- * fed batches of 100 sampled requests over real HTTP (node:http, keep-alive) by concurrent senders in this process. Each batch
- * carries the profiles the edge ships (titanic's baseline: overall + per value of `sex` and `passengerClass`, built by
- * the real runtime profiler), which the monitor adds into its per-minute rows in the same transaction. Prints JSON:
- * events/s (requests counted + profiled + sample rows stored, 100 per batch) and the per-batch ingest latency seen by
- * the sender. `BENCH_PROFILES=0` sends batches without profiles, for comparison.
+ * Monitor ingest benchmark: real `edge-ml monitor` processes on 127.0.0.1, fed batches of sampled requests over real
+ * HTTP (node:http, keep-alive) by concurrent senders in this process, spread round-robin over the monitors as a load
+ * balancer would. Each batch carries the profiles the edge ships (titanic's baseline: overall + per value of `sex` and
+ * `passengerClass`, built by the real runtime profiler), which the monitor adds in the same transaction. Stores: the
+ * default SQLite file (WAL, synchronous=NORMAL, one process), or a real Postgres from Debian's packages (fsync and
+ * synchronous_commit on) behind one or two monitor processes. Reports events/s (requests counted + profiled + sample
+ * rows stored) and the ingest latency per batch seen by the sender (the ack comes after COMMIT).
  * Targets (reported, not asserted): >= 50 000 events/s, p99 <= 50 ms.
  *
  * @example
  * ```sh
- * npx tsx bench/monitor-ingest.ts              # BENCH_BATCHES=3000 BENCH_CONCURRENCY=8 by default
+ * npx tsx bench/monitor-ingest.ts                         # SQLite, 100 samples per batch, as before
+ * BENCH_STORE=postgres BENCH_MONITORS=2 BENCH_SAMPLES=500 npx tsx bench/monitor-ingest.ts
+ * BENCH_ONLY=monitor-ingest npm run bench                 # the table: SQLite, Postgres x1, Postgres x2
  * ```
  */
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { Manifest } from "../core/schema/manifest.ts";
 import { LATENCY_BUCKETS_MS, type BatchProfile, type TelemetryBatchInput } from "../core/schema/telemetry.ts";
 import { createProfileSet } from "../runtime/telemetry/profiles.ts";
+import { startPostgres } from "../test/helpers/postgres-server.ts";
 import { quantile, round } from "./stats.ts";
 
-const BATCHES = Number(process.env["BENCH_BATCHES"] ?? 3000);
-const CONCURRENCY = Number(process.env["BENCH_CONCURRENCY"] ?? 8);
-const SAMPLES = 100;
-const WARMUP = 200;
 const BIN = join(import.meta.dirname, "..", "cli", "bin.mjs");
-const PROFILES = process.env["BENCH_PROFILES"] !== "0";
 const manifest = Manifest.parse(JSON.parse(readFileSync(join(import.meta.dirname, "..", "models", "titanic", "1.0.0", "manifest.json"), "utf8")));
 const CLASSES = ["1st", "2nd", "3rd"];
 
-function profileOf(i: number): BatchProfile | undefined {
-  if (!PROFILES) return undefined;
+export interface IngestBenchOptions {
+  store: "sqlite" | "postgres";
+  /** Monitor processes (Postgres only; SQLite is one). */
+  monitors: number;
+  /** Sampled requests per batch (the edge sends up to 500 by default, 1000 at most). */
+  samples: number;
+  batches: number;
+  warmup: number;
+  /** Batches in flight at once, over all monitors. */
+  concurrency: number;
+  profiles: boolean;
+}
+
+export interface IngestBenchRow {
+  store: string;
+  monitors: number;
+  samplesPerBatch: number;
+  batches: number;
+  concurrency: number;
+  bodyBytes: number;
+  seconds: number;
+  eventsPerSecond: number;
+  batchesPerSecond: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  pass: boolean;
+}
+
+function profileOf(i: number, samples: number): BatchProfile | undefined {
   const set = createProfileSet(manifest.baseline!, manifest.slices);
-  for (let j = 0; j < SAMPLES; j++) {
+  for (let j = 0; j < samples; j++) {
     set.add(
       [{ sex: j % 2 ? "male" : "female", age: j % 10 === 0 ? null : 20 + ((i + j) % 50), passengerClass: CLASSES[j % 3]! }],
       [{ score: ((i + j) % 97) / 97, label: (i + j) % 3 ? "no" : "yes" }],
@@ -44,21 +69,21 @@ function profileOf(i: number): BatchProfile | undefined {
   return set.take();
 }
 
-function batch(i: number): string {
+function batch(i: number, o: IngestBenchOptions): string {
   const now = Date.now();
   const counts = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
-  counts[3] = 90;
-  counts[5] = 10;
+  counts[3] = o.samples - Math.floor(o.samples / 10);
+  counts[5] = Math.floor(o.samples / 10);
   const b: TelemetryBatchInput = {
     v: 1,
-    batchId: `bench-${process.pid}-${i}`,
+    batchId: `bench-${process.pid}-${o.store}-${o.monitors}-${i}`,
     deployment: "bench",
     target: "worker",
     model: { name: "titanic", version: "1.0.0" },
     window: { start: now - 10_000, end: now },
-    counters: { requests: SAMPLES, errors: { bad_request: 2 }, latency: { bounds: [...LATENCY_BUCKETS_MS], counts, sum: 420 }, dropped: 0 },
-    ...(PROFILES ? { profile: profileOf(i)! } : {}),
-    samples: Array.from({ length: SAMPLES }, (_, j) => ({
+    counters: { requests: o.samples, errors: { bad_request: 2 }, latency: { bounds: [...LATENCY_BUCKETS_MS], counts, sum: 4.2 * o.samples }, dropped: 0 },
+    ...(o.profiles ? { profile: profileOf(i, o.samples)! } : {}),
+    samples: Array.from({ length: o.samples }, (_, j) => ({
       ts: now - j,
       requestId: `req-${i}-${j}`,
       features: { sex: j % 2 ? "male" : "female", age: 20 + (j % 50), passengerClass: "3rd", fare: 7.25 + j, siblings: j % 3, embarked: "S" },
@@ -71,34 +96,33 @@ function batch(i: number): string {
   return JSON.stringify(b);
 }
 
-const dir = mkdtempSync(join(tmpdir(), "edge-ml-bench-monitor-"));
-const db = join(dir, "monitor.db");
-const { token } = JSON.parse(execFileSync(process.execPath, [BIN, "monitor", "token", "create", "bench", "--db", db, "--json"], { encoding: "utf8" })) as {
-  token: string;
-};
-const child = spawn(process.execPath, [BIN, "monitor", "--port", "0", "--db", db], {
-  env: { ...process.env, NO_COLOR: "1" },
-  stdio: ["ignore", "pipe", "inherit"],
-});
-try {
-  const url = await new Promise<string>((resolve, reject) => {
+function spawnMonitor(args: string[]): { child: ChildProcess; url: Promise<string> } {
+  const child = spawn(process.execPath, [BIN, "monitor", "--port", "0", ...args], {
+    env: { ...process.env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = new Promise<string>((resolve, reject) => {
     let out = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
       out += d;
       const m = /monitor listening on (http:\/\/\S+)/.exec(out);
       if (m) resolve(m[1]!);
     });
     child.once("exit", () => reject(new Error(`monitor exited:\n${out}`)));
   });
-  const bodies = Array.from({ length: WARMUP + BATCHES }, (_, i) => batch(i));
-  // node:http with keep-alive rather than fetch: the load generator shares the machine with the monitor, and
+  return { child, url };
+}
+
+async function drive(urls: string[], token: string, bodies: string[], o: IngestBenchOptions) {
+  // node:http with keep-alive rather than fetch: the load generator shares the machine with the monitors, and
   // undici's fetch costs it several times more CPU per request.
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const target = new URL(`${url}/v1/ingest`);
+  const agent = new Agent({ keepAlive: true, maxSockets: o.concurrency });
+  const targets = urls.map((u) => new URL(`${u}/v1/ingest`));
+  let turn = 0;
   const post = (body: string) =>
     new Promise<void>((resolve, reject) => {
       const req = request(
-        target,
+        targets[turn++ % targets.length]!,
         { method: "POST", agent, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
         (res) => {
           const chunks: Buffer[] = [];
@@ -123,39 +147,99 @@ try {
       }
     };
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: CONCURRENCY }, sender));
+    await Promise.all(Array.from({ length: o.concurrency }, sender));
     return { seconds: (performance.now() - t0) / 1000, latencies };
   };
-  await run(0, WARMUP);
-  const { seconds, latencies } = await run(WARMUP, WARMUP + BATCHES);
-  const events = BATCHES * SAMPLES;
-  const result = {
-    bench: "monitor-ingest",
-    date: new Date().toISOString(),
-    machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown" },
-    setup: {
-      batches: BATCHES,
-      samplesPerBatch: SAMPLES,
-      concurrency: CONCURRENCY,
-      bodyBytes: bodies[WARMUP]!.length,
-      storage: "SQLite WAL synchronous=NORMAL (one process)",
-      profiles: PROFILES ? "overall + 5 slice values per batch" : "none",
-    },
-    seconds: round(seconds, 3),
-    eventsPerSecond: Math.round(events / seconds),
-    batchesPerSecond: round(BATCHES / seconds, 1),
-    latencyMs: {
+  try {
+    await run(0, o.warmup);
+    return await run(o.warmup, o.warmup + o.batches);
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function benchMonitorIngest(o: IngestBenchOptions): Promise<IngestBenchRow> {
+  const dir = mkdtempSync(join(tmpdir(), "edge-ml-bench-monitor-"));
+  // Postgres as a small production server would run it: fsync and synchronous_commit stay on.
+  const pg = o.store === "postgres" ? await startPostgres({ shared_buffers: "256MB", max_wal_size: "2GB" }) : undefined;
+  const children: ChildProcess[] = [];
+  try {
+    const store = pg === undefined ? join(dir, "monitor.db") : await pg.createDatabase();
+    const { token } = JSON.parse(
+      execFileSync(process.execPath, [BIN, "monitor", "token", "create", "bench", "--store", store, "--json"], { encoding: "utf8" }),
+    ) as {
+      token: string;
+    };
+    const monitors = Array.from({ length: pg === undefined ? 1 : o.monitors }, () => spawnMonitor(["--store", store]));
+    children.push(...monitors.map((m) => m.child));
+    const urls = await Promise.all(monitors.map((m) => m.url));
+    const bodies = Array.from({ length: o.warmup + o.batches }, (_, i) => batch(i, o));
+    const { seconds, latencies } = await drive(urls, token, bodies, o);
+    const eventsPerSecond = Math.round((o.batches * o.samples) / seconds);
+    const latencyMs = {
       p50: round(quantile(latencies, 0.5)),
       p95: round(quantile(latencies, 0.95)),
       p99: round(quantile(latencies, 0.99)),
       max: round(Math.max(...latencies)),
-    },
-    target: { eventsPerSecond: 50_000, p99Ms: 50 },
-  };
-  console.log(JSON.stringify({ ...result, pass: result.eventsPerSecond >= 50_000 && result.latencyMs.p99 <= 50 }, null, 2));
-  agent.destroy();
-} finally {
-  child.kill("SIGTERM");
-  await new Promise((resolve) => child.once("exit", resolve));
-  rmSync(dir, { recursive: true, force: true });
+    };
+    return {
+      store: pg === undefined ? "SQLite WAL synchronous=NORMAL" : "Postgres fsync=on synchronous_commit=on",
+      monitors: urls.length,
+      samplesPerBatch: o.samples,
+      batches: o.batches,
+      concurrency: o.concurrency,
+      bodyBytes: bodies[o.warmup]!.length,
+      seconds: round(seconds, 3),
+      eventsPerSecond,
+      batchesPerSecond: round(o.batches / seconds, 1),
+      latencyMs,
+      pass: eventsPerSecond >= 50_000 && latencyMs.p99 <= 50,
+    };
+  } finally {
+    for (const c of children) c.kill("SIGTERM");
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((resolve) => c.once("exit", resolve)) : undefined)));
+    await pg?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The table of `BENCH_ONLY=monitor-ingest`: SQLite, then Postgres behind one and two monitor processes. */
+export async function benchMonitorIngestTable(): Promise<IngestBenchRow[]> {
+  const base = { batches: 600, warmup: 60, concurrency: 8, profiles: true };
+  const rows: IngestBenchRow[] = [];
+  rows.push(await benchMonitorIngest({ ...base, store: "sqlite", monitors: 1, samples: 100, batches: 3000, warmup: 200 }));
+  for (const monitors of [1, 2]) rows.push(await benchMonitorIngest({ ...base, store: "postgres", monitors, samples: 500 }));
+  return rows;
+}
+
+export function renderMonitorIngest(rows: readonly IngestBenchRow[]): string {
+  const lines = [
+    "## Monitor ingest (events/s: sampled requests counted, profiled and stored; latency: POST to ack after commit)",
+    "",
+    "| store | monitors | samples/batch | events/s | batches/s | p50 ms | p99 ms | target ≥ 50,000/s, p99 ≤ 50 ms |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...rows.map(
+      (r) =>
+        `| ${r.store} | ${r.monitors} | ${r.samplesPerBatch} | ${r.eventsPerSecond.toLocaleString("en")} | ${r.batchesPerSecond} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${r.pass ? "met" : "not met"} |`,
+    ),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const env = (k: string, d: number) => Number(process.env[k] ?? d);
+  const store = process.env["BENCH_STORE"] === "postgres" ? "postgres" : "sqlite";
+  const row = await benchMonitorIngest({
+    store,
+    monitors: env("BENCH_MONITORS", 1),
+    samples: env("BENCH_SAMPLES", 100),
+    batches: env("BENCH_BATCHES", 3000),
+    warmup: env("BENCH_WARMUP", 200),
+    concurrency: env("BENCH_CONCURRENCY", 8),
+    profiles: process.env["BENCH_PROFILES"] !== "0",
+  });
+  const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown" };
+  console.log(
+    JSON.stringify({ bench: "monitor-ingest", date: new Date().toISOString(), machine, ...row, target: { eventsPerSecond: 50_000, p99Ms: 50 } }, null, 2),
+  );
 }

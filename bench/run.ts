@@ -4,7 +4,9 @@
  * runs only the optimize benchmark and writes bench/results/optimize.{json,md}; `BENCH_ONLY=worker` only the Worker
  * benchmark (bench/results/worker.{json,md}; `BENCH_MODELS=titanic,mlp` narrows it); `BENCH_ONLY=media` the cost of
  * image, audio and date preprocessing beside the model call (bench/results/media.{json,md}); `BENCH_ONLY=browser`
- * ready time, predict time and bytes per backend in headless Chromium (bench/results/browser.{json,md}).
+ * ready time, predict time and bytes per backend in headless Chromium (bench/results/browser.{json,md});
+ * `BENCH_ONLY=monitor-ingest` the monitor's ingest on SQLite and on Postgres behind one and two monitor processes
+ * (bench/results/monitor-ingest.{json,md}; needs `apt-get install -y postgresql`).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -12,6 +14,7 @@ import { join } from "node:path";
 import { benchBrowser, renderBrowser } from "./browser.ts";
 import { benchCliHelp, renderCliHelp } from "./cli-help.ts";
 import { benchMedia, renderMedia } from "./media.ts";
+import { benchMonitorIngestTable, renderMonitorIngest } from "./monitor-ingest.ts";
 import { benchOptimize, renderOptimize } from "./optimize.ts";
 import { benchWorker, type WorkerBenchRow } from "./worker.ts";
 
@@ -50,6 +53,8 @@ try {
       () => benchWorker(tmp),
       (r) => renderMarkdown(machine, r),
     );
+  if (process.env["BENCH_ONLY"] === "monitor-ingest")
+    await only("monitor-ingest", benchMonitorIngestTable, (r) => header("monitor ingest") + renderMonitorIngest(r));
   const worker = await benchWorker(tmp);
   const cliHelp = benchCliHelp();
   const optimizeTmp = join(tmp, "optimize");
@@ -59,6 +64,7 @@ try {
   const browserTmp = join(tmp, "browser");
   mkdirSync(browserTmp);
   const browser = await benchBrowser(browserTmp);
+  const monitorIngest = await benchMonitorIngestTable();
   const result = {
     date: new Date().toISOString(),
     machine,
@@ -67,11 +73,12 @@ try {
     optimize,
     media,
     browser,
+    monitorIngest,
   };
   const dir = resultsDir;
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
-  const md = `${renderMarkdown(result.machine, worker)}\n${renderOptimize(optimize)}\n${renderMedia(media)}\n${renderBrowser(browser)}\n${renderCliHelp(cliHelp)}`;
+  const md = `${renderMarkdown(result.machine, worker)}\n${renderOptimize(optimize)}\n${renderMedia(media)}\n${renderBrowser(browser)}\n${renderMonitorIngest(monitorIngest)}\n${renderCliHelp(cliHelp)}`;
   writeFileSync(join(dir, "latest.md"), md);
   console.log(md);
 } finally {

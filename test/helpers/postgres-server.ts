@@ -72,7 +72,8 @@ function postgresUser(): { uid: number; gid: number } {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+/** Server settings (`-c name=value`) over the defaults below, e.g. `{ shared_buffers: "256MB" }` for a benchmark. */
+export async function startPostgres(overrides: Record<string, string> = {}): Promise<PostgresServer> {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), "edge-ml-pg-"));
   const data = join(dir, "data");
@@ -96,6 +97,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     shared_buffers: "32MB",
     max_connections: "200",
     log_min_messages: "warning",
+    ...overrides,
   };
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();

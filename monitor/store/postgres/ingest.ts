@@ -1,10 +1,17 @@
 /**
- * The write path of the Postgres store: the shared ingest plan (../sql/ingest-plan.ts) run in ONE transaction on one
+ * The write path of the Postgres store: the shared ingest plan (../sql/ingest-plan.ts) run as ONE transaction on one
  * pooled connection. Idempotency under concurrent writers comes from the database: the plan's first statement inserts
  * the batch row (`on conflict (batch_id) do nothing`); a second process inserting the same batchId at the same moment
- * waits on the unique index until the first commits, then inserts nothing and stops (a duplicate), or, when the first
- * rolled back (its process was killed), stores the batch itself. Counters and profile cells are upserts that add:
- * nothing is read and written back in this process, so two monitors lose nothing.
+ * waits on the unique index until the first commits, then inserts nothing, and every later statement of its plan is
+ * guarded by its own nonce, so it writes nothing (a duplicate); when the first rolled back (its process was killed)
+ * it stores the batch itself. Counters and profile cells are upserts that add: nothing is read and written back in
+ * this process, so two monitors lose nothing.
+ *
+ * The transaction goes to the server as one message (`begin; …; commit`, values inlined as escaped literals) instead
+ * of one round trip per statement: every batch of a deployment updates the same rows (its `deployments` row, the
+ * minute's counters, the bucket's profile cells), so each transaction holds those row locks until it commits, and
+ * other batches of the deployment wait for it. One message keeps that to the server's own execution time, not the
+ * monitor's event loop between statements (measured: 5 → 40+ batches/s with two monitors, see bench/).
  *
  * A deadlock (two batches upserting the same rows in another order) or a serialization failure rolls the whole
  * transaction back; it is retried with a new plan (a new nonce), so the batch is still stored once.
@@ -15,18 +22,51 @@
  * const { duplicate } = await ingest(batch, Date.now()); // resolves after COMMIT
  * ```
  */
-import type { Kysely } from "kysely";
-import type pg from "pg";
+import type { CompiledQuery, Kysely } from "kysely";
+import pg from "pg";
 import type { TelemetryBatch } from "../../../core/schema/telemetry.ts";
 import { PORTABLE_FLAVOR } from "../sql/flavor.ts";
 import { ingestPlan } from "../sql/ingest-plan.ts";
 import type { MonitorDb } from "../sql/tables.ts";
 
-/** Postgres binds at most 65,535 parameters per statement: multi-row inserts go up to this. */
+/** Multi-row statements take up to this many values (Postgres binds at most 65,535 parameters per statement). */
 const MAX_PARAMS = 32_000;
 /** deadlock_detected, serialization_failure: the transaction was rolled back and may simply run again. */
 const RETRYABLE = new Set(["40P01", "40001"]);
 const ATTEMPTS = 5;
+
+/** A parameter as an SQL literal; undefined when it cannot be one (the statement then runs with bound parameters). */
+function literal(v: unknown): string | undefined {
+  if (v === null || v === undefined) return "null";
+  if (typeof v === "number") return Number.isFinite(v) ? (v < 0 ? `(${v})` : String(v)) : undefined;
+  if (typeof v === "bigint") return v < 0n ? `(${v})` : String(v);
+  if (typeof v === "boolean") return v ? "true" : "false";
+  // The query text is a C string on the wire: a NUL cannot be inlined.
+  if (typeof v === "string") return v.includes("\u0000") ? undefined : pg.escapeLiteral(v);
+  return undefined;
+}
+
+/** The query with its `$n` placeholders replaced by literals, or undefined if one value cannot be inlined. */
+function inline(q: CompiledQuery): string | undefined {
+  const values = q.parameters.map(literal);
+  if (values.includes(undefined)) return undefined;
+  // One pass over kysely's compiled text: its placeholders are the only `$n` in it (values never are part of it).
+  return q.sql.replace(/\$(\d+)/g, (_m, n: string) => values[Number(n) - 1]!);
+}
+
+/** Runs the statements in one transaction; returns the rows each affected. */
+async function runTransaction(client: pg.PoolClient, queries: readonly CompiledQuery[]): Promise<number[]> {
+  const texts = queries.map(inline);
+  if (texts.every((t): t is string => t !== undefined)) {
+    const results = (await client.query(`begin;\n${texts.join(";\n")};\ncommit`)) as unknown as pg.QueryResult[];
+    return results.slice(1, -1).map((r) => r.rowCount ?? 0);
+  }
+  await client.query("begin");
+  const affected: number[] = [];
+  for (const q of queries) affected.push((await client.query(q.sql, q.parameters as unknown[])).rowCount ?? 0);
+  await client.query("commit");
+  return affected;
+}
 
 export function createPostgresIngest(
   db: Kysely<MonitorDb>,
@@ -40,13 +80,7 @@ export function createPostgresIngest(
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query("begin");
-      const affected: number[] = [];
-      for (const q of plan.queries) {
-        affected.push((await client.query(q.sql, q.parameters as unknown[])).rowCount ?? 0);
-        if (affected[0] === 0) break; // another attempt stored it: nothing else to do
-      }
-      await client.query("commit");
+      const affected = await runTransaction(client, plan.queries);
       if (plan.profileConflicts.some((i) => (affected[i] ?? 0) > 0) && conflicts++ % 1000 === 0) {
         console.warn(`edge-ml monitor: profile of ${batch.model.name}@${batch.model.version} not merged: its bins differ from the stored ones`);
       }

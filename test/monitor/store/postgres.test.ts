@@ -99,6 +99,20 @@ describe("Postgres store", () => {
     expect(rounded(overall?.profile)).toEqual(rounded(profiles.map((p) => p.overall).reduce((x, y) => mergeProfiles(x, y))));
   });
 
+  it("stores values with quotes, backslashes and SQL in them as they are (the transaction is sent as one message)", async () => {
+    const store = await open(await freshDatabase());
+    const nasty = `it's a \\ "test"'); drop table samples; --`;
+    const batch = TelemetryBatch.parse(
+      makeBatch({
+        batchId: "quotes-and-backslashes-1",
+        samples: [{ ts: 5, requestId: nasty, latencyMs: -0, status: 200, error: `E'\\x00'`, features: { [nasty]: nasty, n: -1.5e-7 }, slices: { sex: nasty } }],
+      }),
+    );
+    expect(await store.ingest(batch, MINUTE)).toEqual({ duplicate: false });
+    const [row] = await store.recentSamples({ deployment: "prod", limit: 1 });
+    expect(row).toMatchObject({ requestId: nasty, error: `E'\\x00'`, features: { [nasty]: nasty, n: -1.5e-7 }, slices: { sex: nasty } });
+  });
+
   it("says what to check when the server cannot be reached, without the password", async () => {
     const server = await sharedPostgres();
     // A port nothing listens on: the server's own port plus one is not guaranteed free, so ask the OS.
