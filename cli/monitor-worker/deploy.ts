@@ -40,7 +40,8 @@ function bindingLines(output: string): string[] {
   return output
     .split("\n")
     .map((l) => l.trim())
-    .filter((l) => /^env\.\w+/.test(l));
+    .filter((l) => /^env\.\w+/.test(l))
+    .map((l) => l.replace(/\s{2,}/g, "  "));
 }
 
 export async function deployMonitorWorker(opts: MonitorDeployOptions): Promise<MonitorDeployResult> {

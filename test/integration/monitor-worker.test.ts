@@ -123,6 +123,18 @@ describe("the monitor as a Worker with a D1 store", () => {
     expect((await worker.scheduled({ cron: "* * * * *" })).outcome).toBe("ok");
   }, 120_000);
 
+  it("deploy --dry-run runs wrangler's offline dry run: the upload and the D1 binding, nothing uploaded", async () => {
+    const dir = tempDir();
+    const r = await runCli(["monitor", "deploy", "--dry-run", "--name", "team-monitor", "--database-id", "0123abcd", "--json"], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as { dryRun: boolean; upload: string; bindings: string[]; url?: string };
+    expect(result.dryRun).toBe(true);
+    expect(result.url).toBeUndefined();
+    expect(result.upload).toMatch(/^Total Upload: [\d.]+ KiB \/ gzip: [\d.]+ KiB$/);
+    expect(result.bindings).toEqual(["env.DB (team-monitor)  D1 Database", 'env.EDGE_ML_MONITOR_WINDOW ("1h")  Environment Variable']);
+    expect(readFileSync(join(dir, "dist", "monitor-worker", "wrangler.toml"), "utf8")).toContain('database_id = "0123abcd"');
+  }, 120_000);
+
   it("gives the same drift and counters as the SQLite monitor, serves the dashboard, and alerts through the Cron Trigger", async () => {
     const dir = tempDir();
     // A webhook receiver on 127.0.0.1.
