@@ -42,7 +42,7 @@ export const RetentionPolicy = z
     hours: Keep.default(30 * DAY),
     /** Daily rows older than this are deleted (default: kept). */
     days: Keep.default(null),
-    /** How often the monitor compacts (default 10 minutes). */
+    /** How often the monitor compacts (default 10 minutes; `off`: never on its own). */
     every: Keep.default(10 * 60_000),
   })
   .check((ctx) => {
@@ -96,10 +96,10 @@ export function formatRetention(p: RetentionPolicy): string {
 }
 
 /**
- * Compact `store` every `policy.every` (the first run soon after the start, so an old database is compacted without
- * waiting), never two runs at once; returns a stop function that resolves once a run in progress is done (so the
- * store can be closed after it). The Node server calls this; a Worker calls `store.compact(Date.now(), policy)` from
- * its Cron Trigger instead.
+ * Compact `store` every `policy.every` (not at once: a database opened for a moment, by a test or a script, is left
+ * as it is), never two runs at once; returns a stop function that resolves once a run in progress is done (so the
+ * store can be closed after it). `every=off` schedules nothing. The Node server calls this; a Worker calls
+ * `store.compact(Date.now(), policy)` from its Cron Trigger instead.
  */
 export function startCompaction(
   store: Pick<MonitorStore, "compact">,
@@ -118,10 +118,8 @@ export function startCompaction(
         running = undefined;
       });
   };
-  const first = setTimeout(tick, Math.min(1000, policy.every ?? 1000));
   const timer = policy.every === null ? undefined : setInterval(tick, policy.every);
   return async () => {
-    clearTimeout(first);
     if (timer !== undefined) clearInterval(timer);
     await running;
   };

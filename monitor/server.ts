@@ -21,6 +21,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { EdgeMlError } from "../core/errors.ts";
 import { createMonitor, DEFAULT_WINDOW_MS, type AssetLoader, type AssetName } from "./app.ts";
+import { DEFAULT_RETENTION, startCompaction, type RetentionPolicy } from "./retention.ts";
 import { openStore } from "./store/open.ts";
 import { MINUTE_MS, type MonitorStore } from "./store/contract.ts";
 
@@ -47,6 +48,8 @@ export interface StartMonitorOptions {
   windowMs?: number | undefined;
   /** How often alert rules are evaluated (default 60 s); 0 turns the evaluator off. */
   evaluateEveryMs?: number | undefined;
+  /** What is kept how long, compacted every `every` (default DEFAULT_RETENTION); null turns compaction off. */
+  retention?: RetentionPolicy | null | undefined;
 }
 
 export interface RunningMonitor {
@@ -112,6 +115,8 @@ export async function startMonitor(opts: StartMonitorOptions): Promise<RunningMo
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const evaluateEvery = opts.evaluateEveryMs ?? 60_000;
   const stopAlerting = evaluateEvery > 0 ? alerting.start({ evaluateEveryMs: evaluateEvery }) : async () => {};
+  const retention = opts.retention === undefined ? DEFAULT_RETENTION : opts.retention;
+  const stopCompaction = retention === null ? async () => {} : startCompaction(store, retention);
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -119,7 +124,7 @@ export async function startMonitor(opts: StartMonitorOptions): Promise<RunningMo
     store,
     close() {
       closing ??= (async () => {
-        const stopped = stopAlerting();
+        const stopped = Promise.all([stopAlerting(), stopCompaction()]);
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           // Keep-alive connections would hold close() open until they time out.

@@ -1,10 +1,11 @@
 /**
  * `edge-ml monitor [serve] [--port 8787] [--host 127.0.0.1] [--db .edge-ml/monitor.db | --store postgres://…]
- * [--admin-token-file <file>] [--window 1h] [--evaluate-every 60s]`: the admin token comes from
+ * [--admin-token-file <file>] [--window 1h] [--evaluate-every 60s] [--retention samples=7d,minutes=48h,...]`: the admin token comes from
  * $EDGE_ML_MONITOR_ADMIN_TOKEN or a file, not argv. Several monitors on one Postgres may run behind one address.
  */
 import { defineCommand } from "citty";
 import { parseDuration } from "../../../monitor/alerts/rules.ts";
+import { DEFAULT_RETENTION, formatRetention, parseRetention } from "../../../monitor/retention.ts";
 import { startMonitor } from "../../../monitor/server.ts";
 import { describeStore } from "../../../monitor/store/open.ts";
 import { parsePort } from "../../terminal/args.ts";
@@ -26,6 +27,7 @@ export default defineCommand({
   args: MONITOR_SERVE.args,
   async run({ args, rawArgs }) {
     const store = storeSpec(args, rawArgs);
+    const retention = args.retention === undefined ? DEFAULT_RETENTION : parseRetention(args.retention);
     const adminToken = await readSecret({
       flag: "admin-token",
       env: "EDGE_ML_MONITOR_ADMIN_TOKEN",
@@ -39,6 +41,7 @@ export default defineCommand({
       adminToken,
       windowMs: durationArg("window", args.window),
       evaluateEveryMs: durationArg("evaluate-every", args["evaluate-every"]),
+      retention,
     });
     // Tests and scripts parse this line: keep its shape.
     console.log(`${green("✔")} monitor listening on ${monitor.url}`);
@@ -48,6 +51,7 @@ export default defineCommand({
         `  store ${describeStore(store)}   drift/alert window ${args.window ?? "1h"}, rules evaluated every ${args["evaluate-every"] ?? "60s"}   stop: Ctrl-C`,
       ),
     );
+    console.log(dim(`  retention ${retention === null ? "off: everything is kept" : formatRetention(retention)}`));
     if ((await monitor.store.listTokens()).every((t) => t.revokedAt !== null)) {
       console.log(`  no ingest token yet: npx edge-ml monitor token create <deployment> ${storeFlag(store, args)}`);
     }

@@ -25,6 +25,11 @@ export const MONITOR_SERVE = defineSpec({
     "admin-token": { type: "string", description: "the admin secret itself (visible in `ps` and shell history: prefer the env var or --admin-token-file)" },
     window: { type: "string", description: "window of drift, rates and alert rules, e.g. 1h (default), 15m, or 5s for demos and tests" },
     "evaluate-every": { type: "string", description: "how often alert rules are evaluated, e.g. 60s (default), 2s; 0 turns it off" },
+    retention: {
+      type: "string",
+      valueHint: "policy",
+      description: "what is kept how long, e.g. samples=7d,minutes=48h,hours=30d,days=off,every=10m (the defaults); off keeps everything",
+    },
   },
 });
 
