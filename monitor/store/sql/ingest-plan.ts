@@ -125,12 +125,12 @@ export function ingestPlan(batch: TelemetryBatch, receivedAt: number, opts: Inge
   const push = (shape: string, values: readonly Value[], build: (i: Slot) => RawBuilder<unknown>) => queries.push(statement(db, shape, values, build));
 
   /** `with v(...) as (values ...) insert into table (...) select ... from v where guard <conflict>`, chunked. */
-  const insertRows = (table: string, cols: readonly Col[], rows: readonly Row[], conflict: RawBuilder<unknown>) => {
+  const insertRows = (table: string, cols: readonly Col[], rows: readonly Row[], conflict: () => RawBuilder<unknown>) => {
     for (const chunk of chunks(rows, cols.length, 2, maxParams)) {
       const values = [...chunk.flat(), batchId, nonce];
       push(`rows:${table}:${chunk.length}`, values, (i) => {
         const names = refs(cols.map(([n]) => n));
-        return sql`with ${valuesCte(f, "v", cols, chunk.length, 0, i)} insert into ${ref(table)} (${names}) select ${names} from ${ref("v")} where ${guard(i, values.length - 2)} ${conflict}`;
+        return sql`with ${valuesCte(f, "v", cols, chunk.length, 0, i)} insert into ${ref(table)} (${names}) select ${names} from ${ref("v")} where ${guard(i, values.length - 2)} ${conflict()}`;
       });
     }
   };
@@ -162,7 +162,7 @@ export function ingestPlan(batch: TelemetryBatch, receivedAt: number, opts: Inge
       ["target", "text"],
     ],
     [[deployment, receivedAt, receivedAt, batch.target]],
-    sql`on conflict (${ref("name")}) do update set ${ref("last_seen")} = ${ref("excluded.last_seen")}, ${ref("target")} = ${ref("excluded.target")}`,
+    () => sql`on conflict (${ref("name")}) do update set ${ref("last_seen")} = ${ref("excluded.last_seen")}, ${ref("target")} = ${ref("excluded.target")}`,
   );
 
   // Counters land in the minute the window ended, by the edge's clock but never in the monitor's future.
@@ -174,7 +174,7 @@ export function ingestPlan(batch: TelemetryBatch, receivedAt: number, opts: Inge
     "minute_counters",
     [...KEY_COLS, ["requests", "int"], ["errors", "int"], ["dropped", "int"], ["latency_sum", "real"], ["batches", "int"]],
     [[...at, c.requests, errors, c.dropped, c.latency.sum, 1]],
-    sql`on conflict (${refs(MINUTE_KEY)}) do update set ${addSet("minute_counters", ["requests", "errors", "dropped", "latency_sum", "batches"])}`,
+    () => sql`on conflict (${refs(MINUTE_KEY)}) do update set ${addSet("minute_counters", ["requests", "errors", "dropped", "latency_sum", "batches"])}`,
   );
   const latency = c.latency.counts.flatMap((count, bucket): Row[] => (count > 0 ? [[...at, bucket, count]] : []));
   if (latency.length > 0) {
@@ -182,7 +182,7 @@ export function ingestPlan(batch: TelemetryBatch, receivedAt: number, opts: Inge
       "minute_latency",
       [...KEY_COLS, ["bucket", "int"], ["count", "int"]],
       latency,
-      sql`on conflict (${refs([...MINUTE_KEY, "bucket"])}) do update set ${addSet("minute_latency", ["count"])}`,
+      () => sql`on conflict (${refs([...MINUTE_KEY, "bucket"])}) do update set ${addSet("minute_latency", ["count"])}`,
     );
   }
   if (errorRows.length > 0) {
@@ -190,7 +190,7 @@ export function ingestPlan(batch: TelemetryBatch, receivedAt: number, opts: Inge
       "minute_errors",
       [...KEY_COLS, ["class", "text"], ["count", "int"]],
       errorRows.map(([cls, n]) => [...at, cls, n]),
-      sql`on conflict (${refs([...MINUTE_KEY, "class"])}) do update set ${addSet("minute_errors", ["count"])}`,
+      () => sql`on conflict (${refs([...MINUTE_KEY, "class"])}) do update set ${addSet("minute_errors", ["count"])}`,
     );
   }
   const b = batch.backend;
@@ -201,7 +201,7 @@ export function ingestPlan(batch: TelemetryBatch, receivedAt: number, opts: Inge
         "minute_backends",
         [...KEY_COLS, device, ["requests", "int"]],
         [[...at, b.device, c.requests]],
-        sql`on conflict (${refs([...MINUTE_KEY, "device"])}) do update set ${addSet("minute_backends", ["requests"])}`,
+        () => sql`on conflict (${refs([...MINUTE_KEY, "device"])}) do update set ${addSet("minute_backends", ["requests"])}`,
       );
     }
     const stored = (col: string) => ref(`backends.${col}`);
@@ -211,7 +211,8 @@ export function ingestPlan(batch: TelemetryBatch, receivedAt: number, opts: Inge
       "backends",
       [...KEY_COLS.slice(0, 3), device, ["engine", "text"], ["reason", "text"], ["last_seen", "int"]],
       [[deployment, model, version, b.device, b.engine ?? null, b.reason ?? null, receivedAt]],
-      sql`on conflict (${refs(["deployment", "model", "version", "device"])}) do update set ${ref("engine")} = coalesce(${ex("engine")}, ${stored("engine")}), ${ref("reason")} = coalesce(${ex("reason")}, ${stored("reason")}), ${ref("last_seen")} = ${f.greatest(stored("last_seen"), ex("last_seen"))}`,
+      () =>
+        sql`on conflict (${refs(["deployment", "model", "version", "device"])}) do update set ${ref("engine")} = coalesce(${ex("engine")}, ${stored("engine")}), ${ref("reason")} = coalesce(${ex("reason")}, ${stored("reason")}), ${ref("last_seen")} = ${f.greatest(stored("last_seen"), ex("last_seen"))}`,
     );
   }
   const r = batch.rollout;
@@ -220,7 +221,8 @@ export function ingestPlan(batch: TelemetryBatch, receivedAt: number, opts: Inge
       "minute_rollouts",
       [...KEY_COLS, ["arm", "text"], ["mode", "text"], ["requests", "int"], ["errors", "int"]],
       [[...at, r.arm, r.mode ?? "", c.requests, errors]],
-      sql`on conflict (${refs(["deployment", "model", "minute", "version", "arm", "mode"])}) do update set ${addSet("minute_rollouts", ["requests", "errors"])}`,
+      () =>
+        sql`on conflict (${refs(["deployment", "model", "minute", "version", "arm", "mode"])}) do update set ${addSet("minute_rollouts", ["requests", "errors"])}`,
     );
   }
   if (batch.profile !== undefined) {
@@ -306,13 +308,14 @@ on conflict do nothing`;
   // 2. The cells, added by the database.
   const stored = ref("profile_cells.value");
   const incoming = ref("excluded.value");
-  const merge = sql`case ${ref("excluded.cell")} when 'min' then ${f.least(stored, incoming)} when 'max' then ${f.greatest(stored, incoming)} when 'kind' then ${stored} else ${stored} + ${incoming} end`;
+  const merge = () =>
+    sql`case ${ref("excluded.cell")} when 'min' then ${f.least(stored, incoming)} when 'max' then ${f.greatest(stored, incoming)} when 'kind' then ${stored} else ${stored} + ${incoming} end`;
   for (const chunk of chunks(rows, CELL_COLS.length, T, maxParams)) {
     push(`profile-cells:${chunk.length}`, [...target, ...chunk.flat()], (i) => {
       return sql`with ${valuesCte(f, "v", CELL_COLS, chunk.length, T, i)} insert into ${ref("profile_cells")} (${refs(CELL_KEY)}, ${ref("value")})
 select ${cast(f, i(0), "text")}, ${cast(f, i(1), "text")}, ${cast(f, i(2), "text")}, ${v("slice_key")}, ${v("slice_value")}, ${cast(f, i(3), "int")}, ${v("feature")}, ${v("cell")}, ${v("value")} from ${ref("v")}
 where ${guard(i, 4)} and not exists (select 1 from ${ref("profile_conflicts")} as ${ref("x")} where ${ref("x.nonce")} = ${i(5)} and ${ref("x.slice_key")} = ${v("slice_key")} and ${ref("x.slice_value")} = ${v("slice_value")})
-on conflict (${refs(CELL_KEY)}) do update set ${ref("value")} = ${merge}`;
+on conflict (${refs(CELL_KEY)}) do update set ${ref("value")} = ${merge()}`;
     });
   }
   push("profile-conflicts-done", [target[5]!], (i) => sql`delete from ${ref("profile_conflicts")} where ${ref("nonce")} = ${i(0)}`);
