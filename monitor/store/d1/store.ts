@@ -7,6 +7,7 @@
  * - ingest: the shared `ingestPlan` run as ONE `d1.batch()`: D1 has no interactive transactions, and a batch is
  *   atomic. The plan's nonce guard makes it idempotent across isolates (a batchId stored by another attempt makes
  *   every statement of this one write nothing); its first statement says which happened;
+ * - compaction: the shared `compactionPlan` as one batch, so a roll-up moves rows whole or not at all.
  *
  * @example
  * ```ts
@@ -22,6 +23,7 @@ import { ingestPlan } from "../sql/ingest-plan.ts";
 import { createSqlLabels } from "../sql/labels.ts";
 import { createProfileReads } from "../sql/profiles.ts";
 import { createSqlReads } from "../sql/reads.ts";
+import { compactionPlan } from "../sql/retention.ts";
 import { createRolloutReads } from "../sql/rollouts.ts";
 import type { MonitorDb } from "../sql/tables.ts";
 import { SQLITE_FLAVOR } from "../sqlite/flavor.ts";
@@ -63,6 +65,14 @@ export async function openD1Store(d1: D1Database, opts: D1StoreOptions = {}): Pr
     ...createSqlAlerts(db),
     ...createRolloutReads(db),
     ...createSqlAdmin(db),
+    async compact(now, policy) {
+      const plan = compactionPlan(db, now, policy, SQLITE_FLAVOR, "insert-then-delete");
+      const results = await runBatch(
+        d1,
+        plan.map((s) => s.query),
+      );
+      return { steps: plan.map((s, i) => ({ step: s.step, rows: Number(results[i]?.numAffectedRows ?? 0) })) };
+    },
     async close() {
       // Nothing to release: the binding belongs to the Worker (or to miniflare in tests).
     },
