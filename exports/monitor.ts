@@ -12,5 +12,6 @@
 export { createMonitor, createMonitorApp, type AssetLoader, type MonitorAppOptions } from "../monitor/app.ts";
 export { nodeAssets, startMonitor, type RunningMonitor, type StartMonitorOptions } from "../monitor/server.ts";
 export { openSqliteStore } from "../monitor/store/sqlite/store.ts";
+export { openPostgresStore, type PostgresStoreOptions } from "../monitor/store/postgres/store.ts";
 export type { MonitorStore } from "../monitor/store/contract.ts";
 export { createToken } from "../monitor/tokens.ts";
