@@ -26,6 +26,7 @@
 import * as z from "zod";
 import { strictObject } from "./validation/strict.ts";
 import { Gates } from "./validation/gates.ts";
+import { FeatureViews } from "./feature-views.ts";
 
 const strict = strictObject;
 
@@ -157,6 +158,8 @@ export const Config = strict({
   gates: Gates.default({}),
   /** Default gates of `edge-ml optimize`; `models.<name>.optimize` overrides them key by key. */
   optimize: OptimizeGates.default({ maxMetricLoss: 0.005, minArgmaxAgreement: 0.99, maxLatencyRatio: 1.1 }),
+  /** Features looked up by key at the edge (`features push|show|join`), by view name (core/feature-views.ts). */
+  featureViews: FeatureViews.default({}),
 });
 export type Config = z.output<typeof Config>;
 export type ConfigInput = z.input<typeof Config>;

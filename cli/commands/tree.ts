@@ -58,6 +58,26 @@ export const COMMANDS = {
         ),
       },
     },
+    features: {
+      description: "Feature views: push values to the local online store, read one back, build point-in-time training sets",
+      commands: {
+        push: lazyCommand(
+          "Write a CSV's latest values per key into a view's local store and append its rows to the view's history",
+          () => import("./spec/features.ts").then((m) => m.FEATURES_PUSH),
+          () => import("./features.ts").then((m) => ({ default: m.PUSH })),
+        ),
+        show: lazyCommand(
+          "Read one key of a view back from its local store: values, timestamp, age",
+          () => import("./spec/features.ts").then((m) => m.FEATURES_SHOW),
+          () => import("./features.ts").then((m) => ({ default: m.SHOW })),
+        ),
+        join: lazyCommand(
+          "Point-in-time join: each entity row gets the view's latest values at or before its time (no leakage)",
+          () => import("./spec/features.ts").then((m) => m.FEATURES_JOIN),
+          () => import("./features.ts").then((m) => ({ default: m.JOIN })),
+        ),
+      },
+    },
     validate: lazyCommand(
       "Evaluate a model version on labelled data, check the gates, and record the result in its manifest",
       () => import("./spec/validate.ts").then((m) => m.VALIDATE),

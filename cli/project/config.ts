@@ -18,7 +18,7 @@ import type { Gates } from "../../core/validation/gates.ts";
 
 export { Config } from "../../core/config.ts";
 
-const TOP_LEVEL_KEYS = "edge, dev, models, targets, telemetry, gates";
+const TOP_LEVEL_KEYS = "edge, dev, models, targets, telemetry, gates, optimize, featureViews";
 
 export async function loadConfig(root: string): Promise<Config> {
   const ts = join(root, "edge-ml.config.ts");

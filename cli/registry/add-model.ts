@@ -11,6 +11,7 @@ import { basename, relative } from "node:path";
 import semver from "semver";
 import * as z from "zod";
 import { EdgeMlError } from "../../core/errors.ts";
+import { checkLookedUpFeatures } from "../../core/feature-views.ts";
 import { validatePostprocessing } from "../../core/postprocess.ts";
 import { validatePreprocessing } from "../../core/preprocess.ts";
 import { FeatureSpec } from "../../core/schema/features.ts";
@@ -19,6 +20,7 @@ import { Postprocessing, Preprocessing } from "../../core/schema/preprocessing.t
 import { isTensorStep } from "../../core/schema/tensor-step.ts";
 import { modelBaseline } from "../baseline/baseline.ts";
 import { csvSummary } from "../tabular/csv.ts";
+import { loadConfig } from "../project/config.ts";
 import { gitState } from "../project/git.ts";
 import { sha256File } from "../project/hash.ts";
 import { readJsonFile } from "../project/json-file.ts";
@@ -68,6 +70,16 @@ export async function addModel(root: string, opts: AddModelOptions): Promise<{ d
   const postprocessing = opts.postprocess ? readJsonFile(opts.postprocess, Postprocessing, "postprocessing", schemaHint) : undefined;
   const hyperparameters = opts.params ? readJsonFile(opts.params, z.record(z.string(), z.unknown()), "hyperparameters", schemaHint) : {};
 
+  if (features?.some((f) => f.from !== undefined)) {
+    const issues = checkLookedUpFeatures(features, (await loadConfig(root)).featureViews);
+    if (issues.length > 0) {
+      throw new EdgeMlError("ERR_BAD_CONFIG", `${opts.features}: looked-up features do not match the config's featureViews`, {
+        ...(opts.features ? { file: opts.features } : {}),
+        issues,
+        hint: 'define the view in edge-ml.config.ts, e.g. featureViews: { customer: { key: "customer_id", features: ["plan"], store: "kv" } }, or fix "from"',
+      });
+    }
+  }
   if (features && !preprocessing) {
     throw new EdgeMlError("ERR_USAGE", "--features needs --preprocess: the preprocessing says how features become the model's input tensors", {
       hint: "pass --preprocess p.json, or leave out --features to serve the model as a tensor model",

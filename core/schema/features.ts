@@ -40,6 +40,8 @@ export const FeatureSpec = z.strictObject({
    */
   normalize: z.literal("case_and_space").optional(),
   description: z.string().optional(),
+  /** Looked up at the edge from this feature view (config `featureViews`) by its key; the client sends the key. */
+  from: z.string().min(1).optional(),
 });
 export type FeatureSpec = z.output<typeof FeatureSpec>;
 export type FeatureSpecInput = z.input<typeof FeatureSpec>;

@@ -20,11 +20,12 @@ import { Postprocessing, Preprocessing } from "./preprocessing.ts";
  * recipe, gates and own validation, and validation results on samples (issue 10). 4: datetime, image and audio
  * features; date_part, bucketize, hash_bucket, image and audio steps; int64/int32 column inputs; preprocessing whose
  * only inputs are written by image/audio steps (issue 12). 5: TF.js artifacts (`artifact.tfjs`: the model.json's kind
- * and every weight shard with its sha256 and size; issue 13). A manifest is written with the
+ * and every weight shard with its sha256 and size; issue 13). 6: looked-up features (`features[].from`, a feature view
+ * of the config; issue 16). A manifest is written with the
  * lowest version that holds its fields (`requiredSchemaVersion`), so an older edge-ml still reads every manifest that
  * uses nothing newer.
  */
-export const MANIFEST_SCHEMA_VERSIONS = [1, 2, 3, 4, 5] as const;
+export const MANIFEST_SCHEMA_VERSIONS = [1, 2, 3, 4, 5, 6] as const;
 export type ManifestSchemaVersion = (typeof MANIFEST_SCHEMA_VERSIONS)[number];
 
 export const TASKS = ["binary", "multiclass", "regression", "tensor"] as const;
@@ -182,7 +183,7 @@ const ManifestFields = z.strictObject({
 
 interface VersionedFields {
   artifact?: { tfjs?: object | undefined } | undefined;
-  features?: readonly { normalize?: string | undefined; type?: string }[] | undefined;
+  features?: readonly { normalize?: string | undefined; type?: string; from?: string | undefined }[] | undefined;
   preprocessing?: { steps?: readonly { op: string }[] | undefined; inputs?: readonly { dtype?: string | undefined }[] | undefined } | undefined;
   samples?: unknown;
   variants?: readonly object[] | undefined;
@@ -198,6 +199,7 @@ function versionedFields(m: VersionedFields): { path: (string | number)[]; versi
   m.features?.forEach((f, i) => {
     if (f.normalize !== undefined) out.push({ path: ["features", i, "normalize"], version: 2 });
     if (f.type !== undefined && CONTRACT_4_FEATURES.has(f.type)) out.push({ path: ["features", i, "type"], version: 4 });
+    if (f.from !== undefined) out.push({ path: ["features", i, "from"], version: 6 });
   });
   m.preprocessing?.steps?.forEach((step, i) => {
     if (CONTRACT_4_STEPS.has(step.op)) out.push({ path: ["preprocessing", "steps", i, "op"], version: 4 });
