@@ -6,7 +6,8 @@
  * image, audio and date preprocessing beside the model call (bench/results/media.{json,md}); `BENCH_ONLY=browser`
  * ready time, predict time and bytes per backend in headless Chromium (bench/results/browser.{json,md});
  * `BENCH_ONLY=monitor-ingest` the monitor's ingest on SQLite and on Postgres behind one and two monitor processes
- * (bench/results/monitor-ingest.{json,md}; needs `apt-get install -y postgresql`).
+ * (bench/results/monitor-ingest.{json,md}; needs `apt-get install -y postgresql`); `BENCH_ONLY=monitor-history` drift
+ * and slice query time over 9 vs 90 days of stored history, compacted (bench/results/monitor-history.{json,md}).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -14,6 +15,7 @@ import { join } from "node:path";
 import { benchBrowser, renderBrowser } from "./browser.ts";
 import { benchCliHelp, renderCliHelp } from "./cli-help.ts";
 import { benchMedia, renderMedia } from "./media.ts";
+import { benchHistory, renderHistory } from "./monitor-history.ts";
 import { benchMonitorIngestTable, renderMonitorIngest } from "./monitor-ingest.ts";
 import { benchOptimize, renderOptimize } from "./optimize.ts";
 import { benchWorker, type WorkerBenchRow } from "./worker.ts";
@@ -55,6 +57,12 @@ try {
     );
   if (process.env["BENCH_ONLY"] === "monitor-ingest")
     await only("monitor-ingest", benchMonitorIngestTable, (r) => header("monitor ingest") + renderMonitorIngest(r));
+  if (process.env["BENCH_ONLY"] === "monitor-history")
+    await only(
+      "monitor-history",
+      () => benchHistory(tmp),
+      (r) => header("monitor history") + renderHistory(r),
+    );
   const worker = await benchWorker(tmp);
   const cliHelp = benchCliHelp();
   const optimizeTmp = join(tmp, "optimize");
@@ -65,6 +73,7 @@ try {
   mkdirSync(browserTmp);
   const browser = await benchBrowser(browserTmp);
   const monitorIngest = await benchMonitorIngestTable();
+  const monitorHistory = await benchHistory(tmp);
   const result = {
     date: new Date().toISOString(),
     machine,
@@ -74,11 +83,12 @@ try {
     media,
     browser,
     monitorIngest,
+    monitorHistory,
   };
   const dir = resultsDir;
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
-  const md = `${renderMarkdown(result.machine, worker)}\n${renderOptimize(optimize)}\n${renderMedia(media)}\n${renderBrowser(browser)}\n${renderMonitorIngest(monitorIngest)}\n${renderCliHelp(cliHelp)}`;
+  const md = `${renderMarkdown(result.machine, worker)}\n${renderOptimize(optimize)}\n${renderMedia(media)}\n${renderBrowser(browser)}\n${renderMonitorIngest(monitorIngest)}\n${renderHistory(monitorHistory)}\n${renderCliHelp(cliHelp)}`;
   writeFileSync(join(dir, "latest.md"), md);
   console.log(md);
 } finally {

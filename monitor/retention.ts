@@ -1,7 +1,7 @@
 /**
  * How long the monitor keeps what at which resolution (issue 15): raw sampled rows and their labels expire; per-minute
  * counters and profiles are rolled into hours, hours into days, so a 90-day query reads a few hundred rows. Written
- * as `samples=7d,minutes=48h,hours=30d` (`edge-ml monitor --retention ...`); a key left out keeps its default, `off`
+ * as `samples=7d,minutes=48h,hours=14d` (`edge-ml monitor --retention ...`); a key left out keeps its default, `off`
  * keeps that level forever, and `--retention off` turns compaction off. Portable: the Node server and the Worker's
  * Cron Trigger both hand the parsed policy to `store.compact(now, policy)`.
  *
@@ -39,7 +39,7 @@ export const RetentionPolicy = z
     /** Per-minute (per-bucket) counters and profiles older than this are rolled into hourly rows. */
     minutes: Keep.default(48 * HOUR),
     /** Hourly rows older than this are rolled into daily rows. */
-    hours: Keep.default(30 * DAY),
+    hours: Keep.default(14 * DAY),
     /** Daily rows older than this are deleted (default: kept). */
     days: Keep.default(null),
     /** How often the monitor compacts (default 10 minutes; `off`: never on its own). */
@@ -58,11 +58,11 @@ export const RetentionPolicy = z
 
 export type RetentionPolicy = z.output<typeof RetentionPolicy>;
 
-/** The defaults: samples 7 d, minutes 48 h, hours 30 d, days kept, compaction every 10 min. */
+/** The defaults: samples 7 d, minutes 48 h, hours 14 d, days kept, compaction every 10 min. */
 export const DEFAULT_RETENTION: RetentionPolicy = RetentionPolicy.parse({});
 
 const KEYS = ["samples", "labels", "minutes", "hours", "days", "every"];
-const HINT = "e.g. --retention samples=7d,minutes=48h,hours=30d,days=off (keys: samples, labels, minutes, hours, days, every), or --retention off";
+const HINT = "e.g. --retention samples=7d,minutes=48h,hours=14d,days=off (keys: samples, labels, minutes, hours, days, every), or --retention off";
 
 /**
  * Parse `key=value,key=value` into a policy (defaults for the keys left out); `off` means no compaction at all

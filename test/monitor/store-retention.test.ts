@@ -215,16 +215,16 @@ describe("--retention", () => {
       }
     };
     expect(message("minutes=10m")).toMatchInlineSnapshot(
-      `"--retention minutes=10m: minutes: keep per-minute rows at least 1h (minutes roll into whole hours) | e.g. --retention samples=7d,minutes=48h,hours=30d,days=off (keys: samples, labels, minutes, hours, days, every), or --retention off"`,
+      `"--retention minutes=10m: minutes: keep per-minute rows at least 1h (minutes roll into whole hours) | e.g. --retention samples=7d,minutes=48h,hours=14d,days=off (keys: samples, labels, minutes, hours, days, every), or --retention off"`,
     );
     expect(message("samples=soon")).toMatchInlineSnapshot(
-      `"--retention samples=soon: samples: expected a duration like "36h", "7d", or "off" | e.g. --retention samples=7d,minutes=48h,hours=30d,days=off (keys: samples, labels, minutes, hours, days, every), or --retention off"`,
+      `"--retention samples=soon: samples: expected a duration like "36h", "7d", or "off" | e.g. --retention samples=7d,minutes=48h,hours=14d,days=off (keys: samples, labels, minutes, hours, days, every), or --retention off"`,
     );
     expect(message("weeks=2")).toMatchInlineSnapshot(
-      `"--retention weeks=2: unknown key "weeks" | e.g. --retention samples=7d,minutes=48h,hours=30d,days=off (keys: samples, labels, minutes, hours, days, every), or --retention off"`,
+      `"--retention weeks=2: unknown key "weeks" | e.g. --retention samples=7d,minutes=48h,hours=14d,days=off (keys: samples, labels, minutes, hours, days, every), or --retention off"`,
     );
     expect(message("hours=1d,minutes=2d")).toMatchInlineSnapshot(
-      `"--retention hours=1d,minutes=2d: hours: keep hourly rows longer than per-minute rows | e.g. --retention samples=7d,minutes=48h,hours=30d,days=off (keys: samples, labels, minutes, hours, days, every), or --retention off"`,
+      `"--retention hours=1d,minutes=2d: hours: keep hourly rows longer than per-minute rows | e.g. --retention samples=7d,minutes=48h,hours=14d,days=off (keys: samples, labels, minutes, hours, days, every), or --retention off"`,
     );
   });
 });

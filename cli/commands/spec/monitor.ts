@@ -28,7 +28,7 @@ export const MONITOR_SERVE = defineSpec({
     retention: {
       type: "string",
       valueHint: "policy",
-      description: "what is kept how long, e.g. samples=7d,minutes=48h,hours=30d,days=off,every=10m (the defaults); off keeps everything",
+      description: "what is kept how long, e.g. samples=7d,minutes=48h,hours=14d,days=off,every=10m (the defaults); off keeps everything",
     },
   },
 });
