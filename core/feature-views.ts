@@ -38,7 +38,6 @@ export function parseTtl(text: string): number | undefined {
 
 /** A view or column name: also a D1 table suffix and part of a KV key, so no separators or quotes. */
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const Name = (what: string) => z.string().regex(NAME, `a ${what} is letters, digits and '_', not starting with a digit`);
 const Column = z.string().min(1, "a column name cannot be empty");
 
 const FeatureView = strictObject({
@@ -68,7 +67,11 @@ const FeatureView = strictObject({
 export type FeatureView = z.output<typeof FeatureView>;
 
 /** `featureViews` of the config, by view name. */
-export const FeatureViews = z.record(Name("view name"), FeatureView);
+export const FeatureViews = z.record(z.string(), FeatureView).superRefine((views, ctx) => {
+  // Checked here rather than as the record's key schema, whose issue would only say "Invalid key in record".
+  for (const name of Object.keys(views))
+    if (!NAME.test(name)) ctx.addIssue({ code: "custom", path: [name], message: "a view name is letters, digits and '_', not starting with a digit" });
+});
 export type FeatureViews = z.output<typeof FeatureViews>;
 
 /**

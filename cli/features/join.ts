@@ -115,7 +115,6 @@ async function readEntities(opts: JoinOptions, key: string, features: readonly s
       const clash = features.filter((f) => header?.includes(f));
       if (clash.length > 0)
         throw new EdgeMlError("ERR_BAD_DATA", `${opts.entities} already has column ${clash.map((c) => `"${c}"`).join(", ")} of view "${opts.view}"`, {
-          file: opts.entities,
           hint: "drop or rename those columns first: the join adds them",
         });
       continue;
@@ -128,11 +127,9 @@ async function readEntities(opts: JoinOptions, key: string, features: readonly s
     } else sorter.add([r.fields[cols.key as number] ?? "", t, row]);
     row++;
   }
-  if (header === undefined)
-    throw new EdgeMlError("ERR_BAD_DATA", `${opts.entities} is empty`, { file: opts.entities, hint: "a header row, then one row per example" });
+  if (header === undefined) throw new EdgeMlError("ERR_BAD_DATA", `${opts.entities} is empty`, { hint: "a header row, then one row per example" });
   if (badCount > 0)
     throw new EdgeMlError("ERR_BAD_DATA", `${opts.entities}: ${badCount} row${badCount === 1 ? "" : "s"} without a usable ${opts.asOf} time`, {
-      file: opts.entities,
       issues: bad,
       hint: "every row needs its time (ISO-8601 or epoch milliseconds): a join without it could read values from the future",
     });
@@ -204,7 +201,6 @@ async function writeJoined(opts: JoinOptions, header: string[], features: readon
       const next = sorted.next();
       if (next.done || next.value[0] !== row)
         throw new EdgeMlError("ERR_BAD_DATA", `${opts.entities} changed while it was being joined (row ${row + 1})`, {
-          file: opts.entities,
           hint: "run the join again on a file nothing is writing to",
         });
       const values = next.value[1];

@@ -128,11 +128,10 @@ export async function pushFeatures(root: string, opts: PushOptions): Promise<Pus
   } finally {
     progress.done();
   }
-  if (header === undefined) throw new EdgeMlError("ERR_BAD_DATA", `${file} is empty`, { file, hint: "a header row, then one row per key and time" });
+  if (header === undefined) throw new EdgeMlError("ERR_BAD_DATA", `${file} is empty`, { hint: "a header row, then one row per key and time" });
   if (badCount > 0 && opts.skipBadRows !== true) {
     sorter.dispose();
     throw new EdgeMlError("ERR_BAD_DATA", `${file}: ${badCount} bad row${badCount === 1 ? "" : "s"}; nothing was pushed`, {
-      file,
       issues: bad,
       hint: "fix them, or pass --skip-bad-rows to push the other rows (the skipped ones are listed)",
     });

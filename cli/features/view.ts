@@ -34,7 +34,6 @@ export function columnIndexes(file: string, header: readonly string[], wanted: R
   }
   if (missing.length > 0)
     throw new EdgeMlError("ERR_BAD_DATA", `${file} has no column ${missing.join(", ")}`, {
-      file,
       hint: `its columns are: ${header.join(", ")}; the view's columns are set in edge-ml.config.ts (featureViews)`,
     });
   return out;
