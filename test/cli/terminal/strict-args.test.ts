@@ -38,7 +38,7 @@ describe("strict command lines: unknown flags and commands are usage errors (exi
     expect(top.code).toBe(2);
     expect(top.stderr).toMatchInlineSnapshot(`
       "✖ unknown command "modles" for edge-ml (did you mean models?)
-        hint: edge-ml has: init, models, data, validate, optimize, build, dev, deploy, rollout, monitor, replay; see \`npx edge-ml --help\`"
+        hint: edge-ml has: init, models, data, features, validate, optimize, build, dev, deploy, rollout, monitor, replay; see \`npx edge-ml --help\`"
     `);
     const nested = await runCli(["monitor", "token", "craete", "x"], dir);
     expect(nested.code).toBe(2);
