@@ -56,7 +56,7 @@ describe("config", () => {
       • gates.absolute[0].metric: "auc" is not a metric (Should be one of: accuracy, precision, recall, f1, roc_auc, log_loss, macro_f1, mae, rmse)
       • gates.absolute[1]: give min, max or both
       • gates.relative[0].maxDrop: Too small: expected number to be >=0
-      • (root): unknown key "monitr" (allowed: edge, dev, models, targets, telemetry, gates, optimize)"
+      • (root): unknown key "monitr" (allowed: edge, dev, models, targets, telemetry, gates, optimize, featureViews)"
     `);
   });
 
@@ -69,7 +69,7 @@ describe("config", () => {
       "✖ edge-ml.config.ts is not a valid edge-ml config (<dir>/edge-ml.config.ts)
         • gates.absolute[0]: unknown key "minimum" (allowed: metric, min, max, slices, minRows)
         • gates.absolute[0]: give min, max or both
-        hint: top-level keys: edge, dev, models, targets, telemetry, gates; the commented example is templates/init/edge-ml.config.ts (\`npx edge-ml init\` writes it)"
+        hint: top-level keys: edge, dev, models, targets, telemetry, gates, optimize, featureViews; the commented example is templates/init/edge-ml.config.ts (\`npx edge-ml init\` writes it)"
     `);
   });
 

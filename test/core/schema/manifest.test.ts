@@ -29,7 +29,7 @@ describe("manifest contract versions", () => {
 
   it("reads the field in a version 2 manifest and refuses versions it does not know", () => {
     expect(Manifest.parse(withNormalize(2)).features?.[0]?.normalize).toBe("case_and_space");
-    expect(Manifest.safeParse({ ...titanic, schemaVersion: 6 }).success).toBe(false);
+    expect(Manifest.safeParse({ ...titanic, schemaVersion: 7 }).success).toBe(false);
   });
 
   it("writes the lowest version that holds the fields", () => {
