@@ -97,7 +97,7 @@ async function answers(store: MonitorStore, hoursFrom = T0 + 2 * DAY) {
 
 const moved = (report: { steps: { step: string; rows: number }[] }) => report.steps.filter((s) => s.step.includes("→")).reduce((a, s) => a + s.rows, 0);
 
-describe.each(STORES)("$name store: retention", { timeout: 120_000 }, (factory: StoreFactory) => {
+describe.each(STORES)("$name store: retention", { timeout: 240_000 }, (factory: StoreFactory) => {
   const opened: MonitorStore[] = [];
   afterEach(async () => {
     await Promise.allSettled(opened.splice(0).map((s) => s.close()));
