@@ -15,6 +15,8 @@ export default defineConfig({
         },
       },
       {
+        // .ci/run splits this project over two processes: files by name in one, the rest by --exclude in the other
+        // (which a project-level `exclude` here would override: keep it without one).
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
