@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { EdgeMlError } from "../../core/errors.ts";
 import type { AssetName } from "../../monitor/app.ts";
+import { parseRetention } from "../../monitor/retention.ts";
 import { nodeAssets } from "../../monitor/server.ts";
 import { COMPATIBILITY_DATE } from "../../targets/worker/wrangler-config.ts";
 import type { BuiltFile } from "../../targets/types.ts";
@@ -39,6 +40,8 @@ export interface MonitorBuildOptions {
   databaseId?: string | undefined;
   /** Window of drift, rates and alert rules (default 1h). */
   window?: string | undefined;
+  /** Retention as `--retention` (default: the monitor's defaults); checked here, applied by the Cron Trigger. */
+  retention?: string | undefined;
   minify?: boolean;
 }
 
@@ -71,7 +74,13 @@ async function inlineAssets(): Promise<Record<AssetName, string>> {
   return out;
 }
 
-function renderMonitorWranglerToml(o: { name: string; database: string; databaseId?: string | undefined; window?: string | undefined }): string {
+function renderMonitorWranglerToml(o: {
+  name: string;
+  database: string;
+  databaseId?: string | undefined;
+  window?: string | undefined;
+  retention?: string | undefined;
+}): string {
   const str = JSON.stringify;
   return `# Written by \`edge-ml monitor build --target worker\`. Deploy with \`npx edge-ml monitor deploy\` (or \`npx wrangler deploy\` here).
 # The admin token of the dashboard and read API is a secret: \`npx wrangler secret put EDGE_ML_MONITOR_ADMIN_TOKEN\`.
@@ -86,13 +95,13 @@ ${o.databaseId ? "" : "# No database_id: wrangler creates (provisions) the datab
 binding = ${str(D1_BINDING)}
 database_name = ${str(o.database)}
 ${o.databaseId ? `database_id = ${str(o.databaseId)}\n` : ""}
-# Alert rules are evaluated and due webhooks sent on this schedule.
+# Alert rules are evaluated, due webhooks sent and old data compacted (EDGE_ML_MONITOR_RETENTION) on this schedule.
 [triggers]
 crons = [${str(CRON)}]
 
 [vars]
 EDGE_ML_MONITOR_WINDOW = ${str(o.window ?? "1h")}
-`;
+${o.retention ? `EDGE_ML_MONITOR_RETENTION = ${str(o.retention)}\n` : ""}`;
 }
 
 function fileInfo(outDir: string, path: string, type: BuiltFile["type"]): BuiltFile {
@@ -104,6 +113,7 @@ export async function buildMonitorWorker(opts: MonitorBuildOptions): Promise<Mon
   const outDir = resolve(opts.outDir);
   const name = opts.name ?? "edge-ml-monitor";
   const database = opts.database ?? name;
+  if (opts.retention !== undefined) parseRetention(opts.retention); // a bad policy fails the build, not the Worker
   mkdirSync(outDir, { recursive: true });
   const entry = join(outDir, ".monitor.entry.ts");
   writeFileSync(
@@ -132,7 +142,10 @@ export async function buildMonitorWorker(opts: MonitorBuildOptions): Promise<Mon
   } finally {
     rmSync(entry, { force: true });
   }
-  writeFileSync(join(outDir, "wrangler.toml"), renderMonitorWranglerToml({ name, database, databaseId: opts.databaseId, window: opts.window }));
+  writeFileSync(
+    join(outDir, "wrangler.toml"),
+    renderMonitorWranglerToml({ name, database, databaseId: opts.databaseId, window: opts.window, retention: opts.retention }),
+  );
   const files = [fileInfo(outDir, MONITOR_MAIN, "ESModule")];
   const result: MonitorBuild = {
     outDir,

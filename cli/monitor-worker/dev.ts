@@ -34,6 +34,8 @@ export interface MonitorWorkerDevOptions {
   /** Default 8787; 0 picks a free one. */
   port?: number;
   window?: string | undefined;
+  /** Retention as `--retention` (default: the monitor's defaults). */
+  retention?: string | undefined;
   /** The admin secret; without one the read side is open (loopback only). */
   adminToken?: string | undefined;
   /** How often the Cron Trigger runs (default 60 s); 0: only on `scheduled()`. */
@@ -52,7 +54,12 @@ export interface MonitorWorkerDev {
 }
 
 export async function startMonitorWorker(opts: MonitorWorkerDevOptions): Promise<MonitorWorkerDev> {
-  const build = await buildMonitorWorker({ outDir: opts.outDir ?? ".edge-ml/monitor-worker", window: opts.window, minify: false });
+  const build = await buildMonitorWorker({
+    outDir: opts.outDir ?? ".edge-ml/monitor-worker",
+    window: opts.window,
+    retention: opts.retention,
+    minify: false,
+  });
   const persist = resolve(opts.persistDir);
   mkdirSync(persist, { recursive: true });
   const miniflare = new Miniflare({
@@ -66,6 +73,7 @@ export async function startMonitorWorker(opts: MonitorWorkerDevOptions): Promise
     bindings: {
       EDGE_ML_MONITOR_LOCAL: "1",
       ...(opts.window ? { EDGE_ML_MONITOR_WINDOW: opts.window } : {}),
+      ...(opts.retention ? { EDGE_ML_MONITOR_RETENTION: opts.retention } : {}),
       ...(opts.adminToken ? { EDGE_ML_MONITOR_ADMIN_TOKEN: opts.adminToken } : {}),
     },
   });

@@ -1,10 +1,10 @@
 /**
  * The monitor as a Cloudflare Worker: the same Hono app (monitor/app.ts) over the D1 store (monitor/store/d1/), the
- * dashboard's assets from the bundle, alert evaluation and webhook delivery on a Cron Trigger (`scheduled`), and an
- * admin-only token API (./tokens.ts: a Worker has no CLI beside its database).
+ * dashboard's assets from the bundle, alert evaluation, webhook delivery and retention (compaction every `every`) on a
+ * Cron Trigger (`scheduled`), and an admin-only token API (./tokens.ts: a Worker has no CLI beside its database).
  *
  * Settings come from the Worker's environment: `DB` (the D1 binding), `EDGE_ML_MONITOR_ADMIN_TOKEN` (a secret:
- * `npx wrangler secret put EDGE_ML_MONITOR_ADMIN_TOKEN`), `EDGE_ML_MONITOR_WINDOW` (default 1h). A Worker is public,
+ * `npx wrangler secret put EDGE_ML_MONITOR_ADMIN_TOKEN`), `EDGE_ML_MONITOR_WINDOW` (default 1h), `EDGE_ML_MONITOR_RETENTION` (as `--retention`). A Worker is public,
  * so without an admin token the read side is closed; `edge-ml monitor dev` sets `EDGE_ML_MONITOR_LOCAL=1` (workerd on
  * 127.0.0.1), which opens it like `edge-ml monitor` on loopback.
  *
@@ -24,6 +24,7 @@ import { adminGuard } from "../admin.ts";
 import { createAlerting } from "../alerts/evaluator.ts";
 import { parseDuration } from "../alerts/rules.ts";
 import { createMonitor, DEFAULT_WINDOW_MS, type AssetName } from "../app.ts";
+import { DEFAULT_RETENTION, parseRetention, type RetentionPolicy } from "../retention.ts";
 import { MonitorError } from "../http-error.ts";
 import { MINUTE_MS, type MonitorStore } from "../store/contract.ts";
 import type { D1Database } from "../store/d1/binding.ts";
@@ -35,12 +36,15 @@ export interface MonitorWorkerEnv {
   EDGE_ML_MONITOR_ADMIN_TOKEN?: string;
   /** Window of drift, rates and alert rules, e.g. "1h" (default), "15m", "5s" (demos and tests). */
   EDGE_ML_MONITOR_WINDOW?: string;
+  /** Retention, as `--retention` of the Node monitor (default samples=7d,minutes=48h,hours=14d,every=10m; "off"). */
+  EDGE_ML_MONITOR_RETENTION?: string;
   /** "1": served on loopback by `edge-ml monitor dev`: the read side is open without an admin token. */
   EDGE_ML_MONITOR_LOCAL?: string;
 }
 
 interface Scheduled {
   cron: string;
+  scheduledTime: number;
 }
 
 /** What a Worker module exports: HTTP and the Cron Trigger. */
@@ -63,6 +67,7 @@ function windowOf(env: MonitorWorkerEnv): number {
 interface Ready {
   store: MonitorStore;
   windowMs: number;
+  retention: RetentionPolicy | null;
   app: Hono;
 }
 
@@ -100,22 +105,33 @@ function routes(env: MonitorWorkerEnv, store: MonitorStore, windowMs: number, as
 /** The Worker's handlers; one store and app per isolate, opened (and the database migrated) on first use. */
 export function createMonitorWorker(opts: { assets: Readonly<Record<AssetName, string>> }): MonitorWorker {
   let ready: Ready | undefined;
+  let lastRun: number | undefined;
   const open = async (env: MonitorWorkerEnv): Promise<Ready> => {
     if (ready !== undefined) return ready;
     const windowMs = windowOf(env);
     const store = await openD1Store(env.DB, { profileBucketMs: Math.min(windowMs, MINUTE_MS) });
-    ready ??= { store, windowMs, app: routes(env, store, windowMs, opts.assets) };
+    const retention = env.EDGE_ML_MONITOR_RETENTION ? parseRetention(env.EDGE_ML_MONITOR_RETENTION) : DEFAULT_RETENTION;
+    ready ??= { store, windowMs, retention, app: routes(env, store, windowMs, opts.assets) };
     return ready;
   };
   return {
     fetch: async (request, env, ctx) => (await open(env)).app.fetch(request, env, ctx),
-    async scheduled(_event, env) {
-      const { store, windowMs } = await open(env);
+    async scheduled(event, env) {
+      const { store, windowMs, retention } = await open(env);
       // An evaluator of this run's own: nothing of it outlives the event.
       const alerting = createAlerting({ store, now: Date.now, windowMs });
       const result = await alerting.evaluate();
       for (const e of result.errors) console.error(`edge-ml monitor: alert rule ${e.ruleId} failed: ${e.message}`);
       await alerting.deliver();
+      // Compaction every `every`: at the first run of the isolate that falls in the minute after a multiple of it,
+      // then whenever a multiple was crossed since this isolate's last run (an extra run is harmless: it is atomic
+      // and counts nothing twice).
+      const every = retention?.every ?? null;
+      const t = event.scheduledTime;
+      if (retention !== null && every !== null && (lastRun === undefined ? t % every < MINUTE_MS : Math.floor(t / every) > Math.floor(lastRun / every))) {
+        await store.compact(t, retention);
+      }
+      lastRun = t;
     },
   };
 }

@@ -123,6 +123,44 @@ describe("the monitor as a Worker with a D1 store", () => {
     expect((await worker.scheduled({ cron: "* * * * *" })).outcome).toBe("ok");
   }, 120_000);
 
+  it("the Cron Trigger compacts by EDGE_ML_MONITOR_RETENTION: samples past their retention expire, counters roll into hours", async () => {
+    const dir = tempDir();
+    const r = await runCli(["monitor", "build", "--target", "worker", "--out", "mw", "--retention", "samples=1h,minutes=1h,every=1m"], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, "mw", "wrangler.toml"), "utf8")).toContain('EDGE_ML_MONITOR_RETENTION = "samples=1h,minutes=1h,every=1m"');
+    const bad = await runCli(["monitor", "build", "--target", "worker", "--out", "mw2", "--retention", "samples=often"], dir);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("--retention samples=often");
+
+    const mf = new Miniflare({
+      modulesRoot: join(dir, "mw"),
+      modules: [{ type: "ESModule", path: join(dir, "mw", "monitor.js") }],
+      compatibilityDate: COMPATIBILITY_DATE,
+      d1Databases: { DB: "team-monitor" },
+      bindings: { EDGE_ML_MONITOR_LOCAL: "1", EDGE_ML_MONITOR_RETENTION: "samples=1h,minutes=1h,every=1m" },
+    });
+    onTestFinished(() => mf.dispose());
+    const m: Monitor = { url: (await mf.ready).toString().replace(/\/$/, ""), headers: {} };
+    const { token } = (await (await post(m, "/v1/tokens", { deployment: "prod" })).json()) as { token: string };
+    const old = Date.now() - 3 * 3_600_000;
+    for (const [end, id] of [
+      [old, "old"],
+      [Date.now() - 60_000, "new"],
+    ] as const) {
+      const b = makeBatch({ window: { start: end - 10_000, end }, samples: [{ ts: end - 1000, requestId: id, latencyMs: 2, status: 200 }] });
+      expect((await post(m, "/v1/ingest", b, { authorization: `Bearer ${token}` })).status).toBeLessThan(300);
+    }
+    const samples = async () =>
+      ((await (await get(m, "/v1/samples?deployment=prod")).json()) as { samples: { requestId: string }[] }).samples.map((x) => x.requestId);
+    const requests = async () => counters(await (await get(m, "/metrics")).text());
+    expect((await samples()).sort()).toEqual(["new", "old"]);
+    const before = await requests();
+    const worker = (await mf.getWorker()) as unknown as { scheduled(o: { cron: string; scheduledTime: Date }): Promise<{ outcome: string }> };
+    expect((await worker.scheduled({ cron: "* * * * *", scheduledTime: new Date() })).outcome).toBe("ok");
+    expect(await samples()).toEqual(["new"]);
+    expect(await requests()).toEqual(before); // rolled into hours, not lost
+  }, 120_000);
+
   it("deploy --dry-run runs wrangler's offline dry run: the upload and the D1 binding, nothing uploaded", async () => {
     const dir = tempDir();
     const r = await runCli(["monitor", "deploy", "--dry-run", "--name", "team-monitor", "--database-id", "0123abcd", "--json"], dir);

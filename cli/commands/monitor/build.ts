@@ -18,6 +18,7 @@ export default defineCommand({
       ...(args.database ? { database: args.database } : {}),
       databaseId: args["database-id"],
       window: args.window,
+      retention: args.retention,
     });
     if (args.json) return printJson(built);
     console.log(`${green("✔")} monitor Worker ${built.name} built in ${built.outDir}`);

@@ -17,6 +17,7 @@ export default defineCommand({
       ...(args.database ? { database: args.database } : {}),
       databaseId: args["database-id"],
       window: args.window,
+      retention: args.retention,
       dryRun,
       // wrangler's own output goes to stderr as it arrives, so --json keeps stdout to one document.
       onOutput: (chunk) => process.stderr.write(chunk),

@@ -25,6 +25,7 @@ export default defineCommand({
       persistDir: args.persist,
       port: parsePort(args.port, 8787),
       window: args.window,
+      retention: args.retention,
       adminToken,
       evaluateEveryMs: every,
     });

@@ -8,6 +8,10 @@ const target = { type: "string", default: "worker", description: `where the moni
 const name = { type: "string", description: "Worker name (default edge-ml-monitor)" } as const;
 const database = { type: "string", valueHint: "name", description: "D1 database name (default: the Worker's name)" } as const;
 const window = { type: "string", description: "window of drift, rates and alert rules, e.g. 1h (default), 15m, or 5s for demos and tests" } as const;
+const retention = {
+  type: "string",
+  description: "what is kept how long, as edge-ml monitor's --retention (default samples=7d,minutes=48h,hours=14d,days=off,every=10m; off: keep all)",
+} as const;
 const json = { type: "boolean", description: "print the result as one JSON document" } as const;
 
 export const MONITOR_BUILD = defineSpec({
@@ -22,6 +26,7 @@ export const MONITOR_BUILD = defineSpec({
       description: "D1 database id from `wrangler d1 create` (default: wrangler creates the database by name at the first deploy)",
     },
     window,
+    retention,
     json,
   },
 });
@@ -32,6 +37,7 @@ export const MONITOR_DEV = defineSpec({
     port: { type: "string", description: "port (default 8787; 0 picks a free one)" },
     persist: { type: "string", description: "folder of the local D1 database (default .edge-ml/monitor-d1)", default: ".edge-ml/monitor-d1" },
     window,
+    retention,
     "evaluate-every": { type: "string", description: "how often the Cron Trigger (alert rules, webhooks) is run, e.g. 60s (default), 2s; 0 turns it off" },
     "admin-token-file": {
       type: "string",
@@ -54,6 +60,7 @@ export const MONITOR_DEPLOY = defineSpec({
       description: "D1 database id from `wrangler d1 create` (default: wrangler creates the database by name at the first deploy)",
     },
     window,
+    retention,
     json,
   },
 });
