@@ -113,7 +113,17 @@ export async function startPostgres(overrides: Record<string, string> = {}): Pro
     child.stderr!.setEncoding("utf8").on("data", (d: string) => void (log += d));
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     const ready = await waitReady(port, child, exited);
-    if (ready) return server(port, dir, data, child, exited);
+    if (ready) {
+      // A test process that dies without its afterAll (a crash, a timeout kill) must not leave the server running.
+      const orphan = () => {
+        try {
+          process.kill(Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]), "SIGQUIT");
+        } catch {}
+      };
+      process.once("exit", orphan);
+      void exited.then(() => process.off("exit", orphan));
+      return server(port, dir, data, child, exited);
+    }
     if (attempt >= 2 || !log.includes("could not bind")) {
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`Postgres did not start on 127.0.0.1:${port}:\n${log}`);
