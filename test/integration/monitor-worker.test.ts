@@ -29,6 +29,16 @@ function killOnFinish(p: CliProcess) {
   });
 }
 
+/** `monitor dev` stops its workerd on SIGTERM; SIGKILL would leave workerd running without its parent. */
+function stopOnFinish(p: CliProcess) {
+  onTestFinished(async () => {
+    if (p.child.exitCode !== null) return;
+    p.child.kill("SIGTERM");
+    const stopped = await Promise.race([p.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000))]);
+    if (!stopped) p.child.kill("SIGKILL");
+  });
+}
+
 interface Monitor {
   url: string;
   headers: Record<string, string>;
@@ -194,7 +204,7 @@ describe("the monitor as a Worker with a D1 store", () => {
     const d1Proc = spawnCli(["monitor", "dev", "--target", "worker", "--port", "0", "--persist", join(dir, "d1"), "--evaluate-every", "1s"], dir, {
       EDGE_ML_MONITOR_ADMIN_TOKEN: ADMIN,
     });
-    killOnFinish(d1Proc);
+    stopOnFinish(d1Proc);
     const sqlite: Monitor = { url: (await sqliteProc.waitFor(LISTENING))[1]!, headers: {} };
     const d1: Monitor = { url: (await d1Proc.waitFor(LISTENING, 120_000))[1]!, headers: { authorization: `Bearer ${ADMIN}` } };
 
