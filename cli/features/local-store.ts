@@ -1,9 +1,9 @@
 /**
  * The local online store `edge-ml dev` serves looked-up features from, under `.edge-ml/features/`: the SAME emulation
  * workerd uses. kv and d1 views live in miniflare's local KV and D1, persisted in `.edge-ml/features/.store/{kv,d1}`
- * (namespace and database id `LOCAL_STORE_ID`) and written from Node through miniflare's `getKVNamespace()` /
- * `getD1Database()` proxies, so a Worker started by miniflare with the same persist folders and ids reads exactly
- * these values. memory and deno-kv views are a snapshot file, `.edge-ml/features/<view>/latest.jsonl`. The layout of
+ * (namespace and database id `LOCAL_STORE_ID`): D1 is written and read from Node through miniflare's `getD1Database()`
+ * proxy, KV read through `getKVNamespace()` and written in batches by a small Worker on the same binding (`WRITER`).
+ * So a Worker started by miniflare with the same persist folders and ids reads exactly these values. memory and deno-kv views are a snapshot file, `.edge-ml/features/<view>/latest.jsonl`. The layout of
  * each key's document is core/feature-views-layout.ts.
  *
  * @example
@@ -50,7 +50,6 @@ export interface LocalFeatureStore {
 
 interface KvLike {
   get(key: string, type: "text"): Promise<string | null>;
-  put(key: string, value: string, opts?: { expiration?: number }): Promise<void>;
 }
 interface D1Like {
   prepare(sql: string): { bind(...v: unknown[]): D1Stmt; first<T>(): Promise<T | null> } & D1Stmt;
@@ -61,14 +60,37 @@ interface D1Stmt {
   first<T>(): Promise<T | null>;
 }
 
-/** Start the miniflare that owns the local KV and D1 (no HTTP port: only the Node proxies are used). */
+/** KV keeps no expiration under a minute ahead; such a value is written without one (readers check the ttl). */
+const MIN_EXPIRATION_S = 60;
+/**
+ * The Worker the local store's miniflare runs. Node reads KV through the `getKVNamespace()` proxy, but writing key by
+ * key through it costs two loopback round trips per key (10,000 keys took minutes); this Worker takes a batch per
+ * request and does the compare-and-put inside workerd, on the same KV binding.
+ */
+const WRITER = `
+export default {
+  async fetch(request, env) {
+    const batch = await request.json();
+    const kv = env.${FEATURE_KV_BINDING};
+    const now = Date.now() / 1000;
+    const done = await Promise.all(batch.map(async ([key, doc, expiration]) => {
+      const old = await kv.get(key, "text");
+      if (old !== null && JSON.parse(old).ts > doc.ts) return 0;
+      await kv.put(key, JSON.stringify(doc), expiration !== null && expiration >= now + ${MIN_EXPIRATION_S} ? { expiration } : {});
+      return 1;
+    }));
+    return Response.json({ written: done.reduce((a, b) => a + b, 0) });
+  },
+};`;
+
+/** Start the miniflare that owns the local KV and D1 (no HTTP port: Node talks to it through dispatchFetch and the proxies). */
 function startMiniflare(root: string): Miniflare {
   const persist = localPersist(root);
   mkdirSync(persist.kvPersist, { recursive: true });
   mkdirSync(persist.d1Persist, { recursive: true });
   return new Miniflare({
     modules: true,
-    script: "export default { fetch: () => new Response(null, { status: 404 }) }",
+    script: WRITER,
     compatibilityDate: COMPATIBILITY_DATE,
     kvNamespaces: { [FEATURE_KV_BINDING]: LOCAL_STORE_ID },
     d1Databases: { [FEATURE_D1_BINDING]: LOCAL_STORE_ID },
@@ -76,27 +98,23 @@ function startMiniflare(root: string): Miniflare {
   });
 }
 
-/** KV keeps no expiration under a minute ahead; such a value is written without one (readers check the ttl). */
-const MIN_EXPIRATION_S = 60;
+/** Records per request to the writer: each costs a get and a put, and a Worker invocation allows 1,000 KV operations. */
+const KV_BATCH = 250;
 
 function kvStore(mf: Miniflare, kv: KvLike, view: string, ttlMs: number | undefined, where: string): LocalFeatureStore {
   return {
     where,
     async put(records) {
-      const stored = await Promise.all(records.map((r) => kv.get(kvKey(view, r.key), "text")));
-      const fresh = records.filter((r, i) => {
-        const old = stored[i];
-        return old == null || (JSON.parse(old) as FeatureRecord).ts <= r.record.ts;
-      });
-      const nowS = Date.now() / 1000;
-      await Promise.all(
-        fresh.map((r) => {
-          const exp = ttlMs === undefined ? undefined : Math.floor((r.record.ts + ttlMs) / 1000);
-          const opts = exp !== undefined && exp >= nowS + MIN_EXPIRATION_S ? { expiration: exp } : {};
-          return kv.put(kvKey(view, r.key), JSON.stringify(r.record), opts);
-        }),
-      );
-      return { written: fresh.length, kept: records.length - fresh.length };
+      let written = 0;
+      for (let i = 0; i < records.length; i += KV_BATCH) {
+        const batch = records
+          .slice(i, i + KV_BATCH)
+          .map((r) => [kvKey(view, r.key), r.record, ttlMs === undefined ? null : Math.floor((r.record.ts + ttlMs) / 1000)]);
+        const res = await mf.dispatchFetch("http://local/put", { method: "POST", body: JSON.stringify(batch) });
+        if (!res.ok) throw new Error(`the local KV writer answered ${res.status}: ${await res.text()}`);
+        written += ((await res.json()) as { written: number }).written;
+      }
+      return { written, kept: records.length - written };
     },
     async get(key) {
       const text = await kv.get(kvKey(view, key), "text");

@@ -53,6 +53,11 @@ describe("features push into the local KV and D1 that workerd serves", () => {
     const a = await pushFeatures(root, { view: "account", csv: join(root, "a.csv"), now: pushedAt, batchSize: 100 });
     expect(c).toMatchObject({ keys: 400, written: 400 });
     expect(a).toMatchObject({ keys: 300, written: 300 });
+    // An older value pushed later keeps the stored one, in KV (compared in workerd) as in D1 (compared in SQL).
+    writeFileSync(join(root, "old.csv"), `customer_id,plan,region,updated_at\nc7,stale,eu,2025-01-01\nc_new,fresh,eu,2025-01-01`);
+    expect(await pushFeatures(root, { view: "customer", csv: join(root, "old.csv"), now: pushedAt })).toMatchObject({ keys: 2, written: 1, kept: 1 });
+    writeFileSync(join(root, "old-a.csv"), "id,score,tier\na7,0,old");
+    expect(await pushFeatures(root, { view: "account", csv: join(root, "old-a.csv"), now: pushedAt - 1 })).toMatchObject({ keys: 1, written: 0, kept: 1 });
 
     mf = new Miniflare({
       modules: true,
@@ -64,6 +69,7 @@ describe("features push into the local KV and D1 that workerd serves", () => {
     });
     const read = async (path: string) => (await mf?.dispatchFetch(`http://local${path}`))?.json();
     // c7's last row is i = 1207 - 400·k ≤ 1199: i = 807; a7's is i = 907.
+    expect(await read("/kv?key=customer:c_new")).toMatchObject({ values: { plan: "fresh", region: "eu" } });
     expect(await read("/kv?key=customer:c7")).toEqual({ values: { plan: "plan-807", region: null }, ts: Date.UTC(2026, 0, 1) + 807 * 60_000, pushedAt });
     expect(await read("/d1?table=feature_view_account&key=a7")).toEqual({ values: { score: "90.7", tier: "t, 907" }, ts: pushedAt, pushedAt });
     for (const i of [0, 123, 399]) {
