@@ -1,7 +1,7 @@
 /**
  * Drift and slice query time at 1x and 10x stored history (issue 15, part 5): 9 days vs 90 days of per-minute
  * traffic, compacted by the default retention policy (minutes 48 h, hours 14 d, days kept), queried through the
- * monitor app. Target: a query's time flat (≤ 1.2x) from 1x to 10x history.
+ * monitor app, on SQLite and on a throwaway Postgres. Target: a query's time flat (≤ 1.2x) from 1x to 10x history.
  *
  * How the history is made: per-minute batches (100 profiled requests, 5 slice values) for the last 50 hours, which
  * stay per-minute; one batch per hour before that. Compaction keeps one row per hour (day) and slice value whatever
@@ -10,7 +10,7 @@
  *
  * @example
  * ```sh
- * BENCH_ONLY=history npm run bench   # bench/results/history.{json,md}
+ * BENCH_ONLY=monitor-history npm run bench   # SQLite and Postgres: bench/results/monitor-history.{json,md}
  * ```
  */
 import { readFileSync } from "node:fs";
@@ -21,8 +21,10 @@ import { LATENCY_BUCKETS_MS, TelemetryBatch, type BatchProfile } from "../core/s
 import { createMonitor } from "../monitor/app.ts";
 import { DEFAULT_RETENTION, formatRetention } from "../monitor/retention.ts";
 import type { MonitorStore } from "../monitor/store/contract.ts";
+import { openPostgresStore } from "../monitor/store/postgres/store.ts";
 import { openSqliteStore } from "../monitor/store/sqlite/store.ts";
 import { createProfileSet } from "../runtime/telemetry/profiles.ts";
+import { startPostgres } from "../test/helpers/postgres-server.ts";
 import { quantile, round } from "./stats.ts";
 
 const MIN = 60_000;
@@ -129,10 +131,27 @@ async function timePair(a: App, b: App, path: (days: number) => string, days: [n
   return [round(quantile(ta, 0.5), 2), round(quantile(tb, 0.5), 2)];
 }
 
-/** Fresh stores of each size; `open(name)` returns an empty store in `dir`. */
-export async function benchHistory(dir: string, oneX = 9, tenX = 90): Promise<HistoryBench> {
+/** Two fresh stores of one kind (1x and 10x), and what stops what they need. */
+async function openPair(kind: "sqlite" | "postgres", dir: string): Promise<{ stores: readonly [MonitorStore, MonitorStore]; stop(): Promise<void> }> {
+  if (kind === "sqlite") {
+    const stores = [await openSqliteStore({ file: join(dir, "history-1x.db") }), await openSqliteStore({ file: join(dir, "history-10x.db") })] as const;
+    return { stores, stop: async () => void (await Promise.all(stores.map((s) => s.close()))) };
+  }
+  const pg = await startPostgres({ shared_buffers: "256MB", max_wal_size: "2GB" });
+  const stores = [await openPostgresStore({ url: await pg.createDatabase() }), await openPostgresStore({ url: await pg.createDatabase() })] as const;
+  return {
+    stores,
+    stop: async () => {
+      await Promise.all(stores.map((s) => s.close()));
+      await pg.stop();
+    },
+  };
+}
+
+/** 1x and 10x history in two fresh stores of `kind` (SQLite files in `dir`, or databases of a throwaway Postgres). */
+export async function benchHistory(dir: string, kind: "sqlite" | "postgres" = "sqlite", oneX = 9, tenX = 90): Promise<HistoryBench> {
   const profiles = makeProfiles();
-  const stores = [await openSqliteStore({ file: join(dir, "history-1x.db") }), await openSqliteStore({ file: join(dir, "history-10x.db") })] as const;
+  const { stores, stop } = await openPair(kind, dir);
   try {
     const apps = [createMonitor({ store: stores[0], now: () => NOW }).app, createMonitor({ store: stores[1], now: () => NOW }).app] as const;
     for (const app of apps) {
@@ -160,9 +179,15 @@ export async function benchHistory(dir: string, oneX = 9, tenX = 90): Promise<Hi
       const [a, b] = await timePair(apps[0], apps[1], path, [oneX, tenX]);
       queries.push({ query, path: path(tenX), oneX: a, tenX: b, ratio: round(b / a, 2) });
     }
-    return { store: "SQLite file (WAL)", policy: formatRetention(DEFAULT_RETENTION), days: { oneX, tenX }, rows, queries };
+    return {
+      store: kind === "sqlite" ? "SQLite file (WAL)" : "Postgres (Debian's, local)",
+      policy: formatRetention(DEFAULT_RETENTION),
+      days: { oneX, tenX },
+      rows,
+      queries,
+    };
   } finally {
-    await Promise.all(stores.map((s) => s.close()));
+    await stop();
   }
 }
 

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { benchBrowser, renderBrowser } from "./browser.ts";
 import { benchCliHelp, renderCliHelp } from "./cli-help.ts";
 import { benchMedia, renderMedia } from "./media.ts";
-import { benchHistory, renderHistory } from "./monitor-history.ts";
+import { benchHistory, type HistoryBench, renderHistory } from "./monitor-history.ts";
 import { benchMonitorIngestTable, renderMonitorIngest } from "./monitor-ingest.ts";
 import { benchOptimize, renderOptimize } from "./optimize.ts";
 import { benchWorker, type WorkerBenchRow } from "./worker.ts";
@@ -60,8 +60,8 @@ try {
   if (process.env["BENCH_ONLY"] === "monitor-history")
     await only(
       "monitor-history",
-      () => benchHistory(tmp),
-      (r) => header("monitor history") + renderHistory(r),
+      async () => [await benchHistory(tmp, "sqlite"), await benchHistory(tmp, "postgres")],
+      (r: HistoryBench[]) => header("monitor history") + r.map(renderHistory).join("\n"),
     );
   const worker = await benchWorker(tmp);
   const cliHelp = benchCliHelp();
@@ -73,7 +73,7 @@ try {
   mkdirSync(browserTmp);
   const browser = await benchBrowser(browserTmp);
   const monitorIngest = await benchMonitorIngestTable();
-  const monitorHistory = await benchHistory(tmp);
+  const monitorHistory = [await benchHistory(tmp, "sqlite"), await benchHistory(tmp, "postgres")];
   const result = {
     date: new Date().toISOString(),
     machine,
@@ -88,7 +88,7 @@ try {
   const dir = resultsDir;
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
-  const md = `${renderMarkdown(result.machine, worker)}\n${renderOptimize(optimize)}\n${renderMedia(media)}\n${renderBrowser(browser)}\n${renderMonitorIngest(monitorIngest)}\n${renderHistory(monitorHistory)}\n${renderCliHelp(cliHelp)}`;
+  const md = `${renderMarkdown(result.machine, worker)}\n${renderOptimize(optimize)}\n${renderMedia(media)}\n${renderBrowser(browser)}\n${renderMonitorIngest(monitorIngest)}\n${monitorHistory.map(renderHistory).join("\n")}\n${renderCliHelp(cliHelp)}`;
   writeFileSync(join(dir, "latest.md"), md);
   console.log(md);
 } finally {
