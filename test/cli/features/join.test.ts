@@ -83,6 +83,27 @@ describe("features join", () => {
     expect(bad.stderr).toContain("✖ bad.csv: 1 row without a usable t time\n  • bad.csv:3: t: ");
   });
 
+  it("says what to do when the view has no history, the entity file already has a feature column, or --chunk-rows is bad", async () => {
+    const root = project(view);
+    writeFileSync(join(root, "e.csv"), "customer_id,t,plan\nc1,2026-01-31,x\n");
+    const args = ["features", "join", "e.csv", "--view", "customer", "--as-of", "t", "--out", "o.csv"];
+    const none = await runCli(args, root);
+    expect(none.stderr).toMatchInlineSnapshot(`
+      "✖ feature view "customer" has no history yet
+        hint: push its data first: npx edge-ml features push customer <csv>"
+    `);
+    writeFileSync(join(root, "h.csv"), "customer_id,plan,region,updated_at\nc1,free,eu,2026-01-01\n");
+    await pushFeatures(root, { view: "customer", csv: join(root, "h.csv") });
+    const clash = await runCli(args, root);
+    expect(clash.stderr).toMatchInlineSnapshot(`
+      "✖ e.csv already has column "plan" of view "customer"
+        hint: drop or rename those columns first: the join adds them"
+    `);
+    const chunk = await runCli([...args, "--chunk-rows", "1"], root);
+    expect(chunk.code).toBe(2);
+    expect(chunk.stderr).toContain("✖ --chunk-rows 1 is not a row count");
+  });
+
   it("the external-sort path equals an in-memory reference on seeded random data", async () => {
     const random = mulberry32(16);
     const root = project(view);
