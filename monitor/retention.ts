@@ -104,15 +104,16 @@ export function formatRetention(p: RetentionPolicy): string {
 export function startCompaction(
   store: Pick<MonitorStore, "compact">,
   policy: RetentionPolicy,
-  o: { now?: () => number; onError?: (error: unknown) => void } = {},
+  o: { now?: () => number; onError?: (error: unknown) => void; lease?: () => Promise<boolean> } = {},
 ): () => Promise<void> {
   const onError = o.onError ?? ((error: unknown) => console.error("edge-ml monitor: compaction failed:", error));
   const now = o.now ?? Date.now;
   let running: Promise<unknown> | undefined;
   const tick = () => {
     if (running !== undefined) return;
-    running = store
-      .compact(now(), policy)
+    const lease = o.lease ?? (async () => true);
+    running = lease()
+      .then((held) => (held ? store.compact(now(), policy) : undefined))
       .catch(onError)
       .finally(() => {
         running = undefined;

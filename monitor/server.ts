@@ -15,6 +15,7 @@
  * ```
  */
 import { serve, type ServerType } from "@hono/node-server";
+import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
@@ -114,9 +115,17 @@ export async function startMonitor(opts: StartMonitorOptions): Promise<RunningMo
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const evaluateEvery = opts.evaluateEveryMs ?? 60_000;
-  const stopAlerting = evaluateEvery > 0 ? alerting.start({ evaluateEveryMs: evaluateEvery }) : async () => {};
+  // Several monitors on one database (Postgres): one of them at a time evaluates, delivers and compacts, by a lease
+  // in the database that its holder renews on every tick and another takes over once it lapsed.
+  const holder = randomUUID();
+  const lease = (name: string, ttlMs: number) => () => store.acquireLease(name, holder, Date.now(), ttlMs);
+  const stopAlerting =
+    evaluateEvery > 0
+      ? alerting.start({ evaluateEveryMs: evaluateEvery, lease: lease("alerts", Math.min(Math.max(3 * evaluateEvery, 5000), 300_000)) })
+      : async () => {};
   const retention = opts.retention === undefined ? DEFAULT_RETENTION : opts.retention;
-  const stopCompaction = retention === null ? async () => {} : startCompaction(store, retention);
+  const stopCompaction =
+    retention === null ? async () => {} : startCompaction(store, retention, { lease: lease("compaction", 3 * (retention.every ?? 600_000)) });
   let closing: Promise<void> | undefined;
   return {
     url,

@@ -116,16 +116,29 @@ export function createAlerting(opts: AlertingOptions) {
      * Evaluate every `evaluateEveryMs` and send due webhooks every `deliverEveryMs`; returns a stop function that
      * resolves once the evaluation and deliveries in progress are done (so the store can be closed after it).
      */
-    start(o: { evaluateEveryMs: number; deliverEveryMs?: number; onError?: (error: unknown) => void }): () => Promise<void> {
+    start(o: {
+      evaluateEveryMs: number;
+      deliverEveryMs?: number;
+      onError?: (error: unknown) => void;
+      /** Of several monitors on one database, run only while this resolves true (a store lease); default: always. */
+      lease?: () => Promise<boolean>;
+    }): () => Promise<void> {
       const onError = o.onError ?? ((error: unknown) => console.error("edge-ml monitor: alert evaluation failed:", error));
+      const lease = o.lease ?? (async () => true);
       const evaluateTimer = setInterval(
         () =>
-          void evaluate()
-            .then(() => dispatcher.run())
+          void lease()
+            .then((held) => (held ? evaluate().then(() => dispatcher.run()) : undefined))
             .catch(onError),
         o.evaluateEveryMs,
       );
-      const deliverTimer = setInterval(() => void dispatcher.run().catch(onError), o.deliverEveryMs ?? Math.min(1000, o.evaluateEveryMs));
+      const deliverTimer = setInterval(
+        () =>
+          void lease()
+            .then((held) => (held ? dispatcher.run() : undefined))
+            .catch(onError),
+        o.deliverEveryMs ?? Math.min(1000, o.evaluateEveryMs),
+      );
       return async () => {
         clearInterval(evaluateTimer);
         clearInterval(deliverTimer);

@@ -193,6 +193,11 @@ export interface MonitorStore extends MlStore {
   listDeployments(): Promise<DeploymentSummary[]>;
   /** Keep the last refusal of a deployment (replaces the one before). The deployment need not exist yet. */
   recordRefusal(refusal: RefusalRecord): Promise<void>;
+  /**
+   * Take or renew the lease `name` for `holder` until `now + ttlMs`; true when `holder` holds it now. Another holder
+   * gets it only once it expired, so of several monitors on one database one runs each periodic job.
+   */
+  acquireLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean>;
   windows(query: WindowQuery): Promise<WindowRow[]>;
   /**
    * Requests per device of every model version of the deployment in [from, to) (from the batches that name their

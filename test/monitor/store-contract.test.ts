@@ -232,6 +232,20 @@ describe.each(STORES)("$name store", (factory: StoreFactory) => {
       const [row] = await a.profiles({ ...ALL, slices: "overall" });
       expect(row!.rows).toBe(24);
     });
+
+    it("give a lease to one holder at a time: renewed by its holder, taken by another once it lapsed", async () => {
+      const { open, store: a } = await fresh();
+      const b = await open();
+      const [first, second] = await Promise.all([a.acquireLease("alerts", "A", 1000, 5000), b.acquireLease("alerts", "B", 1000, 5000)]);
+      expect([first, second].filter(Boolean)).toHaveLength(1);
+      const [holder, other] = first ? (["A", "B"] as const) : (["B", "A"] as const);
+      expect(await b.acquireLease("alerts", other, 5999, 5000)).toBe(false);
+      expect(await a.acquireLease("alerts", holder, 5999, 5000)).toBe(true); // renewed until 10999
+      expect(await b.acquireLease("alerts", other, 10_998, 5000)).toBe(false);
+      expect(await b.acquireLease("compaction", other, 10_998, 5000)).toBe(true); // another lease, another holder
+      expect(await a.acquireLease("alerts", other, 10_999, 5000)).toBe(true); // lapsed: taken over
+      expect(await b.acquireLease("alerts", holder, 11_000, 5000)).toBe(false);
+    });
   });
 
   describe("baselines and labels", () => {

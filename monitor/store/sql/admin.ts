@@ -1,6 +1,6 @@
 /**
- * The small writes of every SQL store, outside ingest: deployments, tokens (by hash) and the last refusal. Each is one
- * idempotent statement, so any dialect (D1 without interactive transactions too) runs them as they are.
+ * The small writes of every SQL store, outside ingest: deployments, tokens (by hash), the last refusal and leases. Each
+ * is one idempotent statement, so any dialect (D1 without interactive transactions too) runs them as they are.
  *
  * @example
  * ```ts
@@ -8,12 +8,14 @@
  * await admin.ensureDeployment("prod", Date.now());
  * ```
  */
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { MonitorStore } from "../contract.ts";
 import { num } from "./num.ts";
 import type { MonitorDb } from "./tables.ts";
 
-export function createSqlAdmin(db: Kysely<MonitorDb>): Pick<MonitorStore, "ensureDeployment" | "insertToken" | "recordRefusal" | "revokeTokens"> {
+export function createSqlAdmin(
+  db: Kysely<MonitorDb>,
+): Pick<MonitorStore, "ensureDeployment" | "insertToken" | "recordRefusal" | "revokeTokens" | "acquireLease"> {
   return {
     async ensureDeployment(name, at) {
       await db
@@ -36,6 +38,21 @@ export function createSqlAdmin(db: Kysely<MonitorDb>): Pick<MonitorStore, "ensur
         .values(row)
         .onConflict((oc) => oc.column("deployment").doUpdateSet(rest))
         .execute();
+    },
+    async acquireLease(name, holder, now, ttlMs) {
+      // One atomic upsert: the row changes only when the lease expired or is the holder's own (a renewal).
+      await db
+        .insertInto("leases")
+        .values({ name, holder, expires_at: now + ttlMs })
+        .onConflict((oc) =>
+          oc
+            .column("name")
+            .doUpdateSet({ holder: sql`excluded.holder`, expires_at: sql`excluded.expires_at` })
+            .where((eb) => eb.or([eb("leases.expires_at", "<=", now), eb("leases.holder", "=", holder)])),
+        )
+        .execute();
+      const row = await db.selectFrom("leases").select("holder").where("name", "=", name).executeTakeFirst();
+      return row?.holder === holder;
     },
     async revokeTokens(deploymentOrId, at) {
       const result = await db

@@ -17,6 +17,7 @@ import { backends } from "./0004-backends.ts";
 import { rollouts } from "./0005-rollouts.ts";
 import { profileCells } from "./0006-profile-cells.ts";
 import { rollups } from "./0007-rollups.ts";
+import { leases } from "./0008-leases.ts";
 import type { SchemaFlavor } from "./flavor.ts";
 
 export function monitorMigrations(flavor: SchemaFlavor): Record<string, Migration> {
@@ -28,5 +29,6 @@ export function monitorMigrations(flavor: SchemaFlavor): Record<string, Migratio
     "0005_rollouts": rollouts(flavor),
     "0006_profile_cells": profileCells(flavor),
     "0007_rollups": rollups(flavor),
+    "0008_leases": leases(flavor),
   };
 }

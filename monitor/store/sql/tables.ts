@@ -126,6 +126,7 @@ export interface MonitorDb {
   webhook_attempts: { delivery_id: number; attempt: number; at: number; status: number | null; error: string | null; duration_ms: number };
   /** The last refusal per deployment (migration 0003). */
   refusals: { deployment: string; at: number; status: number; code: string; reason: string; token_id: string | null };
+  leases: { name: string; holder: string; expires_at: number };
   /** Requests per device per minute (migration 0004), from batches that name their backend. */
   minute_backends: { deployment: string; model: string; version: string; minute: number; device: string; requests: number };
   /** The last engine and reason seen per device of a model version (migration 0004). */

@@ -47,7 +47,7 @@ describe("SQLite store", () => {
     await expect(openSqliteStore({ file: ":memory:", profileBucketMs: 7000 })).rejects.toThrow(/divide a minute/);
   });
 
-  it("keeps SQLite's DDL: rowid ids, WITHOUT ROWID counter tables, the refusals table of migration 0003, the backends of 0004, the rollouts of 0005, the profile cells of 0006", async () => {
+  it("keeps SQLite's DDL: rowid ids, WITHOUT ROWID counter tables, the refusals table of migration 0003, the backends of 0004, the rollouts of 0005, the profile cells of 0006, the roll-ups of 0007, the leases of 0008", async () => {
     const file = join(tempDir(), "m.db");
     await (await openSqliteStore({ file })).close();
     const schema = schemaOf(file);
@@ -59,6 +59,8 @@ describe("SQLite store", () => {
     expect(schema["minute_backends"]).toMatch(/\) without rowid$/);
     expect(schema["backends"]).toMatch(/\) without rowid$/);
     expect(schema["minute_rollouts"]).toMatch(/\) without rowid$/);
+    expect(schema["hour_profile_cells"]).toMatch(/\) without rowid$/);
+    expect(schema["leases"]).toBe('CREATE TABLE "leases" ("name" text primary key, "holder" text not null, "expires_at" integer not null)');
     expect(schema["refusals"]).toBe(
       'CREATE TABLE "refusals" ("deployment" text primary key, "at" integer not null, "status" integer not null, "code" text not null, "reason" text not null, "token_id" text)',
     );
@@ -68,8 +70,21 @@ describe("SQLite store", () => {
       "backends",
       "baselines",
       "batches",
+      "day_backends",
+      "day_counters",
+      "day_errors",
+      "day_latency",
+      "day_profile_cells",
+      "day_rollouts",
       "deployments",
+      "hour_backends",
+      "hour_counters",
+      "hour_errors",
+      "hour_latency",
+      "hour_profile_cells",
+      "hour_rollouts",
       "labels",
+      "leases",
       "minute_backends",
       "minute_counters",
       "minute_errors",
