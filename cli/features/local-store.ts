@@ -1,8 +1,8 @@
 /**
  * The local online store `edge-ml dev` serves looked-up features from, under `.edge-ml/features/`: the SAME emulation
  * workerd uses. kv and d1 views live in miniflare's local KV and D1, persisted in `.edge-ml/features/.store/{kv,d1}`
- * (namespace and database id `LOCAL_STORE_ID`): D1 is written and read from Node through miniflare's `getD1Database()`
- * proxy, KV read through `getKVNamespace()` and written in batches by a small Worker on the same binding (`WRITER`).
+ * (namespace and database id `LOCAL_STORE_ID`): read from Node through miniflare's `getKVNamespace()` / `getD1Database()`
+ * proxies, written in batches by a small Worker on the same bindings (`WRITER`).
  * So a Worker started by miniflare with the same persist folders and ids reads exactly these values. memory and deno-kv views are a snapshot file, `.edge-ml/features/<view>/latest.jsonl`. The layout of
  * each key's document is core/feature-views-layout.ts.
  *
@@ -53,7 +53,6 @@ interface KvLike {
 }
 interface D1Like {
   prepare(sql: string): { bind(...v: unknown[]): D1Stmt; first<T>(): Promise<T | null> } & D1Stmt;
-  batch(stmts: D1Stmt[]): Promise<{ meta: { changes: number } }[]>;
   exec(sql: string): Promise<unknown>;
 }
 interface D1Stmt {
@@ -63,13 +62,20 @@ interface D1Stmt {
 /** KV keeps no expiration under a minute ahead; such a value is written without one (readers check the ttl). */
 const MIN_EXPIRATION_S = 60;
 /**
- * The Worker the local store's miniflare runs. Node reads KV through the `getKVNamespace()` proxy, but writing key by
- * key through it costs two loopback round trips per key (10,000 keys took minutes); this Worker takes a batch per
- * request and does the compare-and-put inside workerd, on the same KV binding.
+ * The Worker the local store's miniflare runs. Node reads through the `getKVNamespace()` / `getD1Database()` proxies,
+ * but writing key by key through them costs loopback round trips per key and per prepared statement (10,000 keys took
+ * minutes); this Worker takes a batch per request and writes inside workerd, on the same bindings: KV compare-and-put
+ * (`POST /kv`), or one D1 batch of the given upsert (`POST /d1`).
  */
 const WRITER = `
 export default {
   async fetch(request, env) {
+    if (new URL(request.url).pathname === "/d1") {
+      const { sql, rows } = await request.json();
+      const stmt = env.${FEATURE_D1_BINDING}.prepare(sql);
+      const results = await env.${FEATURE_D1_BINDING}.batch(rows.map((r) => stmt.bind(...r)));
+      return Response.json({ written: results.reduce((a, r) => a + r.meta.changes, 0) });
+    }
     const batch = await request.json();
     const kv = env.${FEATURE_KV_BINDING};
     const now = Date.now() / 1000;
@@ -101,6 +107,11 @@ function startMiniflare(root: string): Miniflare {
 /** Records per request to the writer: each costs a get and a put, and a Worker invocation allows 1,000 KV operations. */
 const KV_BATCH = 250;
 
+async function writerAnswer(res: Awaited<ReturnType<Miniflare["dispatchFetch"]>>): Promise<number> {
+  if (!res.ok) throw new Error(`the local store's writer answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { written: number }).written;
+}
+
 function kvStore(mf: Miniflare, kv: KvLike, view: string, ttlMs: number | undefined, where: string): LocalFeatureStore {
   return {
     where,
@@ -110,9 +121,8 @@ function kvStore(mf: Miniflare, kv: KvLike, view: string, ttlMs: number | undefi
         const batch = records
           .slice(i, i + KV_BATCH)
           .map((r) => [kvKey(view, r.key), r.record, ttlMs === undefined ? null : Math.floor((r.record.ts + ttlMs) / 1000)]);
-        const res = await mf.dispatchFetch("http://local/put", { method: "POST", body: JSON.stringify(batch) });
-        if (!res.ok) throw new Error(`the local KV writer answered ${res.status}: ${await res.text()}`);
-        written += ((await res.json()) as { written: number }).written;
+        const res = await mf.dispatchFetch("http://local/kv", { method: "POST", body: JSON.stringify(batch) });
+        written += await writerAnswer(res);
       }
       return { written, kept: records.length - written };
     },
@@ -132,8 +142,8 @@ async function d1Store(mf: Miniflare, db: D1Like, view: string, where: string): 
     where,
     async put(records) {
       if (records.length === 0) return { written: 0, kept: 0 };
-      const results = await db.batch(records.map((r) => db.prepare(upsert).bind(r.key, JSON.stringify(r.record), r.record.ts, r.record.pushedAt)));
-      const written = results.reduce((a, r) => a + r.meta.changes, 0);
+      const rows = records.map((r) => [r.key, JSON.stringify(r.record), r.record.ts, r.record.pushedAt]);
+      const written = await writerAnswer(await mf.dispatchFetch("http://local/d1", { method: "POST", body: JSON.stringify({ sql: upsert, rows }) }));
       return { written, kept: records.length - written };
     },
     async get(key) {
