@@ -5,22 +5,13 @@
  * the traffic, the champion alias stays; `rollout status` shows the split, `rollout promote` (no config rollout) ships
  * the split's challenger at 100% and moves the alias. The dry run sends nothing and prints the plan.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type CloudflareApi, startCloudflareApi } from "../helpers/cloudflare-api.ts";
 import { runCli } from "../helpers/cli.ts";
+import { championOf, deployLog, stubDeployEnv } from "../helpers/deploy-project.ts";
 import { addVersion, titanicProject } from "../helpers/validate-project.ts";
 
 const WORKER = "titanic-split";
-const logLines = (dir: string) =>
-  existsSync(join(dir, "deploys.log.jsonl"))
-    ? readFileSync(join(dir, "deploys.log.jsonl"), "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-    : [];
-const champion = (dir: string) => (JSON.parse(readFileSync(join(dir, "models", "titanic", "aliases.json"), "utf8")) as Record<string, string>)["champion"];
 
 describe("edge-ml deploy --gradual against a stand-in of the Cloudflare API", () => {
   let api: CloudflareApi;
@@ -43,12 +34,7 @@ describe("edge-ml deploy --gradual against a stand-in of the Cloudflare API", ()
 
   beforeAll(async () => {
     api = await startCloudflareApi();
-    for (const [k, v] of Object.entries(api.env)) vi.stubEnv(k, v);
-    const gitconfig = join(dir, ".gitconfig-empty");
-    writeFileSync(gitconfig, "");
-    vi.stubEnv("GIT_CONFIG_GLOBAL", gitconfig);
-    vi.stubEnv("GIT_CONFIG_NOSYSTEM", "1");
-    vi.stubEnv("USER", "ada");
+    stubDeployEnv(api, dir);
     for (const v of ["1.0.0", "1.1.0"]) expect((await runCli(["validate", `titanic@${v}`, "--data", "eval.csv", "--resamples", "200"], dir)).code).toBe(0);
   });
   afterAll(async () => {
@@ -84,7 +70,7 @@ describe("edge-ml deploy --gradual against a stand-in of the Cloudflare API", ()
     expect(r.stdout).toContain(
       `would upload titanic@1.0.0 (EDGE_ML_ROLLOUT_ARM=champion) and titanic@1.1.0 (EDGE_ML_ROLLOUT_ARM=challenger) as new versions of Worker ${WORKER}; then deploy <titanic@1.0.0>@90% <titanic@1.1.0>@10%`,
     );
-    expect(champion(dir)).toBe("1.0.0");
+    expect(championOf(dir)).toBe("1.0.0");
   });
 
   it("uploads both versions with their arm, splits 90/10 in one deployment, and leaves the champion alias", async () => {
@@ -103,8 +89,8 @@ describe("edge-ml deploy --gradual against a stand-in of the Cloudflare API", ()
       { percentage: 10, model: "titanic@1.1.0", arm: "challenger" },
     ]);
     expect(r.stdout.split("\n")[0]).toBe(`✔ titanic@1.1.0 serves 10% of Worker "${WORKER}" beside the champion 1.0.0 (90%)`);
-    expect(champion(dir)).toBe("1.0.0");
-    const last = logLines(dir).at(-1);
+    expect(championOf(dir)).toBe("1.0.0");
+    const last = deployLog(dir).at(-1);
     expect(last).toMatchObject({
       action: "deploy",
       version: "1.1.0",
@@ -125,12 +111,12 @@ describe("edge-ml deploy --gradual against a stand-in of the Cloudflare API", ()
     expect(r.stderr).not.toContain("✖");
     expect(r.code).toBe(0);
     expect(split()).toEqual([{ percentage: 100, model: "titanic@1.1.0", arm: undefined }]);
-    expect(champion(dir)).toBe("1.1.0");
-    expect(logLines(dir).at(-1)).toMatchObject({ action: "promote", from: "1.0.0", to: "1.1.0", result: "success" });
+    expect(championOf(dir)).toBe("1.1.0");
+    expect(deployLog(dir).at(-1)).toMatchObject({ action: "promote", from: "1.0.0", to: "1.1.0", result: "success" });
     // The split did not move the champion: the champion before 1.1.0 is 1.0.0.
     const back = await runCli(["rollout", "rollback", "titanic", "--reason", "undo", ...out], dir);
     expect(back.stderr).not.toContain("✖");
     expect(back.code).toBe(0);
-    expect(champion(dir)).toBe("1.0.0");
+    expect(championOf(dir)).toBe("1.0.0");
   });
 });

@@ -18,19 +18,13 @@ import { EdgeMlError } from "../../core/errors.ts";
 import { type CloudflareApi, startCloudflareApi, TOKEN } from "../helpers/cloudflare-api.ts";
 import { runCli } from "../helpers/cli.ts";
 import { REPO_ROOT } from "../helpers/tmp.ts";
+import { deployLog } from "../helpers/deploy-project.ts";
 import { titanicProject } from "../helpers/validate-project.ts";
 
 const MANIFEST = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "models", "titanic", "1.0.0", "manifest.json"), "utf8")) as {
   artifact: { sha256: string };
 };
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
-const logLines = (dir: string) =>
-  existsSync(join(dir, "deploys.log.jsonl"))
-    ? readFileSync(join(dir, "deploys.log.jsonl"), "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-    : [];
 const aliases = (dir: string) =>
   existsSync(join(dir, "models", "titanic", "aliases.json"))
     ? (JSON.parse(readFileSync(join(dir, "models", "titanic", "aliases.json"), "utf8")) as Record<string, string>)
@@ -98,7 +92,7 @@ describe("edge-ml deploy against a stand-in of the Cloudflare API", () => {
     expect(api.requests.find((q) => q.route === "PUT scripts/:name/routes")?.json).toEqual([{ pattern: "titanic.example.com/*" }]);
     expect(api.currentDeployment(WORKER)?.versions).toEqual([{ version_id: api.workers.get(WORKER)?.versions[0]?.id, percentage: 100 }]);
     expect(aliases(dir)).toEqual({ champion: "1.0.0" });
-    expect(logLines(dir).at(-1)).toMatchObject({ version: "1.0.0", worker: WORKER, dryRun: false, result: "success", monitor: "failed" });
+    expect(deployLog(dir).at(-1)).toMatchObject({ version: "1.0.0", worker: WORKER, dryRun: false, result: "success", monitor: "failed" });
   });
 
   it("next deploy (ORT engine): a new version with the model bytes and the wasm, deployed at 100%", async () => {
@@ -123,20 +117,20 @@ describe("edge-ml deploy against a stand-in of the Cloudflare API", () => {
       annotations: { "workers/message": "edge-ml deploy titanic@1.0.0" },
     });
     expect(api.currentDeployment(WORKER)?.versions).toEqual([{ version_id: version?.id, percentage: 100 }]);
-    expect(logLines(dir).at(-1)).toMatchObject({ result: "success" });
+    expect(deployLog(dir).at(-1)).toMatchObject({ result: "success" });
   });
 
   describe("when the API refuses or does not answer, nothing moves", () => {
     const snapshot = () => ({
       champion: aliases(dir),
-      successes: logLines(dir).filter((l) => l["result"] === "success").length,
+      successes: deployLog(dir).filter((l) => l["result"] === "success").length,
       deployment: api.currentDeployment(WORKER)?.id,
       versions: api.workers.get(WORKER)?.versions.length ?? 0,
     });
     const expectNothingMoved = (was: ReturnType<typeof snapshot>, versionsAdded = 0) => {
       expect(aliases(dir)).toEqual(was.champion);
-      expect(logLines(dir).filter((l) => l["result"] === "success")).toHaveLength(was.successes);
-      expect(logLines(dir).at(-1)).toMatchObject({ result: "failed" });
+      expect(deployLog(dir).filter((l) => l["result"] === "success")).toHaveLength(was.successes);
+      expect(deployLog(dir).at(-1)).toMatchObject({ result: "failed" });
       expect(api.currentDeployment(WORKER)?.id).toBe(was.deployment);
       expect(api.workers.get(WORKER)?.versions).toHaveLength(was.versions + versionsAdded);
     };

@@ -6,24 +6,16 @@
  * attempt is logged with its action, who, when, why and from → to; status tells a finished rollout; rollback returns
  * to the champion before and refuses when the log knows none; `rollback --to <champion>` withdraws a live challenger.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { promote } from "../../cli/rollout/promote.ts";
 import { EdgeMlError } from "../../core/errors.ts";
 import { type CloudflareApi, startCloudflareApi } from "../helpers/cloudflare-api.ts";
 import { runCli } from "../helpers/cli.ts";
+import { championOf, deployLog, stubDeployEnv } from "../helpers/deploy-project.ts";
 import { addVersion, titanicProject } from "../helpers/validate-project.ts";
 
 const WORKER = "titanic-edge";
-const logLines = (dir: string) =>
-  existsSync(join(dir, "deploys.log.jsonl"))
-    ? readFileSync(join(dir, "deploys.log.jsonl"), "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-    : [];
-const champion = (dir: string) => (JSON.parse(readFileSync(join(dir, "models", "titanic", "aliases.json"), "utf8")) as Record<string, string>)["champion"];
 
 describe("edge-ml rollout promote|rollback against a stand-in of the Cloudflare API", () => {
   let api: CloudflareApi;
@@ -44,13 +36,7 @@ describe("edge-ml rollout promote|rollback against a stand-in of the Cloudflare 
 
   beforeAll(async () => {
     api = await startCloudflareApi();
-    for (const [k, v] of Object.entries(api.env)) vi.stubEnv(k, v);
-    // Who deploys: no git user.name here, so $USER.
-    const gitconfig = join(dir, ".gitconfig-empty");
-    writeFileSync(gitconfig, "");
-    vi.stubEnv("GIT_CONFIG_GLOBAL", gitconfig);
-    vi.stubEnv("GIT_CONFIG_NOSYSTEM", "1");
-    vi.stubEnv("USER", "ada");
+    stubDeployEnv(api, dir);
     expect((await runCli(["validate", "titanic@1.0.0", "--data", "eval.csv", "--resamples", "200"], dir)).code).toBe(0);
     const first = await runCli(["deploy", "titanic@1.0.0", ...out], dir);
     expect(first.stderr).not.toContain("✖");
@@ -62,8 +48,8 @@ describe("edge-ml rollout promote|rollback against a stand-in of the Cloudflare 
   });
 
   it("the first deploy is logged as a deploy from no champion to 1.0.0, by $USER", () => {
-    expect(champion(dir)).toBe("1.0.0");
-    expect(logLines(dir).at(-1)).toMatchObject({ action: "deploy", who: "ada", from: null, to: "1.0.0", version: "1.0.0", result: "success" });
+    expect(championOf(dir)).toBe("1.0.0");
+    expect(deployLog(dir).at(-1)).toMatchObject({ action: "deploy", who: "ada", from: null, to: "1.0.0", version: "1.0.0", result: "success" });
     expect(deploymentVersion()).toEqual({ percentages: [100], model: "titanic@1.0.0" });
   });
 
@@ -74,8 +60,8 @@ describe("edge-ml rollout promote|rollback against a stand-in of the Cloudflare 
     expect(r.stderr).toContain("✖ titanic@1.1.0 cannot be promoted: it has no validation result");
     expect(r.stderr).toContain('promote anyway with `npx edge-ml rollout promote titanic --force --reason "<why>"`');
     expect(api.requests).toEqual([]);
-    expect(champion(dir)).toBe("1.0.0");
-    expect(logLines(dir).at(-1)).toMatchObject({ action: "promote", who: "ada", from: "1.0.0", version: "1.1.0", result: "refused" });
+    expect(championOf(dir)).toBe("1.0.0");
+    expect(deployLog(dir).at(-1)).toMatchObject({ action: "promote", who: "ada", from: "1.0.0", version: "1.1.0", result: "refused" });
     const status = JSON.parse((await runCli(["rollout", "status", "titanic", "--json"], dir)).stdout) as Record<string, unknown>;
     expect(status).toMatchObject({
       champion: "1.0.0",
@@ -88,7 +74,7 @@ describe("edge-ml rollout promote|rollback against a stand-in of the Cloudflare 
     const canary = await runCli(["deploy", "titanic", "--dry-run", ...out], dir);
     expect(canary.code).toBe(1);
     expect(canary.stderr).toContain("✖ titanic@1.0.0 cannot be deployed: its canary challenger titanic@1.1.0 is not deployable: it has no validation result");
-    expect(logLines(dir).at(-1)).toMatchObject({ action: "deploy", version: "1.0.0", challenger: "titanic@1.1.0", result: "refused" });
+    expect(deployLog(dir).at(-1)).toMatchObject({ action: "deploy", version: "1.0.0", challenger: "titanic@1.1.0", result: "refused" });
     expect((await runCli(["validate", "titanic@1.1.0", "--data", "eval.csv", "--resamples", "200"], dir)).code).toBe(0);
   });
 
@@ -96,9 +82,9 @@ describe("edge-ml rollout promote|rollback against a stand-in of the Cloudflare 
     const expectStayed = (error: unknown) => {
       expect(error).toBeInstanceOf(EdgeMlError);
       expect((error as EdgeMlError).code).toBe("ERR_DEPLOY_FAILED");
-      expect(champion(dir)).toBe("1.0.0");
+      expect(championOf(dir)).toBe("1.0.0");
       expect(deploymentVersion()).toEqual({ percentages: [100], model: "titanic@1.0.0" });
-      const last = logLines(dir).at(-1);
+      const last = deployLog(dir).at(-1);
       expect(last).toMatchObject({ action: "promote", from: "1.0.0", version: "1.1.0", result: "failed" });
       expect(last).not.toHaveProperty("to");
     };
@@ -150,7 +136,7 @@ describe("edge-ml rollout promote|rollback against a stand-in of the Cloudflare 
     expect(r.code).toBe(0);
     const upload = api.requests.find((q) => q.route === "POST scripts/:name/versions");
     expect((upload?.parts ?? []).map((p) => p.name).filter((n) => n.startsWith("challenger"))).not.toEqual([]);
-    expect(logLines(dir).at(-1)).toMatchObject({ action: "deploy", from: "1.0.0", to: "1.0.0", challenger: "titanic@1.1.0", result: "success" });
+    expect(deployLog(dir).at(-1)).toMatchObject({ action: "deploy", from: "1.0.0", to: "1.0.0", challenger: "titanic@1.1.0", result: "success" });
     const status = await runCli(["rollout", "status", "titanic"], dir);
     expect(status.stdout).toMatch(/ {2}live {8}1\.0\.0 with challenger titanic@1\.1\.0, deploy \S+ by ada/);
 
@@ -161,7 +147,7 @@ describe("edge-ml rollout promote|rollback against a stand-in of the Cloudflare 
     const alone = api.requests.find((q) => q.route === "POST scripts/:name/versions");
     expect((alone?.parts ?? []).map((p) => p.name).filter((n) => n.startsWith("challenger"))).toEqual([]);
     expect(deploymentVersion()).toEqual({ percentages: [100], model: "titanic@1.0.0" });
-    const last = logLines(dir).at(-1);
+    const last = deployLog(dir).at(-1);
     expect(last).toMatchObject({ action: "rollback", from: "1.0.0", to: "1.0.0", reason: "challenger errors", result: "success" });
     expect(last).not.toHaveProperty("challenger");
   });
@@ -180,8 +166,8 @@ describe("edge-ml rollout promote|rollback against a stand-in of the Cloudflare 
     expect(upload?.metadata?.["annotations"]).toEqual({ "workers/message": "edge-ml rollout promote titanic@1.1.0" });
     expect((upload?.parts ?? []).map((p) => p.name).filter((n) => n.startsWith("challenger"))).toEqual([]);
     expect(deploymentVersion()).toEqual({ percentages: [100], model: "titanic@1.1.0" });
-    expect(champion(dir)).toBe("1.1.0");
-    const last = logLines(dir).at(-1);
+    expect(championOf(dir)).toBe("1.1.0");
+    const last = deployLog(dir).at(-1);
     expect(last).toMatchObject({
       action: "promote",
       who: "ada",
@@ -216,8 +202,8 @@ describe("edge-ml rollout promote|rollback against a stand-in of the Cloudflare 
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("champion 1.1.0 → 1.0.0 (rollback by ada)");
     expect(deploymentVersion()).toEqual({ percentages: [100], model: "titanic@1.0.0" });
-    expect(champion(dir)).toBe("1.0.0");
-    expect(logLines(dir).at(-1)).toMatchObject({
+    expect(championOf(dir)).toBe("1.0.0");
+    expect(deployLog(dir).at(-1)).toMatchObject({
       action: "rollback",
       who: "ada",
       reason: "p99 latency doubled",
