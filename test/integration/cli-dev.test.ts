@@ -10,11 +10,34 @@ import { spawnCli } from "../helpers/process.ts";
 import { maxAbsDiff, referenceRun } from "../helpers/reference.ts";
 import { FIXTURES, tempDir } from "../helpers/tmp.ts";
 
-const workerdPids = () => {
+/**
+ * The workerd processes started under `root` (its descendants): other tests and CI legs run their own workerd at the
+ * same time, so "new since the test began" would count theirs.
+ */
+const workerdUnder = (root: number): string[] => {
+  const rows = execFileSync("ps", ["-eo", "pid=,ppid=,args="], { encoding: "utf8" })
+    .split("\n")
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] as string }));
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const r of rows) {
+      if (tree.has(r.ppid) && !tree.has(r.pid)) {
+        tree.add(r.pid);
+        grew = true;
+      }
+    }
+  }
+  return rows.filter((r) => r.pid !== root && tree.has(r.pid) && /workerd serve/.test(r.args)).map((r) => String(r.pid));
+};
+/** Running (a zombie waiting for its reaper has exited: it holds no port and runs nothing). */
+const alive = (pid: string) => {
   try {
-    return execFileSync("pgrep", ["-f", "workerd serve"], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
+    return !execFileSync("ps", ["-o", "stat=", "-p", pid], { encoding: "utf8" }).trim().startsWith("Z");
   } catch {
-    return [];
+    return false; // ps exits 1 when there is no such process
   }
 };
 
@@ -26,7 +49,6 @@ describe("edge-ml dev", () => {
     const model = join(FIXTURES, "models", "mlp-tensor.onnx");
     expect((await runCli(["models", "add", model, "--name", "mlp", "--version", "0.1.0"], project)).code).toBe(0);
 
-    const before = new Set(workerdPids());
     const dev = spawnCli(["dev", "mlp@0.1.0", "--port", "0", "--no-monitor"], project);
     onTestFinished(() => {
       if (dev.child.exitCode === null) dev.child.kill("SIGKILL");
@@ -34,7 +56,7 @@ describe("edge-ml dev", () => {
     await dev.waitFor(/stop: Ctrl-C/, 120_000);
     const url = /serving in workerd at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(dev.stdout())?.[1];
     expect(dev.stdout()).toContain(`curl -s ${url}v1/models/mlp:predict`);
-    const ours = workerdPids().filter((p) => !before.has(p));
+    const ours = workerdUnder(dev.child.pid!);
     expect(ours.length).toBeGreaterThan(0);
 
     const instances = [
@@ -54,9 +76,9 @@ describe("edge-ml dev", () => {
     dev.child.kill("SIGINT");
     const code = await dev.exited;
     expect([0, 130, "SIGINT"]).toContain(code);
-    // workerd went with it: nothing of ours is left listening.
-    await new Promise((r) => setTimeout(r, 300));
-    expect(workerdPids().filter((p) => ours.includes(p))).toEqual([]);
+    // workerd went with it (within a few seconds): nothing of ours is left running.
+    for (let i = 0; i < 50 && ours.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(ours.filter(alive)).toEqual([]);
     await expect(fetch(`${url}v2/health/live`)).rejects.toThrow();
   });
 
