@@ -181,7 +181,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       ...entry,
     });
 
-  if (opts.gradual !== undefined) gradualPreconditions(opts, ref.name, manifest.version, from);
+  // A gradual deploy shares the traffic with this champion (the checks make sure there is one).
+  const splitWith = opts.gradual === undefined ? undefined : gradualChampion(opts, ref.name, manifest.version, from);
   if (!gate.ok && !forced) {
     log({ result: "refused", error: `not deployable: ${gate.summary}` });
     const verb = action === "promote" ? "promoted" : action === "rollback" ? "rolled back to" : "deployed";
@@ -259,14 +260,14 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
             ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
           });
     let gradual: GradualSplit | undefined;
-    if (opts.gradual !== undefined && from !== null) {
+    if (opts.gradual !== undefined && splitWith !== undefined) {
       if (opts.dryRun) {
-        warnings.push(gradualPlan({ champion: `${ref.name}@${from}`, challenger: `${ref.name}@${manifest.version}`, worker, percentage: opts.gradual }));
+        warnings.push(gradualPlan({ champion: `${ref.name}@${splitWith}`, challenger: `${ref.name}@${manifest.version}`, worker, percentage: opts.gradual }));
       } else {
-        opts.onStep?.(`building the champion ${ref.name}@${from} to serve beside it`);
+        opts.onStep?.(`building the champion ${ref.name}@${splitWith} to serve beside it`);
         const championBuild = await buildTarget({
           root: opts.root,
-          ref: `${ref.name}@${from}`,
+          ref: `${ref.name}@${splitWith}`,
           target: opts.target,
           settings: config.edge,
           config: scope,
@@ -310,7 +311,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     if (!opts.dryRun && gradual === undefined) setAlias(opts.root, ref.name, CHAMPION, ref.version);
     log({
       result: opts.dryRun ? "dry-run" : "success",
-      ...(opts.dryRun ? {} : gradual ? { to: from ?? ref.version } : { to: ref.version }),
+      ...(opts.dryRun ? {} : { to: splitWith ?? ref.version }),
       ...(gradual ? { split: gradual } : {}),
       ...challenger,
       limits: over ? `forced past: ${limits}` : limits,
@@ -346,8 +347,11 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   }
 }
 
-/** A gradual deploy needs a champion to share with, a challenger that is another version, and the Worker target. */
-function gradualPreconditions(opts: DeployOptions, name: string, version: string, champion: string | null): void {
+/**
+ * The champion a gradual deploy shares the traffic with; refused without one, for the champion itself, for a
+ * variant, or off the Worker target.
+ */
+function gradualChampion(opts: DeployOptions, name: string, version: string, champion: string | null): string {
   if (opts.target !== "worker") {
     throw new EdgeMlError("ERR_USAGE", `--gradual splits traffic between Worker versions; target ${opts.target} has no platform split`, {
       hint: `serve both versions from one build instead: models.${name}.rollout in edge-ml.config.ts (canary or shadow), then \`npx edge-ml deploy ${name}\``,
@@ -368,4 +372,5 @@ function gradualPreconditions(opts: DeployOptions, name: string, version: string
       hint: `name the challenger: npx edge-ml deploy ${name}@<next version> --gradual 10%`,
     });
   }
+  return champion;
 }
