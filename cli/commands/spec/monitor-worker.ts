@@ -13,6 +13,11 @@ const retention = {
   description: "what is kept how long, as edge-ml monitor's --retention (default samples=7d,minutes=48h,hours=14d,days=off,every=10m; off: keep all)",
 } as const;
 const json = { type: "boolean", description: "print the result as one JSON document" } as const;
+const databaseId = {
+  type: "string",
+  valueHint: "id",
+  description: "D1 database id from `wrangler d1 create` (default: wrangler creates the database by name at the first deploy)",
+} as const;
 
 export const MONITOR_BUILD = defineSpec({
   args: {
@@ -20,11 +25,7 @@ export const MONITOR_BUILD = defineSpec({
     out: { type: "string", description: "output folder (default dist/monitor-worker)" },
     name,
     database,
-    "database-id": {
-      type: "string",
-      valueHint: "id",
-      description: "D1 database id from `wrangler d1 create` (default: wrangler creates the database by name at the first deploy)",
-    },
+    "database-id": databaseId,
     window,
     retention,
     json,
@@ -54,11 +55,7 @@ export const MONITOR_DEPLOY = defineSpec({
     out: { type: "string", description: "build folder (default dist/monitor-worker)" },
     name,
     database,
-    "database-id": {
-      type: "string",
-      valueHint: "id",
-      description: "D1 database id from `wrangler d1 create` (default: wrangler creates the database by name at the first deploy)",
-    },
+    "database-id": databaseId,
     window,
     retention,
     json,
