@@ -12,6 +12,7 @@
  */
 import type { Context } from "hono";
 import type { Manifest } from "../core/schema/manifest.ts";
+import type { LookupStats } from "./features/types.ts";
 import { HttpError, type ErrorClass } from "./http-error.ts";
 import type { Predictor } from "./predictor.ts";
 import { type Arm, chooseArm, type Rollout } from "./rollout.ts";
@@ -31,6 +32,8 @@ export interface RequestEvent {
   shadow?: boolean;
   /** Canary: the champion answered because the challenger failed on the server side (its own event says how). */
   fallback?: boolean;
+  /** Models with looked-up features (issue 16): what this request's lookups cost and found, per view. */
+  lookup?: LookupStats;
 }
 
 /** A version the app serves: its manifest, its memoized model load and its request hook. */
