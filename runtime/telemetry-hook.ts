@@ -8,6 +8,7 @@
  * A model with date_part steps whose baseline counts the numbers they derive (month, weekday, ...) has them profiled
  * like features: each served instance gets them (core/derived-columns.ts) when the client first reads the event's
  * features, in its drain() after the response, not in the request. Models without them record exactly as before.
+ * A request's feature lookups (`event.lookup`, issue 16) go along: the client adds them up per view and window.
  *
  * @example
  * ```ts
@@ -78,6 +79,7 @@ export function createTelemetryHook(telemetry: Telemetry, manifest: Manifest, op
         features: event.instances,
         predictions: event.predictions,
         slices: sliceValues(manifest.slices, event.instances),
+        lookup: event.lookup,
       });
     if (!draining) scheduleDrain(c);
     if (!delayedFlush) scheduleDelayed(c);
@@ -120,6 +122,7 @@ function withDerived(model: TelemetryEvent["model"], event: RequestEvent, slices
     },
     predictions: event.predictions,
     slices: sliceValues(slices, instances),
+    lookup: event.lookup,
   };
 }
 

@@ -35,7 +35,16 @@ export const TELEMETRY_LIMITS = Object.freeze({
   maxDevice: 32,
   /** `backend.reason`: one sentence such as "WebGPU disagreed with WASM on the parity probe (...); using WASM". */
   maxReason: 512,
+  /** Feature views reported in one batch's `lookups` (issue 16); a model reads a handful. */
+  maxLookupViews: 32,
 });
+
+/**
+ * Upper bounds (ms, inclusive) of the age buckets of looked-up feature values (issue 16): 1 min, 10 min, 1 h, 6 h,
+ * 1 d, 7 d, 30 d; one more bucket counts older values. Fixed for v1, like LATENCY_BUCKETS_MS, so edges' histograms add
+ * up bucket by bucket.
+ */
+export const AGE_BUCKETS_MS: readonly number[] = Object.freeze([60_000, 600_000, 3_600_000, 21_600_000, 86_400_000, 604_800_000, 2_592_000_000]);
 
 /**
  * What ran the model: `device` is the backend ("wasm", "webgpu", "webgl", "cpu" for TF.js's CPU backend, "js" for the

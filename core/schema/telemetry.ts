@@ -13,8 +13,17 @@
  */
 import * as z from "zod";
 import { Profile } from "../stats/profile-schema.ts";
-import { ARMS, ERROR_CLASSES, LATENCY_BUCKETS_MS, ROLLOUT_MODES, TARGETS, TELEMETRY_LIMITS, TELEMETRY_VERSION } from "./telemetry-constants.ts";
-export { TELEMETRY_VERSION, LATENCY_BUCKETS_MS, ERROR_CLASSES, TARGETS, TELEMETRY_LIMITS, SLICE_OTHER, SLICE_MISSING } from "./telemetry-constants.ts";
+import { AGE_BUCKETS_MS, ARMS, ERROR_CLASSES, LATENCY_BUCKETS_MS, ROLLOUT_MODES, TARGETS, TELEMETRY_LIMITS, TELEMETRY_VERSION } from "./telemetry-constants.ts";
+export {
+  TELEMETRY_VERSION,
+  LATENCY_BUCKETS_MS,
+  AGE_BUCKETS_MS,
+  ERROR_CLASSES,
+  TARGETS,
+  TELEMETRY_LIMITS,
+  SLICE_OTHER,
+  SLICE_MISSING,
+} from "./telemetry-constants.ts";
 export type { ErrorClass, Target } from "./telemetry-constants.ts";
 
 const L = TELEMETRY_LIMITS;
@@ -106,6 +115,69 @@ const Backend = z.strictObject({
   reason: z.string().max(L.maxReason).optional(),
 });
 
+/** Finite and not negative (zod refuses Infinity): a sum of ages may pass 2^53 ms without being wrong. */
+const sum = z.number().min(0);
+const total = (counts: readonly number[]) => counts.reduce((a, n) => a + n, 0);
+
+/** Ages (ms) of the looked-up values a view served: counts in AGE_BUCKETS_MS (+ older), their exact sum and the oldest. */
+const AgeHistogram = z.strictObject({
+  bounds: z
+    .array(z.number())
+    .refine(
+      (b) => b.length === AGE_BUCKETS_MS.length && b.every((x, i) => x === AGE_BUCKETS_MS[i]),
+      `expected the v1 age buckets [${AGE_BUCKETS_MS.join(", ")}]`,
+    ),
+  counts: z.array(count).length(AGE_BUCKETS_MS.length + 1, `expected ${AGE_BUCKETS_MS.length + 1} counts (bounds + older)`),
+  sum,
+  /** The oldest value served (0 when none was). */
+  max: sum,
+});
+
+/**
+ * One feature view's lookups in the batch's window (issue 16): requests that read it, keys asked for, misses (of
+ * which `expired`: a record past the view's ttl), the store read's wall time per request, and the age of every value
+ * served (hit). Mergeable by addition (max by max).
+ */
+const ViewLookups = z
+  .strictObject({
+    requests: count,
+    keys: count,
+    misses: count,
+    expired: count,
+    latency: LatencyHistogram,
+    age: AgeHistogram,
+  })
+  .superRefine((v, ctx) => {
+    // Cross-field checks only once the fields are valid, so one bad field reports one issue.
+    const valid = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+    if (![v.requests, v.keys, v.misses, v.expired, ...v.latency.counts, ...v.age.counts].every(valid)) return;
+    if (v.misses > v.keys) ctx.addIssue({ code: "custom", path: ["misses"], message: `${v.misses} misses but only ${v.keys} keys` });
+    else if (v.expired > v.misses) ctx.addIssue({ code: "custom", path: ["expired"], message: `${v.expired} expired but only ${v.misses} misses` });
+    else if (total(v.age.counts) > v.keys - v.misses)
+      ctx.addIssue({
+        code: "custom",
+        path: ["age", "counts"],
+        message: `counts add up to ${total(v.age.counts)}, more than the ${v.keys - v.misses} hits (keys - misses)`,
+      });
+    if (total(v.latency.counts) !== v.requests)
+      ctx.addIssue({ code: "custom", path: ["latency", "counts"], message: `counts add up to ${total(v.latency.counts)}, expected requests = ${v.requests}` });
+  });
+export type ViewLookups = z.output<typeof ViewLookups>;
+
+/** A feature view's name, as `edge-ml.config.ts` allows it (core/feature-views.ts): also a monitor row key. */
+const VIEW_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Per feature view read in the window, by view name (at most `maxLookupViews`). */
+const BatchLookups = z.record(z.string(), ViewLookups).superRefine((views, ctx) => {
+  const names = Object.keys(views);
+  if (names.length > L.maxLookupViews) ctx.addIssue({ code: "custom", path: [], message: `${names.length} views; at most ${L.maxLookupViews} per batch` });
+  // Checked here rather than as the record's key schema, whose issue would only say "Invalid key in record".
+  for (const name of names) {
+    if (name.length > L.maxName || !VIEW_NAME.test(name))
+      ctx.addIssue({ code: "custom", path: [name], message: `a view name is 1-${L.maxName} letters, digits and '_', not starting with a digit` });
+  }
+});
+
 /** The batch's arm in a champion-vs-challenger build (see TelemetryRollout in ./telemetry-constants.ts). */
 const Rollout = z.strictObject({ arm: z.enum(ARMS), mode: z.enum(ROLLOUT_MODES).optional() });
 
@@ -124,6 +196,8 @@ export const TelemetryBatch = z
     backend: Backend.optional(),
     /** Builds with a challenger: which arm this version is, and the rollout's mode; optional so older clients validate. */
     rollout: Rollout.optional(),
+    /** Models with looked-up features (issue 16): per view, lookups, misses, latency and value age; optional in v1. */
+    lookups: BatchLookups.optional(),
     samples: z.array(Sample).max(L.maxSamples),
   })
   .superRefine((b, ctx) => {

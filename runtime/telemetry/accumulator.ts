@@ -22,6 +22,7 @@ import {
   TELEMETRY_VERSION,
 } from "../../core/schema/telemetry-constants.ts";
 import { bucketIndex } from "../../core/stats/histogram.ts";
+import { type LookupCounters, lookupsToWire, mergeLookups, takeLookups } from "./lookups.ts";
 import { mergeBatchProfiles, type ProfileSet } from "./profiles.ts";
 
 export interface ModelRef {
@@ -42,6 +43,8 @@ export interface Accumulator {
   profiles: ProfileSet | undefined;
   /** The version's arm in a rollout build, from its request events (fixed per version). */
   rollout?: TelemetryRollout | undefined;
+  /** Feature lookups per view in the window (./lookups.ts); empty for models that look nothing up. */
+  lookups: Map<string, LookupCounters>;
 }
 
 export interface PendingBatch {
@@ -56,6 +59,7 @@ export interface PendingBatch {
   samples: Sample[];
   profile: BatchProfile | undefined;
   rollout?: TelemetryRollout | undefined;
+  lookups?: Map<string, LookupCounters> | undefined;
   /** Set when the batch is first put on the wire: from then on its content may be stored, so it is never merged. */
   attempted: boolean;
 }
@@ -70,6 +74,7 @@ export function createAccumulator(model: ModelRef, profiles?: ProfileSet): Accum
     latencySum: 0,
     samples: [],
     profiles,
+    lookups: new Map(),
   };
 }
 
@@ -122,6 +127,9 @@ export function sealBatch(acc: Accumulator, now: number, dropped: number, batchI
     attempted: false,
   };
   if (acc.rollout !== undefined) batch.rollout = acc.rollout;
+  // Like the profile, only the first batch of a seal carries the window's lookups.
+  const lookups = takeLookups(acc.lookups);
+  if (lookups !== undefined) batch.lookups = lookups;
   acc.requests = 0;
   acc.errors.fill(0);
   acc.latency.fill(0);
@@ -141,6 +149,7 @@ export function mergeInto(into: PendingBatch, from: PendingBatch, maxSamples: nu
   for (let i = 0; i < into.errors.length; i++) into.errors[i]! += from.errors[i]!;
   for (let i = 0; i < into.latency.length; i++) into.latency[i]! += from.latency[i]!;
   into.latencySum += from.latencySum;
+  if (from.lookups !== undefined) mergeLookups((into.lookups ??= new Map()), from.lookups);
   if (from.profile !== undefined) into.profile = into.profile === undefined ? from.profile : mergeBatchProfiles(into.profile, from.profile);
   const room = Math.max(0, maxSamples - into.samples.length);
   const kept = from.samples.slice(0, room);
@@ -172,6 +181,7 @@ export function toWire(p: PendingBatch, deployment: string, target: Target, back
     },
     ...(p.profile !== undefined ? { profile: p.profile } : {}),
     ...(backend !== undefined ? { backend } : {}),
+    ...(p.lookups !== undefined && p.lookups.size > 0 ? { lookups: lookupsToWire(p.lookups) } : {}),
     ...(p.rollout !== undefined ? { rollout: p.rollout.mode === undefined ? { arm: p.rollout.arm } : { arm: p.rollout.arm, mode: p.rollout.mode } } : {}),
     samples: p.samples,
   };

@@ -14,6 +14,7 @@
 import { TELEMETRY_LIMITS } from "../../core/schema/telemetry-constants.ts";
 import { countRequest, errorIndex, toWire, type PendingBatch } from "./accumulator.ts";
 import { fitBackend } from "./backend.ts";
+import { addLookups } from "./lookups.ts";
 import { createBuffer } from "./buffer.ts";
 import { createProfileSet, DEFAULT_MAX_SLICE_VALUES } from "./profiles.ts";
 import { announceOnce, parseRefusal, refusalLine, type Refusal } from "./refusal.ts";
@@ -97,6 +98,8 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       // Profiles describe what the model served: instances of failed requests were not served.
       if (err < 0 && acc.profiles && event.features !== undefined) acc.profiles.add(event.features, event.predictions);
       if (event.rollout !== undefined) acc.rollout = event.rollout;
+      // Lookups count on every request that made them, failed or not: a store that is down is what they should show.
+      if (event.lookup !== undefined) addLookups(acc.lookups, event.lookup);
       // One decision per request id, the same in every client of the build (./sampling.ts): shadow pairs stay complete.
       if (err < 0 && !isSampled(event.requestId, sampleRate)) return;
       for (const sample of buildSamples(event, t, err, policy, track)) buffer.hold(acc, sample);

@@ -9,6 +9,7 @@
  */
 import type { Baseline } from "../../core/schema/baseline.ts";
 import type { Target, TelemetryBackend, TelemetryRollout } from "../../core/schema/telemetry-constants.ts";
+import type { LookupStats } from "../features/types.ts";
 import type { Refusal } from "./refusal.ts";
 
 export interface TelemetryOptions {
@@ -95,6 +96,8 @@ export interface TelemetryEvent {
   slices?: Readonly<Record<string, string>> | undefined;
   /** Builds with a challenger: the version's arm and the rollout's mode, sent with its batches (fixed per version). */
   rollout?: TelemetryRollout | undefined;
+  /** Models with looked-up features: the request's lookups per view (latency, misses, value ages), added up per window. */
+  lookup?: LookupStats | undefined;
 }
 
 export interface TelemetryStats {
