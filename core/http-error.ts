@@ -30,9 +30,11 @@ export const HTTP_ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, when: "the body is over the size limit" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, when: "the body is not application/json" },
   UNPROCESSABLE_TENSOR: { status: 422, when: "edge: well-formed tensors the model cannot use" },
+  FEATURE_NOT_FOUND: { status: 422, when: "edge: a feature view holds no (unexpired) value for a key, and the feature is not nullable" },
   INTERNAL: { status: 500, when: "a bug: never for bad input" },
   MODEL_UNAVAILABLE: { status: 503, when: "edge: the model could not be loaded (integrity check, engine)" },
   NOT_READY: { status: 503, when: "edge: readiness probe before the model loaded" },
+  FEATURE_STORE_UNAVAILABLE: { status: 503, when: "edge: a feature view's store could not be read (binding missing, store down)" },
 } as const satisfies Record<string, { status: number; when: string }>;
 
 export type HttpErrorCode = keyof typeof HTTP_ERROR_CODES;

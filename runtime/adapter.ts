@@ -20,6 +20,8 @@ import type { Manifest } from "../core/schema/manifest.ts";
 import type { Target, TelemetryBackend, TelemetryRollout } from "../core/schema/telemetry-constants.ts";
 import type { RequestEvent } from "./arms.ts";
 import { createDeployment } from "./deployment.ts";
+import { createDeferredReader, type FeatureReaderFactory, looksUp } from "./features/serving.ts";
+import type { LookupPlan } from "./features/types.ts";
 import type { Engine } from "./engines/types.ts";
 import type { Predictor } from "./predictor.ts";
 import { type EdgeSettings, type EdgeSettingsInput, resolveEdgeSettings } from "./settings.ts";
@@ -41,6 +43,10 @@ export interface EdgeRuntimeOptions {
   settings?: EdgeSettingsInput | undefined;
   /** Keep a promise running after the response (Workers: ctx.waitUntil); a floating promise elsewhere. */
   schedule?: TelemetryHookOptions["schedule"];
+  /** The feature views the model reads (runtime/features/types.ts); the reader comes from `featureReader` at configure. */
+  lookup?: LookupPlan | undefined;
+  /** The target's feature store reader, made once from the env given to `configure` (runtime/features/serving.ts). */
+  featureReader?: FeatureReaderFactory | undefined;
 }
 
 export interface EdgeRuntime {
@@ -67,9 +73,11 @@ export function createEdgeRuntime(opts: EdgeRuntimeOptions): EdgeRuntime {
   let hook: ((event: Parameters<ReturnType<typeof createTelemetryHook>>[0], c: Context) => void) | undefined;
   let configured = false;
   let rollout: TelemetryRollout | undefined;
+  const store = looksUp(opts.lookup) ? createDeferredReader(opts.target) : undefined;
   const configure = (env: Readonly<Record<string, unknown>> | undefined) => {
     if (configured) return;
     configured = true;
+    if (store && opts.lookup) store.configure(opts.featureReader, env, opts.lookup);
     // Resolved again as a whole: an env maxBatch moves a derived body limit with it.
     Object.assign(deployment.settings, resolveEdgeSettings(opts.manifest, opts.settings, env));
     const config = telemetryConfigFromEnv(env, `${opts.manifest.name}-${opts.target}`);
@@ -88,6 +96,7 @@ export function createEdgeRuntime(opts: EdgeRuntimeOptions): EdgeRuntime {
     modelBytes: opts.modelBytes,
     ...(opts.modelSha256 ? { modelSha256: opts.modelSha256 } : {}),
     settings: resolveEdgeSettings(opts.manifest, opts.settings),
+    ...(store && opts.lookup ? { lookup: { plan: opts.lookup, reader: store.reader } } : {}),
     // Env vars reach a Worker only with a request: the first one configures the runtime (mounted or not).
     onStart: (c) => configure(c.env as Record<string, unknown> | undefined),
     onRequest: (event, c) => {

@@ -17,6 +17,7 @@ import { renderHttpError } from "../core/http-error.ts";
 import { encodeBinaryBody, HEADER_LENGTH } from "../core/v2-binary.ts";
 import type { Manifest } from "../core/schema/manifest.ts";
 import { type ChallengerOptions, createArms, internalError, isServerFailure, type RequestEvent, type RunOutcome, type Version } from "./arms.ts";
+import { lookupStatsOf } from "./features/lookup.ts";
 import { HttpError } from "./http-error.ts";
 import { BINARY_415_HINT, readJson } from "./json-body.ts";
 import { modelMetadata } from "./metadata.ts";
@@ -125,6 +126,7 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
         const event: RequestEvent = { requestId, route, status: 200, latencyMs: now() - started };
         if (result.instances) event.instances = result.instances;
         if (result.predictions) event.predictions = result.predictions;
+        if (result.lookup) event.lookup = result.lookup;
         if (fallback) event.fallback = true;
         arms.emit(served, event, c);
       }
@@ -139,6 +141,8 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
     } catch (err) {
       const e = err instanceof HttpError ? err : internalError();
       const event: RequestEvent = { requestId, route, status: e.status, errorClass: e.errorClass, latencyMs: now() - started };
+      const lookup = lookupStatsOf(err);
+      if (lookup) event.lookup = lookup;
       arms.emit(served, fallback ? { ...event, fallback } : event, c);
       // The challenger sees what the champion saw, refused input included, so their error counts compare.
       if (got !== undefined && pinned === undefined) {
@@ -172,7 +176,12 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
     if (verb !== "predict") throw new HttpError(404, "NOT_FOUND", `unknown method "${verb}" for model ${name}`, { hint: `use POST ${predictPath(prefix)}` });
     return handle(c, "predict", readBody, async (p, body, v) => {
       const r = await p.predict(body);
-      return { json: { predictions: r.predictions, model: v.info }, predictions: r.predictions, ...(r.instances ? { instances: r.instances } : {}) };
+      return {
+        json: { predictions: r.predictions, model: v.info },
+        predictions: r.predictions,
+        ...(r.instances ? { instances: r.instances } : {}),
+        ...(r.lookup ? { lookup: r.lookup } : {}),
+      };
     });
   });
   app.post("/v2/models/:name/infer", (c) => {

@@ -70,6 +70,7 @@ export interface Version {
 export interface RunOutcome {
   instances?: readonly Record<string, unknown>[];
   predictions?: readonly unknown[];
+  lookup?: LookupStats | undefined;
 }
 
 export interface Arms {
@@ -139,6 +140,7 @@ export function createArms(champion: ServedVersion, challengerOpts: ChallengerOp
       const event: RequestEvent = { ...base, status: 200, latencyMs: now() - started, shadow: true };
       if (out.instances) event.instances = out.instances;
       if (out.predictions) event.predictions = out.predictions;
+      if (out.lookup) event.lookup = out.lookup;
       emit(other, event, c);
     } catch (err) {
       const e = err instanceof HttpError ? err : internalError();

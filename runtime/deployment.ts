@@ -14,7 +14,7 @@ import { createEdgeApp, type EdgeAppOptions } from "./app.ts";
 import { DEFAULT_SETTINGS, type EdgeSettings } from "./settings.ts";
 import type { Engine } from "./engines/types.ts";
 import { verifySha256 } from "./integrity.ts";
-import { createPredictor, type Predictor } from "./predictor.ts";
+import { createPredictor, type Predictor, type PredictorOptions } from "./predictor.ts";
 
 export interface DeploymentOptions {
   manifest: Manifest;
@@ -25,6 +25,8 @@ export interface DeploymentOptions {
   settings?: Partial<EdgeSettings>;
   onRequest?: EdgeAppOptions["onRequest"];
   onStart?: EdgeAppOptions["onStart"];
+  /** The feature views the model reads and the store reader (issue 16): the predictor merges them into instances. */
+  lookup?: PredictorOptions["lookup"];
 }
 
 /** What a deployment's app was made of: runtime/rollout-app.ts serves two of them from one app. */
@@ -51,7 +53,7 @@ export function createDeployment(opts: DeploymentOptions) {
       loading = (async () => {
         await verifySha256(opts.modelBytes, opts.modelSha256 ?? opts.manifest.artifact.sha256, `model ${opts.manifest.name}@${opts.manifest.version}`);
         const session = await opts.engine.createSession(opts.modelBytes, { foldWeightDequantize: foldsWeightDequantize(opts.manifest) });
-        return createPredictor({ manifest: opts.manifest, session, maxBatch: settings.maxBatch });
+        return createPredictor({ manifest: opts.manifest, session, maxBatch: settings.maxBatch, ...(opts.lookup ? { lookup: opts.lookup } : {}) });
       })();
       // A failed load is retried on the next request instead of being cached (e.g. a transient engine failure).
       loading.catch(() => {

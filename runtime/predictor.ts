@@ -6,6 +6,9 @@
  * ```ts
  * const predictor = createPredictor({ manifest, session, maxBatch: 256 });
  * const { predictions } = await predictor.predict({ instances: [{ sex: "female", age: 29, passengerClass: "1st" }] });
+ * // A model whose features come from feature views (issue 16) looks them up first, by the key each instance sends:
+ * const looked = createPredictor({ manifest, session, maxBatch: 256, lookup: { plan, reader } });
+ * await looked.predict({ instances: [{ passenger_id: "7", age: 29 }] }); // { predictions, instances, lookup }
  * ```
  */
 import { DEFAULT_MAX_TENSOR_ELEMENTS } from "../core/body-limit.ts";
@@ -20,6 +23,8 @@ import { IssueList } from "../core/issues.ts";
 import { parseTensorInstances, parseV2Inputs, DTYPE_TO_V2 } from "../core/tensor-input.ts";
 import { type RequestedOutput, requestedOutputs, tensorBytes } from "../core/v2-binary.ts";
 import type { EngineSession, TensorData } from "./engines/types.ts";
+import { createFeatureLookup, type LookupResult, withLookupStats } from "./features/lookup.ts";
+import type { FeatureStoreReader, LookupPlan, LookupStats } from "./features/types.ts";
 import { HttpError } from "./http-error.ts";
 
 export interface PredictorOptions {
@@ -33,6 +38,11 @@ export interface PredictorOptions {
    * hints in errors differ: a page has no `POST /v2/...` route to point at.
    */
   surface?: Surface;
+  /**
+   * Feature views the model's features come `from` (issue 16) and the store to read them from: :predict instances send
+   * each view's key, and the looked-up values are merged in before validation (runtime/features/lookup.ts).
+   */
+  lookup?: { plan: LookupPlan; reader: FeatureStoreReader } | undefined;
 }
 
 export type Surface = "http" | "page";
@@ -55,8 +65,10 @@ const HINTS = {
 
 export interface PredictResult {
   predictions: unknown[];
-  /** The validated feature instances (feature models only; telemetry profiles them). */
+  /** The validated feature instances (feature models only; telemetry profiles them), looked-up values included. */
   instances?: Instance[];
+  /** What the request looked up (models with feature views, when a view was read). */
+  lookup?: LookupStats;
 }
 
 /** One V2 output: its values as JSON `data`, or (binary tensor extension) their byte size, the bytes in `binary`. */
@@ -94,6 +106,10 @@ export function createPredictor(opts: PredictorOptions): Predictor {
   // A failed load surfaces on the first predict, never as an unhandled rejection.
   mediaReady?.catch(() => {});
   const post = manifest.postprocessing ? createPostprocessor(manifest.postprocessing) : undefined;
+  const lookup =
+    opts.lookup && manifest.features && Object.keys(opts.lookup.plan.views).length > 0
+      ? createFeatureLookup({ features: manifest.features, plan: opts.lookup.plan, reader: opts.lookup.reader, maxBatch: limits.maxBatch })
+      : undefined;
   const outputName = manifest.postprocessing?.output ?? manifest.io.outputs[0]!.name;
   const allJson: readonly RequestedOutput[] = session.outputNames.map((name) => ({ name, binary: false }));
 
@@ -117,24 +133,37 @@ export function createPredictor(opts: PredictorOptions): Predictor {
     return { predictions: splitRows(outputs, session.outputNames) };
   };
 
+  /** A feature model's request (looked-up values merged in, when `looked`): validate ▶ preprocess ▶ run ▶ postprocess. */
+  const predictFeatures = async (body: unknown, looked: LookupResult | undefined): Promise<PredictResult> => {
+    const checked = validate!(body);
+    if (!checked.ok) throw badRequest(looked ? looked.annotate(checked.issues) : checked.issues);
+    const compiled = preprocessor ?? (await (mediaReady as Promise<Preprocessor>));
+    let feeds: Record<string, TensorData>;
+    try {
+      feeds = Object.fromEntries(compiled.transform(checked.instances));
+    } catch (err) {
+      if (err instanceof EdgeMlError) throw badRequest(looked ? looked.annotate(err.issues) : err.issues, err.message);
+      throw err;
+    }
+    const outputs = await run(feeds);
+    const stats = looked && Object.keys(looked.stats.views).length > 0 ? { lookup: looked.stats } : {};
+    // Image/audio models without postprocessing (e.g. a detector's probability map) answer their raw outputs.
+    if (!post && manifest.task === "tensor") return { predictions: splitRows(outputs, session.outputNames), instances: checked.instances, ...stats };
+    const out = outputs[outputName]!;
+    return { predictions: postprocessBatch(out.data as ArrayLike<number>, out.dims, post), instances: checked.instances, ...stats };
+  };
+
   return {
     async predict(body) {
       if (validate && pre) {
-        const checked = validate(body);
-        if (!checked.ok) throw badRequest(checked.issues);
-        const compiled = preprocessor ?? (await (mediaReady as Promise<Preprocessor>));
-        let feeds: Record<string, TensorData>;
+        if (lookup === undefined || !isObject(body)) return predictFeatures(body, undefined);
+        const looked = await lookup(body["instances"]);
         try {
-          feeds = Object.fromEntries(compiled.transform(checked.instances));
+          return await predictFeatures({ ...body, instances: looked.instances }, looked);
         } catch (err) {
-          if (err instanceof EdgeMlError) throw badRequest(err.issues, err.message);
-          throw err;
+          // A refused request still reports what it looked up (telemetry's miss rate counts every read).
+          throw withLookupStats(err, looked.stats);
         }
-        const outputs = await run(feeds);
-        // Image/audio models without postprocessing (e.g. a detector's probability map) answer their raw outputs.
-        if (!post && manifest.task === "tensor") return { predictions: splitRows(outputs, session.outputNames), instances: checked.instances };
-        const out = outputs[outputName]!;
-        return { predictions: postprocessBatch(out.data as ArrayLike<number>, out.dims, post), instances: checked.instances };
       }
       const input = singleInput(manifest.io.inputs, hints);
       const instances = isObject(body) ? body["instances"] : undefined;

@@ -16,6 +16,8 @@ import type { Context } from "hono";
 import { createEdgeRuntime, type EdgeRuntime, type EdgeRuntimeOptions } from "./adapter.ts";
 import { createEdgeApp } from "./app.ts";
 import { type DeploymentParts, deploymentOf } from "./deployment.ts";
+import type { FeatureReaderFactory } from "./features/serving.ts";
+import type { LookupPlan } from "./features/types.ts";
 import { type Rollout, type RolloutSettings, rolloutOf } from "./rollout.ts";
 
 export interface RolloutRuntimeOptions {
@@ -100,6 +102,8 @@ export interface ChallengerInput {
   /** What `modelBytes` must hash to when it is not the manifest's artifact (a compiled graph). */
   modelSha256?: string | undefined;
   rollout: RolloutSettings;
+  /** The challenger's own lookup plan (its features may come from other views); read with the same featureReader. */
+  lookup?: LookupPlan | undefined;
 }
 
 /** What a target's entry passes: the model, its engine and build-time settings, and maybe a challenger. */
@@ -112,6 +116,18 @@ export interface ServedModelOptions {
   settings?: EdgeRuntimeOptions["settings"];
   /** Another version of the model sharing the traffic (canary or shadow), run on the same engine. */
   challenger?: ChallengerInput | undefined;
+  /**
+   * The feature views the model reads (issue 16), baked in by `edge-ml build` from edge-ml.config.ts `featureViews`
+   * and the manifest's `features[].from`. Absent or empty: the model looks nothing up.
+   */
+  lookup?: LookupPlan | undefined;
+  /**
+   * How this target reads feature stores: called once, when the runtime is configured, with the env it is configured
+   * with (Workers: the first request's env with its KV/D1 bindings; Deno, Node: the env the entry passes). Each target
+   * supplies its own (targets/worker: KV and D1 bindings; Deno: Deno KV; Node, browser: memory or fetch). Without it, a
+   * build that looks features up answers 503 FEATURE_STORE_UNAVAILABLE to requests that need a lookup.
+   */
+  featureReader?: FeatureReaderFactory | undefined;
 }
 
 /**
@@ -133,12 +149,14 @@ export function createServedRuntime(
     target,
     ...(opts.settings ? { settings: opts.settings } : {}),
     ...(schedule ? { schedule } : {}),
+    ...(opts.featureReader ? { featureReader: opts.featureReader } : {}),
   };
   const champion = createEdgeRuntime({
     ...shared,
     manifest: opts.manifest,
     modelBytes: opts.modelBytes,
     ...(opts.modelSha256 ? { modelSha256: opts.modelSha256 } : {}),
+    ...(opts.lookup ? { lookup: opts.lookup } : {}),
   });
   const { challenger } = opts;
   if (challenger === undefined) return champion;
@@ -147,6 +165,7 @@ export function createServedRuntime(
     manifest: challenger.manifest,
     modelBytes: challenger.modelBytes,
     ...(challenger.modelSha256 ? { modelSha256: challenger.modelSha256 } : {}),
+    ...(challenger.lookup ? { lookup: challenger.lookup } : {}),
   });
   return createRolloutRuntime(champion, other, rolloutOf(challenger.manifest.version, challenger.rollout), { schedule });
 }

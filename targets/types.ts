@@ -4,6 +4,7 @@
  * them. Build-side types (BuildResult, BuiltFile) live here so that targets never import the CLI.
  */
 import type { Manifest } from "../core/schema/manifest.ts";
+import type { LookupPlan } from "../runtime/features/types.ts";
 import type { RolloutSettings } from "../runtime/rollout.ts";
 import type { EdgeSettings } from "../runtime/settings.ts";
 
@@ -15,11 +16,15 @@ interface TargetEnvConfig {
   name?: string | undefined;
   routes?: readonly string[] | undefined;
   vars?: Readonly<Record<string, string>> | undefined;
+  /** Where the feature views live on the platform (Workers: `targets.worker.features`, a KV namespace and a D1 database). */
+  features?: { kvNamespaceId?: string | undefined; d1?: { databaseId: string; databaseName: string } | undefined } | undefined;
 }
 
 /** A target's section of edge-ml.config.ts (`targets.<name>`), as builds and deploys read it. */
 export interface TargetConfig extends TargetEnvConfig {
   env?: Readonly<Record<string, TargetEnvConfig>> | undefined;
+  /** The project's feature views (`featureViews`), by name: which store each looked-up feature's view needs bound. */
+  featureViews?: Readonly<Record<string, { store: string }>> | undefined;
 }
 
 /** What a target's extra files are written from; names in them must agree with what `deploy` uses. */
@@ -70,6 +75,8 @@ export interface BuildChallenger {
   /** A compiled graph's sha256 (checked before the first prediction, like the champion's); ORT files use the manifest's. */
   sha256?: string | undefined;
   rollout: RolloutSettings;
+  /** The challenger's own lookup plan, when its features come from feature views (issue 16). */
+  lookup?: LookupPlan | undefined;
 }
 
 interface BuildPlan {
@@ -89,8 +96,19 @@ interface BuildPlan {
   splitting: boolean;
   /** Modules esbuild leaves as imports (workerd imports model and wasm as modules). */
   external: string[];
-  /** The entry's code; with `challenger`, the entry serves both versions (only ORT and compiled builds have one). */
-  entrySource(manifest: Manifest, settings: BuildSettings, runtimeEntry: string, engine: BuildEngine, challenger?: BuildChallenger): string;
+  /**
+   * The entry's code; with `challenger`, the entry serves both versions (only ORT and compiled builds have one). With
+   * `lookup` (a model whose features come from feature views, issue 16), the entry passes it to the runtime as the
+   * `lookup` option (ServedModelOptions.lookup) and the target's feature store reader as `featureReader`.
+   */
+  entrySource(
+    manifest: Manifest,
+    settings: BuildSettings,
+    runtimeEntry: string,
+    engine: BuildEngine,
+    challenger?: BuildChallenger,
+    lookup?: LookupPlan,
+  ): string;
   /** Extra files written after bundling (wrangler.toml, index.html ...). */
   extraFiles(ctx: BuildContext): Record<string, string>;
   /** What runs the build, for the CLI's "next" line. */
@@ -122,6 +140,8 @@ export interface BuildResult {
   target: string;
   outDir: string;
   model: { name: string; version: string; sha256: string };
+  /** A model with looked-up features: the views its build reads (issue 16). */
+  lookup?: LookupPlan;
   /** A rollout build: the challenger served beside the model, and how they share the traffic. */
   challenger?: { name: string; version: string; sha256: string; file: string; rollout: RolloutSettings };
   engine: BuildEngineReport;

@@ -10,12 +10,14 @@
  * parseCell({ name: "age", type: "number", nullable: false, allowUnknown: false }, "x"); // { error: 'expected a number, got "x"' }
  * ```
  */
+import { MISSING_TOKENS } from "../../core/csv-cell.ts";
 import { describeDateProblem, parseDateTime } from "../../core/dates.ts";
 import type { FeatureSpec, FeatureValue } from "../../core/schema/features.ts";
 import type { DatePart } from "../../core/schema/preprocessing.ts";
 import type { ColumnKind } from "../../core/stats/baseline-build.ts";
 
-export const MISSING_TOKENS: ReadonlySet<string> = new Set(["", "NA"]);
+/** Defined with the cell rules the edge shares (core/csv-cell.ts). */
+export { MISSING_TOKENS };
 
 export type Cell = { value: FeatureValue } | { error: string };
 

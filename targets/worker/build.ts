@@ -4,9 +4,19 @@ import { workerName } from "./name.ts";
 import { renderWranglerToml } from "./wrangler-config.ts";
 import { type BuildChallenger, type BuildEngine, type BuildSettings, defineTarget, TFJS_DIR, TFJS_NODE_REQUIRES } from "../types.ts";
 import type { Manifest } from "../../core/schema/manifest.ts";
+import type { LookupPlan } from "../../runtime/features/types.ts";
+
+/** The entry's `lookup` option (the views the model reads, issue 16), or nothing. */
+const lookupOption = (lookup: LookupPlan | undefined): string => (lookup === undefined ? "" : `, lookup: ${JSON.stringify(lookup)}`);
 
 /** The TF.js entry: model.json and each shard imported as Data modules from TFJS_DIR. */
-function tfjsEntry(manifest: Manifest, settings: BuildSettings, runtimeEntry: string, engine: Extract<BuildEngine, { kind: "tfjs" }>): string {
+function tfjsEntry(
+  manifest: Manifest,
+  settings: BuildSettings,
+  runtimeEntry: string,
+  engine: Extract<BuildEngine, { kind: "tfjs" }>,
+  lookup: LookupPlan | undefined,
+): string {
   const path = (file: string) => JSON.stringify(`./${TFJS_DIR}/${file}`);
   return [
     `import model from ${path(engine.model)};`,
@@ -14,7 +24,7 @@ function tfjsEntry(manifest: Manifest, settings: BuildSettings, runtimeEntry: st
     `import { createTfjsWorker } from ${JSON.stringify(runtimeEntry)};`,
     `const manifest = ${JSON.stringify(manifest)};`,
     `const files = { ${engine.shards.map((file, i) => `${JSON.stringify(file)}: shard${i}`).join(", ")} };`,
-    `export default createTfjsWorker({ manifest, model, files, settings: ${JSON.stringify(settings)} });`,
+    `export default createTfjsWorker({ manifest, model, files, settings: ${JSON.stringify(settings)}${lookupOption(lookup)} });`,
   ].join("\n");
 }
 
@@ -24,7 +34,7 @@ function challengerParts(c: BuildChallenger | undefined, bytes: "model" | "graph
   const sha = c.sha256 === undefined ? "" : `, graphSha256: ${JSON.stringify(c.sha256)}`;
   return {
     imports: [`import challengerBytes from "./${c.file}";`],
-    option: `, challenger: { manifest: ${JSON.stringify(c.manifest)}, ${bytes}: challengerBytes${sha}, rollout: ${JSON.stringify(c.rollout)} }`,
+    option: `, challenger: { manifest: ${JSON.stringify(c.manifest)}, ${bytes}: challengerBytes${sha}, rollout: ${JSON.stringify(c.rollout)}${lookupOption(c.lookup)} }`,
   };
 }
 
@@ -40,8 +50,8 @@ export const workerTarget = defineTarget({
     tfjsFiles: [],
     splitting: false,
     external: ["*.wasm", "*.onnx", "*.graph", `./${TFJS_DIR}/*`, ...TFJS_NODE_REQUIRES],
-    entrySource: (manifest, settings, runtimeEntry, engine, challenger) => {
-      if (engine.kind === "tfjs") return tfjsEntry(manifest, settings, runtimeEntry, engine);
+    entrySource: (manifest, settings, runtimeEntry, engine, challenger, lookup) => {
+      if (engine.kind === "tfjs") return tfjsEntry(manifest, settings, runtimeEntry, engine, lookup);
       const c = challengerParts(challenger, engine.kind === "compiled" ? "graph" : "model");
       return (
         engine.kind === "compiled"
@@ -50,7 +60,7 @@ export const workerTarget = defineTarget({
               ...c.imports,
               `import { createCompiledWorker } from ${JSON.stringify(runtimeEntry)};`,
               `const manifest = ${JSON.stringify(manifest)};`,
-              `export default createCompiledWorker({ manifest, graph, graphSha256: ${JSON.stringify(engine.sha256)}, settings: ${JSON.stringify(settings)}${c.option} });`,
+              `export default createCompiledWorker({ manifest, graph, graphSha256: ${JSON.stringify(engine.sha256)}, settings: ${JSON.stringify(settings)}${lookupOption(lookup)}${c.option} });`,
             ]
           : [
               `import model from "./model.onnx";`,
@@ -58,7 +68,7 @@ export const workerTarget = defineTarget({
               ...c.imports,
               `import { createWorker } from ${JSON.stringify(runtimeEntry)};`,
               `const manifest = ${JSON.stringify(manifest)};`,
-              `export default createWorker({ manifest, model, wasm, settings: ${JSON.stringify(settings)}${c.option} });`,
+              `export default createWorker({ manifest, model, wasm, settings: ${JSON.stringify(settings)}${lookupOption(lookup)}${c.option} });`,
             ]
       ).join("\n");
     },

@@ -11,6 +11,7 @@
  */
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { createCompiledEngine } from "../../runtime/engines/compiled/engine.ts";
+import type { LookupPlan } from "../../runtime/features/types.ts";
 import type { RolloutSettings } from "../../runtime/rollout.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
 import { createEdgeWorker, type EdgeWorker } from "./edge.ts";
@@ -25,7 +26,9 @@ export interface CompiledWorkerOptions {
   graphSha256: string;
   settings?: Partial<EdgeSettings>;
   /** Another version of the model sharing the traffic: its manifest, its compiled graph, that graph's sha256 and the rollout. */
-  challenger?: { manifest: Manifest; graph: ArrayBuffer; graphSha256: string; rollout: RolloutSettings } | undefined;
+  challenger?: { manifest: Manifest; graph: ArrayBuffer; graphSha256: string; rollout: RolloutSettings; lookup?: LookupPlan | undefined } | undefined;
+  /** The feature views the model reads (baked in by `edge-ml build`), from the EDGE_ML_FEATURES_KV / _D1 bindings. */
+  lookup?: LookupPlan | undefined;
 }
 
 export function createCompiledWorker(opts: CompiledWorkerOptions): EdgeWorker {
@@ -35,11 +38,13 @@ export function createCompiledWorker(opts: CompiledWorkerOptions): EdgeWorker {
     modelBytes: new Uint8Array(opts.graph),
     modelSha256: opts.graphSha256,
     settings: opts.settings,
+    lookup: opts.lookup,
     challenger: opts.challenger && {
       manifest: opts.challenger.manifest,
       modelBytes: new Uint8Array(opts.challenger.graph),
       modelSha256: opts.challenger.graphSha256,
       rollout: opts.challenger.rollout,
+      lookup: opts.challenger.lookup,
     },
   });
 }

@@ -25,6 +25,7 @@ import * as ort from "onnxruntime-web/wasm";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { createOrtEngine, type OrtLike } from "../../runtime/engines/ort.ts";
 import { useCompiledWasm, type OrtWasmEnv } from "../../runtime/engines/ort-wasm-module.ts";
+import type { LookupPlan } from "../../runtime/features/types.ts";
 import type { RolloutSettings } from "../../runtime/rollout.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
 import { createEdgeWorker, type EdgeWorker } from "./edge.ts";
@@ -37,7 +38,9 @@ export interface WorkerOptions {
   wasm: WebAssembly.Module;
   settings?: Partial<EdgeSettings>;
   /** Another version of the model sharing the traffic: its manifest, its model (a Data module) and the rollout. */
-  challenger?: { manifest: Manifest; model: ArrayBuffer; rollout: RolloutSettings } | undefined;
+  challenger?: { manifest: Manifest; model: ArrayBuffer; rollout: RolloutSettings; lookup?: LookupPlan | undefined } | undefined;
+  /** The feature views the model reads (baked in by `edge-ml build`), from the EDGE_ML_FEATURES_KV / _D1 bindings. */
+  lookup?: LookupPlan | undefined;
 }
 
 export function createWorker(opts: WorkerOptions): EdgeWorker {
@@ -49,6 +52,7 @@ export function createWorker(opts: WorkerOptions): EdgeWorker {
     engine,
     modelBytes: new Uint8Array(opts.model),
     settings: opts.settings,
-    challenger: c ? { manifest: c.manifest, modelBytes: new Uint8Array(c.model), rollout: c.rollout } : undefined,
+    lookup: opts.lookup,
+    challenger: c ? { manifest: c.manifest, modelBytes: new Uint8Array(c.model), rollout: c.rollout, lookup: c.lookup } : undefined,
   });
 }

@@ -12,6 +12,7 @@
  */
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { createTfjsCpuEngine } from "../../runtime/engines/tfjs-cpu.ts";
+import type { LookupPlan } from "../../runtime/features/types.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
 import { createEdgeWorker, type EdgeWorker } from "./edge.ts";
 
@@ -24,10 +25,12 @@ export interface TfjsWorkerOptions {
   /** Each weight shard's bytes by its name in the manifest (`artifact.tfjs.shards[].file`). */
   files: Record<string, ArrayBuffer>;
   settings?: Partial<EdgeSettings>;
+  /** The feature views the model reads (baked in by `edge-ml build`), from the EDGE_ML_FEATURES_KV / _D1 bindings. */
+  lookup?: LookupPlan | undefined;
 }
 
 export function createTfjsWorker(opts: TfjsWorkerOptions): EdgeWorker {
   const files = new Map(Object.entries(opts.files).map(([name, bytes]) => [name, new Uint8Array(bytes)]));
   const engine = createTfjsCpuEngine({ manifest: opts.manifest, read: (file) => files.get(file) });
-  return createEdgeWorker({ manifest: opts.manifest, engine, modelBytes: new Uint8Array(opts.model), settings: opts.settings });
+  return createEdgeWorker({ manifest: opts.manifest, engine, modelBytes: new Uint8Array(opts.model), settings: opts.settings, lookup: opts.lookup });
 }
