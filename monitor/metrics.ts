@@ -1,21 +1,23 @@
 /**
  * `/v1/metrics`: traffic, error rate and latency percentiles per window and model version, computed from the
- * per-minute counter rows, and each version's split by backend (device, requests, share, last reason) over the range. Percentiles are interpolated inside histogram buckets (see core/stats/histogram.ts), so
- * they are exact to within one bucket; windows without traffic are present with zero requests and null latencies,
- * so charts show gaps instead of joining points across them.
+ * per-minute counter rows, each version's split by backend (device, requests, share, last reason) over the range, and
+ * its feature lookups per view over the range (issue 16: lookup rate, miss rate, store latency, age of the values).
+ * Percentiles are interpolated inside histogram buckets (see core/stats/histogram.ts), so they are exact to within
+ * one bucket; windows without traffic are present with zero requests and null latencies, so charts show gaps instead
+ * of joining points across them.
  *
  * @example
  * ```ts
  * const q = parseMetricsQuery({ deployment: "prod", from: "2026-01-01T00:00:00Z", step: "5m" }, Date.now());
- * const body = buildMetrics(q, await store.windows(q), await store.backends(q));
+ * const body = buildMetrics(q, await store.windows(q), await store.backends(q), await store.lookups(q));
  * ```
  */
 import * as z from "zod";
 import { issuesFromZod } from "../core/errors.ts";
-import { LATENCY_BUCKETS_MS } from "../core/schema/telemetry.ts";
+import { AGE_BUCKETS_MS, LATENCY_BUCKETS_MS } from "../core/schema/telemetry.ts";
 import { histogramQuantile } from "../core/stats/histogram.ts";
 import { MonitorError } from "./http-error.ts";
-import { type BackendRow, MINUTE_MS, type WindowQuery, type WindowRow } from "./store/contract.ts";
+import { type BackendRow, type LookupRow, MINUTE_MS, type WindowQuery, type WindowRow } from "./store/contract.ts";
 
 /** Most windows one query may ask for (a week of minutes is 10 080). */
 const MAX_WINDOWS = 20_000;
@@ -77,12 +79,34 @@ interface BackendShare {
   lastSeen: number;
 }
 
+/** One feature view's lookups by a version over the range (issue 16). Rates are null when there is nothing to divide. */
+interface LookupSummary {
+  view: string;
+  /** Requests that read the view, and that per second of the range. */
+  requests: number;
+  perSecond: number;
+  /** Of the version's requests in the range, the share that read the view. */
+  share: number | null;
+  keys: number;
+  misses: number;
+  /** misses / keys. */
+  missRate: number | null;
+  /** Of the misses, values past the view's ttl. */
+  expired: number;
+  /** The store read per request (ms, interpolated in the histogram's buckets). */
+  latency: { p50: number | null; p95: number | null; mean: number | null };
+  /** Age of the values served (ms): median (bucket-interpolated, at most the oldest), mean and the oldest. */
+  age: { p50: number | null; mean: number | null; max: number | null };
+}
+
 interface MetricsSeries {
   model: string;
   version: string;
   totals: Omit<MetricsPoint, "t">;
   /** Requests per device, most first. */
   backends: BackendShare[];
+  /** Feature lookups per view, by view name (empty for models that look nothing up). */
+  lookups: LookupSummary[];
   points: MetricsPoint[];
 }
 
@@ -92,6 +116,7 @@ export interface MetricsResponse {
   to: number;
   stepMs: number;
   latencyBucketsMs: readonly number[];
+  ageBucketsMs: readonly number[];
   windows: number[];
   series: MetricsSeries[];
 }
@@ -117,7 +142,34 @@ function point(
   };
 }
 
-export function buildMetrics(q: WindowQuery, rows: readonly WindowRow[], backends: readonly BackendRow[] = []): MetricsResponse {
+function lookupSummary(r: LookupRow, versionRequests: number, rangeMs: number): LookupSummary {
+  const hits = r.age.reduce((a, n) => a + n, 0);
+  const ageP50 = histogramQuantile(AGE_BUCKETS_MS, r.age, 0.5);
+  return {
+    view: r.view,
+    requests: r.requests,
+    perSecond: round(r.requests / (rangeMs / 1000)) ?? 0,
+    share: versionRequests > 0 ? round(Math.min(1, r.requests / versionRequests)) : null,
+    keys: r.keys,
+    misses: r.misses,
+    missRate: r.keys > 0 ? round(r.misses / r.keys) : null,
+    expired: r.expired,
+    latency: {
+      p50: round(histogramQuantile(LATENCY_BUCKETS_MS, r.latency, 0.5)),
+      p95: round(histogramQuantile(LATENCY_BUCKETS_MS, r.latency, 0.95)),
+      mean: r.requests > 0 ? round(r.latencySum / r.requests) : null,
+    },
+    // Older values than the last bound all sit in one bucket: the oldest seen caps the estimate.
+    age: { p50: ageP50 === null ? null : round(Math.min(ageP50, r.ageMax)), mean: hits > 0 ? round(r.ageSum / hits) : null, max: hits > 0 ? r.ageMax : null },
+  };
+}
+
+export function buildMetrics(
+  q: WindowQuery,
+  rows: readonly WindowRow[],
+  backends: readonly BackendRow[] = [],
+  lookups: readonly LookupRow[] = [],
+): MetricsResponse {
   const windows: number[] = [];
   for (let t = q.from; t < q.to; t += q.stepMs) windows.push(t);
   const byVersion = new Map<string, { model: string; version: string; rows: Map<number, WindowRow> }>();
@@ -158,7 +210,17 @@ export function buildMetrics(q: WindowQuery, rows: readonly WindowRow[], backend
           lastSeen,
         }));
       const totals = point(total.requests, total.errors, total.latencySum, total.latency, total.byClass);
-      return { model: v.model, version: v.version, totals, backends: shares, points };
+      const views = lookups.filter((l) => l.model === v.model && l.version === v.version).map((l) => lookupSummary(l, total.requests, q.to - q.from));
+      return { model: v.model, version: v.version, totals, backends: shares, lookups: views, points };
     });
-  return { deployment: q.deployment, from: q.from, to: q.to, stepMs: q.stepMs, latencyBucketsMs: LATENCY_BUCKETS_MS, windows, series };
+  return {
+    deployment: q.deployment,
+    from: q.from,
+    to: q.to,
+    stepMs: q.stepMs,
+    latencyBucketsMs: LATENCY_BUCKETS_MS,
+    ageBucketsMs: AGE_BUCKETS_MS,
+    windows,
+    series,
+  };
 }

@@ -162,7 +162,6 @@ const ViewLookups = z
     if (total(v.latency.counts) !== v.requests)
       ctx.addIssue({ code: "custom", path: ["latency", "counts"], message: `counts add up to ${total(v.latency.counts)}, expected requests = ${v.requests}` });
   });
-export type ViewLookups = z.output<typeof ViewLookups>;
 
 /** A feature view's name, as `edge-ml.config.ts` allows it (core/feature-views.ts): also a monitor row key. */
 const VIEW_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

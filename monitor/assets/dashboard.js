@@ -1,6 +1,8 @@
 // The dashboard's browser script (served as-is at /assets/dashboard.js, no build step): reads the monitor's JSON
 // API for the deployment the page was rendered for, and draws traffic, error rate and latency per model version
-// with uPlot, and each version's backends (requests per device, their share, the last reason a client gave) (served from node_modules by the monitor: no CDN). Refreshes every 10 s.
+// with uPlot (served from node_modules by the monitor: no CDN), each version's backends (requests per device, their
+// share, the last reason a client gave) and its feature lookups per view (only for deployments whose models look
+// features up). Refreshes every 10 s.
 // Everything from the API is written with textContent, never innerHTML: sample features are user data.
 (() => {
   const root = document.getElementById("detail");
@@ -67,6 +69,38 @@
     }
   }
 
+  // A value's age for people: 45 s, 12 min, 5.5 h, 3.2 d.
+  const age = (ms) => {
+    if (ms === null || ms === undefined) return "—";
+    if (ms < 90e3) return `${Math.round(ms / 1000)} s`;
+    if (ms < 90 * 60e3) return `${Math.round(ms / 60e3)} min`;
+    if (ms < 36 * 3600e3) return `${(ms / 3600e3).toFixed(1)} h`;
+    return `${(ms / 86400e3).toFixed(1)} d`;
+  };
+
+  // Feature lookups per version and view (issue 16); the section stays hidden when nothing was looked up.
+  function renderLookups(metrics) {
+    const body = document.querySelector("#lookups-table tbody");
+    body.replaceChildren();
+    for (const s of metrics.series) {
+      for (const l of s.lookups ?? []) {
+        const tr = document.createElement("tr");
+        tr.dataset.version = `${s.model}@${s.version}`;
+        tr.dataset.view = l.view;
+        cell(tr, `${s.model}@${s.version}`);
+        cell(tr, l.view);
+        cell(tr, fmt(l.requests), "num").dataset.field = "requests";
+        cell(tr, l.missRate === null ? "—" : `${(100 * l.missRate).toFixed(1)}%`, "num").dataset.field = "miss-rate";
+        cell(tr, fmt(l.expired), "num").dataset.field = "expired";
+        cell(tr, fmt(l.latency.p95, 2), "num").dataset.field = "p95";
+        cell(tr, age(l.age.p50), "num").dataset.field = "age-p50";
+        cell(tr, age(l.age.max), "num").dataset.field = "age-max";
+        body.appendChild(tr);
+      }
+    }
+    document.getElementById("lookups").hidden = body.childElementCount === 0;
+  }
+
   function draw(id, metrics, pick, unit) {
     const el = document.getElementById(id);
     charts[id]?.destroy();
@@ -120,6 +154,7 @@
       const [metrics, samples] = await Promise.all([getJson(`/v1/metrics?${q}&from=${to - range}&to=${to}`), getJson(`/v1/samples?${q}&limit=50`)]);
       renderVersions(metrics);
       renderBackends(metrics);
+      renderLookups(metrics);
       const perWindow = `/${Math.round(metrics.stepMs / 60000)}min`;
       draw("chart-traffic", metrics, [["", (p) => p.requests, undefined]], ` req${perWindow}`);
       draw("chart-errors", metrics, [["", (p) => (p.errorRate === null ? null : 100 * p.errorRate), undefined]], "%");

@@ -23,7 +23,7 @@ export function apiRoutes(opts: { store: MonitorStore; now: () => number }): Hon
 
   app.get("/v1/metrics", async (c) => {
     const q = parseMetricsQuery(c.req.query(), opts.now());
-    return c.json(buildMetrics(q, await store.windows(q), await store.backends(q)));
+    return c.json(buildMetrics(q, await store.windows(q), await store.backends(q), await store.lookups(q)));
   });
 
   app.get("/v1/samples", async (c) => {

@@ -112,6 +112,32 @@ export interface BackendTotalsRow {
   requests: number;
 }
 
+/**
+ * One feature view's lookups by one model version, summed over a range (issue 16; batches that carried `lookups`):
+ * the histograms are indexed like LATENCY_BUCKETS_MS and AGE_BUCKETS_MS (+ overflow).
+ */
+export interface LookupRow {
+  model: string;
+  version: string;
+  view: string;
+  /** Requests that read the view. */
+  requests: number;
+  keys: number;
+  misses: number;
+  /** Of the misses, values past the view's ttl. */
+  expired: number;
+  /** The store read's wall time per request (ms): sum and histogram. */
+  latencySum: number;
+  latency: number[];
+  /** Age of each served value (ms): sum, histogram and the oldest (0 when nothing was served). */
+  ageSum: number;
+  age: number[];
+  ageMax: number;
+}
+
+/** All-time lookups of one view by one model version of one deployment (for `/metrics`). */
+export type LookupTotalsRow = LookupRow & { deployment: string };
+
 export interface SampleRow {
   ts: number;
   deployment: string;
@@ -204,7 +230,15 @@ export interface MonitorStore extends MlStore {
    * backend), with the last engine and reason seen per device; sorted by model, version, then most requests first.
    */
   backends(query: Omit<WindowQuery, "stepMs">): Promise<BackendRow[]>;
-  totals(): Promise<{ rows: TotalsRow[]; dropped: Record<string, number>; batches: Record<string, number>; backends: BackendTotalsRow[] }>;
+  /** Per model version and feature view, lookups of the deployment in [from, to); sorted by model, version, view. */
+  lookups(query: Omit<WindowQuery, "stepMs">): Promise<LookupRow[]>;
+  totals(): Promise<{
+    rows: TotalsRow[];
+    dropped: Record<string, number>;
+    batches: Record<string, number>;
+    backends: BackendTotalsRow[];
+    lookups: LookupTotalsRow[];
+  }>;
   recentSamples(query: { deployment: string; limit: number }): Promise<SampleRow[]>;
   /** Per version of a model, requests and errors by arm and mode over [from, to) (batches that named a rollout). */
   rollouts(query: { deployment: string; model: string; from: number; to: number }): Promise<RolloutRow[]>;

@@ -1,7 +1,8 @@
 /**
  * The dashboard page, rendered on the server: the deployments table is in the HTML itself (useful with scripts
  * off), and `/assets/dashboard.js` draws the selected deployment's charts (uPlot), backends (requests per device
- * and why) and samples from the JSON API.
+ * and why), feature lookups (per view; shown only when the deployment's models look features up) and samples from
+ * the JSON API.
  * Tabs (`?tab=drift|slices|performance|alerts`, ./dashboard-ml.ts) show the ML monitoring, drawn by
  * `/assets/dashboard-ml.js`.
  *
@@ -62,6 +63,8 @@ export function renderDashboard(opts: {
     <table id="versions"><thead><tr><th>version</th><th class="num">requests</th><th class="num">errors</th><th class="num">error rate</th><th class="num">p50 ms</th><th class="num">p95 ms</th><th class="num">p99 ms</th></tr></thead><tbody></tbody></table>
     <h3>Backends</h3>
     <table id="backends"><thead><tr><th>version</th><th>device</th><th class="num">requests</th><th class="num">share</th><th>engine</th><th>last reason</th></tr></thead><tbody></tbody></table>
+    <section id="lookups" hidden><h3>Feature lookups</h3>
+    <table id="lookups-table"><thead><tr><th>version</th><th>view</th><th class="num">requests</th><th class="num">miss rate</th><th class="num">expired</th><th class="num">p95 ms</th><th class="num">median age</th><th class="num">max age</th></tr></thead><tbody></tbody></table></section>
     <div class="charts">
       <figure><figcaption>Traffic (requests per window)</figcaption><div id="chart-traffic" class="chart"></div></figure>
       <figure><figcaption>Error rate (%)</figcaption><div id="chart-errors" class="chart"></div></figure>

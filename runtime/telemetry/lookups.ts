@@ -33,7 +33,7 @@ export interface LookupCounters {
   ageMax: number;
 }
 
-export type WireLookups = NonNullable<TelemetryBatchInput["lookups"]>;
+type WireLookups = NonNullable<TelemetryBatchInput["lookups"]>;
 
 /** A view name as the protocol accepts it (core/feature-views.ts's rule). */
 const VIEW_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

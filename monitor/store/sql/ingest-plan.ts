@@ -36,6 +36,7 @@ import { sql, type CompiledQuery, type Kysely, type RawBuilder } from "kysely";
 import type { TelemetryBatch } from "../../../core/schema/telemetry.ts";
 import type { Profile } from "../../../core/stats/profile-schema.ts";
 import type { SchemaFlavor } from "./flavor.ts";
+import { lookupUpsert } from "./lookups.ts";
 import { mergeCell, profileCells } from "./profile-cells.ts";
 import { addSet, type Col, cast, chunks, type Slot, statement, type Value, valuesCte } from "./rows.ts";
 import type { MonitorDb } from "./tables.ts";
@@ -225,6 +226,9 @@ export function ingestPlan(batch: TelemetryBatch, receivedAt: number, opts: Inge
         sql`on conflict (${refs(["deployment", "model", "minute", "version", "arm", "mode"])}) do update set ${addSet("minute_rollouts", ["requests", "errors"])}`,
     );
   }
+  // Feature lookups per view (issue 16): ./lookups.ts.
+  const lookups = lookupUpsert(batch, at, f);
+  if (lookups !== undefined) insertRows(lookups.table, lookups.cols, lookups.rows, lookups.conflict);
   if (batch.profile !== undefined) {
     const bucket = Math.floor(Math.min(batch.window.end, receivedAt) / opts.profileBucketMs) * opts.profileBucketMs;
     const target = [deployment, model, version, bucket, batchId, nonce];

@@ -18,6 +18,7 @@ import { rollouts } from "./0005-rollouts.ts";
 import { profileCells } from "./0006-profile-cells.ts";
 import { rollups } from "./0007-rollups.ts";
 import { leases } from "./0008-leases.ts";
+import { lookups } from "./0009-lookups.ts";
 import type { SchemaFlavor } from "./flavor.ts";
 
 export function monitorMigrations(flavor: SchemaFlavor): Record<string, Migration> {
@@ -30,5 +31,6 @@ export function monitorMigrations(flavor: SchemaFlavor): Record<string, Migratio
     "0006_profile_cells": profileCells(flavor),
     "0007_rollups": rollups(flavor),
     "0008_leases": leases(flavor),
+    "0009_lookups": lookups(flavor),
   };
 }

@@ -12,13 +12,14 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import { LATENCY_BUCKETS_MS } from "../../../core/schema/telemetry.ts";
 import { createBackendReads } from "./backends.ts";
+import { createLookupReads } from "./lookups.ts";
 import type { SchemaFlavor } from "./flavor.ts";
 import { num, numOrNull } from "./num.ts";
 import { allResolutions } from "./rollup.ts";
 import type { MonitorDb } from "./tables.ts";
 import type { DeploymentSummary, MonitorStore, SampleRow, TokenRecord, TotalsRow, WindowRow } from "../contract.ts";
 
-type Reads = Pick<MonitorStore, "tokenByHash" | "listTokens" | "listDeployments" | "windows" | "backends" | "totals" | "recentSamples">;
+type Reads = Pick<MonitorStore, "tokenByHash" | "listTokens" | "listDeployments" | "windows" | "backends" | "lookups" | "totals" | "recentSamples">;
 
 const emptyLatency = () => new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
 
@@ -32,9 +33,11 @@ export function tokenRecord(r: { id: string; deployment: string; prefix: string;
 
 export function createSqlReads(db: Kysely<MonitorDb>, f: SchemaFlavor): Reads {
   const backendReads = createBackendReads(db);
+  const lookupReads = createLookupReads(db);
 
   return {
     backends: backendReads.backends,
+    lookups: lookupReads.lookups,
 
     async tokenByHash(hash) {
       const row = await db.selectFrom("tokens").select(["id", "deployment", "prefix", "created_at", "revoked_at"]).where("hash", "=", hash).executeTakeFirst();
@@ -214,6 +217,7 @@ export function createSqlReads(db: Kysely<MonitorDb>, f: SchemaFlavor): Reads {
         dropped,
         batches: Object.fromEntries(batches.map((b) => [b.deployment, num(b.n)])),
         backends: await backendReads.backendTotals(),
+        lookups: await lookupReads.lookupTotals(),
       };
     },
 

@@ -1,6 +1,7 @@
 /**
  * Compaction as a list of SQL statements (issue 15, retention): roll per-minute rows older than the policy's horizon
- * into hours, hours into days (GROUP BY with upserts that add, least/greatest for minima and maxima), delete what was
+ * into hours, hours into days (GROUP BY with upserts that add, least/greatest for minima and maxima such as the oldest
+ * looked-up value's age), delete what was
  * rolled, delete expired days, samples and labels. A store runs the whole list atomically: SQLite in one IMMEDIATE
  * transaction, D1 as one `batch()`, Postgres in one transaction. Horizons are whole hours (days) in UTC, computed
  * from `now` once, so the statements only ever move closed periods.
@@ -48,14 +49,16 @@ function move(spec: RolledTable, from: string, to: string, periodMs: number, bef
     if (kind === "time") return sql`${period} as ${id(name)}`;
     const v = id(name);
     if (kind === "sum") return sql`sum(${v}) as ${v}`;
+    if (kind === "max") return sql`max(${v}) as ${v}`;
     return sql`case ${cell} when 'min' then min(${v}) when 'max' then max(${v}) when 'kind' then max(${v}) else sum(${v}) end as ${v}`;
   });
   const set = spec.columns
-    .filter((c) => c[1] === "sum" || c[1] === "cell")
+    .filter((c) => c[1] === "sum" || c[1] === "max" || c[1] === "cell")
     .map(([name, kind]) => {
       const mine = sql.ref(`${to}.${name}`);
       const theirs = sql.ref(`excluded.${name}`);
       if (kind === "sum") return sql`${id(name)} = ${mine} + ${theirs}`;
+      if (kind === "max") return sql`${id(name)} = ${f.greatest(mine, theirs)}`;
       return sql`${id(name)} = case ${sql.ref("excluded.cell")} when 'min' then ${f.least(mine, theirs)} when 'max' then ${f.greatest(mine, theirs)} when 'kind' then ${mine} else ${mine} + ${theirs} end`;
     });
   const columns = sql.join(spec.columns.map((c) => id(c[0])));

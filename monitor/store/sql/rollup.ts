@@ -11,16 +11,18 @@
  * ```
  */
 import { sql, type Selectable } from "kysely";
+import { AGE_BUCKETS_MS, LATENCY_BUCKETS_MS } from "../../../core/schema/telemetry-constants.ts";
 import type { MonitorDb } from "./tables.ts";
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
 
 /**
- * How a column rolls: grouped by (`key`), floored to the hour or day (`time`), added (`sum`), or merged as its row's
- * profile cell says (`cell`: min/max cells keep the smaller/larger value, `kind` stays, the rest add; ./profile-cells.ts).
+ * How a column rolls: grouped by (`key`), floored to the hour or day (`time`), added (`sum`), the larger kept (`max`),
+ * or merged as its row's profile cell says (`cell`: min/max cells keep the smaller/larger value, `kind` stays, the rest
+ * add; ./profile-cells.ts).
  */
-type ColumnKind = "key" | "time" | "sum" | "cell";
+type ColumnKind = "key" | "time" | "sum" | "max" | "cell";
 type ColumnType = "text" | "int" | "real";
 
 export interface RolledTable {
@@ -33,6 +35,13 @@ export interface RolledTable {
   /** The primary key, in the source's order. */
   key: readonly string[];
 }
+
+/**
+ * The lookup latency and value-age histograms of `minute_lookups` (migration 0009), one column per bucket of the
+ * protocol's fixed buckets (+ overflow): one row per view and minute, and sums over a range are column sums.
+ */
+export const LOOKUP_LATENCY_COLUMNS = Array.from({ length: LATENCY_BUCKETS_MS.length + 1 }, (_, i) => `lat_${i}`);
+export const LOOKUP_AGE_COLUMNS = Array.from({ length: AGE_BUCKETS_MS.length + 1 }, (_, i) => `age_${i}`);
 
 const series = [
   ["deployment", "key", "text"],
@@ -99,10 +108,30 @@ export const ROLLED_TABLES = [
     ],
     key: ["deployment", "model", "version", "slice_key", "slice_value", "bucket", "feature", "cell"],
   },
+  {
+    source: "minute_lookups",
+    hour: "hour_lookups",
+    day: "day_lookups",
+    columns: [
+      ...series,
+      ["minute", "time", "int"],
+      ["view", "key", "text"],
+      ["requests", "sum", "int"],
+      ["keys", "sum", "int"],
+      ["misses", "sum", "int"],
+      ["expired", "sum", "int"],
+      ["latency_sum", "sum", "real"],
+      ...LOOKUP_LATENCY_COLUMNS.map((c) => [c, "sum", "int"] as const),
+      ["age_sum", "sum", "real"],
+      ["age_max", "max", "real"],
+      ...LOOKUP_AGE_COLUMNS.map((c) => [c, "sum", "int"] as const),
+    ],
+    key: ["deployment", "model", "version", "minute", "view"],
+  },
 ] as const satisfies readonly RolledTable[];
 
 /** The per-window tables ingest writes, each with an hourly and a daily twin. */
-export type RolledSource = "minute_counters" | "minute_latency" | "minute_errors" | "minute_backends" | "minute_rollouts" | "profile_cells";
+export type RolledSource = "minute_counters" | "minute_latency" | "minute_errors" | "minute_backends" | "minute_rollouts" | "profile_cells" | "minute_lookups";
 
 const bySource = new Map<string, RolledTable>(ROLLED_TABLES.map((t) => [t.source, t]));
 

@@ -9,6 +9,9 @@
  */
 import type { Generated } from "kysely";
 
+type LatencyBucket = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14;
+type AgeBucket = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
+
 /** The table types kysely checks queries against. */
 export interface MonitorDb {
   deployments: { id: Generated<number>; name: string; created_at: number; last_seen: number | null; target: string | null };
@@ -133,4 +136,23 @@ export interface MonitorDb {
   backends: { deployment: string; model: string; version: string; device: string; engine: string | null; reason: string | null; last_seen: number };
   /** Requests and errors per minute of a version with the arm and mode its batches named (migration 0005). */
   minute_rollouts: { deployment: string; model: string; version: string; minute: number; arm: string; mode: string; requests: number; errors: number };
+  /**
+   * Feature lookups per minute, version and view (migration 0009): counts, the store read's latency and the served
+   * values' age, with one column per bucket of LATENCY_BUCKETS_MS (`lat_i`) and AGE_BUCKETS_MS (`age_i`), + overflow.
+   */
+  minute_lookups: {
+    deployment: string;
+    model: string;
+    version: string;
+    minute: number;
+    view: string;
+    requests: number;
+    keys: number;
+    misses: number;
+    expired: number;
+    latency_sum: number;
+    age_sum: number;
+    age_max: number;
+  } & Record<`lat_${LatencyBucket}`, number> &
+    Record<`age_${AgeBucket}`, number>;
 }

@@ -27,7 +27,7 @@ async function postgresDdl(): Promise<string[]> {
 describe("shared migrations, portable flavor", () => {
   it("compile to Postgres DDL without SQLite-only syntax", async () => {
     const ddl = await postgresDdl();
-    expect(ddl.filter((s) => s.startsWith("create table"))).toHaveLength(34); // 21, 0007's hourly and daily twins of 6 per-window tables, 0008's leases
+    expect(ddl.filter((s) => s.startsWith("create table"))).toHaveLength(37); // 21, 0007's hourly and daily twins of 6 per-window tables, 0008's leases, 0009's lookups and their twins
     const all = ddl.join("\n");
     expect(all).not.toMatch(/without rowid|autoincrement|\breal\b/i);
     expect(all).not.toMatch(/"\w+" integer/); // every integer is a bigint: epoch ms overflow 32 bits

@@ -47,7 +47,7 @@ describe("SQLite store", () => {
     await expect(openSqliteStore({ file: ":memory:", profileBucketMs: 7000 })).rejects.toThrow(/divide a minute/);
   });
 
-  it("keeps SQLite's DDL: rowid ids, WITHOUT ROWID counter tables, the refusals table of migration 0003, the backends of 0004, the rollouts of 0005, the profile cells of 0006, the roll-ups of 0007, the leases of 0008", async () => {
+  it("keeps SQLite's DDL: rowid ids, WITHOUT ROWID counter tables, the refusals table of migration 0003, the backends of 0004, the rollouts of 0005, the profile cells of 0006, the roll-ups of 0007, the leases of 0008, the lookups of 0009", async () => {
     const file = join(tempDir(), "m.db");
     await (await openSqliteStore({ file })).close();
     const schema = schemaOf(file);
@@ -60,6 +60,8 @@ describe("SQLite store", () => {
     expect(schema["backends"]).toMatch(/\) without rowid$/);
     expect(schema["minute_rollouts"]).toMatch(/\) without rowid$/);
     expect(schema["hour_profile_cells"]).toMatch(/\) without rowid$/);
+    expect(schema["minute_lookups"]).toMatch(/\) without rowid$/);
+    expect(schema["day_lookups"]).toContain('"age_max" real not null');
     expect(schema["leases"]).toBe('CREATE TABLE "leases" ("name" text primary key, "holder" text not null, "expires_at" integer not null)');
     expect(schema["refusals"]).toBe(
       'CREATE TABLE "refusals" ("deployment" text primary key, "at" integer not null, "status" integer not null, "code" text not null, "reason" text not null, "token_id" text)',
@@ -74,6 +76,7 @@ describe("SQLite store", () => {
       "day_counters",
       "day_errors",
       "day_latency",
+      "day_lookups",
       "day_profile_cells",
       "day_rollouts",
       "deployments",
@@ -81,6 +84,7 @@ describe("SQLite store", () => {
       "hour_counters",
       "hour_errors",
       "hour_latency",
+      "hour_lookups",
       "hour_profile_cells",
       "hour_rollouts",
       "labels",
@@ -89,6 +93,7 @@ describe("SQLite store", () => {
       "minute_counters",
       "minute_errors",
       "minute_latency",
+      "minute_lookups",
       "minute_rollouts",
       "profile_cells",
       "profile_conflicts",
