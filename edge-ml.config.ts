@@ -22,6 +22,11 @@ const bikeGates = {
 };
 
 export default {
+  // titanic-lookup@1.0.0 (examples/feature-lookup) reads sex and passengerClass from this view by passenger_id:
+  // `edge-ml features push passenger examples/feature-lookup/passengers.csv`, then `edge-ml dev titanic-lookup@1.0.0`.
+  featureViews: {
+    passenger: { key: "passenger_id", features: ["sex", "passengerClass"], timestamp: "updated_at", store: "kv" },
+  },
   models: {
     titanic: titanicGates,
     "titanic-forest": titanicGates,

@@ -156,7 +156,8 @@ export function createPredictor(opts: PredictorOptions): Predictor {
   return {
     async predict(body) {
       if (validate && pre) {
-        if (lookup === undefined || !isObject(body)) return predictFeatures(body, undefined);
+        // A body without an instances array is the validator's 400, with nothing read.
+        if (lookup === undefined || !isObject(body) || !Array.isArray(body["instances"])) return predictFeatures(body, undefined);
         const looked = await lookup(body["instances"]);
         try {
           return await predictFeatures({ ...body, instances: looked.instances }, looked);

@@ -157,6 +157,13 @@ export interface ServeOptions {
   host?: string;
   /** Env vars of the served build (Workers: vars and secrets). */
   env?: Record<string, string>;
+  /**
+   * The project's local feature store, which `edge-ml features push` writes (cli/features/local-store.ts): `dev` passes
+   * it so a build that looks features up serves the pushed values. Workers bind miniflare's KV and D1 persisted in
+   * `kvPersist` / `d1Persist` (namespace and database id `id`); `dir` holds the memory/deno-kv snapshots
+   * (`<dir>/<view>/latest.jsonl`).
+   */
+  localFeatures?: { kvPersist: string; d1Persist: string; id: string; dir: string };
 }
 
 /** A build served on this machine. */

@@ -5,6 +5,8 @@
  * integrity check, copies, bundling, sizes and `build.json` (the dev server and tests read the module list from it).
  * A rollout build (issue 14) also carries a challenger version, integrity-checked and run by the same engine, and an
  * entry that serves both; without a rollout given, the config's rollout applies when the champion is built.
+ * A model whose features come `from` feature views gets its lookup plan baked in (lookup-plan.ts, from the config's
+ * `featureViews`), recorded in build.json as `lookup`.
  *
  * @example
  * ```ts
@@ -16,6 +18,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { basename, dirname, join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { EdgeMlError } from "../../core/errors.ts";
+import type { FeatureViews } from "../../core/feature-views.ts";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { verifyTfjsArtifact } from "../../core/tfjs-artifact.ts";
 import { sha256Bytes } from "../project/hash.ts";
@@ -41,14 +44,18 @@ import type { EngineChoice } from "../commands/spec/build.ts";
 import { configuredRollout, type ResolvedRollout } from "../dev/rollout.ts";
 import { browserParity, parityDefine } from "./browser-parity.ts";
 import { chooseEngine, type EngineDecision } from "./compile/choose.ts";
+import { lookupPlanFor } from "./lookup-plan.ts";
+import { loadConfig } from "../project/config.ts";
 
 /** Every build target (the registry's list). */
 export const TARGETS = TARGET_NAMES;
 export type Target = TargetName;
 
-/** A target's section of the project config (`targets.<name>`), if it has one. */
-export function targetConfig(config: { targets: object }, target: Target): TargetConfig | undefined {
-  return (config.targets as Record<string, TargetConfig | undefined>)[target];
+/** A target's section of the project config (`targets.<name>`), if it has one, with the project's feature views when it has some. */
+export function targetConfig(config: { targets: object; featureViews?: TargetConfig["featureViews"] }, target: Target): TargetConfig | undefined {
+  const own = (config.targets as Record<string, TargetConfig | undefined>)[target];
+  const views = config.featureViews;
+  return views === undefined || Object.keys(views).length === 0 ? own : { ...own, featureViews: views };
 }
 
 export interface BuildOptions {
@@ -76,6 +83,15 @@ export interface BuildOptions {
    * config's `models.<name>.rollout` when `ref` is the model's champion (server targets only).
    */
   rollout?: ResolvedRollout | null | undefined;
+  /** The config's feature views (default: read from edge-ml.config.ts when the model looks features up). */
+  featureViews?: FeatureViews | undefined;
+}
+
+/** The lookup plans of the model and its challenger, from the views given or the project's config. */
+async function lookupPlans(opts: BuildOptions, manifests: readonly Manifest[]) {
+  if (!manifests.some((m) => m.features?.some((f) => f.from !== undefined))) return manifests.map(() => undefined);
+  const views = opts.featureViews ?? (await loadConfig(opts.root)).featureViews;
+  return manifests.map((m) => lookupPlanFor(m, views, opts.target));
 }
 
 export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
@@ -97,6 +113,9 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   }
 
   const samples = storedSamples(dir, manifest)?.map((s) => s.feeds);
+  // Checked before anything is compiled or written: a feature view the config lacks is the user's to fix first.
+  const challengerManifest = served.rollout ? loadServable(opts.root, served.rollout.challenger).manifest : undefined;
+  const [lookup, challengerLookup] = await lookupPlans(opts, challengerManifest ? [manifest, challengerManifest] : [manifest]);
   let decision = await chooseEngine({ manifest, model: modelBytes, requested: opts.engine ?? "auto", ...(samples ? { samples } : {}) });
   let challenger: Challenger | undefined;
   if (served.rollout) ({ decision, challenger } = await withChallenger(opts, manifest, decision, served.rollout));
@@ -121,7 +140,8 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
     entryEngine = { kind: "ort" };
     modelFiles = [fileInfo(outDir, "model.onnx", "Data"), ...plan.ortFiles.map((f) => fileInfo(outDir, f, "CompiledWasm"))];
   }
-  const entryChallenger = challenger ? writeChallenger(challenger, outDir) : undefined;
+  const written = challenger ? writeChallenger(challenger, outDir) : undefined;
+  const entryChallenger = written && challengerLookup ? { ...written, lookup: challengerLookup } : written;
   if (entryChallenger) modelFiles.push(fileInfo(outDir, entryChallenger.file, "Data"));
 
   const parity =
@@ -133,7 +153,7 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   const name = basename(plan.main).replace(/\.m?js$/, "");
   const entryFile = join(outDir, `.${name}.entry.ts`);
   const runtimeEntry = opts.runtimeEntry ?? runtimeModulePath(plan.runtimeModule[entryEngine.kind]);
-  writeFileSync(entryFile, plan.entrySource(manifest, opts.settings ?? {}, runtimeEntry, entryEngine, entryChallenger));
+  writeFileSync(entryFile, plan.entrySource(manifest, opts.settings ?? {}, runtimeEntry, entryEngine, entryChallenger, lookup));
   try {
     await build({
       entryPoints: { [name]: entryFile },
@@ -167,6 +187,7 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
     target: opts.target,
     outDir,
     model: { name: manifest.name, version: manifest.version, sha256: manifest.artifact.sha256 },
+    ...(lookup ? { lookup } : {}),
     ...(challenger && entryChallenger
       ? {
           challenger: {

@@ -22,6 +22,7 @@ import { DEV } from "./spec/dev.ts";
 import { loadServable } from "../registry/variant.ts";
 import { registerBaseline, registrationFromManifest } from "../../monitor/registration.ts";
 import { getTarget, type TargetName } from "../../targets/index.ts";
+import { LOCAL_STORE_ID, localPersist } from "../features/local-store.ts";
 
 export default defineCommand({
   args: DEV.args,
@@ -93,10 +94,17 @@ export default defineCommand({
     }
     const port = parsePort(args.port, config.dev.port);
     const serve = await host.serve!.load();
-    const server = await serve(build.outDir, { port, host: args.host, env: bindings });
+    // Looked-up features come from the local store `edge-ml features push` writes (.edge-ml/features/).
+    const localFeatures = { ...localPersist(root), id: LOCAL_STORE_ID, dir: join(root, ".edge-ml", "features") };
+    const server = await serve(build.outDir, { port, host: args.host, env: bindings, localFeatures });
     console.log(`${green("✔")} ${bold(`${manifest.name}@${manifest.version}`)} (${manifest.task}) serving in ${host.serve!.runtime} at ${server.url}`);
     if (served.rollout) console.log(`  ${rolloutLine(served.rollout)}; each answer names its version in x-edge-ml-version`);
     console.log(dim(`  bundle ${formatBytes(build.totalBytes)} (gzip ${formatBytes(build.totalGzipBytes)})`));
+    if (build.lookup)
+      for (const [view, v] of Object.entries(build.lookup.views))
+        console.log(
+          `  features ${v.features.join(", ")} looked up in view "${view}" (${v.store}) by ${v.key}, from the local store (edge-ml features push ${view} <csv>)`,
+        );
     if (monitorUrl)
       console.log(`  telemetry → ${monitorUrl} as deployment "${deployment}" (sample rate ${sampleRate})${args.monitor ? "" : `; dashboard: ${monitorUrl}/`}`);
     console.log(`  try:  ${exampleCurl(server.url, manifest)}`);

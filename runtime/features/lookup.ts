@@ -50,7 +50,7 @@ export interface LookupResult {
 }
 
 /** Looks up one request's instances; throws the 400/422/503 `HttpError`s described above (with `lookupStatsOf`). */
-export type FeatureLookup = (instances: unknown) => Promise<LookupResult>;
+export type FeatureLookup = (instances: readonly unknown[]) => Promise<LookupResult>;
 
 const statsOfError = new WeakMap<object, LookupStats>();
 /** The lookup stats of a request that failed after (or during) its reads, for its request event. */
@@ -86,8 +86,8 @@ export function createFeatureLookup(opts: FeatureLookupOptions): FeatureLookup {
 
   return async (input) => {
     const stats: LookupStats = { views: {} };
-    if (!Array.isArray(input) || views.length === 0 || (opts.maxBatch !== undefined && input.length > opts.maxBatch)) {
-      return { instances: Array.isArray(input) ? input : [], stats, annotate: (issues) => [...issues] };
+    if (views.length === 0 || (opts.maxBatch !== undefined && input.length > opts.maxBatch)) {
+      return { instances: [...input], stats, annotate: (issues) => [...issues] };
     }
     const instances: unknown[] = input.map((inst) => (isObject(inst) ? { ...inst } : inst));
     // Per view: the key of each instance that needs a read (undefined: none needed), and the bad keys.
@@ -101,7 +101,10 @@ export function createFeatureLookup(opts: FeatureLookupOptions): FeatureLookup {
         else {
           const missing = features.filter((f) => !Object.hasOwn(inst, f.name)).map((f) => f.name);
           const problem = inst[view.key] === undefined ? "required" : got.problem;
-          badKeys.push({ path: formatPath(["instances", i, view.key]), message: `${problem}: the key of feature view "${name}" (for ${listNames(missing)})` });
+          badKeys.push({
+            path: formatPath(["instances", i, view.key]),
+            message: `${problem} (the key of feature view "${name}", which serves ${listNames(missing)})`,
+          });
         }
       });
       return keys;
@@ -163,22 +166,25 @@ export function createFeatureLookup(opts: FeatureLookupOptions): FeatureLookup {
         const key = wanted[v]![i];
         if (!isObject(inst) || key === undefined) return;
         const rec = records[v]!.get(key);
+        const required: string[] = [];
         for (const f of features) {
           if (Object.hasOwn(inst, f.name)) continue;
           if (rec === undefined) {
             if (f.nullable) inst[f.name] = null;
-            else {
-              notFound.push({
-                path: formatPath(["instances", i, view.key]),
-                message: `feature view "${name}" has no ${stale(view)}value for key ${JSON.stringify(key)} (${f.name} is not nullable)`,
-              });
-              missingFrom.add(name);
-            }
+            else required.push(f.name);
             continue;
           }
           // An empty cell was pushed as null: read back as the empty cell it was.
           inst[f.name] = cellValue(f, rec.values[f.name] ?? "");
           origins.set(formatPath(["instances", i, f.name]), { view: name, key });
+        }
+        if (required.length > 0) {
+          const which = required.length === 1 ? `${required[0]} is` : `${listNames(required)} are`;
+          notFound.push({
+            path: formatPath(["instances", i, view.key]),
+            message: `feature view "${name}" has no ${stale(view)}value for key ${JSON.stringify(key)} (${which} not nullable)`,
+          });
+          missingFrom.add(name);
         }
       });
       if (dropKey) for (const inst of instances) if (isObject(inst)) delete inst[view.key];
