@@ -105,6 +105,28 @@ const WorkerVars = z.record(z.string(), z.string()).superRefine((vars, ctx) => {
       ctx.addIssue({ code: "custom", path: [key], message: "a var name is letters, digits and '_', not starting with a digit" });
 });
 
+/**
+ * The real stores of the feature views a deployed Worker reads (`featureViews` with store "kv" or "d1"): one KV
+ * namespace for every kv view, bound as EDGE_ML_FEATURES_KV, and one D1 database for every d1 view, bound as
+ * EDGE_ML_FEATURES_D1. `edge-ml deploy` writes the views' latest values into them before the Worker goes live.
+ * Create them once: `npx wrangler kv namespace create edge-ml-features`, `npx wrangler d1 create edge-ml-features`.
+ */
+const WorkerFeatureStores = strict({
+  /** The KV namespace id wrangler printed (32 hex digits). */
+  kvNamespaceId: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/, "expected the namespace id `wrangler kv namespace create` printed: 32 hex digits")
+    .optional(),
+  /** The D1 database, as `wrangler d1 create` printed it. */
+  d1: strict({
+    databaseId: z
+      .string()
+      .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "expected the database_id `wrangler d1 create` printed (a UUID)"),
+    databaseName: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "expected the database_name `wrangler d1 create` printed"),
+  }).optional(),
+});
+export type WorkerFeatureStores = z.output<typeof WorkerFeatureStores>;
+
 /** An environment (`edge-ml deploy --env <name>`, wrangler's `[env.<name>]`): what differs from the top level. */
 const WorkerEnv = strict({
   /** Default: wrangler's convention, `<worker name>-<env>`. */
@@ -113,6 +135,8 @@ const WorkerEnv = strict({
   routes: z.array(z.string().min(1)).optional(),
   /** Added to (and overriding) the top level's vars. */
   vars: WorkerVars.optional(),
+  /** This environment's own feature stores: not inherited (as wrangler's bindings), so staging never writes production's. */
+  features: WorkerFeatureStores.optional(),
 });
 
 const WorkerTarget = strict({
@@ -121,6 +145,8 @@ const WorkerTarget = strict({
   /** Route patterns, e.g. "example.com/titanic/*" (without routes the Worker is served on workers.dev). */
   routes: z.array(z.string().min(1)).default([]),
   vars: WorkerVars.default({}),
+  /** Where the feature views this Worker's models read live on Cloudflare (KV namespace, D1 database). */
+  features: WorkerFeatureStores.optional(),
   /** Environments by name, e.g. `{ staging: { vars: { LOG_LEVEL: "debug" } } }` for `deploy --env staging`. */
   env: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, '_' and '-'"), WorkerEnv).default({}),
 });

@@ -5,11 +5,14 @@
  * @example
  * ```sh
  * npx edge-ml features push customer data/customers.csv
+ * npx edge-ml features push customer data/customers.csv --remote   # and to its KV namespace / D1 database
  * npx edge-ml features show customer c-42
  * npx edge-ml features join data/labels.csv --view customer --as-of event_time --out data/train.csv
  * ```
  */
 import { defineCommand } from "citty";
+import { formatFeatures } from "../deploy/format.ts";
+import { pushViewRemote } from "../deploy/feature-push-remote.ts";
 import { joinFeatures } from "../features/join.ts";
 import { pushFeatures } from "../features/push.ts";
 import { showFeature } from "../features/show.ts";
@@ -17,6 +20,7 @@ import { findProjectRoot } from "../project/project.ts";
 import { UsageError } from "../terminal/errors.ts";
 import { printJson } from "../terminal/json.ts";
 import { dim } from "../terminal/output.ts";
+import { createSteps } from "../terminal/steps.ts";
 import { FEATURES_JOIN, FEATURES_PUSH, FEATURES_SHOW } from "./spec/features.ts";
 
 function chunkRows(value: string | undefined): number | undefined {
@@ -46,14 +50,32 @@ function age(ms: number): string {
 export const PUSH = defineCommand({
   args: FEATURES_PUSH.args,
   async run({ args }) {
-    const r = await pushFeatures(findProjectRoot(), {
+    if (args.env !== undefined && args.remote !== true) throw new UsageError("--env goes with --remote: it picks the environment's Cloudflare stores");
+    if (args.remote === true && args["dry-run"] === true)
+      throw new UsageError("--remote writes what the local push stored, and a dry run stores nothing", {
+        hint: "drop --remote to see what the file holds; `npx edge-ml deploy <model> --dry-run` shows what the remote stores would get",
+      });
+    const root = findProjectRoot();
+    const r = await pushFeatures(root, {
       view: args.view,
       csv: args.csv,
       skipBadRows: args["skip-bad-rows"] === true,
       dryRun: args["dry-run"] === true,
       ...(args["chunk-rows"] === undefined ? {} : { chunkRows: chunkRows(args["chunk-rows"]) as number }),
     });
-    if (args.json) return printJson(r);
+    const steps = createSteps();
+    const remote =
+      args.remote === true
+        ? await steps.around(() =>
+            pushViewRemote(root, args.view, {
+              ...(args.env === undefined ? {} : { environment: args.env }),
+              env: process.env,
+              onStep: (step) => steps.start(step),
+              onOutput: (chunk) => steps.output(chunk),
+            }),
+          )
+        : undefined;
+    if (args.json) return printJson(remote ? { ...r, remote } : r);
     const verb = r.dryRun ? "would write" : "wrote";
     console.log(`${r.dryRun ? "dry run: " : ""}${args.csv}: ${n(r.rows)} rows, ${n(r.keys)} keys (the latest row per key; on a tie the later row wins)`);
     if (r.badRowCount > 0) {
@@ -66,6 +88,7 @@ export const PUSH = defineCommand({
     if (r.expired > 0) console.log(`left out ${n(r.expired)} keys whose latest value is already past the view's ttl`);
     for (const e of r.examples) console.log(dim(`  ${e.key} @ ${time(e.record.ts)}: ${JSON.stringify(e.record.values)}`));
     if (r.history) console.log(`history: ${n(r.validRows)} rows appended to ${r.history} (read by features join)`);
+    for (const line of formatFeatures(remote, "remote")) console.log(line);
     if (!r.dryRun) console.log(dim(`next: npx edge-ml features show ${args.view} <key>`));
   },
 });

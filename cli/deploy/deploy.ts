@@ -33,6 +33,9 @@ import { appendDeployLog, type DeployAction, type DeployLogEntry, deployer } fro
 import { deploymentRegistration, registerDeployment, type RegistrationResult } from "./monitor.ts";
 import { gitState } from "../project/git.ts";
 import { type GradualSplit, shipGradual } from "./gradual.ts";
+import { type FeatureStorePush, pushFeatureStores } from "./feature-push.ts";
+import { featureStoreIds, featureStoresKey, featureStoresRead, missingFeatureStores } from "../../targets/worker/feature-bindings.ts";
+import type { Manifest } from "../../core/schema/manifest.ts";
 import { gradualPlan } from "./versions.ts";
 import { CHAMPION } from "../model-validate/validate.ts";
 import { readAliases, readManifest, setAlias } from "../registry/registry.ts";
@@ -109,6 +112,8 @@ export interface DeployResult {
   measurement?: WorkerMeasurement;
   /** Limits the build comes close to or exceeds (a forced deploy ships past errors). */
   limits: LimitFinding[];
+  /** Feature views the model reads, written to their Cloudflare stores before the version went live (a dry run: what would be). */
+  features?: FeatureStorePush;
   warnings: string[];
 }
 
@@ -195,6 +200,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const warnings: string[] = [];
   let refused = false;
   try {
+    // The stores of the views the model reads must be named before anything is built or uploaded.
+    if (opts.target === "worker") featureStoresNamed([manifest], config.featureViews, scope, opts.environment);
     opts.onStep?.(`building ${ref.name}@${manifest.version} for ${opts.target}`);
     const build = await buildTarget({
       root: opts.root,
@@ -235,6 +242,30 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       refused = true;
       log({ result: "refused", ...challenger, limits, error: `over the platform's limits: ${over.message}` });
       throw over;
+    }
+    let features: FeatureStorePush | undefined;
+    if (opts.target === "worker") {
+      // A rollout build's challenger may read other views: both sides' stores are written before either goes live.
+      const readers = challengerManifest ? [manifest, challengerManifest] : [manifest];
+      const ids = featureStoresNamed(readers, config.featureViews, scope, opts.environment);
+      const names = [...new Set(readers.flatMap((m) => Object.values(featureStoresRead(m, config.featureViews)).flat()))];
+      if (ids !== undefined && names.length > 0) {
+        opts.onStep?.(
+          `${opts.dryRun ? "reading" : "writing"} feature view${names.length === 1 ? "" : "s"} ${names.join(", ")}${opts.dryRun ? " (dry run: nothing is written)" : ""}`,
+        );
+        features = await pushFeatureStores({
+          root: opts.root,
+          views: names.map((n) => [n, config.featureViews[n]] as const).filter((v): v is [string, NonNullable<(typeof v)[1]>] => v[1] !== undefined),
+          ids,
+          ...(opts.environment ? { environment: opts.environment } : {}),
+          worker,
+          dryRun: opts.dryRun,
+          env,
+          failureNote: "no Worker version went live and the champion alias did not move",
+          ...(opts.onStep ? { onStep: opts.onStep } : {}),
+          ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
+        });
+      }
     }
     const scoped = scopedSettings(scope, opts.environment);
     const routes = [...scoped.routes];
@@ -316,6 +347,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       ...challenger,
       limits: over ? `forced past: ${limits}` : limits,
       monitor: opts.dryRun ? "skipped (dry run)" : (monitor?.status ?? "not configured"),
+      ...(features ? { features: features.views.map((v) => `${v.view}: ${v.keys.toLocaleString("en-US")} keys to ${v.store === "kv" ? "KV" : "D1"}`) } : {}),
     });
     return {
       model: build.model,
@@ -336,6 +368,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       ...(measurement ? { measurement } : {}),
       ...(gradual ? { gradual } : {}),
       limits: findings,
+      ...(features ? { features } : {}),
       warnings,
       ...(upload ? { upload } : {}),
       ...(url ? { url } : {}),
@@ -345,6 +378,28 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     if (!refused) log({ result: "failed", error: error instanceof Error ? error.message : String(error) });
     throw error;
   }
+}
+
+/**
+ * The feature store ids of the deployed scope, after checking that every kv / d1 view the manifests read has them:
+ * a user error listing the config keys to add and the wrangler commands that create the stores otherwise.
+ */
+function featureStoresNamed(
+  manifests: readonly Pick<Manifest, "features" | "name" | "version">[],
+  views: Awaited<ReturnType<typeof loadConfig>>["featureViews"],
+  scope: Parameters<typeof featureStoreIds>[0],
+  environment: string | undefined,
+): ReturnType<typeof featureStoreIds> {
+  const ids = featureStoreIds(scope, environment);
+  for (const m of manifests) {
+    const missing = missingFeatureStores(featureStoresRead(m, views), ids, environment);
+    if (missing.length > 0)
+      throw new EdgeMlError("ERR_USAGE", `${m.name}@${m.version} reads feature views whose Cloudflare stores edge-ml.config.ts does not name`, {
+        issues: missing,
+        hint: `add them under ${featureStoresKey(environment)} in edge-ml.config.ts, e.g. { kvNamespaceId: "<id>", d1: { databaseId: "<id>", databaseName: "edge-ml-features" } }, then deploy again (nothing was uploaded)`,
+      });
+  }
+  return ids;
 }
 
 /**

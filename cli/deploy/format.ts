@@ -1,6 +1,7 @@
 /**
  * `edge-ml deploy`'s (and `rollout promote|rollback`'s) terminal output: what went out (or would): model and sha256, Worker name, routes, vars, every
- * file with its raw and gzip size, and the build against the platform's limits (measured start-up and memory).
+ * file with its raw and gzip size, the build against the platform's limits (measured start-up and memory), and the
+ * feature views written to their stores (`formatFeatures`, also used by `features push --remote`).
  *
  * @example
  * ```ts
@@ -8,6 +9,7 @@
  * ```
  */
 import type { DeployResult } from "./deploy.ts";
+import type { FeatureStorePush } from "./feature-push.ts";
 import { dim, formatBytes, green, yellow } from "../terminal/output.ts";
 import { formatLimits } from "../build/limits-report.ts";
 
@@ -36,6 +38,7 @@ export function formatDeploy(r: DeployResult, outShown: string, next?: string): 
   ];
   // A variant is served as <version>+<variant> (cli/registry/variant.ts).
   const [base, variant] = r.model.version.split("+") as [string, string | undefined];
+  lines.push(...formatFeatures(r.features));
   if (r.upload) lines.push(dim(`  wrangler: ${r.upload}`));
   if (r.gradual) {
     const side = (s: { version: string; versionId?: string; percentage: number }) => `${s.version}@${s.percentage}% (version ${s.versionId ?? "?"})`;
@@ -57,4 +60,15 @@ export function formatDeploy(r: DeployResult, outShown: string, next?: string): 
     ),
   );
   return lines.join("\n");
+}
+
+/** One line per feature view written to (or, in a dry run, that would be written to) its Cloudflare store. */
+export function formatFeatures(push: FeatureStorePush | undefined, label = "features"): string[] {
+  if (push === undefined) return [];
+  const n = (x: number) => x.toLocaleString("en-US");
+  return push.views.flatMap((v, i) => [
+    `  ${(i === 0 ? label : "").padEnd(8)} ${v.view} → ${v.store === "kv" ? `KV ${v.binding} (namespace ${v.destination})` : `D1 ${v.binding} (database ${v.destination})`}: ${push.dryRun ? "would write " : ""}${n(v.keys)} keys, ${formatBytes(v.bytes)} in ${n(v.files)} file${v.files === 1 ? "" : "s"}${v.ttl ? `, ttl ${v.ttl}` : ""}`,
+    ...(v.samples.length > 0 ? [dim(`           e.g. ${v.samples.join(", ")}`)] : []),
+    ...(v.expired > 0 ? [dim(`           left out ${n(v.expired)} keys already past the ttl`)] : []),
+  ]);
 }

@@ -58,6 +58,8 @@ export interface DeployLogEntry {
   /** The build against the platform's limits: "within limits", "close: ...", "exceeded: ...", or "forced past: exceeded: ...". */
   limits?: string;
   monitor?: "registered" | "unsupported" | "failed" | "not configured" | "skipped (dry run)";
+  /** Feature views written to their Cloudflare stores before the version went live (or that a dry run would write), e.g. "customer: 1,200 keys to KV". */
+  features?: string[];
   git: { commit: string; dirty: boolean } | null;
 }
 

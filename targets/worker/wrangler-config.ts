@@ -1,6 +1,15 @@
-/** The wrangler.toml written beside a built Worker, with one `[env.<name>]` section per configured environment. */
+/**
+ * The wrangler.toml written beside a built Worker, with one `[env.<name>]` section per configured environment, and the
+ * feature stores the model reads bound in each (feature-bindings.ts: EDGE_ML_FEATURES_KV / EDGE_ML_FEATURES_D1).
+ *
+ * @example
+ * ```ts
+ * renderWranglerToml({ main: "worker.js", manifest, config: { name: "titanic", features: { kvNamespaceId: "…" } } });
+ * ```
+ */
 import type { Manifest } from "../../core/schema/manifest.ts";
 import type { TargetConfig } from "../types.ts";
+import { featureStoreIds, featureStoresRead, renderFeatureBindings } from "./feature-bindings.ts";
 import { workerName } from "./name.ts";
 
 /** workerd's compatibility date the runtime is tested against (the pinned miniflare's workerd). */
@@ -10,6 +19,9 @@ const str = (s: string) => JSON.stringify(s);
 
 export function renderWranglerToml(opts: { main: string; manifest: Manifest; config: TargetConfig | undefined }): string {
   const { manifest, config } = opts;
+  // Bindings are not inherited by environments either: each section binds its own stores.
+  const stores = featureStoresRead(manifest, config?.featureViews);
+  const bindings = (env?: string) => renderFeatureBindings(stores, featureStoreIds(config, env), env);
   // wrangler does not inherit [vars] into environments: each section repeats them. The telemetry deployment is the
   // Worker's name, so the monitor, wrangler and deploys.log.jsonl all say the same.
   const vars = (section: string, name: string) => `[${section}]
@@ -25,7 +37,7 @@ EDGE_ML_DEPLOYMENT = ${str(name)}
 [env.${env}]
 name = ${str(workerName(manifest.name, config, env))}
 
-${vars(`env.${env}.vars`, workerName(manifest.name, config, env))}`,
+${vars(`env.${env}.vars`, workerName(manifest.name, config, env))}${bindings(env)}`,
   );
   return `# Written by \`edge-ml build\` for ${manifest.name}@${manifest.version}. Deploy with \`npx edge-ml deploy\` (or \`npx wrangler deploy\` from this folder).
 # The name is the model's one Worker name (targets.worker.name in edge-ml.config.ts, else the model name).
@@ -47,5 +59,5 @@ type = "CompiledWasm"
 globs = ["**/*.wasm"]
 fallthrough = false
 
-${vars("vars", workerName(manifest.name, config))}${environments.join("")}`;
+${vars("vars", workerName(manifest.name, config))}${bindings()}${environments.join("")}`;
 }

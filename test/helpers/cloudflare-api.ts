@@ -5,8 +5,9 @@
  * `/client/v4` prefix included) plus any CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID.
  *
  * It keeps a little state the way the API does (Workers, their versions with bindings and modules, deployments with
- * their traffic split, secrets, the workers.dev subdomain), answers in the API's envelope `{success, errors, messages,
- * result}`, records every request (multipart uploads parsed into their parts), and can be told to fail an endpoint
+ * their traffic split, secrets, the workers.dev subdomain; KV namespaces written by `wrangler kv bulk put`, and D1
+ * databases, real SQLite in memory, that `wrangler d1 execute --remote --file` imports into through D1's import flow:
+ * init ▶ upload to the returned URL ▶ ingest), answers in the API's envelope `{success, errors, messages, result}`, records every request (multipart uploads parsed into their parts), and can be told to fail an endpoint
  * with a status or to hang. A request it does not know is recorded in `unknown` and answered 404, so a test sees
  * anything new wrangler starts calling.
  *
@@ -19,6 +20,7 @@
  * await api.close();
  * ```
  */
+import Database from "better-sqlite3";
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -91,6 +93,18 @@ export interface WorkerState {
 
 export type Failure = { status: number; code?: number; message?: string } | { hang: true };
 
+/** One KV pair as `wrangler kv bulk put` sent it. */
+export interface KvPair {
+  value: string;
+  expiration?: number;
+}
+
+/** A D1 database of the stand-in: real SQLite, and every SQL file imported into it (in order). */
+export interface D1State {
+  db: Database.Database;
+  imports: string[];
+}
+
 type Route = { method: string; pattern: RegExp; route: string };
 const ROUTES: Route[] = [
   ["GET", /^\/accounts\/[^/]+\/workers\/services\/([^/]+)$/, "services/:name"],
@@ -108,6 +122,8 @@ const ROUTES: Route[] = [
   ["GET", /^\/accounts\/[^/]+\/workers\/scripts\/([^/]+)\/versions\/([^/]+)$/, "scripts/:name/versions/:id"],
   ["GET", /^\/accounts\/[^/]+\/workers\/scripts\/([^/]+)\/secrets$/, "scripts/:name/secrets"],
   ["PUT", /^\/accounts\/[^/]+\/workers\/scripts\/([^/]+)\/secrets$/, "scripts/:name/secrets"],
+  ["PUT", /^\/accounts\/[^/]+\/storage\/kv\/namespaces\/([^/]+)\/bulk$/, "kv/:id/bulk"],
+  ["POST", /^\/accounts\/[^/]+\/d1\/database\/([^/]+)\/import$/, "d1/:id/import"],
   ["GET", /^\/zones$/, "zones"],
   ["GET", /^\/zones\/([^/]+)\/workers\/routes$/, "zones/:id/workers/routes"],
 ].map(([method, pattern, route]) => ({ method: method as string, pattern: pattern as RegExp, route: `${method} ${route}` }));
@@ -167,6 +183,10 @@ export interface CloudflareApi {
   addZone(name: string): string;
   /** The deployment serving traffic now. */
   currentDeployment(worker: string): Deployment | undefined;
+  /** KV namespaces by id: what bulk writes put there, by key. */
+  kv: Map<string, Map<string, KvPair>>;
+  /** D1 databases by id (created on first import). */
+  d1: Map<string, D1State>;
   close(): Promise<void>;
 }
 
@@ -177,6 +197,11 @@ export async function startCloudflareApi(): Promise<CloudflareApi> {
   const failures = new Map<string, Failure>();
   const zones: { id: string; name: string }[] = [];
   const hanging = new Set<ServerResponse>();
+  const kv = new Map<string, Map<string, KvPair>>();
+  const d1 = new Map<string, D1State>();
+  /** D1 import uploads waiting for their ingest: the upload URL's token ▶ database id and the uploaded SQL. */
+  const uploads = new Map<string, { database: string; etag: string; sql?: string }>();
+  let baseUrl = "";
   let clock = Date.parse("2026-12-01T00:00:00Z");
   const now = () => new Date((clock += 1000)).toISOString();
 
@@ -307,6 +332,58 @@ export async function startCloudflareApi(): Promise<CloudflareApi> {
         deployVersions(w, [{ version_id: v.id, percentage: 100 }], { "workers/triggered_by": "secret" });
         return { name: secret.name, type: "secret_text" };
       }
+      case "PUT kv/:id/bulk": {
+        // The API's limits: 10,000 pairs a request; a key, a string value, an expiration at least 60 s ahead.
+        const pairs = rec.json as { key: string; value: string; expiration?: number }[];
+        if (!Array.isArray(pairs) || pairs.length > 10_000) throw new ApiError(400, 10026, "bulk writes take an array of at most 10,000 pairs");
+        const ns = kv.get(name) ?? new Map<string, KvPair>();
+        const nowS = Date.now() / 1000;
+        for (const p of pairs) {
+          if (typeof p.key !== "string" || typeof p.value !== "string") throw new ApiError(400, 10019, "each pair needs a string key and value");
+          if (p.expiration !== undefined && p.expiration < nowS + 60) throw new ApiError(400, 10033, "expiration must be at least 60 seconds in the future");
+          ns.set(p.key, { value: p.value, ...(p.expiration === undefined ? {} : { expiration: p.expiration }) });
+        }
+        kv.set(name, ns);
+        return { successful_key_count: pairs.length, unsuccessful_keys: [] };
+      }
+      case "POST d1/:id/import": {
+        const body = rec.json as { action: string; etag: string; filename?: string };
+        if (body.action === "init") {
+          const token = randomUUID();
+          uploads.set(token, { database: name, etag: body.etag });
+          return { success: true, upload_url: `${baseUrl.replace(/\/client\/v4$/, "")}/r2-upload/${token}`, filename: `${token}.sql` };
+        }
+        if (body.action === "ingest") {
+          const token = (body.filename ?? "").replace(/\.sql$/, "");
+          const upload = uploads.get(token);
+          if (!upload?.sql || upload.etag !== body.etag) throw new ApiError(400, 7500, "no uploaded file with that name and etag");
+          uploads.delete(token);
+          const state = d1.get(name) ?? { db: new Database(":memory:"), imports: [] };
+          d1.set(name, state);
+          const before = state.db.prepare("SELECT total_changes() AS n").get() as { n: number };
+          const started = performance.now();
+          try {
+            state.db.exec(`BEGIN;\n${upload.sql}\nCOMMIT;`);
+          } catch (error) {
+            if (state.db.inTransaction) state.db.exec("ROLLBACK");
+            return { success: true, status: "error", messages: [], errors: [(error as Error).message] };
+          }
+          state.imports.push(upload.sql);
+          const after = state.db.prepare("SELECT total_changes() AS n").get() as { n: number };
+          const queries = upload.sql.split(";\n").filter((q) => q.trim() !== "").length;
+          return {
+            success: true,
+            status: "complete",
+            messages: [],
+            result: {
+              num_queries: queries,
+              final_bookmark: randomUUID(),
+              meta: { duration: performance.now() - started, rows_read: 0, rows_written: after.n - before.n, size_after: 4096 },
+            },
+          };
+        }
+        throw new ApiError(400, 7500, `import action ${body.action} is not supported here`);
+      }
       case "GET zones":
         return zones.filter((z) => z.name === rec.query["name"]);
       case "GET zones/:id/workers/routes":
@@ -321,6 +398,14 @@ export async function startCloudflareApi(): Promise<CloudflareApi> {
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
       // wrangler's update check asks the npm registry (pointed here by npm_config_registry): no news, no network.
       if (url.pathname.startsWith("/npm/")) return void res.writeHead(404).end();
+      // A D1 import's upload (R2's presigned URL in the real flow): answered with the body's MD5 as the etag.
+      if (req.method === "PUT" && url.pathname.startsWith("/r2-upload/")) {
+        const upload = uploads.get(url.pathname.slice("/r2-upload/".length));
+        const body = await readBody(req);
+        if (!upload) return void res.writeHead(404).end();
+        upload.sql = body.toString("utf8");
+        return void res.writeHead(200, { etag: `"${createHash("md5").update(body).digest("hex")}"` }).end();
+      }
       const path = url.pathname.replace(/^\/client\/v4/, "");
       const match = ROUTES.map((r) => ({ r, m: req.method === r.method ? r.pattern.exec(path) : null })).find((x) => x.m);
       const body = await readBody(req);
@@ -369,7 +454,7 @@ export async function startCloudflareApi(): Promise<CloudflareApi> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}/client/v4`;
+  baseUrl = `http://127.0.0.1:${port}/client/v4`;
   return {
     baseUrl,
     env: {
@@ -394,7 +479,10 @@ export async function startCloudflareApi(): Promise<CloudflareApi> {
       return id;
     },
     currentDeployment: (name) => workers.get(name)?.deployments[0],
+    kv,
+    d1,
     close: () => {
+      for (const state of d1.values()) state.db.close();
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));

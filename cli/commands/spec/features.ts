@@ -18,6 +18,11 @@ export const FEATURES_PUSH = defineSpec({
       description: "push the valid rows and list the bad ones (default: a bad row stops the push, nothing is written)",
     },
     "dry-run": { type: "boolean", description: "read, check and sort the file, show what would be written; write nothing" },
+    remote: {
+      type: "boolean",
+      description: "then write the view's latest values to its Cloudflare store (targets.worker.features), as deploy does",
+    },
+    env: { type: "string", valueHint: "name", description: "with --remote: the stores of targets.worker.env.<name>.features" },
     "chunk-rows": chunkRows,
     json,
   },
