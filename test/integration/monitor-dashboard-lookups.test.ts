@@ -69,7 +69,7 @@ describe("dashboard feature lookups in Chromium", () => {
     await page.goto(`${monitor.url}/?deployment=fraud-prod`);
     await page.waitForSelector("#detail[data-loaded]", { timeout: 20_000 });
     expect(await page.locator("#lookups").isVisible()).toBe(true);
-    const rows = await page.$$eval("#lookups-table tbody tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+    const rows = await page.$$eval("#lookups-table tbody tr", (trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent)));
     expect(rows).toHaveLength(2);
     const [customer, merchant] = rows;
     expect(customer!.slice(0, 5)).toEqual(["titanic@1.0.0", "customer", "10", "20.0%", "1"]);
