@@ -163,7 +163,7 @@ it("workerd's KV binding has bulk get (a Map from get(keys[])): the reader's one
     kvNamespaces: { KV: "bulk" },
   });
   try {
-    const kv = await mf.getKVNamespace("KV");
+    const kv = (await mf.getKVNamespace("KV")) as unknown as { put(key: string, value: string): Promise<void> };
     await kv.put("a", JSON.stringify({ x: 1 }));
     expect(await (await mf.dispatchFetch("http://local/")).json()).toEqual({ map: true, a: { x: 1 }, b: null });
   } finally {
