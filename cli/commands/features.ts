@@ -12,7 +12,7 @@
  */
 import { defineCommand } from "citty";
 import { formatFeatures } from "../deploy/format.ts";
-import { pushViewRemote } from "../deploy/feature-push-remote.ts";
+import { remoteViewPush } from "../deploy/feature-push-remote.ts";
 import { joinFeatures } from "../features/join.ts";
 import { pushFeatures } from "../features/push.ts";
 import { showFeature } from "../features/show.ts";
@@ -56,6 +56,17 @@ export const PUSH = defineCommand({
         hint: "drop --remote to see what the file holds; `npx edge-ml deploy <model> --dry-run` shows what the remote stores would get",
       });
     const root = findProjectRoot();
+    const steps = createSteps();
+    // A --remote the config cannot serve is refused before the local push.
+    const toRemote =
+      args.remote === true
+        ? await remoteViewPush(root, args.view, {
+            ...(args.env === undefined ? {} : { environment: args.env }),
+            env: process.env,
+            onStep: (step) => steps.start(step),
+            onOutput: (chunk) => steps.output(chunk),
+          })
+        : undefined;
     const r = await pushFeatures(root, {
       view: args.view,
       csv: args.csv,
@@ -63,18 +74,7 @@ export const PUSH = defineCommand({
       dryRun: args["dry-run"] === true,
       ...(args["chunk-rows"] === undefined ? {} : { chunkRows: chunkRows(args["chunk-rows"]) as number }),
     });
-    const steps = createSteps();
-    const remote =
-      args.remote === true
-        ? await steps.around(() =>
-            pushViewRemote(root, args.view, {
-              ...(args.env === undefined ? {} : { environment: args.env }),
-              env: process.env,
-              onStep: (step) => steps.start(step),
-              onOutput: (chunk) => steps.output(chunk),
-            }),
-          )
-        : undefined;
+    const remote = toRemote ? await steps.around(toRemote) : undefined;
     if (args.json) return printJson(remote ? { ...r, remote } : r);
     const verb = r.dryRun ? "would write" : "wrote";
     console.log(`${r.dryRun ? "dry run: " : ""}${args.csv}: ${n(r.rows)} rows, ${n(r.keys)} keys (the latest row per key; on a tie the later row wins)`);

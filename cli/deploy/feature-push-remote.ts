@@ -6,8 +6,9 @@
  *
  * @example
  * ```ts
- * const r = await pushViewRemote(root, "customer", { env: process.env });
- * r.views[0]?.keys; // keys written to the KV namespace
+ * const push = await remoteViewPush(root, "customer", { env: process.env }); // refuses here, before the local push
+ * const r = await push(); // after it: the local store's values to the KV namespace
+ * r.views[0]?.keys;
  * ```
  */
 import { EdgeMlError } from "../../core/errors.ts";
@@ -26,7 +27,8 @@ export interface RemotePushOptions {
   onOutput?: (chunk: string) => void;
 }
 
-export async function pushViewRemote(root: string, name: string, opts: RemotePushOptions): Promise<FeatureStorePush> {
+/** Check that the view has a Cloudflare store the config names; the returned function writes the local store's values there. */
+export async function remoteViewPush(root: string, name: string, opts: RemotePushOptions): Promise<() => Promise<FeatureStorePush>> {
   const view = await resolveView(root, name);
   if (view.store !== "kv" && view.store !== "d1")
     throw new EdgeMlError("ERR_USAGE", `--remote writes a Cloudflare store; view "${name}" is store "${view.store}", which has none`, {
@@ -42,18 +44,19 @@ export async function pushViewRemote(root: string, name: string, opts: RemotePus
   if (missing.length > 0 || ids === undefined)
     throw new EdgeMlError("ERR_USAGE", `view "${name}" has no Cloudflare store named in edge-ml.config.ts`, {
       issues: missing,
-      hint: `add it under ${featureStoresKey(opts.environment)}; the local store has the values`,
+      hint: `add it under ${featureStoresKey(opts.environment)}, then push again with --remote (nothing was pushed)`,
     });
-  return pushFeatureStores({
-    root,
-    views: [[name, view]],
-    ids,
-    ...(opts.environment === undefined ? {} : { environment: opts.environment }),
-    worker: config.targets.worker?.name ?? "edge-ml-features",
-    dryRun: false,
-    env: opts.env,
-    failureNote: `the local store has the values: run \`npx edge-ml features push ${name} <csv> --remote\` again, or the next deploy writes them`,
-    ...(opts.onStep ? { onStep: opts.onStep } : {}),
-    ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
-  });
+  return () =>
+    pushFeatureStores({
+      root,
+      views: [[name, view]],
+      ids,
+      ...(opts.environment === undefined ? {} : { environment: opts.environment }),
+      worker: config.targets.worker?.name ?? "edge-ml-features",
+      dryRun: false,
+      env: opts.env,
+      failureNote: `the local store has the values: run \`npx edge-ml features push ${name} <csv> --remote\` again, or the next deploy writes them`,
+      ...(opts.onStep ? { onStep: opts.onStep } : {}),
+      ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
+    });
 }
