@@ -53,12 +53,22 @@ export default {
   /**
    * Where `edge-ml deploy` sends a model. `name` is this project's one Worker, the same as in wrangler.jsonc (change
    * both together); without it each model gets its own Worker, named after the model.
+   * features: where the feature views a model reads live on Cloudflare (`featureViews` with store "kv" or "d1"). The
+   * Worker binds them (EDGE_ML_FEATURES_KV, EDGE_ML_FEATURES_D1) and `edge-ml deploy` writes each view's latest values
+   * from `edge-ml features push` into them before the new version goes live (`--dry-run` shows what it would write).
+   * Create them once, then put the ids they print in place of the examples: `npx wrangler kv namespace create
+   * edge-ml-features` (the id) and `npx wrangler d1 create edge-ml-features` (database_name and database_id). An environment
+   * (`env: { staging: { features: {...} } }`, `deploy --env staging`) names its own: they are not inherited.
    */
   targets: {
     worker: {
       name: "{{name}}",
       // routes: ["example.com/titanic/*"],
       // vars: { LOG_LEVEL: "info" },
+      // features: {
+      //   kvNamespaceId: "0123456789abcdef0123456789abcdef",
+      //   d1: { databaseId: "01234567-89ab-4cde-8f01-23456789abcd", databaseName: "edge-ml-features" },
+      // },
     },
   },
 
@@ -68,4 +78,15 @@ export default {
    * secret: `npx wrangler secret put EDGE_ML_MONITOR_TOKEN`.
    */
   // telemetry: { endpoint: "https://monitor.example.com", sampleRate: 0.01, redact: ["name"] },
+
+  /**
+   * Feature views: features a model looks up by key at the edge instead of receiving them (a feature in the model's
+   * schema with `"from": "<view>"`; the client sends the key). `npx edge-ml features push <view> <csv>` writes the
+   * latest row per key (by `timestamp`) to the local store `dev` serves; `deploy` writes it to the Worker's store
+   * (targets.worker.features above). store: "kv" | "d1" (Workers), "deno-kv" (Deno), "memory" (Node, browser).
+   * ttl: how long a value may be served after its timestamp ("30d", "12h").
+   */
+  // featureViews: {
+  //   customer: { key: "customer_id", features: ["plan", "region"], timestamp: "updated_at", store: "kv", ttl: "30d" },
+  // },
 };

@@ -39,7 +39,10 @@ export const DEPLOY = defineSpec({
   args: {
     ref,
     target: { type: "string", default: "worker", description: `deploy target: ${DEPLOYABLE_TARGETS.join(" | ")}` },
-    "dry-run": { type: "boolean", description: "build and run `wrangler deploy --dry-run`; upload nothing, move no alias" },
+    "dry-run": {
+      type: "boolean",
+      description: "build and run `wrangler deploy --dry-run`, show what the feature views would write; upload and write nothing, move no alias",
+    },
     gradual: {
       type: "string",
       valueHint: "share",

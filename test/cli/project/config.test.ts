@@ -50,7 +50,7 @@ describe("config", () => {
     expect((error as EdgeMlError).issues.map((i) => `• ${i.path}: ${i.message}`).join("\n")).toMatchInlineSnapshot(`
       "• models.titanic: unknown key "slice" (allowed: label, slices, gates, optimize, rollout)
       • targets.worker.vars.bad-name: a var name is letters, digits and '_', not starting with a digit
-      • targets.worker: unknown key "nam" (allowed: name, routes, vars, env)
+      • targets.worker: unknown key "nam" (allowed: name, routes, vars, features, env)
       • telemetry.endpoint: expected an http(s) URL, e.g. https://monitor.example.com
       • telemetry.sampleRate: Too big: expected number to be <=1
       • gates.absolute[0].metric: "auc" is not a metric (Should be one of: accuracy, precision, recall, f1, roc_auc, log_loss, macro_f1, mae, rmse)

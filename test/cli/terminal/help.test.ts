@@ -73,7 +73,7 @@ describe("--help loads no command code", () => {
 
       Flags:
         --target <value>           deploy target: worker (default worker)
-        --dry-run                  build and run \`wrangler deploy --dry-run\`; upload nothing, move no alias
+        --dry-run                  build and run \`wrangler deploy --dry-run\`, show what the feature views would write; upload and write nothing, move no alias
         --gradual <share>          share the traffic with the champion by the platform: upload both as Worker versions and split them (e.g. 10% or 0.1; sticky by Cloudflare-Workers-Version-Key); the champion alias stays
         --force                    deploy a version that is not blessed (needs --reason; recorded in deploys.log.jsonl)
         --reason <value>           why the gate is overridden (with --force)
