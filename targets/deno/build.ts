@@ -1,15 +1,22 @@
-/** Deno: a server.js that reads model and wasm from beside itself and serves with Deno.serve. */
+/**
+ * Deno: a server.js that reads model and wasm from beside itself and serves with Deno.serve. A model whose features
+ * come from feature views gets the views baked in (`lookup`); the server opens their stores at start (features.ts).
+ */
+import type { LookupPlan } from "../../runtime/features/types.ts";
 import { ORT_WASM_FILE } from "../ort-files.ts";
 import { type BuildChallenger, defineTarget, TFJS_DIR, TFJS_NODE_REQUIRES } from "../types.ts";
 
 /** The command that runs a Deno build from its folder, with the narrowest permissions that work. */
 const DENO_RUN = "deno run --allow-net --allow-read=. --allow-env server.js";
 
+/** The entry's `lookup` option: the feature views the model reads (issue 16); the server opens their stores (features.ts). */
+const lookupOption = (lookup: LookupPlan | undefined): string => (lookup === undefined ? "" : `, lookup: ${JSON.stringify(lookup)}`);
+
 /** The entry's `challenger` option: the challenger's file read from beside the bundle (`url`: modelUrl or graphUrl). */
 function challengerOption(c: BuildChallenger | undefined, url: "modelUrl" | "graphUrl"): string {
   if (c === undefined) return "";
   const sha = c.sha256 === undefined ? "" : `, graphSha256: ${JSON.stringify(c.sha256)}`;
-  return `, challenger: { manifest: ${JSON.stringify(c.manifest)}, ${url}: new URL("./${c.file}", import.meta.url)${sha}, rollout: ${JSON.stringify(c.rollout)} }`;
+  return `, challenger: { manifest: ${JSON.stringify(c.manifest)}, ${url}: new URL("./${c.file}", import.meta.url)${sha}, rollout: ${JSON.stringify(c.rollout)}${lookupOption(c.lookup)} }`;
 }
 
 export const denoTarget = defineTarget({
@@ -25,23 +32,23 @@ export const denoTarget = defineTarget({
     splitting: false,
     // node:module: the TF.js entry gives TF.js a `require` (targets/tfjs-node-require.ts); Deno has node:module.
     external: [...TFJS_NODE_REQUIRES, "node:module"],
-    entrySource: (manifest, settings, runtimeEntry, engine, challenger) =>
+    entrySource: (manifest, settings, runtimeEntry, engine, challenger, lookup) =>
       engine.kind === "tfjs"
         ? [
             `import { startTfjsDenoServer } from ${JSON.stringify(runtimeEntry)};`,
             `const manifest = ${JSON.stringify(manifest)};`,
-            `await startTfjsDenoServer({ manifest, settings: ${JSON.stringify(settings)}, dirUrl: new URL("./${TFJS_DIR}/", import.meta.url) });`,
+            `await startTfjsDenoServer({ manifest, settings: ${JSON.stringify(settings)}, dirUrl: new URL("./${TFJS_DIR}/", import.meta.url)${lookupOption(lookup)} });`,
           ].join("\n")
         : engine.kind === "compiled"
           ? [
               `import { startCompiledDenoServer } from ${JSON.stringify(runtimeEntry)};`,
               `const manifest = ${JSON.stringify(manifest)};`,
-              `await startCompiledDenoServer({ manifest, settings: ${JSON.stringify(settings)}, graphUrl: new URL("./${engine.file}", import.meta.url), graphSha256: ${JSON.stringify(engine.sha256)}${challengerOption(challenger, "graphUrl")} });`,
+              `await startCompiledDenoServer({ manifest, settings: ${JSON.stringify(settings)}, graphUrl: new URL("./${engine.file}", import.meta.url), graphSha256: ${JSON.stringify(engine.sha256)}${lookupOption(lookup)}${challengerOption(challenger, "graphUrl")} });`,
             ].join("\n")
           : [
               `import { startDenoServer } from ${JSON.stringify(runtimeEntry)};`,
               `const manifest = ${JSON.stringify(manifest)};`,
-              `await startDenoServer({ manifest, settings: ${JSON.stringify(settings)}, modelUrl: new URL("./model.onnx", import.meta.url), wasmUrl: new URL("./${ORT_WASM_FILE}", import.meta.url)${challengerOption(challenger, "modelUrl")} });`,
+              `await startDenoServer({ manifest, settings: ${JSON.stringify(settings)}, modelUrl: new URL("./model.onnx", import.meta.url), wasmUrl: new URL("./${ORT_WASM_FILE}", import.meta.url)${lookupOption(lookup)}${challengerOption(challenger, "modelUrl")} });`,
             ].join("\n"),
     extraFiles: () => ({}),
     next: (dir, ref) => `cd ${dir} && ${DENO_RUN}   (or: npx edge-ml dev ${ref} --target deno)`,

@@ -11,15 +11,16 @@ import type { Manifest } from "../../core/schema/manifest.ts";
 import { createCompiledEngine } from "../../runtime/engines/compiled/engine.ts";
 import type { RolloutSettings } from "../../runtime/rollout.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
-import { denoGlobal, serveDenoEdge } from "./edge.ts";
+import type { LookupPlan } from "../../runtime/features/types.ts";
+import { type DenoFeatureOptions, denoGlobal, serveDenoEdge } from "./edge.ts";
 
-export interface CompiledDenoServerOptions {
+export interface CompiledDenoServerOptions extends DenoFeatureOptions {
   manifest: Manifest;
   graphUrl: URL;
   graphSha256: string;
   settings?: Partial<EdgeSettings>;
   /** Another version of the model sharing the traffic: its manifest, its compiled graph and sha256, and the rollout. */
-  challenger?: { manifest: Manifest; graphUrl: URL; graphSha256: string; rollout: RolloutSettings } | undefined;
+  challenger?: { manifest: Manifest; graphUrl: URL; graphSha256: string; rollout: RolloutSettings; lookup?: LookupPlan | undefined } | undefined;
 }
 
 export async function startCompiledDenoServer(opts: CompiledDenoServerOptions): Promise<void> {
@@ -31,6 +32,11 @@ export async function startCompiledDenoServer(opts: CompiledDenoServerOptions): 
     modelBytes,
     modelSha256: opts.graphSha256,
     settings: opts.settings,
-    challenger: c && challengerBytes ? { manifest: c.manifest, modelBytes: challengerBytes, modelSha256: c.graphSha256, rollout: c.rollout } : undefined,
+    lookup: opts.lookup,
+    featureReader: opts.featureReader,
+    challenger:
+      c && challengerBytes
+        ? { manifest: c.manifest, modelBytes: challengerBytes, modelSha256: c.graphSha256, rollout: c.rollout, lookup: c.lookup }
+        : undefined,
   });
 }

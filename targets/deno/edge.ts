@@ -1,7 +1,14 @@
+/**
+ * The Deno server around any engine (the ORT, compiled and TF.js entries differ only in the engine they pass): loads
+ * the model, opens the feature stores of a model whose features come from feature views (./features.ts; a view it
+ * cannot serve stops the server before it listens), then serves with `Deno.serve` on HOST/PORT.
+ */
+import type { LookupPlan } from "../../runtime/features/types.ts";
 import { createServedRuntime, type ServedModelOptions, isRollout } from "../../runtime/rollout-app.ts";
+import { type DenoFeaturesLike, openDenoFeatures } from "./features.ts";
 
 /** The slice of the Deno namespace this adapter uses (portable code has no Deno types). */
-export interface DenoLike {
+export interface DenoLike extends DenoFeaturesLike {
   readFile(url: URL): Promise<Uint8Array>;
   env: { toObject(): Record<string, string> };
   serve(
@@ -15,10 +22,23 @@ export const denoGlobal = (): DenoLike => (globalThis as unknown as { Deno: Deno
 
 export type DenoEdgeOptions = ServedModelOptions;
 
+/**
+ * A Deno entry's feature options: the views the build reads (baked in by `edge-ml build`), and optionally a reader of
+ * your own; without one, the server opens the stores its env names (./features.ts: EDGE_ML_DENO_KV,
+ * EDGE_ML_FEATURES_DIR, EDGE_ML_FEATURES_URL).
+ */
+export type DenoFeatureOptions = Pick<ServedModelOptions, "lookup" | "featureReader">;
+
+/** Every view the served versions read (a challenger may read views the champion does not). */
+const viewsOf = (opts: DenoEdgeOptions): LookupPlan => ({ views: { ...opts.lookup?.views, ...opts.challenger?.lookup?.views } });
+
 export async function serveDenoEdge(opts: DenoEdgeOptions): Promise<void> {
   const deno = denoGlobal();
   const env = deno.env.toObject();
-  const edge = createServedRuntime("deno", opts);
+  // A reader given in code wins; otherwise the stores named by env vars, opened (and snapshots loaded) before listening.
+  const features = opts.featureReader === undefined ? await openDenoFeatures(viewsOf(opts), deno, env) : undefined;
+  for (const line of features?.summary ?? []) console.log(`edge-ml: feature view ${line}`);
+  const edge = createServedRuntime("deno", features ? { ...opts, featureReader: () => features.reader } : opts);
   edge.configure(env);
   // Load (and integrity-check) the model before accepting traffic: a Deno process is long-lived.
   await edge.loadPredictor();
@@ -43,4 +63,5 @@ export async function serveDenoEdge(opts: DenoEdgeOptions): Promise<void> {
   deno.addSignalListener("SIGTERM", stop);
   await server.finished;
   await flush();
+  features?.close();
 }

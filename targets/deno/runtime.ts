@@ -15,15 +15,16 @@ import { createOrtEngine, type OrtLike } from "../../runtime/engines/ort.ts";
 import { useWasmBytes, type OrtWasmEnv } from "../../runtime/engines/ort-wasm-module.ts";
 import type { RolloutSettings } from "../../runtime/rollout.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
-import { denoGlobal, serveDenoEdge } from "./edge.ts";
+import type { LookupPlan } from "../../runtime/features/types.ts";
+import { type DenoFeatureOptions, denoGlobal, serveDenoEdge } from "./edge.ts";
 
-export interface DenoServerOptions {
+export interface DenoServerOptions extends DenoFeatureOptions {
   manifest: Manifest;
   modelUrl: URL;
   wasmUrl: URL;
   settings?: Partial<EdgeSettings>;
   /** Another version of the model sharing the traffic: its manifest, its model file and the rollout. */
-  challenger?: { manifest: Manifest; modelUrl: URL; rollout: RolloutSettings } | undefined;
+  challenger?: { manifest: Manifest; modelUrl: URL; rollout: RolloutSettings; lookup?: LookupPlan | undefined } | undefined;
 }
 
 export async function startDenoServer(opts: DenoServerOptions): Promise<void> {
@@ -41,6 +42,8 @@ export async function startDenoServer(opts: DenoServerOptions): Promise<void> {
     engine,
     modelBytes,
     settings: opts.settings,
-    challenger: c && challengerBytes ? { manifest: c.manifest, modelBytes: challengerBytes, rollout: c.rollout } : undefined,
+    lookup: opts.lookup,
+    featureReader: opts.featureReader,
+    challenger: c && challengerBytes ? { manifest: c.manifest, modelBytes: challengerBytes, rollout: c.rollout, lookup: c.lookup } : undefined,
   });
 }

@@ -11,9 +11,9 @@ import "../tfjs-node-require.ts";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { createTfjsCpuEngine } from "../../runtime/engines/tfjs-cpu.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
-import { denoGlobal, serveDenoEdge } from "./edge.ts";
+import { type DenoFeatureOptions, denoGlobal, serveDenoEdge } from "./edge.ts";
 
-export interface TfjsDenoServerOptions {
+export interface TfjsDenoServerOptions extends DenoFeatureOptions {
   manifest: Manifest;
   /** The folder holding model.json and the shards (a trailing slash). */
   dirUrl: URL;
@@ -25,5 +25,12 @@ export async function startTfjsDenoServer(opts: TfjsDenoServerOptions): Promise<
   // A missing file is reported by the integrity check, naming it.
   const read = (file: string) => deno.readFile(new URL(file, opts.dirUrl)).catch(() => undefined);
   const modelBytes = await deno.readFile(new URL(opts.manifest.artifact.file, opts.dirUrl));
-  await serveDenoEdge({ manifest: opts.manifest, engine: createTfjsCpuEngine({ manifest: opts.manifest, read }), modelBytes, settings: opts.settings });
+  await serveDenoEdge({
+    manifest: opts.manifest,
+    engine: createTfjsCpuEngine({ manifest: opts.manifest, read }),
+    modelBytes,
+    settings: opts.settings,
+    lookup: opts.lookup,
+    featureReader: opts.featureReader,
+  });
 }

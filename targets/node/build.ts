@@ -1,8 +1,10 @@
 /**
  * Node: a self-contained `server.mjs` (the edge app on @hono/node-server) that reads the model and onnxruntime-web's
  * wasm from beside itself and listens on HOST/PORT (default 127.0.0.1:3000). Run it with `node server.mjs`; nothing
- * to install.
+ * to install. A model whose features come from feature views gets the views baked in (`lookup`); the server reads
+ * their snapshots from EDGE_ML_FEATURES_DIR, or a feature service at EDGE_ML_FEATURES_URL (edge.ts).
  */
+import type { LookupPlan } from "../../runtime/features/types.ts";
 import { ORT_WASM_FILE } from "../ort-files.ts";
 import { type BuildChallenger, defineTarget, TFJS_DIR } from "../types.ts";
 
@@ -13,7 +15,18 @@ const NODE_RUN = "node server.mjs";
 function challengerOption(c: BuildChallenger | undefined, bytes: "model" | "graph"): string {
   if (c === undefined) return "";
   const sha = c.sha256 === undefined ? "" : `, graphSha256: ${JSON.stringify(c.sha256)}`;
-  return `, challenger: { manifest: ${JSON.stringify(c.manifest)}, ${bytes}: await readFile(new URL(${JSON.stringify(c.file)}, import.meta.url))${sha}, rollout: ${JSON.stringify(c.rollout)} }`;
+  const lookup = c.lookup === undefined ? "" : `, lookup: ${JSON.stringify(c.lookup)}`;
+  return `, challenger: { manifest: ${JSON.stringify(c.manifest)}, ${bytes}: await readFile(new URL(${JSON.stringify(c.file)}, import.meta.url))${sha}, rollout: ${JSON.stringify(c.rollout)}${lookup} }`;
+}
+
+/**
+ * The entry's feature options (issue 16): the views the model reads, and `readText` for their snapshots (a missing
+ * file is `undefined`: the server says which view lacks one). Any lookup plan, the champion's or the challenger's.
+ */
+function featureOptions(lookup: LookupPlan | undefined, c: BuildChallenger | undefined): string {
+  if (lookup === undefined && c?.lookup === undefined) return "";
+  const readText = `readText: (path) => readFile(path, "utf8").catch((e) => (e.code === "ENOENT" ? undefined : Promise.reject(e)))`;
+  return `${lookup === undefined ? "" : `, lookup: ${JSON.stringify(lookup)}`}, ${readText}`;
 }
 
 export const nodeTarget = defineTarget({
@@ -28,7 +41,7 @@ export const nodeTarget = defineTarget({
     tfjsFiles: [],
     splitting: false,
     external: [],
-    entrySource: (manifest, settings, runtimeEntry, engine, challenger) =>
+    entrySource: (manifest, settings, runtimeEntry, engine, challenger, lookup) =>
       engine.kind === "tfjs"
         ? [
             `import { readFile } from "node:fs/promises";`,
@@ -38,7 +51,7 @@ export const nodeTarget = defineTarget({
             `const names = ${JSON.stringify(engine.shards)};`,
             `const [model, ...shards] = await Promise.all([${JSON.stringify(engine.model)}, ...names].map((f) => readFile(new URL(f, here))));`,
             `const files = Object.fromEntries(names.map((f, i) => [f, shards[i]]));`,
-            `const server = await startTfjsNodeServer({ manifest, model, files, settings: ${JSON.stringify(settings)}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
+            `const server = await startTfjsNodeServer({ manifest, model, files, settings: ${JSON.stringify(settings)}${featureOptions(lookup, undefined)}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
             `for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => void server.close().then(() => process.exit(0)));`,
           ].join("\n")
         : engine.kind === "compiled"
@@ -47,7 +60,7 @@ export const nodeTarget = defineTarget({
               `import { startCompiledNodeServer } from ${JSON.stringify(runtimeEntry)};`,
               `const manifest = ${JSON.stringify(manifest)};`,
               `const graph = await readFile(new URL(${JSON.stringify(engine.file)}, import.meta.url));`,
-              `const server = await startCompiledNodeServer({ manifest, graph, graphSha256: ${JSON.stringify(engine.sha256)}, settings: ${JSON.stringify(settings)}${challengerOption(challenger, "graph")}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
+              `const server = await startCompiledNodeServer({ manifest, graph, graphSha256: ${JSON.stringify(engine.sha256)}, settings: ${JSON.stringify(settings)}${featureOptions(lookup, challenger)}${challengerOption(challenger, "graph")}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
               `for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => void server.close().then(() => process.exit(0)));`,
             ].join("\n")
           : [
@@ -56,7 +69,7 @@ export const nodeTarget = defineTarget({
               `const manifest = ${JSON.stringify(manifest)};`,
               `const here = new URL("./", import.meta.url);`,
               `const [model, wasm] = await Promise.all([readFile(new URL("model.onnx", here)), readFile(new URL(${JSON.stringify(ORT_WASM_FILE)}, here))]);`,
-              `const server = await startNodeServer({ manifest, model, wasm, settings: ${JSON.stringify(settings)}${challengerOption(challenger, "model")}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
+              `const server = await startNodeServer({ manifest, model, wasm, settings: ${JSON.stringify(settings)}${featureOptions(lookup, challenger)}${challengerOption(challenger, "model")}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
               `for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => void server.close().then(() => process.exit(0)));`,
             ].join("\n"),
     extraFiles: () => ({}),

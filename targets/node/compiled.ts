@@ -11,9 +11,10 @@ import type { Manifest } from "../../core/schema/manifest.ts";
 import { createCompiledEngine } from "../../runtime/engines/compiled/engine.ts";
 import type { RolloutSettings } from "../../runtime/rollout.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
-import { createNodeEdgeWith, listenNodeEdge, type NodeServer } from "./edge.ts";
+import type { LookupPlan } from "../../runtime/features/types.ts";
+import { createNodeEdgeWith, listenNodeEdge, type NodeFeatureOptions, type NodeServer } from "./edge.ts";
 
-export interface CompiledNodeServerOptions {
+export interface CompiledNodeServerOptions extends NodeFeatureOptions {
   manifest: Manifest;
   graph: Uint8Array;
   graphSha256: string;
@@ -22,7 +23,7 @@ export interface CompiledNodeServerOptions {
   port?: number;
   hostname?: string;
   /** Another version of the model sharing the traffic: its manifest, its compiled graph and sha256, and the rollout. */
-  challenger?: { manifest: Manifest; graph: Uint8Array; graphSha256: string; rollout: RolloutSettings } | undefined;
+  challenger?: { manifest: Manifest; graph: Uint8Array; graphSha256: string; rollout: RolloutSettings; lookup?: LookupPlan | undefined } | undefined;
 }
 
 export function startCompiledNodeServer(opts: CompiledNodeServerOptions): Promise<NodeServer> {
@@ -33,11 +34,15 @@ export function startCompiledNodeServer(opts: CompiledNodeServerOptions): Promis
     modelSha256: opts.graphSha256,
     settings: opts.settings,
     env: opts.env,
+    lookup: opts.lookup,
+    featureReader: opts.featureReader,
+    readText: opts.readText,
     challenger: opts.challenger && {
       manifest: opts.challenger.manifest,
       modelBytes: opts.challenger.graph,
       modelSha256: opts.challenger.graphSha256,
       rollout: opts.challenger.rollout,
+      lookup: opts.challenger.lookup,
     },
   });
   return listenNodeEdge(edge, opts.manifest, opts);

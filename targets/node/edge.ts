@@ -3,19 +3,49 @@
  * (runtime.ts) and the compiled entry (compiled.ts) differ only in the engine they pass. Given a challenger, one server
  * serves both versions (runtime/rollout-app.ts): the champion must load before it listens, a challenger that cannot
  * load is logged and the champion answers everything.
+ *
+ * A model whose features come from feature views (issue 16) reads them from the stores its env names
+ * (runtime/features/server-stores.ts): `memory` and `deno-kv` views from their snapshots under EDGE_ML_FEATURES_DIR
+ * (read with `readText`, which the generated server.mjs gives from node:fs), other stores through
+ * EDGE_ML_FEATURES_URL; or from a `featureReader` given in code. The stores open as the runtime is made; `listen`
+ * waits for them, so a view the server cannot serve stops it before it accepts traffic.
  */
 import { serve } from "@hono/node-server";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import type { EdgeRuntime } from "../../runtime/adapter.ts";
+import { looksUp } from "../../runtime/features/serving.ts";
+import { openServerStores, type ServerStores } from "../../runtime/features/server-stores.ts";
+import type { FeatureStoreReader, LookupPlan } from "../../runtime/features/types.ts";
 import { createServedRuntime, type ServedModelOptions, isRollout } from "../../runtime/rollout-app.ts";
 
-export interface NodeEdgeWithOptions extends ServedModelOptions {
+/** A Node entry's feature options: the views the build reads, a reader of your own, or how to read snapshot files. */
+export interface NodeFeatureOptions extends Pick<ServedModelOptions, "lookup" | "featureReader"> {
+  /** A file's text, undefined when it does not exist (the views' snapshots); server.mjs passes node:fs's readFile. */
+  readText?: ((path: string) => Promise<string | undefined>) | undefined;
+}
+
+export interface NodeEdgeWithOptions extends ServedModelOptions, Pick<NodeFeatureOptions, "readText"> {
   env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
+/** The feature stores each runtime is opening (listen waits for them; a read before they are open waits too). */
+const opening = new WeakMap<EdgeRuntime, Promise<ServerStores | undefined>>();
+
+const noFiles = (path: string): Promise<string> =>
+  Promise.reject(new Error(`cannot read ${path}: this Node runtime was given no readText (pass readText, or a featureReader of your own)`));
+
 export function createNodeEdgeWith(opts: NodeEdgeWithOptions): EdgeRuntime {
-  const edge = createServedRuntime("node", opts);
+  const plan: LookupPlan = { views: { ...opts.lookup?.views, ...opts.challenger?.lookup?.views } };
+  const stores =
+    opts.featureReader === undefined && looksUp(plan)
+      ? openServerStores(plan, { runtime: "Node", env: opts.env ?? {}, readText: opts.readText ?? noFiles, snapshotStores: ["memory", "deno-kv"] })
+      : undefined;
+  // A failure surfaces at listen, or as each read's 503 when the app is mounted without listen.
+  stores?.catch(() => {});
+  const reader: FeatureStoreReader = { read: async (view, keys) => ((await stores) as ServerStores).reader.read(view, keys) };
+  const edge = createServedRuntime("node", stores ? { ...opts, featureReader: () => reader } : opts);
   edge.configure(opts.env ?? {});
+  if (stores) opening.set(edge, stores);
   return edge;
 }
 
@@ -32,8 +62,10 @@ export interface NodeServer {
   close(): Promise<void>;
 }
 
-/** Load (and integrity-check) the model, then listen: a refused model never accepts traffic. */
+/** Open the feature stores and load (and integrity-check) the model, then listen: a refused model never accepts traffic. */
 export async function listenNodeEdge(edge: EdgeRuntime, manifest: Manifest, opts: ListenOptions): Promise<NodeServer> {
+  const stores = await opening.get(edge);
+  for (const line of stores?.summary ?? []) console.log(`edge-ml: feature view ${line}`);
   await edge.loadPredictor();
   if (isRollout(edge)) await edge.loadChallenger();
   const hostname = opts.hostname ?? "127.0.0.1";

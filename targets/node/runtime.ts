@@ -23,11 +23,12 @@ import { createOrtEngine, type OrtLike } from "../../runtime/engines/ort.ts";
 import { useWasmBytes, type OrtWasmEnv } from "../../runtime/engines/ort-wasm-module.ts";
 import type { RolloutSettings } from "../../runtime/rollout.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
-import { createNodeEdgeWith, listenNodeEdge, type NodeServer } from "./edge.ts";
+import type { LookupPlan } from "../../runtime/features/types.ts";
+import { createNodeEdgeWith, listenNodeEdge, type NodeFeatureOptions, type NodeServer } from "./edge.ts";
 
 export type { NodeServer };
 
-export interface NodeEdgeOptions {
+export interface NodeEdgeOptions extends NodeFeatureOptions {
   manifest: Manifest;
   /** The model file's bytes; checked against the manifest's sha256 before the first prediction. */
   model: Uint8Array;
@@ -37,7 +38,7 @@ export interface NodeEdgeOptions {
   /** EDGE_ML_* settings and telemetry (pass `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
   /** Another version of the model sharing the traffic: its manifest, its model file's bytes and the rollout. */
-  challenger?: { manifest: Manifest; model: Uint8Array; rollout: RolloutSettings } | undefined;
+  challenger?: { manifest: Manifest; model: Uint8Array; rollout: RolloutSettings; lookup?: LookupPlan | undefined } | undefined;
 }
 
 /** The edge app for Node: mount `edge.app` in your own Hono app, or serve it with `startNodeServer`. */
@@ -51,7 +52,10 @@ export function createNodeEdge(opts: NodeEdgeOptions): EdgeRuntime {
     modelBytes: opts.model,
     settings: opts.settings,
     env: opts.env,
-    challenger: c ? { manifest: c.manifest, modelBytes: c.model, rollout: c.rollout } : undefined,
+    lookup: opts.lookup,
+    featureReader: opts.featureReader,
+    readText: opts.readText,
+    challenger: c ? { manifest: c.manifest, modelBytes: c.model, rollout: c.rollout, lookup: c.lookup } : undefined,
   });
 }
 

@@ -10,6 +10,7 @@
  */
 import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
+import { FEATURES_ENV } from "../../runtime/features/server-stores.ts";
 import { type ServerProcess, whenListening } from "../listening-process.ts";
 import type { ServeOptions } from "../types.ts";
 
@@ -17,7 +18,15 @@ export async function serveNode(outDir: string, opts: ServeOptions = {}): Promis
   const dir = resolve(outDir);
   const child = spawn(process.execPath, [join(dir, "server.mjs")], {
     cwd: dir,
-    env: { ...process.env, ...opts.env, PORT: String(opts.port ?? 3000), HOST: opts.host ?? "127.0.0.1", NO_COLOR: "1" },
+    // dev's local store: the memory/deno-kv views' snapshots (an EDGE_ML_FEATURES_DIR of the caller's wins).
+    env: {
+      ...process.env,
+      ...(opts.localFeatures ? { [FEATURES_ENV.dir]: opts.localFeatures.dir } : {}),
+      ...opts.env,
+      PORT: String(opts.port ?? 3000),
+      HOST: opts.host ?? "127.0.0.1",
+      NO_COLOR: "1",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   return whenListening(child, { runtime: "node", hint: `cd ${dir} && node server.mjs` });

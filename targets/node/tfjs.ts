@@ -11,9 +11,9 @@ import "../tfjs-node-require.ts";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { createTfjsCpuEngine } from "../../runtime/engines/tfjs-cpu.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
-import { createNodeEdgeWith, listenNodeEdge, type NodeServer } from "./edge.ts";
+import { createNodeEdgeWith, listenNodeEdge, type NodeFeatureOptions, type NodeServer } from "./edge.ts";
 
-export interface TfjsNodeServerOptions {
+export interface TfjsNodeServerOptions extends NodeFeatureOptions {
   manifest: Manifest;
   /** The model.json's bytes. */
   model: Uint8Array;
@@ -27,6 +27,15 @@ export interface TfjsNodeServerOptions {
 
 export function startTfjsNodeServer(opts: TfjsNodeServerOptions): Promise<NodeServer> {
   const engine = createTfjsCpuEngine({ manifest: opts.manifest, read: (file) => opts.files[file] });
-  const edge = createNodeEdgeWith({ manifest: opts.manifest, engine, modelBytes: opts.model, settings: opts.settings, env: opts.env });
+  const edge = createNodeEdgeWith({
+    manifest: opts.manifest,
+    engine,
+    modelBytes: opts.model,
+    settings: opts.settings,
+    env: opts.env,
+    lookup: opts.lookup,
+    featureReader: opts.featureReader,
+    readText: opts.readText,
+  });
   return listenNodeEdge(edge, opts.manifest, opts);
 }
