@@ -82,6 +82,18 @@ describe("createFeatureLookup", () => {
     expect(r.instances).toEqual([{ region: "eu", plan: "pro", visits: 3 }]);
   });
 
+  it("keeps the key column when it is a model feature itself", async () => {
+    const store: FeatureSpec = { name: "store_id", type: "string", nullable: false, allowUnknown: false };
+    const size: FeatureSpec = { name: "size", type: "number", nullable: false, allowUnknown: false, from: "stores" };
+    const lookup = createFeatureLookup({
+      features: [store, size],
+      plan: { views: { stores: { key: "store_id", features: ["size"], store: "kv" } } },
+      reader: storeOf({ stores: { s1: rec({ size: "12.5" }) } }).reader,
+      now: () => NOW,
+    });
+    expect((await lookup([{ store_id: "s1" }])).instances).toEqual([{ store_id: "s1", size: 12.5 }]);
+  });
+
   it("lets inline values win: no key, no read when an instance carries all of a view's features", async () => {
     const { reader, calls } = storeOf(data);
     const r = await make(reader)([{ customer_id: "c1", plan: "free", visits: 0, region: "us" }]);
