@@ -13,11 +13,13 @@ import type { Manifest } from "../../core/schema/manifest.ts";
 import type { TelemetrySettings } from "../../runtime/adapter.ts";
 import { createCompiledEngine } from "../../runtime/engines/compiled/engine.ts";
 import { verifySha256 } from "../../runtime/integrity.ts";
+import { openPageFeatures, type PageFeatureOptions } from "./features.ts";
 import { type BrowserModel, browserModel } from "./model.ts";
 
 export type { BrowserModel };
+export type { PageFeatureOptions, PageFeatureRecord, PageFeatureStore, PageFeatureStores } from "./features.ts";
 
-export interface CompiledBrowserModelOptions {
+export interface CompiledBrowserModelOptions extends PageFeatureOptions {
   manifest: Manifest;
   /** Folder URL of the build (model.graph sits there), or give `graphUrl`. */
   baseUrl?: string;
@@ -29,6 +31,8 @@ export interface CompiledBrowserModelOptions {
 }
 
 export async function loadCompiledModel(opts: CompiledBrowserModelOptions): Promise<BrowserModel> {
+  const lookup = openPageFeatures(opts);
+  lookup.catch(() => {});
   const page = (globalThis as unknown as { location?: { href: string } }).location?.href;
   const url = opts.graphUrl ?? (opts.baseUrl === undefined ? undefined : new URL("model.graph", new URL(opts.baseUrl, page)));
   if (url === undefined)
@@ -39,5 +43,5 @@ export async function loadCompiledModel(opts: CompiledBrowserModelOptions): Prom
   const bytes = new Uint8Array(await response.arrayBuffer());
   await verifySha256(bytes, opts.graphSha256, `compiled model ${opts.manifest.name}@${opts.manifest.version}`);
   const session = await createCompiledEngine().createSession(bytes);
-  return browserModel({ manifest: opts.manifest, session, device: "js", maxBatch: opts.maxBatch, telemetry: opts.telemetry });
+  return browserModel({ manifest: opts.manifest, lookup: await lookup, session, device: "js", maxBatch: opts.maxBatch, telemetry: opts.telemetry });
 }

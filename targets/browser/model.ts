@@ -19,10 +19,12 @@ import { createModelTelemetry, type TelemetrySettings } from "../../runtime/adap
 import { type ImageSource, toRawImage } from "../../runtime/browser-image.ts";
 import type { EngineSession } from "../../runtime/engines/types.ts";
 import { HttpError } from "../../runtime/http-error.ts";
-import { createPredictor, type PredictResult } from "../../runtime/predictor.ts";
+import { lookupStatsOf } from "../../runtime/features/lookup.ts";
+import { createPredictor, type PredictorOptions, type PredictResult } from "../../runtime/predictor.ts";
 import { sliceValues } from "../../runtime/telemetry-hook.ts";
 import { DEFAULT_MAX_TENSOR_ELEMENTS } from "../../core/body-limit.ts";
 import { DTYPE_TO_V2, parseV2Inputs } from "../../core/tensor-input.ts";
+import { pageHint } from "./features.ts";
 import { isNamedTensors, type OutputTensor, pageOutputs, parseNamedTensors, predictInBatches, stackTypedInstances } from "./page-api.ts";
 
 export type { OutputTensor };
@@ -58,6 +60,8 @@ export interface BrowserModel<D extends string = "wasm" | "webgpu" | "js"> {
 
 export interface BrowserModelParts<D extends string = BrowserModel["device"]> {
   manifest: Manifest;
+  /** The feature views the model reads and the page's reader of them (features.ts): merged in before validation. */
+  lookup?: PredictorOptions["lookup"];
   session: EngineSession;
   device: D;
   /** Why the loader chose `device` (its `model.deviceReason`): sent with `device` in every telemetry batch. */
@@ -97,7 +101,7 @@ function pageImages(manifest: Manifest): ((instances: unknown[]) => unknown[]) |
 export function browserModel<D extends string>(opts: BrowserModelParts<D>): BrowserModel<D> {
   const { session, device } = opts;
   const maxBatch = opts.maxBatch ?? 1024;
-  const predictor = createPredictor({ manifest: opts.manifest, session, maxBatch, surface: "page" });
+  const predictor = createPredictor({ manifest: opts.manifest, session, maxBatch, surface: "page", ...(opts.lookup ? { lookup: opts.lookup } : {}) });
   const images = pageImages(opts.manifest);
   const specs = opts.manifest.io.inputs;
   const limits = { maxBatch, maxElements: DEFAULT_MAX_TENSOR_ELEMENTS };
@@ -153,13 +157,14 @@ export function browserModel<D extends string>(opts: BrowserModelParts<D>): Brow
           features: result.instances,
           predictions: result.predictions,
           slices: sliceValues(opts.manifest.slices, result.instances),
+          lookup: result.lookup,
         });
         if (telemetry?.shouldFlush()) void telemetry.flush();
         return result;
       } catch (err) {
         const status = (err as { status?: number }).status ?? 500;
-        telemetry?.record({ model, requestId, latencyMs: performance.now() - started, status });
-        throw err;
+        telemetry?.record({ model, requestId, latencyMs: performance.now() - started, status, lookup: lookupStatsOf(err) });
+        throw inPageWords(err);
       }
     },
     predictBatches(instances, size = maxBatch) {
@@ -180,6 +185,15 @@ export function browserModel<D extends string>(opts: BrowserModelParts<D>): Brow
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A lookup error with the hint a page can act on (the shared one names the CLI and the edge's bindings). */
+function inPageWords(err: unknown): unknown {
+  const hint = err instanceof HttpError ? pageHint(err.code) : undefined;
+  if (!(err instanceof HttpError) || hint === undefined) return err;
+  const out = new HttpError(err.status, err.code, err.message, { ...err.extra, hint });
+  out.cause = err.cause;
+  return out;
+}
 
 /** The outputs a V2 body names in `outputs: [{name}]` (all of them otherwise). */
 function requestedNames(body: unknown, names: readonly string[], invalid: (issues: { path: string; message: string }[]) => Error): readonly string[] {

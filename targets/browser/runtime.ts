@@ -13,6 +13,9 @@
  * const model = await loadModel({ device: "auto" });
  * console.log(model.device, model.deviceReason); // "wasm", "WebGPU adapter is a software fallback (SwiftShader); using WASM"
  * const { predictions } = await model.predict([{ sex: "female", age: 29, passengerClass: "1st" }]);
+ * // A model whose features come from feature views: say where the page reads each view, then send the key.
+ * const scored = await loadModel({ features: { passenger: { url: "/api/features" } } });
+ * await scored.predict([{ passenger_id: "7", age: 29 }]);
  * ```
  */
 import type { Manifest } from "../../core/schema/manifest.ts";
@@ -23,9 +26,11 @@ import { createOrtEngine } from "../../runtime/engines/ort.ts";
 import type { EngineSession } from "../../runtime/engines/types.ts";
 import { verifySha256 } from "../../runtime/integrity.ts";
 import { chooseDevice, type Device, type DeviceChoice, describeParity, type ParityResult, type ProbeFeeds, probeAdapter, runParity } from "./device.ts";
+import { openPageFeatures, type PageFeatureOptions } from "./features.ts";
 import { type BrowserModel as BaseModel, browserModel } from "./model.ts";
 
 export { DEVICES, type Device } from "./device.ts";
+export type { PageFeatureOptions, PageFeatureRecord, PageFeatureStore, PageFeatureStores } from "./features.ts";
 
 /** A loaded model, with the reason for its device. */
 export interface BrowserModel extends BaseModel {
@@ -41,7 +46,7 @@ export interface BrowserModel extends BaseModel {
   readonly threads: number;
 }
 
-export interface BrowserModelOptions {
+export interface BrowserModelOptions extends PageFeatureOptions {
   manifest: Manifest;
   /** Folder URL of an `edge-ml build --target browser` output (model.onnx and the wasm files sit there). */
   baseUrl?: string;
@@ -182,6 +187,9 @@ async function probeParity(ort: OrtModule, gpu: EngineSession, bytes: Uint8Array
 }
 
 export async function loadModel(opts: BrowserModelOptions): Promise<BrowserModel> {
+  // The feature stores open (a snapshot is fetched) while the model loads; a bad option fails the load.
+  const lookup = openPageFeatures(opts);
+  lookup.catch(() => {});
   let choice = await chooseDevice({
     wanted: opts.device ?? "auto",
     allowFallbackAdapter: opts.allowFallbackAdapter,
@@ -196,6 +204,7 @@ export async function loadModel(opts: BrowserModelOptions): Promise<BrowserModel
   }
   const model = browserModel({
     manifest: opts.manifest,
+    lookup: await lookup,
     session,
     device: choice.device,
     deviceReason: choice.reason,

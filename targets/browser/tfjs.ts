@@ -23,6 +23,7 @@ import { createTfjsEngine, type TfjsModules } from "../../runtime/engines/tfjs.t
 import { TFJS_DIR, TFJS_WASM_FILES } from "../types.ts";
 import type { EngineSession } from "../../runtime/engines/types.ts";
 import { compareOn, firstAgreeing, type ParityResult, type ProbeFeeds, probeAdapter, probeCase } from "./device.ts";
+import { openPageFeatures, type PageFeatureOptions } from "./features.ts";
 import { type BrowserModel as BaseModel, browserModel } from "./model.ts";
 
 export const TFJS_DEVICES = ["auto", "webgpu", "webgl", "wasm", "cpu"] as const;
@@ -38,7 +39,7 @@ export interface TfjsBrowserModel extends Omit<BaseModel, "device"> {
   readonly parity?: ParityResult;
 }
 
-export interface TfjsBrowserModelOptions {
+export interface TfjsBrowserModelOptions extends PageFeatureOptions {
   manifest: Manifest;
   /** Folder URL of an `edge-ml build --target browser` output (`tfjs/` and the wasm files sit there). */
   baseUrl: string;
@@ -170,6 +171,8 @@ async function modelFiles(opts: { manifest: Manifest; baseUrl: string }) {
 }
 
 export async function loadTfjsModel(opts: TfjsBrowserModelOptions): Promise<TfjsBrowserModel> {
+  const lookup = openPageFeatures(opts);
+  lookup.catch(() => {});
   const { order, skipped } = await candidates(opts);
   const { manifest } = opts;
   const { open } = await modelFiles(opts);
@@ -192,6 +195,7 @@ export async function loadTfjsModel(opts: TfjsBrowserModelOptions): Promise<Tfjs
   const reason = [...skipped, ...chain.notes, ...(explicit && chain.backend === opts.device ? [] : [`using ${LABELS[chain.backend]}`])].join("; ");
   const model = browserModel({
     manifest,
+    lookup: await lookup,
     session: chain.session,
     device: chain.backend,
     deviceReason: reason,
