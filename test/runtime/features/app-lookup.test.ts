@@ -14,6 +14,7 @@ import { createEdgeRuntime } from "../../../runtime/adapter.ts";
 import type { RequestEvent } from "../../../runtime/arms.ts";
 import { createDeployment } from "../../../runtime/deployment.ts";
 import { createOrtEngine, type OrtLike } from "../../../runtime/engines/ort.ts";
+import { createServedRuntime } from "../../../runtime/rollout-app.ts";
 import type { FeatureStoreReader, LookupPlan } from "../../../runtime/features/types.ts";
 import { REPO_ROOT } from "../../helpers/tmp.ts";
 
@@ -113,5 +114,25 @@ describe("looked-up features in the edge app", () => {
     const res = await post(edge.app, { instances: [{ passenger_id: 1, age: 29 }] });
     expect(res.status).toBe(200);
     expect(made).toEqual([[{ SOME: "env" }, plan]]);
+  });
+
+  it("looks up for a challenger too, with its own plan and the target's reader", async () => {
+    const events: RequestEvent[] = [];
+    const next = { ...manifest, version: "1.0.1" };
+    const edge = createServedRuntime("node", {
+      manifest,
+      engine,
+      modelBytes,
+      lookup: plan,
+      featureReader: () => reader,
+      // Every request goes to the challenger: it answers by id only if it looks up.
+      challenger: { manifest: next, modelBytes, rollout: { mode: "canary", share: 1 }, lookup: plan },
+    });
+    edge.configure({});
+    const res = await post(edge.app, { instances: [{ passenger_id: 2, age: 40 }] });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-edge-ml-version")).toBe("1.0.1");
+    const inline = await post(app(events), { instances: [{ sex: "male", age: 40, passengerClass: "3rd" }] });
+    expect(((await res.json()) as { predictions: unknown[] }).predictions).toEqual(((await inline.json()) as { predictions: unknown[] }).predictions);
   });
 });
