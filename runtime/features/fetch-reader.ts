@@ -32,7 +32,7 @@ export interface FetchReaderOptions {
 }
 
 /** Default timeout of one store request. */
-export const FETCH_READER_TIMEOUT_MS = 2_000;
+const FETCH_READER_TIMEOUT_MS = 2_000;
 
 export function createFetchReader(opts: FetchReaderOptions): FeatureStoreReader {
   const doFetch = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));

@@ -40,7 +40,7 @@ interface DenoKvAtomicLike {
 }
 
 /** Deno KV's limit on keys per `getMany`. */
-export const KV_GET_MANY_MAX = 10;
+const KV_GET_MANY_MAX = 10;
 /** Chunks loaded at once: each is a getMany and one atomic commit. */
 const LOAD_CONCURRENCY = 16;
 

@@ -18,6 +18,11 @@ import type { EdgeSettings } from "../../runtime/settings.ts";
 import type { LookupPlan } from "../../runtime/features/types.ts";
 import { type DenoFeatureOptions, denoGlobal, serveDenoEdge } from "./edge.ts";
 
+/** Feature stores for your own loaders and entries: Deno KV's reader and snapshot loader, snapshots, a feature service. */
+export { createFetchReader } from "../../runtime/features/fetch-reader.ts";
+export { parseSnapshot } from "../../runtime/features/memory-reader.ts";
+export { createDenoKvReader, loadSnapshotIntoKv } from "./kv-features.ts";
+
 export interface DenoServerOptions extends DenoFeatureOptions {
   manifest: Manifest;
   modelUrl: URL;

@@ -27,6 +27,9 @@ import type { LookupPlan } from "../../runtime/features/types.ts";
 import { createNodeEdgeWith, listenNodeEdge, type NodeFeatureOptions, type NodeServer } from "./edge.ts";
 
 export type { NodeServer };
+/** Feature stores for a `featureReader` of your own: snapshots held in memory, a feature service. */
+export { createFetchReader } from "../../runtime/features/fetch-reader.ts";
+export { createMemoryReader, parseSnapshot } from "../../runtime/features/memory-reader.ts";
 
 export interface NodeEdgeOptions extends NodeFeatureOptions {
   manifest: Manifest;
