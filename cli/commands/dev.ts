@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parsePort } from "../terminal/args.ts";
 import { buildTarget, targetConfig } from "../build/bundle.ts";
 import { loadConfig } from "../project/config.ts";
-import { exampleCurl } from "../../core/example-request.ts";
+import { exampleCurl, exampleInstance } from "../../core/example-request.ts";
 import { bold, colors, dim, formatBytes, green, yellow } from "../terminal/output.ts";
 import { findProjectRoot } from "../project/project.ts";
 import { readSecret } from "../terminal/secret.ts";
@@ -100,11 +100,18 @@ export default defineCommand({
     console.log(`${green("✔")} ${bold(`${manifest.name}@${manifest.version}`)} (${manifest.task}) serving in ${host.serve!.runtime} at ${server.url}`);
     if (served.rollout) console.log(`  ${rolloutLine(served.rollout)}; each answer names its version in x-edge-ml-version`);
     console.log(dim(`  bundle ${formatBytes(build.totalBytes)} (gzip ${formatBytes(build.totalGzipBytes)})`));
-    if (build.lookup)
+    if (build.lookup) {
       for (const [view, v] of Object.entries(build.lookup.views))
         console.log(
           `  features ${v.features.join(", ")} looked up in view "${view}" (${v.store}) by ${v.key}, from the local store (edge-ml features push ${view} <csv>)`,
         );
+      // The same request by key: the looked-up features replaced by their views' keys (any key that was pushed).
+      const looked = new Set(Object.values(build.lookup.views).flatMap((v) => v.features));
+      const instance = Object.entries(exampleInstance(manifest) as Record<string, unknown>).filter(([name]) => !looked.has(name));
+      for (const v of Object.values(build.lookup.views)) if (!instance.some(([name]) => name === v.key)) instance.unshift([v.key, `<${v.key}>`]);
+      const body = JSON.stringify({ instances: [Object.fromEntries(instance)] });
+      console.log(`  by key: curl -s ${server.url}v1/models/${manifest.name}:predict -H 'content-type: application/json' -d '${body}'`);
+    }
     if (monitorUrl)
       console.log(`  telemetry → ${monitorUrl} as deployment "${deployment}" (sample rate ${sampleRate})${args.monitor ? "" : `; dashboard: ${monitorUrl}/`}`);
     console.log(`  try:  ${exampleCurl(server.url, manifest)}`);

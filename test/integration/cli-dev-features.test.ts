@@ -52,6 +52,9 @@ describe("edge-ml dev with looked-up features", () => {
     await dev.waitFor(/stop: Ctrl-C/, 120_000);
     expect(dev.stdout()).toContain('features sex, passengerClass looked up in view "passenger" (kv) by passenger_id');
     const url = /serving in workerd at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(dev.stdout())?.[1];
+    expect(dev.stdout()).toContain(
+      `by key: curl -s ${url}v1/models/titanic-lookup:predict -H 'content-type: application/json' -d '{"instances":[{"passenger_id":"<passenger_id>","age":60}]}'`,
+    );
     const predict = async (body: unknown) => {
       const res = await fetch(`${url}v1/models/titanic-lookup:predict`, {
         method: "POST",
