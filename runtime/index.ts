@@ -1,5 +1,5 @@
 /**
- * `@edge-ml/runtime`: the contract types (manifest, features, telemetry batch) for code that hands a registered model
+ * `@edge-ml/runtime`: the contract types (manifest, features, telemetry batch, feature lookup) for code that hands a registered model
  * to a runtime entry. The entries themselves are the subpaths `@edge-ml/runtime/browser`, `/worker`, `/deno`, `/node`.
  *
  * @example
@@ -13,3 +13,5 @@ export type { FeatureSpec, FeatureValue, Instance } from "../core/schema/feature
 export type { Manifest, ManifestInput, Task, TensorSpec } from "../core/schema/manifest.ts";
 export type { TelemetryBatch } from "../core/schema/telemetry.ts";
 export type { EdgeSettings } from "./settings.ts";
+export type { FeatureReaderFactory } from "./features/serving.ts";
+export type { FeatureStoreReader, LookupPlan, LookupStats, LookupView } from "./features/types.ts";
