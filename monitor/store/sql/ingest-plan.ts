@@ -23,7 +23,12 @@
  * least/greatest), pre-aggregated per batch in JS (Postgres refuses an INSERT that touches a row twice). A profile
  * whose bins differ from the stored ones is recorded in `profile_conflicts` by one statement and then skipped by the
  * cell inserts (the store may warn when a query of `profileConflicts` affected rows). Multi-row statements bind at most
- * `maxParams` parameters (default 100, D1's limit).
+ * `maxParams` parameters (default 100, D1's limit); on Postgres rows go as one array per column (./rows.ts).
+ *
+ * Order matters under concurrent writers: every batch of a deployment updates the same rows (the minute's counters,
+ * the bucket's profile cells, the deployment's last_seen), and a transaction holds those row locks from its update to
+ * its commit. So the rows no other batch touches (the samples) are written first and the shared ones last, in the
+ * same order in every plan (no lock cycles between two plans).
  *
  * @example
  * ```ts
@@ -38,7 +43,7 @@ import type { Profile } from "../../../core/stats/profile-schema.ts";
 import type { SchemaFlavor } from "./flavor.ts";
 import { lookupUpsert } from "./lookups.ts";
 import { mergeCell, profileCells } from "./profile-cells.ts";
-import { addSet, type Col, cast, chunks, type Slot, statement, type Value, valuesCte } from "./rows.ts";
+import { addSet, type Col, cast, type Param, rowGroups, rowsCte, rowValues, type Slot, statement, type Value } from "./rows.ts";
 import type { MonitorDb } from "./tables.ts";
 
 const MINUTE_MS = 60_000;
@@ -123,15 +128,15 @@ export function ingestPlan(batch: TelemetryBatch, receivedAt: number, opts: Inge
   const c = batch.counters;
   const queries: CompiledQuery[] = [];
   const profileConflicts: number[] = [];
-  const push = (shape: string, values: readonly Value[], build: (i: Slot) => RawBuilder<unknown>) => queries.push(statement(db, shape, values, build));
+  const push = (shape: string, values: readonly Param[], build: (i: Slot) => RawBuilder<unknown>) => queries.push(statement(db, shape, values, build));
 
-  /** `with v(...) as (values ...) insert into table (...) select ... from v where guard <conflict>`, chunked. */
+  /** `with v(...) as (<rows>) insert into table (...) select ... from v where guard <conflict>` (rows.ts: VALUES, chunked, or column arrays). */
   const insertRows = (table: string, cols: readonly Col[], rows: readonly Row[], conflict: () => RawBuilder<unknown>) => {
-    for (const chunk of chunks(rows, cols.length, 2, maxParams)) {
-      const values = [...chunk.flat(), batchId, nonce];
-      push(`rows:${table}:${chunk.length}`, values, (i) => {
+    for (const group of rowGroups(f, rows, cols.length, 2, maxParams)) {
+      const values = [...rowValues(f, cols.length, group.rows), batchId, nonce];
+      push(`rows:${table}:${group.shape}`, values, (i) => {
         const names = refs(cols.map(([n]) => n));
-        return sql`with ${valuesCte(f, "v", cols, chunk.length, 0, i)} insert into ${ref(table)} (${names}) select ${names} from ${ref("v")} where ${guard(i, values.length - 2)} ${conflict()}`;
+        return sql`with ${rowsCte(f, "v", cols, group.rows.length, 0, i)} insert into ${ref(table)} (${names}) select ${names} from ${ref("v")} where ${guard(i, values.length - 2)} ${conflict()}`;
       });
     }
   };
@@ -163,8 +168,32 @@ export function ingestPlan(batch: TelemetryBatch, receivedAt: number, opts: Inge
       ["target", "text"],
     ],
     [[deployment, receivedAt, receivedAt, batch.target]],
-    () => sql`on conflict (${ref("name")}) do update set ${ref("last_seen")} = ${ref("excluded.last_seen")}, ${ref("target")} = ${ref("excluded.target")}`,
+    // No update here: that locks the row, and every batch of the deployment updates it (see `seen` below).
+    () => sql`on conflict (${ref("name")}) do nothing`,
   );
+
+  if (batch.samples.length > 0) {
+    push("series", [model, version, deployment, batchId, nonce], (i) => {
+      const key = refs(["deployment_id", "model", "version"]);
+      return sql`insert into ${ref("series")} (${key}) select ${ref("d.id")}, ${cast(f, i(0), "text")}, ${cast(f, i(1), "text")} from ${ref("deployments")} as ${ref("d")} where ${ref("d.name")} = ${i(2)} and ${guard(i, 3)} on conflict (${key}) do nothing`;
+    });
+    const json = (x: unknown) => (x === undefined ? null : JSON.stringify(x));
+    const rows = batch.samples.map(
+      (s): Row => [s.ts, s.requestId, s.index ?? null, s.latencyMs, s.status, s.error ?? null, json(s.features), json(s.prediction), json(s.slices)],
+    );
+    for (const group of rowGroups(f, rows, SAMPLE_COLS.length, 5, maxParams)) {
+      const values = [...rowValues(f, SAMPLE_COLS.length, group.rows), batchId, nonce, deployment, model, version];
+      const g = values.length - 5;
+      // The batch row with this attempt's nonce is the guard: no row of it, no samples.
+      push(`samples:${group.shape}`, values, (i) => {
+        const names = refs(SAMPLE_COLS.map(([n]) => n));
+        const fromV = refs(SAMPLE_COLS.map(([n]) => `v.${n}`));
+        return sql`with ${rowsCte(f, "v", SAMPLE_COLS, group.rows.length, 0, i)} insert into ${ref("samples")} (${ref("deployment_id")}, ${ref("series_id")}, ${ref("batch_ref")}, ${names})
+select ${ref("se.deployment_id")}, ${ref("se.id")}, ${ref("b.id")}, ${fromV} from ${ref("v")}, ${ref("batches")} as ${ref("b")}, ${ref("deployments")} as ${ref("d")}, ${ref("series")} as ${ref("se")}
+where ${ref("b.batch_id")} = ${i(g)} and ${ref("b.nonce")} = ${i(g + 1)} and ${ref("d.name")} = ${i(g + 2)} and ${ref("se.deployment_id")} = ${ref("d.id")} and ${ref("se.model")} = ${i(g + 3)} and ${ref("se.version")} = ${i(g + 4)}`;
+      });
+    }
+  }
 
   // Counters land in the minute the window ended, by the edge's clock but never in the monitor's future.
   const minute = Math.floor(Math.min(batch.window.end, receivedAt) / MINUTE_MS) * MINUTE_MS;
@@ -235,28 +264,11 @@ export function ingestPlan(batch: TelemetryBatch, receivedAt: number, opts: Inge
     const rows = profileRows(batch.profile);
     profileConflicts.push(...profileQueries(rows, target, f, maxParams, push, () => queries.length));
   }
-  if (batch.samples.length > 0) {
-    push("series", [model, version, deployment, batchId, nonce], (i) => {
-      const key = refs(["deployment_id", "model", "version"]);
-      return sql`insert into ${ref("series")} (${key}) select ${ref("d.id")}, ${cast(f, i(0), "text")}, ${cast(f, i(1), "text")} from ${ref("deployments")} as ${ref("d")} where ${ref("d.name")} = ${i(2)} and ${guard(i, 3)} on conflict (${key}) do nothing`;
-    });
-    const json = (x: unknown) => (x === undefined ? null : JSON.stringify(x));
-    const rows = batch.samples.map(
-      (s): Row => [s.ts, s.requestId, s.index ?? null, s.latencyMs, s.status, s.error ?? null, json(s.features), json(s.prediction), json(s.slices)],
-    );
-    for (const chunk of chunks(rows, SAMPLE_COLS.length, 5, maxParams)) {
-      const values = [...chunk.flat(), batchId, nonce, deployment, model, version];
-      const g = values.length - 5;
-      // The batch row with this attempt's nonce is the guard: no row of it, no samples.
-      push(`samples:${chunk.length}`, values, (i) => {
-        const names = refs(SAMPLE_COLS.map(([n]) => n));
-        const fromV = refs(SAMPLE_COLS.map(([n]) => `v.${n}`));
-        return sql`with ${valuesCte(f, "v", SAMPLE_COLS, chunk.length, 0, i)} insert into ${ref("samples")} (${ref("deployment_id")}, ${ref("series_id")}, ${ref("batch_ref")}, ${names})
-select ${ref("se.deployment_id")}, ${ref("se.id")}, ${ref("b.id")}, ${fromV} from ${ref("v")}, ${ref("batches")} as ${ref("b")}, ${ref("deployments")} as ${ref("d")}, ${ref("series")} as ${ref("se")}
-where ${ref("b.batch_id")} = ${i(g)} and ${ref("b.nonce")} = ${i(g + 1)} and ${ref("d.name")} = ${i(g + 2)} and ${ref("se.deployment_id")} = ${ref("d.id")} and ${ref("se.model")} = ${i(g + 3)} and ${ref("se.version")} = ${i(g + 4)}`;
-      });
-    }
-  }
+  // Rows every batch of the deployment updates last: a transaction holds their locks from its update to its commit,
+  // and the others wait for it, so the sample rows (written by no one else) go first.
+  push("seen", [receivedAt, batch.target, deployment, batchId, nonce], (i) => {
+    return sql`update ${ref("deployments")} set ${ref("last_seen")} = ${cast(f, i(0), "int")}, ${ref("target")} = ${cast(f, i(1), "text")} where ${ref("name")} = ${i(2)} and ${guard(i, 3)}`;
+  });
   push(
     "done",
     [batchId, nonce],
@@ -289,7 +301,7 @@ function profileQueries(
   target: readonly Value[],
   f: SchemaFlavor,
   maxParams: number,
-  push: (shape: string, values: readonly Value[], build: (i: Slot) => RawBuilder<unknown>) => void,
+  push: (shape: string, values: readonly Param[], build: (i: Slot) => RawBuilder<unknown>) => void,
   next: () => number,
 ): number[] {
   const conflictQueries: number[] = [];
@@ -299,10 +311,10 @@ function profileQueries(
   const v = (col: string) => ref(`v.${col}`);
   // 1. Profiles whose shape (bin count, or categorical) differs from the stored one in this bucket: not merged.
   const shapes = rows.filter((r) => r[3] === "kind").map((r): Row => [r[0], r[1], r[2], r[4]]);
-  for (const chunk of chunks(shapes, SHAPE_COLS.length, T, maxParams)) {
+  for (const group of rowGroups(f, shapes, SHAPE_COLS.length, T, maxParams)) {
     conflictQueries.push(next());
-    push(`profile-conflicts:${chunk.length}`, [...target, ...chunk.flat()], (i) => {
-      return sql`with ${valuesCte(f, "s", SHAPE_COLS, chunk.length, T, i)} insert into ${ref("profile_conflicts")} (${refs(["nonce", "slice_key", "slice_value"])})
+    push(`profile-conflicts:${group.shape}`, [...target, ...rowValues(f, SHAPE_COLS.length, group.rows)], (i) => {
+      return sql`with ${rowsCte(f, "s", SHAPE_COLS, group.rows.length, T, i)} insert into ${ref("profile_conflicts")} (${refs(["nonce", "slice_key", "slice_value"])})
 select distinct ${cast(f, i(5), "text")}, ${s("slice_key")}, ${s("slice_value")} from ${ref("s")} where ${guard(i, 4)} and exists (select 1 from ${ref("profile_cells")} as ${ref("c")}
 where ${c("deployment")} = ${i(0)} and ${c("model")} = ${i(1)} and ${c("version")} = ${i(2)} and ${c("bucket")} = ${i(3)}
 and ${c("slice_key")} = ${s("slice_key")} and ${c("slice_value")} = ${s("slice_value")} and ${c("feature")} = ${s("feature")} and ${c("cell")} = 'kind' and ${c("value")} <> ${s("value")})
@@ -314,9 +326,9 @@ on conflict do nothing`;
   const incoming = ref("excluded.value");
   const merge = () =>
     sql`case ${ref("excluded.cell")} when 'min' then ${f.least(stored, incoming)} when 'max' then ${f.greatest(stored, incoming)} when 'kind' then ${stored} else ${stored} + ${incoming} end`;
-  for (const chunk of chunks(rows, CELL_COLS.length, T, maxParams)) {
-    push(`profile-cells:${chunk.length}`, [...target, ...chunk.flat()], (i) => {
-      return sql`with ${valuesCte(f, "v", CELL_COLS, chunk.length, T, i)} insert into ${ref("profile_cells")} (${refs(CELL_KEY)}, ${ref("value")})
+  for (const group of rowGroups(f, rows, CELL_COLS.length, T, maxParams)) {
+    push(`profile-cells:${group.shape}`, [...target, ...rowValues(f, CELL_COLS.length, group.rows)], (i) => {
+      return sql`with ${rowsCte(f, "v", CELL_COLS, group.rows.length, T, i)} insert into ${ref("profile_cells")} (${refs(CELL_KEY)}, ${ref("value")})
 select ${cast(f, i(0), "text")}, ${cast(f, i(1), "text")}, ${cast(f, i(2), "text")}, ${v("slice_key")}, ${v("slice_value")}, ${cast(f, i(3), "int")}, ${v("feature")}, ${v("cell")}, ${v("value")} from ${ref("v")}
 where ${guard(i, 4)} and not exists (select 1 from ${ref("profile_conflicts")} as ${ref("x")} where ${ref("x.nonce")} = ${i(5)} and ${ref("x.slice_key")} = ${v("slice_key")} and ${ref("x.slice_value")} = ${v("slice_value")})
 on conflict (${refs(CELL_KEY)}) do update set ${ref("value")} = ${merge()}`;

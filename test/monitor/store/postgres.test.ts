@@ -105,12 +105,17 @@ describe("Postgres store", () => {
     const batch = TelemetryBatch.parse(
       makeBatch({
         batchId: "quotes-and-backslashes-1",
-        samples: [{ ts: 5, requestId: nasty, latencyMs: -0, status: 200, error: `E'\\x00'`, features: { [nasty]: nasty, n: -1.5e-7 }, slices: { sex: nasty } }],
+        samples: [
+          // Rows go to Postgres as array literals (one per column): what is special in them must survive too.
+          { ts: 4, requestId: "NULL", latencyMs: 1, status: 200, error: '{"a",b}\\', features: { q: "{1,2}" } },
+          { ts: 5, requestId: nasty, latencyMs: -0, status: 200, error: `E'\\x00'`, features: { [nasty]: nasty, n: -1.5e-7 }, slices: { sex: nasty } },
+        ],
       }),
     );
     expect(await store.ingest(batch, MINUTE)).toEqual({ duplicate: false });
-    const [row] = await store.recentSamples({ deployment: "prod", limit: 1 });
+    const [row, first] = await store.recentSamples({ deployment: "prod", limit: 2 });
     expect(row).toMatchObject({ requestId: nasty, error: `E'\\x00'`, features: { [nasty]: nasty, n: -1.5e-7 }, slices: { sex: nasty } });
+    expect(first).toMatchObject({ requestId: "NULL", error: '{"a",b}\\', features: { q: "{1,2}" } });
   });
 
   it("says what to check when the server cannot be reached, without the password", async () => {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TelemetryBatch } from "../../../core/schema/telemetry.ts";
 import { mergeProfiles } from "../../../core/stats/profile.ts";
-import { PORTABLE_FLAVOR } from "../../../monitor/store/sql/flavor.ts";
+import { PORTABLE_FLAVOR, POSTGRES_FLAVOR } from "../../../monitor/store/sql/flavor.ts";
 import { ingestPlan } from "../../../monitor/store/sql/ingest-plan.ts";
 import { assembleProfile, profileCells } from "../../../monitor/store/sql/profile-cells.ts";
 import type { MonitorDb } from "../../../monitor/store/sql/tables.ts";
@@ -92,6 +92,31 @@ describe("ingest plan", () => {
     expect(plan.queries[0]!.sql).toMatch(/^insert into "batches"/);
     expect(plan.queries.at(-1)!.sql).toMatch(/^update "batches" set "nonce" = null where "batch_id" = \$1 and "nonce" = \$2$/);
     expect(plan.profileConflicts.length).toBeGreaterThan(0);
+  });
+
+  it("sends Postgres one array per column: one statement per table whatever the row count, samples before the shared rows", () => {
+    const db = new Kysely<MonitorDb>({
+      dialect: {
+        createAdapter: () => new PostgresAdapter(),
+        createDriver: () => new DummyDriver(),
+        createIntrospector: (k) => new PostgresIntrospector(k),
+        createQueryCompiler: () => new PostgresQueryCompiler(),
+      },
+    });
+    const batch = batchWithEverything();
+    const many = { ...batch, samples: Array.from({ length: 500 }, (_, j) => ({ ...batch.samples[0]!, requestId: `r-${j}` })) };
+    const plan = ingestPlan(many, MINUTE + 31_000, { db, flavor: POSTGRES_FLAVOR, profileBucketMs: 60_000 });
+    const samples = plan.queries.filter((q) => q.sql.includes('insert into "samples"'));
+    expect(samples).toHaveLength(1);
+    expect(samples[0]!.sql).toContain("unnest(cast($1 as bigint[]), cast($2 as text[])");
+    expect(samples[0]!.parameters[1]).toHaveLength(500);
+    const cells = plan.queries.filter((q) => q.sql.includes('insert into "profile_cells"'));
+    expect(cells).toHaveLength(1);
+    // Rows other batches of the deployment update (counters, profile cells, last_seen) come after the samples.
+    const at = (re: RegExp) => plan.queries.findIndex((q) => re.test(q.sql));
+    expect(at(/insert into "samples"/)).toBeLessThan(at(/insert into "minute_counters"/));
+    expect(at(/insert into "minute_counters"/)).toBeLessThan(at(/insert into "profile_cells"/));
+    expect(at(/^update "deployments"/)).toBe(plan.queries.length - 2);
   });
 
   it("writes nothing when its nonce lost the race, nor when it runs a second time", async () => {
