@@ -37,11 +37,11 @@ import { COMPATIBILITY_DATE } from "../../targets/worker/wrangler-config.ts";
 import { openViewSource, type StoredDoc } from "./feature-source.ts";
 
 /** KV's bulk write: at most 10,000 pairs and less than 100 MB a request. */
-export const KV_FILE_PAIRS = 10_000;
-export const KV_FILE_BYTES = 100_000_000;
+const KV_FILE_PAIRS = 10_000;
+const KV_FILE_BYTES = 100_000_000;
 /** D1: at most 100,000 bytes a statement; rows per imported file (D1 serves no query during an import). */
-export const D1_STATEMENT_BYTES = 100_000;
-export const D1_FILE_ROWS = 10_000;
+const D1_STATEMENT_BYTES = 100_000;
+const D1_FILE_ROWS = 10_000;
 /** KV refuses an expiration less than 60 s ahead; such a value is written without one (readers check the ttl). */
 const MIN_EXPIRATION_S = 60;
 const SAMPLES = 3;
@@ -157,13 +157,20 @@ export async function pushFeatureStores(opts: FeatureStorePushOptions): Promise<
   const result: FeatureStorePush = { dryRun: opts.dryRun, views: [] };
   const views = opts.views.filter(([, v]) => v.store === "kv" || v.store === "d1");
   if (views.length === 0) return result;
-  if (!opts.dryRun) {
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    writeWranglerConfig(dir, opts.worker, opts.ids);
-  }
   const source = await openViewSource(opts.root);
   try {
+    // A view never pushed is refused before any view is written.
+    for (const [name, view] of views) {
+      const pages = source.pages(name, view.store as "kv" | "d1");
+      const first = await pages.next();
+      await pages.return(undefined);
+      if (first.done === true) throw emptyView(name, view.store, opts.dryRun);
+    }
+    if (!opts.dryRun) {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      writeWranglerConfig(dir, opts.worker, opts.ids);
+    }
     for (const [name, view] of views) result.views.push(await pushView(opts, source, dir, name, view, now));
   } finally {
     await source.close();
@@ -244,15 +251,17 @@ async function pushView(
   }
   if (store === "kv") await kvFiles.flush();
   else if (rowsInFile > 0) await emit(`${create}${sql.take()}`, rowsInFile);
-  if (out.keys === 0 && out.expired === 0)
-    throw new EdgeMlError(
-      "ERR_USAGE",
-      `feature view "${name}" has no values in the local store to ${opts.dryRun ? "deploy" : "write"} to ${store === "kv" ? "KV" : "D1"}`,
-      {
-        hint: `materialize it first: npx edge-ml features push ${name} <csv> (the deploy writes what the local store holds)`,
-      },
-    );
   return out;
+}
+
+function emptyView(name: string, store: string, dryRun: boolean): EdgeMlError {
+  return new EdgeMlError(
+    "ERR_USAGE",
+    `feature view "${name}" has no values in the local store to ${dryRun ? "show" : "write"} to ${store === "kv" ? "KV" : "D1"}`,
+    {
+      hint: `materialize it first: npx edge-ml features push ${name} <csv> (what the local store holds is what goes to Cloudflare; nothing was written)`,
+    },
+  );
 }
 
 /** One wrangler run writing one file; its failure names the view and the command, with wrangler's output. */

@@ -205,6 +205,39 @@ describe("deploy writes the feature views a model reads to KV and D1 before it g
     }
   });
 
+  it("features push --remote writes one view the same way, without a deploy", async () => {
+    writeFileSync(join(dir, "tickets2.csv"), "ticket_id,passengerClass\nt9,1st\n");
+    api.requests.length = 0;
+    const r = await runCli(["features", "push", "ticket", "tickets2.csv", "--remote"], dir);
+    expect(r.stderr).not.toContain("✖");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`remote   ticket → D1 ${FEATURE_D1_BINDING} (database edge-ml-features (${D1_ID})): 4 keys`);
+    expect(new Set(api.requests.map((q) => q.route))).toEqual(new Set(["POST d1/:id/import"]));
+    const t9 = api.d1.get(D1_ID)?.db.prepare("SELECT doc FROM feature_view_ticket WHERE key = 't9'").get() as { doc: string } | undefined;
+    expect(JSON.parse(t9?.doc ?? "null")).toMatchObject({ values: { passengerClass: "1st" } });
+  });
+
+  it("a view with nothing in the local store is refused before any view is written", async () => {
+    const views = (await loadConfig(dir)).featureViews;
+    api.requests.length = 0;
+    const never = { key: "id", features: ["x"], store: "d1" as const };
+    const error = await pushFeatureStores({
+      root: dir,
+      views: [
+        ["passenger", views["passenger"] as NonNullable<(typeof views)["passenger"]>],
+        ["never", never],
+      ],
+      ids: { kvNamespaceId: KV_ID, d1: { databaseId: D1_ID, databaseName: "edge-ml-features" } },
+      worker: WORKER,
+      dryRun: false,
+      env: process.env,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EdgeMlError);
+    expect((error as EdgeMlError).message).toBe('feature view "never" has no values in the local store to write to D1');
+    expect((error as EdgeMlError).hint).toContain("npx edge-ml features push never <csv>");
+    expect(api.requests).toEqual([]);
+  });
+
   it("large views are split into files at the limits, one wrangler run each", async () => {
     const views = (await loadConfig(dir)).featureViews;
     api.requests.length = 0;
@@ -222,7 +255,7 @@ describe("deploy writes the feature views a model reads to KV and D1 before it g
     });
     expect(r.views.map((v) => [v.view, v.files, v.keys])).toEqual([
       ["passenger", 2, 3],
-      ["ticket", 2, 3],
+      ["ticket", 2, 4], // t9 came with features push --remote
     ]);
     expect(api.requests.filter((q) => q.route === "PUT kv/:id/bulk").map((q) => (q.json as { key: string }[]).map((p) => p.key))).toEqual([
       ["passenger:p1", "passenger:p2"],
@@ -230,6 +263,6 @@ describe("deploy writes the feature views a model reads to KV and D1 before it g
     ]);
     // Statements of at most 200 bytes: one row each here (a row alone may exceed the limit).
     const imports = api.d1.get(D1_ID)?.imports.slice(-2) ?? [];
-    expect(imports.map((sql) => sql.match(/INSERT INTO/g)?.length)).toEqual([2, 1]);
+    expect(imports.map((sql) => sql.match(/INSERT INTO/g)?.length)).toEqual([2, 2]);
   });
 });
