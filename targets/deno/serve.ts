@@ -17,6 +17,7 @@ import { dirname, join, resolve } from "node:path";
 import { FEATURES_ENV } from "../../runtime/features/server-stores.ts";
 import { DENO_KV_ENV } from "./features.ts";
 import { type ServerProcess, whenListening } from "../listening-process.ts";
+import { withLocalFeatureService } from "../local-feature-service.ts";
 import type { ServeOptions } from "../types.ts";
 
 export function denoBinary(): string {
@@ -49,6 +50,10 @@ function featureAccess(opts: ServeOptions): { env: Record<string, string>; read:
 
 export async function serveDeno(outDir: string, opts: ServeOptions = {}): Promise<ServerProcess> {
   const dir = resolve(outDir);
+  return withLocalFeatureService(dir, opts, (serviceEnv) => startDeno(dir, opts, serviceEnv));
+}
+
+function startDeno(dir: string, opts: ServeOptions, serviceEnv: Record<string, string>): Promise<ServerProcess> {
   const features = featureAccess(opts);
   const write = features.write.length > 0 ? [`--allow-write=${features.write.join(",")}`] : [];
   // --unstable-kv: Deno 2 has Deno.openKv only with it (deno-kv views).
@@ -59,6 +64,7 @@ export async function serveDeno(outDir: string, opts: ServeOptions = {}): Promis
       ...process.env,
       ...opts.env,
       ...features.env,
+      ...serviceEnv,
       PORT: String(opts.port ?? 8000),
       HOST: opts.host ?? "127.0.0.1",
       NO_COLOR: "1",

@@ -3,7 +3,7 @@
  * way `edge-ml dev` starts it (the project's local store as `localFeatures`): a deno-kv view (Deno: loaded into Deno
  * KV at start, read with getMany; Node: read from the snapshot), a memory view (the snapshot, in memory) and a view
  * whose store the server cannot open (Workers KV) read from a feature service (EDGE_ML_FEATURES_URL, a local HTTP
- * server here). A prediction by id equals the one with the same values sent inline; a key the view lacks is a 422;
+ * server here), or in dev from the local KV and D1 `features push` wrote (targets/local-feature-service.ts). A prediction by id equals the one with the same values sent inline; a key the view lacks is a 422;
  * the service answering 500 or refusing connections is a 503 FEATURE_STORE_UNAVAILABLE with no prediction; and
  * without a service the server refuses to start, naming the view and what to set. The model is examples/titanic's
  * ONNX with sex and passengerClass `from` a view, as examples/feature-lookup does.
@@ -53,6 +53,7 @@ beforeAll(async () => {
         passenger_kv: { key: "passenger_id", features: ["sex", "passengerClass"], timestamp: "updated_at", store: "deno-kv" },
         passenger_mem: { key: "passenger_id", features: ["sex", "passengerClass"], store: "memory" },
         passenger_cf: { key: "passenger_id", features: ["sex", "passengerClass"], store: "kv" },
+        passenger_d1: { key: "passenger_id", features: ["sex", "passengerClass"], store: "d1" },
       },
     }),
   );
@@ -61,6 +62,7 @@ beforeAll(async () => {
     ["by-denokv", "passenger_kv"],
     ["by-memory", "passenger_mem"],
     ["by-service", "passenger_cf"],
+    ["by-d1", "passenger_d1"],
   ] as const) {
     const file = join(root, `features-${view}.json`);
     writeFileSync(file, JSON.stringify(features.map((f) => (f.name === "age" ? f : { ...f, from: view }))));
@@ -76,6 +78,8 @@ beforeAll(async () => {
   }
   await pushFeatures(root, { view: "passenger_kv", csv: CSV });
   await pushFeatures(root, { view: "passenger_mem", csv: CSV });
+  await pushFeatures(root, { view: "passenger_cf", csv: CSV });
+  await pushFeatures(root, { view: "passenger_d1", csv: CSV });
   service = createServer((req, res) => {
     let text = "";
     req.on("data", (c) => (text += c));
@@ -97,10 +101,11 @@ afterAll(async () => {
 
 const TARGETS = { deno: serveDeno, node: serveNode } as const;
 
-async function serve(target: keyof typeof TARGETS, model: string, env: Record<string, string> = {}) {
+/** `dev`: the build served with the project's local store (as `edge-ml dev` does); without it, as `node server.mjs` runs. */
+async function serve(target: keyof typeof TARGETS, model: string, env: Record<string, string> = {}, dev = true) {
   const build = await buildTarget({ root, ref: `${model}@1.0.0`, target, outDir: join(root, "dist", `${target}-${model}`) });
   expect(Object.keys(build.lookup?.views ?? {})).toHaveLength(1);
-  const server = await TARGETS[target](build.outDir, { port: 0, env, localFeatures: local });
+  const server = await TARGETS[target](build.outDir, { port: 0, env, ...(dev ? { localFeatures: local } : {}) });
   servers.push(server);
   return server;
 }
@@ -164,8 +169,15 @@ describe.each(["deno", "node"] as const)("the %s server", (target) => {
     expect(down.body.error?.message).toContain(`answered HTTP 500: feature db down`);
   });
 
+  it("in dev, Workers KV and D1 views are served from the local store features push wrote (a local feature service)", async () => {
+    const before = serviceCalls;
+    await expectSameAsInline(await serve(target, "by-service"), "by-service");
+    await expectSameAsInline(await serve(target, "by-d1"), "by-d1");
+    expect(serviceCalls).toBe(before);
+  });
+
   it("refuses to start when it cannot serve a view, naming it and what to set", async () => {
-    const err = await serve(target, "by-service").catch((e: Error) => e);
+    const err = await serve(target, "by-service", {}, false).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toContain(`cannot serve the model's looked-up features on ${target === "deno" ? "Deno" : "Node"}`);
     expect((err as Error).message).toContain('view "passenger_cf" is stored in Workers KV, which a');
