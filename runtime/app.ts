@@ -18,6 +18,7 @@ import { encodeBinaryBody, HEADER_LENGTH } from "../core/v2-binary.ts";
 import type { Manifest } from "../core/schema/manifest.ts";
 import { type ChallengerOptions, createArms, internalError, isServerFailure, type RequestEvent, type RunOutcome, type Version } from "./arms.ts";
 import { lookupStatsOf } from "./features/lookup.ts";
+import type { LookupPlan } from "./features/types.ts";
 import { HttpError } from "./http-error.ts";
 import { BINARY_415_HINT, readJson } from "./json-body.ts";
 import { modelMetadata } from "./metadata.ts";
@@ -47,6 +48,8 @@ export interface EdgeAppOptions {
    * two deployments). `manifest` is then the champion's.
    */
   challenger?: ChallengerOptions | undefined;
+  /** The champion's feature views (issue 16), for the OpenAPI document: the request then carries their keys. */
+  lookup?: LookupPlan | undefined;
 }
 
 interface RunResult extends RunOutcome {
@@ -224,7 +227,7 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
   });
   // Built on first use: the settings it documents may be completed on the first request.
   let openapi: ReturnType<typeof buildOpenApi> | undefined;
-  const doc = () => (openapi ??= buildOpenApi(manifest, opts.settings));
+  const doc = () => (openapi ??= buildOpenApi(manifest, opts.settings, opts.lookup));
   // OpenAPI paths stay relative to `servers`, which names the prefix the document was fetched under.
   app.get("/openapi.json", (c) => c.json({ ...doc(), servers: [{ url: prefixOf(c, "/openapi.json") || "/" }] }));
   const rollout =

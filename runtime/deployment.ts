@@ -36,6 +36,7 @@ export interface DeploymentParts {
   settings: EdgeSettings;
   onRequest: EdgeAppOptions["onRequest"];
   onStart: EdgeAppOptions["onStart"];
+  lookup: EdgeAppOptions["lookup"];
 }
 
 // Keyed by the app, so that a deployment made through the shared adapter (runtime/adapter.ts), whose result carries
@@ -68,7 +69,8 @@ export function createDeployment(opts: DeploymentOptions) {
     settings,
     ...(opts.onRequest ? { onRequest: opts.onRequest } : {}),
     ...(opts.onStart ? { onStart: opts.onStart } : {}),
+    ...(opts.lookup ? { lookup: opts.lookup.plan } : {}),
   });
-  partsOf.set(app, { manifest: opts.manifest, loadPredictor, settings, onRequest: opts.onRequest, onStart: opts.onStart });
+  partsOf.set(app, { manifest: opts.manifest, loadPredictor, settings, onRequest: opts.onRequest, onStart: opts.onStart, lookup: opts.lookup?.plan });
   return { app, loadPredictor, settings };
 }

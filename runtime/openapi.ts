@@ -5,6 +5,7 @@
 import * as z from "zod";
 import { createPredictRequestSchema } from "../core/features.ts";
 import type { Manifest } from "../core/schema/manifest.ts";
+import type { LookupPlan } from "./features/types.ts";
 import type { EdgeSettings } from "./settings.ts";
 
 type JsonSchema = Record<string, unknown>;
@@ -16,13 +17,41 @@ const BINARY_EXTENSION =
   "parameters.binary_data_output for all) come back the same way, with the header's length in the response's " +
   "Inference-Header-Content-Length.";
 
+/**
+ * A request of a model that looks features up (issue 16): each view's key is a required field, and the features it
+ * serves are optional (sent inline, they are used as sent). Changes `schema` (the instances' item schema) in place.
+ */
+function describeLookups(schema: JsonSchema, plan: LookupPlan): void {
+  const item = ((schema["properties"] as JsonSchema | undefined)?.["instances"] as JsonSchema | undefined)?.["items"] as JsonSchema | undefined;
+  const properties = item?.["properties"] as Record<string, JsonSchema> | undefined;
+  if (item === undefined || properties === undefined) return;
+  const looked = new Set(Object.values(plan.views).flatMap((v) => v.features));
+  item["required"] = ((item["required"] as string[] | undefined) ?? []).filter((f) => !looked.has(f));
+  for (const [name, view] of Object.entries(plan.views)) {
+    for (const f of view.features) {
+      if (properties[f]) properties[f] = { ...properties[f], description: `looked up in feature view "${name}" by ${view.key} unless sent` };
+    }
+    if (!properties[view.key]) {
+      properties[view.key] = {
+        type: ["string", "number"],
+        description: `the key of feature view "${name}" (${view.store}), which serves ${view.features.join(", ")}`,
+      };
+    }
+    (item["required"] as string[]).push(view.key);
+  }
+  item["required"] = [...new Set(item["required"] as string[])];
+}
+
 export function buildOpenApi(
   manifest: Manifest,
   settings: EdgeSettings,
+  lookup?: LookupPlan,
 ): { openapi: string; info: JsonSchema; paths: Record<string, JsonSchema>; components: JsonSchema } {
   const predictRequest: JsonSchema = manifest.features
     ? (z.toJSONSchema(createPredictRequestSchema(manifest.features, { maxBatch: settings.maxBatch }), { io: "input", unrepresentable: "any" }) as JsonSchema)
     : tensorPredictSchema(manifest, settings.maxBatch);
+  const looksUp = lookup !== undefined && Object.keys(lookup.views).length > 0 && manifest.features !== undefined;
+  if (looksUp) describeLookups(predictRequest, lookup);
   const error = {
     type: "object",
     required: ["error"],
@@ -44,7 +73,13 @@ export function buildOpenApi(
       ["400", "invalid input: every bad field is listed with its path"],
       ["413", `body over the size limit (${settings.maxBodyBytes} bytes)`],
       ["415", "not application/json"],
-      ["422", "well-formed tensors the model cannot use"],
+      [
+        "422",
+        looksUp
+          ? "well-formed tensors the model cannot use, or a key a feature view has no value for (FEATURE_NOT_FOUND)"
+          : "well-formed tensors the model cannot use",
+      ],
+      ...(looksUp ? [["503", "a feature view's store could not answer (FEATURE_STORE_UNAVAILABLE); nothing was predicted"]] : []),
     ].map(([code, description]) => [code, { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }]),
   );
   const json = (schema: JsonSchema) => ({ content: { "application/json": { schema } } });

@@ -61,6 +61,7 @@ export function createRolloutRuntime(champion: EdgeRuntime, challenger: EdgeRunt
     loadPredictor: main.loadPredictor,
     settings: main.settings,
     ...(main.onRequest ? { onRequest: main.onRequest } : {}),
+    ...(main.lookup ? { lookup: main.lookup } : {}),
     onStart: (c) => {
       main.onStart?.(c);
       other.onStart?.(c);

@@ -36,6 +36,20 @@ const post = (a: { request(path: string, init: RequestInit): Response | Promise<
   a.request(P, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 describe("looked-up features in the edge app", () => {
+  it("describes the request it accepts in /openapi.json: the view's key required, its features optional", async () => {
+    const doc = (await (await app([]).request("/openapi.json")).json()) as {
+      components: {
+        schemas: { PredictRequest: { properties: { instances: { items: { required: string[]; properties: Record<string, { description?: string }> } } } } };
+      };
+      paths: Record<string, { post: { responses: Record<string, unknown> } }>;
+    };
+    const item = doc.components.schemas.PredictRequest.properties.instances.items;
+    expect(item.required).toEqual(["passenger_id"]);
+    expect(item.properties["passenger_id"]?.description).toMatch(/key of feature view "passenger"/);
+    expect(item.properties["sex"]?.description).toMatch(/looked up in feature view "passenger" by passenger_id unless sent/);
+    expect(Object.keys(doc.paths[P]!.post.responses)).toContain("503");
+  });
+
   it("predicts by id exactly as with the same values inline, and reports the merged instances and the lookup", async () => {
     const events: RequestEvent[] = [];
     const a = app(events);
