@@ -13,6 +13,7 @@
  * ```
  */
 import { Miniflare } from "miniflare";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { d1Table, FEATURE_D1_BINDING, FEATURE_KV_BINDING, kvKey } from "../core/feature-views-layout.ts";
@@ -99,9 +100,15 @@ export async function withLocalFeatureService<S extends LocalServer>(
     await service.close();
     throw err;
   }
+  // miniflare exits the process on SIGINT/SIGTERM (its exit hook disposes workerd, then process.exit) before the
+  // caller's own close runs: stop the server child with it, or it outlives dev.
+  const child = (server as { process?: ChildProcess }).process;
+  const stopChild = () => void child?.kill("SIGTERM");
+  process.once("exit", stopChild);
   return {
     ...server,
     close: async () => {
+      process.off("exit", stopChild);
       try {
         await server.close();
       } finally {
