@@ -99,7 +99,9 @@ function batch(i: number, o: IngestBenchOptions): string {
 }
 
 function spawnMonitor(args: string[]): { child: ChildProcess; url: Promise<string> } {
-  const child = spawn(process.execPath, [BIN, "monitor", "--port", "0", ...args], {
+  // BENCH_MONITOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": node flags for the monitor processes (profiling).
+  const nodeArgs = process.env["BENCH_MONITOR_NODE_ARGS"]?.split(" ").filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, BIN, "monitor", "--port", "0", ...args], {
     env: { ...process.env, NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "inherit"],
   });
