@@ -17,7 +17,7 @@ import { renderHttpError } from "../core/http-error.ts";
 import { encodeBinaryBody, HEADER_LENGTH } from "../core/v2-binary.ts";
 import type { Manifest } from "../core/schema/manifest.ts";
 import { type ChallengerOptions, createArms, internalError, isServerFailure, type RequestEvent, type RunOutcome, type Version } from "./arms.ts";
-import { lookupStatsOf } from "./features/lookup.ts";
+import { lookupStatsOf } from "./features/lookup-stats.ts";
 import type { LookupPlan } from "./features/types.ts";
 import { HttpError } from "./http-error.ts";
 import { BINARY_415_HINT, readJson } from "./json-body.ts";

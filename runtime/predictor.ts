@@ -23,7 +23,8 @@ import { IssueList } from "../core/issues.ts";
 import { parseTensorInstances, parseV2Inputs, DTYPE_TO_V2 } from "../core/tensor-input.ts";
 import { type RequestedOutput, requestedOutputs, tensorBytes } from "../core/v2-binary.ts";
 import type { EngineSession, TensorData } from "./engines/types.ts";
-import { createFeatureLookup, type LookupResult, withLookupStats } from "./features/lookup.ts";
+import type { FeatureLookup, LookupResult } from "./features/lookup.ts";
+import { withLookupStats } from "./features/lookup-stats.ts";
 import type { FeatureStoreReader, LookupPlan, LookupStats } from "./features/types.ts";
 import { HttpError } from "./http-error.ts";
 
@@ -106,10 +107,19 @@ export function createPredictor(opts: PredictorOptions): Predictor {
   // A failed load surfaces on the first predict, never as an unhandled rejection.
   mediaReady?.catch(() => {});
   const post = manifest.postprocessing ? createPostprocessor(manifest.postprocessing) : undefined;
+  // The lookup (and the CSV-cell conversion it brings) loads on demand, like the media decoders: a model that looks
+  // nothing up never carries it (a page build keeps it out of its first load).
+  const lookupOpts =
+    opts.lookup && manifest.features && Object.keys(opts.lookup.plan.views).length > 0 ? { ...opts.lookup, features: manifest.features } : undefined;
+  let lookupReady: Promise<FeatureLookup> | undefined;
   const lookup =
-    opts.lookup && manifest.features && Object.keys(opts.lookup.plan.views).length > 0
-      ? createFeatureLookup({ features: manifest.features, plan: opts.lookup.plan, reader: opts.lookup.reader, maxBatch: limits.maxBatch })
-      : undefined;
+    lookupOpts &&
+    (async (instances: readonly unknown[]) => {
+      lookupReady ??= import("./features/lookup.ts").then((m) =>
+        m.createFeatureLookup({ features: lookupOpts.features, plan: lookupOpts.plan, reader: lookupOpts.reader, maxBatch: limits.maxBatch }),
+      );
+      return (await lookupReady)(instances);
+    });
   const outputName = manifest.postprocessing?.output ?? manifest.io.outputs[0]!.name;
   const allJson: readonly RequestedOutput[] = session.outputNames.map((name) => ({ name, binary: false }));
 

@@ -26,6 +26,7 @@ import { formatPath } from "../../core/errors.ts";
 import { type FeatureRecord, isExpired } from "../../core/feature-views-layout.ts";
 import type { FeatureSpec } from "../../core/schema/features.ts";
 import { HttpError } from "../http-error.ts";
+import { withLookupStats } from "./lookup-stats.ts";
 import type { FeatureStoreReader, LookupPlan, LookupStats, LookupView } from "./types.ts";
 
 export interface FeatureLookupOptions {
@@ -51,15 +52,6 @@ export interface LookupResult {
 
 /** Looks up one request's instances; throws the 400/422/503 `HttpError`s described above (with `lookupStatsOf`). */
 export type FeatureLookup = (instances: readonly unknown[]) => Promise<LookupResult>;
-
-const statsOfError = new WeakMap<object, LookupStats>();
-/** The lookup stats of a request that failed after (or during) its reads, for its request event. */
-export const lookupStatsOf = (err: unknown): LookupStats | undefined => (typeof err === "object" && err !== null ? statsOfError.get(err) : undefined);
-/** Attach a request's lookup stats to the error it ends with (misses count even when they fail the request). */
-export function withLookupStats<E>(err: E, stats: LookupStats | undefined): E {
-  if (stats !== undefined && typeof err === "object" && err !== null && !statsOfError.has(err)) statsOfError.set(err, stats);
-  return err;
-}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 

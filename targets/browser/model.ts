@@ -19,7 +19,7 @@ import { createModelTelemetry, type TelemetrySettings } from "../../runtime/adap
 import { type ImageSource, toRawImage } from "../../runtime/browser-image.ts";
 import type { EngineSession } from "../../runtime/engines/types.ts";
 import { HttpError } from "../../runtime/http-error.ts";
-import { lookupStatsOf } from "../../runtime/features/lookup.ts";
+import { lookupStatsOf } from "../../runtime/features/lookup-stats.ts";
 import { createPredictor, type PredictorOptions, type PredictResult } from "../../runtime/predictor.ts";
 import { sliceValues } from "../../runtime/telemetry-hook.ts";
 import { DEFAULT_MAX_TENSOR_ELEMENTS } from "../../core/body-limit.ts";

@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import type { FeatureRecord } from "../../../core/feature-views-layout.ts";
 import type { FeatureSpec } from "../../../core/schema/features.ts";
-import { createFeatureLookup, lookupStatsOf } from "../../../runtime/features/lookup.ts";
+import { createFeatureLookup } from "../../../runtime/features/lookup.ts";
+import { lookupStatsOf } from "../../../runtime/features/lookup-stats.ts";
 import type { FeatureStoreReader, LookupPlan } from "../../../runtime/features/types.ts";
 import { HttpError } from "../../../runtime/http-error.ts";
 
