@@ -12,7 +12,6 @@ import { createFetchReader } from "../../runtime/features/fetch-reader.ts";
 import { createMemoryReader, parseSnapshot, type ViewRecords } from "../../runtime/features/memory-reader.ts";
 import { readRecord } from "../../runtime/features/record.ts";
 import type { FeatureStoreReader, LookupPlan } from "../../runtime/features/types.ts";
-import type { PageFeatureStores } from "./features.ts";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const SHAPES = "{ records: [{ key, values }] }, { snapshotUrl }, { url } or an object with read(view, keys)";
@@ -44,7 +43,10 @@ async function fetchSnapshot(view: string, url: string | URL): Promise<ViewRecor
 }
 
 /** Every view of `plan` with its store from `stores` (loadModel's `features`), as one reader. */
-export async function openStores(plan: LookupPlan, stores: PageFeatureStores | undefined): Promise<{ plan: LookupPlan; reader: FeatureStoreReader }> {
+export async function openStores(
+  plan: LookupPlan,
+  stores: Readonly<Record<string, unknown>> | undefined,
+): Promise<{ plan: LookupPlan; reader: FeatureStoreReader }> {
   const views = Object.entries(plan.views);
   const missing = views.filter(([name]) => !isObject(stores) || !Object.hasOwn(stores, name));
   if (missing.length > 0) {
@@ -58,7 +60,7 @@ export async function openStores(plan: LookupPlan, stores: PageFeatureStores | u
   const byView = new Map<string, FeatureStoreReader>();
   await Promise.all(
     views.map(async ([name]) => {
-      const store = (stores as PageFeatureStores)[name] as unknown;
+      const store = (stores as Readonly<Record<string, unknown>>)[name];
       if (!isObject(store)) throw new TypeError(`loadModel: features.${name} must be ${SHAPES}`);
       if (typeof store["read"] === "function") byView.set(name, store as unknown as FeatureStoreReader);
       else if ("records" in store) memory[name] = pageRecords(name, store["records"], now);

@@ -53,6 +53,7 @@ function quote(s: string): string {
  * Characters JSON writes as an escape the array literal would misread (`\n` is "n" there): control characters, and
  * surrogates (a lone one becomes `\udxxx`; pairs are fine but rare enough to take the slow path too).
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
 const NOT_LIKE_JSON = /[\u0000-\u001f\ud800-\udfff]/;
 
 /** An element of an array literal (`{...}`), quoted when a string; undefined when it cannot be one. */
