@@ -116,6 +116,11 @@ export default defineCommand({
       console.log(`  telemetry → ${monitorUrl} as deployment "${deployment}" (sample rate ${sampleRate})${args.monitor ? "" : `; dashboard: ${monitorUrl}/`}`);
     console.log(`  try:  ${exampleCurl(server.url, manifest)}`);
     console.log(dim(`  docs: ${server.url}openapi.json   health: ${server.url}v2/health/ready   stop: Ctrl-C`));
+    // miniflare's own SIGINT/SIGTERM handlers exit at once (130/143): the monitor's last batch would never be sent and
+    // "stopped" never printed. dev shuts down itself instead: the server (miniflare.dispose() stops workerd), then the
+    // telemetry.
+    process.removeAllListeners("SIGINT");
+    process.removeAllListeners("SIGTERM");
     await new Promise<void>((resolve) => {
       process.once("SIGINT", () => resolve());
       process.once("SIGTERM", () => resolve());

@@ -35,6 +35,10 @@ export default defineCommand({
     console.log(dim(`  dashboard ${dev.url}/   ingest POST ${dev.url}/v1/ingest   prometheus ${dev.url}/metrics`));
     console.log(dim(`  Cron Trigger (alert rules, webhooks) every ${raw ?? "60s"}   stop: Ctrl-C`));
     console.log(`  ingest token: curl -X POST ${dev.url}/v1/tokens -H 'content-type: application/json' -d '{"deployment":"<name>"}'`);
+    // miniflare's own signal handlers exit at once (130/143), before the Cron timer stops and "stopped" prints: close
+    // it ourselves (dev.close() disposes miniflare, which stops workerd).
+    process.removeAllListeners("SIGINT");
+    process.removeAllListeners("SIGTERM");
     await new Promise<void>((done) => {
       process.once("SIGINT", () => done());
       process.once("SIGTERM", () => done());
