@@ -8,27 +8,19 @@
  * const migration = rollups(SQLITE_FLAVOR); // "0007_rollups"
  * ```
  */
-import type { CreateTableBuilder, Kysely, Migration } from "kysely";
+import type { Kysely, Migration } from "kysely";
 import type { SchemaFlavor } from "./flavor.ts";
-import { ROLLED_TABLES, type RolledTable } from "./rollup.ts";
+import { createRolledTable, ROLLED_TABLES, type RolledTable } from "./rollup.ts";
 
 const ROLLED_BY_0007: readonly string[] = ["minute_counters", "minute_latency", "minute_errors", "minute_backends", "minute_rollouts", "profile_cells"];
 
 export function rollups(f: SchemaFlavor): Migration {
-  const types = { text: "text", int: f.int, real: f.real } as const;
   return {
     async up(db: Kysely<unknown>) {
       // The tables that existed when 0007 shipped: later per-window tables create their twins in their own migration.
       const specs: readonly RolledTable[] = ROLLED_TABLES.filter((t) => ROLLED_BY_0007.includes(t.source));
       for (const spec of specs) {
-        for (const name of [spec.hour, spec.day]) {
-          let table: CreateTableBuilder<string, string> = db.schema.createTable(name);
-          for (const [column, , type] of spec.columns) table = table.addColumn(column, types[type], (c) => c.notNull());
-          await table
-            .addPrimaryKeyConstraint(`${name}_pk`, [...spec.key])
-            .$call(f.clustered)
-            .execute();
-        }
+        for (const name of [spec.hour, spec.day]) await createRolledTable(db, f, spec, name);
       }
       await db.schema.createIndex("samples_by_ts").on("samples").column("ts").execute();
     },

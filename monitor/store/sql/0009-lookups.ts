@@ -10,23 +10,15 @@
  * const migration = lookups(SQLITE_FLAVOR); // "0009_lookups"
  * ```
  */
-import type { CreateTableBuilder, Kysely, Migration } from "kysely";
+import type { Kysely, Migration } from "kysely";
 import type { SchemaFlavor } from "./flavor.ts";
-import { ROLLED_TABLES } from "./rollup.ts";
+import { createRolledTable, ROLLED_TABLES } from "./rollup.ts";
 
 export function lookups(f: SchemaFlavor): Migration {
-  const types = { text: "text", int: f.int, real: f.real } as const;
   return {
     async up(db: Kysely<unknown>) {
       const spec = ROLLED_TABLES.find((t) => t.source === "minute_lookups")!;
-      for (const name of [spec.source, spec.hour, spec.day]) {
-        let table: CreateTableBuilder<string, string> = db.schema.createTable(name);
-        for (const [column, , type] of spec.columns) table = table.addColumn(column, types[type], (c) => c.notNull());
-        await table
-          .addPrimaryKeyConstraint(`${name}_pk`, [...spec.key])
-          .$call(f.clustered)
-          .execute();
-      }
+      for (const name of [spec.source, spec.hour, spec.day]) await createRolledTable(db, f, spec, name);
     },
   };
 }

@@ -10,8 +10,9 @@
  * const rows = await db.selectFrom(allResolutions("minute_counters")).selectAll().where("deployment", "=", "prod").execute();
  * ```
  */
-import { sql, type Selectable } from "kysely";
+import { type CreateTableBuilder, type Kysely, sql, type Selectable } from "kysely";
 import { AGE_BUCKETS_MS, LATENCY_BUCKETS_MS } from "../../../core/schema/telemetry-constants.ts";
+import type { SchemaFlavor } from "./flavor.ts";
 import type { MonitorDb } from "./tables.ts";
 
 export const HOUR_MS = 3_600_000;
@@ -131,6 +132,20 @@ export const ROLLED_TABLES = [
 ] as const satisfies readonly RolledTable[];
 
 /** The per-window tables ingest writes, each with an hourly and a daily twin. */
+/**
+ * Creates table `name` with the columns and primary key of `spec` (a per-window table, or one of its hour/day twins):
+ * the DDL migrations 0007 and 0009 share.
+ */
+export async function createRolledTable(db: Kysely<unknown>, f: SchemaFlavor, spec: RolledTable, name: string): Promise<void> {
+  const types = { text: "text", int: f.int, real: f.real } as const;
+  let table: CreateTableBuilder<string, string> = db.schema.createTable(name);
+  for (const [column, , type] of spec.columns) table = table.addColumn(column, types[type], (c) => c.notNull());
+  await table
+    .addPrimaryKeyConstraint(`${name}_pk`, [...spec.key])
+    .$call(f.clustered)
+    .execute();
+}
+
 export type RolledSource = "minute_counters" | "minute_latency" | "minute_errors" | "minute_backends" | "minute_rollouts" | "profile_cells" | "minute_lookups";
 
 const bySource = new Map<string, RolledTable>(ROLLED_TABLES.map((t) => [t.source, t]));
