@@ -19,22 +19,14 @@ import { addModel } from "../../cli/registry/add-model.ts";
 import { inPage, launchChromium, openPage } from "../helpers/chromium.ts";
 import { serveStatic } from "../helpers/static-server.ts";
 import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
+import { passengerFixture } from "../helpers/passengers.ts";
 
 const TITANIC = join(REPO_ROOT, "examples", "titanic", "out");
-const CSV = join(REPO_ROOT, "examples", "feature-lookup", "passengers.csv");
+const { CSV, byId, passengers } = passengerFixture();
 const root = tempDir();
 let site: Awaited<ReturnType<typeof serveStatic>>;
 let browser: Browser;
 
-const rows = readFileSync(CSV, "utf8")
-  .trim()
-  .split("\n")
-  .slice(1)
-  .map((line) => line.split(",") as [string, string, string, string]);
-const byId = new Map(rows.map(([id, sex, passengerClass, at]) => [id, { values: { sex, passengerClass }, ts: Date.parse(at) }]));
-const passengers = rows
-  .filter((_, i) => i % 32 === 0)
-  .map(([id, sex, passengerClass], i) => ({ id: Number(id), sex, passengerClass, age: i % 7 === 3 ? null : (i * 3.7) % 80 }));
 const looked = passengers.map((p, i) => ({ passenger_id: i % 2 === 0 ? p.id : String(p.id), age: p.age }));
 const inline = passengers.map((p) => ({ sex: p.sex, passengerClass: p.passengerClass, age: p.age }));
 

@@ -21,23 +21,13 @@ import { serveDeno } from "../../targets/deno/serve.ts";
 import { serveNode } from "../../targets/node/serve.ts";
 import type { LocalServer } from "../../targets/types.ts";
 import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
+import { passengerFixture } from "../helpers/passengers.ts";
 
 const TITANIC = join(REPO_ROOT, "examples", "titanic", "out");
-const CSV = join(REPO_ROOT, "examples", "feature-lookup", "passengers.csv");
+const { CSV, byId, passengers } = passengerFixture();
 const root = tempDir();
 const servers: LocalServer[] = [];
 const local = { ...localPersist(root), id: LOCAL_STORE_ID, dir: join(root, ".edge-ml", "features") };
-
-const rows = readFileSync(CSV, "utf8")
-  .trim()
-  .split("\n")
-  .slice(1)
-  .map((line) => line.split(",") as [string, string, string, string]);
-const byId = new Map(rows.map(([id, sex, passengerClass, at]) => [id, { values: { sex, passengerClass }, ts: Date.parse(at) }]));
-/** Every 32nd passenger (both sexes, all classes), with ages, some missing. */
-const passengers = rows
-  .filter((_, i) => i % 32 === 0)
-  .map(([id, sex, passengerClass], i) => ({ id: Number(id), sex, passengerClass, age: i % 7 === 3 ? null : (i * 3.7) % 80 }));
 
 /** A feature service on the fetch reader's contract, answering from passengers.csv, or 500 when `failing`. */
 let service: Server;

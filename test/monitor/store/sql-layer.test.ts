@@ -73,16 +73,20 @@ describe("profile cells", () => {
   });
 });
 
+/** Kysely compiling for Postgres with nothing to run on (plans are only looked at). */
+const postgresCompiler = () =>
+  new Kysely<MonitorDb>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (k) => new PostgresIntrospector(k),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  });
+
 describe("ingest plan", () => {
   it("compiles to Postgres without SQLite-only SQL, at most 100 parameters per statement", () => {
-    const db = new Kysely<MonitorDb>({
-      dialect: {
-        createAdapter: () => new PostgresAdapter(),
-        createDriver: () => new DummyDriver(),
-        createIntrospector: (k) => new PostgresIntrospector(k),
-        createQueryCompiler: () => new PostgresQueryCompiler(),
-      },
-    });
+    const db = postgresCompiler();
     const plan = ingestPlan(batchWithEverything(), MINUTE + 31_000, { db, flavor: PORTABLE_FLAVOR, profileBucketMs: 60_000 });
     const all = plan.queries.map((q) => q.sql).join("\n");
     expect(all).toContain("greatest(");
@@ -95,14 +99,7 @@ describe("ingest plan", () => {
   });
 
   it("sends Postgres one array per column: one statement per table whatever the row count, samples before the shared rows", () => {
-    const db = new Kysely<MonitorDb>({
-      dialect: {
-        createAdapter: () => new PostgresAdapter(),
-        createDriver: () => new DummyDriver(),
-        createIntrospector: (k) => new PostgresIntrospector(k),
-        createQueryCompiler: () => new PostgresQueryCompiler(),
-      },
-    });
+    const db = postgresCompiler();
     const batch = batchWithEverything();
     const many = { ...batch, samples: Array.from({ length: 500 }, (_, j) => ({ ...batch.samples[0]!, requestId: `r-${j}` })) };
     const plan = ingestPlan(many, MINUTE + 31_000, { db, flavor: POSTGRES_FLAVOR, profileBucketMs: 60_000 });
