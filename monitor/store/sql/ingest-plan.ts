@@ -23,7 +23,8 @@
  * least/greatest), pre-aggregated per batch in JS (Postgres refuses an INSERT that touches a row twice). A profile
  * whose bins differ from the stored ones is recorded in `profile_conflicts` by one statement and then skipped by the
  * cell inserts (the store may warn when a query of `profileConflicts` affected rows). Multi-row statements bind at most
- * `maxParams` parameters (default 100, D1's limit); on Postgres rows go as one array per column (./rows.ts).
+ * `maxParams` parameters (default 100, D1's limit); on Postgres rows go as one array per column (./rows.ts), and the
+ * samples may be left to the store to COPY (`copySamples`).
  *
  * Order matters under concurrent writers: every batch of a deployment updates the same rows (the minute's counters,
  * the bucket's profile cells, the deployment's last_seen), and a transaction holds those row locks from its update to
@@ -59,6 +60,24 @@ export interface IngestPlanOptions {
   nonce?: string;
   /** Most bound parameters per statement (default 100, D1's limit). */
   maxParams?: number;
+  /**
+   * Leave the sample rows out of the statements and return them as `plan.copy`, for a store that streams them with
+   * COPY (Postgres): in their place the plan selects the ids the rows reference.
+   */
+  copySamples?: boolean;
+}
+
+/** The sample rows of a plan made with `copySamples`, for `copy samples (columns) from stdin`. */
+export interface SampleCopy {
+  /**
+   * Index of the query that selects `deployment_id, series_id, batch_ref` for the rows: run the queries up to and
+   * including it, then COPY the rows (each prefixed by those three ids), then the rest. No row selected: the batch
+   * row is not this attempt's (a duplicate), and nothing is copied.
+   */
+  at: number;
+  /** The samples table's columns in COPY order: the three ids, then one per row cell. */
+  columns: readonly string[];
+  rows: readonly (readonly Value[])[];
 }
 
 export interface IngestPlan {
@@ -67,6 +86,8 @@ export interface IngestPlan {
   queries: CompiledQuery[];
   /** Indexes of the queries that record profiles not merged (bins differ from the stored ones): rows affected → warn. */
   profileConflicts: number[];
+  /** Present when the plan was made with `copySamples` and the batch has samples. */
+  copy?: SampleCopy;
 }
 
 type Row = readonly Value[];
@@ -128,6 +149,7 @@ export function ingestPlan(batch: TelemetryBatch, receivedAt: number, opts: Inge
   const c = batch.counters;
   const queries: CompiledQuery[] = [];
   const profileConflicts: number[] = [];
+  let copy: SampleCopy | undefined;
   const push = (shape: string, values: readonly Param[], build: (i: Slot) => RawBuilder<unknown>) => queries.push(statement(db, shape, values, build));
 
   /** `with v(...) as (<rows>) insert into table (...) select ... from v where guard <conflict>` (rows.ts: VALUES, chunked, or column arrays). */
@@ -181,17 +203,24 @@ export function ingestPlan(batch: TelemetryBatch, receivedAt: number, opts: Inge
     const rows = batch.samples.map(
       (s): Row => [s.ts, s.requestId, s.index ?? null, s.latencyMs, s.status, s.error ?? null, json(s.features), json(s.prediction), json(s.slices)],
     );
-    for (const group of rowGroups(f, rows, SAMPLE_COLS.length, 5, maxParams)) {
-      const values = [...rowValues(f, SAMPLE_COLS.length, group.rows), batchId, nonce, deployment, model, version];
-      const g = values.length - 5;
-      // The batch row with this attempt's nonce is the guard: no row of it, no samples.
-      push(`samples:${group.shape}`, values, (i) => {
-        const names = refs(SAMPLE_COLS.map(([n]) => n));
-        const fromV = refs(SAMPLE_COLS.map(([n]) => `v.${n}`));
-        return sql`with ${rowsCte(f, "v", SAMPLE_COLS, group.rows.length, 0, i)} insert into ${ref("samples")} (${ref("deployment_id")}, ${ref("series_id")}, ${ref("batch_ref")}, ${names})
-select ${ref("se.deployment_id")}, ${ref("se.id")}, ${ref("b.id")}, ${fromV} from ${ref("v")}, ${ref("batches")} as ${ref("b")}, ${ref("deployments")} as ${ref("d")}, ${ref("series")} as ${ref("se")}
-where ${ref("b.batch_id")} = ${i(g)} and ${ref("b.nonce")} = ${i(g + 1)} and ${ref("d.name")} = ${i(g + 2)} and ${ref("se.deployment_id")} = ${ref("d.id")} and ${ref("se.model")} = ${i(g + 3)} and ${ref("se.version")} = ${i(g + 4)}`;
-      });
+    const from = sql`from ${ref("batches")} as ${ref("b")}, ${ref("deployments")} as ${ref("d")}, ${ref("series")} as ${ref("se")}`;
+    // The batch row with this attempt's nonce is the guard: no row of it, no samples (values g .. g + 4).
+    const where = (i: Slot, g: number) =>
+      sql`where ${ref("b.batch_id")} = ${i(g)} and ${ref("b.nonce")} = ${i(g + 1)} and ${ref("d.name")} = ${i(g + 2)} and ${ref("se.deployment_id")} = ${ref("d.id")} and ${ref("se.model")} = ${i(g + 3)} and ${ref("se.version")} = ${i(g + 4)}`;
+    const ids = sql`${ref("se.deployment_id")} as ${ref("deployment_id")}, ${ref("se.id")} as ${ref("series_id")}, ${ref("b.id")} as ${ref("batch_ref")}`;
+    if (opts.copySamples) {
+      push("samples:ids", [batchId, nonce, deployment, model, version], (i) => sql`select ${ids} ${from} ${where(i, 0)}`);
+      copy = { at: queries.length - 1, columns: ["deployment_id", "series_id", "batch_ref", ...SAMPLE_COLS.map(([n]) => n)], rows };
+    } else {
+      for (const group of rowGroups(f, rows, SAMPLE_COLS.length, 5, maxParams)) {
+        const values = [...rowValues(f, SAMPLE_COLS.length, group.rows), batchId, nonce, deployment, model, version];
+        push(`samples:${group.shape}`, values, (i) => {
+          const names = refs(SAMPLE_COLS.map(([n]) => n));
+          const fromV = refs(SAMPLE_COLS.map(([n]) => `v.${n}`));
+          return sql`with ${rowsCte(f, "v", SAMPLE_COLS, group.rows.length, 0, i)} insert into ${ref("samples")} (${ref("deployment_id")}, ${ref("series_id")}, ${ref("batch_ref")}, ${names})
+select ${ids}, ${fromV} ${from}, ${ref("v")} ${where(i, values.length - 5)}`;
+        });
+      }
     }
   }
 
@@ -274,7 +303,7 @@ where ${ref("b.batch_id")} = ${i(g)} and ${ref("b.nonce")} = ${i(g + 1)} and ${r
     [batchId, nonce],
     (i) => sql`update ${ref("batches")} set ${ref("nonce")} = null where ${ref("batch_id")} = ${i(0)} and ${ref("nonce")} = ${i(1)}`,
   );
-  return { nonce, queries, profileConflicts };
+  return { nonce, queries, profileConflicts, ...(copy === undefined ? {} : { copy }) };
 }
 
 /** One row per (slice, feature, cell): a slice written twice in one batch is added up here, not by the database. */

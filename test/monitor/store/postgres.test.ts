@@ -99,7 +99,7 @@ describe("Postgres store", () => {
     expect(rounded(overall?.profile)).toEqual(rounded(profiles.map((p) => p.overall).reduce((x, y) => mergeProfiles(x, y))));
   });
 
-  it("stores values with quotes, backslashes and SQL in them as they are (the transaction is sent as one message)", async () => {
+  it("stores values with quotes, backslashes, tabs, newlines and SQL in them as they are (literals, arrays and COPY)", async () => {
     const store = await open(await freshDatabase());
     const nasty = `it's a \\ "test"'); drop table samples; --`;
     const batch = TelemetryBatch.parse(
@@ -109,11 +109,14 @@ describe("Postgres store", () => {
           // Rows go to Postgres as array literals (one per column): what is special in them must survive too.
           { ts: 4, requestId: "NULL", latencyMs: 1, status: 200, error: '{"a",b}\\', features: { q: "{1,2}" } },
           { ts: 5, requestId: nasty, latencyMs: -0, status: 200, error: `E'\\x00'`, features: { [nasty]: nasty, n: -1.5e-7 }, slices: { sex: nasty } },
+          // Samples are streamed with COPY (text format): its separators, escapes and NULL marker as plain text.
+          { ts: 6, requestId: "a\tb\nc\rd\\N", latencyMs: 2.5, status: 500, error: "\\N", features: { "\t": "x\ty\n\\N" } },
         ],
       }),
     );
     expect(await store.ingest(batch, MINUTE)).toEqual({ duplicate: false });
-    const [row, first] = await store.recentSamples({ deployment: "prod", limit: 2 });
+    const [copied, row, first] = await store.recentSamples({ deployment: "prod", limit: 3 });
+    expect(copied).toMatchObject({ requestId: "a\tb\nc\rd\\N", latencyMs: 2.5, status: 500, error: "\\N", features: { "\t": "x\ty\n\\N" } });
     expect(row).toMatchObject({ requestId: nasty, error: `E'\\x00'`, features: { [nasty]: nasty, n: -1.5e-7 }, slices: { sex: nasty } });
     expect(first).toMatchObject({ requestId: "NULL", error: '{"a",b}\\', features: { q: "{1,2}" } });
   });
