@@ -19,6 +19,7 @@ import { profileCells } from "./0006-profile-cells.ts";
 import { rollups } from "./0007-rollups.ts";
 import { leases } from "./0008-leases.ts";
 import { lookups } from "./0009-lookups.ts";
+import { sampleIndexes } from "./0010-sample-indexes.ts";
 import type { SchemaFlavor } from "./flavor.ts";
 
 export function monitorMigrations(flavor: SchemaFlavor): Record<string, Migration> {
@@ -32,5 +33,6 @@ export function monitorMigrations(flavor: SchemaFlavor): Record<string, Migratio
     "0007_rollups": rollups(flavor),
     "0008_leases": leases(flavor),
     "0009_lookups": lookups(flavor),
+    "0010_sample_indexes": sampleIndexes(flavor),
   };
 }

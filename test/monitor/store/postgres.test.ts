@@ -13,7 +13,7 @@ import { mergeProfiles } from "../../../core/stats/profile.ts";
 import type { MonitorStore } from "../../../monitor/store/contract.ts";
 import { describeStore, parseStoreSpec } from "../../../monitor/store/open.ts";
 import { openPostgresStore } from "../../../monitor/store/postgres/store.ts";
-import { PORTABLE_FLAVOR } from "../../../monitor/store/sql/flavor.ts";
+import { POSTGRES_FLAVOR } from "../../../monitor/store/sql/flavor.ts";
 import { monitorMigrations } from "../../../monitor/store/sql/migrations.ts";
 import { freshDatabase, sharedPostgres } from "../../helpers/postgres.ts";
 import { batchAt, makeBatch, makeProfile } from "../helpers.ts";
@@ -55,11 +55,37 @@ describe("Postgres store", () => {
     await client.connect();
     try {
       const { rows } = await client.query<{ name: string }>("select name from kysely_migration order by name");
-      expect(rows.map((r) => r.name)).toEqual(Object.keys(monitorMigrations(PORTABLE_FLAVOR)).sort());
+      expect(rows.map((r) => r.name)).toEqual(Object.keys(monitorMigrations(POSTGRES_FLAVOR)).sort());
     } finally {
       await client.end();
     }
     for (const s of stores) expect(await s.listDeployments()).toEqual([]);
+  });
+
+  it("keeps two B-trees on samples (migration 0010): the key (deployment_id, id) and request ids, plus a BRIN on times", async () => {
+    const url = await freshDatabase();
+    const store = await open(url);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ indexname: string; indexdef: string }>(
+        "select indexname, indexdef from pg_indexes where tablename = 'samples' order by indexname",
+      );
+      expect(rows.map((r) => [r.indexname, r.indexdef.replace(/^.* USING /, "")])).toEqual([
+        ["samples_by_request", "btree (request_id)"],
+        ["samples_by_ts", "brin (ts) WITH (autosummarize='on')"],
+        ["samples_pkey", "btree (deployment_id, id)"],
+      ]);
+      // What the dropped indexes were for still reads by an index: a deployment's newest samples, expired samples.
+      await store.ingest(TelemetryBatch.parse(makeBatch({ batchId: "indexes-1" })), MINUTE);
+      await client.query("set enable_seqscan = off; set enable_sort = off");
+      const plan = async (q: string) => (await client.query(`explain ${q}`)).rows.map((r) => r["QUERY PLAN"]).join("\n");
+      expect(await plan("select * from samples where deployment_id = 1 order by id desc limit 5")).toContain("Index Scan Backward using samples_pkey");
+      expect(await plan("delete from samples where ts < 1000")).toContain("Bitmap Index Scan on samples_by_ts");
+      expect((await store.recentSamples({ deployment: "prod", limit: 5 })).length).toBeGreaterThan(0);
+    } finally {
+      await client.end();
+    }
   });
 
   it("stores a batch sent to two stores at the same instant once, every time", async () => {
