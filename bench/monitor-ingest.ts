@@ -57,7 +57,8 @@ export interface IngestBenchRow {
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   /** The machine's 1-minute load average before and after the run: 2 cores shared with other work skew every number. */
   load: [number, number];
-  pass: boolean;
+  /** The targets, each on its own: >= 50,000 events/s (issue 15's, Postgres with two monitors) and p99 <= 50 ms. */
+  met: { eventsPerSecond: boolean; p99: boolean };
 }
 
 function profileOf(i: number, samples: number): BatchProfile | undefined {
@@ -200,7 +201,7 @@ async function benchMonitorIngest(o: IngestBenchOptions): Promise<IngestBenchRow
       batchesPerSecond: round(o.batches / seconds, 1),
       latencyMs,
       load,
-      pass: eventsPerSecond >= 50_000 && latencyMs.p99 <= 50,
+      met: { eventsPerSecond: eventsPerSecond >= 50_000, p99: latencyMs.p99 <= 50 },
     };
   } finally {
     for (const c of children) c.kill("SIGTERM");
@@ -215,7 +216,7 @@ export async function benchMonitorIngestTable(): Promise<IngestBenchRow[]> {
   const base = { batches: 600, warmup: 60, concurrency: 8, profiles: true };
   const rows: IngestBenchRow[] = [];
   rows.push(await benchMonitorIngest({ ...base, store: "sqlite", monitors: 1, samples: 100, batches: 3000, warmup: 200 }));
-  for (const monitors of [1, 2]) rows.push(await benchMonitorIngest({ ...base, store: "postgres", monitors, samples: 500 }));
+  for (const monitors of [1, 2]) rows.push(await benchMonitorIngest({ ...base, store: "postgres", monitors, samples: 500, batches: 2000, warmup: 100 }));
   return rows;
 }
 
@@ -223,11 +224,11 @@ export function renderMonitorIngest(rows: readonly IngestBenchRow[]): string {
   const lines = [
     "## Monitor ingest (events/s: sampled requests counted, profiled and stored; latency: POST to ack after commit)",
     "",
-    "| store | monitors | samples/batch | events/s | batches/s | p50 ms | p99 ms | load avg (1 min) | target ≥ 50,000/s, p99 ≤ 50 ms |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| store | monitors | samples/batch | events/s | batches/s | p50 ms | p99 ms | load avg (1 min) | ≥ 50,000/s | p99 ≤ 50 ms |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows.map(
       (r) =>
-        `| ${r.store} | ${r.monitors} | ${r.samplesPerBatch} | ${r.eventsPerSecond.toLocaleString("en")} | ${r.batchesPerSecond} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${r.load[0]} → ${r.load[1]} | ${r.pass ? "met" : "not met"} |`,
+        `| ${r.store} | ${r.monitors} | ${r.samplesPerBatch} | ${r.eventsPerSecond.toLocaleString("en")} | ${r.batchesPerSecond} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${r.load[0]} → ${r.load[1]} | ${r.met.eventsPerSecond ? "met" : "not met"} | ${r.met.p99 ? "met" : "not met"} |`,
     ),
   ];
   return `${lines.join("\n")}\n`;
