@@ -20,6 +20,7 @@ import { rollups } from "./0007-rollups.ts";
 import { leases } from "./0008-leases.ts";
 import { lookups } from "./0009-lookups.ts";
 import { sampleIndexes } from "./0010-sample-indexes.ts";
+import { rollupBucketIndexes } from "./0011-rollup-bucket-indexes.ts";
 import type { SchemaFlavor } from "./flavor.ts";
 
 export function monitorMigrations(flavor: SchemaFlavor): Record<string, Migration> {
@@ -34,5 +35,6 @@ export function monitorMigrations(flavor: SchemaFlavor): Record<string, Migratio
     "0008_leases": leases(flavor),
     "0009_lookups": lookups(flavor),
     "0010_sample_indexes": sampleIndexes(flavor),
+    "0011_rollup_bucket_indexes": rollupBucketIndexes(),
   };
 }
