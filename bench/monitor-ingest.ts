@@ -4,7 +4,8 @@
  * balancer would. Each batch carries the profiles the edge ships (titanic's baseline: overall + per value of `sex` and
  * `passengerClass`, built by the real runtime profiler), which the monitor adds in the same transaction. Stores: the
  * default SQLite file (WAL, synchronous=NORMAL, one process), or a real Postgres from Debian's packages (fsync and
- * synchronous_commit on) behind one or two monitor processes. Reports events/s (requests counted + profiled + sample
+ * synchronous_commit on) behind one or two monitor processes, or the monitor Worker in workerd over a local D1 (as
+ * `edge-ml monitor dev --target worker` serves it). Reports events/s (requests counted + profiled + sample
  * rows stored) and the ingest latency per batch seen by the sender (the ack comes after COMMIT).
  * Targets (reported, not asserted): >= 50 000 events/s, p99 <= 50 ms.
  *
@@ -12,7 +13,8 @@
  * ```sh
  * npx tsx bench/monitor-ingest.ts                         # SQLite, 100 samples per batch, as before
  * BENCH_STORE=postgres BENCH_MONITORS=2 BENCH_SAMPLES=500 npx tsx bench/monitor-ingest.ts
- * BENCH_ONLY=monitor-ingest npm run bench                 # the table: SQLite, Postgres x1, Postgres x2
+ * BENCH_STORE=d1 BENCH_BATCHES=600 npx tsx bench/monitor-ingest.ts
+ * BENCH_ONLY=monitor-ingest npm run bench                 # the table: SQLite, Postgres x1, Postgres x2, D1
  * ```
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -24,6 +26,7 @@ import { pathToFileURL } from "node:url";
 import { Manifest } from "../core/schema/manifest.ts";
 import { LATENCY_BUCKETS_MS, type BatchProfile, type TelemetryBatchInput } from "../core/schema/telemetry.ts";
 import { createProfileSet } from "../runtime/telemetry/profiles.ts";
+import { type MonitorWorkerDev, startMonitorWorker } from "../cli/monitor-worker/dev.ts";
 import { startPostgres } from "../test/helpers/postgres-server.ts";
 import { quantile, round } from "./stats.ts";
 
@@ -32,8 +35,8 @@ const manifest = Manifest.parse(JSON.parse(readFileSync(join(import.meta.dirname
 const CLASSES = ["1st", "2nd", "3rd"];
 
 export interface IngestBenchOptions {
-  store: "sqlite" | "postgres";
-  /** Monitor processes (Postgres only; SQLite is one). */
+  store: "sqlite" | "postgres" | "d1";
+  /** Monitor processes (Postgres only; SQLite is one, D1 one Worker in workerd). */
   monitors: number;
   /** Sampled requests per batch (the edge sends up to 500 by default, 1000 at most). */
   samples: number;
@@ -168,16 +171,34 @@ async function benchMonitorIngest(o: IngestBenchOptions): Promise<IngestBenchRow
   // Postgres as a small production server would run it: fsync and synchronous_commit stay on.
   const pg = o.store === "postgres" ? await startPostgres({ shared_buffers: "256MB", max_wal_size: "2GB" }) : undefined;
   const children: ChildProcess[] = [];
+  let worker: MonitorWorkerDev | undefined;
   try {
-    const store = pg === undefined ? join(dir, "monitor.db") : await pg.createDatabase();
-    const { token } = JSON.parse(
-      execFileSync(process.execPath, [BIN, "monitor", "token", "create", "bench", "--store", store, "--json"], { encoding: "utf8" }),
-    ) as {
-      token: string;
-    };
-    const monitors = Array.from({ length: pg === undefined ? 1 : o.monitors }, () => spawnMonitor(["--store", store]));
-    children.push(...monitors.map((m) => m.child));
-    const urls = await Promise.all(monitors.map((m) => m.url));
+    let token: string;
+    let urls: string[];
+    if (o.store === "d1") {
+      // The monitor Worker in workerd (miniflare) over a local D1, as `edge-ml monitor dev --target worker` serves it;
+      // its tokens are made through the admin API (tokens live in D1).
+      const admin = "bench-admin-token-0123456789";
+      worker = await startMonitorWorker({ outDir: join(dir, "worker"), persistDir: join(dir, "d1"), port: 0, adminToken: admin, evaluateEveryMs: 0 });
+      const made = await fetch(`${worker.url}/v1/tokens`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+        body: JSON.stringify({ deployment: "bench" }),
+      });
+      if (!made.ok) throw new Error(`POST /v1/tokens answered ${made.status}: ${await made.text()}`);
+      token = ((await made.json()) as { token: string }).token;
+      urls = [worker.url];
+    } else {
+      const store = pg === undefined ? join(dir, "monitor.db") : await pg.createDatabase();
+      token = (
+        JSON.parse(execFileSync(process.execPath, [BIN, "monitor", "token", "create", "bench", "--store", store, "--json"], { encoding: "utf8" })) as {
+          token: string;
+        }
+      ).token;
+      const monitors = Array.from({ length: pg === undefined ? 1 : o.monitors }, () => spawnMonitor(["--store", store]));
+      children.push(...monitors.map((m) => m.child));
+      urls = await Promise.all(monitors.map((m) => m.url));
+    }
     const bodies = Array.from({ length: o.warmup + o.batches }, (_, i) => batch(i, o));
     const loadBefore = loadavg()[0]!;
     const { seconds, latencies } = await drive(urls, token, bodies, o);
@@ -190,7 +211,7 @@ async function benchMonitorIngest(o: IngestBenchOptions): Promise<IngestBenchRow
       max: round(Math.max(...latencies)),
     };
     return {
-      store: pg === undefined ? "SQLite WAL synchronous=NORMAL" : "Postgres fsync=on synchronous_commit=on",
+      store: { sqlite: "SQLite WAL synchronous=NORMAL", postgres: "Postgres fsync=on synchronous_commit=on", d1: "D1 (local, in workerd)" }[o.store],
       monitors: urls.length,
       samplesPerBatch: o.samples,
       batches: o.batches,
@@ -204,6 +225,7 @@ async function benchMonitorIngest(o: IngestBenchOptions): Promise<IngestBenchRow
       met: { eventsPerSecond: eventsPerSecond >= 50_000, p99: latencyMs.p99 <= 50 },
     };
   } finally {
+    await worker?.close();
     for (const c of children) c.kill("SIGTERM");
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((resolve) => c.once("exit", resolve)) : undefined)));
     await pg?.stop();
@@ -217,6 +239,7 @@ export async function benchMonitorIngestTable(): Promise<IngestBenchRow[]> {
   const rows: IngestBenchRow[] = [];
   rows.push(await benchMonitorIngest({ ...base, store: "sqlite", monitors: 1, samples: 100, batches: 3000, warmup: 200 }));
   for (const monitors of [1, 2]) rows.push(await benchMonitorIngest({ ...base, store: "postgres", monitors, samples: 500, batches: 2000, warmup: 100 }));
+  rows.push(await benchMonitorIngest({ ...base, store: "d1", monitors: 1, samples: 100, batches: 600, warmup: 60 }));
   return rows;
 }
 
@@ -236,7 +259,7 @@ export function renderMonitorIngest(rows: readonly IngestBenchRow[]): string {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const env = (k: string, d: number) => Number(process.env[k] ?? d);
-  const store = process.env["BENCH_STORE"] === "postgres" ? "postgres" : "sqlite";
+  const store = process.env["BENCH_STORE"] === "postgres" ? "postgres" : process.env["BENCH_STORE"] === "d1" ? "d1" : "sqlite";
   const row = await benchMonitorIngest({
     store,
     monitors: env("BENCH_MONITORS", 1),
