@@ -163,7 +163,7 @@ describe("edge-ml in a fresh project", () => {
     expect(same).toEqual([true, true, true]);
     expect(config).toEqual({ edge: { maxBatch: 8 } });
     // The monitor entry loads (its native SQLite addon only when a store is opened).
-    expect(monitor).toEqual(expect.arrayContaining(["createMonitorApp", "openSqliteStore", "startMonitor"]));
+    expect(monitor).toEqual(expect.arrayContaining(["createMonitorApp", "openPostgresStore", "openSqliteStore", "startMonitor"]));
   });
 
   it.each(["bundler", "nodenext"])("type-checks edge-ml, edge-ml/browser and edge-ml/worker without Node types (moduleResolution %s)", async (resolution) => {
