@@ -111,8 +111,8 @@ interface BuildPlan {
   ): string;
   /** Extra files written after bundling (wrangler.toml, index.html ...). */
   extraFiles(ctx: BuildContext): Record<string, string>;
-  /** What runs the build, for the CLI's "next" line. */
-  next(dir: string, ref: string): string;
+  /** What runs the build, for the CLI's "next" line; `lookups`: the views the served versions read (issue 16). */
+  next(dir: string, ref: string, lookups: readonly LookupPlan[]): string;
 }
 
 export interface BuiltFile {

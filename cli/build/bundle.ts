@@ -44,6 +44,7 @@ import type { EngineChoice } from "../commands/spec/build.ts";
 import { configuredRollout, type ResolvedRollout } from "../dev/rollout.ts";
 import { browserParity, parityDefine } from "./browser-parity.ts";
 import { chooseEngine, type EngineDecision } from "./compile/choose.ts";
+import type { LookupPlan } from "../../runtime/features/types.ts";
 import { lookupPlanFor } from "./lookup-plan.ts";
 import { loadConfig } from "../project/config.ts";
 
@@ -204,7 +205,11 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
     files,
     totalBytes: files.reduce((a, f) => a + f.bytes, 0),
     totalGzipBytes: files.reduce((a, f) => a + f.gzipBytes, 0),
-    next: plan.next(outDir, ref),
+    next: plan.next(
+      outDir,
+      ref,
+      [lookup, challengerLookup].filter((l): l is LookupPlan => l !== undefined),
+    ),
   };
   writeFileSync(join(outDir, "build.json"), `${JSON.stringify({ ...result, outDir: ".", ...(parity ? { parity: parity.report } : {}) }, null, 2)}\n`);
   return result;

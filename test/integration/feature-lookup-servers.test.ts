@@ -95,6 +95,10 @@ const TARGETS = { deno: serveDeno, node: serveNode } as const;
 async function serve(target: keyof typeof TARGETS, model: string, env: Record<string, string> = {}, dev = true) {
   const build = await buildTarget({ root, ref: `${model}@1.0.0`, target, outDir: join(root, "dist", `${target}-${model}`) });
   expect(Object.keys(build.lookup?.views ?? {})).toHaveLength(1);
+  // The CLI's "next" line runs the build as it needs: Deno KV only with --unstable-kv (and the snapshot folder).
+  const denoKv = target === "deno" && Object.values(build.lookup!.views).some((v) => v.store === "deno-kv");
+  expect(build.next.includes("--unstable-kv")).toBe(denoKv);
+  if (denoKv) expect(build.next).toContain("EDGE_ML_FEATURES_DIR=$F");
   const server = await TARGETS[target](build.outDir, { port: 0, env, ...(dev ? { localFeatures: local } : {}) });
   servers.push(server);
   return server;
