@@ -30,6 +30,8 @@ export interface TargetConfig extends TargetEnvConfig {
 /** What a target's extra files are written from; names in them must agree with what `deploy` uses. */
 export interface BuildContext {
   manifest: Manifest;
+  /** The challenger served beside it (a rollout), whose feature stores the Worker binds too. */
+  challenger?: Manifest | undefined;
   /** The entry file's name in the output folder. */
   main: string;
   config: TargetConfig | undefined;

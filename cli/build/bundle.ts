@@ -180,7 +180,8 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   } finally {
     rmSync(entryFile, { force: true });
   }
-  for (const [file, content] of Object.entries(plan.extraFiles({ manifest, main: plan.main, config: opts.config }))) writeFileSync(join(outDir, file), content);
+  for (const [file, content] of Object.entries(plan.extraFiles({ manifest, challenger: challengerManifest, main: plan.main, config: opts.config })))
+    writeFileSync(join(outDir, file), content);
 
   const files: BuiltFile[] = [fileInfo(outDir, plan.main, "ESModule"), ...modelFiles];
   const ref = `${manifest.name}@${manifest.version}`;

@@ -72,7 +72,7 @@ export const workerTarget = defineTarget({
             ]
       ).join("\n");
     },
-    extraFiles: ({ manifest, main, config }) => ({ "wrangler.toml": renderWranglerToml({ main, manifest, config }) }),
+    extraFiles: ({ manifest, challenger, main, config }) => ({ "wrangler.toml": renderWranglerToml({ main, manifest, challenger, config }) }),
     next: (dir, ref) => `npx edge-ml deploy ${ref}   (or: cd ${dir} && npx wrangler deploy; try it first: npx edge-ml dev ${ref})`,
   },
   serve: { runtime: "workerd", load: async () => (await import("./serve.ts")).serveWorker },

@@ -17,10 +17,11 @@ export const COMPATIBILITY_DATE = "2026-04-26";
 
 const str = (s: string) => JSON.stringify(s);
 
-export function renderWranglerToml(opts: { main: string; manifest: Manifest; config: TargetConfig | undefined }): string {
+export function renderWranglerToml(opts: { main: string; manifest: Manifest; challenger?: Manifest | undefined; config: TargetConfig | undefined }): string {
   const { manifest, config } = opts;
-  // Bindings are not inherited by environments either: each section binds its own stores.
-  const stores = featureStoresRead(manifest, config?.featureViews);
+  // Bindings are not inherited by environments either: each section binds its own stores. A challenger served by the
+  // same Worker may read views the champion does not: its stores are bound too.
+  const stores = featureStoresRead({ features: [...(manifest.features ?? []), ...(opts.challenger?.features ?? [])] }, config?.featureViews);
   const bindings = (env?: string) => renderFeatureBindings(stores, featureStoreIds(config, env), env);
   // wrangler does not inherit [vars] into environments: each section repeats them. The telemetry deployment is the
   // Worker's name, so the monitor, wrangler and deploys.log.jsonl all say the same.

@@ -66,6 +66,14 @@ describe("the build's wrangler.toml binds the stores the model reads", () => {
     );
   });
 
+  it("binds a challenger's stores too: the champion reads no view, the challenger served beside it does", () => {
+    const config = { features: { kvNamespaceId: KV, d1: D1 }, featureViews: views };
+    expect(renderWranglerToml({ main: "worker.js", manifest: base, config })).not.toContain("kv_namespaces");
+    const toml = renderWranglerToml({ main: "worker.js", manifest: base, challenger: manifest, config });
+    expect(toml).toContain(`[[kv_namespaces]]\nbinding = "EDGE_ML_FEATURES_KV"\nid = "${KV}"\n`);
+    expect(toml).toContain(`[[d1_databases]]\nbinding = "EDGE_ML_FEATURES_D1"`);
+  });
+
   it("every section binds its own ids; an environment without them gets a comment naming the key to set", () => {
     const toml = renderWranglerToml({
       main: "worker.js",
