@@ -1,6 +1,6 @@
 /**
  * The monitor as a portable Hono app: ingest and feedback, the read API (metrics, drift, slices, prediction rate,
- * performance), alerts, Prometheus metrics and the dashboard, over any MonitorStore. Nothing here touches Node: the Node entry (monitor/server.ts) supplies the SQLite store and the
+ * performance), alerts, ingest tokens (admin), Prometheus metrics and the dashboard, over any MonitorStore. Nothing here touches Node: the Node entry (monitor/server.ts) supplies the SQLite store and the
  * asset loader, a Worker entry could supply D1 and static assets.
  *
  * @example
@@ -23,6 +23,7 @@ import { feedbackRoutes } from "./routes/feedback.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
 import { compareRoutes } from "./routes/compare.ts";
 import { mlRoutes } from "./routes/ml.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
 import type { MonitorStore } from "./store/contract.ts";
 import { renderDashboard } from "./views/dashboard.ts";
 
@@ -128,6 +129,7 @@ export function createMonitor(opts: MonitorAppOptions): { app: Hono; alerting: A
   app.route("/", mlRoutes({ store: opts.store, now, windowMs }));
   app.route("/", compareRoutes({ store: opts.store, now, windowMs }));
   app.route("/", alertRoutes({ store: opts.store, alerting, now }));
+  app.route("/", tokenRoutes({ store: opts.store, adminToken: opts.adminToken }));
   app.get("/", async (c) =>
     c.html(renderDashboard({ deployments: await opts.store.listDeployments(), selected: c.req.query("deployment"), tab: c.req.query("tab"), now: now() })),
   );

@@ -1,7 +1,7 @@
 /**
  * The monitor as a Cloudflare Worker: the same Hono app (monitor/app.ts) over the D1 store (monitor/store/d1/), the
  * dashboard's assets from the bundle, alert evaluation, webhook delivery and retention (compaction every `every`) on a
- * Cron Trigger (`scheduled`), and an admin-only token API (./tokens.ts: a Worker has no CLI beside its database).
+ * Cron Trigger (`scheduled`), and the admin-only token API of every monitor (../routes/tokens.ts: a Worker has no CLI beside its database).
  *
  * Settings come from the Worker's environment: `DB` (the D1 binding), `EDGE_ML_MONITOR_ADMIN_TOKEN` (a secret:
  * `npx wrangler secret put EDGE_ML_MONITOR_ADMIN_TOKEN`), `EDGE_ML_MONITOR_WINDOW` (default 1h), `EDGE_ML_MONITOR_RETENTION` (as `--retention`). A Worker is public,
@@ -29,7 +29,6 @@ import { MonitorError } from "../http-error.ts";
 import { MINUTE_MS, type MonitorStore } from "../store/contract.ts";
 import type { D1Database } from "../store/d1/binding.ts";
 import { openD1Store } from "../store/d1/store.ts";
-import { tokenRoutes } from "./tokens.ts";
 
 export interface MonitorWorkerEnv {
   DB: D1Database;
@@ -89,7 +88,6 @@ function routes(env: MonitorWorkerEnv, store: MonitorStore, windowMs: number, as
     }
     await next();
   });
-  app.route("/", tokenRoutes({ store, adminToken }));
   app.post("/v1/alerts/evaluate", adminGuard(adminToken), async (c) => {
     const alerting = createAlerting({ store, now: Date.now, windowMs });
     const result = await alerting.evaluate();

@@ -1,7 +1,8 @@
 /**
- * Ingest tokens over HTTP, for a monitor whose database the CLI cannot open (D1 behind a Worker), behind the admin
- * guard: `POST /v1/tokens {deployment}` ▶ 201 `{id, deployment, prefix, token}` (the token shown once, only its hash
- * is stored), `GET /v1/tokens` ▶ `{tokens}`, `DELETE /v1/tokens/:target` (a token id or a deployment) ▶ `{revoked}`.
+ * Ingest tokens over HTTP, behind the admin guard, on every monitor (Node and Worker), for a monitor whose database
+ * the CLI cannot open (D1 behind a Worker, a monitor on another machine; `edge-ml monitor token … --url` uses them):
+ * `POST /v1/tokens {deployment}` ▶ 201 `{id, deployment, prefix, createdAt, token}` (the token shown once, only its hash is
+ * stored), `GET /v1/tokens` ▶ `{tokens}`, `DELETE /v1/tokens/:target` (a token id or a deployment) ▶ `{revoked}`.
  *
  * @example
  * ```sh
@@ -27,7 +28,7 @@ export function tokenRoutes(opts: { store: MonitorStore; adminToken: string | un
   app.use("/v1/tokens/*", adminGuard(opts.adminToken));
   app.post("/v1/tokens", jsonBody(NewToken, { what: "token request", hint: 'send {"deployment": "titanic-prod"}' }), async (c) => {
     const t = await createToken(opts.store, c.get("body").deployment, now());
-    return c.json({ id: t.id, deployment: t.deployment, prefix: t.prefix, token: t.token }, 201);
+    return c.json({ id: t.id, deployment: t.deployment, prefix: t.prefix, createdAt: t.createdAt, token: t.token }, 201);
   });
   app.get("/v1/tokens", async (c) => c.json({ tokens: await opts.store.listTokens() }));
   app.delete("/v1/tokens/:target", async (c) => {
