@@ -4,9 +4,9 @@
  * its read side closed without an admin token; `edge-ml monitor dev --target worker` serves it with a local D1, and
  * the same telemetry sent to it and to `edge-ml monitor` (SQLite) gives the same drift answer and the same counters;
  * the dashboard and its assets load; the Cron Trigger opens an alert and delivers its webhook to a 127.0.0.1 receiver;
- * ingest needs a token made by the Worker's token API.
+ * ingest needs a token made through the Worker's token API (`edge-ml monitor token create --url`).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -208,15 +208,18 @@ describe("the monitor as a Worker with a D1 store", () => {
     const sqlite: Monitor = { url: (await sqliteProc.waitFor(LISTENING))[1]!, headers: {} };
     const d1: Monitor = { url: (await d1Proc.waitFor(LISTENING, 120_000))[1]!, headers: { authorization: `Bearer ${ADMIN}` } };
 
-    // Tokens: the CLI for SQLite, the Worker's token API (admin only) for D1.
+    // Tokens: the CLI on the SQLite file, and the CLI through the Worker's token API (admin only) for D1.
     const created = await runCli(["monitor", "token", "create", "prod", "--db", join(dir, "monitor.db"), "--json"], dir);
     expect(created.code, created.stderr).toBe(0);
     const sqliteToken = (JSON.parse(created.stdout) as { token: string }).token;
     expect((await post(d1, "/v1/tokens", { deployment: "prod" }, {})).status).toBe(401);
-    const made = await post(d1, "/v1/tokens", { deployment: "prod" });
-    expect(made.status).toBe(201);
-    const d1Token = ((await made.json()) as { token: string }).token;
+    writeFileSync(join(dir, "admin-token"), ADMIN);
+    const made = await runCli(["monitor", "token", "create", "prod", "--url", d1.url, "--admin-token-file", "admin-token", "--json"], dir);
+    expect(made.code, made.stderr).toBe(0);
+    const d1Token = (JSON.parse(made.stdout) as { token: string }).token;
     expect(d1Token).toMatch(/^edgeml_/);
+    const listed = await runCli(["monitor", "token", "list", "--url", d1.url, "--admin-token-file", "admin-token", "--json"], dir);
+    expect((JSON.parse(listed.stdout) as { deployment: string; revokedAt: null }[]).map((t) => [t.deployment, t.revokedAt])).toEqual([["prod", null]]);
 
     const registration = { model: "titanic", version: "1.0.0", baseline: TITANIC.baseline, task: "binary", positiveLabel: "yes" };
     for (const m of [sqlite, d1]) expect((await post(m, "/v1/deployments/prod/baseline", registration)).status).toBe(201);

@@ -33,12 +33,26 @@ export const MONITOR_SERVE = defineSpec({
   },
 });
 
+/** The token commands reach a running monitor's token API instead of its database (a monitor Worker on D1). */
+const url = {
+  type: "string",
+  valueHint: "url",
+  description: "a running monitor (e.g. the monitor Worker's https://…workers.dev address): use its token API, with the admin token",
+} as const;
+const adminTokenFile = {
+  type: "string",
+  valueHint: "file",
+  description: "with --url: file holding the monitor's admin token, or - for stdin (default: $EDGE_ML_MONITOR_ADMIN_TOKEN)",
+} as const;
+const adminToken = { type: "string", description: "with --url: the admin token itself (visible in `ps` and shell history: prefer the env var)" } as const;
+const where = { db, store, url, "admin-token-file": adminTokenFile, "admin-token": adminToken, json };
+
 export const TOKEN_CREATE = defineSpec({
-  args: { deployment: { type: "positional", required: true, description: "deployment name, e.g. titanic-prod" }, db, store, json },
+  args: { deployment: { type: "positional", required: true, description: "deployment name, e.g. titanic-prod" }, ...where },
 });
 
-export const TOKEN_LIST = defineSpec({ args: { db, store, json } });
+export const TOKEN_LIST = defineSpec({ args: where });
 
 export const TOKEN_REVOKE = defineSpec({
-  args: { target: { type: "positional", required: true, description: "token id (tok_…) or deployment name" }, db, store, json },
+  args: { target: { type: "positional", required: true, description: "token id (tok_…) or deployment name" }, ...where },
 });
