@@ -4,16 +4,8 @@
  */
 import type { LookupPlan } from "../../runtime/features/types.ts";
 import { ORT_WASM_FILE } from "../ort-files.ts";
+import { serverRunLine } from "../server-run.ts";
 import { type BuildChallenger, defineTarget, TFJS_DIR, TFJS_NODE_REQUIRES } from "../types.ts";
-
-/** The command that runs a Deno build from its folder, with the narrowest permissions that work. */
-const DENO_RUN = "deno run --allow-net --allow-read=. --allow-env server.js";
-/**
- * With a `deno-kv` feature view: Deno KV needs --unstable-kv, its local file write access, and the snapshot folder
- * `features push` wrote is loaded from EDGE_ML_FEATURES_DIR (README, "Deno, Node and pages").
- */
-const DENO_RUN_KV =
-  "EDGE_ML_FEATURES_DIR=$F EDGE_ML_DENO_KV=./features.sqlite3 deno run --allow-net --allow-env --allow-read=.,$F --allow-write=. --unstable-kv server.js";
 
 /** The entry's `lookup` option: the feature views the model reads (issue 16); the server opens their stores (features.ts). */
 const lookupOption = (lookup: LookupPlan | undefined): string => (lookup === undefined ? "" : `, lookup: ${JSON.stringify(lookup)}`);
@@ -57,10 +49,7 @@ export const denoTarget = defineTarget({
               `await startDenoServer({ manifest, settings: ${JSON.stringify(settings)}, modelUrl: new URL("./model.onnx", import.meta.url), wasmUrl: new URL("./${ORT_WASM_FILE}", import.meta.url)${lookupOption(lookup)}${challengerOption(challenger, "modelUrl")} });`,
             ].join("\n"),
     extraFiles: () => ({}),
-    next: (dir, ref, lookups) =>
-      lookups.some((l) => Object.values(l.views).some((v) => v.store === "deno-kv"))
-        ? `cd ${dir} && F=<project>/.edge-ml/features ${DENO_RUN_KV}   (or: npx edge-ml dev ${ref} --target deno)`
-        : `cd ${dir} && ${DENO_RUN}   (or: npx edge-ml dev ${ref} --target deno)`,
+    next: (dir, ref, lookups) => `cd ${dir} && ${serverRunLine("deno", lookups)}   (or: npx edge-ml dev ${ref} --target deno)`,
   },
   serve: { runtime: "deno", load: async () => (await import("./serve.ts")).serveDeno },
 });

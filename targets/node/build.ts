@@ -6,10 +6,8 @@
  */
 import type { LookupPlan } from "../../runtime/features/types.ts";
 import { ORT_WASM_FILE } from "../ort-files.ts";
+import { serverRunLine } from "../server-run.ts";
 import { type BuildChallenger, defineTarget, TFJS_DIR } from "../types.ts";
-
-/** The command that runs a Node build from its folder. */
-const NODE_RUN = "node server.mjs";
 
 /** The entry's `challenger` option: the challenger's file read from beside server.mjs (`bytes`: model or graph). */
 function challengerOption(c: BuildChallenger | undefined, bytes: "model" | "graph"): string {
@@ -73,7 +71,7 @@ export const nodeTarget = defineTarget({
               `for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => void server.close().then(() => process.exit(0)));`,
             ].join("\n"),
     extraFiles: () => ({}),
-    next: (dir, ref) => `cd ${dir} && ${NODE_RUN}   (or: npx edge-ml dev ${ref} --target node)`,
+    next: (dir, ref, lookups) => `cd ${dir} && ${serverRunLine("node", lookups)}   (or: npx edge-ml dev ${ref} --target node)`,
   },
   serve: { runtime: "node", load: async () => (await import("./serve.ts")).serveNode },
 });

@@ -11,13 +11,15 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTarget } from "../../cli/build/bundle.ts";
 import { LOCAL_STORE_ID, localPersist } from "../../cli/features/local-store.ts";
 import { pushFeatures } from "../../cli/features/push.ts";
 import { addModel } from "../../cli/registry/add-model.ts";
-import { serveDeno } from "../../targets/deno/serve.ts";
+import { denoBinary, serveDeno } from "../../targets/deno/serve.ts";
+import { whenListening } from "../../targets/listening-process.ts";
 import { serveNode } from "../../targets/node/serve.ts";
 import type { LocalServer } from "../../targets/types.ts";
 import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
@@ -95,10 +97,9 @@ const TARGETS = { deno: serveDeno, node: serveNode } as const;
 async function serve(target: keyof typeof TARGETS, model: string, env: Record<string, string> = {}, dev = true) {
   const build = await buildTarget({ root, ref: `${model}@1.0.0`, target, outDir: join(root, "dist", `${target}-${model}`) });
   expect(Object.keys(build.lookup?.views ?? {})).toHaveLength(1);
-  // The CLI's "next" line runs the build as it needs: Deno KV only with --unstable-kv (and the snapshot folder).
+  // The CLI's "next" line asks for what the views need (it is run as printed below): Deno KV only with --unstable-kv.
   const denoKv = target === "deno" && Object.values(build.lookup!.views).some((v) => v.store === "deno-kv");
   expect(build.next.includes("--unstable-kv")).toBe(denoKv);
-  if (denoKv) expect(build.next).toContain("EDGE_ML_FEATURES_DIR=$F");
   const server = await TARGETS[target](build.outDir, { port: 0, env, ...(dev ? { localFeatures: local } : {}) });
   servers.push(server);
   return server;
@@ -176,6 +177,46 @@ describe.each(["deno", "node"] as const)("the %s server", (target) => {
     expect((err as Error).message).toContain(`cannot serve the model's looked-up features on ${target === "deno" ? "Deno" : "Node"}`);
     expect((err as Error).message).toContain('view "passenger_cf" is stored in Workers KV, which a');
     expect((err as Error).message).toContain("set EDGE_ML_FEATURES_URL");
+  });
+});
+
+describe.each(["deno", "node"] as const)("the %s build's next line", (target) => {
+  it.each([
+    ["by-denokv", ["EDGE_ML_FEATURES_DIR=$F"]],
+    ["by-memory", ["EDGE_ML_FEATURES_DIR=$F"]],
+    ["by-service", ["EDGE_ML_FEATURES_URL=<feature service>"]],
+  ] as const)("runs %s as printed, from a shell, with the project and the feature service filled in", async (model, asks) => {
+    const build = await buildTarget({ root, ref: `${model}@1.0.0`, target, outDir: join(root, "dist", `next-${target}-${model}`) });
+    for (const a of asks) expect(build.next).toContain(a);
+    const line = build.next
+      .replace(/\s+\(or: npx edge-ml dev .*\)$/, "")
+      .replaceAll("<project>", root)
+      .replaceAll("<feature service>", serviceUrl);
+    expect(line).not.toMatch(/[<>]/);
+    // Its own process group, so close() stops the runtime the shell started, not only the shell.
+    const child = spawn("sh", ["-c", line], {
+      detached: true,
+      env: { ...process.env, PATH: `${dirname(denoBinary())}:${process.env["PATH"]}`, PORT: "0", NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const stop = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {} // the group has exited
+    };
+    const server = await whenListening(child, { runtime: target, hint: line }).catch((e: Error) => {
+      stop("SIGKILL");
+      throw e;
+    });
+    servers.push({
+      url: server.url,
+      close: async () => {
+        stop("SIGTERM");
+        await server.close();
+      },
+    });
+    failing = false;
+    await expectSameAsInline(server, model);
   });
 });
 
