@@ -10,16 +10,84 @@
  */
 import type { Kysely, Migration } from "kysely";
 import type { SchemaFlavor } from "./flavor.ts";
-import { createRolledTable, ROLLED_TABLES, type RolledTable } from "./rollup.ts";
+import { createRolledTable, type RolledTable } from "./rollup.ts";
 
-const ROLLED_BY_0007: readonly string[] = ["minute_counters", "minute_latency", "minute_errors", "minute_backends", "minute_rollouts", "profile_cells"];
+const series = [
+  ["deployment", "key", "text"],
+  ["model", "key", "text"],
+  ["version", "key", "text"],
+] as const;
+
+/**
+ * The tables 0007 rolls up, as they were when it shipped: a migration is frozen, so a later change to ./rollup.ts's
+ * live ROLLED_TABLES (a new column, with the migration that adds it) leaves what 0007 creates unchanged. Later
+ * per-window tables create their twins in their own migration.
+ */
+const AT_0007: readonly RolledTable[] = [
+  {
+    source: "minute_counters",
+    hour: "hour_counters",
+    day: "day_counters",
+    columns: [
+      ...series,
+      ["minute", "time", "int"],
+      ["requests", "sum", "int"],
+      ["errors", "sum", "int"],
+      ["dropped", "sum", "int"],
+      ["latency_sum", "sum", "real"],
+      ["batches", "sum", "int"],
+    ],
+    key: ["deployment", "model", "version", "minute"],
+  },
+  {
+    source: "minute_latency",
+    hour: "hour_latency",
+    day: "day_latency",
+    columns: [...series, ["minute", "time", "int"], ["bucket", "key", "int"], ["count", "sum", "int"]],
+    key: ["deployment", "model", "version", "minute", "bucket"],
+  },
+  {
+    source: "minute_errors",
+    hour: "hour_errors",
+    day: "day_errors",
+    columns: [...series, ["minute", "time", "int"], ["class", "key", "text"], ["count", "sum", "int"]],
+    key: ["deployment", "model", "version", "minute", "class"],
+  },
+  {
+    source: "minute_backends",
+    hour: "hour_backends",
+    day: "day_backends",
+    columns: [...series, ["minute", "time", "int"], ["device", "key", "text"], ["requests", "sum", "int"]],
+    key: ["deployment", "model", "version", "minute", "device"],
+  },
+  {
+    source: "minute_rollouts",
+    hour: "hour_rollouts",
+    day: "day_rollouts",
+    columns: [...series, ["minute", "time", "int"], ["arm", "key", "text"], ["mode", "key", "text"], ["requests", "sum", "int"], ["errors", "sum", "int"]],
+    key: ["deployment", "model", "minute", "version", "arm", "mode"],
+  },
+  {
+    source: "profile_cells",
+    hour: "hour_profile_cells",
+    day: "day_profile_cells",
+    columns: [
+      ...series,
+      ["slice_key", "key", "text"],
+      ["slice_value", "key", "text"],
+      ["bucket", "time", "int"],
+      ["feature", "key", "text"],
+      ["cell", "key", "text"],
+      ["value", "cell", "real"],
+    ],
+    key: ["deployment", "model", "version", "slice_key", "slice_value", "bucket", "feature", "cell"],
+  },
+];
 
 export function rollups(f: SchemaFlavor): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      // The tables that existed when 0007 shipped: later per-window tables create their twins in their own migration.
-      const specs: readonly RolledTable[] = ROLLED_TABLES.filter((t) => ROLLED_BY_0007.includes(t.source));
-      for (const spec of specs) {
+      for (const spec of AT_0007) {
         for (const name of [spec.hour, spec.day]) await createRolledTable(db, f, spec, name);
       }
       await db.schema.createIndex("samples_by_ts").on("samples").column("ts").execute();

@@ -12,13 +12,39 @@
  */
 import type { Kysely, Migration } from "kysely";
 import type { SchemaFlavor } from "./flavor.ts";
-import { createRolledTable, ROLLED_TABLES } from "./rollup.ts";
+import { createRolledTable, type RolledTable } from "./rollup.ts";
+
+/**
+ * `minute_lookups` and its twins as 0009 created them, frozen (./0007-rollups.ts says why): 15 latency columns (the
+ * 14 LATENCY_BUCKETS_MS buckets + overflow) and 8 age columns (7 AGE_BUCKETS_MS buckets + older), fixed by protocol v1.
+ */
+const AT_0009: RolledTable = {
+  source: "minute_lookups",
+  hour: "hour_lookups",
+  day: "day_lookups",
+  columns: [
+    ["deployment", "key", "text"],
+    ["model", "key", "text"],
+    ["version", "key", "text"],
+    ["minute", "time", "int"],
+    ["view", "key", "text"],
+    ["requests", "sum", "int"],
+    ["keys", "sum", "int"],
+    ["misses", "sum", "int"],
+    ["expired", "sum", "int"],
+    ["latency_sum", "sum", "real"],
+    ...Array.from({ length: 15 }, (_, i) => [`lat_${i}`, "sum", "int"] as const),
+    ["age_sum", "sum", "real"],
+    ["age_max", "max", "real"],
+    ...Array.from({ length: 8 }, (_, i) => [`age_${i}`, "sum", "int"] as const),
+  ],
+  key: ["deployment", "model", "version", "minute", "view"],
+};
 
 export function lookups(f: SchemaFlavor): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      const spec = ROLLED_TABLES.find((t) => t.source === "minute_lookups")!;
-      for (const name of [spec.source, spec.hour, spec.day]) await createRolledTable(db, f, spec, name);
+      for (const name of [AT_0009.source, AT_0009.hour, AT_0009.day]) await createRolledTable(db, f, AT_0009, name);
     },
   };
 }

@@ -50,6 +50,11 @@ const series = [
   ["version", "key", "text"],
 ] as const;
 
+/**
+ * The per-window tables ingest writes, each with an hourly and a daily twin, as the schema has them after every
+ * migration (test/monitor/store/rolled-schema.test.ts holds them equal). Compaction and reads use this; migrations
+ * keep their own frozen copies, so a change here needs the migration that makes it.
+ */
 export const ROLLED_TABLES = [
   {
     source: "minute_counters",
@@ -131,10 +136,9 @@ export const ROLLED_TABLES = [
   },
 ] as const satisfies readonly RolledTable[];
 
-/** The per-window tables ingest writes, each with an hourly and a daily twin. */
 /**
  * Creates table `name` with the columns and primary key of `spec` (a per-window table, or one of its hour/day twins):
- * the DDL migrations 0007 and 0009 share.
+ * the DDL migrations 0007 and 0009 share, each from its own frozen copy of the spec.
  */
 export async function createRolledTable(db: Kysely<unknown>, f: SchemaFlavor, spec: RolledTable, name: string): Promise<void> {
   const types = { text: "text", int: f.int, real: f.real } as const;
