@@ -134,15 +134,15 @@ async function send(client: pg.PoolClient, queries: readonly CompiledQuery[], be
   return out;
 }
 
-/** Characters COPY's text format escapes in a value (a backslash, then `\\`, `n`, `r` or `t`). */
-const COPY_SPECIAL = /[\\\n\r\t]/;
+/** Characters COPY's text format escapes in a value (a backslash, then `\\`, `n`, `r` or `t`); only used by `replace`. */
+const COPY_SPECIAL = /[\\\n\r\t]/g;
 const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
 /** A value as a cell of COPY's text format: `\N` for null, special characters escaped. */
 function copyCell(v: Value): string {
   if (v === null) return "\\N";
   if (typeof v === "number") return String(v);
-  return COPY_SPECIAL.test(v) ? v.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c]!) : v;
+  return v.replace(COPY_SPECIAL, (c) => COPY_ESCAPES[c]!);
 }
 
 /** Streams the plan's sample rows into `samples` with COPY, each row prefixed by the ids the plan selected. */
