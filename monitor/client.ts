@@ -27,7 +27,7 @@ export async function whoami(monitorUrl: string, token: string, fetchImpl: typeo
   } catch (error) {
     return { kind: "unknown", message: `cannot reach the monitor at ${url}: ${(error as Error).message}` };
   }
-  const body = parse(text);
+  const body = parseJsonObject(text);
   if (res.ok && typeof body?.["deployment"] === "string") {
     const token = body["token"] as { id?: unknown } | undefined;
     return { kind: "ok", deployment: body["deployment"], tokenId: typeof token?.id === "string" ? token.id : "" };
@@ -39,7 +39,8 @@ export async function whoami(monitorUrl: string, token: string, fetchImpl: typeo
   return { kind: "unknown", message: `the monitor answered ${res.status} to GET ${url}: ${message}` };
 }
 
-function parse(text: string): Record<string, unknown> | undefined {
+/** A monitor's answer as a JSON object, or undefined when it is not one (an HTML error page, a proxy's text). */
+export function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
     const v: unknown = JSON.parse(text);
     return v !== null && typeof v === "object" ? (v as Record<string, unknown>) : undefined;

@@ -11,6 +11,7 @@
  * ```
  */
 import { EdgeMlError } from "../../../../core/errors.ts";
+import { parseJsonObject } from "../../../../monitor/client.ts";
 import type { TokenRecord } from "../../../../monitor/store/contract.ts";
 import type { CreatedToken } from "../../../../monitor/tokens.ts";
 
@@ -44,7 +45,7 @@ export function remoteTokens(monitorUrl: string, adminToken: string | undefined,
         cause: error,
       });
     }
-    const json = parse(text);
+    const json = parseJsonObject(text);
     if (res.ok) return { status: res.status, json };
     const error = json?.["error"] as { code?: unknown; message?: unknown; hint?: unknown } | undefined;
     const message = typeof error?.message === "string" ? error.message : text.trim().slice(0, 300) || `HTTP ${res.status}`;
@@ -89,13 +90,4 @@ export function remoteTokens(monitorUrl: string, adminToken: string | undefined,
       return json["revoked"];
     },
   };
-}
-
-function parse(text: string): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === "object" ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
