@@ -34,11 +34,13 @@ export interface CompareQuery {
 }
 
 export type ArmName = "champion" | "challenger";
+/** How the challenger ran in the range: both when the rollout switched between canary and shadow inside it. */
+export type RolloutModes = "canary" | "shadow" | "canary+shadow" | null;
 
 export interface ArmReport {
   arm: ArmName;
   version: string;
-  mode: "canary" | "shadow" | null;
+  mode: RolloutModes;
   /** Requests clients made that this version answered. */
   requests: number;
   /** Challenger in shadow mode: runs after the champion answered (no client saw them). */
@@ -120,18 +122,21 @@ export async function compareReport(store: MonitorStore, q: CompareQuery) {
   };
 }
 
+/** An arm's version, with every mode it ran in over the range. */
+type PickedArm = Omit<RolloutRow, "mode"> & { mode: RolloutModes };
+
 /** The version of an arm: the one with the most traffic in the range (a promotion inside the range leaves two). */
-function pick(rows: readonly RolloutRow[], arm: ArmName): RolloutRow | undefined {
+function pick(rows: readonly RolloutRow[], arm: ArmName): PickedArm | undefined {
   let best: RolloutRow | undefined;
   const byVersion = new Map<string, number>();
   for (const r of rows) if (r.arm === arm) byVersion.set(r.version, (byVersion.get(r.version) ?? 0) + r.requests);
   for (const r of rows) if (r.arm === arm && (best === undefined || byVersion.get(r.version)! > byVersion.get(best.version)!)) best = r;
   if (best === undefined) return undefined;
-  const mode = rows.find((r) => r.arm === arm && r.version === best.version && r.mode !== null)?.mode ?? null;
-  return { ...best, mode };
+  const modes = new Set(rows.filter((r) => r.arm === arm && r.version === best.version && r.mode !== null).map((r) => r.mode));
+  return { ...best, mode: modes.size === 2 ? "canary+shadow" : ([...modes][0] ?? null) };
 }
 
-function armReport(q: CompareQuery, rows: readonly RolloutRow[], row: RolloutRow, windows: readonly WindowRow[]) {
+function armReport(q: CompareQuery, rows: readonly RolloutRow[], row: PickedArm, windows: readonly WindowRow[]) {
   const mine = rows.filter((r) => r.arm === row.arm && r.version === row.version);
   const shadowRuns = mine.filter((r) => r.arm === "challenger" && r.mode === "shadow").reduce((s, r) => s + r.requests, 0);
   const total = mine.reduce((s, r) => s + r.requests, 0);

@@ -69,6 +69,18 @@ describe("GET /v1/compare", () => {
     expect(body.method).toContain("mSPRT");
   });
 
+  it("says canary+shadow when the challenger ran both ways in the range, its client requests and shadow runs apart", async () => {
+    const m = await testMonitor();
+    expect((await m.post(batch("1.0.0", { arm: "champion" }, { n: 300, errors: 0, bucket: 3, label: () => "yes" }))).status).toBe(200);
+    const canary = batch("1.1.0", { arm: "challenger", mode: "canary" }, { n: 30, errors: 0, bucket: 3, label: () => "yes" });
+    const shadow = batch("1.1.0", { arm: "challenger", mode: "shadow" }, { n: 200, errors: 2, bucket: 3, label: () => "yes" });
+    for (const b of [canary, shadow]) expect((await m.post(b)).status).toBe(200);
+    const body = (await (await m.get(`/v1/compare?deployment=prod&model=titanic&${RANGE}&step=1h`)).json()) as Report;
+    expect(body.mode).toBe("canary+shadow");
+    expect(body.arms[1]).toMatchObject({ version: "1.1.0", mode: "canary+shadow", requests: 30, shadowRuns: 200, errors: 2 });
+    expect(body.arms[0]).toMatchObject({ version: "1.0.0", mode: null, requests: 300 });
+  });
+
   it("names the bad or missing parameter and how to fix it", async () => {
     const m = await testMonitor();
     const missing = await m.get("/v1/compare?deployment=prod");
