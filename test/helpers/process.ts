@@ -1,6 +1,7 @@
 /** Start the CLI as a real child process and wait for a line on its stdout. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { onTestFinished } from "vitest";
 import { REPO_ROOT } from "./tmp.ts";
 
 export interface CliProcess {
@@ -50,4 +51,11 @@ export function spawnCli(args: string[], cwd: string, env: Record<string, string
       });
     },
   };
+}
+
+/** SIGKILL the process when the current test ends, if it is still running (a monitor's crash is part of some tests). */
+export function killOnFinish(p: CliProcess): void {
+  onTestFinished(() => {
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
+  });
 }

@@ -14,6 +14,7 @@ import { runCli } from "../helpers/cli.ts";
 import { P, predict } from "../helpers/edge-cases.ts";
 import { type CliProcess, spawnCli } from "../helpers/process.ts";
 import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
+import { until } from "../helpers/poll.ts";
 
 type Report = Awaited<ReturnType<typeof compareReport>>;
 const MONITOR_URL = /monitor listening on (http:\/\/127\.0\.0\.1:\d+)/;
@@ -25,16 +26,6 @@ function stopOnFinish(p: CliProcess) {
       await p.exited;
     }
   });
-}
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last = await fn();
-  while (!ok(last) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 500));
-    last = await fn();
-  }
-  return last;
 }
 
 describe("champion vs challenger on the monitor", () => {

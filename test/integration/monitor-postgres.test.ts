@@ -13,17 +13,12 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import type { TelemetryBatchInput } from "../../core/schema/telemetry.ts";
 import { runCli } from "../helpers/cli.ts";
 import { freshDatabase } from "../helpers/postgres.ts";
-import { spawnCli, type CliProcess } from "../helpers/process.ts";
+import { killOnFinish, spawnCli } from "../helpers/process.ts";
 import { FIXTURES, tempDir } from "../helpers/tmp.ts";
-import { makeBatch } from "../monitor/helpers.ts";
+import { makeBatch, prometheusTotals } from "../monitor/helpers.ts";
+import { until } from "../helpers/poll.ts";
 
 const MONITOR_URL = /monitor listening on (http:\/\/127\.0\.0\.1:(\d+))/;
-
-function killOnFinish(p: CliProcess) {
-  onTestFinished(() => {
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
-  });
-}
 
 /**
  * One address for several monitors, as a load balancer: each request goes to the next monitor in turn; when that one
@@ -69,25 +64,6 @@ async function sql<T extends pg.QueryResultRow>(url: string, text: string, value
   } finally {
     await client.end();
   }
-}
-
-async function counts(monitor: string, deployment: string): Promise<{ requests: number; errors: number }> {
-  const text = await (await fetch(`${monitor}/metrics`)).text();
-  const sum = (re: RegExp) => [...text.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
-  return {
-    requests: sum(new RegExp(`^edgeml_requests_total\\{deployment="${deployment}"[^}]*\\} (\\d+)$`, "gm")),
-    errors: sum(new RegExp(`^edgeml_errors_total\\{deployment="${deployment}"[^}]*\\} (\\d+)$`, "gm")),
-  };
-}
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last = await fn();
-  while (!ok(last) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 250));
-    last = await fn();
-  }
-  return last;
 }
 
 describe("monitor on Postgres, two processes behind one address", () => {
@@ -144,7 +120,7 @@ describe("monitor on Postgres, two processes behind one address", () => {
     await send(150, true);
     await send(10, false);
     await until(
-      () => counts(urlB!, "e2e"),
+      () => prometheusTotals(urlB!, "e2e"),
       (c) => c.requests > 0,
       30_000,
     );
@@ -168,14 +144,14 @@ describe("monitor on Postgres, two processes behind one address", () => {
     a = start(portA);
     await a.waitFor(MONITOR_URL);
     const final = await until(
-      () => counts(urlB!, "e2e"),
+      () => prometheusTotals(urlB!, "e2e"),
       (c) => c.requests >= 315,
       90_000,
     );
     expect(final).toEqual({ requests: 315, errors: 15 });
     // Still exact a while later (no late retry counted twice), and the same through the restarted monitor.
     await new Promise((r) => setTimeout(r, 4000));
-    expect(await counts(urlA!, "e2e")).toEqual({ requests: 315, errors: 15 });
+    expect(await prometheusTotals(urlA!, "e2e")).toEqual({ requests: 315, errors: 15 });
     // The totals in Postgres itself.
     const [row] = await sql<{ requests: number; errors: number; batches: number }>(
       store,

@@ -15,19 +15,13 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { LATENCY_BUCKETS_MS, type TelemetryBatchInput } from "../../core/schema/telemetry.ts";
 import { COMPATIBILITY_DATE } from "../../targets/worker/wrangler-config.ts";
 import { runCli } from "../helpers/cli.ts";
-import { spawnCli, type CliProcess } from "../helpers/process.ts";
+import { killOnFinish, spawnCli, type CliProcess } from "../helpers/process.ts";
 import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
 import { makeBatch, makeProfile, TITANIC } from "../monitor/helpers.ts";
 
 const LISTENING = /monitor listening on (http:\/\/127\.0\.0\.1:\d+)/;
 const ADMIN = "admin-secret-for-the-worker-test";
 const MINUTE = 60_000;
-
-function killOnFinish(p: CliProcess) {
-  onTestFinished(() => {
-    if (p.child.exitCode === null) p.child.kill("SIGKILL");
-  });
-}
 
 /** `monitor dev` stops its workerd on SIGTERM; SIGKILL would leave workerd running without its parent. */
 function stopOnFinish(p: CliProcess) {

@@ -24,6 +24,7 @@ import type { LocalServer, ServeOptions } from "../../targets/types.ts";
 import { EDGE_CASES, edgeRequest, expectEdgeError, good, P } from "../helpers/edge-cases.ts";
 import { maxAbsDiff, referenceRun } from "../helpers/reference.ts";
 import { FIXTURES, REPO_ROOT, tempDir } from "../helpers/tmp.ts";
+import { until } from "../helpers/poll.ts";
 
 const TITANIC = join(REPO_ROOT, "models", "titanic", "1.0.0");
 const MLP = join(FIXTURES, "models", "mlp-tensor.onnx");
@@ -260,14 +261,4 @@ async function counter(kind: "requests" | "errors", deployment: string): Promise
   const text = await (await fetch(`${monitor.url}/metrics`)).text();
   const re = new RegExp(`^edgeml_${kind}_total\\{deployment="${deployment}"[^}]*\\} (\\d+)$`, "gm");
   return [...text.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
-}
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last = await fn();
-  while (!ok(last) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 200));
-    last = await fn();
-  }
-  return last;
 }

@@ -5,37 +5,14 @@
  * counting), and the edge answered every request meanwhile.
  */
 import { join } from "node:path";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.ts";
-import { spawnCli, type CliProcess } from "../helpers/process.ts";
+import { killOnFinish, spawnCli } from "../helpers/process.ts";
 import { FIXTURES, tempDir } from "../helpers/tmp.ts";
+import { until } from "../helpers/poll.ts";
+import { prometheusTotals } from "../monitor/helpers.ts";
 
 const MONITOR_URL = /monitor listening on (http:\/\/127\.0\.0\.1:(\d+))/;
-
-function killOnFinish(p: CliProcess) {
-  onTestFinished(() => {
-    if (p.child.exitCode === null) p.child.kill("SIGKILL");
-  });
-}
-
-async function counts(monitor: string, deployment: string): Promise<{ requests: number; errors: number }> {
-  const text = await (await fetch(`${monitor}/metrics`)).text();
-  const sum = (re: RegExp) => [...text.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
-  return {
-    requests: sum(new RegExp(`^edgeml_requests_total\\{deployment="${deployment}"[^}]*\\} (\\d+)$`, "gm")),
-    errors: sum(new RegExp(`^edgeml_errors_total\\{deployment="${deployment}"[^}]*\\} (\\d+)$`, "gm")),
-  };
-}
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last = await fn();
-  while (!ok(last) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 250));
-    last = await fn();
-  }
-  return last;
-}
 
 describe("telemetry end to end", () => {
   it("counts every request exactly across a monitor kill -9 and restart", async () => {
@@ -76,7 +53,7 @@ describe("telemetry end to end", () => {
     await send(10, false);
     // Let some batches land, then kill the monitor without warning while traffic continues.
     await until(
-      () => counts(monitorUrl!, "e2e"),
+      () => prometheusTotals(monitorUrl!, "e2e"),
       (c) => c.requests > 0,
       20_000,
     );
@@ -92,14 +69,14 @@ describe("telemetry end to end", () => {
     killOnFinish(monitor);
     await monitor.waitFor(MONITOR_URL);
     const final = await until(
-      () => counts(monitorUrl!, "e2e"),
+      () => prometheusTotals(monitorUrl!, "e2e"),
       (c) => c.requests >= 315,
       60_000,
     );
     expect(final).toEqual({ requests: 315, errors: 15 });
     // Retries after the restart must not double count: still exact a while later.
     await new Promise((r) => setTimeout(r, 4000));
-    expect(await counts(monitorUrl!, "e2e")).toEqual({ requests: 315, errors: 15 });
+    expect(await prometheusTotals(monitorUrl!, "e2e")).toEqual({ requests: 315, errors: 15 });
     const deployments = (await (await fetch(`${monitorUrl}/v1/deployments`)).json()) as {
       deployments: { name: string; versions: { requests: number; errors: number }[] }[];
     };

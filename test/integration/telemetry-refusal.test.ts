@@ -6,20 +6,14 @@
  * seconds, once, and `GET /v1/deployments` shows it as the deployment's last refusal.
  */
 import { join } from "node:path";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.ts";
-import { spawnCli, type CliProcess } from "../helpers/process.ts";
+import { killOnFinish, spawnCli } from "../helpers/process.ts";
 import { FIXTURES, tempDir } from "../helpers/tmp.ts";
 
 const MONITOR_URL = /monitor listening on (http:\/\/127\.0\.0\.1:\d+)/;
 const REFUSAL =
   /edge-ml telemetry: the monitor at \S+ refused the batches of deployment "refusal-demo" \(401 UNAUTHORIZED\): ingest token tok_\w+ of deployment "refusal-demo" was revoked [^.]+\.\d+Z\. Fix: create a new one/;
-
-function killOnFinish(p: CliProcess) {
-  onTestFinished(() => {
-    if (p.child.exitCode === null) p.child.kill("SIGKILL");
-  });
-}
 
 async function until(ok: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;

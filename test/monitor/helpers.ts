@@ -95,3 +95,13 @@ export function batchAt(end: number, p: BatchProfile | undefined, requests = 10)
     counters: { requests, errors: {}, latency: { bounds: [...LATENCY_BUCKETS_MS], counts, sum: requests * 3 }, dropped: 0 },
   });
 }
+
+/** A deployment's request and error totals from a running monitor's Prometheus page (summed over versions and classes). */
+export async function prometheusTotals(monitorUrl: string, deployment: string): Promise<{ requests: number; errors: number }> {
+  const text = await (await fetch(`${monitorUrl}/metrics`)).text();
+  const sum = (re: RegExp) => [...text.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
+  return {
+    requests: sum(new RegExp(`^edgeml_requests_total\\{deployment="${deployment}"[^}]*\\} (\\d+)$`, "gm")),
+    errors: sum(new RegExp(`^edgeml_errors_total\\{deployment="${deployment}"[^}]*\\} (\\d+)$`, "gm")),
+  };
+}
