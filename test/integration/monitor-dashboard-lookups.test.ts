@@ -1,19 +1,13 @@
-/**
- * The dashboard's "Feature lookups" table (issue 16) in headless Chromium: filled from `/v1/metrics` per version and
- * view (requests, miss rate, expired, p95 store latency, median and oldest value age) for a deployment whose model
- * looks features up, and not shown at all for one whose model does not.
- */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningMonitor, startMonitor } from "../../monitor/server.ts";
 import { createToken } from "../../monitor/tokens.ts";
+import { launchChromium } from "../helpers/chromium.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { makeBatch } from "../monitor/helpers.ts";
 import { viewLookups } from "../monitor/lookups-helpers.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const MIN = 60_000;
 let monitor: RunningMonitor;
 let browser: Browser;
@@ -49,11 +43,7 @@ beforeAll(async () => {
     }),
   );
   await post("plain-prod", makeBatch({ deployment: "plain-prod", window }));
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

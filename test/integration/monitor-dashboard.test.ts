@@ -1,19 +1,14 @@
-/**
- * The dashboard in headless Chromium: the server-rendered deployments table, the charts uPlot draws from the JSON
- * API (per model version), and the recent samples; the screenshot must not be blank.
- */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LATENCY_BUCKETS_MS } from "../../core/schema/telemetry.ts";
 import { startMonitor, type RunningMonitor } from "../../monitor/server.ts";
 import { createToken } from "../../monitor/tokens.ts";
 import { makeBatch } from "../monitor/helpers.ts";
 import { decodePng, distinctColors } from "../monitor/png.ts";
+import { launchChromium } from "../helpers/chromium.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 let monitor: RunningMonitor;
 let browser: Browser;
 
@@ -65,11 +60,7 @@ beforeAll(async () => {
     }
   }
   await post(tokens.staging, makeBatch({ deployment: "titanic-staging", window: { start: now - 20_000, end: now - 10_000 } }));
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
