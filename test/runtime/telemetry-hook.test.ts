@@ -9,11 +9,11 @@ import type { Context } from "hono";
 import { describe, expect, it } from "vitest";
 import { Manifest } from "../../core/schema/manifest.ts";
 import type { RequestEvent } from "../../runtime/app.ts";
-import { createTelemetry, type Telemetry } from "../../runtime/telemetry/index.ts";
+import { createTelemetry } from "../../runtime/telemetry/index.ts";
 import type { TelemetryEvent } from "../../runtime/telemetry/types.ts";
 import { createTelemetryHook } from "../../runtime/telemetry-hook.ts";
 import { REPO_ROOT } from "../helpers/tmp.ts";
-import { fakeFetch, noSleep } from "./telemetry/helpers.ts";
+import { fakeFetch, noSleep, recordingTelemetry } from "./telemetry/helpers.ts";
 
 const manifestOf = (name: string) => Manifest.parse(JSON.parse(readFileSync(join(REPO_ROOT, "models", name, "1.0.0", "manifest.json"), "utf8")));
 const bikes = manifestOf("bike-rentals");
@@ -28,29 +28,6 @@ const served = (instances: Record<string, unknown>[], requestId = "r"): RequestE
   instances,
   predictions: instances.map(() => ({ score: 0.8, label: "yes" })),
 });
-
-/** A Telemetry that keeps the recorded events and reads nothing from them. */
-function recorder(): Telemetry & { events: TelemetryEvent[] } {
-  const events: TelemetryEvent[] = [];
-  return {
-    events,
-    record: (e) => void events.push(e),
-    drain: () => {},
-    shouldFlush: () => false,
-    flush: async () => {},
-    flushBeacon: () => false,
-    stats: () => ({
-      pendingBatches: 0,
-      pendingSamples: 0,
-      bufferedSamples: 0,
-      dropped: 0,
-      sentBatches: 0,
-      rejectedBatches: 0,
-      lastError: undefined,
-      refused: undefined,
-    }),
-  };
-}
 
 describe("telemetry hook: numbers derived from a date", () => {
   it("profiles month, weekday and year of served instances in the baseline's bins", async () => {
@@ -90,7 +67,7 @@ describe("telemetry hook: numbers derived from a date", () => {
   });
 
   it("derives on first read of the event (the client's drain), once, and a bad date is missing", () => {
-    const telemetry = recorder();
+    const telemetry = recordingTelemetry();
     const hook = createTelemetryHook(telemetry, bikes, { schedule: () => {} });
     const instances = [instance("2024-07-04"), instance("2024-02-30"), instance(null)];
     hook(served(instances), c);
@@ -108,7 +85,7 @@ describe("telemetry hook: numbers derived from a date", () => {
   });
 
   it("keeps a failed request's instances as sent (not profiled; its samples show what was wrong)", () => {
-    const telemetry = recorder();
+    const telemetry = recordingTelemetry();
     const hook = createTelemetryHook(telemetry, bikes, { schedule: () => {} });
     const instances = [instance("31/01/2024")];
     hook({ requestId: "bad", route: "predict", status: 400, errorClass: "bad_request", latencyMs: 1, instances }, c);
@@ -125,7 +102,7 @@ describe("telemetry hook: numbers derived from a date", () => {
       },
     });
     for (const m of [titanic, old]) {
-      const telemetry = recorder();
+      const telemetry = recordingTelemetry();
       const instances = [m === titanic ? { sex: "male", age: 22, passengerClass: "3rd" } : instance("2024-01-01")];
       createTelemetryHook(telemetry, m, { schedule: () => {} })(served(instances), c);
       const d = Object.getOwnPropertyDescriptor(telemetry.events[0], "features");

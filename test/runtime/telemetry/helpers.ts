@@ -1,5 +1,9 @@
-/** Fakes for telemetry client tests: a seeded random source, a clock, and a fetch that records what it was sent. */
+/**
+ * Fakes for telemetry client tests: a seeded random source, a clock, a fetch that records what it was sent, and a
+ * Telemetry that keeps the events the hook records.
+ */
 import { TelemetryBatch } from "../../../core/schema/telemetry.ts";
+import type { Telemetry, TelemetryEvent } from "../../../runtime/telemetry/types.ts";
 
 /** A seeded PRNG (the project's one), so sampled counts are reproducible. */
 export { mulberry32 as seeded } from "../../../core/random.ts";
@@ -46,3 +50,26 @@ export function fakeFetch(respond: (n: number, batch: TelemetryBatch) => FakeAns
 }
 
 export const noSleep = async (): Promise<void> => {};
+
+/** A Telemetry that keeps the recorded events and reads nothing from them (what the hook hands the client). */
+export function recordingTelemetry(): Telemetry & { events: TelemetryEvent[] } {
+  const events: TelemetryEvent[] = [];
+  return {
+    events,
+    record: (e) => void events.push(e),
+    drain: () => {},
+    shouldFlush: () => false,
+    flush: async () => {},
+    flushBeacon: () => false,
+    stats: () => ({
+      pendingBatches: 0,
+      pendingSamples: 0,
+      bufferedSamples: 0,
+      dropped: 0,
+      sentBatches: 0,
+      rejectedBatches: 0,
+      lastError: undefined,
+      refused: undefined,
+    }),
+  };
+}

@@ -14,10 +14,9 @@ import { createToken } from "../../../monitor/tokens.ts";
 import type { LookupStats } from "../../../runtime/features/types.ts";
 import { createTelemetryHook } from "../../../runtime/telemetry-hook.ts";
 import { createTelemetry } from "../../../runtime/telemetry/index.ts";
-import type { Telemetry, TelemetryEvent } from "../../../runtime/telemetry/types.ts";
 import { tempDir } from "../../helpers/tmp.ts";
 import { TITANIC } from "../../monitor/helpers.ts";
-import { fakeClock, fakeFetch, noSleep } from "./helpers.ts";
+import { fakeClock, fakeFetch, noSleep, recordingTelemetry } from "./helpers.ts";
 
 const model = { name: "titanic", version: "1.0.0" };
 const MIN = 60_000;
@@ -125,24 +124,8 @@ describe("telemetry client lookups", () => {
   });
 
   it("reaches the client from the app's request event through the telemetry hook", () => {
-    const recorded: TelemetryEvent[] = [];
-    const fake: Telemetry = {
-      record: (e) => void recorded.push(e),
-      drain: () => {},
-      shouldFlush: () => false,
-      flush: async () => {},
-      flushBeacon: () => false,
-      stats: () => ({
-        pendingBatches: 0,
-        pendingSamples: 0,
-        bufferedSamples: 0,
-        dropped: 0,
-        sentBatches: 0,
-        rejectedBatches: 0,
-        lastError: undefined,
-        refused: undefined,
-      }),
-    };
+    const fake = recordingTelemetry();
+    const recorded = fake.events;
     const hook = createTelemetryHook(fake, TITANIC, { flushDelayMs: 60_000, schedule: () => {} });
     const lookup: LookupStats = { views: { customer: view(1, 0, 2, [1000]) } };
     hook({ requestId: "r1", route: "predict", status: 200, latencyMs: 4, instances: [{ age: 30, sex: "male" }], predictions: [1], lookup }, {} as Context);
