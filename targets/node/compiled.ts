@@ -12,7 +12,7 @@ import { createCompiledEngine } from "../../runtime/engines/compiled/engine.ts";
 import type { RolloutSettings } from "../../runtime/rollout.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
 import type { LookupPlan } from "../../runtime/features/types.ts";
-import { createNodeEdgeWith, listenNodeEdge, type NodeFeatureOptions, type NodeServer } from "./edge.ts";
+import { createNodeEdgeWith, listenNodeEdge, nodeEdgeCommon, type NodeFeatureOptions, type NodeServer } from "./edge.ts";
 
 export interface CompiledNodeServerOptions extends NodeFeatureOptions {
   manifest: Manifest;
@@ -32,11 +32,7 @@ export function startCompiledNodeServer(opts: CompiledNodeServerOptions): Promis
     engine: createCompiledEngine(),
     modelBytes: opts.graph,
     modelSha256: opts.graphSha256,
-    settings: opts.settings,
-    env: opts.env,
-    lookup: opts.lookup,
-    featureReader: opts.featureReader,
-    readText: opts.readText,
+    ...nodeEdgeCommon(opts),
     challenger: opts.challenger && {
       manifest: opts.challenger.manifest,
       modelBytes: opts.challenger.graph,

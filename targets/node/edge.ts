@@ -34,6 +34,13 @@ const opening = new WeakMap<EdgeRuntime, Promise<ServerStores | undefined>>();
 const noFiles = (path: string): Promise<string> =>
   Promise.reject(new Error(`cannot read ${path}: this Node runtime was given no readText (pass readText, or a featureReader of your own)`));
 
+/** What every Node entry (ORT, compiled, TF.js) passes through from its own options unchanged. */
+export function nodeEdgeCommon(
+  o: NodeFeatureOptions & { settings?: ServedModelOptions["settings"]; env?: NodeEdgeWithOptions["env"] },
+): Pick<NodeEdgeWithOptions, "settings" | "env" | "lookup" | "featureReader" | "readText"> {
+  return { settings: o.settings, env: o.env, lookup: o.lookup, featureReader: o.featureReader, readText: o.readText };
+}
+
 export function createNodeEdgeWith(opts: NodeEdgeWithOptions): EdgeRuntime {
   const plan: LookupPlan = { views: { ...opts.lookup?.views, ...opts.challenger?.lookup?.views } };
   const stores =

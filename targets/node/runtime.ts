@@ -24,7 +24,7 @@ import { useWasmBytes, type OrtWasmEnv } from "../../runtime/engines/ort-wasm-mo
 import type { RolloutSettings } from "../../runtime/rollout.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
 import type { LookupPlan } from "../../runtime/features/types.ts";
-import { createNodeEdgeWith, listenNodeEdge, type NodeFeatureOptions, type NodeServer } from "./edge.ts";
+import { createNodeEdgeWith, listenNodeEdge, nodeEdgeCommon, type NodeFeatureOptions, type NodeServer } from "./edge.ts";
 
 export type { NodeServer };
 /** Feature stores for a `featureReader` of your own: snapshots held in memory, a feature service. */
@@ -53,11 +53,7 @@ export function createNodeEdge(opts: NodeEdgeOptions): EdgeRuntime {
     manifest: opts.manifest,
     engine,
     modelBytes: opts.model,
-    settings: opts.settings,
-    env: opts.env,
-    lookup: opts.lookup,
-    featureReader: opts.featureReader,
-    readText: opts.readText,
+    ...nodeEdgeCommon(opts),
     challenger: c ? { manifest: c.manifest, modelBytes: c.model, rollout: c.rollout, lookup: c.lookup } : undefined,
   });
 }

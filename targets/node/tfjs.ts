@@ -11,7 +11,7 @@ import "../tfjs-node-require.ts";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import { createTfjsCpuEngine } from "../../runtime/engines/tfjs-cpu.ts";
 import type { EdgeSettings } from "../../runtime/settings.ts";
-import { createNodeEdgeWith, listenNodeEdge, type NodeFeatureOptions, type NodeServer } from "./edge.ts";
+import { createNodeEdgeWith, listenNodeEdge, nodeEdgeCommon, type NodeFeatureOptions, type NodeServer } from "./edge.ts";
 
 export interface TfjsNodeServerOptions extends NodeFeatureOptions {
   manifest: Manifest;
@@ -31,11 +31,7 @@ export function startTfjsNodeServer(opts: TfjsNodeServerOptions): Promise<NodeSe
     manifest: opts.manifest,
     engine,
     modelBytes: opts.model,
-    settings: opts.settings,
-    env: opts.env,
-    lookup: opts.lookup,
-    featureReader: opts.featureReader,
-    readText: opts.readText,
+    ...nodeEdgeCommon(opts),
   });
   return listenNodeEdge(edge, opts.manifest, opts);
 }
