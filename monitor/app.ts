@@ -33,6 +33,7 @@ export type AssetLoader = (name: AssetName) => Promise<string | Uint8Array | und
 const ASSETS = {
   "uPlot.iife.min.js": "text/javascript; charset=utf-8",
   "uPlot.min.css": "text/css; charset=utf-8",
+  "dashboard-common.js": "text/javascript; charset=utf-8",
   "dashboard.js": "text/javascript; charset=utf-8",
   "dashboard-ml.js": "text/javascript; charset=utf-8",
   "dashboard-compare.js": "text/javascript; charset=utf-8",

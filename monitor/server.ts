@@ -160,6 +160,7 @@ export function nodeAssets(): AssetLoader {
   const files: Record<AssetName, () => string> = {
     "uPlot.iife.min.js": () => require.resolve("uplot/dist/uPlot.iife.min.js"),
     "uPlot.min.css": () => require.resolve("uplot/dist/uPlot.min.css"),
+    "dashboard-common.js": () => fileURLToPath(new URL("./assets/dashboard-common.js", import.meta.url)),
     "dashboard.js": () => fileURLToPath(new URL("./assets/dashboard.js", import.meta.url)),
     "dashboard-ml.js": () => fileURLToPath(new URL("./assets/dashboard-ml.js", import.meta.url)),
     "dashboard-compare.js": () => fileURLToPath(new URL("./assets/dashboard-compare.js", import.meta.url)),

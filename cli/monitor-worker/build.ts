@@ -28,7 +28,14 @@ export const MONITOR_MAIN = "monitor.js";
 export const D1_BINDING = "DB";
 /** Every minute: the finest step of the evaluator (rules' windows are whole minutes on Workers, or shorter in tests). */
 const CRON = "* * * * *";
-const ASSET_NAMES: readonly AssetName[] = ["uPlot.iife.min.js", "uPlot.min.css", "dashboard.js", "dashboard-ml.js", "dashboard-compare.js"];
+const ASSET_NAMES: readonly AssetName[] = [
+  "uPlot.iife.min.js",
+  "uPlot.min.css",
+  "dashboard-common.js",
+  "dashboard.js",
+  "dashboard-ml.js",
+  "dashboard-compare.js",
+];
 
 export interface MonitorBuildOptions {
   outDir: string;

@@ -13,23 +13,7 @@
   const num = (x, d = 3) => (x === null || x === undefined ? "—" : Math.abs(x) >= 1e-3 || x === 0 ? Number(x.toPrecision(d)).toString() : x.toExponential(1));
   const pct = (x) => (x === null || x === undefined ? "—" : `${(100 * x).toFixed(1)}%`);
   const interval = (i) => (i ? `${pct(i.low)} – ${pct(i.high)}` : "—");
-  const el = (tag, text, cls) => {
-    const e = document.createElement(tag);
-    if (text !== undefined) e.textContent = text;
-    if (cls) e.className = cls;
-    return e;
-  };
-  const row = (cells, tag = "td") => {
-    const tr = document.createElement("tr");
-    for (const c of cells) tr.appendChild(c instanceof Node ? c : el(tag, String(c)));
-    return tr;
-  };
-  async function getJson(path) {
-    const res = await fetch(path, { headers: { accept: "application/json" } });
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(body.error ? `${body.error.message}${body.error.hint ? ` (${body.error.hint})` : ""}` : `${path}: ${res.status}`);
-    return body;
-  }
+  const { el, row, getJson } = window.edgeMlDashboard;
 
   /** The deployment's model with the most requests: the one whose arms are compared. */
   async function modelOf() {

@@ -22,23 +22,7 @@
       hour12: false,
       ...(seconds ? { second: "2-digit" } : {}),
     });
-  const el = (tag, text, cls) => {
-    const e = document.createElement(tag);
-    if (text !== undefined) e.textContent = text;
-    if (cls) e.className = cls;
-    return e;
-  };
-  const row = (cells, tag = "td") => {
-    const tr = document.createElement("tr");
-    for (const c of cells) tr.appendChild(c instanceof Node ? c : el(tag, String(c)));
-    return tr;
-  };
-  async function getJson(path) {
-    const res = await fetch(path, { headers: { accept: "application/json" } });
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(body.error ? body.error.message : `${path}: ${res.status}`);
-    return body;
-  }
+  const { el, row, getJson } = window.edgeMlDashboard;
   const q = (extra = "") => `deployment=${encodeURIComponent(deployment)}&windows=${windows}${extra}`;
 
   function svgEl(tag, attrs, text) {

@@ -21,11 +21,7 @@
     return td;
   };
 
-  async function getJson(path) {
-    const res = await fetch(path, { headers: { accept: "application/json" } });
-    if (!res.ok) throw new Error(`${path}: ${res.status}`);
-    return res.json();
-  }
+  const { getJson } = window.edgeMlDashboard;
 
   function renderVersions(metrics) {
     const body = document.querySelector("#versions tbody");

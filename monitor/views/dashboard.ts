@@ -82,7 +82,7 @@ export function renderDashboard(opts: {
 <style>${CSS}${ML_CSS}</style></head>
 <body><header><h1>edge-ml monitor</h1><span class="dim">${fmt(deployments.length)} deployment${deployments.length === 1 ? "" : "s"}</span></header>
 <main><section id="deployments"><h2>Deployments</h2>${table}${refused}</section>${detail}</main>
-<script src="/assets/uPlot.iife.min.js"></script><script src="/assets/dashboard.js"></script><script src="/assets/dashboard-ml.js"></script><script src="/assets/dashboard-compare.js"></script>
+<script src="/assets/uPlot.iife.min.js"></script><script src="/assets/dashboard-common.js"></script><script src="/assets/dashboard.js"></script><script src="/assets/dashboard-ml.js"></script><script src="/assets/dashboard-compare.js"></script>
 </body></html>`;
 }
 

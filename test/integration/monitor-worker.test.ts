@@ -256,7 +256,7 @@ describe("the monitor as a Worker with a D1 store", () => {
     expect(page).toContain("/assets/dashboard.js");
     const uplot = await (await fetch(`${d1.url}/assets/uPlot.iife.min.js`)).text();
     expect(uplot).toBe(readFileSync(join(REPO_ROOT, "node_modules", "uplot", "dist", "uPlot.iife.min.js"), "utf8"));
-    for (const asset of ["uPlot.min.css", "dashboard.js", "dashboard-ml.js", "dashboard-compare.js"]) {
+    for (const asset of ["uPlot.min.css", "dashboard-common.js", "dashboard.js", "dashboard-ml.js", "dashboard-compare.js"]) {
       expect((await fetch(`${d1.url}/assets/${asset}`)).status, asset).toBe(200);
     }
 
