@@ -124,13 +124,15 @@ export function createMonitor(opts: MonitorAppOptions): { app: Hono; alerting: A
     "/v1/compare",
     "/v1/alerts",
     "/v1/alerts/*",
+    "/v1/tokens",
+    "/v1/tokens/*",
   ];
   for (const path of guarded) app.use(path, guard);
   app.route("/", apiRoutes({ store: opts.store, now }));
   app.route("/", mlRoutes({ store: opts.store, now, windowMs }));
   app.route("/", compareRoutes({ store: opts.store, now, windowMs }));
   app.route("/", alertRoutes({ store: opts.store, alerting, now }));
-  app.route("/", tokenRoutes({ store: opts.store, adminToken: opts.adminToken }));
+  app.route("/", tokenRoutes({ store: opts.store }));
   app.get("/", async (c) =>
     c.html(renderDashboard({ deployments: await opts.store.listDeployments(), selected: c.req.query("deployment"), tab: c.req.query("tab"), now: now() })),
   );
