@@ -17,11 +17,13 @@ import { UsageError } from "../../../terminal/errors.ts";
 import { readSecret } from "../../../terminal/secret.ts";
 import { remoteTokens, type TokenBackend } from "./remote.ts";
 
+/** `--db` on the command line (its default alone does not count). */
+const dbGiven = (rawArgs: readonly string[]): boolean => rawArgs.some((a) => a === "--db" || a.startsWith("--db="));
+
 export function storeSpec(args: { store?: string | undefined; db: string }, rawArgs: readonly string[]): string {
   if (args.store !== undefined && args.store !== "") return args.store;
-  const dbGiven = rawArgs.some((a) => a === "--db" || a.startsWith("--db="));
   const env = process.env["EDGE_ML_MONITOR_STORE"];
-  return !dbGiven && env !== undefined && env !== "" ? env : args.db;
+  return !dbGiven(rawArgs) && env !== undefined && env !== "" ? env : args.db;
 }
 
 /** The flag that names this store again in a printed command (the URL's password left out). */
@@ -50,8 +52,7 @@ interface TokenArgs {
 /** Where the token commands work: a running monitor's API (`--url`) or its store; `flags` name it again in hints. */
 export async function tokenBackend(args: TokenArgs, rawArgs: readonly string[]): Promise<{ tokens: TokenBackend; flags: string }> {
   if (args.url !== undefined && args.url !== "") {
-    const dbGiven = rawArgs.some((a) => a === "--db" || a.startsWith("--db="));
-    if ((args.store !== undefined && args.store !== "") || dbGiven) {
+    if ((args.store !== undefined && args.store !== "") || dbGiven(rawArgs)) {
       throw new UsageError("--url and --store/--db both say which monitor", {
         hint: "keep --url for a running monitor (its token API), or --store/--db for its database on this machine",
       });
