@@ -14,18 +14,20 @@
  * serverRunLine("node", [plan]); // "EDGE_ML_FEATURES_URL=<feature service> node server.mjs" for a Workers KV view
  * ```
  */
+import { SNAPSHOT_STORES } from "../runtime/features/server-stores.ts";
 import type { LookupPlan, LookupView } from "../runtime/features/types.ts";
 
 type Store = LookupView["store"];
 
-const SNAPSHOT_STORES: Record<"node" | "deno", readonly Store[]> = { node: ["memory", "deno-kv"], deno: ["memory"] };
+/** Stores a server opens itself (targets/deno/features.ts: Deno KV). */
 const NATIVE_STORES: Record<"node" | "deno", readonly Store[]> = { node: [], deno: ["deno-kv"] };
 
 export function serverRunLine(runtime: "node" | "deno", lookups: readonly LookupPlan[]): string {
   const stores = new Set(lookups.flatMap((l) => Object.values(l.views).map((v) => v.store)));
-  const snapshots = [...stores].some((s) => SNAPSHOT_STORES[runtime].includes(s));
+  const snapshot: readonly Store[] = SNAPSHOT_STORES[runtime];
+  const snapshots = [...stores].some((s) => snapshot.includes(s));
   const denoKv = runtime === "deno" && stores.has("deno-kv");
-  const service = [...stores].some((s) => !SNAPSHOT_STORES[runtime].includes(s) && !NATIVE_STORES[runtime].includes(s));
+  const service = [...stores].some((s) => !snapshot.includes(s) && !NATIVE_STORES[runtime].includes(s));
   const dirNeeded = snapshots || denoKv; // Deno loads deno-kv views' snapshots into its KV file at start
   const env = [
     dirNeeded ? "EDGE_ML_FEATURES_DIR=$F" : "",

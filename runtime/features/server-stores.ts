@@ -34,6 +34,9 @@ export const FEATURES_ENV = {
   token: "EDGE_ML_FEATURES_TOKEN",
 } as const;
 
+/** The stores each long-lived server reads from the views' snapshots, held in memory (Deno opens Deno KV itself). */
+export const SNAPSHOT_STORES = { node: ["memory", "deno-kv"], deno: ["memory"] } as const satisfies Record<string, readonly Store[]>;
+
 export interface ServerStoreOptions {
   /** The runtime's name in messages ("Node", "Deno"). */
   runtime: string;

@@ -14,7 +14,7 @@
  * ```
  */
 import { parseSnapshot } from "../../runtime/features/memory-reader.ts";
-import { FEATURES_ENV, openServerStores, type ServerStores, snapshotPath } from "../../runtime/features/server-stores.ts";
+import { FEATURES_ENV, openServerStores, type ServerStores, SNAPSHOT_STORES, snapshotPath } from "../../runtime/features/server-stores.ts";
 import type { LookupPlan } from "../../runtime/features/types.ts";
 import { createDenoKvReader, type DenoKvLike, loadSnapshotIntoKv } from "./kv-features.ts";
 
@@ -74,6 +74,6 @@ export async function openDenoFeatures(
     }
     return { reader: createDenoKvReader(kv), summary };
   };
-  const stores = await openServerStores(plan, { runtime: "Deno", env, readText, snapshotStores: ["memory"], native: { "deno-kv": openKvViews } });
+  const stores = await openServerStores(plan, { runtime: "Deno", env, readText, snapshotStores: SNAPSHOT_STORES.deno, native: { "deno-kv": openKvViews } });
   return stores && { ...stores, close: () => kv?.close() };
 }

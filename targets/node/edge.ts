@@ -14,7 +14,7 @@ import { serve } from "@hono/node-server";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import type { EdgeRuntime } from "../../runtime/adapter.ts";
 import { looksUp } from "../../runtime/features/serving.ts";
-import { openServerStores, type ServerStores } from "../../runtime/features/server-stores.ts";
+import { openServerStores, type ServerStores, SNAPSHOT_STORES } from "../../runtime/features/server-stores.ts";
 import type { FeatureStoreReader, LookupPlan } from "../../runtime/features/types.ts";
 import { createServedRuntime, type ServedModelOptions, isRollout } from "../../runtime/rollout-app.ts";
 
@@ -45,7 +45,7 @@ export function createNodeEdgeWith(opts: NodeEdgeWithOptions): EdgeRuntime {
   const plan: LookupPlan = { views: { ...opts.lookup?.views, ...opts.challenger?.lookup?.views } };
   const stores =
     opts.featureReader === undefined && looksUp(plan)
-      ? openServerStores(plan, { runtime: "Node", env: opts.env ?? {}, readText: opts.readText ?? noFiles, snapshotStores: ["memory", "deno-kv"] })
+      ? openServerStores(plan, { runtime: "Node", env: opts.env ?? {}, readText: opts.readText ?? noFiles, snapshotStores: SNAPSHOT_STORES.node })
       : undefined;
   // A failure surfaces at listen, or as each read's 503 when the app is mounted without listen.
   stores?.catch(() => {});
