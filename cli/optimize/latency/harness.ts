@@ -37,6 +37,8 @@ export interface HarnessHooks {
   /** Wraps the first session creation, when ORT starts its runtime (workerd's compiled-wasm shim). */
   aroundFirstCreate?: <T>(start: () => Promise<T>) => Promise<T>;
   onProgress?: (done: number, total: number) => void;
+  /** The clock (performance.now() unless given: a test drives the harness on a simulated coarse clock). */
+  now?: () => number;
 }
 
 /** A problem with the caller's models or feeds (not a failure of the runtime); its code travels back to the host. */
@@ -71,7 +73,7 @@ const CLOCK_STEPS_PER_BLOCK = 20;
 const SESSION_OPTIONS = { executionProviders: ["wasm"], graphOptimizationLevel: "all" };
 
 export async function runHarness(ort: OrtWebLike, input: HarnessInput, hooks: HarnessHooks = {}): Promise<HarnessResult> {
-  const now = () => performance.now();
+  const now = hooks.now ?? (() => performance.now());
   const t0 = now();
   const m = input.models.length;
   const tensors = input.feeds.map((f) => Object.fromEntries(Object.entries(f).map(([name, feed]) => [name, toTensor(ort, feed)])));
@@ -184,8 +186,13 @@ export async function runHarness(ort: OrtWebLike, input: HarnessInput, hooks: Ha
     // One untimed round first (the first blocks after calibration ran slow for small models, seen in Node). Its typical
     // times per run are a second estimate; the plan is made again with the lower of the two per model (a busy machine
     // inflates either, and blocks of very different lengths would weigh the cost of switching models unequally).
+    // A block read on a coarse clock says only that its runs took at most (reading + one step): a block that read 0 ms
+    // bounds its time per run by one step over its runs, never by 0. Taking 0 (floored at 0.1 µs) planned blocks of
+    // ~90,000 runs once a busy warm-up had made small models look slow: minutes instead of a second (simulated in
+    // latency-harness-sim.test.ts). With this floor a block planned from a reading is at most about `blockMs` long.
+    const perRunAtLeast = (ms: number, runs: number) => Math.max(ms, clockResolutionMs / runs, 1e-4);
     const settle = await round(orders(m, 1)[0]!, plan.runsPerBlock, slices);
-    const estimate = perRunMs.map((t, i) => Math.max(Math.min(t, settle.typicalMs[i]!), 1e-4));
+    const estimate = perRunMs.map((t, i) => Math.min(t, perRunAtLeast(settle.typicalMs[i]!, plan.runsPerBlock[i]!)));
     plan = planRounds(estimate, Math.max(0, phaseMs - (now() - t1)), minBlockMs);
     slices = slicesPerBlock(estimate, plan.runsPerBlock, minSliceMs);
     const rounds: HarnessResult["rounds"] = [];
@@ -200,10 +207,11 @@ export async function runHarness(ort: OrtWebLike, input: HarnessInput, hooks: Ha
       // Runs got faster than estimated (the wasm still tiering up, or a busy machine during the estimate): lengthen
       // blocks that came out much shorter than planned, so slices stay many clock steps long. Never shortened: the
       // deadline already bounds the time, and a block slowed by a burst of load elsewhere should not shrink.
-      const resized = runsPerBlock.map((n, i) => Math.max(n, Math.round(plan.blockMs / Math.max(result.meanMs[i]!, 1e-4))));
+      const perRun = result.meanMs.map((t, i) => perRunAtLeast(t, runsPerBlock[i]!));
+      const resized = runsPerBlock.map((n, i) => Math.max(n, Math.round(plan.blockMs / perRun[i]!)));
       if (resized.some((n, i) => n > 1.5 * runsPerBlock[i]!)) {
         runsPerBlock = resized;
-        slices = slicesPerBlock(result.meanMs, runsPerBlock, minSliceMs);
+        slices = slicesPerBlock(perRun, runsPerBlock, minSliceMs);
       }
       hooks.onProgress?.((r + 1) * m, total);
       // A macrotask between rounds (never inside a block) lets the runtime deliver the progress line.
