@@ -7,7 +7,8 @@
  * ready time, predict time and bytes per backend in headless Chromium (bench/results/browser.{json,md});
  * `BENCH_ONLY=monitor-ingest` the monitor's ingest on SQLite and on Postgres behind one and two monitor processes
  * (bench/results/monitor-ingest.{json,md}; needs `apt-get install -y postgresql`); `BENCH_ONLY=monitor-history` drift
- * and slice query time over 9 vs 90 days of stored history, compacted (bench/results/monitor-history.{json,md}).
+ * and slice query time over 9 vs 90 days of stored history on SQLite, Postgres and D1 (the monitor Worker), compacted
+ * (bench/results/monitor-history.{json,md}).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -60,7 +61,7 @@ try {
   if (process.env["BENCH_ONLY"] === "monitor-history")
     await only(
       "monitor-history",
-      async () => [await benchHistory(tmp, "sqlite"), await benchHistory(tmp, "postgres")],
+      async () => [await benchHistory(tmp, "sqlite"), await benchHistory(tmp, "postgres"), await benchHistory(tmp, "d1")],
       (r: HistoryBench[]) => header("monitor history") + r.map(renderHistory).join("\n"),
     );
   const worker = await benchWorker(tmp);
@@ -73,7 +74,7 @@ try {
   mkdirSync(browserTmp);
   const browser = await benchBrowser(browserTmp);
   const monitorIngest = await benchMonitorIngestTable();
-  const monitorHistory = [await benchHistory(tmp, "sqlite"), await benchHistory(tmp, "postgres")];
+  const monitorHistory = [await benchHistory(tmp, "sqlite"), await benchHistory(tmp, "postgres"), await benchHistory(tmp, "d1")];
   const result = {
     date: new Date().toISOString(),
     machine,

@@ -48,8 +48,8 @@ export interface MonitorWorkerDev {
   url: string;
   build: MonitorBuild;
   miniflare: Miniflare;
-  /** Run the Worker's `scheduled` handler once (what the Cron Trigger does), and wait for it. */
-  scheduled(): Promise<void>;
+  /** Run the Worker's `scheduled` handler once (what the Cron Trigger does), and wait for it; `at` is its scheduled time (default now). */
+  scheduled(at?: Date): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -88,10 +88,10 @@ export async function startMonitorWorker(opts: MonitorWorkerDevOptions): Promise
       cause: error,
     });
   }
-  const scheduled = async () => {
+  const scheduled = async (at = new Date()) => {
     // miniflare's type mapping loses Fetcher.scheduled (it maps the Fetcher like a Request); the proxy has it.
     const worker = (await miniflare.getWorker()) as unknown as ScheduledFetcher;
-    const result = await worker.scheduled({ cron: "* * * * *", scheduledTime: new Date() });
+    const result = await worker.scheduled({ cron: "* * * * *", scheduledTime: at });
     if (result.outcome !== "ok") throw new Error(`the monitor Worker's scheduled handler ended with outcome ${result.outcome}`);
   };
   let running: Promise<void> | undefined;
