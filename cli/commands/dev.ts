@@ -5,6 +5,7 @@
  * or `--shadow` (or the config's rollout, when the champion is served) serves a challenger version beside it.
  */
 import { defineCommand } from "citty";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { parsePort } from "../terminal/args.ts";
 import { buildTarget, targetConfig } from "../build/bundle.ts";
@@ -15,6 +16,7 @@ import { findProjectRoot } from "../project/project.ts";
 import { readSecret } from "../terminal/secret.ts";
 import { UsageError } from "../terminal/errors.ts";
 import { resolveRollout, rolloutLine } from "../dev/rollout.ts";
+import { devBuildDir } from "../dev/build-dir.ts";
 import { devTelemetry } from "../dev/telemetry.ts";
 import { choice } from "../terminal/args.ts";
 import { ENGINES } from "./spec/build.ts";
@@ -63,13 +65,8 @@ export default defineCommand({
       config: targetConfig(config, target),
       variant: args.variant,
       engine: choice("engine", args.engine, ENGINES),
-      // A rollout build gets its own folder: the model served alone may be running from the other one.
-      outDir: join(
-        root,
-        ".edge-ml",
-        "dev",
-        `${ref.name}-${manifest.version}${served.rollout ? `-with-${served.rollout.challenger.split("@")[1]}` : ""}-${target}`,
-      ),
+      // A folder of this process's own: another dev (of this model too) may be serving from its folder.
+      outDir: devBuildDir(root, `${ref.name}-${manifest.version}${served.rollout ? `-with-${served.rollout.challenger.split("@")[1]}` : ""}-${target}`),
       rollout: served.rollout ?? null,
     });
     const bindings: Record<string, string> =
@@ -127,6 +124,7 @@ export default defineCommand({
     });
     await server.close();
     await closeMonitor();
+    rmSync(build.outDir, { recursive: true, force: true });
     console.log("stopped");
   },
 });

@@ -1,8 +1,10 @@
 /**
  * The README flow as a new user runs it, with real processes: `edge-ml init`, `models add` of an ONNX file, then
- * `edge-ml dev` serving predictions equal to onnxruntime-node's, until Ctrl-C stops it and its workerd.
+ * `edge-ml dev` serving predictions equal to onnxruntime-node's, until Ctrl-C stops it and its workerd; two devs of
+ * one model at once, each building in a folder of its own.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { runCli } from "../helpers/cli.ts";
@@ -106,5 +108,47 @@ describe("edge-ml dev", () => {
     dev.child.kill("SIGINT");
     expect([0, 130, "SIGINT"]).toContain(await dev.exited);
     await expect(fetch(`${url}v2/health/live`)).rejects.toThrow();
+  });
+
+  it("runs two devs of one model at once, each from its own folder, removed when it stops (and a dead dev's too)", async () => {
+    const base = tempDir();
+    expect((await runCli(["init", "demo"], base)).code).toBe(0);
+    const project = join(base, "demo");
+    const model = join(FIXTURES, "models", "mlp-tensor.onnx");
+    expect((await runCli(["models", "add", model, "--name", "mlp", "--version", "0.1.0"], project)).code).toBe(0);
+    // The folder of a dev that was killed: its process (one that has exited) is gone.
+    const gone = spawnSync(process.execPath, ["-e", ""]).pid;
+    const stale = join(project, ".edge-ml", "dev", `mlp-0.1.0-worker.pid${gone}`);
+    mkdirSync(stale, { recursive: true });
+    writeFileSync(join(stale, "build.json"), "{}");
+
+    // Started together, so their builds overlap (one shared folder made the second's build empty the first's).
+    const devs = [0, 1].map(() => spawnCli(["dev", "mlp@0.1.0", "--port", "0", "--no-monitor"], project));
+    onTestFinished(() => {
+      for (const dev of devs) if (dev.child.exitCode === null) dev.child.kill("SIGKILL");
+    });
+    const urls: string[] = [];
+    for (const dev of devs) {
+      await dev.waitFor(/stop: Ctrl-C/, 120_000);
+      urls.push(/serving in workerd at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(dev.stdout())![1]!);
+    }
+    const folders = readdirSync(join(project, ".edge-ml", "dev")).sort();
+    expect(folders).toEqual(devs.map((d) => `mlp-0.1.0-worker.pid${d.child.pid}`).sort());
+    const ref = await referenceRun(model, { x: { dtype: "float32", data: Float32Array.from([1, 1, 1, 1]), dims: [1, 4] } });
+    for (const url of urls) {
+      const res = await fetch(`${url}v1/models/mlp:predict`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ instances: [[1, 1, 1, 1]] }),
+      });
+      expect(res.status).toBe(200);
+      expect(maxAbsDiff(((await res.json()) as { predictions: number[][] }).predictions.flat(), ref["y"]!.data as Float32Array)).toBeLessThanOrEqual(1e-5);
+    }
+    for (const dev of devs) {
+      dev.child.kill("SIGINT");
+      await dev.exited;
+      expect(dev.stdout()).toContain("stopped");
+      expect(existsSync(join(project, ".edge-ml", "dev", `mlp-0.1.0-worker.pid${dev.child.pid}`))).toBe(false);
+    }
   });
 });
