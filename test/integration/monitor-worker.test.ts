@@ -202,7 +202,10 @@ describe("the monitor as a Worker with a D1 store", () => {
     const sqlite: Monitor = { url: (await sqliteProc.waitFor(LISTENING))[1]!, headers: {} };
     const d1: Monitor = { url: (await d1Proc.waitFor(LISTENING, 120_000))[1]!, headers: { authorization: `Bearer ${ADMIN}` } };
 
-    // Tokens: the CLI on the SQLite file, and the CLI through the Worker's token API (admin only) for D1.
+    // Tokens: the CLI on the SQLite file, and the CLI through the Worker's token API (admin only) for D1: the command
+    // `monitor dev` prints for it.
+    const printed = (await d1Proc.waitFor(/ingest token: (.*)\n/))[1];
+    expect(printed).toBe(`npx edge-ml monitor token create <deployment> --url ${d1.url} (with $EDGE_ML_MONITOR_ADMIN_TOKEN set)`);
     const created = await runCli(["monitor", "token", "create", "prod", "--db", join(dir, "monitor.db"), "--json"], dir);
     expect(created.code, created.stderr).toBe(0);
     const sqliteToken = (JSON.parse(created.stdout) as { token: string }).token;

@@ -34,7 +34,10 @@ export default defineCommand({
     console.log(dim(`  workerd (the monitor Worker, ${dev.build.outDir}) with a local D1 in ${args.persist}`));
     console.log(dim(`  dashboard ${dev.url}/   ingest POST ${dev.url}/v1/ingest   prometheus ${dev.url}/metrics`));
     console.log(dim(`  Cron Trigger (alert rules, webhooks) every ${raw ?? "60s"}   stop: Ctrl-C`));
-    console.log(`  ingest token: curl -X POST ${dev.url}/v1/tokens -H 'content-type: application/json' -d '{"deployment":"<name>"}'`);
+    // Tokens live in D1: the token commands reach them through the Worker's admin API (the same admin token, if any).
+    console.log(
+      `  ingest token: npx edge-ml monitor token create <deployment> --url ${dev.url}${adminToken ? " (with $EDGE_ML_MONITOR_ADMIN_TOKEN set)" : ""}`,
+    );
     // miniflare's own signal handlers exit at once (130/143), before the Cron timer stops and "stopped" prints: close
     // it ourselves (dev.close() disposes miniflare, which stops workerd).
     process.removeAllListeners("SIGINT");
