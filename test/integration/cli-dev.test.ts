@@ -43,13 +43,20 @@ const alive = (pid: string) => {
   }
 };
 
+const model = join(FIXTURES, "models", "mlp-tensor.onnx");
+
+/** `edge-ml init demo`, then `models add` of the MLP as mlp@0.1.0: the project's folder. */
+async function mlpProject(): Promise<string> {
+  const base = tempDir();
+  expect((await runCli(["init", "demo"], base)).code).toBe(0);
+  const project = join(base, "demo");
+  expect((await runCli(["models", "add", model, "--name", "mlp", "--version", "0.1.0"], project)).code).toBe(0);
+  return project;
+}
+
 describe("edge-ml dev", () => {
   it("serves a freshly added model in workerd and stops cleanly on SIGINT", async () => {
-    const base = tempDir();
-    expect((await runCli(["init", "demo"], base)).code).toBe(0);
-    const project = join(base, "demo");
-    const model = join(FIXTURES, "models", "mlp-tensor.onnx");
-    expect((await runCli(["models", "add", model, "--name", "mlp", "--version", "0.1.0"], project)).code).toBe(0);
+    const project = await mlpProject();
 
     const dev = spawnCli(["dev", "mlp@0.1.0", "--port", "0", "--no-monitor"], project);
     onTestFinished(() => {
@@ -85,11 +92,7 @@ describe("edge-ml dev", () => {
   });
 
   it("--target node serves the Node build (server.mjs on @hono/node-server) and stops it on SIGINT", async () => {
-    const base = tempDir();
-    expect((await runCli(["init", "demo"], base)).code).toBe(0);
-    const project = join(base, "demo");
-    const model = join(FIXTURES, "models", "mlp-tensor.onnx");
-    expect((await runCli(["models", "add", model, "--name", "mlp", "--version", "0.1.0"], project)).code).toBe(0);
+    const project = await mlpProject();
     const dev = spawnCli(["dev", "mlp@0.1.0", "--target", "node", "--port", "0", "--no-monitor"], project);
     onTestFinished(() => {
       if (dev.child.exitCode === null) dev.child.kill("SIGKILL");
@@ -111,11 +114,7 @@ describe("edge-ml dev", () => {
   });
 
   it("runs two devs of one model at once, each from its own folder, removed when it stops (and a dead dev's too)", async () => {
-    const base = tempDir();
-    expect((await runCli(["init", "demo"], base)).code).toBe(0);
-    const project = join(base, "demo");
-    const model = join(FIXTURES, "models", "mlp-tensor.onnx");
-    expect((await runCli(["models", "add", model, "--name", "mlp", "--version", "0.1.0"], project)).code).toBe(0);
+    const project = await mlpProject();
     // The folder of a dev that was killed: its process (one that has exited) is gone.
     const gone = spawnSync(process.execPath, ["-e", ""]).pid;
     const stale = join(project, ".edge-ml", "dev", `mlp-0.1.0-worker.pid${gone}`);
