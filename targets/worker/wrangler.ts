@@ -17,6 +17,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { EdgeMlError } from "../../core/errors.ts";
 
 export interface WranglerDeployArgs {
   name: string;
@@ -43,7 +44,10 @@ function wranglerBin(projectRoot?: string): string {
       // not installed there: try the next place
     }
   }
-  throw new Error("wrangler is not installed: npm install --save-dev wrangler");
+  // An optional peer of edge-ml: only deploying needs it (dev and build run workerd through miniflare).
+  throw new EdgeMlError("ERR_USAGE", "deploying needs wrangler, which is not installed (an optional peer dependency of edge-ml)", {
+    hint: "npm install --save-dev wrangler@4 (edge-ml's peer range is >=4.86.0 <5)",
+  });
 }
 
 export function wranglerDeployArgs(a: WranglerDeployArgs): string[] {

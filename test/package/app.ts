@@ -15,6 +15,7 @@ const ENV = { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip", WRANGLER_SEND_ME
 export const REPO_PINS = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "package.json"), "utf8")) as {
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
 };
 
 /** A temp folder with a package.json (ESM, private); removed after the test file. */

@@ -1,11 +1,13 @@
 /**
  * edge-ml (the toolkit) as a user gets it, in one fresh project: installed from its tarball without its optional
- * peers (size measured); the compiled CLI runs from node_modules/.bin and builds from the installed package; its
+ * peers (size measured); the compiled CLI runs from node_modules/.bin and builds from the installed package (a model,
+ * and the monitor Worker, which serves in workerd; deploying without wrangler is a user error saying how to get it); its
  * subpaths are the runtime package's modules (one copy in an app); `edge-ml`, `edge-ml/browser` and `edge-ml/worker`
  * type-check without Node types; and a Hono Worker that mounts `edge-ml/worker` under /ml, bundled by the user's own
  * wrangler (`deploy --dry-run --outdir`), serves predictions in workerd equal to onnxruntime-node's.
  */
 import { Miniflare } from "miniflare";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from "vitest";
@@ -126,6 +128,33 @@ describe("edge-ml in a fresh project", () => {
     // No TypeScript sources ship: the CLI and the bundle's runtime entry came from dist/.
     expect(readdirSync(join(app, "node_modules", "edge-ml", "cli"))).toEqual(["bin.mjs"]);
     expect(readFileSync(join(app, "build", "worker", "worker.js"), "utf8").length).toBeGreaterThan(10_000);
+  });
+
+  it("the installed bin builds the monitor Worker, which serves in workerd; deploying without wrangler says how to get it", async () => {
+    const bin = join(app, "node_modules", ".bin", "edge-ml");
+    const { stdout } = await run(app, bin, ["monitor", "build", "--target", "worker", "--json"]);
+    const built = JSON.parse(stdout) as { outDir: string; files: { path: string }[] };
+    expect(built.files.map((f) => f.path)).toEqual(["monitor.js"]);
+    // The dashboard (its assets inlined from the installed package) and the health check, over a local D1.
+    const mf = new Miniflare({
+      modules: [{ type: "ESModule", path: join(built.outDir, "monitor.js") }],
+      modulesRoot: built.outDir,
+      compatibilityDate: COMPATIBILITY_DATE,
+      d1Databases: { DB: "monitor" },
+      bindings: { EDGE_ML_MONITOR_LOCAL: "1" },
+    });
+    onTestFinished(() => mf.dispose());
+    const page = await mf.dispatchFetch("http://monitor.local/");
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>edge-ml monitor</title>");
+    expect(await (await mf.dispatchFetch("http://monitor.local/assets/uPlot.iife.min.js")).text()).toContain("uPlot");
+
+    // wrangler is an optional peer, not installed here: a user error with the command that installs it, no stack.
+    const deploy = spawnSync(bin, ["monitor", "deploy", "--dry-run"], { cwd: app, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    expect(deploy.status, deploy.stderr).toBe(1);
+    expect(deploy.stderr).toContain("deploying needs wrangler, which is not installed");
+    expect(deploy.stderr).toContain(`npm install --save-dev wrangler@4 (edge-ml's peer range is ${REPO_PINS.peerDependencies["wrangler"]})`);
+    expect(deploy.stderr).not.toMatch(/\n\s+at /);
   });
 
   it("the installed bin's dev serves the model in workerd, equal to onnxruntime-node, and stops on SIGINT", async () => {
