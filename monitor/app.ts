@@ -39,6 +39,8 @@ const ASSETS = {
   "dashboard-compare.js": "text/javascript; charset=utf-8",
 } as const;
 export type AssetName = keyof typeof ASSETS;
+/** Every dashboard file the app serves (what a build that inlines them must carry). */
+export const ASSET_NAMES = Object.keys(ASSETS) as readonly AssetName[];
 
 export interface MonitorAppOptions {
   store: MonitorStore;

@@ -17,7 +17,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { EdgeMlError } from "../../core/errors.ts";
-import type { AssetName } from "../../monitor/app.ts";
+import { ASSET_NAMES, type AssetName } from "../../monitor/app.ts";
 import { parseRetention } from "../../monitor/retention.ts";
 import { nodeAssets } from "../../monitor/server.ts";
 import { COMPATIBILITY_DATE } from "../../targets/worker/wrangler-config.ts";
@@ -28,14 +28,6 @@ export const MONITOR_MAIN = "monitor.js";
 export const D1_BINDING = "DB";
 /** Every minute: the finest step of the evaluator (rules' windows are whole minutes on Workers, or shorter in tests). */
 const CRON = "* * * * *";
-const ASSET_NAMES: readonly AssetName[] = [
-  "uPlot.iife.min.js",
-  "uPlot.min.css",
-  "dashboard-common.js",
-  "dashboard.js",
-  "dashboard-ml.js",
-  "dashboard-compare.js",
-];
 
 export interface MonitorBuildOptions {
   outDir: string;
