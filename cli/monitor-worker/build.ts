@@ -27,7 +27,7 @@ export const MONITOR_MAIN = "monitor.js";
 /** The D1 binding's name in the Worker's env (monitor/worker/worker.ts reads `env.DB`). */
 export const D1_BINDING = "DB";
 /** Every minute: the finest step of the evaluator (rules' windows are whole minutes on Workers, or shorter in tests). */
-const CRON = "* * * * *";
+export const CRON = "* * * * *";
 
 export interface MonitorBuildOptions {
   outDir: string;

@@ -17,7 +17,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { EdgeMlError } from "../../core/errors.ts";
 import { COMPATIBILITY_DATE } from "../../targets/worker/wrangler-config.ts";
-import { buildMonitorWorker, D1_BINDING, MONITOR_MAIN, type MonitorBuild } from "./build.ts";
+import { buildMonitorWorker, CRON, D1_BINDING, MONITOR_MAIN, type MonitorBuild } from "./build.ts";
 
 /** The local D1 database's id under the persist folder (one database per folder). */
 const LOCAL_DATABASE_ID = "edge-ml-monitor";
@@ -91,7 +91,7 @@ export async function startMonitorWorker(opts: MonitorWorkerDevOptions): Promise
   const scheduled = async (at = new Date()) => {
     // miniflare's type mapping loses Fetcher.scheduled (it maps the Fetcher like a Request); the proxy has it.
     const worker = (await miniflare.getWorker()) as unknown as ScheduledFetcher;
-    const result = await worker.scheduled({ cron: "* * * * *", scheduledTime: at });
+    const result = await worker.scheduled({ cron: CRON, scheduledTime: at });
     if (result.outcome !== "ok") throw new Error(`the monitor Worker's scheduled handler ended with outcome ${result.outcome}`);
   };
   let running: Promise<void> | undefined;
