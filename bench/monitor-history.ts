@@ -24,7 +24,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { D1_BINDING } from "../cli/monitor-worker/build.ts";
-import { startMonitorWorker } from "../cli/monitor-worker/dev.ts";
+import { type MonitorWorkerDev, startMonitorWorker } from "../cli/monitor-worker/dev.ts";
 import { mulberry32 } from "../core/random.ts";
 import { Manifest } from "../core/schema/manifest.ts";
 import { LATENCY_BUCKETS_MS, TelemetryBatch, type BatchProfile } from "../core/schema/telemetry.ts";
@@ -221,13 +221,9 @@ async function storePair(kind: "sqlite" | "postgres", dir: string): Promise<Hist
 async function workerPair(dir: string): Promise<HistoryPair> {
   const admin = "bench-admin-token-0123456789";
   const now = Math.floor((Date.now() - 7000) / COMPACT_EVERY) * COMPACT_EVERY + 7000;
-  const workers = [await startMonitorWorker({ outDir: join(dir, "worker"), persistDir: join(dir, "d1-1x"), port: 0, adminToken: admin, evaluateEveryMs: 0 })];
-  try {
-    workers.push(await startMonitorWorker({ outDir: join(dir, "worker"), persistDir: join(dir, "d1-10x"), port: 0, adminToken: admin, evaluateEveryMs: 0 }));
-  } catch (e) {
-    await workers[0]!.close();
-    throw e;
-  }
+  // Each Worker built in a folder of its own: a second build into one folder empties it first.
+  const workers: MonitorWorkerDev[] = [];
+  const stop = async () => void (await Promise.all(workers.map((w) => w.close())));
   const call = async (i: 0 | 1, method: string, path: string, token: string, body?: unknown) => {
     const res = await fetch(`${workers[i]!.url}${path}`, {
       method,
@@ -238,9 +234,19 @@ async function workerPair(dir: string): Promise<HistoryPair> {
     return res;
   };
   const tokens: string[] = [];
-  for (const i of [0, 1] as const) {
-    await call(i, "POST", "/v1/deployments/bench/baseline", admin, REGISTRATION);
-    tokens.push(((await (await call(i, "POST", "/v1/tokens", admin, { deployment: "bench" })).json()) as { token: string }).token);
+  try {
+    for (const size of ["1x", "10x"]) {
+      workers.push(
+        await startMonitorWorker({ outDir: join(dir, `worker-${size}`), persistDir: join(dir, `d1-${size}`), port: 0, adminToken: admin, evaluateEveryMs: 0 }),
+      );
+    }
+    for (const i of [0, 1] as const) {
+      await call(i, "POST", "/v1/deployments/bench/baseline", admin, REGISTRATION);
+      tokens.push(((await (await call(i, "POST", "/v1/tokens", admin, { deployment: "bench" })).json()) as { token: string }).token);
+    }
+  } catch (e) {
+    await stop();
+    throw e;
   }
   return {
     now,
@@ -260,7 +266,7 @@ async function workerPair(dir: string): Promise<HistoryPair> {
       return readRows(await openD1Store(d1), now);
     },
     settle: async () => {},
-    stop: async () => void (await Promise.all(workers.map((w) => w.close()))),
+    stop,
   };
 }
 
