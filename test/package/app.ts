@@ -4,7 +4,6 @@
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { lstatSync, readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { tempDir } from "../helpers/tmp.ts";
@@ -86,33 +85,29 @@ export function treeBytes(dir: string): number {
 
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
-/** A free TCP port on 127.0.0.1, chosen now (for tools that want a number rather than 0). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Start a long-running process in the app and wait until its output matches `ready`. */
+/**
+ * Start a long-running process in the app and wait until its output matches `ready`, whose first group is the port
+ * it listens on. Start servers on port 0 and read the port from here: a port chosen beforehand may be taken by another
+ * test before the server binds it.
+ */
 export async function startServer(
   cwd: string,
   cmd: string,
   args: string[],
   ready: RegExp,
   env: Record<string, string> = {},
-): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
+): Promise<{ child: ChildProcess; port: number; stop(): Promise<void> }> {
   const child = spawn(cmd, args, { cwd, env: { ...ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  await new Promise<void>((resolve, reject) => {
+  const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${cmd} ${args.join(" ")}: not ready after 60 s\n${output}`)), 60_000);
     const onData = (d: Buffer) => {
       output += d.toString();
-      if (ready.test(output)) {
+      const match = ready.exec(output);
+      if (match) {
         clearTimeout(timer);
-        resolve();
+        resolve(Number(match[1]));
       }
     };
     child.stdout!.on("data", onData);
@@ -124,6 +119,7 @@ export async function startServer(
   });
   return {
     child,
+    port,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;

@@ -11,7 +11,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchChromium } from "../helpers/chromium.ts";
 import { maxAbsDiff } from "../helpers/reference.ts";
-import { createApp, freePort, installedPackages, mib, npmInstall, REPO_PINS, run, startServer, treeBytes } from "./app.ts";
+import { createApp, installedPackages, mib, npmInstall, REPO_PINS, run, startServer, treeBytes } from "./app.ts";
 import { copyModel, INSTANCES, MODEL_DIR, referenceScores } from "./titanic.ts";
 
 /** What a browser, Worker or Deno user must not download (the toolkit's CLI side). */
@@ -77,13 +77,13 @@ describe("@edge-ml/runtime in a Vite app", () => {
   });
 
   it("predicts in headless Chromium from vite preview, equal to onnxruntime-node within 1e-5", async () => {
-    const port = await freePort();
     preview = await startServer(
       app,
       process.execPath,
-      ["node_modules/vite/bin/vite.js", "preview", "--host", "127.0.0.1", "--port", String(port), "--strictPort"],
-      /http:\/\/127\.0\.0\.1:\d+/,
+      ["node_modules/vite/bin/vite.js", "preview", "--host", "127.0.0.1", "--port", "0", "--strictPort"],
+      /http:\/\/127\.0\.0\.1:(\d+)/,
     );
+    const { port } = preview;
     browser = await launchChromium();
     const page = await browser.newPage();
     const served: string[] = [];

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } fro
 import { spawnCli } from "../helpers/process.ts";
 import { maxAbsDiff } from "../helpers/reference.ts";
 import { REPO_ROOT } from "../helpers/tmp.ts";
-import { createApp, freePort, installedPackages, mib, npmInstall, REPO_PINS, run, startServer, treeBytes } from "./app.ts";
+import { createApp, installedPackages, mib, npmInstall, REPO_PINS, run, startServer, treeBytes } from "./app.ts";
 import { copyModel, INSTANCES, referenceScores } from "./titanic.ts";
 
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -279,23 +279,29 @@ describe("edge-ml in a fresh project", () => {
 
     it("Node: the edge app mounted under /ml answers like onnxruntime-node", async () => {
       writeFileSync(join(app, "server.mjs"), SERVER_MJS);
-      const port = String(await freePort());
-      const server = await startServer(app, process.execPath, ["server.mjs"], /listening on http:\/\/127\.0\.0\.1:\d+/, { PORT: port });
+      const server = await startServer(app, process.execPath, ["server.mjs"], /listening on http:\/\/127\.0\.0\.1:(\d+)/, { PORT: "0" });
       stops.push(server.stop);
+      const { port } = server;
       expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("my app");
       expect(maxAbsDiff(await predictAt(`http://127.0.0.1:${port}/ml/v1/models/titanic:predict`), expected)).toBeLessThanOrEqual(1e-5);
     });
 
     it("Deno: startDenoServer from edge-ml/deno answers like onnxruntime-node", async () => {
       writeFileSync(join(app, "main.ts"), DENO_MAIN_TS);
-      const port = String(await freePort());
       // deno is an optional peer of edge-ml; the repository's pinned binary stands in for the user's.
       const deno = join(REPO_ROOT, "node_modules", ".bin", "deno");
-      const server = await startServer(app, deno, ["run", "--allow-net", "--allow-read", "--allow-env", "main.ts"], /listening on http:\/\/127\.0\.0\.1:\d+/, {
-        PORT: port,
-        HOST: "127.0.0.1",
-      });
+      const server = await startServer(
+        app,
+        deno,
+        ["run", "--allow-net", "--allow-read", "--allow-env", "main.ts"],
+        /listening on http:\/\/127\.0\.0\.1:(\d+)/,
+        {
+          PORT: "0",
+          HOST: "127.0.0.1",
+        },
+      );
       stops.push(server.stop);
+      const { port } = server;
       expect(maxAbsDiff(await predictAt(`http://127.0.0.1:${port}/v1/models/titanic:predict`), expected)).toBeLessThanOrEqual(1e-5);
     });
   });
