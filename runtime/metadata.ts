@@ -24,7 +24,8 @@ export function modelMetadata(manifest: Manifest) {
   return {
     name: manifest.name,
     versions: [manifest.version],
-    platform: "onnxruntime_onnx",
+    // KServe names ONNX models' platform; TF.js has no name there, so edge-ml says what it is.
+    platform: manifest.artifact.format === "tfjs" ? "tensorflowjs" : "onnxruntime_onnx",
     inputs: manifest.io.inputs.map(tensor),
     outputs: manifest.io.outputs.map(tensor),
     task: manifest.task,
