@@ -46,7 +46,11 @@ export type BuildEngineKind = EngineKind | "tfjs";
  * What the entry loads the model with: the ONNX file and ORT's wasm, the compiled graph (checked by its sha256), or a
  * TF.js model.json and its weight shards (`files`: names in the manifest, copied into TFJS_DIR).
  */
-export type BuildEngine = { kind: "ort" } | { kind: "compiled"; file: string; sha256: string } | { kind: "tfjs"; model: string; shards: string[] };
+export type BuildEngine =
+  | { kind: "ort" }
+  | { kind: "compiled"; file: string; sha256: string }
+  /** `backend`: a server build's TF.js backend (WASM: TFJS_SERVER_WASM_FILE beside the bundle); a page picks its own. */
+  | { kind: "tfjs"; model: string; shards: string[]; backend?: "wasm" | "cpu" };
 
 /** The folder of a build that holds a TF.js model.json and its shards (Data modules for workerd, fetched or read elsewhere). */
 export const TFJS_DIR = "tfjs";
@@ -59,6 +63,9 @@ export const TFJS_NODE_REQUIRES = ["util", "crypto", "node-fetch", "worker_threa
 
 /** The wasm binaries tfjs-backend-wasm picks from (plain, SIMD, threaded SIMD): beside a browser build's bundle. */
 export const TFJS_WASM_FILES = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"] as const;
+
+/** The one a server build ships when its model runs on TF.js's WASM backend: SIMD, one thread (workerd, Deno, Node). */
+export const TFJS_SERVER_WASM_FILE = TFJS_WASM_FILES[1];
 
 /** The compiled graph's file name in a build (a Data module for workerd, fetched or read elsewhere). */
 export const COMPILED_GRAPH_FILE = "model.graph";
@@ -94,6 +101,11 @@ interface BuildPlan {
   ortFiles: string[];
   /** tfjs-backend-wasm files copied beside the bundle (TF.js builds only). */
   tfjsFiles: readonly string[];
+  /**
+   * Server targets: the runtime module running TF.js on WASM, which the build picks when WASM agrees with CPU
+   * (cli/build/tfjs-parity.ts), shipping TFJS_SERVER_WASM_FILE beside the bundle; `runtimeModule.tfjs` runs CPU.
+   */
+  tfjsWasmModule?: string;
   /** Code splitting (browser: each ORT build is its own chunk, loaded only when chosen). */
   splitting: boolean;
   /** Modules esbuild leaves as imports (workerd imports model and wasm as modules). */
@@ -129,6 +141,12 @@ export interface BuildEngineReport {
   name: "compiled" | "ort-wasm" | "tfjs";
   /** Why this engine: e.g. "--engine ort", or the first op the compiled engine does not support. */
   reason: string;
+  /** TF.js server builds: the backend (WASM when it agrees with CPU on the probe input) and that check. */
+  tfjs?: {
+    backend: "wasm" | "cpu";
+    reason: string;
+    parity?: { input: "sample" | "random"; tolerance: string; agree: boolean; maxAbsDiff?: number; maxRelDiff?: number; output?: string };
+  };
   /** Compiled builds: the graph file, its sha256, the ops it runs, and the differential check against the reference. */
   compiled?: {
     file: string;

@@ -75,7 +75,7 @@ export interface BrowserParity {
 const TOLERANCE = "1e-4 abs + 1e-3 rel";
 
 /** A stored sample's feeds as plain numbers (int64 BigInts become numbers; float16 and strings are not probed). */
-function toProbe(sample: Record<string, { dtype: string; dims: number[]; data: TypedArray }> | undefined): ProbeFeeds | undefined {
+export function toProbe(sample: Record<string, { dtype: string; dims: number[]; data: TypedArray }> | undefined): ProbeFeeds | undefined {
   if (!sample) return undefined;
   const out: ProbeFeeds = {};
   for (const [name, t] of Object.entries(sample)) {

@@ -38,6 +38,7 @@ import {
   CHALLENGER_FILES,
   COMPILED_GRAPH_FILE,
   TFJS_DIR,
+  TFJS_SERVER_WASM_FILE,
   type TargetConfig,
 } from "../../targets/types.ts";
 import type { EngineChoice } from "../commands/spec/build.ts";
@@ -46,6 +47,7 @@ import { browserParity, parityDefine } from "./browser-parity.ts";
 import { chooseEngine, type EngineDecision } from "./compile/choose.ts";
 import type { LookupPlan } from "../../runtime/features/types.ts";
 import { lookupPlanFor } from "./lookup-plan.ts";
+import type { TfjsBackendChoice } from "./tfjs-parity.ts";
 import { loadConfig } from "../project/config.ts";
 
 /** Every build target (the registry's list). */
@@ -120,7 +122,17 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   let decision = await chooseEngine({ manifest, model: modelBytes, requested: opts.engine ?? "auto", ...(samples ? { samples } : {}) });
   let challenger: Challenger | undefined;
   if (served.rollout) ({ decision, challenger } = await withChallenger(opts, manifest, decision, served.rollout));
-  const engine = engineReport(decision);
+  // A server build runs a TF.js model on WASM when WASM agrees with CPU here (tfjs-parity.ts); a page picks its own.
+  if (decision.engine === "tfjs" && decision.backend !== undefined && plan.tfjsWasmModule === undefined) {
+    throw new EdgeMlError("ERR_USAGE", `--engine tfjs-${decision.backend} picks a server build's TF.js backend; a ${opts.target} build picks its own`, {
+      hint: `build with --engine tfjs (or auto); in the page, loadModel({ device: "${decision.backend}" }) asks for one backend`,
+    });
+  }
+  const tfjsBackend =
+    decision.engine === "tfjs" && plan.tfjsWasmModule !== undefined
+      ? await (await import("./tfjs-parity.ts")).chooseTfjsBackend({ manifest, dir, sample: samples?.[0], parity: opts.parity, asked: decision.backend })
+      : undefined;
+  const engine = engineReport(decision, tfjsBackend);
   opts.onEngine?.(engine);
 
   rmSync(outDir, { recursive: true, force: true });
@@ -132,9 +144,10 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
     entryEngine = { kind: "compiled", file: COMPILED_GRAPH_FILE, sha256: decision.sha256 };
     modelFiles = [fileInfo(outDir, COMPILED_GRAPH_FILE, "Data")];
   } else if (decision.engine === "tfjs") {
-    ({ entryEngine, modelFiles } = copyTfjs(manifest, dir, outDir));
-    for (const f of plan.tfjsFiles) copyFileSync(join(tfjsWasmDir(), f), join(outDir, f));
-    modelFiles.push(...plan.tfjsFiles.map((f) => fileInfo(outDir, f, "CompiledWasm")));
+    ({ entryEngine, modelFiles } = copyTfjs(manifest, dir, outDir, tfjsBackend?.backend));
+    const wasmFiles = tfjsBackend === undefined ? plan.tfjsFiles : tfjsBackend.backend === "wasm" ? [TFJS_SERVER_WASM_FILE] : [];
+    for (const f of wasmFiles) copyFileSync(join(tfjsWasmDir(), f), join(outDir, f));
+    modelFiles.push(...wasmFiles.map((f) => fileInfo(outDir, f, "CompiledWasm")));
   } else {
     copyFileSync(join(dir, manifest.artifact.file), join(outDir, "model.onnx"));
     for (const f of plan.ortFiles) copyFileSync(join(ortDistDir(), f), join(outDir, f));
@@ -153,7 +166,8 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   // The entry is a real file (not stdin) because code splitting needs named entry points.
   const name = basename(plan.main).replace(/\.m?js$/, "");
   const entryFile = join(outDir, `.${name}.entry.ts`);
-  const runtimeEntry = opts.runtimeEntry ?? runtimeModulePath(plan.runtimeModule[entryEngine.kind]);
+  const runtimeModule = entryEngine.kind === "tfjs" && entryEngine.backend === "wasm" ? plan.tfjsWasmModule : undefined;
+  const runtimeEntry = opts.runtimeEntry ?? runtimeModulePath(runtimeModule ?? plan.runtimeModule[entryEngine.kind]);
   writeFileSync(entryFile, plan.entrySource(manifest, opts.settings ?? {}, runtimeEntry, entryEngine, entryChallenger, lookup));
   try {
     await build({
@@ -285,7 +299,7 @@ function writeChallenger(c: Challenger, outDir: string): BuildChallenger {
 }
 
 /** A TF.js model.json and its shards, copied into TFJS_DIR under their manifest names (Data modules for workerd). */
-function copyTfjs(manifest: Manifest, dir: string, outDir: string): { entryEngine: BuildEngine; modelFiles: BuiltFile[] } {
+function copyTfjs(manifest: Manifest, dir: string, outDir: string, backend: "wasm" | "cpu" | undefined): { entryEngine: BuildEngine; modelFiles: BuiltFile[] } {
   const shards = manifest.artifact.tfjs?.shards.map((s) => s.file) ?? [];
   mkdirSync(join(outDir, TFJS_DIR), { recursive: true });
   for (const file of [manifest.artifact.file, ...shards]) {
@@ -293,7 +307,7 @@ function copyTfjs(manifest: Manifest, dir: string, outDir: string): { entryEngin
     copyFileSync(join(dir, file), join(outDir, TFJS_DIR, file));
   }
   return {
-    entryEngine: { kind: "tfjs", model: manifest.artifact.file, shards },
+    entryEngine: { kind: "tfjs", model: manifest.artifact.file, shards, ...(backend ? { backend } : {}) },
     modelFiles: [manifest.artifact.file, ...shards].map((file) => fileInfo(outDir, `${TFJS_DIR}/${file}`, "Data")),
   };
 }
@@ -302,9 +316,9 @@ function readIfExists(path: string): Uint8Array | undefined {
   return existsSync(path) ? readFileSync(path) : undefined;
 }
 
-function engineReport(decision: EngineDecision): BuildEngineReport {
+function engineReport(decision: EngineDecision, tfjs: TfjsBackendChoice | undefined): BuildEngineReport {
   if (decision.engine === "ort") return { name: "ort-wasm", reason: decision.reason };
-  if (decision.engine === "tfjs") return { name: "tfjs", reason: decision.reason };
+  if (decision.engine === "tfjs") return { name: "tfjs", reason: tfjs ? `${decision.reason}; ${tfjs.reason}` : decision.reason, ...(tfjs ? { tfjs } : {}) };
   const { check } = decision;
   return {
     name: "compiled",

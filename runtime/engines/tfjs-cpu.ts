@@ -1,6 +1,7 @@
 /**
- * The TF.js engine on its CPU backend (plain JavaScript, no wasm, nothing compiled at start-up): what Workers, Deno and
- * Node run a TF.js model on. tfjs-layers is imported only for a layers model.
+ * The TF.js engine on its CPU backend (plain JavaScript, no wasm, nothing compiled at start-up): the reference the
+ * other backends are checked against, and what Workers, Deno and Node run a TF.js model on when the WASM backend
+ * (./tfjs-wasm.ts) disagreed with it. tfjs-layers is imported only for a layers model.
  *
  * @example
  * ```ts

@@ -5,7 +5,7 @@
 import type { LookupPlan } from "../../runtime/features/types.ts";
 import { ORT_WASM_FILE } from "../ort-files.ts";
 import { serverRunLine } from "../server-run.ts";
-import { type BuildChallenger, defineTarget, TFJS_DIR, TFJS_NODE_REQUIRES } from "../types.ts";
+import { type BuildChallenger, defineTarget, TFJS_DIR, TFJS_NODE_REQUIRES, TFJS_SERVER_WASM_FILE } from "../types.ts";
 
 /** The entry's `lookup` option: the feature views the model reads (issue 16); the server opens their stores (features.ts). */
 const lookupOption = (lookup: LookupPlan | undefined): string => (lookup === undefined ? "" : `, lookup: ${JSON.stringify(lookup)}`);
@@ -23,6 +23,7 @@ export const denoTarget = defineTarget({
   build: {
     main: "server.js",
     runtimeModule: { ort: "deno/runtime.ts", compiled: "deno/compiled.ts", tfjs: "deno/tfjs.ts" },
+    tfjsWasmModule: "deno/tfjs-wasm.ts",
     platform: "neutral",
     conditions: ["deno", "worker", "browser"],
     ortFiles: [ORT_WASM_FILE],
@@ -33,9 +34,11 @@ export const denoTarget = defineTarget({
     entrySource: (manifest, settings, runtimeEntry, engine, challenger, lookup) =>
       engine.kind === "tfjs"
         ? [
-            `import { startTfjsDenoServer } from ${JSON.stringify(runtimeEntry)};`,
+            `import { ${engine.backend === "wasm" ? "startTfjsWasmDenoServer" : "startTfjsDenoServer"} } from ${JSON.stringify(runtimeEntry)};`,
             `const manifest = ${JSON.stringify(manifest)};`,
-            `await startTfjsDenoServer({ manifest, settings: ${JSON.stringify(settings)}, dirUrl: new URL("./${TFJS_DIR}/", import.meta.url)${lookupOption(lookup)} });`,
+            engine.backend === "wasm"
+              ? `await startTfjsWasmDenoServer({ manifest, settings: ${JSON.stringify(settings)}, dirUrl: new URL("./${TFJS_DIR}/", import.meta.url), wasmUrl: new URL("./${TFJS_SERVER_WASM_FILE}", import.meta.url)${lookupOption(lookup)} });`
+              : `await startTfjsDenoServer({ manifest, settings: ${JSON.stringify(settings)}, dirUrl: new URL("./${TFJS_DIR}/", import.meta.url)${lookupOption(lookup)} });`,
           ].join("\n")
         : engine.kind === "compiled"
           ? [

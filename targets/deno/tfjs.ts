@@ -1,6 +1,7 @@
 /**
- * Deno with the TF.js engine: model.json and its weight shards are read from the build's `tfjs/` folder beside the
- * bundle, checked against the manifest's sha256s, and run on TF.js's CPU backend; served with `Deno.serve`.
+ * Deno with the TF.js engine on its CPU backend (a build whose WASM backend disagreed with CPU, or --engine tfjs-cpu;
+ * otherwise ./tfjs-wasm.ts): model.json and its weight shards are read from the build's `tfjs/` folder beside the
+ * bundle, checked against the manifest's sha256s; served with `Deno.serve`.
  *
  * @example
  * ```ts

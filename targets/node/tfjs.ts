@@ -1,6 +1,7 @@
 /**
- * Node with the TF.js engine: model.json and its weight shards (read by the caller, e.g. the generated `server.mjs`
- * from the build's `tfjs/` folder), checked against the manifest's sha256s, run on TF.js's CPU backend.
+ * Node with the TF.js engine on its CPU backend (a build whose WASM backend disagreed with CPU, or --engine tfjs-cpu;
+ * otherwise ./tfjs-wasm.ts): model.json and its weight shards (read by the caller, e.g. the generated `server.mjs`
+ * from the build's `tfjs/` folder), checked against the manifest's sha256s.
  *
  * @example
  * ```ts

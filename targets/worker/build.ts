@@ -2,7 +2,7 @@
 import { ORT_WASM_FILE } from "../ort-files.ts";
 import { workerName } from "./name.ts";
 import { renderWranglerToml } from "./wrangler-config.ts";
-import { type BuildChallenger, type BuildEngine, type BuildSettings, defineTarget, TFJS_DIR, TFJS_NODE_REQUIRES } from "../types.ts";
+import { type BuildChallenger, type BuildEngine, type BuildSettings, defineTarget, TFJS_DIR, TFJS_NODE_REQUIRES, TFJS_SERVER_WASM_FILE } from "../types.ts";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import type { LookupPlan } from "../../runtime/features/types.ts";
 
@@ -18,13 +18,15 @@ function tfjsEntry(
   lookup: LookupPlan | undefined,
 ): string {
   const path = (file: string) => JSON.stringify(`./${TFJS_DIR}/${file}`);
+  const wasm = engine.backend === "wasm";
   return [
     `import model from ${path(engine.model)};`,
     ...engine.shards.map((file, i) => `import shard${i} from ${path(file)};`),
-    `import { createTfjsWorker } from ${JSON.stringify(runtimeEntry)};`,
+    ...(wasm ? [`import wasm from "./${TFJS_SERVER_WASM_FILE}";`] : []),
+    `import { ${wasm ? "createTfjsWasmWorker" : "createTfjsWorker"} } from ${JSON.stringify(runtimeEntry)};`,
     `const manifest = ${JSON.stringify(manifest)};`,
     `const files = { ${engine.shards.map((file, i) => `${JSON.stringify(file)}: shard${i}`).join(", ")} };`,
-    `export default createTfjsWorker({ manifest, model, files, settings: ${JSON.stringify(settings)}${lookupOption(lookup)} });`,
+    `export default ${wasm ? "createTfjsWasmWorker" : "createTfjsWorker"}({ manifest, model, files${wasm ? ", wasm" : ""}, settings: ${JSON.stringify(settings)}${lookupOption(lookup)} });`,
   ].join("\n");
 }
 
@@ -44,6 +46,7 @@ export const workerTarget = defineTarget({
   build: {
     main: "worker.js",
     runtimeModule: { ort: "worker/runtime.ts", compiled: "worker/compiled.ts", tfjs: "worker/tfjs.ts" },
+    tfjsWasmModule: "worker/tfjs-wasm.ts",
     platform: "neutral",
     conditions: ["workerd", "worker", "browser"],
     ortFiles: [ORT_WASM_FILE],

@@ -6,7 +6,8 @@
  * same for tiny-layers (a Keras layers model, no `format` key, quantized weights over two shards), plus a tampered or
  * missing shard in the page. The browser build's parity run (build.json `parity`) checks every TF.js backend against
  * CPU, and a model whose backends honestly disagree with CPU (cancelling-dense.ts) ends up on CPU with the reason, from
- * the build's report and from the load-time probe.
+ * the build's report and from the load-time probe. Server builds (Workers, Deno, Node) run BlazeFace on TF.js's WASM
+ * backend after checking it against CPU in Node, and keep cancelling-dense on CPU (with --no-parity, WASM's numbers).
  */
 import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -135,13 +136,22 @@ afterAll(async () => {
 });
 
 describe("TF.js engine", () => {
-  it("builds a Worker with the model.json and its shard as Data modules, on the tfjs engine", () => {
-    expect(worker.engine).toEqual({ name: "tfjs", reason: "a TF.js graph-model runs on TensorFlow.js" });
+  it("builds a Worker with the model.json and its shard as Data modules, on TF.js's WASM backend, which agreed with CPU", () => {
+    expect(worker.engine).toMatchObject({
+      name: "tfjs",
+      tfjs: { backend: "wasm", parity: { input: "random", tolerance: "1e-4 abs + 1e-3 rel", agree: true } },
+    });
+    expect(worker.engine.reason).toMatch(
+      /^a TF\.js graph-model runs on TensorFlow\.js; WASM backend: agrees with CPU within 1e-4 abs \+ 1e-3 rel on the random input \(max abs diff [\d.e-]+ on output Identity/,
+    );
     expect(worker.files.map((f) => [f.path, f.type])).toEqual([
       ["worker.js", "ESModule"],
       ["tfjs/model.json", "Data"],
       ["tfjs/blazeface.bin", "Data"],
+      ["tfjs-backend-wasm-simd.wasm", "CompiledWasm"],
     ]);
+    const build = JSON.parse(readFileSync(join(worker.outDir, "build.json"), "utf8")) as { engine: unknown };
+    expect(build.engine).toEqual(worker.engine);
   });
 
   it("answers V2 infer in workerd with TF.js's CPU outputs (≤ 1e-4 abs + 1e-3 rel)", async () => {
@@ -149,6 +159,8 @@ describe("TF.js engine", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { model_name: string; outputs: { name: string; shape: number[]; datatype: string; data: number[] }[] };
     expect(body.model_name).toBe("face");
+    const metadata = (await (await fetch(new URL("v2/models/face", server.url))).json()) as { platform: string };
+    expect(metadata.platform).toBe("tensorflowjs");
     expect(body.outputs.map((o) => [o.name, o.shape, o.datatype])).toEqual([
       ["Identity_3:0", [1, 384, 16], "FP32"],
       ["Identity:0", [1, 512, 1], "FP32"],
@@ -177,6 +189,41 @@ describe("TF.js engine", () => {
       await tampered.close();
     }
   });
+});
+
+describe("--engine tfjs-wasm | tfjs-cpu", () => {
+  it("picks a server build's backend unchecked, and is refused for a page, which picks its own", async () => {
+    const cpu = await buildTarget({ root, ref: "face@1.0.0", target: "worker", engine: "tfjs-cpu", outDir: join(root, "face-cpu") });
+    expect(cpu.engine.tfjs).toEqual({ backend: "cpu", reason: "CPU backend (--engine tfjs-cpu)" });
+    expect(cpu.files.map((f) => f.path)).toEqual(["worker.js", "tfjs/model.json", "tfjs/blazeface.bin"]);
+    const refused = buildTarget({ root, ref: "face@1.0.0", target: "browser", engine: "tfjs-wasm", outDir: join(root, "face-page") });
+    await expect(refused).rejects.toMatchObject({
+      code: "ERR_USAGE",
+      message: "--engine tfjs-wasm picks a server build's TF.js backend; a browser build picks its own",
+      hint: 'build with --engine tfjs (or auto); in the page, loadModel({ device: "wasm" }) asks for one backend',
+    });
+  });
+});
+
+describe("TF.js engine in Deno and Node (BlazeFace on the WASM backend)", () => {
+  for (const target of ["deno", "node"] as const) {
+    it(`${target}: the build ships tfjs-backend-wasm-simd.wasm and its server answers V2 infer with TF.js's CPU outputs`, async () => {
+      const build = await buildTarget({ root, ref: "face@1.0.0", target, outDir: join(root, `face-${target}`) });
+      expect(build.engine.tfjs).toMatchObject({ backend: "wasm", parity: { agree: true } });
+      expect(build.files.map((f) => f.path)).toContain("tfjs-backend-wasm-simd.wasm");
+      const serve = await getTarget(target, "dev").serve!.load();
+      const running = await serve(build.outDir, { port: 0 });
+      try {
+        const res = await infer(running.url);
+        expect(res.status).toBe(200);
+        const { outputs } = (await res.json()) as { outputs: { name: string; data: number[] }[] };
+        expect(outputs.map((o) => o.name)).toEqual(OUTPUTS);
+        for (const o of outputs) expect(worstExcess(o.data, expected[o.name]!), `${target} ${o.name}`).toBeLessThanOrEqual(0);
+      } finally {
+        await running.close();
+      }
+    });
+  }
 });
 
 describe("TF.js engine in the browser (BlazeFace)", () => {
@@ -343,13 +390,33 @@ describe("a TF.js model whose backends disagree with CPU (cancelling-dense.ts: f
   let checked: Awaited<ReturnType<typeof serveStatic>>;
   let unchecked: Awaited<ReturnType<typeof serveStatic>>;
   let checkedDir: string;
+  let cancelWorker: BuildResult;
+  let cancelWorkerUnchecked: BuildResult;
   const x = [0.1, -0.2, 0.3, -0.4];
+  /** The Worker build served in workerd, asked once for `x`'s output y. */
+  const yFromWorker = async (build: BuildResult): Promise<number[]> => {
+    const serve = await getTarget("worker", "dev").serve!.load();
+    const running = await serve(build.outDir, { port: 0 });
+    try {
+      const res = await fetch(new URL("v2/models/cancel/infer", running.url), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ inputs: [{ name: "x", shape: [1, 4], datatype: "FP32", data: x }] }),
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { outputs: { name: string; data: number[] }[] }).outputs.find((o) => o.name === "y")!.data;
+    } finally {
+      await running.close();
+    }
+  };
   beforeAll(async () => {
     const dir = join(root, "cancelling-dense");
     writeCancellingDense(dir);
     await addModel(root, { model: dir, name: "cancel", version: "1.0.0", slices: [] });
     expectedY = (await layersReference(dir, { x: tf.tensor([x], [1, 4]) }, ["y"]))["y"]!;
     checkedDir = (await buildTarget({ root, ref: "cancel@1.0.0", target: "browser", outDir: join(root, "cancel-checked") })).outDir;
+    cancelWorker = await buildTarget({ root, ref: "cancel@1.0.0", target: "worker", outDir: join(root, "cancel-worker") });
+    cancelWorkerUnchecked = await buildTarget({ root, ref: "cancel@1.0.0", target: "worker", parity: false, outDir: join(root, "cancel-worker-unchecked") });
     const plain = await buildTarget({ root, ref: "cancel@1.0.0", target: "browser", parity: false, outDir: join(root, "cancel-unchecked") });
     [checked, unchecked] = await Promise.all([serveStatic(checkedDir), serveStatic(plain.outDir)]);
     browser = await launchChromium({ webgpu: true });
@@ -373,6 +440,20 @@ describe("a TF.js model whose backends disagree with CPU (cancelling-dense.ts: f
     expect(failed).not.toContain(r.device);
     expect(r.reason).toMatch(new RegExp(`using ${r.device === "cpu" ? "CPU" : r.device!.toUpperCase()}$`));
     expect(worstExcess(r.outputs!["y"]!, expectedY)).toBeLessThanOrEqual(0);
+  });
+
+  it("a Worker build keeps TF.js's CPU backend, says why, ships no wasm, and serves CPU's outputs", async () => {
+    expect(cancelWorker.engine.tfjs).toMatchObject({ backend: "cpu", parity: { agree: false, output: expect.stringMatching(/^y\[\d\]$/) } });
+    expect(cancelWorker.engine.reason).toMatch(
+      /; CPU backend: WASM disagreed with CPU on the random input \(max abs diff [\d.e-]+ on output y\[\d\]; tolerance 1e-4 abs \+ 1e-3 rel\)$/,
+    );
+    expect(cancelWorker.files.map((f) => f.path)).not.toContain("tfjs-backend-wasm-simd.wasm");
+    expect(worstExcess(await yFromWorker(cancelWorker), expectedY)).toBeLessThanOrEqual(0);
+  });
+
+  it("with --no-parity the Worker runs WASM unchecked, and serves WASM's numbers, outside the tolerance (what the check prevents)", async () => {
+    expect(cancelWorkerUnchecked.engine.tfjs).toEqual({ backend: "wasm", reason: "WASM backend, not checked against CPU (--no-parity)" });
+    expect(worstExcess(await yFromWorker(cancelWorkerUnchecked), expectedY)).toBeGreaterThan(0);
   });
 
   it("without the build's report, the load-time probe catches WebGPU's disagreement and moves on", async () => {

@@ -38,17 +38,20 @@ export const MAX_COMPILED_MACS_PER_ROW = 32_768;
 export type EngineDecision =
   | { engine: "compiled"; bytes: Uint8Array; sha256: string; ops: string[]; check: DifferentialResult }
   | { engine: "ort"; reason: string }
-  | { engine: "tfjs"; reason: string };
+  /** `backend`: asked for with --engine tfjs-wasm or tfjs-cpu (else a server build checks WASM against CPU). */
+  | { engine: "tfjs"; reason: string; backend?: "wasm" | "cpu" };
 
-export type RequestedEngine = "auto" | "ort" | "compiled" | "tfjs";
+export type RequestedEngine = "auto" | "ort" | "compiled" | "tfjs" | "tfjs-wasm" | "tfjs-cpu";
 
 /** A TF.js artifact runs on the TF.js engine only; an ONNX one never does. */
 function tfjsDecision(manifest: Manifest, requested: RequestedEngine): EngineDecision | undefined {
   const isTfjs = manifest.artifact.format === "tfjs";
-  if (isTfjs && (requested === "auto" || requested === "tfjs")) {
-    return { engine: "tfjs", reason: `a TF.js ${manifest.artifact.tfjs?.modelFormat ?? "model"} runs on TensorFlow.js` };
+  const asked = requested === "tfjs-wasm" ? "wasm" : requested === "tfjs-cpu" ? "cpu" : undefined;
+  if (isTfjs && (requested === "auto" || requested === "tfjs" || asked)) {
+    const reason = `a TF.js ${manifest.artifact.tfjs?.modelFormat ?? "model"} runs on TensorFlow.js`;
+    return asked ? { engine: "tfjs", reason, backend: asked } : { engine: "tfjs", reason };
   }
-  if (isTfjs || requested === "tfjs") {
+  if (isTfjs || requested.startsWith("tfjs")) {
     const what = isTfjs ? `${manifest.name}@${manifest.version} is a TF.js model` : `${manifest.name}@${manifest.version} is an ONNX model`;
     throw new EdgeMlError("ERR_ENGINE", `--engine ${requested}: ${what}`, {
       hint: isTfjs ? "build it with --engine tfjs (or --engine auto)" : "build it with --engine auto, ort or compiled",

@@ -9,13 +9,13 @@ const variant = {
   description: "serve an optimized variant of the version (see `edge-ml optimize`, `models show`)",
 } as const;
 /** Which engine runs the model at the edge (see runtime/engines/compiled). */
-export const ENGINES = ["auto", "ort", "compiled", "tfjs"] as const;
+export const ENGINES = ["auto", "ort", "compiled", "tfjs", "tfjs-wasm", "tfjs-cpu"] as const;
 export type EngineChoice = (typeof ENGINES)[number];
 const engine = {
   type: "string",
   default: "auto",
   description:
-    "inference engine: auto (compiled JS when every op is supported and it matches onnxruntime-node within 1e-5, else ort; a TF.js model: tfjs) | ort (onnxruntime-web wasm) | compiled | tfjs (TensorFlow.js, for TF.js models)",
+    "inference engine: auto (compiled JS when every op is supported and it matches onnxruntime-node within 1e-5, else ort; a TF.js model: tfjs) | ort (onnxruntime-web wasm) | compiled | tfjs (TensorFlow.js, for TF.js models; servers run WASM when it agrees with CPU) | tfjs-wasm | tfjs-cpu (a server's TF.js backend, unchecked)",
 } as const;
 const json = { type: "boolean", description: "print the result as one JSON document on stdout (progress stays on stderr)" } as const;
 

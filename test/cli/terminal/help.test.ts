@@ -81,7 +81,7 @@ describe("--help loads no command code", () => {
         --env <name>               wrangler environment: its own Worker (targets.worker.env.<name>.name, else <worker>-<name>), routes and vars
         --admin-token-file <file>  file holding the monitor's admin token, or - for stdin (default: $EDGE_ML_MONITOR_ADMIN_TOKEN)
         --variant <name>           serve an optimized variant of the version (see \`edge-ml optimize\`, \`models show\`)
-        --engine <value>           inference engine: auto (compiled JS when every op is supported and it matches onnxruntime-node within 1e-5, else ort; a TF.js model: tfjs) | ort (onnxruntime-web wasm) | compiled | tfjs (TensorFlow.js, for TF.js models) (default auto)
+        --engine <value>           inference engine: auto (compiled JS when every op is supported and it matches onnxruntime-node within 1e-5, else ort; a TF.js model: tfjs) | ort (onnxruntime-web wasm) | compiled | tfjs (TensorFlow.js, for TF.js models; servers run WASM when it agrees with CPU) | tfjs-wasm | tfjs-cpu (a server's TF.js backend, unchecked) (default auto)
         --json                     print the result as one JSON document on stdout (progress stays on stderr)
         -h, --help                 show help
         --debug                    print stacks of errors
