@@ -145,7 +145,17 @@ export interface BuildEngineReport {
   tfjs?: {
     backend: "wasm" | "cpu";
     reason: string;
-    parity?: { input: "sample" | "random"; tolerance: string; agree: boolean; maxAbsDiff?: number; maxRelDiff?: number; output?: string };
+    /** The check against CPU, and each backend's median time a run on its input in Node when they agreed. */
+    parity?: {
+      input: "sample" | "random";
+      tolerance: string;
+      agree: boolean;
+      maxAbsDiff?: number;
+      maxRelDiff?: number;
+      output?: string;
+      wasmMs?: number;
+      cpuMs?: number;
+    };
   };
   /** Compiled builds: the graph file, its sha256, the ops it runs, and the differential check against the reference. */
   compiled?: {

@@ -1,6 +1,6 @@
 /**
  * The TF.js engine on its WASM backend (tfjs-backend-wasm's SIMD build, one thread), for servers: Workers, Deno and
- * Node. On BlazeFace it runs ~16x faster than the CPU backend (bench/tfjs-backends.ts), which on Workers is CPU time
+ * Node. On BlazeFace it answers 12-16x faster than the CPU backend (bench/tfjs-servers.ts), which on Workers is CPU time
  * billed and limited per request. The adapter hands over the wasm already compiled (`WebAssembly.Module`): workerd
  * compiles no wasm from bytes, so a Worker imports it as a CompiledWasm module; Node and Deno compile the file's
  * bytes. tfjs-backend-wasm only knows how to fetch its wasm by URL, so while the backend starts, TF.js's platform

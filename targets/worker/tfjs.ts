@@ -1,8 +1,8 @@
 /**
  * Cloudflare Workers with the TF.js engine on its CPU backend (plain JavaScript): what a build bundles when TF.js's WASM
- * backend disagreed with CPU on the model, or with --engine tfjs-cpu (otherwise ./tfjs-wasm.ts, ~16x faster). The
- * model.json and its weight shards arrive as Data modules (ArrayBuffers); model.json and every shard are checked
- * against the manifest's sha256s before the first prediction.
+ * backend disagreed with CPU on the model, saved too little to pay for its wasm, or with --engine tfjs-cpu (otherwise
+ * ./tfjs-wasm.ts, 12-16x faster on BlazeFace). The model.json and its weight shards arrive as Data modules
+ * (ArrayBuffers); model.json and every shard are checked against the manifest's sha256s before the first prediction.
  *
  * @example
  * ```ts

@@ -142,8 +142,12 @@ describe("TF.js engine", () => {
       tfjs: { backend: "wasm", parity: { input: "random", tolerance: "1e-4 abs + 1e-3 rel", agree: true } },
     });
     expect(worker.engine.reason).toMatch(
-      /^a TF\.js graph-model runs on TensorFlow\.js; WASM backend: agrees with CPU within 1e-4 abs \+ 1e-3 rel on the random input \(max abs diff [\d.e-]+ on output Identity/,
+      /^a TF\.js graph-model runs on TensorFlow\.js; WASM backend: agrees with CPU within 1e-4 abs \+ 1e-3 rel on the random input \(max abs diff [\d.e-]+ on output Identity[^)]*\), and runs it [\d.]+x as fast \([\d.]+ vs [\d.]+ ms a run in Node\)$/,
     );
+    // BlazeFace's convolutions: ~10x faster on WASM here (bench/results/tfjs-servers.md); worth its wasm by far.
+    const { wasmMs, cpuMs } = worker.engine.tfjs!.parity!;
+    console.log(`blazeface in Node: WASM ${wasmMs} ms, CPU ${cpuMs} ms a run`);
+    expect(cpuMs! / wasmMs!).toBeGreaterThan(1.25);
     expect(worker.files.map((f) => [f.path, f.type])).toEqual([
       ["worker.js", "ESModule"],
       ["tfjs/model.json", "Data"],
