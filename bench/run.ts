@@ -8,7 +8,8 @@
  * `BENCH_ONLY=monitor-ingest` the monitor's ingest on SQLite and on Postgres behind one and two monitor processes
  * (bench/results/monitor-ingest.{json,md}; needs `apt-get install -y postgresql`); `BENCH_ONLY=monitor-history` drift
  * and slice query time over 9 vs 90 days of stored history on SQLite, Postgres and D1 (the monitor Worker), compacted
- * (bench/results/monitor-history.{json,md}).
+ * (bench/results/monitor-history.{json,md}); `BENCH_ONLY=tfjs-servers` TF.js models on their WASM vs CPU backend in
+ * workerd, Deno and Node (bench/results/tfjs-servers.{json,md}).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -19,6 +20,7 @@ import { benchMedia, renderMedia } from "./media.ts";
 import { benchHistory, type HistoryBench, renderHistory } from "./monitor-history.ts";
 import { benchMonitorIngestTable, renderMonitorIngest } from "./monitor-ingest.ts";
 import { benchOptimize, renderOptimize } from "./optimize.ts";
+import { benchTfjsServers, renderTfjsServers } from "./tfjs-servers.ts";
 import { benchWorker, type WorkerBenchRow } from "./worker.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "edge-ml-bench-"));
@@ -64,6 +66,12 @@ try {
       async () => [await benchHistory(tmp, "sqlite"), await benchHistory(tmp, "postgres"), await benchHistory(tmp, "d1")],
       (r: HistoryBench[]) => header("monitor history") + r.map(renderHistory).join("\n"),
     );
+  if (process.env["BENCH_ONLY"] === "tfjs-servers")
+    await only(
+      "tfjs-servers",
+      () => benchTfjsServers(tmp),
+      (r) => header("TF.js servers") + renderTfjsServers(r),
+    );
   const worker = await benchWorker(tmp);
   const cliHelp = benchCliHelp();
   const optimizeTmp = join(tmp, "optimize");
@@ -75,6 +83,7 @@ try {
   const browser = await benchBrowser(browserTmp);
   const monitorIngest = await benchMonitorIngestTable();
   const monitorHistory = [await benchHistory(tmp, "sqlite"), await benchHistory(tmp, "postgres"), await benchHistory(tmp, "d1")];
+  const tfjsServers = await benchTfjsServers(tmp);
   const result = {
     date: new Date().toISOString(),
     machine,
@@ -85,11 +94,12 @@ try {
     browser,
     monitorIngest,
     monitorHistory,
+    tfjsServers,
   };
   const dir = resultsDir;
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
-  const md = `${renderMarkdown(result.machine, worker)}\n${renderOptimize(optimize)}\n${renderMedia(media)}\n${renderBrowser(browser)}\n${renderMonitorIngest(monitorIngest)}\n${monitorHistory.map(renderHistory).join("\n")}\n${renderCliHelp(cliHelp)}`;
+  const md = `${renderMarkdown(result.machine, worker)}\n${renderOptimize(optimize)}\n${renderMedia(media)}\n${renderBrowser(browser)}\n${renderMonitorIngest(monitorIngest)}\n${monitorHistory.map(renderHistory).join("\n")}\n${renderTfjsServers(tfjsServers)}\n${renderCliHelp(cliHelp)}`;
   writeFileSync(join(dir, "latest.md"), md);
   console.log(md);
 } finally {
