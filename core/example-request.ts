@@ -52,7 +52,14 @@ export function exampleInstance(manifest: Manifest): unknown {
   return zeros(input?.shape.slice(1) ?? []);
 }
 
-export function exampleCurl(url: string, manifest: Manifest): string {
-  const body = JSON.stringify({ instances: [exampleInstance(manifest)] });
-  return `curl -s ${url}v1/models/${manifest.name}:predict -H 'content-type: application/json' -d '${body}'`;
+/**
+ * A curl of `:predict` with one example instance, the body inline; `bodyFile` instead names a file holding the body
+ * (`-d @file`), for a body too long to print (an image tensor of zeros is megabytes of JSON).
+ */
+export function exampleCurl(url: string, manifest: Manifest, bodyFile?: string): string {
+  const data = bodyFile === undefined ? `'${exampleBody(manifest)}'` : `@${bodyFile}`;
+  return `curl -s ${url}v1/models/${manifest.name}:predict -H 'content-type: application/json' -d ${data}`;
 }
+
+/** The example request's JSON body: `{"instances":[<exampleInstance>]}`. */
+export const exampleBody = (manifest: Manifest): string => JSON.stringify({ instances: [exampleInstance(manifest)] });

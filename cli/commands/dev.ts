@@ -5,12 +5,12 @@
  * or `--shadow` (or the config's rollout, when the champion is served) serves a challenger version beside it.
  */
 import { defineCommand } from "citty";
-import { rmSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { parsePort } from "../terminal/args.ts";
 import { buildTarget, targetConfig } from "../build/bundle.ts";
 import { loadConfig } from "../project/config.ts";
-import { exampleCurl, exampleInstance } from "../../core/example-request.ts";
+import { exampleBody, exampleCurl, exampleInstance } from "../../core/example-request.ts";
 import { bold, colors, dim, formatBytes, green, yellow } from "../terminal/output.ts";
 import { findProjectRoot } from "../project/project.ts";
 import { readSecret } from "../terminal/secret.ts";
@@ -25,6 +25,9 @@ import { loadServable } from "../registry/variant.ts";
 import { registerBaseline, registrationFromManifest } from "../../monitor/registration.ts";
 import { getTarget, type TargetName } from "../../targets/index.ts";
 import { LOCAL_STORE_ID, localPersist } from "../features/local-store.ts";
+
+/** An example request longer than this is written to a file rather than printed in the "try:" line. */
+const MAX_PRINTED_BODY = 2000;
 
 export default defineCommand({
   args: DEV.args,
@@ -97,6 +100,7 @@ export default defineCommand({
     console.log(`${green("✔")} ${bold(`${manifest.name}@${manifest.version}`)} (${manifest.task}) serving in ${host.serve!.runtime} at ${server.url}`);
     if (served.rollout) console.log(`  ${rolloutLine(served.rollout)}; each answer names its version in x-edge-ml-version`);
     console.log(dim(`  bundle ${formatBytes(build.totalBytes)} (gzip ${formatBytes(build.totalGzipBytes)})`));
+    console.log(dim(`  engine: ${build.engine.name} (${build.engine.reason})`));
     if (build.lookup) {
       for (const [view, v] of Object.entries(build.lookup.views))
         console.log(
@@ -111,7 +115,15 @@ export default defineCommand({
     }
     if (monitorUrl)
       console.log(`  telemetry → ${monitorUrl} as deployment "${deployment}" (sample rate ${sampleRate})${args.monitor ? "" : `; dashboard: ${monitorUrl}/`}`);
-    console.log(`  try:  ${exampleCurl(server.url, manifest)}`);
+    const body = exampleBody(manifest);
+    if (body.length <= MAX_PRINTED_BODY) console.log(`  try:  ${exampleCurl(server.url, manifest)}`);
+    else {
+      // Printed, a 256x256 image of zeros is 0.5 MB of terminal: the body goes into the dev's folder (gone on stop).
+      const file = join(build.outDir, "example-request.json");
+      writeFileSync(file, body);
+      console.log(`  try:  ${exampleCurl(server.url, manifest, relative(process.cwd(), file))}`);
+      console.log(dim(`        (an example request of ${formatBytes(body.length)}, all zeros: too long to print, so it is in that file)`));
+    }
     console.log(dim(`  docs: ${server.url}openapi.json   health: ${server.url}v2/health/ready   stop: Ctrl-C`));
     // miniflare's own SIGINT/SIGTERM handlers exit at once (130/143): the monitor's last batch would never be sent and
     // "stopped" never printed. dev shuts down itself instead: the server (miniflare.dispose() stops workerd), then the

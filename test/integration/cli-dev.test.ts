@@ -4,7 +4,7 @@
  * one model at once, each building in a folder of its own.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { runCli } from "../helpers/cli.ts";
@@ -149,5 +149,39 @@ describe("edge-ml dev", () => {
       expect(dev.stdout()).toContain("stopped");
       expect(existsSync(join(project, ".edge-ml", "dev", `mlp-0.1.0-worker.pid${dev.child.pid}`))).toBe(false);
     }
+  });
+  it("serves a TF.js image model on the WASM backend; its example request, too long to print, is in a file the try line names", async () => {
+    const base = tempDir();
+    expect((await runCli(["init", "demo"], base)).code).toBe(0);
+    const project = join(base, "demo");
+    const add = await runCli(["models", "add", join(FIXTURES, "tfjs", "blazeface", "model.json"), "--name", "face", "--version", "1.0.0"], project);
+    expect(add.code, add.stderr).toBe(0);
+    const dev = spawnCli(["dev", "face@1.0.0", "--port", "0", "--no-monitor"], project);
+    onTestFinished(() => {
+      if (dev.child.exitCode === null) dev.child.kill("SIGKILL");
+    });
+    await dev.waitFor(/stop: Ctrl-C/, 120_000);
+    const out = dev.stdout() + dev.stderr();
+    expect(out).toMatch(/engine: tfjs \(.*WASM backend: agrees with CPU/);
+    const url = /serving in workerd at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
+    const tryLine = out.split("\n").find((l) => l.includes("try:"))!;
+    // A 1x256x256x3 tensor of zeros is ~0.5 MB of JSON: the line names a file in the dev's folder instead.
+    expect(tryLine.length).toBeLessThan(300);
+    const file = /-d @(\S+)/.exec(tryLine)?.[1];
+    expect(file, tryLine).toMatch(/^\.edge-ml\/dev\/face-1\.0\.0-worker\.pid\d+\/example-request\.json$/);
+    expect(out).toMatch(/an example request of [\d.]+ KiB, all zeros/);
+    // What the printed curl sends: that file's bytes, as JSON, to :predict.
+    const res = await fetch(`${url}v1/models/face:predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: readFileSync(join(project, file!)),
+    });
+    expect(res.status).toBe(200);
+    const { predictions } = (await res.json()) as { predictions: Record<string, unknown>[] };
+    expect(predictions).toHaveLength(1);
+    expect(Object.keys(predictions[0]!).sort()).toEqual(["Identity:0", "Identity_1:0", "Identity_2:0", "Identity_3:0"]);
+    dev.child.kill("SIGINT");
+    expect([0, 130, "SIGINT"]).toContain(await dev.exited);
+    expect(existsSync(join(project, file!))).toBe(false);
   });
 });
