@@ -50,10 +50,11 @@ no_bundle = true
 find_additional_modules = true
 base_dir = "."
 
+# fallthrough: a TF.js shard (*.bin) also matches wrangler's own Data rule, which must not be dropped as a duplicate.
 [[rules]]
 type = "Data"
 globs = ["**/*.onnx", "**/*.graph", "tfjs/**"]
-fallthrough = false
+fallthrough = true
 
 [[rules]]
 type = "CompiledWasm"

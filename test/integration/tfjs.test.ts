@@ -20,11 +20,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTarget } from "../../cli/build/bundle.ts";
 import { addModel } from "../../cli/registry/add-model.ts";
 import { getTarget } from "../../targets/index.ts";
+import { runWrangler } from "../../targets/worker/wrangler.ts";
 import type { BuildResult, LocalServer } from "../../targets/types.ts";
 import { writeCancellingDense } from "../fixtures/tfjs/cancelling-dense.ts";
 import { inPage, launchChromium, openPage } from "../helpers/chromium.ts";
 import { serveStatic } from "../helpers/static-server.ts";
-import { FIXTURES, tempDir } from "../helpers/tmp.ts";
+import { FIXTURES, REPO_ROOT, tempDir } from "../helpers/tmp.ts";
 
 const BLAZEFACE = join(FIXTURES, "tfjs", "blazeface");
 const OUTPUTS = ["Identity_3:0", "Identity:0", "Identity_1:0", "Identity_2:0"];
@@ -172,6 +173,14 @@ describe("TF.js engine", () => {
       ["Identity_2:0", [1, 512, 16], "FP32"],
     ]);
     for (const o of body.outputs) expect(worstExcess(o.data, expected[o.name]!), o.name).toBeLessThanOrEqual(0);
+  });
+
+  it("wrangler deploy --dry-run uploads the model.json and shard as Data and the wasm as CompiledWasm", async () => {
+    const run = await runWrangler(worker.outDir, ["deploy", "--dry-run", "-c", "wrangler.toml", "--outdir", join(root, "upload")], { projectRoot: REPO_ROOT });
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).not.toContain("[ERROR]");
+    for (const row of [/tfjs\/blazeface\.bin\s*│\s*buffer/, /tfjs\/model\.json\s*│\s*buffer/, /tfjs-backend-wasm-simd\.wasm\s*│\s*compiled-wasm/])
+      expect(run.output).toMatch(row);
   });
 
   it("a shard altered after the build: the Worker answers 503 and names the shard", async () => {
