@@ -8,17 +8,10 @@
  * const engine = createTfjsCpuEngine({ manifest, read: (file) => shards.get(file) });
  * ```
  */
-import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { createTfjsEngine, type TfjsEngineOptions, type TfjsModules } from "./tfjs.ts";
+import { createTfjsEngine, type TfjsEngineOptions } from "./tfjs.ts";
+import { TFJS_MODULES } from "./tfjs-modules.ts";
 import type { Engine } from "./types.ts";
-
-/** TF.js core with both model loaders, each imported when first used. */
-const TFJS_MODULES: TfjsModules = {
-  tf,
-  graph: async () => (await import("@tensorflow/tfjs-converter")).loadGraphModel,
-  layers: async () => (await import("@tensorflow/tfjs-layers")).loadLayersModel,
-};
 
 export function createTfjsCpuEngine(opts: Omit<TfjsEngineOptions, "backend">): Engine {
   return createTfjsEngine(TFJS_MODULES, { ...opts, backend: "cpu" });

@@ -16,14 +16,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { createTfjsEngine, type TfjsEngineOptions, type TfjsModules } from "./tfjs.ts";
+import { createTfjsEngine, type TfjsEngineOptions } from "./tfjs.ts";
+import { TFJS_MODULES } from "./tfjs-modules.ts";
 import type { Engine } from "./types.ts";
-
-const MODULES: TfjsModules = {
-  tf,
-  graph: async () => (await import("@tensorflow/tfjs-converter")).loadGraphModel,
-  layers: async () => (await import("@tensorflow/tfjs-layers")).loadLayersModel,
-};
 
 /** What tfjs-backend-wasm is told its wasm is called: a name no real fetch could resolve. */
 const PLACEHOLDER = "edge-ml:tfjs-backend-wasm-simd.wasm";
@@ -83,5 +78,5 @@ export function createTfjsWasmEngine(opts: TfjsWasmEngineOptions): Engine {
   const { wasm, ...rest } = opts;
   const module = Promise.resolve(wasm);
   module.catch(() => {}); // a wasm that fails to compile fails the first session, not the process
-  return createTfjsEngine(MODULES, { ...rest, backend: "wasm", prepare: async () => startWasmBackend(await module) });
+  return createTfjsEngine(TFJS_MODULES, { ...rest, backend: "wasm", prepare: async () => startWasmBackend(await module) });
 }

@@ -19,7 +19,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import type { TelemetrySettings } from "../../runtime/adapter.ts";
-import { createTfjsEngine, type TfjsModules } from "../../runtime/engines/tfjs.ts";
+import { createTfjsEngine } from "../../runtime/engines/tfjs.ts";
+import { TFJS_MODULES } from "../../runtime/engines/tfjs-modules.ts";
 import { TFJS_DIR, TFJS_WASM_FILES } from "../types.ts";
 import type { EngineSession } from "../../runtime/engines/types.ts";
 import { compareOn, firstAgreeing, type ParityResult, type ProbeFeeds, probeAdapter, probeCase } from "./device.ts";
@@ -66,12 +67,6 @@ const LABELS: Record<Backend, string> = { webgpu: "WebGPU", webgl: "WebGL", wasm
 /** What `edge-ml build` bakes in with esbuild's `define` (cli/build/browser-parity.ts); absent in the npm package. */
 declare const __EDGE_ML_BROWSER_BUILD__: { tfjsParity?: Partial<Record<Backend, boolean>>; probe?: ProbeFeeds } | undefined;
 const BAKED = typeof __EDGE_ML_BROWSER_BUILD__ === "object" ? __EDGE_ML_BROWSER_BUILD__ : undefined;
-
-const MODULES: TfjsModules = {
-  tf,
-  graph: async () => (await import("@tensorflow/tfjs-converter")).loadGraphModel,
-  layers: async () => (await import("@tensorflow/tfjs-layers")).loadLayersModel,
-};
 
 /** Imports a backend's chunk (which registers it) and readies it; false when it cannot start in this page. */
 const START: Record<Backend, (base: URL) => Promise<boolean>> = {
@@ -158,7 +153,7 @@ async function modelFiles(opts: { manifest: Manifest; baseUrl: string }) {
   const open = async (backend: Backend): Promise<EngineSession | undefined> => {
     if (!(await START[backend](base).catch(() => false))) return undefined;
     try {
-      return await createTfjsEngine(MODULES, { backend, manifest, read }).createSession(json);
+      return await createTfjsEngine(TFJS_MODULES, { backend, manifest, read }).createSession(json);
     } catch (err) {
       // The integrity check names the file; say which model and where it was fetched from, with the hint.
       const { code, hint } = err as { code?: string; hint?: string };
