@@ -72,7 +72,8 @@ export interface BrowserParity {
   probe: ProbeFeeds | undefined;
 }
 
-const TOLERANCE = "1e-4 abs + 1e-3 rel";
+/** What targets/browser/device.ts's comparison accepts, as build.json states it. */
+export const TOLERANCE = "1e-4 abs + 1e-3 rel";
 
 /** A stored sample's feeds as plain numbers (int64 BigInts become numbers; float16 and strings are not probed). */
 export function toProbe(sample: Record<string, { dtype: string; dims: number[]; data: TypedArray }> | undefined): ProbeFeeds | undefined {

@@ -130,7 +130,13 @@ export async function buildTarget(opts: BuildOptions): Promise<BuildResult> {
   }
   const tfjsBackend =
     decision.engine === "tfjs" && plan.tfjsWasmModule !== undefined
-      ? await (await import("./tfjs-parity.ts")).chooseTfjsBackend({ manifest, dir, sample: samples?.[0], parity: opts.parity, asked: decision.backend })
+      ? await (await import("./tfjs-parity.ts")).chooseTfjsBackend({
+          manifest,
+          read: (file) => readIfExists(join(dir, file)),
+          sample: samples?.[0],
+          parity: opts.parity,
+          asked: decision.backend,
+        })
       : undefined;
   const engine = engineReport(decision, tfjsBackend);
   opts.onEngine?.(engine);

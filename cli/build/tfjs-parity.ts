@@ -9,10 +9,10 @@
  *
  * @example
  * ```ts
- * const choice = await chooseTfjsBackend({ manifest, dir, sample: samples?.[0] }); // { backend: "wasm", reason, parity }
+ * const choice = await chooseTfjsBackend({ manifest, read: (file) => readIfExists(join(dir, file)), sample: samples?.[0] }); // { backend: "wasm", reason, parity }
  * ```
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import type { TypedArray } from "../../core/tensor-dtype.ts";
@@ -22,17 +22,15 @@ import { createTfjsWasmEngine } from "../../runtime/engines/tfjs-wasm.ts";
 import { compareOn, describeParity, probeCase } from "../../targets/browser/device.ts";
 import { tfjsWasmDir } from "../../targets/tfjs-files.ts";
 import { type BuildEngineReport, TFJS_SERVER_WASM_FILE } from "../../targets/types.ts";
-import { toProbe } from "./browser-parity.ts";
-
-const TOLERANCE = "1e-4 abs + 1e-3 rel";
+import { TOLERANCE, toProbe } from "./browser-parity.ts";
 
 /** build.json's `engine.tfjs` for a server build (its `parity` is absent with --no-parity). */
 export type TfjsBackendChoice = NonNullable<BuildEngineReport["tfjs"]>;
 
 export async function chooseTfjsBackend(opts: {
   manifest: Manifest;
-  /** The registry folder of the version (model.json and its shards). */
-  dir: string;
+  /** Reads a file of the version from the registry (model.json and its shards; undefined when missing). */
+  read: (file: string) => Uint8Array | undefined;
   sample?: Record<string, { dtype: string; dims: number[]; data: TypedArray }> | undefined;
   parity?: boolean | undefined;
   /** --engine tfjs-wasm or tfjs-cpu: that backend, unchecked. */
@@ -40,9 +38,8 @@ export async function chooseTfjsBackend(opts: {
 }): Promise<TfjsBackendChoice> {
   if (opts.asked) return { backend: opts.asked, reason: `${opts.asked === "wasm" ? "WASM" : "CPU"} backend (--engine tfjs-${opts.asked})` };
   if (opts.parity === false) return { backend: "wasm", reason: "WASM backend, not checked against CPU (--no-parity)" };
-  const { manifest, dir } = opts;
-  const read = (file: string) => (existsSync(join(dir, file)) ? readFileSync(join(dir, file)) : undefined);
-  const json = readFileSync(join(dir, manifest.artifact.file));
+  const { manifest, read } = opts;
+  const json = read(manifest.artifact.file)!; // checked against the manifest by the build before this runs
   const wasm = WebAssembly.compile(readFileSync(join(tfjsWasmDir(), TFJS_SERVER_WASM_FILE)));
   const cpu = await createTfjsCpuEngine({ manifest, read }).createSession(json);
   const probe = toProbe(opts.sample);
@@ -67,8 +64,8 @@ export async function chooseTfjsBackend(opts: {
     ...(Number.isFinite(r.maxAbsDiff) ? { maxAbsDiff: r.maxAbsDiff, maxRelDiff: r.maxRelDiff } : {}),
     output: r.output,
   } as const;
-  const failed = /^\(WASM failed: (.*)\)$/s.exec(r.output);
-  if (failed) return { backend: "cpu", reason: `CPU backend: TF.js's WASM backend failed on the ${input} input (${failed[1]!.split("\n")[0]})`, parity };
+  if (r.error !== undefined)
+    return { backend: "cpu", reason: `CPU backend: TF.js's WASM backend failed on the ${input} input (${r.error.split("\n")[0]})`, parity };
   if (!r.agree)
     return { backend: "cpu", reason: `CPU backend: WASM disagreed with CPU on the ${input} input (${describeParity(r)}; tolerance ${TOLERANCE})`, parity };
   const speed = await msPerRun(session, cpu, c.feeds);

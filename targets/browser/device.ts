@@ -139,6 +139,8 @@ export interface ParityResult {
   /** Largest |tested - reference| / |reference| where |reference| ≥ 1e-4 (smaller values are judged by the abs part). */
   maxRelDiff: number;
   output: string;
+  /** The tested session threw on the probe input: its message (`output` says so too). */
+  error?: string;
 }
 
 /** Outputs agree when |a - b| ≤ 1e-4 + 1e-3·|b| everywhere (b: the reference side: WASM for ORT, CPU for TF.js). */
@@ -190,7 +192,8 @@ export async function compareOn(session: EngineSession, c: ProbeCase, label: str
   try {
     return compareOutputs(await session.run(c.feeds), c.expected);
   } catch (err) {
-    return { agree: false, maxAbsDiff: Number.NaN, maxRelDiff: Number.NaN, output: `(${label} failed: ${(err as Error).message})` };
+    const error = (err as Error).message;
+    return { agree: false, maxAbsDiff: Number.NaN, maxRelDiff: Number.NaN, output: `(${label} failed: ${error})`, error };
   }
 }
 
