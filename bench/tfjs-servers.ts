@@ -6,13 +6,12 @@
  * included), the median warm request, their CPU ÷ WASM ratios, and the bytes a Worker uploads. Models: BlazeFace (a
  * 256x256 face detector, fused convolutions) and tiny-layers (a small Keras model), from test/fixtures/tfjs.
  */
-import { statSync } from "node:fs";
 import { join } from "node:path";
 import { buildTarget } from "../cli/build/bundle.ts";
 import { addModel } from "../cli/registry/add-model.ts";
 import { encodeBinaryRequest, HEADER_LENGTH } from "../core/v2-binary.ts";
 import { getTarget } from "../targets/index.ts";
-import type { BuildResult, LocalServer } from "../targets/types.ts";
+import type { LocalServer } from "../targets/types.ts";
 import { quantile, round } from "./stats.ts";
 
 const FIXTURES = join(import.meta.dirname, "..", "test", "fixtures", "tfjs");
@@ -62,8 +61,6 @@ async function timeRequest(server: LocalServer, model: string, req: ReturnType<t
   return performance.now() - started;
 }
 
-const uploadBytes = (b: BuildResult) => b.files.reduce((a, f) => a + statSync(join(b.outDir, f.path)).size, 0);
-
 export async function benchTfjsServers(tmp: string): Promise<TfjsServerRow[]> {
   const root = join(tmp, "tfjs-servers");
   const rows: TfjsServerRow[] = [];
@@ -97,7 +94,7 @@ export async function benchTfjsServers(tmp: string): Promise<TfjsServerRow[]> {
           wasmP50Ms: round(wasmP50, 2),
           cpuP50Ms: round(cpuP50, 2),
           cpuVsWasm: round(cpuP50 / wasmP50, 2),
-          ...(runtime === "worker" ? { wasmBundleBytes: uploadBytes(wasm), cpuBundleBytes: uploadBytes(cpu) } : {}),
+          ...(runtime === "worker" ? { wasmBundleBytes: wasm.totalBytes, cpuBundleBytes: cpu.totalBytes } : {}),
           auto: auto.engine.tfjs?.reason ?? auto.engine.reason,
         });
         console.error(`tfjs-servers: ${c.name} ${runtime}: WASM ${round(wasmP50, 2)} ms, CPU ${round(cpuP50, 2)} ms`);
