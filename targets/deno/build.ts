@@ -7,6 +7,9 @@ import { ORT_WASM_FILE } from "../ort-files.ts";
 import { serverRunLine } from "../server-run.ts";
 import { type BuildChallenger, defineTarget, TFJS_DIR, TFJS_NODE_REQUIRES, TFJS_SERVER_WASM_FILE } from "../types.ts";
 
+/** The TF.js entry's start function per backend (./tfjs.ts on CPU, ./tfjs-wasm.ts on WASM). */
+const tfjsStart = { cpu: "startTfjsDenoServer", wasm: "startTfjsWasmDenoServer" } as const;
+
 /** The entry's `lookup` option: the feature views the model reads (issue 16); the server opens their stores (features.ts). */
 const lookupOption = (lookup: LookupPlan | undefined): string => (lookup === undefined ? "" : `, lookup: ${JSON.stringify(lookup)}`);
 
@@ -34,11 +37,9 @@ export const denoTarget = defineTarget({
     entrySource: (manifest, settings, runtimeEntry, engine, challenger, lookup) =>
       engine.kind === "tfjs"
         ? [
-            `import { ${engine.backend === "wasm" ? "startTfjsWasmDenoServer" : "startTfjsDenoServer"} } from ${JSON.stringify(runtimeEntry)};`,
+            `import { ${tfjsStart[engine.backend ?? "cpu"]} } from ${JSON.stringify(runtimeEntry)};`,
             `const manifest = ${JSON.stringify(manifest)};`,
-            engine.backend === "wasm"
-              ? `await startTfjsWasmDenoServer({ manifest, settings: ${JSON.stringify(settings)}, dirUrl: new URL("./${TFJS_DIR}/", import.meta.url), wasmUrl: new URL("./${TFJS_SERVER_WASM_FILE}", import.meta.url)${lookupOption(lookup)} });`
-              : `await startTfjsDenoServer({ manifest, settings: ${JSON.stringify(settings)}, dirUrl: new URL("./${TFJS_DIR}/", import.meta.url)${lookupOption(lookup)} });`,
+            `await ${tfjsStart[engine.backend ?? "cpu"]}({ manifest, settings: ${JSON.stringify(settings)}, dirUrl: new URL("./${TFJS_DIR}/", import.meta.url)${engine.backend === "wasm" ? `, wasmUrl: new URL("./${TFJS_SERVER_WASM_FILE}", import.meta.url)` : ""}${lookupOption(lookup)} });`,
           ].join("\n")
         : engine.kind === "compiled"
           ? [

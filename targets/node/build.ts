@@ -9,6 +9,9 @@ import { ORT_WASM_FILE } from "../ort-files.ts";
 import { serverRunLine } from "../server-run.ts";
 import { type BuildChallenger, defineTarget, TFJS_DIR, TFJS_SERVER_WASM_FILE } from "../types.ts";
 
+/** The TF.js entry's start function per backend (./tfjs.ts on CPU, ./tfjs-wasm.ts on WASM). */
+const tfjsStart = { cpu: "startTfjsNodeServer", wasm: "startTfjsWasmNodeServer" } as const;
+
 /** The entry's `challenger` option: the challenger's file read from beside server.mjs (`bytes`: model or graph). */
 function challengerOption(c: BuildChallenger | undefined, bytes: "model" | "graph"): string {
   if (c === undefined) return "";
@@ -44,14 +47,14 @@ export const nodeTarget = defineTarget({
       engine.kind === "tfjs"
         ? [
             `import { readFile } from "node:fs/promises";`,
-            `import { ${engine.backend === "wasm" ? "startTfjsWasmNodeServer" : "startTfjsNodeServer"} } from ${JSON.stringify(runtimeEntry)};`,
+            `import { ${tfjsStart[engine.backend ?? "cpu"]} } from ${JSON.stringify(runtimeEntry)};`,
             `const manifest = ${JSON.stringify(manifest)};`,
             `const here = new URL("./${TFJS_DIR}/", import.meta.url);`,
             `const names = ${JSON.stringify(engine.shards)};`,
             `const [model, ...shards] = await Promise.all([${JSON.stringify(engine.model)}, ...names].map((f) => readFile(new URL(f, here))));`,
             `const files = Object.fromEntries(names.map((f, i) => [f, shards[i]]));`,
             ...(engine.backend === "wasm" ? [`const wasm = await readFile(new URL("./${TFJS_SERVER_WASM_FILE}", import.meta.url));`] : []),
-            `const server = await ${engine.backend === "wasm" ? "startTfjsWasmNodeServer" : "startTfjsNodeServer"}({ manifest, model, files${engine.backend === "wasm" ? ", wasm" : ""}, settings: ${JSON.stringify(settings)}${featureOptions(lookup, undefined)}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
+            `const server = await ${tfjsStart[engine.backend ?? "cpu"]}({ manifest, model, files${engine.backend === "wasm" ? ", wasm" : ""}, settings: ${JSON.stringify(settings)}${featureOptions(lookup, undefined)}, env: process.env, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? "127.0.0.1" });`,
             `for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => void server.close().then(() => process.exit(0)));`,
           ].join("\n")
         : engine.kind === "compiled"
