@@ -4,6 +4,7 @@
  * cannot serve stops the server before it listens), then serves with `Deno.serve` on HOST/PORT.
  */
 import type { LookupPlan } from "../../runtime/features/types.ts";
+import { closingAfter413 } from "../closing-after-413.ts";
 import { createServedRuntime, type ServedModelOptions, isRollout } from "../../runtime/rollout-app.ts";
 import { type DenoFeaturesLike, openDenoFeatures } from "./features.ts";
 
@@ -53,7 +54,7 @@ export async function serveDenoEdge(opts: DenoEdgeOptions): Promise<void> {
       signal: controller.signal,
       onListen: ({ hostname, port }) => console.log(`edge-ml: ${served} listening on http://${hostname}:${port}/`),
     },
-    (request) => edge.app.fetch(request),
+    closingAfter413((request: Request) => edge.app.fetch(request)),
   );
   const stop = () => {
     controller.abort();

@@ -11,6 +11,7 @@
  * waits for them, so a view the server cannot serve stops it before it accepts traffic.
  */
 import { serve } from "@hono/node-server";
+import { closingAfter413 } from "../closing-after-413.ts";
 import type { Manifest } from "../../core/schema/manifest.ts";
 import type { EdgeRuntime } from "../../runtime/adapter.ts";
 import { looksUp } from "../../runtime/features/serving.ts";
@@ -67,20 +68,6 @@ export interface NodeServer {
   edge: EdgeRuntime;
   /** Stop listening, then send what telemetry is left. */
   close(): Promise<void>;
-}
-
-/**
- * A 413 (an oversized body, read and dropped by the app first: runtime/body.ts) also closes the connection, as nginx
- * does, so the client's next request starts on a fresh socket. Kept open, the next big upload on that socket was cut
- * off under load: fetch threw "write EPIPE" instead of showing an answer (CI; reproduced with 32-50 MB uploads beside
- * 10 busy processes on 2 cores: 10 of 30 before, 0 of 30 after).
- */
-function closingAfter413(fetch: EdgeRuntime["app"]["fetch"]): EdgeRuntime["app"]["fetch"] {
-  return async (request, ...rest) => {
-    const response = await fetch(request, ...rest);
-    if (response.status === 413) response.headers.set("connection", "close");
-    return response;
-  };
 }
 
 /** Open the feature stores and load (and integrity-check) the model, then listen: a refused model never accepts traffic. */

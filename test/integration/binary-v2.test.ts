@@ -140,7 +140,7 @@ describe.each(["worker", "node"] as TargetName[])("%s target", (name) => {
       const body = (await res.json()) as { error: { code: string; message: string; hint: string } };
       console.log(`${name}: ${size} bytes refused in ${(performance.now() - started).toFixed(0)} ms`);
       expect(res.status).toBe(413);
-      // Node closes the connection after a 413 (targets/node/edge.ts): the next upload starts on a fresh socket.
+      // Node closes the connection after a 413 (targets/closing-after-413.ts): the next upload starts on a fresh socket.
       if (name === "node") expect(res.headers.get("connection")).toBe("close");
       expect(body.error.code).toBe("PAYLOAD_TOO_LARGE");
       expect(body.error.message).toBe(`request body of ${size} bytes is over the limit of ${LIMIT} bytes (32 MiB)`);

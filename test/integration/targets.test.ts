@@ -181,7 +181,10 @@ describe.each(TARGETS)("$name target, $engine engine", ({ name, tampered, engine
   });
 
   it.each(EDGE_CASES)("bad input: $name → $status", async (c) => {
-    await expectEdgeError(await fetch(new URL(c.path.slice(1), servers[c.model].url), edgeRequest(c)), c);
+    const res = await fetch(new URL(c.path.slice(1), servers[c.model].url), edgeRequest(c));
+    // Node and Deno close the connection after a 413 (targets/closing-after-413.ts): the next upload gets a fresh socket.
+    if (c.status === 413 && name !== "worker") expect(res.headers.get("connection")).toBe("close");
+    await expectEdgeError(res, c);
   });
 
   it("names every bad field with its path and says what it got, with a hint", async () => {
